@@ -1,0 +1,48 @@
+# Convonet: `make run` serves the assistant, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install lint typecheck pytest bench services lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/convonet migrate
+	$(BIN)/convonet seed
+	$(BIN)/convonet serve
+
+services:
+	bash scripts/services.sh install
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+# pytest with throwaway PostgreSQL and Redis; every database/store test runs on both backends.
+pytest: install services
+	CONVONET_REQUIRE_SERVICES=1 bash scripts/with-services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: install services
+	bash scripts/with-services.sh $(BIN)/python -m pytest tests/benchmarks -m bench -s -p no:cacheprovider $(PYTEST_ARGS)
+
+# Re-pin every transitive dependency after changing pyproject.toml.
+lock:
+	rm -rf /tmp/convonet-lock && $(PYTHON) -m venv /tmp/convonet-lock
+	/tmp/convonet-lock/bin/pip install --quiet '.[dev]'
+	/tmp/convonet-lock/bin/pip freeze --exclude convonet > requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The FastAPI application, its routers and the command line."""

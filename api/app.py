@@ -1,0 +1,80 @@
+"""The application factory: one FastAPI app serving the API, the voice endpoints and the pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from api.routes import auth, health, teams, todos
+from core.config import Settings, load_settings
+from core.errors import DomainError
+from core.logging import report_exception, setup_logging, setup_sentry
+from core.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app. With `runtime`, the caller owns the shared resources (tests, embedding)."""
+    settings = runtime.settings if runtime else (settings or load_settings())
+    setup_logging(settings)
+    setup_sentry(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if runtime is not None:
+            app.state.runtime = runtime
+            yield
+            return
+        owned = Runtime.build(settings)
+        app.state.runtime = owned
+        try:
+            yield
+        finally:
+            await owned.close()
+
+    app = FastAPI(
+        title="Convonet",
+        version="0.1.0",
+        description="Voice AI productivity platform: todos, reminders, calendar, teams and three business domains.",
+        lifespan=lifespan,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        log.info("integrity error: %s", exc.orig)
+        return JSONResponse({"detail": "That conflicts with something that already exists."}, status_code=409)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(ConnectionError)
+    async def database_down(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("database unavailable: %s", exc)
+        report_exception(exc)
+        return JSONResponse({"detail": "The database is unavailable; nothing was changed. Try again shortly."}, 503)
+
+    for router in (health.router, auth.router, teams.router, todos.router):
+        app.include_router(router)
+    if runtime is not None:
+        app.state.runtime = runtime
+    return app

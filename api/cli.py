@@ -1,0 +1,128 @@
+"""The `convonet` command: serve, migrate, seed, create-user, settings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from core.config import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        sys.exit(f"convonet: {exc}")
+
+
+def cmd_migrate(_args: argparse.Namespace) -> None:
+    from core.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.effective_database_url)
+    print(f"database at head: {settings.effective_database_url.split('@')[-1]}")
+
+
+async def _with_runtime(settings: Settings, work):  # type: ignore[no-untyped-def]
+    from core.runtime import Runtime
+
+    runtime = Runtime.build(settings)
+    try:
+        return await work(runtime)
+    finally:
+        await runtime.close()
+
+
+def cmd_seed(_args: argparse.Namespace) -> None:
+    from api.seed import seed_demo
+
+    result = asyncio.run(_with_runtime(_settings(), seed_demo))
+    state = "created" if result.created else "already present"
+    print(f"demo user {state}:")
+    print(f"  email    {result.email}")
+    print(f"  password {result.password}")
+    print(f"  voice PIN {result.pin}")
+    print(f"  team     {result.team}")
+
+
+def cmd_create_user(args: argparse.Namespace) -> None:
+    from core import accounts
+    from core.errors import DomainError
+
+    async def work(runtime):  # type: ignore[no-untyped-def]
+        async with runtime.sessions() as session, session.begin():
+            return await accounts.register_user(
+                session,
+                email=args.email,
+                password=args.password,
+                first_name=args.first_name,
+                last_name=args.last_name,
+                voice_pin=args.pin,
+                phone_number=args.phone,
+            )
+
+    try:
+        user = asyncio.run(_with_runtime(_settings(), work))
+    except DomainError as exc:
+        sys.exit(f"convonet: {exc.message}")
+    print(f"created {user.email} ({user.id})")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"Convonet on http://{host}:{port}  (docs: /docs, health: /health)")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips="*" if settings.environment == "production" else "127.0.0.1",
+        log_level=settings.log_level.lower(),
+    )
+
+
+def cmd_settings(_args: argparse.Namespace) -> None:
+    from core.settings_doc import settings_table
+
+    print(settings_table())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="convonet", description="Convonet voice AI platform.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the API, voice endpoints and dashboards")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="bring the database schema to the latest revision").set_defaults(func=cmd_migrate)
+    sub.add_parser("seed", help="create the demo user, PIN and team").set_defaults(func=cmd_seed)
+    sub.add_parser("settings", help="print every setting as a Markdown table").set_defaults(func=cmd_settings)
+
+    create = sub.add_parser("create-user", help="create an account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--pin", help="voice PIN, 4-6 digits")
+    create.add_argument("--phone", help="phone number for caller lookup")
+    create.add_argument("--first-name", default="")
+    create.add_argument("--last-name", default="")
+    create.set_defaults(func=cmd_create_user)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

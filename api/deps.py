@@ -1,0 +1,79 @@
+"""Request dependencies: the runtime, a database session, the current user."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.config import Settings
+from core.models import User
+from core.runtime import Runtime
+from core.security import TokenError, decode_token
+from core.store import Store
+
+bearer = HTTPBearer(auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+def get_store(runtime: RuntimeDep) -> Store:
+    return runtime.store
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the handler returns, rolled back when it raises."""
+    async with runtime.sessions() as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+UNAUTHORIZED = HTTPException(
+    status_code=status.HTTP_401_UNAUTHORIZED,
+    detail="Not authenticated",
+    headers={"WWW-Authenticate": "Bearer"},
+)
+
+
+def user_id_from_token(token: str, settings: Settings) -> uuid.UUID:
+    """The user id of a valid access token; 401 for anything else (refresh tokens included)."""
+    try:
+        claims = decode_token(token, "access", key=settings.signing_key)
+        return uuid.UUID(str(claims["sub"]))
+    except (TokenError, ValueError):
+        raise UNAUTHORIZED from None
+
+
+async def get_current_user(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UNAUTHORIZED
+    user = await session.get(User, user_id_from_token(credentials.credentials, settings))
+    if user is None or not user.is_active:
+        raise UNAUTHORIZED
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]

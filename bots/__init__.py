@@ -1,0 +1,1 @@
+"""Assembly: the LangGraph agent, provider factories and the voice pipeline."""

@@ -1,0 +1,1 @@
+"""Cross-cutting parts every package may import: settings, database, store, security, logging."""

@@ -1,0 +1,173 @@
+"""Accounts: registration, login, profile and voice-PIN checks over the users table."""
+
+from __future__ import annotations
+
+import functools
+import re
+import uuid
+
+from sqlalchemy import func
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.errors import Conflict, Invalid, NotFound
+from core.models import User
+from core.security import hash_secret, is_valid_pin, verify_secret
+from core.timeutil import utcnow
+
+
+# A bcrypt hash of a random string: verifying against it costs the same as a real check,
+# so a login for an unknown e-mail takes as long as one with a wrong password.
+@functools.cache
+def _dummy_hash(rounds: int) -> str:
+    return hash_secret(uuid.uuid4().hex, rounds)
+
+
+_USERNAME_CLEAN = re.compile(r"[^a-z0-9_.-]+")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def normalize_phone(phone: str) -> str:
+    """E.164-ish: keep a leading + and the digits."""
+    phone = phone.strip()
+    digits = re.sub(r"\D", "", phone)
+    return f"+{digits}" if phone.startswith("+") or len(digits) > 10 else digits
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotFound("That user does not exist.")
+    return user
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    result = await session.exec(select(User).where(User.email == normalize_email(email)))
+    return result.first()
+
+
+async def get_user_by_phone(session: AsyncSession, phone: str) -> User | None:
+    if not phone:
+        return None
+    result = await session.exec(select(User).where(User.phone_number == normalize_phone(phone)))
+    return result.first()
+
+
+async def _unique_username(session: AsyncSession, wanted: str) -> str:
+    base = _USERNAME_CLEAN.sub("", wanted.lower())[:48] or "user"
+    candidate, n = base, 1
+    while (await session.exec(select(User.id).where(User.username == candidate))).first() is not None:
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+async def register_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    username: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    voice_pin: str | None = None,
+    phone_number: str | None = None,
+    rounds: int = 12,
+) -> User:
+    """Create a user. Conflict when the e-mail, username or phone number is taken."""
+    email = normalize_email(email)
+    if await get_user_by_email(session, email) is not None:
+        raise Conflict("An account with that email already exists.")
+    if username:
+        taken = (await session.exec(select(User.id).where(func.lower(User.username) == username.lower()))).first()
+        if taken is not None:
+            raise Conflict("That username is taken.")
+    else:
+        username = await _unique_username(session, email.split("@")[0])
+    phone = normalize_phone(phone_number) if phone_number else None
+    if phone and await get_user_by_phone(session, phone) is not None:
+        raise Conflict("That phone number belongs to another account.")
+    if voice_pin is not None and not is_valid_pin(voice_pin):
+        raise Invalid("The voice PIN must be 4 to 6 digits.")
+    user = User(
+        email=email,
+        username=username,
+        password_hash=hash_secret(password, rounds),
+        first_name=first_name,
+        last_name=last_name,
+        voice_pin_hash=hash_secret(voice_pin, rounds) if voice_pin else None,
+        phone_number=phone,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def authenticate(session: AsyncSession, email: str, password: str, rounds: int = 12) -> User | None:
+    """The user when e-mail and password match an active account; None otherwise, in constant-ish time."""
+    user = await get_user_by_email(session, email)
+    if user is None:
+        verify_secret(password, _dummy_hash(rounds))
+        return None
+    if not verify_secret(password, user.password_hash) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    session.add(user)
+    return user
+
+
+async def update_profile(
+    session: AsyncSession,
+    user: User,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    phone_number: str | None = None,
+    voice_pin: str | None = None,
+    password: str | None = None,
+    rounds: int = 12,
+) -> User:
+    if first_name is not None:
+        user.first_name = first_name
+    if last_name is not None:
+        user.last_name = last_name
+    if phone_number is not None:
+        phone = normalize_phone(phone_number) if phone_number else None
+        if phone:
+            other = await get_user_by_phone(session, phone)
+            if other is not None and other.id != user.id:
+                raise Conflict("That phone number belongs to another account.")
+        user.phone_number = phone
+    if voice_pin is not None:
+        if not is_valid_pin(voice_pin):
+            raise Invalid("The voice PIN must be 4 to 6 digits.")
+        user.voice_pin_hash = hash_secret(voice_pin, rounds)
+    if password is not None:
+        user.password_hash = hash_secret(password, rounds)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def search_users(session: AsyncSession, query: str, limit: int = 10) -> list[User]:
+    """Active users whose e-mail, username or name contains `query` (case-insensitive)."""
+    needle = f"%{query.strip().lower()}%"
+    if len(query.strip()) < 2:
+        raise Invalid("Give at least two letters to search for.")
+    stmt = (
+        select(User)
+        .where(User.is_active)
+        .where(
+            or_(
+                func.lower(User.email).like(needle),
+                func.lower(User.username).like(needle),
+                func.lower(User.first_name + " " + User.last_name).like(needle),
+            )
+        )
+        .order_by(col(User.email))
+        .limit(limit)
+    )
+    return list((await session.exec(stmt)).all())

@@ -1,0 +1,154 @@
+"""Settings: the one place the environment (and `.env`) is read."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "changethis", "secret", "jwt-secret", "your-secret-key"})
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot be used as it stands."""
+
+
+class Settings(BaseSettings):
+    """Every knob of Convonet. Each field's description is the README's settings table."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- runtime -----------------------------------------------------------------------------
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="`production` refuses placeholder secrets; `development` generates a JWT secret under DATA_DIR."
+    )
+    data_dir: Path = Field(Path("./data"), description="Where the SQLite file, the dev JWT secret and speech models live.")
+    host: str = Field("127.0.0.1", description="Address `convonet serve` binds.")
+    port: int = Field(8000, description="Port `convonet serve` binds.")
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="URL the outside world reaches this server on; TwiML stream URLs use it (https → wss).",
+    )
+    log_level: str = Field("INFO", description="Python logging level.")
+    timezone: str = Field("UTC", description="Time zone used to read spoken dates and times (\"tomorrow at two\").")
+
+    # --- storage -----------------------------------------------------------------------------
+    database_url: str | None = Field(
+        None,
+        description="`postgresql+asyncpg://…` switches to PostgreSQL; default is SQLite at DATA_DIR/convonet.db.",
+    )
+    database_pool_size: int = Field(10, description="PostgreSQL connection pool size per process.")
+    redis_url: str | None = Field(
+        None, description="`redis://…` switches the store (events, queues, lockouts) to Redis; default in-process."
+    )
+
+    # --- auth --------------------------------------------------------------------------------
+    jwt_secret: str | None = Field(
+        None, description="HS256 signing key. Required outside development; generated once under DATA_DIR in development."
+    )
+    access_token_minutes: int = Field(30, description="Access-token lifetime.")
+    refresh_token_days: int = Field(7, description="Refresh-token lifetime.")
+    voice_pin: str | None = Field(None, description="Fallback voice PIN when no database user matches the caller.")
+    bcrypt_rounds: int = Field(12, ge=4, le=16, description="bcrypt cost for passwords and PINs.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
+
+    # --- errors ------------------------------------------------------------------------------
+    sentry_dsn: str | None = Field(None, description="Turns Sentry error reporting on.")
+    sentry_traces_sample_rate: float = Field(0.0, description="Sentry performance tracing sample rate.")
+    sentry_profiles_sample_rate: float = Field(0.0, description="Sentry profiling sample rate.")
+
+    # --- agent / LLM -------------------------------------------------------------------------
+    llm_providers: list[str] = Field(
+        default_factory=lambda: ["local"],
+        description='Ordered LLM fallback list from anthropic, openai, google, local (JSON list, e.g. `["anthropic","local"]`); `local` is always appended.',
+    )
+    anthropic_api_key: str | None = Field(None, description="Turns Claude on (with `anthropic` in LLM_PROVIDERS).")
+    anthropic_model: str = Field("claude-sonnet-4-5", description="Claude model name.")
+    anthropic_base_url: str | None = Field(None, description="Override the Anthropic API address (proxies, tests).")
+    openai_api_key: str | None = Field(None, description="Turns OpenAI on (with `openai` in LLM_PROVIDERS).")
+    openai_model: str = Field("gpt-4o-mini", description="OpenAI chat model name.")
+    openai_base_url: str | None = Field(None, description="Override the OpenAI API address (compatible servers, tests).")
+    google_api_key: str | None = Field(None, description="Turns Gemini on (with `google` in LLM_PROVIDERS).")
+    gemini_model: str = Field("gemini-2.0-flash", description="Gemini model name.")
+    tool_timeout_seconds: float = Field(8.0, description="Budget for one tool call.")
+    turn_timeout_seconds: float = Field(10.0, description="Budget for one whole agent turn.")
+    mcp_servers: dict[str, dict[str, object]] = Field(
+        default_factory=dict,
+        description="Outside MCP servers whose tools the agent loads (JSON, langchain-mcp-adapters connection format).",
+    )
+
+    # --- speech ------------------------------------------------------------------------------
+    stt_provider: Literal["sphinx", "deepgram"] = Field("sphinx", description="Speech-to-text: offline PocketSphinx or Deepgram.")
+    tts_provider: Literal["hibari", "deepgram", "elevenlabs", "cartesia"] = Field(
+        "hibari", description="Text-to-speech: offline hibari or a cloud voice."
+    )
+    deepgram_api_key: str | None = Field(None, description="Key for Deepgram STT/TTS.")
+    deepgram_base_url: str | None = Field(None, description="Override the Deepgram address (tests).")
+    elevenlabs_api_key: str | None = Field(None, description="Key for ElevenLabs TTS.")
+    elevenlabs_voice_id: str = Field("21m00Tcm4TlvDq8ikWAM", description="ElevenLabs voice.")
+    elevenlabs_base_url: str | None = Field(None, description="Override the ElevenLabs address (tests).")
+    cartesia_api_key: str | None = Field(None, description="Key for Cartesia TTS.")
+    cartesia_voice_id: str = Field("71a7ad14-091c-4e8e-a314-022ece01c121", description="Cartesia voice.")
+    cartesia_base_url: str | None = Field(None, description="Override the Cartesia address (tests).")
+    vad_stop_secs: float = Field(0.2, description="Silence that ends a caller's turn.")
+
+    # --- telephony and transfer --------------------------------------------------------------
+    twilio_account_sid: str | None = Field(None, description="Twilio account; with the token, enables REST hang-up and redirect.")
+    twilio_auth_token: str | None = Field(None, description="When set, every Twilio webhook and websocket must be signed.")
+    twilio_api_base_url: str | None = Field(None, description="Override the Twilio REST address (tests).")
+    transfer_departments: dict[str, str] = Field(
+        default_factory=lambda: {"support": "2001", "sales": "2002", "billing": "2003"},
+        description="Departments a caller can be transferred to, and their extensions (JSON object).",
+    )
+    transfer_timeout: int = Field(30, description="Seconds a transfer rings before the AI takes the caller back.")
+    fusionpbx_sip_domain: str | None = Field(None, description="With Twilio credentials, transfers dial sip:{ext}@this domain.")
+    sip_domain: str | None = Field(None, description="SIP domain the call-center softphone registers to.")
+    sip_wss_port: int = Field(7443, description="WSS port of the SIP domain.")
+
+    # --- calendar ----------------------------------------------------------------------------
+    google_calendar_credentials_file: Path | None = Field(
+        None, description="OAuth authorized-user JSON; turns Google Calendar mirroring on."
+    )
+    google_calendar_id: str = Field("primary", description="Calendar to mirror to.")
+    google_calendar_base_url: str | None = Field(None, description="Override the Calendar API address (tests).")
+
+    @model_validator(mode="after")
+    def _check_secrets(self) -> Settings:
+        if self.environment != "development":
+            secret = (self.jwt_secret or "").strip()
+            if secret.lower() in PLACEHOLDER_SECRETS or len(secret) < 32:
+                raise SettingsError(
+                    "JWT_SECRET must be set to a random value of at least 32 characters outside development "
+                    '(try: python -c "import secrets; print(secrets.token_urlsafe(48))").'
+                )
+        return self
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The database URL in use: DATABASE_URL, or the SQLite file under DATA_DIR."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'convonet.db').as_posix()}"
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The JWT key: the configured one, or (development only) one generated once and kept on disk."""
+        if self.jwt_secret and self.jwt_secret.strip().lower() not in PLACEHOLDER_SECRETS:
+            return self.jwt_secret
+        path = self.data_dir / "jwt_secret"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and `.env`, with explicit overrides winning."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,182 @@
+"""Stretches of time: a range of days ("this week"), an event's start and end, how long something lasted."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import date, datetime, time, timedelta
+
+from core.grammar.dates import DATE_RE, WEEKDAY_RE, parse_date, phrase_date
+from core.grammar.numbers import NUMBER_RE, parse_number, say_number
+from core.grammar.times import (
+    DATETIME_RE,
+    TIME_RE,
+    _strip_names,
+    iso_datetime,
+    parse_datetime,
+    parse_time,
+    phrase_datetime,
+    phrase_time,
+)
+
+DateRange = tuple[str, str]
+EventSpan = tuple[str, str | None]
+
+# ---------------------------------------------------------------- ranges of days
+_RANGES = re.compile(
+    r"(?:(?P<which>this|next|last) (?P<unit>week|weekend|month)|the weekend"
+    rf"|(?:the )?(?:next|coming) (?P<n>{NUMBER_RE}|few|couple of) days)"
+)
+DATE_RANGE_RE = rf"(?:(?:for |during )?{_strip_names(_RANGES.pattern)}|(?:for )?{DATE_RE})"
+"""Regex for a range of days: "this week", "next weekend", "the next three days", or one date."""
+
+
+def _month_end(d: date) -> date:
+    nxt = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return nxt - timedelta(days=1)
+
+
+def parse_date_range(text: str, now: datetime) -> DateRange | None:
+    """Parse a range of days to (start, end) ISO dates, both inclusive."""
+    today = now.date()
+    t = text.strip()
+    for prefix in ("for ", "during "):
+        t = t.removeprefix(prefix)
+    m = _RANGES.fullmatch(t)
+    if m is None:
+        d = parse_date(t, now)
+        return (d.isoformat(), d.isoformat()) if d else None
+    if t == "the weekend":
+        which, unit = "this", "weekend"
+    else:
+        which, unit = m["which"], m["unit"]
+    if m["n"]:
+        n = {"few": 3, "couple of": 2}.get(m["n"]) or parse_number(m["n"])
+        if not isinstance(n, int) or n < 1:
+            return None
+        start, end = today, today + timedelta(days=n)
+    elif unit == "week":
+        monday = today - timedelta(days=today.weekday())
+        offset = {"this": 0, "next": 7, "last": -7}[which]
+        start = max(today, monday) if which == "this" else monday + timedelta(days=offset)
+        end = monday + timedelta(days=offset + 6)
+    elif unit == "weekend":
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+        if today.weekday() == 6:
+            saturday = today - timedelta(days=1)
+        offset = {"this": 0, "next": 7, "last": -7}[which]
+        start = saturday + timedelta(days=offset)
+        end = start + timedelta(days=1)
+        if which == "this":
+            start = max(start, today)
+    else:
+        first = today.replace(day=1)
+        if which == "next":
+            first = _month_end(first) + timedelta(days=1)
+        elif which == "last":
+            first = (first - timedelta(days=1)).replace(day=1)
+        start = max(first, today) if which == "this" else first
+        end = _month_end(first)
+    return start.isoformat(), end.isoformat()
+
+
+def phrase_date_range(value: DateRange, now: datetime, rng: random.Random) -> str:
+    """A spoken range whose parse is `value`: tries the named ranges first, then one day."""
+    for phrase in rng.sample(["this week", "next week", "this weekend", "next weekend", "this month",
+                              "next month", "the next three days", "the next seven days"], 8):
+        if parse_date_range(phrase, now) == value:
+            return phrase
+    start = date.fromisoformat(value[0])
+    return phrase_date(start, now, rng)
+
+
+# ---------------------------------------------------------------- an event's start and end
+_SPAN = re.compile(
+    rf"(?:(?P<date>{DATE_RE}) )?(?:from )?(?P<start>{TIME_RE}) (?:to|until|till) (?P<end>{TIME_RE})"
+    rf"(?: (?P<date2>{DATE_RE}))?"
+)
+EVENT_TIME_RE = rf"(?:{_strip_names(_SPAN.pattern)}|{DATETIME_RE})"
+"""Regex for when an event happens: a moment, or "tomorrow from two to three pm"."""
+
+
+def _with_meridiem_of(start_text: str, end: time) -> time | None:
+    start = parse_time(start_text)
+    if start is None:
+        return None
+    bare = not re.search(r"am|pm|morning|afternoon|evening|night|:|noon|midnight", start_text)
+    if bare and end.hour >= 12 and start.hour < 12 and start.hour + 12 <= end.hour:
+        start = start.replace(hour=start.hour + 12)
+    if bare and end.hour < 12 and start.hour >= 12 and start.hour - 12 <= end.hour:
+        start = start.replace(hour=start.hour - 12)
+    return start
+
+
+def parse_event_time(text: str, now: datetime) -> EventSpan | None:
+    """Parse an event's (start, end) ISO datetimes; end is None when only a start was said."""
+    if m := _SPAN.fullmatch(text.strip()):
+        if m["date"] and m["date2"]:
+            return None
+        date_text = m["date"] or m["date2"]
+        day = parse_date(date_text, now) if date_text else now.date()
+        end_t = parse_time(m["end"])
+        if day is None or end_t is None:
+            return None
+        start_t = _with_meridiem_of(m["start"], end_t)
+        if start_t is None or start_t >= end_t:
+            return None
+        start = datetime.combine(day, start_t)
+        if date_text is None and start <= now:
+            start += timedelta(days=1)
+        end = datetime.combine(start.date(), end_t)
+        return iso_datetime(start), iso_datetime(end)
+    moment = parse_datetime(text, now)
+    return (iso_datetime(moment), None) if moment else None
+
+
+def phrase_event_time(value: EventSpan, now: datetime, rng: random.Random) -> str:
+    """A spoken event time for `value`."""
+    start = datetime.fromisoformat(value[0])
+    if value[1] is None:
+        return phrase_datetime(start, now, rng)
+    end = datetime.fromisoformat(value[1])
+    day = phrase_date(start.date(), now, rng)
+    return f"{day} from {phrase_time(start.time(), rng)} to {phrase_time(end.time(), rng)}"
+
+
+# ---------------------------------------------------------------- how long something has lasted
+_UNITS = r"(?:minutes?|hours?|days?|weeks?|months?|years?)"
+_DURATION = re.compile(
+    rf"(?:for )?(?:the (?:past|last) )?(?P<n>{NUMBER_RE}|a|an|a couple of|a couple|a few|several) (?P<unit>{_UNITS})"
+    rf"(?: now)?|since (?P<since>yesterday|last night|this morning|the weekend|last week|last {WEEKDAY_RE}|{WEEKDAY_RE})"
+    rf"|(?:about |around )?(?P<n2>{NUMBER_RE}|a|an|a couple of|a few) (?P<unit2>{_UNITS}) ago"
+)
+DURATION_RE = _strip_names(_DURATION.pattern)
+"""Regex for how long something has lasted: "for three days", "since yesterday", "two weeks"."""
+
+
+def parse_duration(text: str) -> str | None:
+    """Normalise a duration phrase: "for three days" -> "3 days", "since yesterday" stays as said."""
+    m = _DURATION.fullmatch(text.strip())
+    if m is None:
+        return None
+    if m["since"]:
+        return f"since {m['since']}"
+    words, unit = (m["n"], m["unit"]) if m["n"] else (m["n2"], m["unit2"])
+    n = {"a": 1, "an": 1, "a couple of": 2, "a couple": 2}.get(words) or parse_number(words)
+    if words in ("a few", "several"):
+        return f"{words} {unit.rstrip('s')}s"
+    if not isinstance(n, int) or n < 1:
+        return None
+    base = unit.rstrip("s")
+    return f"{n} {base}" + ("" if n == 1 else "s")
+
+
+def phrase_duration(value: str, rng: random.Random) -> str:
+    """A spoken duration for a normalised `value` ("3 days" -> "for three days")."""
+    if value.startswith("since") or not value[0].isdigit():
+        return value
+    n, unit = value.split(" ", 1)
+    count = say_number(int(n)) if rng.random() < 0.7 else n
+    if n == "1":
+        count = rng.choice(["a", "one"]) if not unit.startswith("hour") else rng.choice(["an", "one"])
+    return rng.choice([f"for {count} {unit}", f"for the past {count} {unit}", f"{count} {unit}"])

@@ -1,0 +1,94 @@
+"""Text normalisation shared by templates and utterances: typed, spoken and STT text look alike after it."""
+
+from __future__ import annotations
+
+import re
+
+_CONTRACTIONS: dict[str, str] = {
+    "what's": "what is", "whats": "what is", "who's": "who is", "whos": "who is",
+    "where's": "where is", "when's": "when is", "how's": "how is", "that's": "that is",
+    "thats": "that is", "it's": "it is", "there's": "there is", "here's": "here is",
+    "i'm": "i am", "im": "i am", "i'd": "i would", "i'll": "i will", "i've": "i have",
+    "ive": "i have", "you're": "you are", "we're": "we are", "let's": "let us",
+    "can't": "cannot", "cant": "cannot", "don't": "do not", "dont": "do not",
+    "doesn't": "does not", "didn't": "did not", "won't": "will not", "isn't": "is not",
+    "aren't": "are not", "haven't": "have not", "wasn't": "was not", "wanna": "want to",
+    "gonna": "going to", "gotta": "got to", "what're": "what are", "who're": "who are",
+    "we've": "we have", "you've": "you have", "o'clock": "oclock",
+}
+_CONTRACTION_RE = re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in _CONTRACTIONS) + r")(?![\w'])")
+
+_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"\b([ap])\.\s?m\.?(?=\s|$)", r"\1m"),  # p.m. -> pm
+        (r"(\d)\s*([ap])m\b", r"\1 \2m"),  # 2pm -> 2 pm
+        (r"\b([ap]) m\b", r"\1m"),  # STT "p m" -> pm
+        (r"(?<=\d),(?=\d{3}\b)", ""),  # 350,000 -> 350000
+        (r"\$\s+(?=\d)", "$"),
+        (r"&", " and "),
+        (r"\bto[ -]?dos\b", "todos"),
+        (r"\bto-do\b", "todo"),
+        (r"\b(a|an|my|the|new|this|that|your|our|each|every|one) to do\b", r"\1 todo"),
+        (r"\bto do (list|item)", r"todo \1"),
+        (r"\be[ -]?mail\b", "email"),
+    )
+)
+_UNWANTED = re.compile(r"[^a-z0-9$%:@./'+_ -]")
+_LONE_PUNCT = re.compile(r"(?<![a-z0-9])[.'/:+_-]+|[.'/:+_-]+(?![a-z0-9])")
+_WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])|(?<=[a-z])-(?=\d)|(?<=\d)-(?=[a-z])")
+_SPACES = re.compile(r"\s+")
+
+_HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "mm", "ah", "please", "kindly"})
+
+_LEADING_FILLERS: tuple[str, ...] = tuple(
+    sorted(
+        (
+            "so", "well", "okay", "ok", "alright", "all right", "hey", "hi", "hello", "yes", "yeah",
+            "could you", "can you", "would you", "will you", "could you possibly", "would you mind",
+            "i would like to", "i would like you to", "i want to", "i want you to", "i need you to",
+            "i need to", "i would love to", "go ahead and", "just", "quickly", "actually", "now",
+            "help me", "let us", "i wanted to", "i was wondering if you could", "assistant",
+            "i am trying to", "i would like to please", "can i ask you to", "also", "and",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_LEADING_RE = re.compile(r"^(?:" + "|".join(re.escape(f) for f in _LEADING_FILLERS) + r") ")
+_TRAILING_RE = re.compile(
+    r" (?:thanks|thank you|thank you very much|thanks a lot|if you can|if possible|for me please|now|right now)$"
+)
+
+
+def normalize(text: str) -> str:
+    """Lowercase, expand contractions, drop punctuation (keeping `$`, `%`, `@`, decimals, times, dates)."""
+    t = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    for pattern, repl in _REWRITES:
+        t = pattern.sub(repl, t)
+    t = _UNWANTED.sub(" ", t)
+    t = _LONE_PUNCT.sub(" ", t)
+    t = _WORD_HYPHEN.sub(" ", t)
+    t = _SPACES.sub(" ", t).strip()
+    t = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(1)], t)
+    return t
+
+
+def drop_hesitations(text: str) -> str:
+    """Remove "um", "uh", "please" wherever they stand in normalised text."""
+    return " ".join(w for w in text.split(" ") if w not in _HESITATIONS)
+
+
+def strip_fillers(text: str) -> str:
+    """Remove politeness and lead-ins ("could you", "I'd like to", "thanks") around a normalised request."""
+    t = drop_hesitations(text)
+    while True:
+        stripped = _TRAILING_RE.sub("", _LEADING_RE.sub("", t))
+        if stripped == t:
+            return t
+        t = stripped
+
+
+def words(text: str) -> frozenset[str]:
+    """The set of words in normalised text."""
+    return frozenset(text.split(" "))

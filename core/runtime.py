@@ -1,0 +1,37 @@
+"""The process's shared resources, built once from settings and closed on the way out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.config import Settings
+from core.db import SessionFactory, create_engine, create_session_factory, is_sqlite
+from core.store import Store, create_store
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    store: Store
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        engine = create_engine(settings.effective_database_url, pool_size=settings.database_pool_size)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=create_session_factory(engine),
+            store=create_store(settings.redis_url),
+        )
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return is_sqlite(self.settings.effective_database_url)
+
+    async def close(self) -> None:
+        await self.store.close()
+        await self.engine.dispose()

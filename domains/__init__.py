@@ -1,0 +1,1 @@
+"""The business: one package per domain (tables, tools, sentences)."""

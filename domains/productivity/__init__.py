@@ -1,0 +1,1 @@
+"""Todos, teams, reminders and calendar: the assistant's core domain."""

@@ -1,0 +1,119 @@
+"""Test fixtures: every database/store test runs on SQLite + in-process store and, when the
+Makefile has started them (TEST_DATABASE_URL, TEST_REDIS_URL), on PostgreSQL + Redis."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+import domains.registry  # noqa: F401
+from api.app import create_app
+from core.config import Settings
+from core.migrate import upgrade
+from core.runtime import Runtime
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+REQUIRE_SERVICES = os.environ.get("CONVONET_REQUIRE_SERVICES") == "1"
+TEST_SECRET = "test-secret-" + "x" * 40
+
+BACKENDS = ["sqlite+memory", "postgres+redis"]
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    database_url: str
+    redis_url: str | None
+
+
+def make_settings(tmp: Path, database_url: str, redis_url: str | None, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "environment": "test",
+        "jwt_secret": TEST_SECRET,
+        "data_dir": tmp,
+        "database_url": database_url,
+        "redis_url": redis_url,
+        "bcrypt_rounds": 4,
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating every time would be slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    if not PG_URL:
+        if REQUIRE_SERVICES:
+            pytest.fail("TEST_DATABASE_URL is not set but CONVONET_REQUIRE_SERVICES=1")
+        pytest.skip("PostgreSQL not configured (make test starts one)")
+    upgrade(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Backend:
+    if request.param == "sqlite+memory":
+        db = tmp_path / "convonet.db"
+        shutil.copy(sqlite_template, db)
+        return Backend(request.param, f"sqlite+aiosqlite:///{db}", None)
+    url = request.getfixturevalue("postgres_migrated")
+    if not REDIS_URL:
+        if REQUIRE_SERVICES:
+            pytest.fail("TEST_REDIS_URL is not set but CONVONET_REQUIRE_SERVICES=1")
+        pytest.skip("Redis not configured (make test starts one)")
+    return Backend(request.param, url, REDIS_URL)
+
+
+async def _reset_shared(runtime: Runtime) -> None:
+    """Empty PostgreSQL tables and the Redis database so each test starts clean."""
+    if not runtime.uses_sqlite:
+        tables = ", ".join(f'"{t.name}"' for t in reversed(SQLModel.metadata.sorted_tables))
+        async with runtime.engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    if runtime.store.backend == "redis":
+        await runtime.store._redis.flushdb()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def settings(backend: Backend, tmp_path: Path) -> Settings:
+    return make_settings(tmp_path, backend.database_url, backend.redis_url)
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    rt = Runtime.build(settings)
+    await _reset_shared(rt)
+    try:
+        yield rt
+    finally:
+        await rt.close()
+
+
+@pytest.fixture
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(runtime=runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def anyio_backend() -> Iterator[str]:
+    yield "asyncio"

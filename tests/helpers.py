@@ -1,0 +1,33 @@
+"""Small helpers the API tests share."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import httpx
+
+_counter = itertools.count(1)
+
+
+@dataclass
+class Account:
+    id: str
+    email: str
+    password: str
+    access: str
+    refresh: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access}"}
+
+
+async def register(client: httpx.AsyncClient, name: str | None = None, **extra: object) -> Account:
+    name = name or f"user{next(_counter)}"
+    email = f"{name}@example.com"
+    password = f"pw-{name}-secret"
+    response = await client.post("/api/auth/register", json={"email": email, "password": password, **extra})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Account(body["user"]["id"], email, password, body["access_token"], body["refresh_token"])

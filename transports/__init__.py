@@ -1,0 +1,1 @@
+"""Channel glue: Twilio Media Streams and SmallWebRTC."""

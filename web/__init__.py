@@ -1,0 +1,1 @@
+"""The pages (HTML, JS, CSS) the app serves itself."""
