@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.background import BackgroundTasks
 from core.config import Settings
 from core.db import SessionFactory, create_engine, create_session_factory, is_sqlite
 from core.store import Store, create_store
@@ -17,6 +18,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: SessionFactory
     store: Store
+    background: BackgroundTasks = field(default_factory=BackgroundTasks)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -33,5 +35,6 @@ class Runtime:
         return is_sqlite(self.settings.effective_database_url)
 
     async def close(self) -> None:
+        await self.background.drain()
         await self.store.close()
         await self.engine.dispose()

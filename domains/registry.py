@@ -1,8 +1,24 @@
-"""Every domain, in one list: importing this module registers all tables with SQLModel's metadata."""
+"""Every domain, in one list. Importing this module registers all tables with SQLModel's
+metadata; `all_tools()` is every tool the agent, MCP server and dashboards offer.
+
+Adding a domain means adding its package and one line in each tuple below.
+"""
 
 from __future__ import annotations
 
 import core.models  # noqa: F401  (registers users and call_recordings)
+from core.tools import ToolSpec
 from domains.productivity import models as productivity_models  # noqa: F401
 
-DOMAINS: tuple[str, ...] = ("productivity",)
+DOMAINS: tuple[str, ...] = ("productivity", "transfer")
+
+
+def all_tools() -> list[ToolSpec]:
+    from domains.productivity.tools import TOOLS as productivity
+    from domains.transfer.tools import TOOLS as transfer
+
+    return [*productivity, *transfer]
+
+
+def tools_by_name() -> dict[str, ToolSpec]:
+    return {spec.name: spec for spec in all_tools()}

@@ -24,6 +24,7 @@ from core.grammar.numbers import (
     say_ordinal,
     say_year,
 )
+from core.grammar.text import unnamed
 
 WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS: tuple[str, ...] = (
@@ -190,11 +191,7 @@ _FORMS: tuple[_DateForm, ...] = (
 )
 
 
-def _unnamed(pattern: str) -> str:
-    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
-
-
-DATE_RE = "(?:on )?(?:" + "|".join(_unnamed(p.pattern) for p, _ in _FORMS) + ")"
+DATE_RE = "(?:on )?(?:" + "|".join(unnamed(p.pattern) for p, _ in _FORMS) + ")"
 """Regex for any date phrase the parser understands (with an optional leading "on")."""
 
 

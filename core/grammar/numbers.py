@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 ONES: tuple[str, ...] = (
@@ -241,3 +242,19 @@ def parse_percent(text: str) -> float | None:
     t = re.sub(r" ?(?:%|percent|per cent)$", "", text.strip())
     value = parse_number(t)
     return float(value) if value is not None and 0 <= value <= 100 else None
+
+
+def phrase_money(amount: float, _now: object, rng: random.Random) -> str:
+    """One of the ways a caller says an amount: words, "350k", "$350,000", "350 thousand dollars"."""
+    whole = int(amount)
+    options = [say_money(amount), f"${whole:,}", f"{whole:,} dollars"]
+    if whole % 1000 == 0 and whole < 10**6:
+        options += [f"{whole // 1000}k", f"{whole // 1000} thousand dollars", f"{whole // 1000} thousand"]
+    if whole % 100000 == 0 and whole >= 10**6:
+        options.append(f"{whole / 10**6:g} million dollars")
+    return rng.choice(options)
+
+
+def phrase_percent(value: float, _now: object, rng: random.Random) -> str:
+    """"six point five percent", "6.5%", "6.5 percent"."""
+    return rng.choice([say_percent(value), f"{value:g}%", f"{value:g} percent"])

@@ -6,18 +6,20 @@ import random
 import re
 from datetime import date, datetime, time, timedelta
 
-from core.grammar.dates import DATE_RE, WEEKDAY_RE, parse_date, phrase_date
+from core.grammar.dates import DATE_RE, WEEKDAY_RE, parse_date, phrase_date, say_date
 from core.grammar.numbers import NUMBER_RE, parse_number, say_number
 from core.grammar.times import (
     DATETIME_RE,
     TIME_RE,
-    _strip_names,
     iso_datetime,
     parse_datetime,
     parse_time,
     phrase_datetime,
     phrase_time,
+    say_datetime,
+    say_time,
 )
+from core.grammar.text import unnamed
 
 DateRange = tuple[str, str]
 EventSpan = tuple[str, str | None]
@@ -27,7 +29,7 @@ _RANGES = re.compile(
     r"(?:(?P<which>this|next|last) (?P<unit>week|weekend|month)|the weekend"
     rf"|(?:the )?(?:next|coming) (?P<n>{NUMBER_RE}|few|couple of) days)"
 )
-DATE_RANGE_RE = rf"(?:(?:for |during )?{_strip_names(_RANGES.pattern)}|(?:for )?{DATE_RE})"
+DATE_RANGE_RE = rf"(?:(?:for |during )?{unnamed(_RANGES.pattern)}|(?:for )?{DATE_RE})"
 """Regex for a range of days: "this week", "next weekend", "the next three days", or one date."""
 
 
@@ -95,7 +97,7 @@ _SPAN = re.compile(
     rf"(?:(?P<date>{DATE_RE}) )?(?:from )?(?P<start>{TIME_RE}) (?:to|until|till) (?P<end>{TIME_RE})"
     rf"(?: (?P<date2>{DATE_RE}))?"
 )
-EVENT_TIME_RE = rf"(?:{_strip_names(_SPAN.pattern)}|{DATETIME_RE})"
+EVENT_TIME_RE = rf"(?:{unnamed(_SPAN.pattern)}|{DATETIME_RE})"
 """Regex for when an event happens: a moment, or "tomorrow from two to three pm"."""
 
 
@@ -150,7 +152,7 @@ _DURATION = re.compile(
     rf"(?: now)?|since (?P<since>yesterday|last night|this morning|the weekend|last week|last {WEEKDAY_RE}|{WEEKDAY_RE})"
     rf"|(?:about |around )?(?P<n2>{NUMBER_RE}|a|an|a couple of|a few) (?P<unit2>{_UNITS}) ago"
 )
-DURATION_RE = _strip_names(_DURATION.pattern)
+DURATION_RE = unnamed(_DURATION.pattern)
 """Regex for how long something has lasted: "for three days", "since yesterday", "two weeks"."""
 
 
@@ -180,3 +182,20 @@ def phrase_duration(value: str, rng: random.Random) -> str:
     if n == "1":
         count = rng.choice(["a", "one"]) if not unit.startswith("hour") else rng.choice(["an", "one"])
     return rng.choice([f"for {count} {unit}", f"for the past {count} {unit}", f"{count} {unit}"])
+
+
+def say_date_range(value: DateRange, now: datetime) -> str:
+    """"Monday, November twenty-third" or "Monday, November twenty-third to Sunday, November twenty-ninth"."""
+    start, end = date.fromisoformat(value[0]), date.fromisoformat(value[1])
+    if start == end:
+        return say_date(start, now)
+    return f"{say_date(start, now)} to {say_date(end, now)}"
+
+
+def say_event_time(value: EventSpan, now: datetime) -> str:
+    """"Monday, November twenty-third at two PM" (with "to three PM" when the end is known)."""
+    start = datetime.fromisoformat(value[0])
+    out = say_datetime(start, now)
+    if value[1] is not None:
+        out += f" to {say_time(datetime.fromisoformat(value[1]).time())}"
+    return out

@@ -92,3 +92,8 @@ def strip_fillers(text: str) -> str:
 def words(text: str) -> frozenset[str]:
     """The set of words in normalised text."""
     return frozenset(text.split(" "))
+
+
+def unnamed(pattern: str) -> str:
+    """A regex with its named groups made non-capturing, so it can be embedded in a larger one."""
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)

@@ -13,6 +13,7 @@ from typing import Literal
 
 from core.grammar.dates import DATE_RE, parse_date, phrase_date, say_date
 from core.grammar.numbers import ONES, TEEN_RE, TENS_RE, UNIT_RE, parse_number, say_number
+from core.grammar.text import unnamed
 
 Policy = Literal["general", "meal"]
 
@@ -35,11 +36,7 @@ _RELATIVE = re.compile(
 _NAMED_RE = "(?:" + "|".join(sorted(_NAMED, key=len, reverse=True)) + ")"
 
 
-def _strip_names(pattern: str) -> str:
-    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
-
-
-TIME_RE = rf"(?:{_NAMED_RE}|{_strip_names(_RELATIVE.pattern)}|{_strip_names(_CLOCK.pattern)})"
+TIME_RE = rf"(?:{_NAMED_RE}|{unnamed(_RELATIVE.pattern)}|{unnamed(_CLOCK.pattern)})"
 """Regex for a clock time phrase (without a leading "at")."""
 
 
@@ -162,7 +159,7 @@ _DT_FORMS: tuple[re.Pattern[str], ...] = (
 _IN_UNITS = r"(?:minutes?|hours?)"
 _IN_COUNT = rf"(?:an|a|half an|\d+|{TENS_RE}(?: {UNIT_RE})?|{TEEN_RE}|{UNIT_RE})"
 DATETIME_RE = (
-    "(?:" + "|".join(_strip_names(p.pattern) for p in _DT_FORMS)
+    "(?:" + "|".join(unnamed(p.pattern) for p in _DT_FORMS)
     + rf"|in {_IN_COUNT} {_IN_UNITS}|in half an hour)"
 )
 """Regex for a moment: a date and/or a time ("tomorrow at two pm", "at noon on friday", "in an hour")."""

@@ -1,0 +1,46 @@
+"""Email addresses as people say them: "bob at example dot com" -> bob@example.com."""
+
+from __future__ import annotations
+
+import random
+import re
+
+_WORD = r"[a-z0-9][a-z0-9._+-]*"
+_JOINERS = {"dot": ".", "underscore": "_", "dash": "-", "hyphen": "-", "plus": "+"}
+_JOIN_RE = "(?:" + "|".join(_JOINERS) + ")"
+EMAIL_RE = (
+    rf"(?:[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"
+    rf"|{_WORD}(?: {_JOIN_RE} {_WORD})* (?:at|@) {_WORD}(?: {_JOIN_RE} {_WORD})*)"
+)
+"""Regex for a written or spoken email address."""
+_VALID = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+
+
+def parse_email(text: str) -> str | None:
+    """Turn a spoken or written address into `local@domain.tld`; None when it is not one."""
+    t = text.strip().lower()
+    if "@" not in t:
+        local, sep, domain = t.rpartition(" at ")
+        if not sep:
+            return None
+        t = f"{local}@{domain}"
+    for word, char in _JOINERS.items():
+        t = re.sub(rf" ?\b{word}\b ?", char, t)
+    t = t.replace(" ", "")
+    return t if _VALID.fullmatch(t) else None
+
+
+def say_email(address: str) -> str:
+    """bob.smith@example.com -> "bob dot smith at example dot com"."""
+    local, _, domain = address.partition("@")
+    spoken = {".": " dot ", "_": " underscore ", "-": " dash ", "+": " plus "}
+
+    def say(part: str) -> str:
+        return "".join(spoken.get(c, c) for c in part)
+
+    return f"{say(local)} at {say(domain)}"
+
+
+def phrase_email(address: str, rng: random.Random) -> str:
+    """Spoken most of the time, occasionally typed."""
+    return address if rng.random() < 0.2 else say_email(address)

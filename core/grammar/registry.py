@@ -1,0 +1,139 @@
+"""The grammar as data: every domain's templates, the slot types, generated utterances and the speech corpus.
+
+Domains declare their sentences in `domains/<name>/grammar.py` as `GRAMMAR: DomainGrammar`; they are
+found by module path (listed below) so that `core` never imports a domain at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from core.grammar.dialogue import DIALOGUE_TEMPLATES
+from core.grammar.parser import Match, Parser
+from core.grammar.slots import SLOT_TYPES, SlotType
+from core.grammar.templates import DomainGrammar, Example, Template, ToolWords, flatten, sample
+from core.grammar.text import normalize
+
+GRAMMAR_MODULES: tuple[str, ...] = (
+    "domains.productivity.grammar",
+    "domains.transfer.grammar",
+    "domains.mortgage.grammar",
+    "domains.healthcare.grammar",
+    "domains.restaurant.grammar",
+)
+"""One line per domain: adding a domain adds its grammar module here."""
+
+REFERENCE_NOW = datetime(2026, 11, 23, 10, 0)
+"""The fixed "now" generated utterances are resolved against (a Monday morning)."""
+
+SLOTS: Mapping[str, SlotType] = SLOT_TYPES
+
+
+@cache
+def grammars() -> tuple[DomainGrammar, ...]:
+    """Every domain's grammar, in registry order."""
+    return tuple(importlib.import_module(path).GRAMMAR for path in GRAMMAR_MODULES)
+
+
+def domains() -> tuple[str, ...]:
+    return tuple(g.domain for g in grammars())
+
+
+def grammar_for(domain: str) -> DomainGrammar:
+    for g in grammars():
+        if g.domain == domain:
+            return g
+    raise KeyError(f"no grammar for domain {domain!r}")
+
+
+@cache
+def all_templates() -> tuple[Template, ...]:
+    """Every tool template of every domain."""
+    return tuple(t for g in grammars() for t in g.templates)
+
+
+def templates_for(domain: str) -> tuple[Template, ...]:
+    return grammar_for(domain).templates
+
+
+@cache
+def _tool_index() -> dict[str, tuple[str, ToolWords | None]]:
+    index: dict[str, tuple[str, ToolWords | None]] = {}
+    for g in grammars():
+        for t in g.templates:
+            index.setdefault(t.tool, (g.domain, None))
+        for words in g.tools:
+            index[words.tool] = (g.domain, words)
+    return index
+
+
+def tool_words(tool: str) -> ToolWords | None:
+    """What the assistant says around `tool` (questions, confirmation, replies), if the grammar has it."""
+    return _tool_index().get(tool, ("", None))[1]
+
+
+def domain_of(tool: str) -> str | None:
+    entry = _tool_index().get(tool)
+    return entry[0] if entry else None
+
+
+@cache
+def default_parser() -> Parser:
+    """The parser over all domains' templates, compiled once per process."""
+    return Parser(all_templates())
+
+
+def parse(text: str, now: datetime, tools: frozenset[str] | None = None, domains: frozenset[str] | None = None) -> Match | None:
+    """Utterance -> best tool call across all domains (or only `tools` / `domains`)."""
+    return default_parser().parse(text, now, tools, domains)
+
+
+def expand(template: Template, rng: random.Random, n: int, now: datetime = REFERENCE_NOW) -> list[Example]:
+    """`n` concrete utterances of `template`, each with the exact tool call it means at `now`."""
+    return [sample(template, rng, now) for _ in range(n)]
+
+
+@dataclass(frozen=True)
+class SlotVocab:
+    """The phrases one slot type is said with; `free_text` slots need a broad general vocabulary too."""
+
+    name: str
+    phrases: tuple[str, ...]
+    free_text: bool
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Text for the offline speech recogniser's language model."""
+
+    sentences: tuple[str, ...]
+    patterns: tuple[str, ...]
+    slots: Mapping[str, SlotVocab]
+
+
+def corpus(per_template: int = 12, seed: int = 0, now: datetime = REFERENCE_NOW) -> Corpus:
+    """Normalised sentences generated from every template (dialogue moves and PINs included), the
+    flattened patterns with `{slot_type}` places, and each slot type's phrases."""
+    rng = random.Random(seed)
+    templates = (*all_templates(), *DIALOGUE_TEMPLATES)
+    sentences: dict[str, None] = {}
+    for template in templates:
+        for example in expand(template, rng, per_template, now):
+            sentences[normalize(example.text)] = None
+    pin = SLOT_TYPES["pin"]
+    for value in pin.examples(now):
+        phrase = pin.phrase(value, now, rng)
+        sentences.update(dict.fromkeys((phrase, f"my pin is {phrase}")))
+    patterns = dict.fromkeys(p for t in templates for p in flatten(t))
+    slots = {}
+    for kind in SLOT_TYPES.values():
+        phrases = dict.fromkeys(
+            normalize(kind.phrase(v, now, rng)) for v in kind.examples(now) for _ in range(3)
+        )
+        slots[kind.name] = SlotVocab(kind.name, tuple(phrases), kind.free_text)
+    return Corpus(tuple(sentences), tuple(patterns), slots)

@@ -1,0 +1,260 @@
+"""Slot types as data: how a slot is matched, parsed to a typed value, said back, and exemplified."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from core.grammar import choices
+from core.grammar.dates import BIRTH_DATE_RE, DATE_RE, parse_birth_date, parse_date, phrase_birth_date, phrase_date, say_date
+from core.grammar.digits import PHONE_RE, parse_phone, parse_pin, phrase_phone, say_digits
+from core.grammar.emails import EMAIL_RE, parse_email, phrase_email, say_email
+from core.grammar.numbers import (
+    MONEY_RE,
+    NUMBER_RE,
+    PERCENT_RE,
+    parse_money,
+    parse_number,
+    parse_percent,
+    phrase_money,
+    phrase_percent,
+    say_money,
+    say_number,
+    say_percent,
+)
+from core.grammar.spans import (
+    DATE_RANGE_RE,
+    DURATION_RE,
+    EVENT_TIME_RE,
+    parse_date_range,
+    parse_duration,
+    parse_event_time,
+    phrase_date_range,
+    phrase_duration,
+    phrase_event_time,
+    say_date_range,
+    say_event_time,
+)
+from core.grammar.times import (
+    DATETIME_RE,
+    TIME_RE,
+    iso_datetime,
+    iso_time,
+    parse_datetime,
+    parse_time,
+    phrase_datetime,
+    phrase_time,
+    say_datetime,
+    say_time,
+)
+
+Parse = Callable[[str, datetime], Any]
+Say = Callable[[Any, datetime], str]
+Phrase = Callable[[Any, datetime, random.Random], str]
+Examples = Callable[[datetime], Sequence[Any]]
+
+
+@dataclass(frozen=True, eq=False)
+class SlotType:
+    """One kind of slot value.
+
+    `pattern` is the regex fragment a template uses to find the slot; `parse` turns the matched words into
+    the value a tool receives (None when they are not one); `say` is the words for a spoken reply; `phrase`
+    is one of the ways a caller says a value (for generated utterances); `examples` gives sample values.
+    """
+
+    name: str
+    pattern: str
+    parse: Parse
+    say: Say
+    phrase: Phrase
+    examples: Examples
+    free_text: bool = False
+
+
+def _fixed(values: Sequence[Any]) -> Examples:
+    return lambda _now: values
+
+
+def _number_type(name: str, values: Sequence[int], low: int, high: int) -> SlotType:
+    def parse(text: str, _now: datetime) -> int | None:
+        value = parse_number(text)
+        return value if isinstance(value, int) and low <= value <= high else None
+
+    return SlotType(
+        name, NUMBER_RE, parse, lambda v, _n: say_number(v),
+        lambda v, _n, rng: str(v) if rng.random() < 0.3 else say_number(v), _fixed(values),
+    )
+
+
+_ARTICLES = re.compile(r"^(?:the|a|an|my|our|this|that) ")
+
+
+def free_text(name: str, examples: Sequence[str], strip_articles: bool = True) -> SlotType:
+    """A slot that can hold any words (titles, messages, names of things)."""
+
+    def parse(text: str, _now: datetime) -> str | None:
+        value = _ARTICLES.sub("", text.strip()) if strip_articles else text.strip()
+        return value or None
+
+    return SlotType(
+        name, r"[^ ].*?", parse, lambda v, _n: str(v), lambda v, _n, _r: str(v), _fixed(examples), free_text=True
+    )
+
+
+def _party(text: str, _now: datetime) -> int | None:
+    t = re.sub(r"^(?:a party of|party of|a group of) ", "", text.strip())
+    t = re.sub(r" (?:people|persons|guests|adults|of us|diners|pax)$", "", t)
+    if t in ("just me", "just myself", "me", "myself", "one person"):
+        return 1
+    value = parse_number(t)
+    return value if isinstance(value, int) and 1 <= value <= 30 else None
+
+
+def _phrase_party(n: int, _now: datetime, rng: random.Random) -> str:
+    count = str(n) if rng.random() < 0.3 else say_number(n)
+    return rng.choice([count, f"{count} people", f"a party of {count}", f"{count} guests", count])
+
+
+def _time_type(name: str, policy: str, values: Sequence[str]) -> SlotType:
+    def parse(text: str, _now: datetime) -> str | None:
+        value = parse_time(text, "meal" if policy == "meal" else "general")
+        return iso_time(value) if value else None
+
+    return SlotType(
+        name, TIME_RE, parse, lambda v, _n: say_time(time.fromisoformat(v)),
+        lambda v, _n, rng: phrase_time(time.fromisoformat(v), rng, "meal" if policy == "meal" else "general"),
+        _fixed(values),
+    )
+
+
+def _date_examples(now: datetime) -> list[str]:
+    today = now.date()
+    days = [0, 1, 2, 3, 4, 5, 6, 8, 11, 16, 25, 40]
+    return [(today + timedelta(days=d)).isoformat() for d in days]
+
+
+def _datetime_examples(now: datetime) -> list[str]:
+    out = []
+    for i, d in enumerate(_date_examples(now)[1:]):
+        clock = [time(9), time(14), time(15, 30), time(10), time(16), time(11, 15), time(19)][i % 7]
+        out.append(iso_datetime(datetime.combine(date.fromisoformat(d), clock)))
+    return out
+
+
+def _range_examples(now: datetime) -> list[tuple[str, str]]:
+    phrases = ["today", "tomorrow", "this week", "next week", "this weekend", "friday", "next month",
+               "the next three days"]
+    return [r for p in phrases if (r := parse_date_range(p, now))]
+
+
+def _event_examples(now: datetime) -> list[tuple[str, str | None]]:
+    starts = [datetime.fromisoformat(v) for v in _datetime_examples(now)]
+    return [
+        (iso_datetime(s), iso_datetime(s + timedelta(hours=1)) if i % 2 and s.hour >= 10 else None)
+        for i, s in enumerate(starts)
+    ]
+
+
+def _credit_type() -> SlotType:
+    base = _choice_type(choices.CREDIT)
+
+    def parse(text: str, _now: datetime) -> str | None:
+        value = parse_number(text)
+        if isinstance(value, int) and 300 <= value <= 850:
+            return "excellent" if value >= 740 else "good" if value >= 670 else "fair" if value >= 580 else "poor"
+        return choices.CREDIT.parse(text)
+
+    return SlotType(base.name, rf"(?:{base.pattern}|{NUMBER_RE})", parse, base.say, base.phrase, base.examples)
+
+
+def _choice_type(choice: choices.Choice) -> SlotType:
+    return SlotType(
+        choice.name, choice.pattern, lambda t, _n: choice.parse(t), lambda v, _n: choice.say(v),
+        lambda v, _n, rng: choice.phrase(v, rng), _fixed(choice.values),
+    )
+
+
+def _iso_value(parse: Callable[[str, datetime], date | datetime | None]) -> Parse:
+    def parse_iso(text: str, now: datetime) -> str | None:
+        value = parse(text, now)
+        if isinstance(value, datetime):
+            return iso_datetime(value)
+        return value.isoformat() if value else None
+
+    return parse_iso
+
+
+_TYPES: tuple[SlotType, ...] = (
+    _number_type("integer", [2, 3, 4, 10, 12, 15, 20, 23, 30, 105], 0, 10**9),
+    _number_type("years", [10, 15, 20, 25, 30], 1, 50),
+    SlotType("party_size", rf"(?:(?:a party of |party of |a group of )?{NUMBER_RE}(?: people| persons| guests"
+             r"| adults| of us| diners)?|just me|just myself)", _party, lambda v, _n: say_number(v), _phrase_party,
+             _fixed([1, 2, 3, 4, 5, 6, 8, 10, 12])),
+    SlotType("money", MONEY_RE, lambda t, _n: parse_money(t), lambda v, _n: say_money(v), phrase_money,
+             _fixed([350000.0, 420000.0, 85000.0, 120000.0, 60000.0, 1200000.0, 75000.0, 40000.0, 250000.0])),
+    SlotType("percent", PERCENT_RE, lambda t, _n: parse_percent(t), lambda v, _n: say_percent(v),
+             phrase_percent, _fixed([6.5, 7.0, 5.25, 6.0, 4.75, 7.125])),
+    SlotType("date", DATE_RE, _iso_value(parse_date), lambda v, n: say_date(date.fromisoformat(v), n),
+             lambda v, n, rng: phrase_date(date.fromisoformat(v), n, rng), _date_examples),
+    SlotType("birth_date", BIRTH_DATE_RE, _iso_value(parse_birth_date), lambda v, n: say_date(date.fromisoformat(v), n),
+             lambda v, _n, rng: phrase_birth_date(date.fromisoformat(v), rng),
+             _fixed(["1985-03-03", "1990-07-14", "1972-12-01", "2001-05-23", "1964-10-30"])),
+    _time_type("time", "general", ["09:00", "14:00", "14:30", "12:00", "10:15", "16:45", "08:30", "11:00"]),
+    _time_type("meal_time", "meal", ["19:00", "18:30", "20:00", "12:30", "13:00", "17:45", "19:15", "21:00"]),
+    SlotType("datetime", DATETIME_RE, _iso_value(parse_datetime),
+             lambda v, n: say_datetime(datetime.fromisoformat(v), n),
+             lambda v, n, rng: phrase_datetime(datetime.fromisoformat(v), n, rng), _datetime_examples),
+    SlotType("date_range", DATE_RANGE_RE, parse_date_range, say_date_range, phrase_date_range, _range_examples),
+    SlotType("event_time", EVENT_TIME_RE, parse_event_time, say_event_time, phrase_event_time, _event_examples),
+    SlotType("duration", DURATION_RE, lambda t, _n: parse_duration(t), lambda v, _n: str(v),
+             lambda v, _n, rng: phrase_duration(v, rng),
+             _fixed(["3 days", "2 weeks", "since yesterday", "1 week", "5 days", "since last night", "2 hours"])),
+    SlotType("email", EMAIL_RE, lambda t, _n: parse_email(t), lambda v, _n: say_email(v),
+             lambda v, _n, rng: phrase_email(v, rng),
+             _fixed(["bob@example.com", "alice.smith@example.com", "carol@acme.io", "dave_jones@gmail.com",
+                     "maria@hanok.kr"])),
+    SlotType("phone", PHONE_RE, lambda t, _n: parse_phone(t), lambda v, _n: say_digits(v),
+             lambda v, _n, rng: phrase_phone(v, rng), _fixed(["5551234567", "4155550199", "2125550143"])),
+    SlotType("pin", PHONE_RE, lambda t, _n: parse_pin(t), lambda v, _n: " ".join(say_digits(v).replace(",", "").split()),
+             lambda v, _n, rng: say_digits(v).replace(",", ""), _fixed(["1234", "4321", "987654", "24680"])),
+    SlotType("name", r"[a-z][a-z'.]*", lambda t, _n: t.strip().title() or None, lambda v, _n: str(v),
+             lambda v, _n, _r: str(v).lower(), _fixed(["John", "Maria", "Smith", "Garcia", "Lee", "Chen", "Olivia"]),
+             free_text=True),
+    *(_choice_type(c) for c in choices.ALL if c is not choices.CREDIT),
+    _credit_type(),
+    free_text("text", ["the quarterly report", "new laptop setup", "budget review"]),
+    free_text("title", ["buy milk", "call mom", "pay rent", "renew passport", "water the plants",
+                        "pick up dry cleaning", "book flights to boston", "send the invoice"]),
+    free_text("event_title", ["team sync", "dentist", "lunch with sara", "project review", "yoga class",
+                              "meeting with bob"]),
+    free_text("message", ["call mom", "take my medicine", "feed the cat", "check the oven", "pick up the kids",
+                          "submit the report"]),
+    free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"]),
+    free_text("team", ["design", "marketing", "engineering", "sales", "support"]),
+    free_text("symptoms", ["headache", "sore throat", "fever", "back pain", "cough and a runny nose",
+                           "stomach ache"]),
+    free_text("document", ["pay stubs", "w2", "tax returns", "bank statements", "photo id"]),
+    free_text("query", ["bob", "alice", "smith", "carol"], strip_articles=False),
+    free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False),
+    free_text("location", ["the office", "cafe luna", "room two", "the library"], strip_articles=False),
+    free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"]),
+    free_text("requests", ["a high chair", "a window seat", "a birthday cake", "vegetarian options"],
+              strip_articles=False),
+    free_text("description", ["for the launch", "weekly planning"], strip_articles=False),
+)
+
+SLOT_TYPES: Mapping[str, SlotType] = {t.name: t for t in _TYPES}
+"""Every slot type by name."""
+
+
+def slot_type(name: str) -> SlotType:
+    """The slot type called `name` (KeyError names the unknown type)."""
+    try:
+        return SLOT_TYPES[name]
+    except KeyError:
+        raise KeyError(f"unknown slot type {name!r}") from None

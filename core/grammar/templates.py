@@ -1,0 +1,241 @@
+"""Sentence templates: `[please] (add|create) a {priority} priority todo to {title}` and what they mean.
+
+Pattern syntax: plain words; `[optional words]`; `(one|or|another)`; `{slot}` or `{slot:type}` where the
+type defaults to the slot's name. `Template.slots` maps a slot to its tool argument (or a tuple of
+arguments for a slot whose value is a tuple, such as a date range), `Template.fixed` adds constant ones.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from core.grammar.slots import SlotType, slot_type
+from core.grammar.text import normalize
+
+ArgNames = str | tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Template:
+    """One way of saying one tool call."""
+
+    domain: str
+    tool: str
+    pattern: str
+    slots: Mapping[str, ArgNames] = field(default_factory=dict)
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A required argument the caller may leave out, and the question that asks for it."""
+
+    arg: str
+    slot_type: str
+    question: str
+
+
+@dataclass(frozen=True)
+class ToolWords:
+    """What the assistant says around one tool: questions, a confirmation, and replies to its result.
+
+    `done` holds reply sentences with `{field}` places filled from the call's arguments and its result;
+    the first one whose fields are all known is used. `items` names list results ("todo", "todos") and
+    `label` says which fields name one item.
+    """
+
+    tool: str
+    asks: tuple[Ask, ...] = ()
+    confirm: str | None = None
+    done: tuple[str, ...] = ()
+    items: tuple[str, str] | None = None
+    label: tuple[str, ...] = ("title", "name", "message")
+    empty: str = ""
+
+
+@dataclass(frozen=True)
+class DomainGrammar:
+    """Everything a domain says and understands."""
+
+    domain: str
+    capability: str
+    examples: tuple[str, ...]
+    templates: tuple[Template, ...]
+    tools: tuple[ToolWords, ...] = ()
+
+
+@dataclass(frozen=True)
+class Example:
+    """A generated utterance and the tool call it must parse to."""
+
+    text: str
+    domain: str
+    tool: str
+    args: dict[str, Any]
+
+
+# ---------------------------------------------------------------- pattern syntax tree
+@dataclass(frozen=True)
+class Word:
+    text: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    type: SlotType
+
+
+@dataclass(frozen=True)
+class Group:
+    options: tuple[tuple[Node, ...], ...]
+    optional: bool
+
+
+Node = Word | Slot | Group
+
+_TOKEN = re.compile(r"\[|\]|\(|\)|\||\{[^}]+\}|[^\s\[\]()|{}]+")
+
+
+def parse_pattern(pattern: str) -> tuple[Node, ...]:
+    """Parse pattern syntax into a tree (ValueError on unbalanced brackets or unknown slot types)."""
+    tokens = _TOKEN.findall(pattern)
+    nodes, end = _parse_seq(tokens, 0, pattern)
+    if end != len(tokens):
+        raise ValueError(f"unbalanced pattern: {pattern!r}")
+    return nodes
+
+
+def _parse_seq(tokens: list[str], i: int, pattern: str) -> tuple[tuple[Node, ...], int]:
+    out: list[Node] = []
+    while i < len(tokens) and tokens[i] not in ("]", ")", "|"):
+        tok = tokens[i]
+        if tok in ("[", "("):
+            close = "]" if tok == "[" else ")"
+            options: list[tuple[Node, ...]] = []
+            i += 1
+            while True:
+                seq, i = _parse_seq(tokens, i, pattern)
+                options.append(seq)
+                if i >= len(tokens):
+                    raise ValueError(f"unclosed {tok!r} in {pattern!r}")
+                if tokens[i] == "|":
+                    i += 1
+                    continue
+                if tokens[i] != close:
+                    raise ValueError(f"mismatched {tokens[i]!r} in {pattern!r}")
+                i += 1
+                break
+            out.append(Group(tuple(options), optional=tok == "["))
+        elif tok.startswith("{"):
+            name, _, kind = tok[1:-1].partition(":")
+            out.append(Slot(name, slot_type(kind or name)))
+            i += 1
+        else:
+            out.append(Word(normalize(tok)))
+            i += 1
+    return tuple(out), i
+
+
+# ---------------------------------------------------------------- compiling to a regex
+@dataclass(frozen=True, eq=False)
+class Compiled:
+    """A template ready to match: its regex, its slot groups and the words every match contains."""
+
+    template: Template
+    regex: re.Pattern[str]
+    groups: tuple[tuple[str, str, SlotType], ...]
+    required: frozenset[str]
+
+
+def compile_template(template: Template) -> Compiled:
+    """Compile a template to a regex over normalised text followed by one space."""
+    nodes = parse_pattern(template.pattern)
+    groups: list[tuple[str, str, SlotType]] = []
+    source = _regex(nodes, groups)
+    return Compiled(template, re.compile(source), tuple(groups), frozenset(_required(nodes)))
+
+
+def _regex(nodes: tuple[Node, ...], groups: list[tuple[str, str, SlotType]]) -> str:
+    parts: list[str] = []
+    for node in nodes:
+        if isinstance(node, Word):
+            parts.append(re.escape(node.text) + " ")
+        elif isinstance(node, Slot):
+            group = f"g{len(groups)}"
+            groups.append((group, node.name, node.type))
+            parts.append(f"(?P<{group}>{node.type.pattern}) ")
+        else:
+            body = "|".join(_regex(option, groups) for option in node.options)
+            parts.append(f"(?:{body})" + ("?" if node.optional else ""))
+    return "".join(parts)
+
+
+def _required(nodes: tuple[Node, ...]) -> set[str]:
+    out: set[str] = set()
+    for node in nodes:
+        if isinstance(node, Word):
+            out.update(node.text.split())
+        elif isinstance(node, Group) and not node.optional:
+            common = [_required(option) for option in node.options]
+            out.update(set.intersection(*common) if common else set())
+    return out
+
+
+# ---------------------------------------------------------------- generating utterances
+def sample(template: Template, rng: random.Random, now: datetime) -> Example:
+    """One random utterance of `template` with the exact tool call it means."""
+    words: list[str] = []
+    values: dict[str, Any] = {}
+    _walk(parse_pattern(template.pattern), rng, now, words, values)
+    args: dict[str, Any] = dict(template.fixed)
+    for name, value in values.items():
+        target = template.slots.get(name, name)
+        if isinstance(target, tuple):
+            args.update({arg: v for arg, v in zip(target, value, strict=True) if v is not None})
+        else:
+            args[target] = value
+    return Example(" ".join(words), template.domain, template.tool, args)
+
+
+def _walk(nodes: tuple[Node, ...], rng: random.Random, now: datetime, words: list[str], values: dict[str, Any]) -> None:
+    for node in nodes:
+        if isinstance(node, Word):
+            words.append(node.text)
+        elif isinstance(node, Slot):
+            value = rng.choice(list(node.type.examples(now)))
+            values[node.name] = value
+            words.append(node.type.phrase(value, now, rng))
+        elif not node.optional or rng.random() < 0.5:
+            _walk(rng.choice(node.options), rng, now, words, values)
+
+
+def flatten(template: Template, limit: int = 64) -> Iterator[str]:
+    """The template's phrasings with slots left as `{type}` (for class-based language models)."""
+    count = 0
+    for words in _flat(parse_pattern(template.pattern)):
+        yield " ".join(w for w in words if w)
+        count += 1
+        if count >= limit:
+            return
+
+
+def _flat(nodes: tuple[Node, ...]) -> Iterator[list[str]]:
+    if not nodes:
+        yield []
+        return
+    head, rest = nodes[0], nodes[1:]
+    if isinstance(head, Word):
+        heads: list[list[str]] = [[head.text]]
+    elif isinstance(head, Slot):
+        heads = [[f"{{{head.type.name}}}"]]
+    else:
+        heads = [w for option in head.options for w in _flat(option)] + ([[]] if head.optional else [])
+    for h in heads:
+        for tail in _flat(rest):
+            yield h + tail

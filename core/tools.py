@@ -1,0 +1,201 @@
+"""Tools: one typed async function per action, three doors (agent, MCP, REST/dashboards).
+
+A tool is `async def name(ctx: ToolContext, <typed args>) -> JSON-able`. `@tool(...)` turns it
+into a `ToolSpec` carrying a pydantic model of its arguments (the schema the model and MCP
+clients see) without changing the function. `run_tool` is the single way to call one: it
+validates arguments, applies the time budget, turns domain errors into a sentence the model
+can act on, and reports what happened (name, arguments, elapsed, ok) to listeners such as
+the Agent Monitor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any, get_type_hints
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from core.background import BackgroundTasks
+from core.config import Settings
+from core.db import SessionFactory
+from core.errors import DomainError
+from core.logging import report_exception
+from core.runtime import Runtime
+from core.store import Store
+from core.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+ToolFunc = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class ToolContext:
+    """Who is calling and with what: never part of a tool's model-facing arguments."""
+
+    user_id: uuid.UUID
+    sessions: SessionFactory
+    store: Store
+    settings: Settings
+    channel: str = "text"  # text | phone | browser | mcp | api
+    call_sid: str | None = None
+    thread_id: str | None = None
+    background: BackgroundTasks = field(default_factory=BackgroundTasks)
+    clock: Callable[[], datetime] = utcnow
+    listeners: list[Callable[[ToolEvent], Awaitable[None]]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> tzinfo:
+        return ZoneInfo(self.settings.timezone)
+
+    def now_local(self) -> datetime:
+        """The caller's wall-clock time, naive, for reading "tomorrow at two"."""
+        return self.clock().astimezone(self.zone).replace(tzinfo=None)
+
+
+    @classmethod
+    def for_user(cls, runtime: Runtime, user_id: uuid.UUID, **kwargs: Any) -> ToolContext:
+        return cls(
+            user_id=user_id,
+            sessions=runtime.sessions,
+            store=runtime.store,
+            settings=runtime.settings,
+            background=runtime.background,
+            **kwargs,
+        )
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    domain: str
+    func: ToolFunc
+    description: str
+    args_model: type[BaseModel]
+    mutates: bool
+
+    def input_schema(self) -> dict[str, Any]:
+        schema = self.args_model.model_json_schema()
+        schema.pop("title", None)
+        return schema
+
+
+@dataclass(frozen=True)
+class ToolEvent:
+    """One finished tool call, as the monitor shows it."""
+
+    name: str
+    domain: str
+    arguments: dict[str, Any]
+    ok: bool
+    result: Any
+    error: str | None
+    elapsed_ms: float
+    started_at: datetime
+    call_sid: str | None
+    thread_id: str | None
+    user_id: str
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    ok: bool
+    content: Any  # the tool's JSON-able result, or None
+    error: str | None  # a sentence for the model/caller when not ok
+
+    def for_model(self) -> Any:
+        return self.content if self.ok else {"error": self.error}
+
+
+def tool(domain: str, *, mutates: bool = True) -> Callable[[ToolFunc], ToolSpec]:
+    """Describe a tool function; its docstring is written for the model that will call it."""
+
+    def wrap(func: ToolFunc) -> ToolSpec:
+        hints = get_type_hints(func, include_extras=True)
+        fields: dict[str, Any] = {}
+        for i, (name, param) in enumerate(inspect.signature(func).parameters.items()):
+            if i == 0:
+                continue  # ctx
+            annotation = hints.get(name, Any)
+            default = ... if param.default is inspect.Parameter.empty else param.default
+            fields[name] = (annotation, default)
+        model = create_model(  # type: ignore[call-overload]
+            f"{func.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields
+        )
+        return ToolSpec(
+            name=func.__name__,
+            domain=domain,
+            func=func,
+            description=inspect.cleandoc(func.__doc__ or func.__name__),
+            args_model=model,
+            mutates=mutates,
+        )
+
+    return wrap
+
+
+def _validation_sentence(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(p) for p in error["loc"]) or "arguments"
+        problems.append(f"{where}: {error['msg']}")
+    return "I could not use those details (" + "; ".join(problems) + ")."
+
+
+async def run_tool(spec: ToolSpec, ctx: ToolContext, arguments: dict[str, Any] | None) -> ToolResult:
+    """Call a tool safely: nothing escapes but a ToolResult, and a failed call writes nothing."""
+    arguments = dict(arguments or {})
+    started_at = ctx.clock()
+    t0 = time.perf_counter()
+    content: Any = None
+    error: str | None = None
+    try:
+        args = spec.args_model.model_validate(arguments)
+        values = {name: getattr(args, name) for name in spec.args_model.model_fields}
+        content = await asyncio.wait_for(spec.func(ctx, **values), timeout=ctx.settings.tool_timeout_seconds)
+    except ValidationError as exc:
+        error = _validation_sentence(exc)
+    except DomainError as exc:
+        error = exc.message
+    except TimeoutError:
+        error = "That took too long, so I stopped it; nothing was changed. Please try again."
+    except IntegrityError:
+        error = "That clashes with something that already exists."
+    except (DBAPIError, OSError) as exc:
+        log.error("tool %s: database unavailable: %s", spec.name, exc)
+        report_exception(exc)
+        error = "I can't reach the database right now; nothing was changed. Please try again shortly."
+    except Exception as exc:  # a bug in a tool must not end the caller's turn
+        log.exception("tool %s failed", spec.name)
+        report_exception(exc)
+        error = "Something went wrong on my side with that request; nothing was changed."
+    result = ToolResult(ok=error is None, content=content, error=error)
+    event = ToolEvent(
+        name=spec.name,
+        domain=spec.domain,
+        arguments=arguments,
+        ok=result.ok,
+        result=content,
+        error=error,
+        elapsed_ms=(time.perf_counter() - t0) * 1000,
+        started_at=started_at,
+        call_sid=ctx.call_sid,
+        thread_id=ctx.thread_id,
+        user_id=str(ctx.user_id),
+    )
+    for listener in ctx.listeners:
+        try:
+            await listener(event)
+        except Exception:  # a broken monitor must not break the call
+            log.exception("tool listener failed")
+    return result

@@ -1,0 +1,138 @@
+"""Team tools: teams, members, roles and team todos, under the same role rules as the API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from core import accounts
+from core.db import transaction
+from core.errors import NotFound
+from core.tools import ToolContext, tool
+from domains.common import parse_datetime
+from domains.productivity import teams, todos
+from domains.productivity.views import team_view, todo_view
+
+TeamRef = Annotated[str, Field(description="The team's id or name, e.g. 'design'.")]
+Email = Annotated[str, Field(description="The person's email address.", min_length=3, max_length=255)]
+RoleArg = Literal["admin", "member", "viewer"]
+
+
+async def _user_by_email(session: Any, email: str) -> Any:
+    user = await accounts.get_user_by_email(session, email)
+    if user is None:
+        raise NotFound(f"No one with the email {email} uses Convonet.")
+    return user
+
+
+@tool("productivity")
+async def create_team(
+    ctx: ToolContext,
+    name: Annotated[str, Field(description="The team's name.", min_length=1, max_length=120)],
+    description: str | None = None,
+) -> dict[str, Any]:
+    """Create a team; the caller becomes its owner."""
+    async with transaction(ctx.sessions) as session:
+        team = await teams.create_team(session, ctx.user_id, name, description)
+        return {"created": team_view(team, "owner", 1)}
+
+
+@tool("productivity", mutates=False)
+async def get_teams(ctx: ToolContext) -> dict[str, Any]:
+    """List the teams the caller belongs to, with the caller's role in each."""
+    async with ctx.sessions() as session:
+        found = await teams.list_teams(session, ctx.user_id)
+        return {"teams": [team_view(t, role, n) for t, role, n in found], "count": len(found)}
+
+
+@tool("productivity", mutates=False)
+async def get_team_members(ctx: ToolContext, team: TeamRef) -> dict[str, Any]:
+    """List a team's members and their roles."""
+    async with ctx.sessions() as session:
+        found = await teams.resolve_team(session, ctx.user_id, team)
+        members = await teams.list_members(session, found.id, ctx.user_id)
+        return {
+            "team": found.name,
+            "members": [{"name": u.display_name, "email": u.email, "role": m.role} for u, m in members],
+        }
+
+
+@tool("productivity")
+async def create_team_todo(
+    ctx: ToolContext,
+    team: TeamRef,
+    title: Annotated[str, Field(description="What the todo says.", min_length=1, max_length=500)],
+    description: str | None = None,
+    priority: Literal["low", "medium", "high", "urgent"] = "medium",
+    due_date: Annotated[str | None, Field(description="ISO date or date-time, caller's local time.")] = None,
+    assignee_email: Annotated[str | None, Field(description="Email of the team member to assign it to.")] = None,
+) -> dict[str, Any]:
+    """Create a todo in a team, optionally assigned to a member. Needs the member role or above."""
+    due = parse_datetime(ctx, due_date, "due date") if due_date else None
+    async with transaction(ctx.sessions) as session:
+        found = await teams.resolve_team(session, ctx.user_id, team)
+        assignee = (await _user_by_email(session, assignee_email)).id if assignee_email else None
+        todo = await todos.create_todo(
+            session,
+            ctx.user_id,
+            title=title,
+            description=description,
+            priority=priority,
+            due_date=due,
+            team_id=found.id,
+            assignee_id=assignee,
+        )
+        return {"created": todo_view(ctx, todo), "team": found.name}
+
+
+@tool("productivity")
+async def add_team_member(ctx: ToolContext, team: TeamRef, email: Email, role: RoleArg = "member") -> dict[str, Any]:
+    """Add someone to a team by email. Needs the admin role or above."""
+    async with transaction(ctx.sessions) as session:
+        found = await teams.resolve_team(session, ctx.user_id, team)
+        user = await _user_by_email(session, email)
+        await teams.add_member(session, found.id, ctx.user_id, user.id, teams.parse_role(role))
+        return {"added": {"name": user.display_name, "email": user.email, "role": role}, "team": found.name}
+
+
+@tool("productivity")
+async def remove_team_member(ctx: ToolContext, team: TeamRef, email: Email) -> dict[str, Any]:
+    """Remove someone from a team. Admins remove members; only owners remove owners."""
+    async with transaction(ctx.sessions) as session:
+        found = await teams.resolve_team(session, ctx.user_id, team)
+        user = await _user_by_email(session, email)
+        await teams.remove_member(session, found.id, ctx.user_id, user.id)
+        return {"removed": {"name": user.display_name, "email": user.email}, "team": found.name}
+
+
+@tool("productivity")
+async def change_member_role(ctx: ToolContext, team: TeamRef, email: Email, role: RoleArg) -> dict[str, Any]:
+    """Change a member's role in a team (admin, member or viewer)."""
+    async with transaction(ctx.sessions) as session:
+        found = await teams.resolve_team(session, ctx.user_id, team)
+        user = await _user_by_email(session, email)
+        await teams.change_role(session, found.id, ctx.user_id, user.id, teams.parse_role(role))
+        return {"changed": {"name": user.display_name, "email": user.email, "role": role}, "team": found.name}
+
+
+@tool("productivity", mutates=False)
+async def search_users(
+    ctx: ToolContext, query: Annotated[str, Field(description="Part of a name or email.", min_length=2)]
+) -> dict[str, Any]:
+    """Find people by name or email, to add them to a team or assign them a todo."""
+    async with ctx.sessions() as session:
+        found = await accounts.search_users(session, query)
+        return {"users": [{"name": u.display_name, "email": u.email} for u in found]}
+
+
+TOOLS = [
+    create_team,
+    get_teams,
+    get_team_members,
+    create_team_todo,
+    add_team_member,
+    remove_team_member,
+    change_member_role,
+    search_users,
+]

@@ -1,0 +1,1 @@
+"""Transfer to a human: departments, and the request the voice layer acts on."""
