@@ -37,7 +37,7 @@ pg_bindir() {
     return 0
   fi
   local d
-  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  d=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   [[ -n $d && -x $d/initdb && -x $d/pg_ctl ]] || return 1
   printf '%s\n' "$d"
 }
@@ -157,7 +157,8 @@ cmd_install() {
   fi
 
   local apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -y
-             -o Dpkg::Use-Pty=0 -o APT::Install-Recommends=false)
+             -o Dpkg::Use-Pty=0 -o APT::Install-Recommends=false
+             -o DPkg::Lock::Timeout=180)   # a fresh VM may still run unattended-upgrades
   local ok=0 updated=0
 
   # apt-get update only when the lists can't provide a package (fresh image: no lists at all)
@@ -319,6 +320,7 @@ cmd_start() {
     printf 'export TEST_DATABASE_URL=%s\n' "$PG_URL"
     printf 'export TEST_REDIS_URL=%s\n' "$REDIS_URL"
   } > "$dir/env.tmp"
+  chmod 600 "$dir/env.tmp"   # holds the database password
   mv "$dir/env.tmp" "$dir/env"
   log "PostgreSQL on 127.0.0.1:$(cat "$dir/pg.port"), Redis on 127.0.0.1:$(cat "$dir/redis.port") ($(( SECONDS - t0 ))s); env in $dir/env"
 }

@@ -21,6 +21,7 @@ dir=
 in_cmd=0
 interrupted=0
 
+# shellcheck disable=SC2329  # invoked via trap
 cleanup() {
   local rc=$?
   trap '' INT TERM HUP          # don't let a second Ctrl-C abort the cleanup
@@ -33,6 +34,7 @@ trap cleanup EXIT
 
 # While CMD runs in the foreground, bash delivers these only after CMD has exited; CMD itself
 # gets Ctrl-C from the terminal and decides its own exit status, which we then pass on.
+# shellcheck disable=SC2329  # invoked via trap
 on_signal() {
   if (( in_cmd )); then interrupted=$1; else exit "$1"; fi
 }
