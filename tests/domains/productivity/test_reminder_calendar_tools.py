@@ -27,7 +27,7 @@ async def test_calendar_without_google(make_ctx) -> None:  # type: ignore[no-unt
     other = await make_ctx("cora")
     created = ok(await call(ctx, "create_calendar_event", title="Dentist", start="2026-11-25T10:00", location="Main St"))
     assert created["created"]["end"] == "2026-11-25T11:00"
-    ok(await call(ctx, "create_calendar_event", title="Standup", start="2026-11-30T09:00", end="2026-11-30T09:15"))
+    ok(await call(ctx, "create_calendar_event", title="Standup", start="2026-11-28T09:00", end="2026-11-28T09:15"))
     week = ok(await call(ctx, "get_calendar_events"))
     assert [e["title"] for e in week["events"]] == ["Dentist", "Standup"]
     day = ok(await call(ctx, "get_calendar_events", start_date="2026-11-25", end_date="2026-11-25"))
