@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from api.routes import auth, health, teams, todos
+from api.routes import auth, health, mcp, teams, todos
 from core.config import Settings, load_settings
 from core.errors import DomainError
 from core.logging import report_exception, setup_logging, setup_sentry
@@ -31,12 +31,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if runtime is not None:
             app.state.runtime = runtime
-            yield
+            async with mcp.serving(app, runtime):
+                yield
             return
         owned = Runtime.build(settings)
         app.state.runtime = owned
         try:
-            yield
+            async with mcp.serving(app, owned):
+                yield
         finally:
             await owned.close()
 
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     for router in (health.router, auth.router, teams.router, todos.router):
         app.include_router(router)
+    mcp.mount(app)
     if runtime is not None:
         app.state.runtime = runtime
     return app

@@ -70,6 +70,22 @@ def cmd_create_user(args: argparse.Namespace) -> None:
     print(f"created {user.email} ({user.id})")
 
 
+def cmd_mcp(args: argparse.Namespace) -> None:
+    from api.mcp_server import serve_stdio
+    from core import accounts
+
+    async def work(runtime):  # type: ignore[no-untyped-def]
+        async with runtime.sessions() as session:
+            user = await accounts.get_user_by_email(session, args.user)
+        if user is None or not user.is_active:
+            return None
+        await serve_stdio(runtime, user.id)
+        return user
+
+    if asyncio.run(_with_runtime(_settings(), work)) is None:
+        sys.exit(f"convonet: no active user with email {args.user!r}; create one with `convonet create-user`.")
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -95,6 +111,26 @@ def cmd_settings(_args: argparse.Namespace) -> None:
     print(settings_table())
 
 
+def cmd_say(args: argparse.Namespace) -> None:
+    from bots.text import print_json, say
+    from core.errors import DomainError
+
+    try:
+        print_json(asyncio.run(_with_runtime(_settings(), lambda rt: say(rt, args.user, args.text, args.thread))))
+    except DomainError as exc:
+        sys.exit(f"convonet: {exc.message}")
+
+
+def cmd_chat(args: argparse.Namespace) -> None:
+    from bots.text import chat
+    from core.errors import DomainError
+
+    try:
+        asyncio.run(_with_runtime(_settings(), lambda rt: chat(rt, args.user, args.thread)))
+    except DomainError as exc:
+        sys.exit(f"convonet: {exc.message}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="convonet", description="Convonet voice AI platform.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -108,6 +144,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("seed", help="create the demo user, PIN and team").set_defaults(func=cmd_seed)
     sub.add_parser("settings", help="print every setting as a Markdown table").set_defaults(func=cmd_settings)
 
+    say = sub.add_parser("say", help="send one utterance to the agent and print JSON")
+    say.add_argument("--user", required=True, help="the caller's email")
+    say.add_argument("--thread", help="thread id to continue (default: the user's text thread)")
+    say.add_argument("text")
+    say.set_defaults(func=cmd_say)
+
+    chat = sub.add_parser("chat", help="talk to the agent in the terminal")
+    chat.add_argument("--user", required=True, help="the caller's email")
+    chat.add_argument("--thread", help="thread id to continue")
+    chat.set_defaults(func=cmd_chat)
+
     create = sub.add_parser("create-user", help="create an account")
     create.add_argument("--email", required=True)
     create.add_argument("--password", required=True)
@@ -116,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--first-name", default="")
     create.add_argument("--last-name", default="")
     create.set_defaults(func=cmd_create_user)
+
+    mcp = sub.add_parser("mcp", help="serve every tool over MCP on stdin/stdout, as one user")
+    mcp.add_argument("--user", required=True, metavar="EMAIL", help="the account every tool call acts for")
+    mcp.set_defaults(func=cmd_mcp)
     return parser
 
 

@@ -85,4 +85,5 @@ def pick_one(ref: str, items: Sequence[T], label: Callable[[T], str], ident: Cal
         if len(found) > 1:
             names = ", ".join(label(i) for i in found[:5])
             raise Invalid(f"Several {kind}s match {ref}: {names}. Which one?")
-    raise NotFound(f"I couldn't find a {kind} called {ref}.")
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    raise NotFound(f"I couldn't find {article} {kind} called {ref}.")

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import core.models  # noqa: F401  (registers users and call_recordings)
 from core.tools import ToolSpec
+from domains.healthcare import models as healthcare_models  # noqa: F401
+from domains.mortgage import models as mortgage_models  # noqa: F401
 from domains.productivity import models as productivity_models  # noqa: F401
+from domains.restaurant import models as restaurant_models  # noqa: F401
 
-DOMAINS: tuple[str, ...] = ("productivity", "transfer")
+DOMAINS: tuple[str, ...] = ("productivity", "transfer", "mortgage", "healthcare", "restaurant")
 
 
 def all_tools() -> list[ToolSpec]:
+    from domains.healthcare.tools import TOOLS as healthcare
+    from domains.mortgage.tools import TOOLS as mortgage
     from domains.productivity.tools import TOOLS as productivity
+    from domains.restaurant.tools import TOOLS as restaurant
     from domains.transfer.tools import TOOLS as transfer
 
-    return [*productivity, *transfer]
+    return [*productivity, *transfer, *mortgage, *healthcare, *restaurant]
 
 
 def tools_by_name() -> dict[str, ToolSpec]:

@@ -1,0 +1,1 @@
+"""Healthcare intake: the caller's patient record, the symptoms they report, clinic appointments."""

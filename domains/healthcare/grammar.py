@@ -1,0 +1,93 @@
+"""What patients say at intake (registration, symptoms, appointments), and what the assistant says back."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from core.grammar.templates import Ask, DomainGrammar, ToolWords, phrasings
+
+_t = partial(phrasings, "healthcare")
+
+_NAME = {"first": "first_name", "last": "last_name", "dob": "date_of_birth", "phone": "phone"}
+_REGISTER = "(register|sign up|enroll|check in)"
+_APPT = "[a|an|my] [doctor|doctor's|doctors|medical] appointment"
+_WANT = "[i need|i want|i would like|can i (get|have|book|make)|could i (get|have)]"
+_HAVE = "(have|have had|have been having|am having|have got|got|am suffering from|have been suffering from)"
+_FEEL = "(feel|am feeling|have been feeling|feel really|feel very)"
+_BOOKING = {"when": "date"}
+
+TEMPLATES = (
+    *_t("register_patient", f"{_REGISTER} [me] [as a [new] patient]", "i am a new patient",
+        f"{_REGISTER} a new patient"),
+    *_t("register_patient", f"{_REGISTER} [me] as {{first:name}} {{last:name}}",
+        f"{_REGISTER} [a new patient] [named] {{first:name}} {{last:name}} [as a [new] patient]",
+        "i am a new patient [and] my name is {first:name} {last:name}", "my name is {first:name} {last:name}",
+        "i am a new patient named {first:name} {last:name}",
+        f"{_REGISTER} [me] [as a [new] patient] [and] (i am|my name is|this is|the name is) {{first:name}} {{last:name}}",
+        f"{_REGISTER} [me] as {{first:name}} {{last:name}} [born|born on|date of birth] {{dob:birth_date}}",
+        "my name is {first:name} {last:name} and i was born [on] {dob:birth_date}",
+        "my name is {first:name} {last:name} and my (phone number|number) is {phone}",
+        f"{_REGISTER} [me] as {{first:name}} {{last:name}} [and] my (phone number|number) is {{phone}}",
+        slots=_NAME),
+    *_t("update_patient", "(update|change) my (phone number|phone|number) to {phone}",
+        "my new (phone number|number) is {phone}", "(update|change) my (date of birth|birthday|birth date) to {dob:birth_date}",
+        "my (date of birth|birthday|birth date) is {dob:birth_date}", "i was born [on|in] {dob:birth_date}",
+        "(update|change) my (last name|surname) to {last:name}", "(update|change) my first name to {first:name}",
+        "my (insurance|insurance provider|insurance company) is {insurance}",
+        "(update|change) my (insurance|insurance provider) to {insurance}",
+        "my (insurance|insurance provider|insurance company) (changed|has changed|is changing|switched) to {insurance}",
+        "i (have|am with|use) {insurance} (insurance|for insurance)", "i am insured (with|by|through) {insurance}",
+        slots={**_NAME, "insurance": "insurance_provider"}),
+    *_t("record_symptoms", f"i {_HAVE} {{symptoms}}", f"i {_FEEL} {{symptoms}}", "my symptoms are {symptoms}",
+        "(record|log|note) [my] symptoms {symptoms}", "(record|log|note) that i have {symptoms}"),
+    *_t("record_symptoms", f"i {_HAVE} {{symptoms}} {{duration}}", f"i {_FEEL} {{symptoms}} {{duration}}",
+        "my symptoms are {symptoms} {duration}", "i have been sick with {symptoms} {duration}",
+        "(record|log|note) [my] symptoms {symptoms} {duration}"),
+    *_t("record_symptoms", "(record|log|note) [my] symptoms", "i (am|feel) sick", "i am not feeling well",
+        "i do not feel well"),
+    *_t("book_appointment", f"{_WANT} (book|schedule|make|set up) [me] {_APPT} [for] {{when:date}} at {{time}}",
+        f"{_WANT} (book|schedule|make|set up) [me] {_APPT} at {{time}} [for] {{when:date}}",
+        f"{_WANT} {_APPT} [for] {{when:date}} at {{time}}", "(see|visit) (a|the) doctor [for] {when:date} at {time}",
+        f"{_WANT} (book|schedule|make|set up) [me] {_APPT} [for] {{when:date}} at {{time}} (for|about|because of) {{reason}}",
+        f"{_WANT} {_APPT} [for] {{when:date}} at {{time}} (for|about|because of) {{reason}}",
+        "(see|visit) (a|the) doctor [for] {when:date} at {time} (for|about|because of) {reason}",
+        slots=_BOOKING),
+    *_t("book_appointment", f"{_WANT} (book|schedule|make|set up) [me] {_APPT} [for] {{when:date}}",
+        f"{_WANT} {_APPT} [for] {{when:date}}", "(see|visit) (a|the) doctor [for] {when:date}", slots=_BOOKING),
+    *_t("book_appointment", f"{_WANT} (book|schedule|make|set up) [me] {_APPT}", f"{_WANT} {_APPT}",
+        "(see|visit) (a|the) doctor", f"{_WANT} (book|schedule|make|set up) [me] {_APPT} (for|about) {{reason}}"),
+    *_t("list_appointments", "(what|when) are my appointments", "(list|show) [me] [all] my appointments",
+        "do i have any [upcoming] appointments", "when is my next appointment", "what appointments do i have",
+        "(check|read) my appointments"),
+    *_t("cancel_appointment", "(cancel|delete|call off) [my|the] appointment (on|for) {appointment:booking}",
+        "(cancel|delete|call off) [my|the] {appointment:booking} appointment",
+        "i (cannot|can not) make [it to] my appointment (on|for) {appointment:booking}"),
+    *_t("cancel_appointment", "(cancel|delete|call off) [my|the] appointment", "i (cannot|can not) make my appointment",
+        fixed={"appointment": "my appointment"}),
+)
+
+WORDS = (
+    ToolWords("register_patient", asks=(Ask("first_name", "name", "Sure. What is your first name?"),
+                                        Ask("last_name", "name", "And your last name?")),
+              done=("Thanks {first_name}, you're registered.", "Thanks, you're registered.")),
+    ToolWords("update_patient", done=("Thanks, I updated your details.",)),
+    ToolWords("record_symptoms", asks=(Ask("symptoms", "symptoms", "What symptoms are you having?"),),
+              done=("Thanks, I noted {symptoms} for the clinic's staff. {next_step}",
+                    "Thanks, I noted {symptoms} for the clinic's staff.")),
+    ToolWords("book_appointment", asks=(Ask("date", "date", "What day would you like to come in?"),
+                                        Ask("time", "time", "What time works for you?")),
+              done=("You're booked for {when}.", "You're booked for {date} at {time}.")),
+    ToolWords("list_appointments", items=("appointment", "appointments"),
+              label=("{when} for {reason}", "{when}"), empty="You have no upcoming appointments."),
+    ToolWords("cancel_appointment", asks=(Ask("appointment", "booking", "Which appointment? Tell me the day."),),
+              confirm="Cancel {appointment}? Say yes to confirm.", ref="appointment",
+              done=("Okay, your appointment on {when} is cancelled.", "Okay, your appointment is cancelled.")),
+)
+
+GRAMMAR = DomainGrammar(
+    domain="healthcare",
+    capabilities=("doctor's appointments",),
+    examples=("book a doctor's appointment tomorrow at ten am", "I've had a headache for three days"),
+    templates=TEMPLATES,
+    tools=WORDS,
+)

@@ -1,0 +1,1 @@
+"""Mortgage applications: one active application per caller, its figures, its documents, payment estimates."""

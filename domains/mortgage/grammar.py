@@ -1,0 +1,97 @@
+"""What callers say while applying for a mortgage, and what the assistant says back."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from core.grammar.templates import DomainGrammar, ToolWords, phrasings
+
+_t = partial(phrasings, "mortgage")
+
+_APP = "(mortgage|home loan|loan) application"
+_HOME = "(home|house|property|place|condo)"
+_YEARLY = "[a year|per year|annually|each year|every year]"
+_MONEY_SLOTS = {"income": "annual_income", "value": "property_value", "amount": "loan_amount", "down": "down_payment"}
+
+TEMPLATES = (
+    *_t("start_mortgage_application", f"(start|begin|open|create) [a|an|my] [new] {_APP}",
+        "apply for a (mortgage|home loan)", "(get|start) (a|the) mortgage [process] started",
+        f"(get|apply for) a mortgage to (buy|purchase) a {_HOME}"),
+    *_t("start_mortgage_application", f"(start|begin|open|create) [a|an] [new] {{loan_purpose}} {_APP}",
+        "apply for a {loan_purpose} [loan|mortgage]", "(start|begin) [a|an] {loan_purpose} [application]"),
+    *_t("start_mortgage_application", "refinance my (mortgage|home|house|loan)",
+        "(apply|get approved) for a refinance", fixed={"loan_purpose": "refinance"}),
+    *_t("update_mortgage_application", f"my [annual|yearly|household] (income|salary|pay) is {{income:money}} {_YEARLY}",
+        f"i (make|earn|bring in) {{income:money}} {_YEARLY}", f"(we|i) make {{income:money}} {_YEARLY} together",
+        "(set|update|change) my [annual] (income|salary) to {income:money}",
+        f"(the|my) {_HOME} is worth {{value:money}}", f"the {_HOME} (value|price) is {{value:money}}",
+        f"the {_HOME} costs {{value:money}}", f"i am buying a {_HOME} (for|worth) {{value:money}}",
+        "(i want to|i would like to|i need to) borrow {amount:money}", "borrow {amount:money}",
+        "the loan amount (is|should be) {amount:money}", "i need a loan (of|for) {amount:money}",
+        "(i have|i can put down|i will put down|i am putting down|i can do) {down:money} (for|as) [a|the|my] down payment",
+        "my down payment (is|will be) {down:money}", "(i will put|i can put|i am putting|i plan to put|put) {down:money} down",
+        f"[the] {_HOME} is worth {{value:money}} and i (want|need) to borrow {{amount:money}}",
+        slots=_MONEY_SLOTS),
+    *_t("update_mortgage_application", "i am [currently|now] {status:employment_status}",
+        "my (employment status|job status) is {status:employment_status}", "i work (as|for) {status:employment_status}",
+        slots={"status": "employment_status"}),
+    *_t("update_mortgage_application", "i work for myself", "i (run|own) my own business",
+        fixed={"employment_status": "self_employed"}),
+    *_t("update_mortgage_application", "i (have|work) a (full time|regular) job", fixed={"employment_status": "employed"}),
+    *_t("update_mortgage_application", "my credit [score|rating] is {credit:credit_score_range}",
+        "i have {credit:credit_score_range} credit", "my credit score is (about|around) {credit:credit_score_range}",
+        slots={"credit": "credit_score_range"}),
+    *_t("update_mortgage_application",
+        f"i (make|earn) {{income:money}} {_YEARLY} and i am {{status:employment_status}}",
+        slots={"income": "annual_income", "status": "employment_status"}),
+    *_t("get_mortgage_application_status", f"what is the status of my {_APP}", f"(how|where) is my {_APP}",
+        "(check|what is) [the|my] application status", "how is my application (going|coming along|doing)",
+        "where are we with my (mortgage|loan|application)", f"(check|what is) the status of my {_APP}",
+        f"has my {_APP} been approved [yet]"),
+    *_t("get_required_documents", "what (documents|paperwork|papers) do (i|you) need",
+        "what (documents|paperwork) (are required|do i have to (send|submit|upload|provide))",
+        "(which|what) documents (are|is) [still] (missing|outstanding|needed|required)",
+        "what else do you need from me", "(list|tell me) the (required|needed) documents",
+        "what do i need to (send|submit|upload|provide)"),
+    *_t("mark_document_received", "i [just|already] (sent|uploaded|submitted|emailed|mailed|faxed) [you] [my|the] {document}",
+        "mark [my|the] {document} as received", "you should [now] have [my|the] {document}",
+        "(i have|i have already) (sent|uploaded|submitted) [you] [my|the] {document}"),
+    *_t("estimate_monthly_payment", "what (would|will) my monthly payment be",
+        "(estimate|calculate|figure out) my [monthly] (payment|mortgage payment)",
+        "how much (would|will) i pay (a|per|each) month", "what (would|will) my (payment|payments) be"),
+    *_t("estimate_monthly_payment",
+        "(estimate|calculate|what is|what would be) [my|the] monthly payment (for|on) [a|an] {amount:money} [loan|mortgage]"
+        " [at {rate:percent} [interest]] [(over|for) {term:years} years]",
+        "how much (would|will) i pay (a|per|each) month (for|on) [a|an] {amount:money} [loan|mortgage]"
+        " [at {rate:percent} [interest]] [(over|for) {term:years} years]",
+        "what is the payment on [a|an] {amount:money} [loan|mortgage] at {rate:percent} [(over|for) {term:years} years]",
+        "(estimate|calculate) [my|the] monthly payment at {rate:percent} [interest] [(over|for) {term:years} years]",
+        "what (would|will) my monthly payment be at {rate:percent} [interest]",
+        "(what about|how about|what if i get) a {term:years} year (loan|mortgage|term)",
+        "what (would|will) my payment be on a {term:years} year (loan|mortgage)",
+        slots={"amount": "loan_amount", "rate": "interest_rate", "term": "term_years"}),
+)
+
+WORDS = (
+    ToolWords("start_mortgage_application",
+              done=("I started your {loan_purpose} application. {next_step}", "I started your application.")),
+    ToolWords("update_mortgage_application", done=("Got it. {next_step}", "Got it, I updated your application.")),
+    ToolWords("get_mortgage_application_status",
+              done=("Your application is {status}. {next_step}", "Your application is {status}.")),
+    ToolWords("get_required_documents", items=("document", "documents"), intro="Your application needs",
+              label=("{document}", "{name}"), empty="Your application needs no documents yet."),
+    ToolWords("mark_document_received", done=("Thanks, I marked your {document} as received. {next_step}",
+                                              "Thanks, I marked your {document} as received.")),
+    ToolWords("estimate_monthly_payment",
+              done=("Your estimated monthly payment is about {monthly_payment}, for {loan_amount} at "
+                    "{interest_rate} over {term_years} years.",
+                    "Your estimated monthly payment is about {monthly_payment}.")),
+)
+
+GRAMMAR = DomainGrammar(
+    domain="mortgage",
+    capabilities=("mortgage applications",),
+    examples=("start a mortgage application", "what would my monthly payment be"),
+    templates=TEMPLATES,
+    tools=WORDS,
+)

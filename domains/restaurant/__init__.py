@@ -1,0 +1,1 @@
+"""Hanok Table, the restaurant: table reservations within opening hours and seating capacity."""

@@ -1,0 +1,89 @@
+"""What guests of Hanok Table say to book a table, and what the assistant says back."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from core.grammar.templates import Ask, DomainGrammar, ToolWords, phrasings
+
+_t = partial(phrasings, "restaurant")
+
+_AT = "(at|around|about|for)"
+_PARTY = "{party:party_size}"
+_TIME = "{time:meal_time}"
+_SLOTS = {"party": "party_size", "when": "date", "time": "time", "who": "name", "requests": "special_requests"}
+_MINE = {"reservation": "my reservation"}
+_TABLE = "(a table|any tables|tables|room|availability|space|anything|a spot)"
+_BOOK = "(book|reserve|get|grab|hold) [me|us] a table"
+_RESERVE = "(make|book|get|need|have) a reservation"
+_WANT = "(i would like|i want|i need|can i (get|have|make|book)|could i (get|have|make|book)|can we (get|have|book))"
+
+_ORDERS = (
+    f"for {_PARTY} {{when:date}} {_AT} {_TIME}", f"for {_PARTY} {_AT} {_TIME} {{when:date}}",
+    f"{{when:date}} {_AT} {_TIME} for {_PARTY}", f"{{when:date}} for {_PARTY} {_AT} {_TIME}",
+)
+_HEADS_AVAIL = (f"(do you have|is there|are there|have you got|any) {_TABLE} [available|free|open]",
+                "(can you fit|can you seat|can you take|do you have room for)", "check availability")
+
+TEMPLATES = (
+    *_t("check_availability", *(f"{h} {o}" for h in _HEADS_AVAIL[::2] for o in _ORDERS),
+        *(f"{_HEADS_AVAIL[1]} {o.removeprefix('for ')}" for o in _ORDERS[:2]),
+        f"is {_TIME} {{when:date}} available for {_PARTY}", slots=_SLOTS),
+    *_t("check_availability", f"(do you have|is there|are there) {_TABLE} [available|free|open] {{when:date}}",
+        "check availability [for] {when:date}", slots=_SLOTS),
+    *_t("check_availability", "check availability", f"(do you have|is there) {_TABLE} [available|free|open]"),
+    *_t("create_reservation", *(f"{h} {o}" for h in (_BOOK, _RESERVE, f"{_WANT} (a table|a reservation)",
+                                                       "[a] (table|reservation)") for o in _ORDERS),
+        slots=_SLOTS),
+    *_t("create_reservation", *(f"{h} {o} under [the name] {{who:name}}" for h in (_BOOK, _RESERVE) for o in _ORDERS[:2]),
+        *(f"{h} {o} (with|and [we would like|we need|please add]) {{requests}}" for h in (_BOOK, _RESERVE)
+          for o in _ORDERS[:2]), slots=_SLOTS),
+    *_t("create_reservation", f"{_BOOK}", f"{_RESERVE}", f"{_WANT} (a table|a reservation)",
+        f"{_BOOK} for {_PARTY}", f"{_RESERVE} for {_PARTY}", f"{_WANT} (a table|a reservation) for {_PARTY}",
+        f"{_BOOK} (for|on) {{when:date}}", f"{_RESERVE} (for|on) {{when:date}}", slots=_SLOTS),
+    *_t("list_reservations", "(what|show|list) [are] my (reservations|bookings)", "do i have (a|any) (reservations|reservation)",
+        "do i have (anything|a table) (booked|reserved) [at the restaurant|at hanok table]",
+        "when is my reservation", "(show|list|check) [me] my (bookings|reservations|reservation)",
+        "what reservations do i have"),
+    *_t("change_reservation", "(change|move|push|switch) my reservation [(on|for) {ref:booking}] to {when:date} at {time:meal_time}",
+        "(change|move|push|switch) my reservation [(on|for) {ref:booking}] to {time:meal_time}",
+        "(change|move|push|switch) my reservation [(on|for) {ref:booking}] to {when:date}",
+        "(change|make) my reservation [(on|for) {ref:booking}] (for|to) {party:party_size}",
+        "(change|move|push) my {ref:booking} reservation to {when:date} at {time:meal_time}",
+        "(change|move|push) my {ref:booking} reservation to {time:meal_time}",
+        "(change|make) my {ref:booking} reservation (for|to) {party:party_size}",
+        slots={**_SLOTS, "ref": "reservation"}, fixed=_MINE),
+    *_t("change_reservation", "(change|move|update) my reservation", fixed=_MINE),
+    *_t("cancel_reservation", "(cancel|call off|delete) my (reservation|table|booking) (on|for) {ref:booking}",
+        "(cancel|call off|delete) my {ref:booking} (reservation|table|booking)", "(cancel|call off) (the|my) (booking|reservation) under {ref:name}",
+        slots={"ref": "reservation"}),
+    *_t("cancel_reservation", "(cancel|call off|delete) [my|the] (reservation|booking)", fixed=_MINE),
+)
+
+_WHEN_ASKS = (Ask("date", "date", "What day would you like?"), Ask("time", "meal_time", "What time?"),
+              Ask("party_size", "party_size", "How many people will be joining?"))
+_REF = Ask("reservation", "booking", "Which reservation? Tell me the day it's for or the name it's under.")
+_FULL = ("{reason} We could seat you at {alternatives}.", "{reason}", "Sorry, that time is not available.")
+WORDS = (
+    ToolWords("check_availability", asks=_WHEN_ASKS,
+              done=("Good news, we have a table for {party_size} on {date} at {time}.",), negative=_FULL),
+    ToolWords("create_reservation", asks=_WHEN_ASKS,
+              done=("You're booked: a table for {party_size} on {when}, under {name}. "
+                    "Your confirmation code is {confirmation_code}.",
+                    "You're booked: a table for {party_size} on {date} at {time}."),
+              negative=_FULL),
+    ToolWords("list_reservations", items=("reservation", "reservations"),
+              label=("a table for {party_size} on {when}", "{when}"), empty="You have no reservations."),
+    ToolWords("change_reservation", asks=(_REF,),
+              done=("Done, your table for {party_size} is now on {when}.", "Done, I changed your reservation.")),
+    ToolWords("cancel_reservation", asks=(_REF,), confirm="Cancel {reservation}? Say yes to confirm.", ref="reservation",
+              done=("Okay, your reservation for {when} is cancelled.", "Okay, your reservation is cancelled.")),
+)
+
+GRAMMAR = DomainGrammar(
+    domain="restaurant",
+    capabilities=("restaurant reservations",),
+    examples=("book a table for two tomorrow at seven", "do you have a table for four on friday at eight"),
+    templates=TEMPLATES,
+    tools=WORDS,
+)

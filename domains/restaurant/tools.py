@@ -1,0 +1,173 @@
+"""Hanok Table tools: check a seating, book, change, cancel and list the caller's reservations."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from core.db import transaction
+from core.errors import Invalid, NotFound
+from core.models import User
+from core.tools import ToolContext, ToolSpec, tool
+from domains.common import local_iso, parse_date, parse_time, pick_one
+from domains.restaurant import service
+from domains.restaurant.models import Reservation
+
+_GENERIC = frozenset({"my", "the", "a", "an", "reservation", "booking", "table", "on", "at", "for", "one"})
+
+Date = Annotated[str, Field(description="ISO date, e.g. 2026-11-27.")]
+Time = Annotated[str, Field(description="24-hour time on the hour or half hour, 17:00 to 21:00, e.g. 19:30.")]
+PartySize = Annotated[int, Field(description="Number of guests, 1 to 12.")]
+
+
+def _label(ctx: ToolContext, r: Reservation) -> str:
+    requests = (r.special_requests or "")[:60]
+    return f"{r.starts_at.astimezone(ctx.zone):%A %Y-%m-%d %H:%M} party of {r.party_size} {r.name} {requests}".strip()
+
+
+def _reservation(ctx: ToolContext, r: Reservation) -> dict[str, Any]:
+    return {
+        "reservation_id": str(r.id),
+        "confirmation_code": r.confirmation_code,
+        "when": local_iso(ctx, r.starts_at),
+        "day": f"{r.starts_at.astimezone(ctx.zone):%A}",
+        "party_size": r.party_size,
+        "name": r.name,
+        "special_requests": r.special_requests,
+        "status": r.status,
+    }
+
+
+def _find(ctx: ToolContext, ref: str, reservations: list[Reservation]) -> Reservation:
+    """The caller's upcoming reservation `ref` names: id, confirmation code, date/time, or name."""
+    if not reservations:
+        raise NotFound("You have no upcoming reservations at Hanok Table.")
+    code = re.sub(r"[^A-Z0-9]", "", ref.upper()).removeprefix("HT")
+    for r in reservations:
+        if code and code == r.confirmation_code.removeprefix("HT-"):
+            return r
+    words = [w for w in re.sub(r"(\d)T(\d)", r"\1 \2", ref).lower().split() if w not in _GENERIC]
+    if not words and len(reservations) == 1:
+        return reservations[0]
+    try:
+        return pick_one(" ".join(words) or ref, reservations, lambda r: _label(ctx, r), lambda r: r.id, "reservation")
+    except NotFound:
+        listing = "; ".join(f"{r.confirmation_code} {_label(ctx, r)}" for r in reservations[:5])
+        raise NotFound(f"I couldn't find a reservation matching {ref!r}. You have: {listing}.") from None
+
+
+def _times(ctx: ToolContext, slots: list[datetime]) -> list[str | None]:
+    return [local_iso(ctx, s) for s in slots]
+
+
+@tool("restaurant", mutates=False)
+async def check_availability(ctx: ToolContext, date: Date, time: Time, party_size: PartySize) -> dict[str, Any]:
+    """Whether Hanok Table can seat the party at that date and time; if not, why, and the nearest
+    seatings that can. Seatings every 30 minutes from 17:00, last seating 21:00."""
+    day, at = parse_date(date), parse_time(time)
+    service.check_party(party_size)
+    now = ctx.clock()
+    wanted = service.local_start(day, at, ctx.zone)
+    service.check_window(wanted, now)
+    problem = service.seating_problem(at)
+    async with transaction(ctx.sessions) as session:
+        left = 0 if problem else await service.seats_left(session, wanted)
+        available = problem is None and party_size <= left
+        near = [] if available else await service.nearest_open(session, wanted, party_size, ctx.zone, now)
+    if problem is None and not available:
+        problem = f"That seating has room for only {max(left, 0)} more guests."
+    return {
+        "date": day.isoformat(),
+        "time": f"{at:%H:%M}",
+        "party_size": party_size,
+        "available": available,
+        "reason": problem,
+        "alternatives": _times(ctx, near),
+    }
+
+
+@tool("restaurant")
+async def create_reservation(
+    ctx: ToolContext,
+    date: Date,
+    time: Time,
+    party_size: PartySize,
+    name: Annotated[str | None, Field(description="Name for the booking; defaults to the caller's name.")] = None,
+    special_requests: Annotated[
+        str | None, Field(description="Allergies, occasions, seating wishes, in the caller's words.")
+    ] = None,
+) -> dict[str, Any]:
+    """Reserve a table at Hanok Table for the caller. Returns a confirmation code to read back.
+    If the seating is full, the error names the nearest seatings with room."""
+    day, at = parse_date(date), parse_time(time)
+    service.check_party(party_size)
+    now = ctx.clock()
+    starts = service.slot_start(day, at, ctx.zone, now)
+    async with transaction(ctx.sessions) as session:
+        if name is None or not name.strip():
+            user = await session.get(User, ctx.user_id)
+            name = user.display_name if user is not None else "Guest"
+        reservation = await service.create(
+            session, ctx.user_id, starts, party_size, name, special_requests, ctx.zone, now
+        )
+        return {"reserved": True, "restaurant": service.RESTAURANT, **_reservation(ctx, reservation)}
+
+
+@tool("restaurant", mutates=False)
+async def list_reservations(ctx: ToolContext) -> dict[str, Any]:
+    """The caller's upcoming Hanok Table reservations, soonest first."""
+    async with transaction(ctx.sessions) as session:
+        reservations = await service.upcoming(session, ctx.user_id, ctx.clock())
+        return {"reservations": [_reservation(ctx, r) for r in reservations]}
+
+
+@tool("restaurant")
+async def change_reservation(
+    ctx: ToolContext,
+    reservation: Annotated[
+        str, Field(description="Which one: its confirmation code (HT-4K2P), id, date and time, or name.")
+    ],
+    date: Annotated[str | None, Field(description="New ISO date; leave out to keep it.")] = None,
+    time: Annotated[str | None, Field(description="New time, e.g. 19:30; leave out to keep it.")] = None,
+    party_size: Annotated[int | None, Field(description="New number of guests, 1 to 12.")] = None,
+) -> dict[str, Any]:
+    """Move one of the caller's upcoming reservations or change its party size; pass only what changes."""
+    if date is None and time is None and party_size is None:
+        raise Invalid("Tell me the new date, time or party size.")
+    new_day = parse_date(date) if date else None
+    new_at = parse_time(time) if time else None
+    if party_size is not None:
+        service.check_party(party_size)
+    now = ctx.clock()
+    async with transaction(ctx.sessions) as session:
+        chosen = _find(ctx, reservation, await service.upcoming(session, ctx.user_id, now))
+        local = chosen.starts_at.astimezone(ctx.zone)
+        starts = service.slot_start(new_day or local.date(), new_at or local.time(), ctx.zone, now)
+        await service.change(session, chosen, starts, party_size or chosen.party_size, ctx.zone, now)
+        return {"changed": True, **_reservation(ctx, chosen)}
+
+
+@tool("restaurant")
+async def cancel_reservation(
+    ctx: ToolContext,
+    reservation: Annotated[
+        str, Field(description="Which one: its confirmation code (HT-4K2P), id, date and time, or name.")
+    ],
+) -> dict[str, Any]:
+    """Cancel one of the caller's upcoming Hanok Table reservations."""
+    async with transaction(ctx.sessions) as session:
+        chosen = _find(ctx, reservation, await service.upcoming(session, ctx.user_id, ctx.clock()))
+        await service.cancel(session, chosen)
+        return {"cancelled": True, **_reservation(ctx, chosen)}
+
+
+TOOLS: list[ToolSpec] = [
+    check_availability,
+    create_reservation,
+    list_reservations,
+    change_reservation,
+    cancel_reservation,
+]

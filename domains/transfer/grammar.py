@@ -1,0 +1,48 @@
+"""What callers say to reach a person, and what the assistant says while it connects them."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from core.grammar.templates import DomainGrammar, ToolWords, phrasings
+
+_t = partial(phrasings, "transfer")
+
+_PERSON = "[a|an] [real|live|actual] (person|human|human being|agent|representative|operator|rep)"
+_TALK = "(talk|speak|chat)"
+
+TEMPLATES = (
+    *_t("transfer_to_agent", "transfer me [to someone]", f"{_TALK} (to|with) {_PERSON}",
+        f"{_TALK} (to|with) (someone|somebody) [real]", f"(get|give|find) me {_PERSON}",
+        f"(i want|i need|can i (have|get)|let me (talk|speak) to) {_PERSON}",
+        "(person|human|agent|representative|operator|real person) [please]",
+        f"(connect|put) me (to|with|through to) {_PERSON}", f"transfer me to {_PERSON}"),
+    *_t("transfer_to_agent", "transfer me to [the] {department} [department|team]",
+        "(connect|put) me (to|with|through to) [the] {department} [department|team]",
+        f"{_TALK} (to|with) (someone|somebody|a person) (in|from|at) [the] {{department}} [department|team]",
+        f"{_TALK} (to|with) [the] {{department}} [department|team]",
+        "(i want|i need) [to (talk|speak) to] [the] {department} [department|team]"),
+    *_t("transfer_to_agent",
+        "transfer me to [the] {department} [department|team] (because|about|regarding|for) {reason}",
+        f"{_TALK} (to|with) [the] {{department}} [department|team] (because|about|regarding) {{reason}}",
+        f"{_TALK} (to|with) {_PERSON} (because|about|regarding) {{reason}}"),
+    *_t("get_available_departments", "what departments (are there|are available|can i talk to|do you have)",
+        "(which|what) departments can you (transfer|connect) me to", "(list|show) [me] [the] departments",
+        "who can i (talk|speak) to", "what are the departments"),
+)
+
+WORDS = (
+    ToolWords("transfer_to_agent", done=("Connecting you to {department} now. Please hold.",
+                                         "Connecting you to someone now. Please hold.")),
+    ToolWords("get_available_departments", items=("department", "departments"),
+              intro="I can connect you to", label=("{name}", "{department}"),
+              empty="There are no departments available right now."),
+)
+
+GRAMMAR = DomainGrammar(
+    domain="transfer",
+    capabilities=(),
+    examples=("transfer me to billing", "I want to talk to a person"),
+    templates=TEMPLATES,
+    tools=WORDS,
+)
