@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install lint typecheck pytest bench services lock clean
+.PHONY: run test install lint typecheck pytest bench services lock readme clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ lock:
 	rm -rf /tmp/convonet-lock && $(PYTHON) -m venv /tmp/convonet-lock
 	/tmp/convonet-lock/bin/pip install --quiet '.[dev]'
 	/tmp/convonet-lock/bin/pip freeze --exclude convonet > requirements.lock
+
+readme: install
+	$(BIN)/python scripts/update_readme_settings.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

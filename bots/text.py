@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator
@@ -38,7 +39,7 @@ async def chat(runtime: Runtime, email: str, thread_id: str | None = None) -> No
         print(f"Convonet chat as {email} (thread {session.thread_id}); Ctrl-D to leave.")
         while True:
             try:
-                line = input("you> ").strip()
+                line = (await asyncio.to_thread(input, "you> ")).strip()
             except EOFError:
                 print()
                 return

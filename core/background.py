@@ -33,11 +33,11 @@ class BackgroundTasks:
     def pending(self) -> int:
         return len(self._tasks)
 
-    async def drain(self, timeout: float = 5.0) -> None:
-        """Wait for running work to finish (tests, shutdown); cancel whatever is still running after `timeout`."""
+    async def drain(self, grace: float = 5.0) -> None:
+        """Wait for running work to finish (tests, shutdown); cancel whatever is still running after `grace` seconds."""
         if not self._tasks:
             return
-        _, still = await asyncio.wait(set(self._tasks), timeout=timeout)
+        _, still = await asyncio.wait(set(self._tasks), timeout=grace)
         for task in still:
             task.cancel()
         if still:

@@ -67,14 +67,16 @@ class Settings(BaseSettings):
         description='Ordered LLM fallback list from anthropic, openai, google, local (JSON list, e.g. `["anthropic","local"]`); `local` is always appended.',
     )
     anthropic_api_key: str | None = Field(None, description="Turns Claude on (with `anthropic` in LLM_PROVIDERS).")
-    anthropic_model: str = Field("claude-sonnet-4-5", description="Claude model name.")
+    anthropic_model: str = Field("claude-sonnet-4-6", description="Claude model name.")
     anthropic_base_url: str | None = Field(None, description="Override the Anthropic API address (proxies, tests).")
     openai_api_key: str | None = Field(None, description="Turns OpenAI on (with `openai` in LLM_PROVIDERS).")
     openai_model: str = Field("gpt-4o-mini", description="OpenAI chat model name.")
     openai_base_url: str | None = Field(None, description="Override the OpenAI API address (compatible servers, tests).")
     google_api_key: str | None = Field(None, description="Turns Gemini on (with `google` in LLM_PROVIDERS).")
     gemini_model: str = Field("gemini-2.0-flash", description="Gemini model name.")
+    google_base_url: str | None = Field(None, description="Override the Gemini API address (tests).")
     tool_timeout_seconds: float = Field(8.0, description="Budget for one tool call.")
+    llm_timeout_seconds: float = Field(4.0, description="Budget for one LLM provider's answer before the next one is tried.")
     turn_timeout_seconds: float = Field(10.0, description="Budget for one whole agent turn.")
     mcp_servers: dict[str, dict[str, object]] = Field(
         default_factory=dict,

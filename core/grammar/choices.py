@@ -73,7 +73,7 @@ CREDIT = Choice(
 )
 LOAN_PURPOSE = Choice(
     "loan_purpose",
-    {"purchase": ("home purchase", "buying a home", "new home"), "refinance": ("refinancing", "refi")},
+    {"purchase": ("home purchase", "buying a home"), "refinance": ("refinancing", "refi")},
 )
 
 ALL: tuple[Choice, ...] = (PRIORITY, ROLE, DEPARTMENT, EMPLOYMENT, CREDIT, LOAN_PURPOSE)

@@ -221,7 +221,7 @@ def say_percent(value: float) -> str:
     return f"{say_number(value)} percent"
 
 
-MONEY_RE = rf"(?:\$?{NUMBER_RE}(?: ?k| grand)?(?: dollars| bucks)?)"
+MONEY_RE = rf"(?:(?:about |around |roughly |approximately )?\$?{NUMBER_RE}(?: ?k| grand)?(?: dollars?| bucks)?)"
 """Regex for an amount of money: "$350000", "350k", "three hundred fifty thousand dollars"."""
 PERCENT_RE = rf"(?:{NUMBER_RE}(?: ?%| percent| per cent))"
 """Regex for a percentage: "6.5%", "six point five percent"."""
@@ -229,8 +229,8 @@ PERCENT_RE = rf"(?:{NUMBER_RE}(?: ?%| percent| per cent))"
 
 def parse_money(text: str) -> float | None:
     """Parse an amount of money to a float of dollars."""
-    t = text.strip().lstrip("$").strip()
-    t = re.sub(r" (?:dollars|bucks)$", "", t)
+    t = re.sub(r"^(?:about|around|roughly|approximately) ", "", text.strip()).lstrip("$").strip()
+    t = re.sub(r" (?:dollars?|bucks)$", "", t)
     if t.endswith(" grand"):
         t = t[: -len(" grand")] + "k"
     value = parse_number(t)

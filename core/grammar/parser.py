@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from core.grammar.fuzzy import best_relaxed
 from core.grammar.slots import slot_type
 from core.grammar.templates import Compiled, Template, compile_template
 from core.grammar.text import drop_hesitations, normalize, strip_fillers, words
+
+RELAXED_FLOOR = 0.55
+"""Relaxed readings below this confidence are treated as no reading at all."""
 
 
 @dataclass(frozen=True)
@@ -28,10 +32,16 @@ class Parser:
 
     def __init__(self, templates: Iterable[Template]) -> None:
         self._compiled = tuple(compile_template(t) for t in templates)
+        self._content = frozenset(w for c in self._compiled for w in c.required)
 
     @property
     def templates(self) -> tuple[Template, ...]:
         return tuple(c.template for c in self._compiled)
+
+    def warm(self) -> None:
+        """Compile every template's regex now (about a second) rather than on first use."""
+        for compiled in self._compiled:
+            compiled.regex()
 
     def parse(
         self,
@@ -39,13 +49,28 @@ class Parser:
         now: datetime,
         tools: Collection[str] | None = None,
         domains: Collection[str] | None = None,
+        relaxed: bool = True,
     ) -> Match | None:
-        """The best reading of `text`, limited to `tools` / `domains` when given; None when nothing fits."""
+        """The best reading of `text`, limited to `tools` / `domains` when given; None when nothing fits.
+
+        With `relaxed`, a request no template matches exactly gets a second, slower pass (`fuzzy`)."""
         norm = normalize(text)
         for variant in dict.fromkeys((strip_fillers(norm), drop_hesitations(norm), norm)):
             if variant and (found := self._best(variant, now, tools, domains)):
                 return found
-        return None
+        if not relaxed or not (core := strip_fillers(norm)):
+            return None
+
+        def attempt(variant: str) -> tuple[float, object] | None:
+            found = self._best(variant, now, tools, domains)
+            return (found.confidence, found) if found else None
+
+        best = best_relaxed(core, attempt, self._content)
+        if best is None or best[0] < RELAXED_FLOOR:
+            return None
+        score, reading = best
+        assert isinstance(reading, Match)
+        return replace(reading, confidence=round(score, 3))
 
     def _best(
         self, text: str, now: datetime, tools: Collection[str] | None, domains: Collection[str] | None
@@ -62,10 +87,13 @@ class Parser:
                 continue
             if domains is not None and template.domain not in domains:
                 continue
-            m = compiled.regex.fullmatch(subject)
+            m = compiled.regex().fullmatch(subject)
             if m is None:
                 continue
-            reading = _read(compiled, m.groupdict(), m, now)
+            reading = _read(compiled, m.groupdict(), now)
+            if reading is None and compiled.has_loose:
+                m = compiled.precise().fullmatch(subject)
+                reading = _read(compiled, m.groupdict(), now) if m else None
             if reading is None:
                 continue
             args, free_chars, typed = reading
@@ -77,9 +105,7 @@ class Parser:
         return best
 
 
-def _read(
-    compiled: Compiled, groups: dict[str, str | None], m: Any, now: datetime
-) -> tuple[dict[str, Any], int, int] | None:
+def _read(compiled: Compiled, groups: dict[str, str | None], now: datetime) -> tuple[dict[str, Any], int, int] | None:
     template = compiled.template
     args: dict[str, Any] = dict(template.fixed)
     free_chars = typed = 0

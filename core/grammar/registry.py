@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,7 @@ REFERENCE_NOW = datetime(2026, 11, 23, 10, 0)
 """The fixed "now" generated utterances are resolved against (a Monday morning)."""
 
 SLOTS: Mapping[str, SlotType] = SLOT_TYPES
+_SLOT_PLACE = re.compile(r"\{(\w+)\}")
 
 
 @cache
@@ -116,24 +118,34 @@ class Corpus:
     slots: Mapping[str, SlotVocab]
 
 
-def corpus(per_template: int = 12, seed: int = 0, now: datetime = REFERENCE_NOW) -> Corpus:
+def corpus(per_template: int = 12, seed: int = 0, now: datetime = REFERENCE_NOW, phrasings: int = 256) -> Corpus:
     """Normalised sentences generated from every template (dialogue moves and PINs included), the
-    flattened patterns with `{slot_type}` places, and each slot type's phrases."""
+    flattened patterns with `{slot_type}` places, and each slot type's phrases.
+
+    Every phrasing of a template (up to `phrasings` of them) appears at least once, its slots filled
+    with example values, and `per_template` more random utterances add variety to the slot values."""
     rng = random.Random(seed)
     templates = (*all_templates(), *DIALOGUE_TEMPLATES)
     sentences: dict[str, None] = {}
+
+    def fill(match: re.Match[str]) -> str:
+        kind = SLOT_TYPES[match[1]]
+        return kind.phrase(rng.choice(list(kind.examples(now))), now, rng)
+
     for template in templates:
+        for pattern in flatten(template, phrasings):
+            sentences[normalize(_SLOT_PLACE.sub(fill, pattern))] = None
         for example in expand(template, rng, per_template, now):
             sentences[normalize(example.text)] = None
     pin = SLOT_TYPES["pin"]
     for value in pin.examples(now):
         phrase = pin.phrase(value, now, rng)
         sentences.update(dict.fromkeys((phrase, f"my pin is {phrase}")))
-    patterns = dict.fromkeys(p for t in templates for p in flatten(t))
+    patterns = dict.fromkeys(p for t in templates for p in flatten(t, phrasings))
     slots = {}
     for kind in SLOT_TYPES.values():
         phrases = dict.fromkeys(
-            normalize(kind.phrase(v, now, rng)) for v in kind.examples(now) for _ in range(3)
+            normalize(kind.phrase(v, now, rng)) for v in kind.examples(now) for _ in range(12)
         )
         slots[kind.name] = SlotVocab(kind.name, tuple(phrases), kind.free_text)
     return Corpus(tuple(sentences), tuple(patterns), slots)

@@ -10,7 +10,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from core.grammar import choices
-from core.grammar.dates import BIRTH_DATE_RE, DATE_RE, parse_birth_date, parse_date, phrase_birth_date, phrase_date, say_date
+from core.grammar.dates import (
+    BIRTH_DATE_RE,
+    DATE_RE,
+    parse_birth_date,
+    parse_date,
+    phrase_birth_date,
+    phrase_date,
+    say_date,
+)
 from core.grammar.digits import PHONE_RE, parse_phone, parse_pin, phrase_phone, say_digits
 from core.grammar.emails import EMAIL_RE, parse_email, phrase_email, say_email
 from core.grammar.numbers import (
@@ -51,6 +59,7 @@ from core.grammar.times import (
     say_datetime,
     say_time,
 )
+from core.grammar.vocab import DATE_WORDS, MOMENT_WORDS, TIME_WORDS
 
 Parse = Callable[[str, datetime], Any]
 Say = Callable[[Any, datetime], str]
@@ -65,6 +74,7 @@ class SlotType:
     `pattern` is the regex fragment a template uses to find the slot; `parse` turns the matched words into
     the value a tool receives (None when they are not one); `say` is the words for a spoken reply; `phrase`
     is one of the ways a caller says a value (for generated utterances); `examples` gives sample values.
+    `loose`, when set, is a cheap superset of `pattern` that templates try first (see `vocab`).
     """
 
     name: str
@@ -74,6 +84,7 @@ class SlotType:
     phrase: Phrase
     examples: Examples
     free_text: bool = False
+    loose: str | None = None
 
 
 def _fixed(values: Sequence[Any]) -> Examples:
@@ -92,6 +103,8 @@ def _number_type(name: str, values: Sequence[int], low: int, high: int) -> SlotT
 
 
 _ARTICLES = re.compile(r"^(?:the|a|an|my|our|this|that) ")
+_FUNCTION_ONLY = re.compile(r"(?:(?:to|the|a|an|my|it|on|at|in|for|of|and|is|me|as) ?)+")
+"""Free text made only of function words ("to", "the") is a mis-split, never a title."""
 
 
 def free_text(name: str, examples: Sequence[str], strip_articles: bool = True) -> SlotType:
@@ -99,7 +112,7 @@ def free_text(name: str, examples: Sequence[str], strip_articles: bool = True) -
 
     def parse(text: str, _now: datetime) -> str | None:
         value = _ARTICLES.sub("", text.strip()) if strip_articles else text.strip()
-        return value or None
+        return value if value and not _FUNCTION_ONLY.fullmatch(value) else None
 
     return SlotType(
         name, r"[^ ].*?", parse, lambda v, _n: str(v), lambda v, _n, _r: str(v), _fixed(examples), free_text=True
@@ -128,7 +141,7 @@ def _time_type(name: str, policy: str, values: Sequence[str]) -> SlotType:
     return SlotType(
         name, TIME_RE, parse, lambda v, _n: say_time(time.fromisoformat(v)),
         lambda v, _n, rng: phrase_time(time.fromisoformat(v), rng, "meal" if policy == "meal" else "general"),
-        _fixed(values),
+        _fixed(values), loose=TIME_WORDS,
     )
 
 
@@ -172,6 +185,27 @@ def _credit_type() -> SlotType:
     return SlotType(base.name, rf"(?:{base.pattern}|{NUMBER_RE})", parse, base.say, base.phrase, base.examples)
 
 
+def _booking(text: str, now: datetime) -> str | None:
+    day = parse_date(text, now)
+    if day is not None:
+        return day.isoformat()
+    return _ARTICLES.sub("", text.strip()) or None
+
+
+def _say_booking(value: str, now: datetime) -> str:
+    return say_date(date.fromisoformat(value), now) if re.fullmatch(r"\d{4}-\d\d-\d\d", value) else value
+
+
+def _phrase_booking(value: str, now: datetime, rng: random.Random) -> str:
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        return phrase_date(date.fromisoformat(value), now, rng)
+    return value
+
+
+def _booking_examples(now: datetime) -> list[str]:
+    return [*_date_examples(now)[1:6], "smith", "birthday dinner", "dentist", "checkup"]
+
+
 def _choice_type(choice: choices.Choice) -> SlotType:
     return SlotType(
         choice.name, choice.pattern, lambda t, _n: choice.parse(t), lambda v, _n: choice.say(v),
@@ -200,20 +234,24 @@ _TYPES: tuple[SlotType, ...] = (
     SlotType("percent", PERCENT_RE, lambda t, _n: parse_percent(t), lambda v, _n: say_percent(v),
              phrase_percent, _fixed([6.5, 7.0, 5.25, 6.0, 4.75, 7.125])),
     SlotType("date", DATE_RE, _iso_value(parse_date), lambda v, n: say_date(date.fromisoformat(v), n),
-             lambda v, n, rng: phrase_date(date.fromisoformat(v), n, rng), _date_examples),
+             lambda v, n, rng: phrase_date(date.fromisoformat(v), n, rng), _date_examples, loose=DATE_WORDS),
     SlotType("birth_date", BIRTH_DATE_RE, _iso_value(parse_birth_date), lambda v, n: say_date(date.fromisoformat(v), n),
              lambda v, _n, rng: phrase_birth_date(date.fromisoformat(v), rng),
-             _fixed(["1985-03-03", "1990-07-14", "1972-12-01", "2001-05-23", "1964-10-30"])),
+             _fixed(["1985-03-03", "1990-07-14", "1972-12-01", "2001-05-23", "1964-10-30"]), loose=DATE_WORDS),
     _time_type("time", "general", ["09:00", "14:00", "14:30", "12:00", "10:15", "16:45", "08:30", "11:00"]),
     _time_type("meal_time", "meal", ["19:00", "18:30", "20:00", "12:30", "13:00", "17:45", "19:15", "21:00"]),
     SlotType("datetime", DATETIME_RE, _iso_value(parse_datetime),
              lambda v, n: say_datetime(datetime.fromisoformat(v), n),
-             lambda v, n, rng: phrase_datetime(datetime.fromisoformat(v), n, rng), _datetime_examples),
-    SlotType("date_range", DATE_RANGE_RE, parse_date_range, say_date_range, phrase_date_range, _range_examples),
-    SlotType("event_time", EVENT_TIME_RE, parse_event_time, say_event_time, phrase_event_time, _event_examples),
+             lambda v, n, rng: phrase_datetime(datetime.fromisoformat(v), n, rng), _datetime_examples,
+             loose=MOMENT_WORDS),
+    SlotType("date_range", DATE_RANGE_RE, parse_date_range, say_date_range, phrase_date_range, _range_examples,
+             loose=MOMENT_WORDS),
+    SlotType("event_time", EVENT_TIME_RE, parse_event_time, say_event_time, phrase_event_time, _event_examples,
+             loose=MOMENT_WORDS),
     SlotType("duration", DURATION_RE, lambda t, _n: parse_duration(t), lambda v, _n: str(v),
              lambda v, _n, rng: phrase_duration(v, rng),
-             _fixed(["3 days", "2 weeks", "since yesterday", "1 week", "5 days", "since last night", "2 hours"])),
+             _fixed(["3 days", "2 weeks", "since yesterday", "1 week", "5 days", "since last night", "2 hours"]),
+             loose=MOMENT_WORDS),
     SlotType("email", EMAIL_RE, lambda t, _n: parse_email(t), lambda v, _n: say_email(v),
              lambda v, _n, rng: phrase_email(v, rng),
              _fixed(["bob@example.com", "alice.smith@example.com", "carol@acme.io", "dave_jones@gmail.com",
@@ -227,6 +265,7 @@ _TYPES: tuple[SlotType, ...] = (
              free_text=True),
     *(_choice_type(c) for c in choices.ALL if c is not choices.CREDIT),
     _credit_type(),
+    SlotType("booking", r"[^ ].*?", _booking, _say_booking, _phrase_booking, _booking_examples, free_text=True),
     free_text("text", ["the quarterly report", "new laptop setup", "budget review"]),
     free_text("title", ["buy milk", "call mom", "pay rent", "renew passport", "water the plants",
                         "pick up dry cleaning", "book flights to boston", "send the invoice"]),
@@ -241,7 +280,7 @@ _TYPES: tuple[SlotType, ...] = (
     free_text("document", ["pay stubs", "w2", "tax returns", "bank statements", "photo id"]),
     free_text("query", ["bob", "alice", "smith", "carol"], strip_articles=False),
     free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False),
-    free_text("location", ["the office", "cafe luna", "room two", "the library"], strip_articles=False),
+    free_text("location", ["cafe luna", "room two", "city hall", "main street"], strip_articles=False),
     free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"]),
     free_text("requests", ["a high chair", "a window seat", "a birthday cake", "vegetarian options"],
               strip_articles=False),

@@ -8,8 +8,11 @@ from datetime import date, datetime, time, timedelta
 
 from core.grammar.dates import DATE_RE, WEEKDAY_RE, parse_date, phrase_date, say_date
 from core.grammar.numbers import NUMBER_RE, parse_number, say_number
+from core.grammar.text import unnamed
 from core.grammar.times import (
-    DATETIME_RE,
+    _IN_COUNT,
+    _IN_UNITS,
+    _PART_RE,
     TIME_RE,
     iso_datetime,
     parse_datetime,
@@ -19,7 +22,6 @@ from core.grammar.times import (
     say_datetime,
     say_time,
 )
-from core.grammar.text import unnamed
 
 DateRange = tuple[str, str]
 EventSpan = tuple[str, str | None]
@@ -29,7 +31,11 @@ _RANGES = re.compile(
     r"(?:(?P<which>this|next|last) (?P<unit>week|weekend|month)|the weekend"
     rf"|(?:the )?(?:next|coming) (?P<n>{NUMBER_RE}|few|couple of) days)"
 )
-DATE_RANGE_RE = rf"(?:(?:for |during )?{unnamed(_RANGES.pattern)}|(?:for )?{DATE_RE})"
+_PART_OF_DAY = r"(?:morning|afternoon|evening|night)"
+DATE_RANGE_RE = (
+    rf"(?:(?:for |during )?{unnamed(_RANGES.pattern)}|(?:for )?this {_PART_OF_DAY}"
+    rf"|(?:for )?{DATE_RE}(?: {_PART_OF_DAY})?)"
+)
 """Regex for a range of days: "this week", "next weekend", "the next three days", or one date."""
 
 
@@ -44,6 +50,8 @@ def parse_date_range(text: str, now: datetime) -> DateRange | None:
     t = text.strip()
     for prefix in ("for ", "during "):
         t = t.removeprefix(prefix)
+    t = re.sub(rf"^this {_PART_OF_DAY}$", "today", t)
+    t = re.sub(rf"(?<=\w) {_PART_OF_DAY}$", "", t)
     m = _RANGES.fullmatch(t)
     if m is None:
         d = parse_date(t, now)
@@ -97,7 +105,11 @@ _SPAN = re.compile(
     rf"(?:(?P<date>{DATE_RE}) )?(?:from )?(?P<start>{TIME_RE}) (?:to|until|till) (?P<end>{TIME_RE})"
     rf"(?: (?P<date2>{DATE_RE}))?"
 )
-EVENT_TIME_RE = rf"(?:{unnamed(_SPAN.pattern)}|{DATETIME_RE})"
+_TIMES = rf"(?:(?:at |around |by |from )?{TIME_RE}(?: (?:to|until|till) {TIME_RE})?)"
+EVENT_TIME_RE = (
+    rf"(?:(?:{_TIMES} )?(?:this )?(?:{DATE_RE}|{_PART_RE})(?: {_PART_RE})?(?: {_TIMES})?|{_TIMES}"
+    rf"|in {_IN_COUNT} {_IN_UNITS}|in half an hour)"
+)
 """Regex for when an event happens: a moment, or "tomorrow from two to three pm"."""
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from core.grammar.slots import SlotType, slot_type
-from core.grammar.text import normalize
+from core.grammar.text import drop_hesitations, normalize
 
 ArgNames = str | tuple[str, ...]
 
@@ -31,6 +31,17 @@ class Template:
     fixed: Mapping[str, Any] = field(default_factory=dict)
 
 
+def phrasings(
+    domain: str,
+    tool: str,
+    *patterns: str,
+    slots: Mapping[str, ArgNames] | None = None,
+    fixed: Mapping[str, Any] | None = None,
+) -> tuple[Template, ...]:
+    """Several patterns for one tool call, sharing the slot mapping and fixed arguments."""
+    return tuple(Template(domain, tool, p, dict(slots or {}), dict(fixed or {})) for p in patterns)
+
+
 @dataclass(frozen=True)
 class Ask:
     """A required argument the caller may leave out, and the question that asks for it."""
@@ -44,17 +55,23 @@ class Ask:
 class ToolWords:
     """What the assistant says around one tool: questions, a confirmation, and replies to its result.
 
-    `done` holds reply sentences with `{field}` places filled from the call's arguments and its result;
-    the first one whose fields are all known is used. `items` names list results ("todo", "todos") and
-    `label` says which fields name one item.
+    `ref` names the argument that refers to one of the caller's things (read back in full when earlier
+    results show which one it is). `done` holds reply sentences with `{field}` places filled from the call's arguments and its result;
+    the first one whose fields are all known is used; `negative` replaces it when the result says
+    `available`/`ok`/`success` is false. `items` names list results ("todo", "todos"), `intro` leads a
+    list ("You have three todos: ..."), `label` holds formats that name one item, and `empty` is said for
+    an empty list.
     """
 
     tool: str
     asks: tuple[Ask, ...] = ()
     confirm: str | None = None
+    ref: str | None = None
     done: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
     items: tuple[str, str] | None = None
-    label: tuple[str, ...] = ("title", "name", "message")
+    intro: str = "You have"
+    label: tuple[str, ...] = ("{title}", "{name}", "{message}", "{email}")
     empty: str = ""
 
 
@@ -63,7 +80,7 @@ class DomainGrammar:
     """Everything a domain says and understands."""
 
     domain: str
-    capability: str
+    capabilities: tuple[str, ...]
     examples: tuple[str, ...]
     templates: tuple[Template, ...]
     tools: tuple[ToolWords, ...] = ()
@@ -137,31 +154,52 @@ def _parse_seq(tokens: list[str], i: int, pattern: str) -> tuple[tuple[Node, ...
             out.append(Slot(name, slot_type(kind or name)))
             i += 1
         else:
-            out.append(Word(normalize(tok)))
+            if text := drop_hesitations(normalize(tok)):
+                out.append(Word(text))
             i += 1
     return tuple(out), i
 
 
 # ---------------------------------------------------------------- compiling to a regex
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Compiled:
-    """A template ready to match: its regex, its slot groups and the words every match contains."""
+    """A template ready to match: its regex sources, its slot groups and the words every match contains.
+
+    Regexes compile on first use (a few milliseconds each). `regex()` finds big typed slots by vocabulary
+    only; `precise()` is the exact regex, for when a slot parser refuses what the loose one found.
+    """
 
     template: Template
-    regex: re.Pattern[str]
     groups: tuple[tuple[str, str, SlotType], ...]
     required: frozenset[str]
+    has_loose: bool
+    _sources: tuple[str, str]
+    _compiled: list[re.Pattern[str] | None] = field(default_factory=lambda: [None, None])
+
+    def regex(self) -> re.Pattern[str]:
+        return self._get(0)
+
+    def precise(self) -> re.Pattern[str]:
+        return self._get(1) if self.has_loose else self._get(0)
+
+    def _get(self, i: int) -> re.Pattern[str]:
+        pattern = self._compiled[i]
+        if pattern is None:
+            pattern = self._compiled[i] = re.compile(self._sources[i])
+        return pattern
 
 
 def compile_template(template: Template) -> Compiled:
-    """Compile a template to a regex over normalised text followed by one space."""
+    """Prepare a template for matching normalised text followed by one space."""
     nodes = parse_pattern(template.pattern)
     groups: list[tuple[str, str, SlotType]] = []
-    source = _regex(nodes, groups)
-    return Compiled(template, re.compile(source), tuple(groups), frozenset(_required(nodes)))
+    loose = _regex(nodes, groups, loose=True)
+    precise = _regex(nodes, [], loose=False)
+    has_loose = any(kind.loose for _, _, kind in groups)
+    return Compiled(template, tuple(groups), frozenset(_required(nodes)), has_loose, (loose, precise))
 
 
-def _regex(nodes: tuple[Node, ...], groups: list[tuple[str, str, SlotType]]) -> str:
+def _regex(nodes: tuple[Node, ...], groups: list[tuple[str, str, SlotType]], loose: bool) -> str:
     parts: list[str] = []
     for node in nodes:
         if isinstance(node, Word):
@@ -169,11 +207,19 @@ def _regex(nodes: tuple[Node, ...], groups: list[tuple[str, str, SlotType]]) -> 
         elif isinstance(node, Slot):
             group = f"g{len(groups)}"
             groups.append((group, node.name, node.type))
-            parts.append(f"(?P<{group}>{node.type.pattern}) ")
+            pattern = node.type.loose if loose and node.type.loose else node.type.pattern
+            parts.append(f"(?P<{group}>{pattern}) ")
         else:
-            body = "|".join(_regex(option, groups) for option in node.options)
+            options = sorted(node.options, key=_literal_length, reverse=True)
+            body = "|".join(_regex(option, groups, loose) for option in options)
             parts.append(f"(?:{body})" + ("?" if node.optional else ""))
     return "".join(parts)
+
+
+def _literal_length(nodes: tuple[Node, ...]) -> int:
+    """Longer literal alternatives are tried first, so "have been suffering from" beats "have"."""
+    return sum(len(n.text) if isinstance(n, Word) else _literal_length(max(n.options, key=_literal_length))
+               if isinstance(n, Group) else 0 for n in nodes)
 
 
 def _required(nodes: tuple[Node, ...]) -> set[str]:
@@ -217,10 +263,8 @@ def _walk(nodes: tuple[Node, ...], rng: random.Random, now: datetime, words: lis
 
 def flatten(template: Template, limit: int = 64) -> Iterator[str]:
     """The template's phrasings with slots left as `{type}` (for class-based language models)."""
-    count = 0
-    for words in _flat(parse_pattern(template.pattern)):
+    for count, words in enumerate(_flat(parse_pattern(template.pattern)), start=1):
         yield " ".join(w for w in words if w)
-        count += 1
         if count >= limit:
             return
 

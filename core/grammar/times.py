@@ -122,8 +122,8 @@ def say_time(t: time) -> str:
 def phrase_time(t: time, rng: random.Random, policy: Policy = "general") -> str:
     """One of the ways a person would say `t` (for generated utterances)."""
     spoken = say_time(t).lower()
-    options = [spoken, t.strftime("%H:%M"), f"{t.hour % 12 or 12}{':%02d' % t.minute if t.minute else ''} "
-               + ("pm" if t.hour >= 12 else "am")]
+    minutes = f":{t.minute:02d}" if t.minute else ""
+    options = [spoken, t.strftime("%H:%M"), f"{t.hour % 12 or 12}{minutes} " + ("pm" if t.hour >= 12 else "am")]
     hour12 = t.hour % 12 or 12
     if t.minute == 0 and t.hour not in (0, 12):
         if 5 <= t.hour < 12:
@@ -158,11 +158,14 @@ _DT_FORMS: tuple[re.Pattern[str], ...] = (
 )
 _IN_UNITS = r"(?:minutes?|hours?)"
 _IN_COUNT = rf"(?:an|a|half an|\d+|{TENS_RE}(?: {UNIT_RE})?|{TEEN_RE}|{UNIT_RE})"
+_ONE_TIME = rf"{_AT}?{TIME_RE}"
 DATETIME_RE = (
-    "(?:" + "|".join(unnamed(p.pattern) for p in _DT_FORMS)
-    + rf"|in {_IN_COUNT} {_IN_UNITS}|in half an hour)"
+    rf"(?:(?:{_ONE_TIME} )?(?:this )?(?:{DATE_RE}|{_PART_RE})(?: {_PART_RE})?(?: {_ONE_TIME})?|{_AT}{TIME_RE}"
+    rf"|in {_IN_COUNT} {_IN_UNITS}|in half an hour)"
 )
-"""Regex for a moment: a date and/or a time ("tomorrow at two pm", "at noon on friday", "in an hour")."""
+"""Regex for a moment: a date and/or a time ("tomorrow at two pm", "at noon on friday", "in an hour").
+
+It is a loose superset of what `parse_datetime` accepts, kept small so templates compile quickly."""
 
 
 def parse_datetime(text: str, now: datetime, policy: Policy = "general") -> datetime | None:

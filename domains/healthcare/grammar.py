@@ -10,9 +10,9 @@ _t = partial(phrasings, "healthcare")
 
 _NAME = {"first": "first_name", "last": "last_name", "dob": "date_of_birth", "phone": "phone"}
 _REGISTER = "(register|sign up|enroll|check in)"
-_APPT = "[a|an|my] [doctor|doctor's|doctors|medical] appointment"
+_APPT = "[a|an|my] [doctor|doctor's|doctors|medical] (appointment|checkup|check up|physical|visit)"
 _WANT = "[i need|i want|i would like|can i (get|have|book|make)|could i (get|have)]"
-_HAVE = "(have|have had|have been having|am having|have got|got|am suffering from|have been suffering from)"
+_HAVE = "(have|have had|have been|have been having|am having|have got|got|am suffering from|have been suffering from)"
 _FEEL = "(feel|am feeling|have been feeling|feel really|feel very)"
 _BOOKING = {"when": "date"}
 
@@ -30,7 +30,8 @@ TEMPLATES = (
         f"{_REGISTER} [me] as {{first:name}} {{last:name}} [and] my (phone number|number) is {{phone}}",
         slots=_NAME),
     *_t("update_patient", "(update|change) my (phone number|phone|number) to {phone}",
-        "my new (phone number|number) is {phone}", "(update|change) my (date of birth|birthday|birth date) to {dob:birth_date}",
+        "my new (phone number|number) is {phone}",
+        "my (phone number|number) (changed|has changed|is changing|is now) to {phone}", "(update|change) my (date of birth|birthday|birth date) to {dob:birth_date}",
         "my (date of birth|birthday|birth date) is {dob:birth_date}", "i was born [on|in] {dob:birth_date}",
         "(update|change) my (last name|surname) to {last:name}", "(update|change) my first name to {first:name}",
         "my (insurance|insurance provider|insurance company) is {insurance}",
@@ -57,7 +58,8 @@ TEMPLATES = (
     *_t("book_appointment", f"{_WANT} (book|schedule|make|set up) [me] {_APPT}", f"{_WANT} {_APPT}",
         "(see|visit) (a|the) doctor", f"{_WANT} (book|schedule|make|set up) [me] {_APPT} (for|about) {{reason}}"),
     *_t("list_appointments", "(what|when) are my appointments", "(list|show) [me] [all] my appointments",
-        "do i have any [upcoming] appointments", "when is my next appointment", "what appointments do i have",
+        "do i have (a|an|any) [upcoming] [doctor|doctor's|doctors|medical] (appointment|appointments) [coming up|scheduled|booked]",
+        "when is my next appointment", "what appointments do i have [coming up|scheduled|booked]",
         "(check|read) my appointments"),
     *_t("cancel_appointment", "(cancel|delete|call off) [my|the] appointment (on|for) {appointment:booking}",
         "(cancel|delete|call off) [my|the] {appointment:booking} appointment",

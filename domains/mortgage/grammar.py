@@ -44,7 +44,8 @@ TEMPLATES = (
     *_t("update_mortgage_application",
         f"i (make|earn) {{income:money}} {_YEARLY} and i am {{status:employment_status}}",
         slots={"income": "annual_income", "status": "employment_status"}),
-    *_t("get_mortgage_application_status", f"what is the status of my {_APP}", f"(how|where) is my {_APP}",
+    *_t("get_mortgage_application_status", f"what is the status of my [{_APP}|application]",
+        f"(how|where) is my {_APP}",
         "(check|what is) [the|my] application status", "how is my application (going|coming along|doing)",
         "where are we with my (mortgage|loan|application)", f"(check|what is) the status of my {_APP}",
         f"has my {_APP} been approved [yet]"),
@@ -58,11 +59,12 @@ TEMPLATES = (
         "(i have|i have already) (sent|uploaded|submitted) [you] [my|the] {document}"),
     *_t("estimate_monthly_payment", "what (would|will) my monthly payment be",
         "(estimate|calculate|figure out) my [monthly] (payment|mortgage payment)",
-        "how much (would|will) i pay (a|per|each) month", "what (would|will) my (payment|payments) be"),
+        "how much (would|will) i pay (a|per|each) month", "what (would|will) my (payment|payments) be",
+        "what (would|will) i pay (monthly|a month|per month|each month)"),
     *_t("estimate_monthly_payment",
         "(estimate|calculate|what is|what would be) [my|the] monthly payment (for|on) [a|an] {amount:money} [loan|mortgage]"
         " [at {rate:percent} [interest]] [(over|for) {term:years} years]",
-        "how much (would|will) i pay (a|per|each) month (for|on) [a|an] {amount:money} [loan|mortgage]"
+        "(how much|what) (would|will) i pay ((a|per|each) month|monthly) (for|on) [a|an] {amount:money} [loan|mortgage]"
         " [at {rate:percent} [interest]] [(over|for) {term:years} years]",
         "what is the payment on [a|an] {amount:money} [loan|mortgage] at {rate:percent} [(over|for) {term:years} years]",
         "(estimate|calculate) [my|the] monthly payment at {rate:percent} [interest] [(over|for) {term:years} years]",

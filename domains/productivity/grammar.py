@@ -17,6 +17,7 @@ _MY_LIST = "my (todo list|todos|tasks|task list|list)"
 _DUE = "[due|for|by|on]"
 _REF_TODO = {"todo": "todo"}
 _CAL = "(calendar|schedule|agenda)"
+_MY = "(my|the)"
 
 TODOS = (
     *_t("create_todo", f"{_MAKE} {_A} {_TODO}", f"{_MAKE} {_A} {_TODO} [item] {_NAMED} {{title}}",
@@ -31,6 +32,7 @@ TODOS = (
         slots={"due": "due_date"}),
     *_t("get_todos", f"(show|list|read|tell) [me] [all] {_MY_LIST}", f"what (is|are) (on|in) {_MY_LIST}",
         "what (are|is) my (todos|tasks|todo list)", "do i have any (todos|tasks)",
+        "(what|which) (todos|tasks) (do i have|have i (got|added|made)|are (there|on my list))",
         "what do i (have|need) to do", "(check|open) my (todo list|todos|tasks)"),
     *_t("get_todos", "(show|list|read) [me] [all] my {priority} priority (todos|tasks)",
         "what (are|is) my {priority} priority (todos|tasks)", "(what|which) (todos|tasks) are {priority} priority"),
@@ -43,8 +45,8 @@ TODOS = (
         "(what|which) (todos|tasks) are (left|pending|open|not done|still open|unfinished)",
         "what is (left|still open) on my (todo list|list)", "what do i still (have|need) to do",
         fixed={"completed": False}),
-    *_t("complete_todo", f"mark [the] {{todo:ref}} [todo|task] as {_DONE}",
-        f"mark [the] (todo|task) {{todo:ref}} as {_DONE}",
+    *_t("complete_todo", f"mark [the] {{todo:ref}} [todo|task] [as] {_DONE}",
+        f"mark [the] (todo|task) {{todo:ref}} [as] {_DONE}",
         "(complete|finish|check off|tick off|cross off) [the] [todo|task] {todo:ref}",
         "(check|tick|cross) [the] {todo:ref} off [my list|my todo list|the list]",
         "i (finished|did|completed|am done with|have finished|have done) [the] {todo:ref} (todo|task)",
@@ -65,7 +67,7 @@ TODOS = (
         slots={"todo": "todo", "due": "due_date"}),
     *_t("delete_todo", "(delete|remove|erase|get rid of) [the] (todo|task) [called|named|about] {todo:ref}",
         "(delete|remove|erase|get rid of) [the] {todo:ref} (todo|task)",
-        "(delete|remove|take|cross) {todo:ref} (from|off) (my|the) (todo list|todos|list|tasks|task list)",
+        "(delete|remove|take) {todo:ref} (from|off) (my|the) (todo list|todos|list|tasks|task list)",
         slots=_REF_TODO),
     *_t("delete_todo", "(delete|remove) a (todo|task)"),
 )
@@ -102,7 +104,7 @@ TEAMS = (
     *_t("add_team_member", "(add|invite) [a|an] [new] (member|person|someone) to [the] {team} team",
         "(add|invite) [a|an] [new] team member"),
     *_t("remove_team_member", "(remove|delete|kick) {email} (from|off|out of) [the] {team} team",
-        "(remove|delete|take) {email} (from|off) team {team}"),
+        "(remove|delete|take) {email} (from|off) team {team}", "(remove|delete|kick) {email} (from|off|out of) {team}"),
     *_t("remove_team_member", "(remove|delete) [a|an] (member|person|someone) from [the] {team} team"),
     *_t("change_member_role", "(make|set) {email} (a|an) {role} (on|in|of|for) [the] {team} team",
         "(change|switch) {email} to (a|an) {role} (on|in) [the] {team} team",
@@ -129,7 +131,8 @@ REMINDERS = (
         slots=_WHEN),
     *_t("create_reminder", "remind me to {message}", "(set|create|add|make) a reminder (to|about) {message}"),
     *_t("create_reminder", "(set|create|add|make) a reminder", "remind me [of something]"),
-    *_t("get_reminders", "(what are|show|list|read) [me] [all] my reminders", "what reminders do i have",
+    *_t("get_reminders", "(what are|show|list|read) [me] [all] my reminders",
+        "(what|which) reminders (do i have|have i (set|made|got|created)|are (there|set|coming up))",
         "do i have any reminders", "(check|read) my reminders"),
     *_t("get_reminders", "(show|list|read) [me] all my reminders including [the] (done|completed|old|past) ones",
         "(show|list|read) [me] my (past|old|completed|done) reminders", fixed={"include_done": True}),
@@ -155,7 +158,7 @@ CALENDAR = (
     *_t("create_calendar_event", "(schedule|add|create) [a|an] [new] [calendar] (event|meeting|appointment on my calendar)",
         "(add|create) (an|a) [new] [calendar] (event|meeting) (called|named|for) {title:event_title}",
         "(add|put) [a|an] {title:event_title} (on|to) my calendar"),
-    *_t("get_calendar_events", f"what is (on|in) my {_CAL} [{{range:date_range}}]",
+    *_t("get_calendar_events", f"what is (on|in) {_MY} {_CAL} [{{range:date_range}}]",
         "what (meetings|events|plans) do i have [{range:date_range}]",
         f"(show|read|check|open|tell) [me] my {_CAL} [{{range:date_range}}]",
         "do i have any (meetings|events|plans) [{range:date_range}]",

@@ -13,6 +13,8 @@ _PARTY = "{party:party_size}"
 _TIME = "{time:meal_time}"
 _SLOTS = {"party": "party_size", "when": "date", "time": "time", "who": "name", "requests": "special_requests"}
 _MINE = {"reservation": "my reservation"}
+_PEOPLE = "(a party of {party:integer}|{party:integer} (people|guests|persons))"
+"""A new party size must say "people": "change my reservation to seven" is a time."""
 _TABLE = "(a table|any tables|tables|room|availability|space|anything|a spot)"
 _BOOK = "(book|reserve|get|grab|hold) [me|us] a table"
 _RESERVE = "(make|book|get|need|have) a reservation"
@@ -41,23 +43,23 @@ TEMPLATES = (
     *_t("create_reservation", f"{_BOOK}", f"{_RESERVE}", f"{_WANT} (a table|a reservation)",
         f"{_BOOK} for {_PARTY}", f"{_RESERVE} for {_PARTY}", f"{_WANT} (a table|a reservation) for {_PARTY}",
         f"{_BOOK} (for|on) {{when:date}}", f"{_RESERVE} (for|on) {{when:date}}", slots=_SLOTS),
-    *_t("list_reservations", "(what|show|list) [are] my (reservations|bookings)", "do i have (a|any) (reservations|reservation)",
+    *_t("list_reservations", "(what|show|list) [are] (my|our) (reservations|bookings)", "do i have (a|any) (reservations|reservation)",
         "do i have (anything|a table) (booked|reserved) [at the restaurant|at hanok table]",
-        "when is my reservation", "(show|list|check) [me] my (bookings|reservations|reservation)",
-        "what reservations do i have"),
-    *_t("change_reservation", "(change|move|push|switch) my reservation [(on|for) {ref:booking}] to {when:date} at {time:meal_time}",
-        "(change|move|push|switch) my reservation [(on|for) {ref:booking}] to {time:meal_time}",
-        "(change|move|push|switch) my reservation [(on|for) {ref:booking}] to {when:date}",
-        "(change|make) my reservation [(on|for) {ref:booking}] (for|to) {party:party_size}",
-        "(change|move|push) my {ref:booking} reservation to {when:date} at {time:meal_time}",
-        "(change|move|push) my {ref:booking} reservation to {time:meal_time}",
-        "(change|make) my {ref:booking} reservation (for|to) {party:party_size}",
+        "when is (my|our) reservation", "(show|list|check) [me] my (bookings|reservations|reservation)",
+        "(what|which) reservations do (i|we) have [coming up|booked]"),
+    *_t("change_reservation", "(change|move|push|switch) (my|our) reservation [(on|for) {ref:booking}] to {when:date} at {time:meal_time}",
+        "(change|move|push|switch) (my|our) reservation [(on|for) {ref:booking}] to {time:meal_time}",
+        "(change|move|push|switch) (my|our) reservation [(on|for) {ref:booking}] to {when:date}",
+        "(change|make) (my|our) reservation [(on|for) {ref:booking}] (for|to) " + _PEOPLE,
+        "(change|move|push) (my|our) {ref:booking} reservation to {when:date} at {time:meal_time}",
+        "(change|move|push) (my|our) {ref:booking} reservation to {time:meal_time}",
+        "(change|make) (my|our) {ref:booking} reservation (for|to) " + _PEOPLE,
         slots={**_SLOTS, "ref": "reservation"}, fixed=_MINE),
-    *_t("change_reservation", "(change|move|update) my reservation", fixed=_MINE),
+    *_t("change_reservation", "(change|move|update) (my|our) reservation", fixed=_MINE),
     *_t("cancel_reservation", "(cancel|call off|delete) my (reservation|table|booking) (on|for) {ref:booking}",
         "(cancel|call off|delete) my {ref:booking} (reservation|table|booking)", "(cancel|call off) (the|my) (booking|reservation) under {ref:name}",
         slots={"ref": "reservation"}),
-    *_t("cancel_reservation", "(cancel|call off|delete) [my|the] (reservation|booking)", fixed=_MINE),
+    *_t("cancel_reservation", "(cancel|call off|delete) [my|our|the] (reservation|booking)", fixed=_MINE),
 )
 
 _WHEN_ASKS = (Ask("date", "date", "What day would you like?"), Ask("time", "meal_time", "What time?"),

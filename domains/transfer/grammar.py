@@ -8,7 +8,8 @@ from core.grammar.templates import DomainGrammar, ToolWords, phrasings
 
 _t = partial(phrasings, "transfer")
 
-_PERSON = "[a|an] [real|live|actual] (person|human|human being|agent|representative|operator|rep)"
+_PERSON = ("[a|an|the|your] [real|live|actual] (person|human|human being|agent|representative|operator|rep|manager"
+           "|supervisor|someone in charge)")
 _TALK = "(talk|speak|chat)"
 
 TEMPLATES = (
@@ -26,7 +27,7 @@ TEMPLATES = (
         "transfer me to [the] {department} [department|team] (because|about|regarding|for) {reason}",
         f"{_TALK} (to|with) [the] {{department}} [department|team] (because|about|regarding) {{reason}}",
         f"{_TALK} (to|with) {_PERSON} (because|about|regarding) {{reason}}"),
-    *_t("get_available_departments", "what departments (are there|are available|can i talk to|do you have)",
+    *_t("get_available_departments", "(what|which) departments (are there|are available|can i talk to|do you have)",
         "(which|what) departments can you (transfer|connect) me to", "(list|show) [me] [the] departments",
         "who can i (talk|speak) to", "what are the departments"),
 )

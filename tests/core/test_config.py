@@ -44,4 +44,4 @@ def test_env_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_readme_lists_every_setting() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
-    assert settings_table() in readme, "README settings table is stale: run `convonet settings` and paste it"
+    assert settings_table() in readme, "README settings table is stale: run `make readme`"

@@ -1,0 +1,186 @@
+"""The agent a process runs: one compiled graph, one session per call or chat thread.
+
+A turn has a budget (TURN_TIMEOUT, 10 s by default). When it runs out, or the thread holds a
+tool call with no result, the thread is replaced by a fresh one and the caller hears a
+one-sentence apology — never silence, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langgraph.graph.state import CompiledStateGraph
+
+from bots.agent.checkpoint import open_checkpointer
+from bots.agent.graph import ModelChain, build_graph
+from bots.agent.router import DOMAINS
+from bots.agent.trace import TurnTrace
+from bots.llm.providers import build_chat_models
+from core.grammar.registry import default_parser
+from core.logging import report_exception
+from core.runtime import Runtime
+from core.tools import ToolContext, ToolEvent, ToolSpec
+from domains.registry import all_tools
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, that took me too long and I lost my place; could you say that again?"
+ERROR_APOLOGY = "Sorry, something went wrong on my side; could you say that again?"
+
+
+def tool_schema(spec: ToolSpec) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {"name": spec.name, "description": spec.description, "parameters": spec.input_schema()},
+    }
+
+
+def domain_tools(specs: list[ToolSpec], domain: str) -> list[ToolSpec]:
+    """A domain agent's tools: its own, plus transfer (a caller may ask for a person anywhere)."""
+    return [s for s in specs if s.domain in (domain, "transfer")]
+
+
+@dataclass
+class TurnResult:
+    reply: str
+    domain: str
+    thread_id: str
+    tool_calls: list[dict[str, Any]]
+    timings: dict[str, Any]
+    end_call: bool = False
+    transfer: dict[str, Any] | None = None
+    reset: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "reply": self.reply,
+            "tool_calls": self.tool_calls,
+            "domain": self.domain,
+            "thread_id": self.thread_id,
+            "timings": self.timings,
+            "end_call": self.end_call,
+            "transfer": self.transfer,
+            "reset": self.reset,
+        }
+
+
+class Agent:
+    """Process-wide: the graph, its checkpointer and the provider chains per domain."""
+
+    def __init__(self, runtime: Runtime, graph: CompiledStateGraph[Any, Any, Any, Any]) -> None:
+        self.runtime = runtime
+        self.graph = graph
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, runtime: Runtime, *, external: list[Any] | None = None) -> AsyncIterator[Agent]:
+        specs = all_tools()
+        await asyncio.to_thread(default_parser().warm)  # compile every template once, off the event loop
+        async with AsyncExitStack() as stack:
+            checkpointer = await stack.enter_async_context(open_checkpointer(runtime.settings))
+            outside = list(external or [])
+            models: dict[str, ModelChain] = {}
+            for domain in DOMAINS:
+                schemas: list[Any] = [tool_schema(s) for s in domain_tools(specs, domain)]
+                schemas += [convert_to_openai_tool(t) for t in outside]
+                models[domain] = build_chat_models(runtime.settings, schemas)
+            yield cls(runtime, build_graph(models, specs, outside, checkpointer))
+
+    def session(self, ctx: ToolContext, thread_id: str | None = None) -> AgentSession:
+        return AgentSession(self, ctx, thread_id or f"thread-{uuid.uuid4().hex}")
+
+
+@dataclass
+class AgentSession:
+    """One conversation: a call, a browser session, or a chat thread."""
+
+    agent: Agent
+    ctx: ToolContext
+    thread_id: str
+    _events: list[ToolEvent] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.ctx.thread_id = self.thread_id
+        self.ctx.listeners.append(self._collect)
+
+    async def _collect(self, event: ToolEvent) -> None:
+        self._events.append(event)
+
+    def _config(self, trace: TurnTrace) -> RunnableConfig:
+        return {
+            "configurable": {"thread_id": self.thread_id, "ctx": self.ctx, "trace": trace},
+            "recursion_limit": 16,
+        }
+
+    def reset(self, why: str) -> None:
+        old = self.thread_id
+        self.thread_id = f"thread-{uuid.uuid4().hex}"
+        self.ctx.thread_id = self.thread_id
+        log.warning("agent thread %s reset (%s); new thread %s", old, why, self.thread_id)
+
+    async def _broken(self) -> bool:
+        """True when the thread's last AI message has a tool call with no result."""
+        snapshot = await self.agent.graph.aget_state({"configurable": {"thread_id": self.thread_id}})
+        messages = snapshot.values.get("messages", []) if snapshot and snapshot.values else []
+        answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+        for message in reversed(messages):
+            if isinstance(message, AIMessage):
+                return any(call["id"] not in answered for call in message.tool_calls)
+        return False
+
+    async def turn(self, text: str) -> TurnResult:
+        trace = TurnTrace()
+        self._events = []
+        self.ctx.extras.pop("transfer", None)
+        reset = False
+        if await self._broken():
+            self.reset("tool call without a result")
+            reset = True
+        domain = "productivity"
+        try:
+            async with asyncio.timeout(self.agent.runtime.settings.turn_timeout_seconds):
+                state = await self.agent.graph.ainvoke({"messages": [HumanMessage(text)]}, self._config(trace))
+            last = state["messages"][-1]
+            domain = state.get("domain", domain)
+            reply = last.content if isinstance(last, AIMessage) and isinstance(last.content, str) else ""
+            end_call = bool(isinstance(last, AIMessage) and last.additional_kwargs.get("end_call"))
+        except TimeoutError as exc:
+            self._fail("turn timed out", exc)
+            reply, end_call, reset = APOLOGY, False, True
+        except Exception as exc:  # the caller hears an apology; the error goes to logs and Sentry
+            self._fail(f"turn failed: {type(exc).__name__}: {exc}", exc)
+            reply, end_call, reset = ERROR_APOLOGY, False, True
+        total = trace.since_start_ms()
+        return TurnResult(
+            reply=reply,
+            domain=domain,
+            thread_id=self.thread_id,
+            tool_calls=[
+                {"name": e.name, "arguments": e.arguments, "ok": e.ok, "error": e.error,
+                 "elapsed_ms": round(e.elapsed_ms, 2), "result": e.result}
+                for e in self._events
+            ],
+            timings={
+                "route_ms": round(trace.route_ms, 2),
+                "llm": trace.llm_calls,
+                "tools_ms": round(sum(e.elapsed_ms for e in self._events), 2),
+                "total_ms": round(total, 2),
+            },
+            end_call=end_call,
+            transfer=self.ctx.extras.get("transfer"),
+            reset=reset,
+        )
+
+    def _fail(self, why: str, exc: BaseException) -> None:
+        log.error("agent %s on thread %s", why, self.thread_id)
+        report_exception(exc)
+        self.reset(why)

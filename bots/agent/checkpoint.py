@@ -1,0 +1,60 @@
+"""The checkpointer that keeps each thread's conversation: SQLite beside the SQLite database,
+PostgreSQL in the PostgreSQL database. A conversation survives a process restart."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from sqlalchemy.engine import make_url
+
+from core.config import Settings
+from core.db import is_sqlite
+
+
+def sqlite_checkpoint_path(settings: Settings) -> Path:
+    database = make_url(settings.effective_database_url).database or str(settings.data_dir / "convonet.db")
+    main = Path(database)
+    return main.with_name(main.stem + "-checkpoints.db")
+
+
+def postgres_conninfo(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@asynccontextmanager
+async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointSaver[Any]]:
+    url = settings.effective_database_url
+    if is_sqlite(url):
+        import aiosqlite
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+        path = sqlite_checkpoint_path(settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        async with aiosqlite.connect(path) as conn:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            saver = AsyncSqliteSaver(conn)
+            await saver.setup()
+            yield saver
+        return
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import AsyncConnectionPool
+
+    pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+        postgres_conninfo(url),
+        min_size=1,
+        max_size=settings.database_pool_size,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        open=False,
+    )
+    await pool.open()
+    try:
+        saver_pg = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        await saver_pg.setup()
+        yield saver_pg
+    finally:
+        await pool.close()

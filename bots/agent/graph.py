@@ -1,0 +1,114 @@
+"""The graph: route → assistant ⇄ tools (joined by tools_condition).
+
+One compiled graph serves every session of the process; the caller's ToolContext and the
+turn's trace travel in the run config, never in module state.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.prebuilt import tools_condition
+
+from bots.agent.prompts import system_prompt
+from bots.agent.router import route
+from bots.agent.state import AgentState
+from bots.agent.trace import TurnTrace
+from bots.llm.providers import ChatRunnable, invoke_with_fallback
+from core.tools import ToolContext, ToolSpec, run_tool
+
+HISTORY_LIMIT = 24
+"""Messages sent to the model per call; older ones stay in the checkpoint but not in the prompt."""
+
+ModelChain = Sequence[tuple[str, ChatRunnable]]
+
+
+def _ctx(config: RunnableConfig) -> ToolContext:
+    ctx: ToolContext = config["configurable"]["ctx"]
+    return ctx
+
+
+def _trace(config: RunnableConfig) -> TurnTrace:
+    trace: TurnTrace = config["configurable"]["trace"]
+    return trace
+
+
+def _recent(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
+    """The last HISTORY_LIMIT messages, never starting on a tool result whose call was cut off."""
+    recent = list(messages[-HISTORY_LIMIT:])
+    while recent and not isinstance(recent[0], HumanMessage):
+        recent.pop(0)
+    return recent
+
+
+def build_graph(
+    models: Mapping[str, ModelChain],
+    specs: Sequence[ToolSpec],
+    external: Sequence[BaseTool],
+    checkpointer: BaseCheckpointSaver[Any] | None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """`models` maps each domain to its provider chain, each model already bound to that domain's tools."""
+    by_name = {spec.name: spec for spec in specs}
+    outside = {t.name: t for t in external}
+
+    async def route_node(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        last = state["messages"][-1]
+        text = last.content if isinstance(last.content, str) else ""
+        domain = route(text, state.get("domain"), _ctx(config).now_local())
+        _trace(config).route_ms = (time.perf_counter() - t0) * 1000
+        return {"domain": domain}
+
+    async def assistant(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        ctx = _ctx(config)
+        domain = state.get("domain") or "productivity"
+        prompt = system_prompt(domain, ctx.now_local(), ctx.extras.get("caller_name"))
+        messages = [SystemMessage(prompt), *_recent(state["messages"])]
+        t0 = time.perf_counter()
+        provider, reply = await invoke_with_fallback(
+            models[domain], messages, per_model_timeout=ctx.settings.llm_timeout_seconds
+        )
+        trace = _trace(config)
+        trace.llm(provider, (time.perf_counter() - t0) * 1000)
+        if trace.first_text_ms is None and reply.content and not reply.tool_calls:
+            trace.first_text_ms = trace.since_start_ms()
+        return {"messages": [reply]}
+
+    async def tools(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        ctx = _ctx(config)
+        last = state["messages"][-1]
+        assert isinstance(last, AIMessage)
+        results: list[ToolMessage] = []
+        for call in last.tool_calls:
+            name, call_id = call["name"], call["id"] or ""
+            if name in by_name:
+                result = await run_tool(by_name[name], ctx, call["args"])
+                content, status = json.dumps(result.for_model(), default=str), "success" if result.ok else "error"
+            elif name in outside:
+                try:
+                    content, status = str(await outside[name].ainvoke(call["args"])), "success"
+                except Exception as exc:  # an outside server's failure is the model's to explain
+                    content, status = json.dumps({"error": f"The {name} service failed: {exc}"}), "error"
+            else:
+                content, status = json.dumps({"error": f"There is no tool called {name}."}), "error"
+            results.append(ToolMessage(content=content, tool_call_id=call_id, name=name, status=status))
+        return {"messages": results}
+
+    graph = StateGraph(AgentState)
+    graph.add_node("route", route_node)
+    graph.add_node("assistant", assistant)
+    graph.add_node("tools", tools)
+    graph.add_edge(START, "route")
+    graph.add_edge("route", "assistant")
+    graph.add_conditional_edges("assistant", tools_condition)
+    graph.add_edge("tools", "assistant")
+    return graph.compile(checkpointer=checkpointer)

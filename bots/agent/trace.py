@@ -1,0 +1,21 @@
+"""Per-turn timing the graph's nodes fill in, read by the Agent Monitor."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class TurnTrace:
+    started: float = field(default_factory=time.perf_counter)
+    route_ms: float = 0.0
+    llm_calls: list[dict[str, Any]] = field(default_factory=list)
+    first_text_ms: float | None = None
+
+    def since_start_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def llm(self, provider: str, elapsed_ms: float) -> None:
+        self.llm_calls.append({"provider": provider, "ms": round(elapsed_ms, 2)})

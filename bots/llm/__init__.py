@@ -1,0 +1,1 @@
+"""Chat models: the cloud providers, the offline intent model, and the order they are tried in."""

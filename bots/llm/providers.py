@@ -1,0 +1,155 @@
+"""The LLM fallback chain: which chat models a turn may use, in order, and how a turn moves down it.
+
+`build_chat_models` turns `LLM_PROVIDERS` into tool-bound chat models (cloud providers need
+their key; the offline `local` model always closes the list). `invoke_with_fallback` gives
+each model a time budget and hands the turn to the next one on an error or a stall, so a
+caller hears an answer from whichever provider is up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias
+
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage
+from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.tools import BaseTool
+
+from core.config import Settings
+from core.logging import report_exception
+
+log = logging.getLogger(__name__)
+
+ChatRunnable: TypeAlias = Runnable[LanguageModelInput, AIMessage]
+ToolLike: TypeAlias = dict[str, Any] | type | Callable[..., Any] | BaseTool
+
+CLOUD_PROVIDERS = ("anthropic", "openai", "google")
+LOCAL = "local"
+
+
+class AllProvidersFailed(RuntimeError):
+    """Every model in the fallback list failed or stalled on this turn."""
+
+    def __init__(self, failures: Sequence[tuple[str, BaseException]]) -> None:
+        self.failures = list(failures)
+        detail = (
+            "; ".join(f"{name}: {_describe(exc)}" for name, exc in self.failures) or "no models configured"
+        )
+        super().__init__(f"no LLM provider answered ({detail})")
+
+
+def build_chat_models(
+    settings: Settings,
+    tools: Sequence[ToolLike],
+    *,
+    local: BaseChatModel | None = None,
+) -> list[tuple[str, ChatRunnable]]:
+    """The fallback list from `settings.llm_providers`, each model bound to `tools`, ending with `local`.
+
+    A cloud provider without its API key is skipped (and logged); unknown names are refused.
+    `local` is the offline intent model to use; by default a `LocalIntentChatModel` is built.
+    """
+    unknown = [name for name in settings.llm_providers if name not in (*CLOUD_PROVIDERS, LOCAL)]
+    if unknown:
+        raise ValueError(f"unknown LLM provider(s) {unknown}; choose from {[*CLOUD_PROVIDERS, LOCAL]}")
+    names = [name for name in dict.fromkeys(settings.llm_providers) if name != LOCAL] + [LOCAL]
+    models: list[tuple[str, ChatRunnable]] = []
+    for name in names:
+        model = _local_model(local) if name == LOCAL else _cloud_model(name, settings)
+        if model is not None:
+            models.append((name, model.bind_tools(list(tools))))
+    log.info("LLM fallback order: %s", " -> ".join(name for name, _ in models))
+    return models
+
+
+async def invoke_with_fallback(
+    models: Sequence[tuple[str, ChatRunnable]],
+    messages: LanguageModelInput,
+    *,
+    per_model_timeout: float,
+    config: RunnableConfig | None = None,
+) -> tuple[str, AIMessage]:
+    """Ask each model in turn, giving each `per_model_timeout` seconds; return who answered and what.
+
+    An exception or a stall moves the turn to the next model; each failure is logged and reported.
+    `config` is passed to the model so callbacks (LangGraph streaming, tracing) still see the call.
+    Raises `AllProvidersFailed` when none answers.
+    """
+    failures: list[tuple[str, BaseException]] = []
+    for name, model in models:
+        try:
+            async with asyncio.timeout(per_model_timeout):
+                reply = await model.ainvoke(messages, config)
+        except TimeoutError as exc:
+            log.warning(
+                "LLM %s gave no answer within %.1fs; trying the next provider", name, per_model_timeout
+            )
+            report_exception(exc)
+            failures.append((name, exc))
+        # Providers fail in many ways (HTTP status, transport, parsing); any of them hands the turn on.
+        except Exception as exc:
+            log.warning("LLM %s failed (%s); trying the next provider", name, _describe(exc), exc_info=exc)
+            report_exception(exc)
+            failures.append((name, exc))
+        else:
+            return name, reply
+    raise AllProvidersFailed(failures)
+
+
+def _cloud_model(name: str, settings: Settings) -> BaseChatModel | None:
+    timeout = settings.turn_timeout_seconds
+    # Retries are off: a retry inside the client spends the turn's budget that the next provider needs.
+    if name == "anthropic":
+        if not settings.anthropic_api_key:
+            log.info("LLM provider anthropic skipped: ANTHROPIC_API_KEY is not set")
+            return None
+        from langchain_anthropic import ChatAnthropic
+
+        return ChatAnthropic(
+            model=settings.anthropic_model,
+            api_key=settings.anthropic_api_key,
+            base_url=settings.anthropic_base_url,
+            timeout=timeout,
+            max_retries=0,
+        )
+    if name == "openai":
+        if not settings.openai_api_key:
+            log.info("LLM provider openai skipped: OPENAI_API_KEY is not set")
+            return None
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            model=settings.openai_model,
+            api_key=settings.openai_api_key,
+            base_url=settings.openai_base_url,
+            timeout=timeout,
+            max_retries=0,
+        )
+    if not settings.google_api_key:
+        log.info("LLM provider google skipped: GOOGLE_API_KEY is not set")
+        return None
+    from langchain_google_genai import ChatGoogleGenerativeAI
+
+    return ChatGoogleGenerativeAI(
+        model=settings.gemini_model,
+        google_api_key=settings.google_api_key,
+        base_url=settings.google_base_url,
+        timeout=timeout,
+        # The Google SDK reads 0 as "its default number of retries"; 1 means a single attempt.
+        max_retries=1,
+    )
+
+
+def _local_model(local: BaseChatModel | None) -> BaseChatModel:
+    if local is not None:
+        return local
+    from bots.llm.local import LocalIntentChatModel
+
+    return LocalIntentChatModel()
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -1,0 +1,274 @@
+"""The local intent model's decisions: the next AI message from the conversation so far.
+
+The model keeps no state: a question it asked or a confirmation it awaits travels in the AI message's
+`additional_kwargs["convonet_pending"]`, so the checkpointed message list is the whole memory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from bots.llm.replies import ToolResult, reply_to_results
+from bots.llm.speech import join_list, speak_value
+from core.grammar.dates import parse_date
+from core.grammar.dialogue import Act, parse_dialogue
+from core.grammar.parser import parse_slot
+from core.grammar.registry import grammars, parse, tool_words
+from core.grammar.text import normalize, strip_fillers
+from core.grammar.times import iso_time, parse_time
+
+PENDING = "convonet_pending"
+END_CALL = "end_call"
+_ANSWER_LEADS = re.compile(
+    r"^(?:it should say|it says|say|call it|it is called|it is|the name is|name it|make it|to|about|that i need to)\s+"
+)
+_NEW_REQUEST_CONFIDENCE = 0.9
+
+
+@dataclass
+class Pending:
+    """What the last AI message left open: a question for one argument, or a yes/no before acting."""
+
+    kind: Literal["ask", "confirm"]
+    tool: str
+    args: dict[str, Any] = field(default_factory=dict)
+    ask: str | None = None
+
+
+def next_message(
+    messages: Sequence[BaseMessage], now: datetime, tools: Collection[str] | None, schemas: Mapping[str, frozenset[str]]
+) -> AIMessage:
+    """Decide the assistant's next message; `tools` limits which tools it may call (None: all)."""
+    if not messages:
+        return _say(_greeting())
+    last = messages[-1]
+    if isinstance(last, ToolMessage):
+        return _say(reply_to_results(_trailing_results(messages), now))
+    if not isinstance(last, HumanMessage):
+        return _say(_fallback())
+    text = last.text if isinstance(last.content, list) else str(last.content)
+    pending = _pending(messages)
+    act = parse_dialogue(text)
+    turn = _Turn(now, tools, schemas, messages)
+    if pending and pending.kind == "confirm":
+        if act == "yes":
+            return turn.call(pending.tool, pending.args)
+        if act in ("no", "cancel"):
+            return _say("Okay, I'll leave it as it is. Anything else?")
+    if pending and pending.kind == "ask":
+        if act in ("no", "cancel"):
+            return _say("Okay, never mind. What else can I do for you?")
+        if act == "goodbye":
+            return _goodbye()
+        return turn.answer(pending, text)
+    if act is not None:
+        return _dialogue(act, messages)
+    return turn.request(text)
+
+
+@dataclass
+class _Turn:
+    now: datetime
+    tools: Collection[str] | None
+    schemas: Mapping[str, frozenset[str]]
+    messages: Sequence[BaseMessage]
+
+    def request(self, text: str) -> AIMessage:
+        found = parse(text, self.now, frozenset(self.tools) if self.tools is not None else None)
+        if found is not None:
+            return self.proceed(found.tool, found.args)
+        if self.tools is not None and parse(text, self.now) is not None:
+            return _say("I can't do that from here. " + _capabilities_sentence())
+        return _say(_fallback())
+
+    def answer(self, pending: Pending, text: str) -> AIMessage:
+        words = tool_words(pending.tool)
+        ask = next((a for a in words.asks if a.arg == pending.ask), None) if words else None
+        if ask is None:
+            return self.request(text)
+        found = parse(text, self.now, frozenset(self.tools) if self.tools is not None else None)
+        if found is not None and found.confidence >= _NEW_REQUEST_CONFIDENCE and found.args:
+            return self.proceed(found.tool, found.args)
+        args = dict(pending.args)
+        filled = _fill(ask.arg, ask.slot_type, text, self.now, args, words.asks if words else ())
+        if not filled:
+            if found is not None and found.tool != pending.tool:
+                return self.proceed(found.tool, found.args)
+            return _say(f"Sorry, I didn't catch that. {ask.question}", Pending("ask", pending.tool, args, ask.arg))
+        return self.proceed(pending.tool, args)
+
+    def proceed(self, tool: str, args: dict[str, Any]) -> AIMessage:
+        words = tool_words(tool)
+        missing = [a for a in words.asks if a.arg not in args] if words else []
+        if missing:
+            return _say(missing[0].question, Pending("ask", tool, args, missing[0].arg))
+        if words and words.confirm:
+            if words.ref in args:
+                args = {**args, words.ref: _known_name(self.messages, args[words.ref])}
+            return _say(_confirmation(words.confirm, args, self.now), Pending("confirm", tool, args))
+        return self.call(tool, args)
+
+    def call(self, tool: str, args: dict[str, Any]) -> AIMessage:
+        allowed = self.schemas.get(tool)
+        if allowed:
+            args = {k: v for k, v in args.items() if k in allowed}
+        call = {"name": tool, "args": args, "id": f"call_{uuid.uuid4().hex}", "type": "tool_call"}
+        return AIMessage(content="", tool_calls=[call])
+
+
+def _fill(arg: str, slot: str, text: str, now: datetime, args: dict[str, Any], asks: Sequence[Any]) -> bool:
+    """Put the answer into `args`; a date answer that also says a time fills the time question too."""
+    answer = _ANSWER_LEADS.sub("", strip_fillers(normalize(text)))
+    if slot == "date" and " at " in answer:
+        day_text, _, time_text = answer.rpartition(" at ")
+        time_ask = next((a for a in asks if a.slot_type in ("time", "meal_time") and a.arg not in args), None)
+        day, clock = parse_date(day_text, now), parse_time(time_text, "meal" if time_ask and time_ask.slot_type == "meal_time" else "general")
+        if day and clock and time_ask:
+            args[arg], args[time_ask.arg] = day.isoformat(), iso_time(clock)
+            return True
+    value = parse_slot(slot, answer, now) if answer else None
+    if value is None:
+        return False
+    args[arg] = value
+    return True
+
+
+def _confirmation(template: str, args: dict[str, Any], now: datetime) -> str:
+    spoken = {k: _reference(k, v, now) for k, v in args.items()}
+    try:
+        return template.format(**spoken)
+    except KeyError:
+        return "Are you sure? Say yes to confirm."
+
+
+_NAME_KEYS = ("title", "name", "message")
+
+
+def _known_name(messages: Sequence[BaseMessage], ref: Any) -> Any:
+    """The full title of the one thing earlier tool results showed whose words include `ref`'s ("milk" ->
+    "buy milk"), so a confirmation names it; `ref` itself when none or several match."""
+    if not isinstance(ref, str) or not ref.strip():
+        return ref
+    wanted = set(ref.lower().split())
+    names: set[str] = set()
+    for message in messages:
+        if isinstance(message, ToolMessage) and isinstance(message.content, str):
+            try:
+                data = json.loads(message.content)
+            except json.JSONDecodeError:
+                continue
+            names.update(n for n in _names(data) if wanted <= set(n.lower().split()))
+    return names.pop() if len(names) == 1 else ref
+
+
+def _names(data: Any) -> list[str]:
+    if isinstance(data, list):
+        return [n for item in data for n in _names(item)]
+    if isinstance(data, dict):
+        own = [v for k, v in data.items() if k in _NAME_KEYS and isinstance(v, str)]
+        return own + [n for v in data.values() if isinstance(v, dict | list) for n in _names(v)]
+    return []
+
+
+def _reference(key: str, value: Any, now: datetime) -> str:
+    """A reference read back in a question: "my reservation" -> "your reservation", a date -> "the one on ..."."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        return f"the one on {speak_value(key, value, now)}"
+    if isinstance(value, str) and value.startswith("my "):
+        return "your " + value[3:]
+    return speak_value(key, value, now)
+
+
+def _pending(messages: Sequence[BaseMessage]) -> Pending | None:
+    for message in reversed(messages[:-1]):
+        if isinstance(message, AIMessage):
+            data = message.additional_kwargs.get(PENDING)
+            return Pending(**data) if isinstance(data, dict) else None
+        if isinstance(message, HumanMessage | ToolMessage):
+            return None
+    return None
+
+
+def _trailing_results(messages: Sequence[BaseMessage]) -> list[ToolResult]:
+    """The tool results that end the conversation, each with the call that asked for it."""
+    trailing: list[ToolMessage] = []
+    for message in reversed(messages):
+        if not isinstance(message, ToolMessage):
+            break
+        trailing.insert(0, message)
+    request = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
+    calls = {c["id"]: c for c in request.tool_calls if c["id"]} if request else {}
+    results: list[ToolResult] = []
+    for message in trailing:
+        call = calls.get(message.tool_call_id)
+        name = message.name or (call["name"] if call else "")
+        content = message.content if isinstance(message.content, str) else message.text
+        results.append(ToolResult(name, dict(call["args"]) if call else {}, content, message.status == "error"))
+    return results
+
+
+def _say(text: str, pending: Pending | None = None, end_call: bool = False) -> AIMessage:
+    kwargs: dict[str, Any] = {END_CALL: True} if end_call else {}
+    if pending is not None:
+        kwargs[PENDING] = asdict(pending)
+    metadata: dict[str, Any] = {END_CALL: True} if end_call else {}
+    return AIMessage(content=text, additional_kwargs=kwargs, response_metadata=metadata)
+
+
+def _goodbye() -> AIMessage:
+    return _say("Goodbye! Have a great day.", end_call=True)
+
+
+def _dialogue(act: Act, messages: Sequence[BaseMessage]) -> AIMessage:
+    if act == "goodbye":
+        return _goodbye()
+    if act == "help":
+        return _say(_help())
+    if act == "repeat":
+        previous = next((m for m in reversed(messages[:-1]) if isinstance(m, AIMessage) and m.content), None)
+        return _say(str(previous.content) if previous else _greeting())
+    replies = {
+        "greeting": _greeting(),
+        "how_are_you": "I'm doing well, thanks for asking. How can I help you?",
+        "thanks": "You're welcome! Is there anything else I can do for you?",
+        "yes": "Okay. What would you like to do?",
+        "no": "Okay. Is there anything else I can help with?",
+        "cancel": "Okay. Is there anything else I can help with?",
+    }
+    return _say(replies[act])
+
+
+def _greeting() -> str:
+    return "Hello! How can I help you today?"
+
+
+def _capabilities_sentence() -> str:
+    things = [c for g in grammars() for c in g.capabilities]
+    sentence = f"I can help with {join_list(things, oxford=False)}." if things else ""
+    if any(g.domain == "transfer" for g in grammars()):
+        sentence += " I can also connect you to a person."
+    return sentence.strip()
+
+
+def _examples() -> list[str]:
+    return [g.examples[0] for g in grammars() if g.examples][:3]
+
+
+def _help() -> str:
+    examples = _examples()
+    tail = f" For example, you can say: {join_list(examples, 'or')}." if examples else ""
+    return _capabilities_sentence() + tail
+
+
+def _fallback() -> str:
+    examples = _examples()
+    tail = f" For example, say: {examples[0]}." if examples else ""
+    return f"Sorry, I didn't get that. {_capabilities_sentence()}{tail}"

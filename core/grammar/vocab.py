@@ -1,0 +1,40 @@
+"""Loose word classes for the big slot types, so templates compile in milliseconds.
+
+A template's regex first finds typed slots such as dates by their vocabulary alone; the slot's parser then
+checks the words, and only when it refuses does the parser fall back to the template's precise regex.
+Each class must accept every phrase the precise pattern accepts.
+"""
+
+from __future__ import annotations
+
+from core.grammar.dates import _MONTH_NUM, WEEKDAYS
+from core.grammar.numbers import ONES, ORDINAL_WORDS, SCALES, TENS
+
+_NUMBER_WORDS = (*ONES, *TENS[2:], "hundred", *SCALES, "and", "point", "a", "an", "oh", "o", "double", "triple")
+_DATE_WORDS = (
+    *WEEKDAYS, *_MONTH_NUM, *ORDINAL_WORDS, "today", "tonight", "tomorrow", "tmrw", "yesterday", "the", "day",
+    "days", "after", "next", "this", "coming", "on", "in", "week", "weeks", "month", "months", "from", "now",
+    "of", "couple", "few",
+)
+_TIME_WORDS = (
+    "noon", "midday", "midnight", "lunchtime", "am", "pm", "in", "the", "morning", "afternoon", "evening",
+    "night", "at", "tonight", "this", "oclock", "quarter", "half", "past", "after", "to", "before", "minute",
+    "minutes", "around", "about", "by", "hour", "hours",
+)
+_SPAN_WORDS = (
+    "from", "to", "until", "till", "for", "during", "weekend", "last", "few", "couple", "of", "since", "ago",
+    "past", "year", "years", "several", "now",
+)
+_DIGITS = r"[\d$][\w:./%$-]*"
+
+
+def word_class(*groups: tuple[str, ...]) -> str:
+    """A regex for one or more space-separated words drawn from `groups` (digit tokens always allowed)."""
+    vocabulary = sorted({w for group in groups for w in group}, key=len, reverse=True)
+    token = "(?:" + _DIGITS + "|" + "|".join(vocabulary) + ")"
+    return rf"{token}(?: {token})*"
+
+
+DATE_WORDS = word_class(_NUMBER_WORDS, _DATE_WORDS)
+TIME_WORDS = word_class(_NUMBER_WORDS, _TIME_WORDS)
+MOMENT_WORDS = word_class(_NUMBER_WORDS, _DATE_WORDS, _TIME_WORDS, _SPAN_WORDS)

@@ -1,0 +1,130 @@
+"""The LangGraph agent end to end with the offline intent model: tools, memory across restarts,
+timeouts, broken threads and provider fallback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage
+from sqlmodel import select
+
+from bots.agent.agent import APOLOGY, Agent, AgentSession
+from core import accounts
+from core.config import Settings
+from core.runtime import Runtime
+from core.tools import ToolContext
+from domains.productivity.models import Todo
+from tests.fakes.llm_servers import FakeOpenAIServer, Script
+
+
+async def _user(runtime: Runtime, email: str = "ada@example.com") -> Any:
+    async with runtime.sessions() as session, session.begin():
+        return await accounts.register_user(session, email=email, password="password123", first_name="Ada", rounds=4)
+
+
+async def _titles(runtime: Runtime) -> list[str]:
+    async with runtime.sessions() as session:
+        return sorted(t.title for t in (await session.exec(select(Todo))).all())
+
+
+@pytest.fixture
+async def session(runtime: Runtime) -> AsyncIterator[AgentSession]:
+    user = await _user(runtime)
+    async with Agent.open(runtime) as agent:
+        yield agent.session(ToolContext.for_user(runtime, user.id), "thread-test")
+
+
+async def test_turn_calls_the_tool_and_speaks_the_result(session: AgentSession, runtime: Runtime) -> None:
+    result = await session.turn("create a todo to buy milk")
+    assert [c["name"] for c in result.tool_calls] == ["create_todo"]
+    assert result.tool_calls[0]["arguments"]["title"] == "buy milk"
+    assert result.domain == "productivity"
+    assert "buy milk" in result.reply.lower()
+    assert "*" not in result.reply and "#" not in result.reply
+    assert await _titles(runtime) == ["buy milk"]
+    listing = await session.turn("what are my todos")
+    assert [c["name"] for c in listing.tool_calls] == ["get_todos"]
+    assert "buy milk" in listing.reply.lower()
+    assert listing.timings["total_ms"] > 0 and listing.timings["llm"][0]["provider"] == "local"
+
+
+async def test_routes_to_each_domain(session: AgentSession) -> None:
+    for text, domain, tool in (
+        ("book a table for two tomorrow at seven pm", "restaurant", "create_reservation"),
+        ("start a mortgage application", "mortgage", "start_mortgage_application"),
+        ("I want to talk to a person", "transfer", "transfer_to_agent"),
+    ):
+        result = await session.turn(text)
+        assert (result.domain, [c["name"] for c in result.tool_calls]) == (domain, [tool]), result.reply
+    assert result.transfer is not None and result.transfer["department"] == "support"
+
+
+async def test_conversation_survives_a_restart(settings: Settings, runtime: Runtime) -> None:
+    user = await _user(runtime)
+    async with Agent.open(runtime) as agent:
+        first = await agent.session(ToolContext.for_user(runtime, user.id), "thread-restart").turn("create a todo")
+        assert first.tool_calls == [] and "?" in first.reply  # it asks what the todo should say
+    # a new process: new runtime, new agent, same thread id
+    second_runtime = Runtime.build(settings)
+    try:
+        async with Agent.open(second_runtime) as agent:
+            session = agent.session(ToolContext.for_user(second_runtime, user.id), "thread-restart")
+            answer = await session.turn("call the plumber")
+        assert [c["name"] for c in answer.tool_calls] == ["create_todo"]
+        assert await _titles(second_runtime) == ["call the plumber"]
+    finally:
+        await second_runtime.close()
+
+
+async def test_broken_tool_sequence_resets_the_thread(session: AgentSession) -> None:
+    config = {"configurable": {"thread_id": session.thread_id}}
+    dangling = AIMessage("", tool_calls=[{"name": "get_todos", "args": {}, "id": "call_lost", "type": "tool_call"}])
+    await session.agent.graph.aupdate_state(config, {"messages": [dangling]}, as_node="assistant")
+    old = session.thread_id
+    result = await session.turn("what are my todos")
+    assert result.reset is True and session.thread_id != old
+    assert [c["name"] for c in result.tool_calls] == ["get_todos"]
+
+
+async def test_stalled_provider_times_out_resets_and_apologises(runtime: Runtime, settings: Settings) -> None:
+    user = await _user(runtime)
+    async with FakeOpenAIServer(mode="stall") as fake:
+        slow = settings.model_copy(
+            update={"llm_providers": ["openai"], "openai_api_key": "sk-test", "openai_base_url": fake.base_url,
+                    "llm_timeout_seconds": 5.0, "turn_timeout_seconds": 0.5}
+        )
+        runtime.settings = slow
+        async with Agent.open(runtime) as agent:
+            session = agent.session(ToolContext.for_user(runtime, user.id), "thread-slow")
+            result = await session.turn("create a todo to buy milk")
+    assert result.reply == APOLOGY
+    assert result.reset is True and session.thread_id != "thread-slow"
+    assert await _titles(runtime) == []
+
+
+async def test_failing_provider_hands_the_turn_to_the_next(runtime: Runtime, settings: Settings) -> None:
+    user = await _user(runtime)
+    async with FakeOpenAIServer(Script(), mode="error") as fake:
+        runtime.settings = settings.model_copy(
+            update={"llm_providers": ["openai", "local"], "openai_api_key": "sk-test", "openai_base_url": fake.base_url}
+        )
+        async with Agent.open(runtime) as agent:
+            result = await agent.session(ToolContext.for_user(runtime, user.id)).turn("create a todo to water the plants")
+        assert fake.requests, "the OpenAI client was tried first"
+    assert result.timings["llm"][0]["provider"] == "local"
+    assert await _titles(runtime) == ["water the plants"]
+
+
+async def test_openai_provider_round_trip_through_the_graph(runtime: Runtime, settings: Settings) -> None:
+    user = await _user(runtime)
+    async with FakeOpenAIServer(Script(tool_args={"title": "buy milk"}, final_text="Added buy milk.")) as fake:
+        runtime.settings = settings.model_copy(
+            update={"llm_providers": ["openai"], "openai_api_key": "sk-test", "openai_base_url": fake.base_url}
+        )
+        async with Agent.open(runtime) as agent:
+            result = await agent.session(ToolContext.for_user(runtime, user.id)).turn("add buy milk to my list")
+    assert result.reply == "Added buy milk."
+    assert [c["provider"] for c in result.timings["llm"]] == ["openai", "openai"]
+    assert await _titles(runtime) == ["buy milk"]

@@ -1,0 +1,195 @@
+"""The offline intent model through LangChain's interface: tool calls, slot filling, confirmation, replies."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import tool
+
+from bots.llm.local import END_CALL, LocalIntentChatModel
+
+NOW = datetime(2026, 11, 23, 10, 0)
+
+
+@tool
+def create_todo(title: str, description: str | None = None, priority: str = "medium", due_date: str | None = None) -> dict[str, Any]:
+    """Create a todo for the caller."""
+    return {}
+
+
+@tool
+def get_todos(completed: bool | None = None, priority: str | None = None) -> dict[str, Any]:
+    """List the caller's todos."""
+    return {}
+
+
+@tool
+def delete_todo(todo: str) -> dict[str, Any]:
+    """Delete one of the caller's todos."""
+    return {}
+
+
+@tool
+def create_reminder(message: str, remind_at: str) -> dict[str, Any]:
+    """Remind the caller."""
+    return {}
+
+
+@tool
+def book_appointment(date: str, time: str, reason: str | None = None) -> dict[str, Any]:
+    """Book a clinic appointment."""
+    return {}
+
+
+@pytest.fixture
+def model() -> Any:
+    tools = [create_todo, get_todos, delete_todo, create_reminder, book_appointment]
+    return LocalIntentChatModel(clock=lambda: NOW).bind_tools(tools)
+
+
+async def turn(model: Any, messages: list[BaseMessage], text: str) -> AIMessage:
+    messages.append(HumanMessage(text))
+    reply = await model.ainvoke(messages)
+    assert isinstance(reply, AIMessage)
+    messages.append(reply)
+    return reply
+
+
+def result(messages: list[BaseMessage], payload: Any, status: str = "success") -> None:
+    call = messages[-1].tool_calls[0]  # type: ignore[attr-defined]
+    content = payload if isinstance(payload, str) else json.dumps(payload)
+    messages.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"], status=status))
+
+
+async def test_a_request_becomes_a_tool_call(model: Any) -> None:
+    messages: list[BaseMessage] = [SystemMessage("You are Convonet.")]
+    reply = await turn(model, messages, "Could you add a high priority todo to buy milk tomorrow?")
+    assert reply.content == ""
+    [call] = reply.tool_calls
+    assert call["name"] == "create_todo"
+    assert call["args"] == {"title": "buy milk", "priority": "high", "due_date": "2026-11-24"}
+    assert call["id"] and call["id"].startswith("call_")
+
+
+async def test_slot_filling_recovers_the_pending_intent_from_the_messages(model: Any) -> None:
+    messages: list[BaseMessage] = []
+    reply = await turn(model, messages, "create a todo")
+    assert reply.content == "What should the todo say?"
+    assert not reply.tool_calls
+    reply = await turn(model, messages, "buy milk")
+    assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("create_todo", {"title": "buy milk"})]
+    result(messages, {"created": {"id": "7", "title": "buy milk", "priority": "medium", "completed": False}})
+    reply = await model.ainvoke(messages)
+    assert reply.content == "Okay, I added buy milk to your todos."
+
+
+async def test_two_questions_then_the_call(model: Any) -> None:
+    messages: list[BaseMessage] = []
+    assert (await turn(model, messages, "set a reminder")).content == "What should I remind you about?"
+    assert (await turn(model, messages, "to call the dentist")).content == "When should I remind you?"
+    reply = await turn(model, messages, "tomorrow at 9 am")
+    assert reply.tool_calls[0]["args"] == {"message": "call the dentist", "remind_at": "2026-11-24T09:00:00"}
+
+
+async def test_a_date_answer_with_a_time_fills_both(model: Any) -> None:
+    messages: list[BaseMessage] = []
+    assert (await turn(model, messages, "book a doctor's appointment")).content == "What day would you like to come in?"
+    reply = await turn(model, messages, "friday at 10 am")
+    assert reply.tool_calls[0]["args"] == {"date": "2026-11-27", "time": "10:00"}
+
+
+async def test_deleting_asks_for_confirmation_first(model: Any) -> None:
+    messages: list[BaseMessage] = []
+    reply = await turn(model, messages, "what are my todos")
+    assert reply.tool_calls[0]["name"] == "get_todos"
+    result(messages, {"todos": [{"title": "buy milk"}, {"title": "call mom"}, {"title": "pay rent"}], "count": 3})
+    reply = await model.ainvoke(messages)
+    assert reply.content == "You have three todos: buy milk, call mom, and pay rent."
+    messages.append(reply)
+    reply = await turn(model, messages, "delete the milk todo")
+    assert reply.content == "Delete the todo buy milk? Say yes to confirm."
+    assert not reply.tool_calls
+    reply = await turn(model, messages, "yes")
+    assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("delete_todo", {"todo": "buy milk"})]
+
+
+async def test_saying_no_keeps_the_thing(model: Any) -> None:
+    messages: list[BaseMessage] = []
+    await turn(model, messages, "delete the todo call mom")
+    reply = await turn(model, messages, "no")
+    assert not reply.tool_calls
+    assert "leave it" in str(reply.content)
+
+
+async def test_error_results_are_relayed(model: Any) -> None:
+    messages: list[BaseMessage] = []
+    await turn(model, messages, "delete the todo call mom")
+    await turn(model, messages, "yes please")
+    result(messages, {"error": "You have no todo matching call mom."}, status="error")
+    reply = await model.ainvoke(messages)
+    assert reply.content == "You have no todo matching call mom."
+
+
+async def test_replies_say_dates_and_numbers_in_words(model: Any) -> None:
+    messages: list[BaseMessage] = []
+    await turn(model, messages, "remind me to call mom tomorrow at 2 pm")
+    result(messages, {"created": {"id": "1", "message": "call mom", "remind_at": "2026-11-24T14:00", "done": False}})
+    reply = await model.ainvoke(messages)
+    assert reply.content == "Okay, I'll remind you to call mom on Tuesday, November twenty-fourth at two PM."
+
+
+async def test_goodbye_ends_the_call(model: Any) -> None:
+    reply = await model.ainvoke([HumanMessage("thanks, bye")])
+    assert reply.content == "Goodbye! Have a great day."
+    assert reply.additional_kwargs[END_CALL] is True
+    assert reply.response_metadata[END_CALL] is True
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hello", "Hello! How can I help you today?"),
+        ("thank you", "You're welcome! Is there anything else I can do for you?"),
+        ("how are you", "I'm doing well, thanks for asking. How can I help you?"),
+    ],
+)
+async def test_small_talk(model: Any, text: str, expected: str) -> None:
+    reply = await model.ainvoke([HumanMessage(text)])
+    assert reply.content == expected
+    assert END_CALL not in reply.additional_kwargs
+
+
+async def test_help_and_fallback_name_what_it_can_do(model: Any) -> None:
+    help_reply = await model.ainvoke([HumanMessage("what can you do")])
+    assert str(help_reply.content).startswith(
+        "I can help with todos, reminders, your calendar, teams, mortgage applications, "
+        "doctor's appointments and restaurant reservations."
+    )
+    fallback = await model.ainvoke([HumanMessage("the purple elephant sings")])
+    assert "I can help with todos, reminders" in str(fallback.content)
+    assert not fallback.tool_calls
+
+
+async def test_only_bound_tools_are_called() -> None:
+    model = LocalIntentChatModel(clock=lambda: NOW).bind_tools([get_todos])
+    reply = await model.ainvoke([HumanMessage("add a todo to buy milk")])
+    assert not reply.tool_calls
+    unbound = await LocalIntentChatModel(clock=lambda: NOW).ainvoke([HumanMessage("what are my todos")])
+    assert not unbound.tool_calls
+
+
+def test_sync_invoke_works_too() -> None:
+    model = LocalIntentChatModel(clock=lambda: NOW).bind_tools([get_todos])
+    reply = model.invoke([HumanMessage("show my completed todos")])
+    assert reply.tool_calls[0]["args"] == {"completed": True}
+
+
+async def test_the_callers_local_time_comes_from_the_system_prompt() -> None:
+    model = LocalIntentChatModel(clock=lambda: NOW).bind_tools([create_todo])
+    prompt = SystemMessage("You are Convonet. Local time now: Friday 2026-12-04 18:30.")
+    reply = await model.ainvoke([prompt, HumanMessage("add a todo to call mom tomorrow")])
+    assert reply.tool_calls[0]["args"] == {"title": "call mom", "due_date": "2026-12-05"}
