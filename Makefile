@@ -36,7 +36,7 @@ pytest: install services
 test: lint typecheck pytest
 
 bench: install services
-	bash scripts/with-services.sh $(BIN)/python -m pytest tests/benchmarks -m bench -s -p no:cacheprovider $(PYTEST_ARGS)
+	CONVONET_BENCH=full bash scripts/with-services.sh $(BIN)/python -m pytest tests/benchmarks -s -p no:cacheprovider $(PYTEST_ARGS)
 
 # Re-pin every transitive dependency after changing pyproject.toml.
 lock:

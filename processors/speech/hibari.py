@@ -1,0 +1,178 @@
+"""Thin wrapper around hibari-tts (offline, ~8 MB ONNX voice shipped in the wheel).
+
+One model per process, loaded lazily on first use behind a lock. Audio comes out
+as int16 PCM at the model's 24 kHz or resampled to any target rate (8000 for the
+phone path, 16000/24000/48000 for browsers). ``stream_sentences`` yields one
+chunk per sentence so a TTS service can start playing after the first one.
+
+Only the voice inside the wheel ("heart") is allowed by default: every other
+hibari voice downloads a file on first use, which this platform must never do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, overload
+
+import numpy as np
+
+from .audio import float_to_int16, resample
+
+MODEL_RATE = 24000
+BUNDLED_VOICE = "heart"
+
+_lock = threading.Lock()        # guards model creation
+_synth_lock = threading.Lock()  # serialises synthesis (G2P is pure Python, ORT runs 1 thread)
+_model: Any = None
+
+
+def get_model(voice: str = BUNDLED_VOICE, threads: int = 1) -> Any:
+    """Return the process-wide ``hibari.Hibari`` instance, creating it once.
+
+    The G2P tables are loaded eagerly (a warm-up phrase) so the first real
+    request does not pay ~0.5 s of lexicon loading.
+    """
+    global _model
+    if _model is not None:
+        return _model
+    with _lock:
+        if _model is None:
+            if voice != BUNDLED_VOICE:
+                raise ValueError(f"only the bundled voice {BUNDLED_VOICE!r} is available offline, not {voice!r}")
+            from hibari import Hibari
+
+            m = Hibari(voice=voice, threads=threads)
+            m("Ready.", seed=0)  # loads lexicon/tagger/OOV net and warms ORT
+            _model = m
+    return _model
+
+
+def is_loaded() -> bool:
+    """True once the model has been created in this process."""
+    return _model is not None
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into the sentences hibari synthesizes one at a time."""
+    from hibari import Hibari
+
+    return Hibari.split_sentences(text)
+
+
+def _synth_phonemes(model: Any, phonemes: str, speed: float, rng: np.random.Generator) -> np.ndarray:
+    with _synth_lock:
+        return model.from_ids(model.ids(phonemes), speed, rng)
+
+
+def _phonemize(model: Any, text: str) -> list[str]:
+    with _synth_lock:
+        return model.phonemize(text)
+
+
+def _convert(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    pcm = float_to_int16(audio)
+    return resample(pcm, MODEL_RATE, sample_rate) if sample_rate != MODEL_RATE else pcm
+
+
+@overload
+def synthesize(text: str, sample_rate: int = ..., *, speed: float = ..., seed: int | None = ...,
+               as_bytes: Literal[False] = ...) -> tuple[np.ndarray, int]: ...
+@overload
+def synthesize(text: str, sample_rate: int = ..., *, speed: float = ..., seed: int | None = ...,
+               as_bytes: Literal[True]) -> tuple[bytes, int]: ...
+
+
+def synthesize(text: str, sample_rate: int = MODEL_RATE, *, speed: float = 1.0, seed: int | None = None,
+               as_bytes: bool = False) -> tuple[np.ndarray | bytes, int]:
+    """Synthesize ``text``; returns (int16 mono PCM array or bytes, sample_rate)."""
+    chunks = [c.pcm for c in stream_sentences(text, sample_rate, speed=speed, seed=seed)]
+    pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+    return (pcm.tobytes() if as_bytes else pcm), sample_rate
+
+
+@dataclass(frozen=True)
+class SentenceAudio:
+    """One synthesized sentence: int16 PCM at ``sample_rate``."""
+
+    text: str  # the sentence (a long sentence yields several chunks with the same text)
+    phonemes: str
+    pcm: np.ndarray
+    sample_rate: int
+    synth_seconds: float
+
+    @property
+    def duration(self) -> float:
+        """Audio length in seconds."""
+        return self.pcm.size / self.sample_rate
+
+    def to_bytes(self) -> bytes:
+        """Little-endian int16 bytes, as Pipecat audio frames carry."""
+        return self.pcm.astype("<i2", copy=False).tobytes()
+
+
+def stream_sentences(text: str, sample_rate: int = MODEL_RATE, *, speed: float = 1.0,
+                     seed: int | None = None) -> Iterator[SentenceAudio]:
+    """Yield audio sentence by sentence (long sentences are split at clauses by hibari).
+
+    Each chunk is resampled on its own; sentence edges are silent so no
+    resampler state needs to carry across.
+    """
+    model = get_model()
+    rng = np.random.default_rng(seed)
+    for sentence in split_sentences(text):
+        t0 = time.perf_counter()
+        for ps in _phonemize(model, sentence):
+            audio = _synth_phonemes(model, ps, speed, rng)
+            pcm = _convert(audio, sample_rate)
+            yield SentenceAudio(sentence, ps, pcm, sample_rate, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+
+
+async def astream_sentences(text: str, sample_rate: int = MODEL_RATE, *, speed: float = 1.0,
+                            seed: int | None = None) -> AsyncIterator[SentenceAudio]:
+    """Async variant of :func:`stream_sentences`; synthesis runs in a worker thread
+    so the event loop stays free (what a Pipecat TTSService.run_tts needs)."""
+    model = await asyncio.to_thread(get_model)
+    rng = np.random.default_rng(seed)
+    for sentence in split_sentences(text):
+        t0 = time.perf_counter()
+        for ps in await asyncio.to_thread(_phonemize, model, sentence):
+            audio = await asyncio.to_thread(_synth_phonemes, model, ps, speed, rng)
+            pcm = _convert(audio, sample_rate)
+            yield SentenceAudio(sentence, ps, pcm, sample_rate, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+
+
+@dataclass(frozen=True)
+class TTSBenchmark:
+    """Latency/speed figures for one text."""
+
+    first_audio_ms: float
+    total_ms: float
+    audio_seconds: float
+    rtf: float  # synthesis time / audio time (lower is better)
+
+
+def benchmark(text: str, sample_rate: int = MODEL_RATE, repeats: int = 5) -> TTSBenchmark:
+    """Measure time to first sentence audio and real-time factor (median of repeats)."""
+    get_model()
+    firsts: list[float] = []
+    totals: list[float] = []
+    secs = 0.0
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        first = None
+        secs = 0.0
+        for chunk in stream_sentences(text, sample_rate, seed=i):
+            if first is None:
+                first = time.perf_counter() - t0
+            secs += chunk.duration
+        totals.append(time.perf_counter() - t0)
+        firsts.append(first or 0.0)
+    first_ms = float(np.median(firsts) * 1e3)
+    total_ms = float(np.median(totals) * 1e3)
+    return TTSBenchmark(first_ms, total_ms, secs, (total_ms / 1e3) / secs if secs else float("inf"))

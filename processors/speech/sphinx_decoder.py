@@ -1,0 +1,349 @@
+"""Streaming PocketSphinx recogniser for 8 kHz (phone) and 16 kHz (browser) PCM.
+
+One :class:`SphinxStream` per call/connection (a pocketsphinx ``Decoder`` holds
+utterance state and is not thread-safe). Feed 16-bit mono PCM in any chunk
+size (a Pipecat STTService feeds 20 ms frames) and get back
+:class:`SpeechEvent` items:
+
+* ``partial`` - interim hypothesis while the caller speaks (throttled);
+* ``final``   - hypothesis at end of utterance.
+
+End of utterance comes either from the built-in endpointer (pocketsphinx's
+WebRTC-style VAD, ``endpointing=True``) or from the caller via
+:meth:`SphinxStream.finish` (e.g. on Pipecat's VAD "user stopped speaking").
+
+8 kHz input: the only acoustic model available offline (the wheel's en-us) is
+trained on 16 kHz speech. Running its front end at 8 kHz with a telephone-band
+filterbank (``narrowband="native"``: ``samprate`` 8000, ``nfft`` 256,
+``upperf`` 3500) is a severe mismatch (WER > 80 % in our tests). The default
+``narrowband="upsample"`` resamples the stream to 16 kHz (a 2 ms-delay FIR, see ``Upsampler2x``) and
+mirrors the 0-4 kHz band into the empty 4-8 kHz band at -14 dB
+(``bandwidth_extension`` = 0.2: ``x + 0.2 * x * (-1)^n``), which makes the upper
+mel filters see speech-like energy; together with ``remove_noise`` off this
+gives ~3 % WER on in-template phone audio. Figures: /work/notes/speech.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from .audio import Upsampler2x, as_int16
+
+EventKind = Literal["partial", "final"]
+
+
+@dataclass(frozen=True)
+class SpeechEvent:
+    """A recognition result; ``text`` is lowercase words separated by spaces."""
+
+    kind: EventKind
+    text: str
+    start_time: float | None = None  # seconds from stream start (endpointer mode)
+    end_time: float | None = None
+    score: int | None = None  # pocketsphinx path score (log base 1.0001; higher is better)
+
+
+@dataclass(frozen=True)
+class DecoderSettings:
+    """Acoustic front-end and search settings for one input rate."""
+
+    sample_rate: int = 16000
+    narrowband: Literal["native", "upsample"] = "upsample"  # how 8 kHz input is handled
+    bandwidth_extension: float = 0.2  # level of the mirrored band added when upsampling 8 kHz
+    upperf: float | None = None      # None: model default (6800) at 16 kHz, 3500 for native 8 kHz
+    lowerf: float = 130.0
+    nfilt: int = 25
+    cmn: Literal["live", "batch", "none"] = "live"
+    remove_noise: bool = False  # spectral subtraction hurts on clean/codec audio
+    beam: float = 1e-48
+    wbeam: float = 7e-29
+    pbeam: float = 1e-48
+    lw: float = 6.5
+    wip: float = 0.65
+    maxhmmpf: int = 30000
+    fwdflat: bool = True
+    bestpath: bool = True
+    topn: int = 4
+    ds: int = 1
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def decoder_rate(self) -> int:
+        """Rate the pocketsphinx front end runs at."""
+        return 16000 if self.sample_rate == 8000 and self.narrowband == "upsample" else self.sample_rate
+
+
+def make_config(lm_path: str | os.PathLike[str] | None, dict_path: str | os.PathLike[str] | None,
+                settings: DecoderSettings) -> dict[str, object]:
+    """Keyword arguments for ``pocketsphinx.Decoder``."""
+    from pocketsphinx import get_model_path
+
+    rate = settings.decoder_rate()
+    hmm = get_model_path("en-us/en-us")
+    feat: dict[str, str] = {
+        "lowerf": f"{settings.lowerf:g}", "nfilt": str(settings.nfilt), "cmn": settings.cmn,
+        "remove_noise": "yes" if settings.remove_noise else "no",
+    }
+    if rate == 8000:
+        feat["upperf"] = f"{settings.upperf or 3500.0:g}"
+    elif settings.upperf:
+        feat["upperf"] = f"{settings.upperf:g}"
+    kw: dict[str, object] = {
+        "hmm": hmm,
+        "featparams": _feat_params_file(hmm, feat),
+        "lm": str(lm_path) if lm_path else get_model_path("en-us/en-us.lm.bin"),
+        "dict": str(dict_path) if dict_path else get_model_path("en-us/cmudict-en-us.dict"),
+        "samprate": rate,
+        "loglevel": "ERROR",
+        "beam": settings.beam,
+        "wbeam": settings.wbeam,
+        "pbeam": settings.pbeam,
+        "lw": settings.lw,
+        "wip": settings.wip,
+        "maxhmmpf": settings.maxhmmpf,
+        "fwdflat": settings.fwdflat,
+        "bestpath": settings.bestpath,
+        "topn": settings.topn,
+        "ds": settings.ds,
+    }
+    if rate == 8000:
+        kw["nfft"] = 256
+    kw.update(settings.extra)
+    return kw
+
+
+def _feat_params_file(hmm: str, overrides: dict[str, str]) -> str:
+    """Write the model's feat.params with ``overrides`` applied; returns its path.
+
+    pocketsphinx applies the model's feat.params *after* the caller's settings,
+    so front-end changes (8 kHz filterbank, live CMN) must go through this file.
+    """
+    params: dict[str, str] = {}
+    with open(os.path.join(hmm, "feat.params"), encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2 and parts[0].startswith("-"):
+                params[parts[0][1:]] = " ".join(parts[1:])
+    params.update(overrides)
+    text = "".join(f"-{k} {v}\n" for k, v in params.items())
+    digest = hashlib.sha256((hmm + text).encode()).hexdigest()[:16]
+    d = Path(tempfile.gettempdir()) / "convonet-sphinx"
+    path = d / f"feat-{digest}.params"
+    if not path.exists():
+        d.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=d, suffix=".params")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    return str(path)
+
+
+class SphinxStream:
+    """Incremental recogniser for one audio stream.
+
+    Usage without endpointing (external VAD)::
+
+        s = SphinxStream(lm.lm_path, lm.dict_path, sample_rate=8000, endpointing=False)
+        for chunk in frames: events = s.feed(chunk)   # partials
+        final = s.finish()
+
+    With ``endpointing=True`` utterances start and end by themselves and
+    ``feed`` returns their finals too.
+    """
+
+    def __init__(self, lm_path: str | os.PathLike[str] | None = None, dict_path: str | os.PathLike[str] | None = None,
+                 sample_rate: int = 16000, *, settings: DecoderSettings | None = None, endpointing: bool = False,
+                 partial_interval: float = 0.2, vad_mode: int = 0, vad_window: float = 0.3,
+                 vad_ratio: float = 0.9) -> None:
+        from pocketsphinx import Decoder, Endpointer
+
+        if sample_rate not in (8000, 16000):
+            raise ValueError("sample_rate must be 8000 or 16000")
+        self.settings = settings or DecoderSettings(sample_rate=sample_rate)
+        if self.settings.sample_rate != sample_rate:
+            self.settings = DecoderSettings(**{**self.settings.__dict__, "sample_rate": sample_rate})
+        self.sample_rate = sample_rate
+        self._rate = self.settings.decoder_rate()
+        self.decoder = Decoder(**make_config(lm_path, dict_path, self.settings))
+        self.partial_interval = partial_interval
+        self.endpointing = endpointing
+        self._ep = Endpointer(window=vad_window, ratio=vad_ratio, vad_mode=vad_mode,
+                              sample_rate=self._rate) if endpointing else None
+        self._upsampler = Upsampler2x() if self._rate != sample_rate else None
+        self._parity = 0
+        self._pending = b""
+        self._in_utt = False
+        self._utt_audio = 0.0
+        self._last_partial_at = 0.0
+        self._last_partial = ""
+        self.cpu_seconds = 0.0
+        self.audio_seconds = 0.0
+
+    # -------------------------------------------------------------- control
+    @property
+    def in_utterance(self) -> bool:
+        """True between the start and the end of an utterance."""
+        return self._in_utt
+
+    def start(self) -> None:
+        """Begin an utterance explicitly (no-op if one is open)."""
+        if not self._in_utt:
+            self.decoder.start_utt()
+            self._in_utt = True
+            self._utt_audio = 0.0
+            self._last_partial_at = 0.0
+            self._last_partial = ""
+
+    def finish(self) -> SpeechEvent:
+        """End the current utterance and return its final hypothesis ('' if none)."""
+        if self._ep is not None and self._pending:
+            self._pending = b""
+        if not self._in_utt:
+            return SpeechEvent("final", "")
+        t0 = time.process_time()
+        if self._upsampler is not None and self._ep is None:
+            tail = self._to_decoder_bytes(np.zeros(0, np.int16), last=True)
+            if tail:
+                self.decoder.process_raw(tail, False, False)
+        self.decoder.end_utt()
+        self._in_utt = False
+        hyp = self.decoder.hyp()
+        self.cpu_seconds += time.process_time() - t0
+        return SpeechEvent("final", _clean(hyp.hypstr) if hyp else "", score=hyp.best_score if hyp else None)
+
+    def reset(self) -> None:
+        """Drop any open utterance and buffered audio."""
+        if self._in_utt:
+            self.decoder.end_utt()
+            self._in_utt = False
+        self._pending = b""
+        if self._upsampler is not None:
+            self._upsampler.reset()
+
+    # ----------------------------------------------------------------- audio
+    def _to_decoder_bytes(self, pcm: bytes | bytearray | np.ndarray, last: bool = False) -> bytes:
+        if self._upsampler is None:
+            if isinstance(pcm, (bytes, bytearray)):
+                return bytes(pcm)
+            return as_int16(pcm).astype("<i2", copy=False).tobytes()
+        x = self._upsampler.flush() if last else self._upsampler.process(as_int16(pcm))
+        ext = self.settings.bandwidth_extension
+        if ext and x.size:
+            sign = np.ones(x.size, np.float32)
+            sign[(1 - self._parity) % 2:: 2] = -1.0  # (-1)^n over the whole stream
+            x = x + ext * x * sign
+        self._parity = (self._parity + x.size) % 2
+        return np.clip(x, -32768, 32767).astype("<i2").tobytes()
+
+    def feed(self, pcm: bytes | bytearray | np.ndarray) -> list[SpeechEvent]:
+        """Process a chunk of 16-bit mono PCM at ``sample_rate``; returns new events."""
+        t0 = time.process_time()
+        data = self._to_decoder_bytes(pcm)
+        self.audio_seconds += len(data) / 2 / self._rate
+        events: list[SpeechEvent] = []
+        if self._ep is None:
+            self.start()
+            if data:
+                self.decoder.process_raw(data, False, False)
+            self._utt_audio += len(data) / 2 / self._rate
+            self._maybe_partial(events)
+        else:
+            self._feed_endpointer(data, events)
+        self.cpu_seconds += time.process_time() - t0
+        return events
+
+    def _feed_endpointer(self, data: bytes, events: list[SpeechEvent]) -> None:
+        assert self._ep is not None
+        buf = self._pending + data
+        n = self._ep.frame_bytes
+        i = 0
+        while len(buf) - i >= n:
+            frame = buf[i: i + n]
+            i += n
+            was = self._ep.in_speech
+            speech = self._ep.process(frame)
+            if speech is None:
+                continue
+            if not was:
+                self.start()
+            self.decoder.process_raw(speech, False, False)
+            self._utt_audio += len(speech) / 2 / self._rate
+            if self._ep.in_speech:
+                self._maybe_partial(events)
+            else:
+                t_start, t_end = self._ep.speech_start, self._ep.speech_end
+                fin = self._finish_raw()
+                events.append(SpeechEvent("final", fin[0], t_start, t_end, fin[1]))
+        self._pending = buf[i:]
+
+    def _finish_raw(self) -> tuple[str, int | None]:
+        self.decoder.end_utt()
+        self._in_utt = False
+        hyp = self.decoder.hyp()
+        return (_clean(hyp.hypstr) if hyp else ""), (hyp.best_score if hyp else None)
+
+    def _maybe_partial(self, events: list[SpeechEvent]) -> None:
+        if self.partial_interval <= 0 or self._utt_audio - self._last_partial_at < self.partial_interval:
+            return
+        self._last_partial_at = self._utt_audio
+        hyp = self.decoder.hyp()
+        text = _clean(hyp.hypstr) if hyp else ""
+        if text and text != self._last_partial:
+            self._last_partial = text
+            events.append(SpeechEvent("partial", text))
+
+    def flush(self) -> list[SpeechEvent]:
+        """End of stream: close an utterance the endpointer still holds open."""
+        events: list[SpeechEvent] = []
+        if self._ep is not None and self._pending:
+            speech = self._ep.end_stream(self._pending)
+            self._pending = b""
+            if speech is not None and self._in_utt:
+                self.decoder.process_raw(speech, False, False)
+        if self._in_utt:
+            events.append(self.finish())
+        return events
+
+    @property
+    def cpu_per_audio_second(self) -> float:
+        """Process CPU time spent per second of audio fed so far."""
+        return self.cpu_seconds / self.audio_seconds if self.audio_seconds else 0.0
+
+
+def _clean(hypstr: str) -> str:
+    """Drop filler tokens (<sil>, [NOISE], ...) and alternate-pronunciation markers."""
+    words = []
+    for w in hypstr.split():
+        if w.startswith(("<", "[", "+")):
+            continue
+        if w.endswith(")") and "(" in w:
+            w = w[: w.index("(")]
+        words.append(w)
+    return " ".join(words)
+
+
+def decode_pcm(pcm: bytes | np.ndarray, sample_rate: int, lm_path: str | Path | None = None,
+               dict_path: str | Path | None = None, *, chunk_ms: int = 20, settings: DecoderSettings | None = None,
+               stream: SphinxStream | None = None) -> str:
+    """Decode a whole utterance by streaming it in ``chunk_ms`` chunks; returns the final text."""
+    s = stream or SphinxStream(lm_path, dict_path, sample_rate, settings=settings)
+    a = as_int16(pcm)
+    step = sample_rate * chunk_ms // 1000
+    for i in range(0, a.size, step):
+        s.feed(a[i: i + step])
+    return s.finish().text
+
+
+def iter_chunks(pcm: np.ndarray, sample_rate: int, chunk_ms: int = 20) -> Iterator[np.ndarray]:
+    """Split PCM into fixed-duration chunks (last one may be short)."""
+    step = sample_rate * chunk_ms // 1000
+    for i in range(0, pcm.size, step):
+        yield pcm[i: i + step]

@@ -1,0 +1,90 @@
+"""Tool-call latency through each door (in-process, MCP stdio, MCP HTTP) and one agent turn with the
+offline intent model. Goal: in-process p50 ≤ 2 ms on SQLite."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from bots.agent.agent import Agent
+from core import accounts
+from core.runtime import Runtime
+from core.tools import ToolContext, run_tool
+from domains.registry import tools_by_name
+from tests.api.test_mcp import convonet_command, create_user, live_server, mcp_session, server_env
+from tests.benchmarks.conftest import report, size, summary
+from tests.helpers import register
+
+
+async def _timed(coro_factory, n: int) -> list[float]:  # type: ignore[no-untyped-def]
+    samples = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        await coro_factory(i)
+        samples.append((time.perf_counter() - t0) * 1000)
+    return samples
+
+
+@pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)
+async def test_bench_tool_doors_and_agent_turn(runtime: Runtime, tmp_path: Path, sqlite_template: Path) -> None:
+    n = size(200, 5)
+    specs = tools_by_name()
+    async with runtime.sessions() as session, session.begin():
+        user = await accounts.register_user(session, email="bench@example.com", password="password123", rounds=4)
+    ctx = ToolContext.for_user(runtime, user.id)
+
+    async def in_process(i: int) -> None:
+        assert (await run_tool(specs["create_todo"], ctx, {"title": f"bench {i}"})).ok
+
+    async def in_process_read(_i: int) -> None:
+        assert (await run_tool(specs["get_todos"], ctx, {"completed": False})).ok
+
+    await in_process(-1)  # warm
+    table = [("in-process create_todo (SQLite)", summary(await _timed(in_process, n)))]
+    table.append(("in-process get_todos (SQLite)", summary(await _timed(in_process_read, n))))
+
+    # MCP over stdio: `convonet mcp --user` against a copy of the migrated SQLite file
+    db = tmp_path / "stdio.db"
+    db.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite+aiosqlite:///{db}"
+    await create_user(tmp_path, url, "stdio@example.com")
+    command, prefix = convonet_command()
+    params = StdioServerParameters(
+        command=command, args=[*prefix, "mcp", "--user", "stdio@example.com"], env=server_env(tmp_path, url)
+    )
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as mcp:
+        await mcp.initialize()
+
+        async def over_stdio(i: int) -> None:
+            assert not (await mcp.call_tool("create_todo", {"title": f"stdio {i}"})).isError
+
+        await over_stdio(-1)
+        table.append(("MCP stdio create_todo (SQLite)", summary(await _timed(over_stdio, n))))
+
+    # MCP over streamable HTTP on a live uvicorn server
+    async with live_server(runtime) as base_url, httpx.AsyncClient(base_url=base_url) as api:
+        account = await register(api, "httpbench")
+        async with mcp_session(base_url, account.access) as mcp_http:
+
+            async def over_http(i: int) -> None:
+                assert not (await mcp_http.call_tool("create_todo", {"title": f"http {i}"})).isError
+
+            await over_http(-1)
+            table.append(("MCP HTTP create_todo (SQLite)", summary(await _timed(over_http, n))))
+
+    async with Agent.open(runtime) as agent:
+        session = agent.session(ToolContext.for_user(runtime, user.id), "bench-thread")
+        phrases = ["create a todo to buy milk", "what are my todos", "book a table for two tomorrow at seven pm"]
+
+        async def agent_turn(i: int) -> None:
+            result = await session.turn(phrases[i % len(phrases)])
+            assert result.tool_calls, result.reply
+
+        await agent_turn(0)
+        table.append(("agent turn, local model (route+LLM+tool)", summary(await _timed(agent_turn, size(60, 3)))))
+    report("tools", table, {"conditions": "SQLite file, in-process store, one client, sequential calls"})
