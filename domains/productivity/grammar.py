@@ -30,6 +30,11 @@ TODOS = (
     *_t("create_todo", f"{_MAKE} (a|an) {{priority}} [priority] {_TODO} {_NAMED} {{title}} {_DUE} {{due:date}}",
         f"{_MAKE} {_A} {_TODO} {_NAMED} {{title}} {_DUE} {{due:date}} (with|at) {{priority}} priority",
         slots={"due": "due_date"}),
+    # a due time as well as a day: "… to buy milk tomorrow at two pm"
+    *_t("create_todo", f"{_MAKE} {_A} {_TODO} [item] {_NAMED} {{title}} {_DUE} {{due:datetime}}",
+        f"(add|put) {{title}} (on|to) {_MY_LIST} {_DUE} {{due:datetime}}",
+        f"{_MAKE} (a|an) {{priority}} [priority] {_TODO} {_NAMED} {{title}} {_DUE} {{due:datetime}}",
+        slots={"due": "due_date"}),
     *_t("get_todos", f"(show|list|read|tell) [me] [all] {_MY_LIST}", f"what (is|are) (on|in) {_MY_LIST}",
         "what (are|is) my (todos|tasks|todo list)", "do i have any (todos|tasks)",
         "(what|which) (todos|tasks) (do i have|have i (got|added|made)|are (there|on my list))",
