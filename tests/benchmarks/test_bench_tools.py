@@ -3,6 +3,7 @@ offline intent model. Goal: in-process p50 ≤ 2 ms on SQLite."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -50,7 +51,7 @@ async def test_bench_tool_doors_and_agent_turn(runtime: Runtime, tmp_path: Path,
 
     # MCP over stdio: `convonet mcp --user` against a copy of the migrated SQLite file
     db = tmp_path / "stdio.db"
-    db.write_bytes(sqlite_template.read_bytes())
+    shutil.copyfile(sqlite_template, db)
     url = f"sqlite+aiosqlite:///{db}"
     await create_user(tmp_path, url, "stdio@example.com")
     command, prefix = convonet_command()
