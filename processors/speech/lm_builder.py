@@ -51,7 +51,6 @@ BOS, EOS = "<s>", "</s>"
 _ARPA_FLOOR = -99.0
 
 
-from processors.speech.lexicon import (  # noqa: F401  (re-exported: this module was their home)
     default_dict_path,
     default_general_lm_path,
     g2p_arpabet,
@@ -60,15 +59,6 @@ from processors.speech.lexicon import (  # noqa: F401  (re-exported: this module
     model_dir,
     normalize_text,
     number_to_words,
-)
-from processors.speech.ngram import (  # noqa: F401
-    DomainModel,
-    GeneralModel,
-    build_domain_model,
-    build_general_model,
-    load_general_model,
-    read_trie_lm,
-    write_mixture_arpa,
 )
 
 

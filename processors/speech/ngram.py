@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from processors.speech.lexicon import default_dict_path, default_general_lm_path, load_cmudict
+
 log = logging.getLogger(__name__)
 
 BUILDER_VERSION = "1"
@@ -25,7 +27,6 @@ BOS, EOS = "<s>", "</s>"
 _ARPA_FLOOR = -99.0
 
 
-from processors.speech.lexicon import default_dict_path, default_general_lm_path, load_cmudict
 
 
 # --------------------------------------------------------- general en-us LM
