@@ -43,14 +43,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-log = logging.getLogger(__name__)
-
-BUILDER_VERSION = "1"
-LOG10_BASE = math.log10(1.0001)  # pocketsphinx trie stores log_1.0001 values
-BOS, EOS = "<s>", "</s>"
-_ARPA_FLOOR = -99.0
-
-
+from processors.speech.lexicon import (  # noqa: F401  (re-exported: this module was their home)
     default_dict_path,
     default_general_lm_path,
     g2p_arpabet,
@@ -60,6 +53,22 @@ _ARPA_FLOOR = -99.0
     normalize_text,
     number_to_words,
 )
+from processors.speech.ngram import (  # noqa: F401
+    DomainModel,
+    GeneralModel,
+    build_domain_model,
+    build_general_model,
+    load_general_model,
+    read_trie_lm,
+    write_mixture_arpa,
+)
+
+log = logging.getLogger(__name__)
+
+BUILDER_VERSION = "1"
+LOG10_BASE = math.log10(1.0001)  # pocketsphinx trie stores log_1.0001 values
+BOS, EOS = "<s>", "</s>"
+_ARPA_FLOOR = -99.0
 
 
 # ------------------------------------------------------------------- build
