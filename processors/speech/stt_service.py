@@ -1,0 +1,275 @@
+"""Offline streaming speech-to-text for Pipecat: PocketSphinx with the domains' language model.
+
+The user aggregator's VAD decides what is speech. While the caller speaks, audio goes to a decoder
+in a worker process (see ``sphinx_pool``) in ~100 ms batches, and each change of the partial
+hypothesis comes back as an InterimTranscriptionFrame; when the VAD says the caller stopped, the
+utterance is finished and a finalized TranscriptionFrame is pushed. Decoding starts 0.8 s before
+the VAD start reached the STT: with Silero's defaults that frame arrives ~0.5 s after the voice
+onset, so the pre-roll holds the first syllables. Audio outside speech is never decoded, so silence
+and noise between turns cannot produce an interim (an interim interrupts the bot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Callable
+from functools import partial
+from typing import Any
+
+from pipecat.frames.frames import (
+    CancelFrame,
+    EndFrame,
+    Frame,
+    InterimTranscriptionFrame,
+    StartFrame,
+    TranscriptionFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection
+from pipecat.services.settings import STTSettings
+from pipecat.services.stt_service import STTService
+from pipecat.transcriptions.language import Language
+from pipecat.utils.time import time_now_iso8601
+
+from .audio import ASR_RATE, StreamResampler, as_int16
+from .lm_builder import LanguageModel
+from .sphinx_decoder import DecoderSettings, SpeechEvent
+from .sphinx_pool import DecoderCrashed, DecoderPool, FinalResult, RemoteStream
+
+SPHINX_TTFS_P99 = 0.5
+"""Seconds from the end of speech to the final transcript (p99, measured on 1-8 s commands at 8 kHz;
+the fwdflat second pass is most of it)."""
+
+DECODER_RATES = (8000, 16000)
+LANGUAGE = Language.EN_US
+
+_Pending = asyncio.Future[list[SpeechEvent]] | asyncio.Future[FinalResult]
+
+
+class SphinxSTTService(STTService):
+    """Streaming PocketSphinx recogniser; needs VAD frames (the user aggregator's VAD) to segment."""
+
+    DRAIN_TIMEOUT = 2.0
+    """Seconds an EndFrame waits for transcripts still being decoded."""
+
+    def __init__(
+        self,
+        *,
+        language_model: Callable[[], LanguageModel],
+        pool: DecoderPool,
+        decoder_settings: Callable[[int], DecoderSettings],
+        sample_rate: int | None = None,
+        preroll_secs: float = 0.8,
+        batch_secs: float = 0.1,
+        partial_interval: float = 0.2,
+        ttfs_p99_latency: float = SPHINX_TTFS_P99,
+        **kwargs: Any,
+    ) -> None:
+        """``language_model`` is called once, in a thread, at start (`models.language_model` is
+        cached, so it is instant after `models.warm_up`); ``decoder_settings`` maps the decoding
+        rate (8000 or 16000) to the acoustic front end. Other rates are resampled to 16 kHz."""
+        super().__init__(
+            sample_rate=sample_rate,
+            ttfs_p99_latency=ttfs_p99_latency,
+            settings=STTSettings(model="pocketsphinx-en-us", language=LANGUAGE),
+            **kwargs,
+        )
+        self._load_lm = language_model
+        self._pool = pool
+        self._decoder_settings = decoder_settings
+        self._preroll_secs = preroll_secs
+        self._batch_secs = batch_secs
+        self._partial_interval = partial_interval
+        self._lm: LanguageModel | None = None
+        self._stream: RemoteStream | None = None
+        self._opening: asyncio.Task[None] | None = None
+        self._decode_rate = 0
+        self._resampler: StreamResampler | None = None
+        self._preroll = bytearray()
+        self._batch = bytearray()
+        self._preroll_bytes = 0
+        self._batch_bytes = 0
+        self._speaking = False
+        self._results: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._results_task: asyncio.Task[None] | None = None
+        self.cpu_seconds = 0.0
+        """Decoder CPU time of the utterances finished so far (in the worker process)."""
+        self.audio_seconds = 0.0
+        """Audio decoded so far, seconds."""
+
+    def can_generate_metrics(self) -> bool:
+        return True
+
+    @property
+    def decode_rate(self) -> int:
+        """The rate audio is decoded at: the pipeline's 8000 or 16000, otherwise 16000."""
+        return self._decode_rate
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self, frame: StartFrame) -> None:
+        await super().start(frame)
+        self._decode_rate = self.sample_rate if self.sample_rate in DECODER_RATES else ASR_RATE
+        if self._decode_rate != self.sample_rate:
+            self._resampler = StreamResampler(self.sample_rate, self._decode_rate)
+        self._preroll_bytes = 2 * int(self._preroll_secs * self._decode_rate)
+        self._batch_bytes = 2 * int(self._batch_secs * self._decode_rate)
+        self._results_task = self.create_task(self._consume_results(), name="sphinx_results")
+        await self._open_stream()
+
+    async def stop(self, frame: EndFrame) -> None:
+        self._end_utterance()
+        if self._results_task is not None:  # a graceful end delivers the transcripts still being decoded
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._results.join(), timeout=self.DRAIN_TIMEOUT)
+        await super().stop(frame)
+        await self._close()
+
+    async def cancel(self, frame: CancelFrame) -> None:
+        await super().cancel(frame)
+        await self._close()
+
+    async def cleanup(self) -> None:
+        await super().cleanup()
+        await self._close()
+
+    async def _open_stream(self) -> None:
+        try:
+            if self._lm is None:
+                self._lm = await asyncio.to_thread(self._load_lm)
+            self._stream = await self._pool.open(
+                self._lm.lm_path, self._lm.dict_path, self._decode_rate,
+                self._decoder_settings(self._decode_rate), self._partial_interval,
+            )
+        except Exception as e:  # no language model, or no decoder: say so instead of failing later
+            await self.push_error(f"offline speech recogniser unavailable: {e}", exception=e,
+                                  force_treat_as_permanent=self._lm is None)
+
+    def _reopen_later(self) -> None:
+        if self._opening is None or self._opening.done():
+            self._opening = self.create_task(self._open_stream(), name="sphinx_reopen")
+
+    async def _close(self) -> None:
+        for task in (self._results_task, self._opening):
+            if task is not None:
+                await self.cancel_task(task)
+        self._results_task = self._opening = None
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+        self._speaking = False
+        self._preroll.clear()
+        self._batch.clear()
+
+    # ------------------------------------------------------------------ audio and VAD
+    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame | None, None]:
+        if self._resampler is not None:
+            audio = self._resampler.process(as_int16(audio)).tobytes()
+        if self._speaking:
+            self._batch += audio
+            if len(self._batch) >= self._batch_bytes:
+                self._send_batch()
+        else:
+            self._preroll += audio
+            if len(self._preroll) > self._preroll_bytes:
+                del self._preroll[: len(self._preroll) - self._preroll_bytes]
+        yield None
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, VADUserStartedSpeakingFrame):
+            self._begin_utterance()
+        elif isinstance(frame, VADUserStoppedSpeakingFrame):
+            self._end_utterance()
+
+    def _begin_utterance(self) -> None:
+        if self._stream is None:  # the decoder could not be opened or was lost: try again for next time
+            if self.is_usable:
+                self._reopen_later()
+            return
+        if self._speaking:
+            return
+        self._speaking = True
+        self._batch, self._preroll = self._preroll, bytearray()
+        if len(self._batch) >= self._batch_bytes:
+            self._send_batch()
+
+    def _end_utterance(self) -> None:
+        if not self._speaking:
+            return
+        self._speaking = False
+        if self._stream is None:
+            self._batch.clear()
+            return
+        if self._batch:
+            self._send_batch()
+        self.request_finalize()
+        self._enqueue(self._stream.finish)
+
+    def _send_batch(self) -> None:
+        pcm, self._batch = bytes(self._batch), bytearray()
+        if self._stream is not None:
+            self._enqueue(partial(self._stream.feed, pcm))
+
+    def _enqueue(self, call: Callable[[], _Pending]) -> None:
+        """Send one call to the decoder; its result is delivered in order by the results task."""
+        try:
+            future = call()
+        except DecoderCrashed as e:  # the worker is already gone: fail like a call it dropped
+            future = asyncio.get_running_loop().create_future()
+            future.set_exception(e)
+        self._results.put_nowait(future)
+
+    # ------------------------------------------------------------------ results
+    async def _consume_results(self) -> None:
+        """Push what the decoder sends back, in the order the audio was sent."""
+        while True:
+            future = await self._results.get()
+            try:
+                await self._deliver(future)
+            finally:
+                self._results.task_done()
+
+    async def _deliver(self, future: _Pending) -> None:
+        try:
+            result = await future
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if future.cancelled() and task is not None and not task.cancelling():
+                return  # the pool was shut down under us
+            raise
+        except Exception as e:  # a crashed worker, or an error raised by the decoder in it
+            await self._decoder_failed(e)
+            return
+        if isinstance(result, FinalResult):
+            await self._push_final(result)
+        else:
+            for event in result:
+                if event.kind == "partial" and event.text:
+                    await self.push_frame(
+                        InterimTranscriptionFrame(event.text, self._user_id, time_now_iso8601(), LANGUAGE)
+                    )
+
+    async def _push_final(self, final: FinalResult) -> None:
+        self.cpu_seconds, self.audio_seconds = final.cpu_seconds, final.audio_seconds
+        if not final.event.text:
+            return
+        self.confirm_finalize()
+        await self.emit_stt_usage_metrics()
+        await self.push_frame(
+            TranscriptionFrame(final.event.text, self._user_id, time_now_iso8601(), LANGUAGE, finalized=True)
+        )
+
+    async def _decoder_failed(self, error: Exception) -> None:
+        """The worker crashed or lost the decoder: say so, drop what is queued, open a new one."""
+        await self.push_error(f"offline speech recogniser failed: {error!r}", exception=error)
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+        self._speaking = False
+        self._batch.clear()
+        while not self._results.empty():
+            self._results.get_nowait().cancel()
+            self._results.task_done()
+        self._reopen_later()
