@@ -26,4 +26,4 @@ USER convonet
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health')"
 # Migrate, then serve; uvicorn trusts X-Forwarded-* from the load balancer in front.
-CMD ["sh", "-c", "convonet migrate && exec uvicorn api.main:app --host 0.0.0.0 --port 8000 --proxy-headers --forwarded-allow-ips='*'"]
+CMD ["sh", "-c", "convonet migrate && exec uvicorn api.main:app --host 0.0.0.0 --port 8000 --proxy-headers --forwarded-allow-ips='*' --ws-max-size 262144 --timeout-graceful-shutdown 10"]

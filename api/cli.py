@@ -61,13 +61,32 @@ def cmd_create_user(args: argparse.Namespace) -> None:
                 last_name=args.last_name,
                 voice_pin=args.pin,
                 phone_number=args.phone,
+                is_staff=args.staff,
             )
 
     try:
         user = asyncio.run(_with_runtime(_settings(), work))
     except DomainError as exc:
         sys.exit(f"convonet: {exc.message}")
-    print(f"created {user.email} ({user.id})")
+    print(f"created {user.email} ({user.id}){' as staff' if user.is_staff else ''}")
+
+
+def cmd_grant_staff(args: argparse.Namespace) -> None:
+    from core import accounts
+
+    async def work(runtime):  # type: ignore[no-untyped-def]
+        async with runtime.sessions() as session, session.begin():
+            user = await accounts.get_user_by_email(session, args.email)
+            if user is None:
+                return None
+            user.is_staff = not args.revoke
+            session.add(user)
+            return user
+
+    user = asyncio.run(_with_runtime(_settings(), work))
+    if user is None:
+        sys.exit(f"convonet: no user has the email {args.email}")
+    print(f"{user.email}: staff {'revoked' if args.revoke else 'granted'}")
 
 
 def cmd_mcp(args: argparse.Namespace) -> None:
@@ -102,6 +121,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         proxy_headers=True,
         forwarded_allow_ips="*" if settings.environment == "production" else "127.0.0.1",
         log_level=settings.log_level.lower(),
+        ws_max_size=256 * 1024,  # a Twilio media frame is ~1 KB; refuse megabyte messages before reading them
+        timeout_graceful_shutdown=10,  # open event streams would otherwise hold a restart
     )
 
 
@@ -162,7 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--phone", help="phone number for caller lookup")
     create.add_argument("--first-name", default="")
     create.add_argument("--last-name", default="")
+    create.add_argument("--staff", action="store_true", help="may use the monitor, staff lists and call center")
     create.set_defaults(func=cmd_create_user)
+
+    grant = sub.add_parser("grant-staff", help="give (or --revoke) a user staff access")
+    grant.add_argument("email")
+    grant.add_argument("--revoke", action="store_true")
+    grant.set_defaults(func=cmd_grant_staff)
 
     mcp = sub.add_parser("mcp", help="serve every tool over MCP on stdin/stdout, as one user")
     mcp.add_argument("--user", required=True, metavar="EMAIL", help="the account every tool call acts for")

@@ -1,0 +1,77 @@
+"""Twilio's doors: the incoming-call webhook (TwiML) and the Media Streams websocket.
+
+With TWILIO_AUTH_TOKEN set, both must carry a valid `X-Twilio-Signature`: the webhook's over
+its public URL and form parameters (403 otherwise), the websocket's over its `wss://` URL
+(closed with 1008 otherwise).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, HTTPException, Request, WebSocket, status
+from fastapi.responses import Response
+from starlette.websockets import WebSocketState
+
+from api.deps import SettingsDep
+from api.voice import get_agent, get_runtime
+from transports.twilio import StreamError, answer_twiml, read_start, run_media_stream
+from transports.twilio_signature import SIGNATURE_HEADER, is_valid, public_url, stream_url
+
+PREFIX = "/twilio"
+router = APIRouter(prefix=PREFIX, tags=["twilio"])
+log = logging.getLogger(__name__)
+
+POLICY_VIOLATION = 1008
+PROTOCOL_ERROR = 1002
+INTERNAL_ERROR = 1011
+
+
+@router.post("/call", response_class=Response)
+async def incoming_call(request: Request, settings: SettingsDep) -> Response:
+    """Answer a call by connecting its audio to our Media Streams websocket."""
+    form = await request.form()
+    params = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    token = settings.twilio_auth_token
+    if token:
+        url = public_url(settings, f"{PREFIX}/call", request.url.query)
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if len(params) != len(form.multi_items()) or not is_valid(token, url, signature, params, request.headers):
+            log.warning("twilio webhook: rejected a request with a missing or wrong signature")
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "Invalid Twilio signature")
+    values = dict(params)
+    twiml = answer_twiml(
+        stream_url(settings, f"{PREFIX}/ws"),
+        from_number=values.get("From", ""),
+        to_number=values.get("To", ""),
+        call_sid=values.get("CallSid", ""),
+    )
+    return Response(twiml, media_type="application/xml")
+
+
+@router.websocket("/ws")
+async def media_stream(websocket: WebSocket) -> None:
+    """One call's audio, both ways, for as long as the call lasts."""
+    runtime = get_runtime(websocket)
+    settings = runtime.settings
+    await websocket.accept()
+    token = settings.twilio_auth_token
+    if token and not is_valid(
+        token, stream_url(settings, f"{PREFIX}/ws"), websocket.headers.get(SIGNATURE_HEADER), headers=websocket.headers
+    ):
+        log.warning("twilio stream: rejected a websocket with a missing or wrong signature")
+        await websocket.close(code=POLICY_VIOLATION, reason="invalid Twilio signature")
+        return
+    try:
+        start = await read_start(websocket)
+    except StreamError as exc:
+        log.warning("twilio stream: %s", exc)
+        if websocket.client_state == WebSocketState.CONNECTED:
+            await websocket.close(code=PROTOCOL_ERROR, reason=str(exc))
+        return
+    log.info("twilio stream %s for call %s started", start.stream_sid, start.call_sid)
+    try:
+        await run_media_stream(websocket, start, runtime, get_agent(websocket))
+    except Exception:  # run_call has logged it; this call is lost, every other call goes on
+        if websocket.client_state == WebSocketState.CONNECTED:
+            await websocket.close(code=INTERNAL_ERROR)

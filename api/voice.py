@@ -1,0 +1,48 @@
+"""The process-wide voice resources, loaded once for every call: the agent (graph + checkpointer),
+the VAD/turn models and the offline speech models."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.requests import HTTPConnection
+
+from bots import turn_models
+from bots.agent.agent import Agent
+from bots.speech import check_speech_settings
+from core.runtime import Runtime
+from processors.speech import models as speech_models
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, runtime: Runtime) -> AsyncIterator[None]:
+    """Open the agent for the app's lifetime (reusing one already open) and load the VAD models."""
+    if getattr(app.state, "agent", None) is not None:
+        yield
+        return
+    check_speech_settings(runtime.settings)
+    await asyncio.to_thread(turn_models.warm_up)
+    await asyncio.to_thread(speech_models.warm_up, runtime.settings)
+    async with Agent.open(runtime) as agent:
+        app.state.agent = agent
+        try:
+            yield
+        finally:
+            app.state.agent = None
+            speech_models.shutdown_decoder_pool()
+
+
+def get_agent(connection: HTTPConnection) -> Agent:
+    """The app's agent; works for HTTP requests and websockets alike."""
+    agent: Agent | None = getattr(connection.app.state, "agent", None)
+    if agent is None:
+        raise RuntimeError("the voice agent is not open (the app's lifespan has not run)")
+    return agent
+
+
+def get_runtime(connection: HTTPConnection) -> Runtime:
+    runtime: Runtime = connection.app.state.runtime
+    return runtime

@@ -1,0 +1,143 @@
+"""What the bot is: one call's Pipecat pipeline, whatever transport carries it.
+
+transport in → STT → PIN gate → user aggregator (Silero VAD, smart-turn) → agent bridge → TTS
+→ transport out → assistant aggregator, with a timing observer writing one record per turn.
+`run_call` runs it to the end and completes the call's record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from pipecat.audio.vad.vad_analyzer import VADParams
+from pipecat.frames.frames import EndFrame, TTSSpeakFrame
+from pipecat.observers.base_observer import BaseObserver
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import (
+    LLMContextAggregatorPair,
+    LLMUserAggregatorParams,
+)
+from pipecat.processors.frame_processor import FrameProcessor
+from pipecat.transports.base_transport import BaseTransport
+from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+from pipecat.workers.runner import WorkerRunner
+
+from bots.session import CallSession
+from bots.speech import make_stt, make_tts
+from bots.turn_models import SharedSileroVADAnalyzer, SharedSmartTurnAnalyzer
+from processors.agent_bridge import AgentBridge
+from processors.pin_gate import PinGate
+from processors.timing import TurnTimingObserver
+from processors.transfer_bridge import TransferBridge
+
+log = logging.getLogger(__name__)
+
+IDLE_GOODBYE = "I haven't heard anything for a while, so I'll hang up now. Goodbye."
+
+
+def build_pipeline(
+    transport: BaseTransport,
+    session: CallSession,
+    *,
+    sample_rate: int = 8000,
+    out_sample_rate: int | None = None,
+    stt: FrameProcessor | None = None,
+    tts: FrameProcessor | None = None,
+    before_output: Sequence[FrameProcessor] = (),
+    require_pin: bool = True,
+    enable_rtvi: bool = False,
+    idle_timeout_secs: float | None = 180.0,
+    filler_after: float | None = 1.5,
+    observers: Sequence[BaseObserver] = (),
+) -> PipelineWorker:
+    """Assemble one call's worker. `stt`/`tts` default to the configured speech providers."""
+    settings = session.runtime.settings
+    out_rate = out_sample_rate or sample_rate
+    stt = stt or make_stt(settings, sample_rate)
+    tts = tts or make_tts(settings, out_rate)
+
+    context = LLMContext(messages=[])
+    user_agg, assistant_agg = LLMContextAggregatorPair(
+        context,
+        user_params=LLMUserAggregatorParams(
+            vad_analyzer=SharedSileroVADAnalyzer(params=VADParams(stop_secs=settings.vad_stop_secs)),
+            user_turn_strategies=UserTurnStrategies(
+                stop=[TurnAnalyzerUserTurnStopStrategy(turn_analyzer=SharedSmartTurnAnalyzer())]
+            ),
+            empty_user_turn=None,  # silence or a cough is not a question
+        ),
+    )
+    gate = PinGate(session.pin_verifier(), on_authenticated=session.authenticate) if require_pin else None
+    bridge = AgentBridge(session, filler_after=filler_after, on_transfer=session.request_transfer)
+    transfer = TransferBridge(session)  # in-app transfer to a person (processors/transfer_bridge.py)
+    session.transfer_handler = transfer.request
+    timing = TurnTimingObserver(session.publish_turn, call_info=session.call_info)
+
+    processors: list[FrameProcessor] = [transport.input(), stt]
+    processors += [gate] if gate else []
+    processors += [user_agg, transfer, bridge, tts, *before_output, transport.output(), assistant_agg]
+    worker = PipelineWorker(
+        Pipeline(processors),
+        params=PipelineParams(
+            audio_in_sample_rate=sample_rate,
+            audio_out_sample_rate=out_rate,
+            enable_metrics=True,
+            send_initial_empty_metrics=False,
+        ),
+        observers=[timing, *observers],
+        enable_rtvi=enable_rtvi,
+        idle_timeout_secs=idle_timeout_secs,
+        cancel_on_idle_timeout=False,
+        conversation_id=session.info.call_sid,
+    )
+
+    @user_agg.event_handler("on_user_turn_message_added")  # the caller's words as the agent got them
+    async def _user_said(_agg: Any, message: Any) -> None:
+        session.add_line("user", message.content)
+
+    @assistant_agg.event_handler("on_assistant_turn_stopped")
+    async def _bot_said(_agg: Any, message: Any) -> None:
+        session.add_line("assistant", message.content, interrupted=bool(message.interrupted))
+
+    @worker.event_handler("on_idle_timeout")
+    async def _idle(w: PipelineWorker) -> None:
+        await w.queue_frames([TTSSpeakFrame(IDLE_GOODBYE), EndFrame()])
+
+    @worker.event_handler("on_pipeline_error")
+    async def _error(_w: PipelineWorker, frame: Any) -> None:
+        if frame.processor is not None and not frame.processor.is_usable:
+            session.failed = True
+
+    @worker.event_handler("on_pipeline_finished")
+    async def _finished(_w: PipelineWorker, _frame: Any) -> None:
+        await timing.flush()
+
+    return worker
+
+
+async def run_call(transport: BaseTransport, session: CallSession, **options: Any) -> None:
+    """Run one call to its end; its record is written at the start and completed at the end."""
+    await session.open_record()
+    try:
+        worker = build_pipeline(transport, session, **options)
+
+        @transport.event_handler("on_client_disconnected")
+        async def _hung_up(_transport: Any, _client: Any) -> None:
+            await worker.cancel(reason="the caller hung up")
+
+        runner = WorkerRunner(handle_sigint=False)
+        await runner.add_workers(worker)
+        await runner.run()
+    except Exception:
+        session.failed = True
+        log.exception("call %s failed", session.info.call_sid)
+        raise
+    finally:
+        # Shielded: a server shutting down must not cut the record's last write in half.
+        await asyncio.shield(session.close_record())

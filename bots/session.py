@@ -1,0 +1,151 @@
+"""One call's state: who is calling, their agent conversation, what was said, how long it took.
+
+A `CallSession` is what the pipeline's processors share: the PIN gate admits a caller into
+it (`authenticate`), the agent bridge asks it for turns (`turn`), the timing observer hands
+it per-turn records (`publish_turn`), and the aggregators add transcript lines. Its
+`call_recordings` row is written when the call starts (in progress) and completed in one
+transaction when it ends, so a call that breaks midway never leaves a half-written row.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from bots.agent.agent import Agent, AgentSession, TurnResult
+from core import monitor
+from core.db import transaction
+from core.logging import report_exception
+from core.models import CallRecording
+from core.runtime import Runtime
+from core.timeutil import utcnow
+from core.tools import ToolContext
+from processors.pin_auth import Caller, PinVerifier
+
+log = logging.getLogger(__name__)
+
+MONITOR_CHANNEL, MONITOR_RECENT = monitor.MONITOR_CHANNEL, monitor.MONITOR_RECENT  # where turn records go
+
+
+TransferHandler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """What the transport knows about a call before anyone speaks."""
+
+    call_sid: str
+    channel: str  # phone | browser
+    from_number: str | None = None
+    to_number: str | None = None
+
+
+class NotAuthenticated(RuntimeError):
+    """A turn was asked for before the caller's PIN was accepted."""
+
+
+class CallSession:
+    def __init__(self, runtime: Runtime, agent: Agent, info: CallInfo) -> None:
+        self.runtime = runtime
+        self.agent = agent
+        self.info = info
+        self.caller: Caller | None = None
+        self.conversation: AgentSession | None = None
+        self.transcript: list[dict[str, Any]] = []
+        self.timings: list[dict[str, Any]] = []
+        self.recording_id: uuid.UUID | None = None
+        self.failed = False
+        self.transfer_handler: TransferHandler | None = None  # the call center's bridge (bots.pipeline)
+        self.pbx_transfer: TransferHandler | None = None  # set by a channel that can dial a PBX
+
+    # --- who is calling -------------------------------------------------------------------------
+
+    def pin_verifier(self) -> PinVerifier:
+        rt = self.runtime
+        return PinVerifier(rt.sessions, rt.store, rt.settings, self.info.from_number)
+
+    async def authenticate(self, caller: Caller) -> None:
+        """Open the agent conversation as `caller` (the PIN was right)."""
+        ctx = ToolContext.for_user(self.runtime, caller.user_id, channel=self.info.channel, call_sid=self.info.call_sid)
+        ctx.extras["caller_name"] = caller.first_name
+        self.caller = caller
+        self.conversation = self.agent.session(ctx, f"call-{self.info.call_sid}")
+
+    async def turn(self, text: str) -> TurnResult:
+        if self.conversation is None:
+            raise NotAuthenticated("no caller has been admitted to this call")
+        return await self.conversation.turn(text)
+
+    # --- what happened --------------------------------------------------------------------------
+
+    def call_info(self) -> dict[str, Any]:
+        return {
+            "call_sid": self.info.call_sid,
+            "channel": self.info.channel,
+            "user_id": str(self.caller.user_id) if self.caller else None,
+        }
+
+    def add_line(self, role: str, text: str | None, **extra: Any) -> None:
+        if text and text.strip():
+            self.transcript.append({"role": role, "text": text.strip(), "at": datetime.now(UTC).isoformat(), **extra})
+
+    async def publish_turn(self, record: dict[str, Any]) -> None:
+        """Keep a turn's timing for the call record and send it to the Agent Monitor."""
+        self.timings.append(record)
+        await self._publish(record)
+
+    async def request_transfer(self, request: dict[str, Any]) -> None:
+        """Announce the transfer on the monitor bus, then carry it out: through the channel's PBX when it
+        has one (`pbx_transfer`, Twilio → FusionPBX), else through the in-app call center (`transfer_handler`)."""
+        await self._publish({"type": "transfer", **self.call_info(), "request": request})
+        handler = self.pbx_transfer or self.transfer_handler
+        if handler is not None:
+            await handler(request)
+
+    async def _publish(self, event: dict[str, Any]) -> None:
+        await monitor.publish(self.runtime.store, event)
+
+    # --- the call_recordings row ----------------------------------------------------------------
+
+    async def open_record(self) -> None:
+        """Write the call's row, in progress. A reconnect of the same call reuses its row."""
+        row = CallRecording(
+            call_sid=self.info.call_sid,
+            channel=self.info.channel,
+            from_number=self.info.from_number,
+            to_number=self.info.to_number,
+        )
+        try:
+            async with transaction(self.runtime.sessions) as session:
+                session.add(row)
+            self.recording_id = row.id
+        except IntegrityError:
+            async with self.runtime.sessions() as session:
+                found = await session.exec(select(CallRecording.id).where(CallRecording.call_sid == self.info.call_sid))
+                self.recording_id = found.first()
+
+    async def close_record(self) -> None:
+        """Complete the row (transcript, timings, caller, end) in one transaction; logged, never raised."""
+        if self.recording_id is None:
+            return
+        try:
+            async with transaction(self.runtime.sessions) as session:
+                row = await session.get(CallRecording, self.recording_id)
+                if row is None:
+                    return
+                row.transcript = [*row.transcript, *self.transcript]
+                row.timings = [*row.timings, *self.timings]
+                row.user_id = self.caller.user_id if self.caller else row.user_id
+                row.status = "failed" if self.failed else "completed"
+                row.ended_at = utcnow()
+                session.add(row)
+        except Exception as exc:  # the row stays "in-progress", complete as written at the start
+            log.exception("could not close the call record for %s", self.info.call_sid)
+            report_exception(exc)

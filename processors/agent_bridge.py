@@ -1,0 +1,217 @@
+"""The agent bridge: where an LLM service would sit, run one agent turn per user turn.
+
+The user aggregator pushes an `LLMContextFrame` when the caller finishes a turn; the bridge
+sends the caller's new words to the conversation (`turn(text)`), and speaks the reply as
+`LLMFullResponseStartFrame → LLMTextFrame → LLMFullResponseEndFrame`, which the TTS voices
+and the assistant aggregator records. The turn runs as a task, so a barge-in
+(`InterruptionFrame`) cancels it without blocking the pipeline. A slow turn gets one short
+filler; a failed one an apology, and the call carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from pipecat.frames.frames import (
+    CancelFrame,
+    EndFrame,
+    EndWorkerFrame,
+    Frame,
+    InterruptionFrame,
+    LLMContextFrame,
+    LLMFullResponseEndFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+)
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from core.logging import report_exception
+from processors.frames import AgentTurnFrame
+
+log = logging.getLogger(__name__)
+
+FILLER = "One moment."
+APOLOGY = "Sorry, something went wrong on my side. Could you say that again?"
+TRANSFER = "Connecting you to a person."
+
+
+class TurnOutcome(Protocol):
+    """What one agent turn produced (`bots.agent.agent.TurnResult` has this shape)."""
+
+    @property
+    def reply(self) -> str: ...
+    @property
+    def domain(self) -> str: ...
+    @property
+    def thread_id(self) -> str: ...
+    @property
+    def tool_calls(self) -> list[dict[str, Any]]: ...
+    @property
+    def timings(self) -> dict[str, Any]: ...
+    @property
+    def end_call(self) -> bool: ...
+    @property
+    def transfer(self) -> dict[str, Any] | None: ...
+
+
+class Conversation(Protocol):
+    """Anything that answers one utterance at a time (an `AgentSession`, a call session)."""
+
+    async def turn(self, text: str) -> TurnOutcome: ...
+
+
+TransferHandler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def _message_text(message: Any) -> str:
+    content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return ""
+
+
+class AgentBridge(FrameProcessor):
+    """Runs `conversation.turn(text)` for each finished user turn and speaks the reply."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        *,
+        filler_after: float | None = 1.5,
+        filler_text: str = FILLER,
+        apology: str = APOLOGY,
+        transfer_text: str = TRANSFER,
+        on_transfer: TransferHandler | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._conversation = conversation
+        self._filler_after = filler_after
+        self._filler_text = filler_text
+        self._apology = apology
+        self._transfer_text = transfer_text
+        self._on_transfer = on_transfer
+        self._task: asyncio.Task[None] | None = None
+        self._answered = 0  # context messages the agent has already been given
+        self._ending = False
+
+    def can_generate_metrics(self) -> bool:
+        return True
+
+    @property
+    def busy(self) -> bool:
+        """True while a turn is being answered."""
+        return self._task is not None and not self._task.done()
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, LLMContextFrame):
+            if not frame.speculation:
+                await self._start_turn(frame.context)
+            return
+        if isinstance(frame, (InterruptionFrame, EndFrame, CancelFrame)):
+            await self._cancel()
+        await self.push_frame(frame, direction)
+
+    async def cleanup(self) -> None:
+        await super().cleanup()
+        await self._cancel()
+
+    def _unanswered_text(self, context: LLMContext) -> tuple[str, int]:
+        """The caller's words the agent has not yet answered (a barged-in turn is asked again)."""
+        messages = context.get_messages()
+        start = min(self._answered, len(messages))
+        parts = [_message_text(m) for m in messages[start:] if isinstance(m, dict) and m.get("role") == "user"]
+        return " ".join(p.strip() for p in parts if p.strip()), len(messages)
+
+    async def _start_turn(self, context: LLMContext) -> None:
+        if self._ending:
+            return
+        text, upto = self._unanswered_text(context)
+        if not text:
+            return
+        await self._cancel()
+        self._task = self.create_task(self._respond(text, upto), name="agent_turn")
+
+    async def _cancel(self) -> None:
+        if self._task is not None:
+            task, self._task = self._task, None
+            if not task.done():
+                await self.cancel_task(task)
+
+    async def _respond(self, text: str, upto: int) -> None:
+        started = time.perf_counter()
+        await self.start_ttfb_metrics()
+        await self.start_processing_metrics()
+        turn = self.create_task(self._conversation.turn(text), name="agent_turn_run")
+        filler = False
+        try:
+            if self._filler_after is not None:
+                done, _ = await asyncio.wait({turn}, timeout=self._filler_after)
+                if not done:
+                    filler = True
+                    await self._say(self._filler_text)
+            result: TurnOutcome | None = await turn
+        except asyncio.CancelledError:
+            await self.cancel_task(turn)
+            raise
+        except Exception as exc:  # the caller hears an apology and the call goes on
+            log.exception("agent turn failed")
+            report_exception(exc)
+            await self.push_error(f"agent turn failed: {exc}", exception=exc)
+            result = None
+        finally:
+            await self.stop_processing_metrics()
+        self._answered = upto
+        agent_ms = (time.perf_counter() - started) * 1000
+        if result is None:
+            await self._say(self._apology)
+            await self.push_frame(AgentTurnFrame(text_in=text, reply=self._apology, agent_ms=agent_ms,
+                                                 filler=filler, failed=True))
+            return
+        spoken = self._transfer_text if result.transfer else result.reply
+        await self._say(spoken)
+        await self.push_frame(
+            AgentTurnFrame(
+                text_in=text,
+                reply=spoken,
+                domain=result.domain,
+                thread_id=result.thread_id,
+                tool_calls=list(result.tool_calls),
+                agent_timings=dict(result.timings),
+                agent_ms=agent_ms,
+                filler=filler,
+                end_call=result.end_call,
+                transfer=result.transfer,
+            )
+        )
+        if result.transfer:
+            await self._hand_over(result.transfer)
+        elif result.end_call:
+            self._ending = True
+            await self.push_frame(EndWorkerFrame(reason="the caller said goodbye"))
+
+    async def _hand_over(self, request: dict[str, Any]) -> None:
+        if self._on_transfer is None:
+            return
+        try:
+            await self._on_transfer(request)
+        except Exception as exc:  # a failed transfer leaves the caller with the assistant
+            log.exception("transfer failed")
+            report_exception(exc)
+            await self._say("Sorry, I couldn't reach anyone right now. I'm still here to help.")
+
+    async def _say(self, text: str) -> None:
+        if not text:
+            return
+        await self.stop_ttfb_metrics()
+        await self.push_frame(LLMFullResponseStartFrame())
+        await self.push_frame(LLMTextFrame(text))
+        await self.push_frame(LLMFullResponseEndFrame())

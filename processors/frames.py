@@ -1,0 +1,38 @@
+"""Frames our processors add to a call's pipeline, for observers (timing, monitor) to read."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipecat.frames.frames import SystemFrame
+
+
+@dataclass
+class AgentTurnFrame(SystemFrame):
+    """One finished agent turn: what the caller said, what the agent answered and did.
+
+    Pushed downstream by the agent bridge after the reply's text frames; a SystemFrame so an
+    interruption does not drop it before the timing observer sees it.
+    """
+
+    text_in: str = ""
+    reply: str = ""
+    domain: str = ""
+    thread_id: str = ""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    agent_timings: dict[str, Any] = field(default_factory=dict)
+    agent_ms: float = 0.0
+    filler: bool = False
+    failed: bool = False
+    end_call: bool = False
+    transfer: dict[str, Any] | None = None
+
+
+@dataclass
+class CallerAuthenticatedFrame(SystemFrame):
+    """The PIN gate let the caller in."""
+
+    user_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    first_name: str = ""

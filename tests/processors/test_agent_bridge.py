@@ -1,0 +1,165 @@
+"""The agent bridge with the real agent: reply framing, barge-in, filler, apology, goodbye, transfer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipecat.frames.frames import (
+    EndWorkerFrame,
+    Frame,
+    InterruptionFrame,
+    LLMContextFrame,
+    LLMFullResponseEndFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+)
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.tests.utils import SleepFrame, run_test
+from sqlmodel import select
+
+from bots.agent.agent import Agent, AgentSession
+from core.models import User
+from core.runtime import Runtime
+from core.tools import ToolContext
+from domains.productivity.models import Todo
+from processors.agent_bridge import APOLOGY, FILLER, TRANSFER, AgentBridge
+from processors.frames import AgentTurnFrame
+
+REPLY = [LLMFullResponseStartFrame, LLMTextFrame, LLMFullResponseEndFrame]
+
+
+def said(frames: list[Frame] | Any) -> list[str]:
+    return [f.text for f in frames if isinstance(f, LLMTextFrame)]
+
+
+def user_context(*texts: str) -> LLMContext:
+    return LLMContext(messages=[{"role": "user", "content": t} for t in texts])
+
+
+def phone_session(agent: Agent, runtime: Runtime, user: User) -> AgentSession:
+    return agent.session(ToolContext.for_user(runtime, user.id, channel="phone", call_sid="CA-test"))
+
+
+async def todo_titles(runtime: Runtime, user: User) -> list[str]:
+    async with runtime.sessions() as session:
+        rows = await session.exec(select(Todo).where(Todo.creator_id == user.id))
+        return [t.title for t in rows.all()]
+
+
+async def test_reply_is_framed_as_one_llm_response(runtime: Runtime, agent: Agent, caller: User) -> None:
+    bridge = AgentBridge(phone_session(agent, runtime, caller))
+    down, _ = await run_test(
+        bridge,
+        frames_to_send=[LLMContextFrame(user_context("create a todo to buy milk")), SleepFrame(sleep=1.0)],
+        expected_down_frames=[*REPLY, AgentTurnFrame],
+    )
+    assert "buy milk" in said(down)[0].lower()
+    turn = down[-1]
+    assert isinstance(turn, AgentTurnFrame)
+    assert turn.text_in == "create a todo to buy milk"
+    assert [c["name"] for c in turn.tool_calls] == ["create_todo"] and not turn.filler
+    assert await todo_titles(runtime, caller) == ["buy milk"]
+
+
+async def test_barge_in_cancels_the_turn_and_the_next_turn_hears_both(
+    slow_runtime: Runtime, caller_on_slow: User
+) -> None:
+    async with Agent.open(slow_runtime) as agent:
+        bridge = AgentBridge(phone_session(agent, slow_runtime, caller_on_slow), filler_after=None)
+        first = user_context("create a todo to")
+        second = user_context("create a todo to", "buy milk")
+        down, _ = await run_test(
+            bridge,
+            frames_to_send=[
+                LLMContextFrame(first),
+                SleepFrame(sleep=0.5),
+                InterruptionFrame(),  # the caller speaks again mid-turn
+                SleepFrame(sleep=0.3),
+                LLMContextFrame(second),
+                SleepFrame(sleep=3.0),
+            ],
+            expected_down_frames=[InterruptionFrame, *REPLY, AgentTurnFrame],
+        )
+    turn = down[-1]
+    assert isinstance(turn, AgentTurnFrame)
+    assert turn.text_in == "create a todo to buy milk"  # the cancelled words are asked again
+    assert await todo_titles(slow_runtime, caller_on_slow) == ["buy milk"]
+
+
+async def test_interruption_mid_answer_says_nothing(slow_runtime: Runtime, caller_on_slow: User) -> None:
+    async with Agent.open(slow_runtime) as agent:
+        bridge = AgentBridge(phone_session(agent, slow_runtime, caller_on_slow))
+        await run_test(
+            bridge,
+            frames_to_send=[
+                LLMContextFrame(user_context("create a todo to buy milk")),
+                SleepFrame(sleep=0.5),
+                InterruptionFrame(),
+                SleepFrame(sleep=2.5),  # past when the filler and the answer would have come
+            ],
+            expected_down_frames=[InterruptionFrame],
+        )
+    assert not bridge.busy
+    assert await todo_titles(slow_runtime, caller_on_slow) == []
+
+
+async def test_slow_turn_gets_one_filler_then_the_answer(slow_runtime: Runtime, caller_on_slow: User) -> None:
+    async with Agent.open(slow_runtime) as agent:
+        bridge = AgentBridge(phone_session(agent, slow_runtime, caller_on_slow))
+        down, _ = await run_test(
+            bridge,
+            frames_to_send=[LLMContextFrame(user_context("create a todo to buy milk")), SleepFrame(sleep=3.5)],
+            expected_down_frames=[*REPLY, *REPLY, AgentTurnFrame],
+        )
+    words = said(down)
+    assert words[0] == FILLER and "buy milk" in words[1].lower()
+    turn = down[-1]
+    assert isinstance(turn, AgentTurnFrame) and turn.filler and turn.agent_ms > 1500
+
+
+async def test_failed_turn_apologises_and_the_call_goes_on(runtime: Runtime, caller: User) -> None:
+    async with Agent.open(runtime) as agent:
+        session = phone_session(agent, runtime, caller)
+    # The agent has closed its checkpointer: every turn now raises.
+    bridge = AgentBridge(session)
+    down, _ = await run_test(
+        bridge,
+        frames_to_send=[
+            LLMContextFrame(user_context("create a todo to buy milk")),
+            SleepFrame(sleep=0.5),
+            LLMContextFrame(user_context("create a todo to buy milk", "what are my todos")),
+            SleepFrame(sleep=0.5),
+        ],
+        expected_down_frames=[*REPLY, AgentTurnFrame, *REPLY, AgentTurnFrame],
+    )
+    assert said(down) == [APOLOGY, APOLOGY]
+    turns = [f for f in down if isinstance(f, AgentTurnFrame)]
+    assert all(t.failed for t in turns)
+    assert turns[1].text_in == "what are my todos"
+
+
+async def test_goodbye_speaks_then_ends_the_call(runtime: Runtime, agent: Agent, caller: User) -> None:
+    bridge = AgentBridge(phone_session(agent, runtime, caller))
+    down, _ = await run_test(
+        bridge,
+        frames_to_send=[LLMContextFrame(user_context("goodbye")), SleepFrame(sleep=1.0)],
+        expected_down_frames=[*REPLY, AgentTurnFrame, EndWorkerFrame],
+    )
+    assert "goodbye" in said(down)[0].lower()
+
+
+async def test_transfer_announces_and_hands_over(runtime: Runtime, agent: Agent, caller: User) -> None:
+    requests: list[dict[str, Any]] = []
+
+    async def on_transfer(request: dict[str, Any]) -> None:
+        requests.append(request)
+
+    bridge = AgentBridge(phone_session(agent, runtime, caller), on_transfer=on_transfer)
+    down, _ = await run_test(
+        bridge,
+        frames_to_send=[LLMContextFrame(user_context("transfer me to a person")), SleepFrame(sleep=1.0)],
+        expected_down_frames=[*REPLY, AgentTurnFrame],
+    )
+    assert said(down) == [TRANSFER]
+    assert len(requests) == 1 and requests[0]["department"] == "support"
+    assert requests[0]["call_sid"] == "CA-test"

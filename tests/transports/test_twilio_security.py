@@ -1,0 +1,74 @@
+"""Twilio's doors refuse anything Twilio did not sign: the webhook (403) and the stream (1008)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+
+from tests.conftest import Backend, make_settings
+from tests.fakes.phone_server import AUTH_TOKEN, PhoneServer, open_phone_server
+from transports.twilio_signature import sign, stream_url
+
+CALL = {"CallSid": "CA123", "AccountSid": "AC0", "From": "+15551234567", "To": "+15550100000"}
+
+
+async def test_signed_webhook_gets_twiml_that_streams_to_us(phone: PhoneServer) -> None:
+    response = await phone.twilio.webhook(CALL)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
+    stream = ET.fromstring(response.text).find("./Connect/Stream")
+    assert stream is not None
+    assert stream.get("url") == f"{phone.url.replace('http://', 'ws://')}/twilio/ws"
+    params = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
+    assert params == {"From": "+15551234567", "To": "+15550100000", "CallSid": "CA123"}
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "",  # missing
+        "bm90IGEgc2lnbmF0dXJl",  # forged
+        sign("some-other-token", "http://127.0.0.1/twilio/call", CALL),  # another account
+    ],
+)
+async def test_unsigned_or_forged_webhook_is_refused(phone: PhoneServer, signature: str) -> None:
+    async with httpx.AsyncClient() as client:
+        headers = {"X-Twilio-Signature": signature} if signature else {}
+        response = await client.post(f"{phone.url}/twilio/call", data=CALL, headers=headers)
+    assert response.status_code == 403
+
+
+async def test_signature_over_other_parameters_is_refused(phone: PhoneServer) -> None:
+    signed_for = {**CALL, "From": "+15550000000"}
+    response = await phone.twilio.webhook(CALL, signature=sign(AUTH_TOKEN, f"{phone.url}/twilio/call", signed_for))
+    assert response.status_code == 403
+
+
+async def test_without_a_token_the_webhook_is_open(backend: Backend, tmp_path: Path, voice_data_dir: Path) -> None:
+    async with (
+        open_phone_server(backend, tmp_path, auth_token=None, data_dir=voice_data_dir) as server,
+        httpx.AsyncClient() as client,
+    ):
+        response = await client.post(f"{server.url}/twilio/call", data=CALL)
+    assert response.status_code == 200
+
+
+def test_stream_url_is_wss_behind_https(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, "sqlite+aiosqlite:///x.db", None, public_url="https://voice.example.com/cn/")
+    assert stream_url(settings) == "wss://voice.example.com/cn/twilio/ws"
+    plain = make_settings(tmp_path, "sqlite+aiosqlite:///x.db", None, public_url="http://10.0.0.5:8000")
+    assert stream_url(plain) == "ws://10.0.0.5:8000/twilio/ws"
+
+
+@pytest.mark.parametrize("forged", [True, False])
+async def test_unsigned_or_forged_stream_is_closed_1008(phone: PhoneServer, forged: bool) -> None:
+    url = f"{phone.url.replace('http://', 'ws://')}/twilio/ws"
+    headers = {"X-Twilio-Signature": sign("wrong-token", url)} if forged else {}
+    async with websockets.connect(url, additional_headers=headers) as ws:
+        with pytest.raises(websockets.ConnectionClosed):
+            await ws.recv()
+    assert ws.close_code == 1008
