@@ -1,0 +1,104 @@
+"""The browser's doors: `POST /api/offer` (SDP offer + email and voice PIN → answer, and a call)
+and `PATCH /api/offer` (trickled ICE candidates).
+
+An offer is answered only once its PIN is right: 400 for an offer pipecat could not serve,
+401 for a wrong email/PIN (counted toward the lockout), 423 while the email is locked out.
+None of those creates a peer connection.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, status
+from pipecat.transports.smallwebrtc.request_handler import IceCandidate, SmallWebRTCPatchRequest
+from pydantic import BaseModel, Field
+
+from api.voice import get_agent
+from core.runtime import Runtime
+from processors.pin_auth import LOCKOUT_SECONDS, PinOutcome
+from transports.webrtc import BrowserCalls, OfferError, parse_offer
+
+log = logging.getLogger(__name__)
+
+WRONG_PIN = "That email and voice PIN don't match an account. Check both and try again."
+LOCKED = "Too many wrong PINs for this email: it is locked for 15 minutes. Try again later."
+MAX_CANDIDATES = 64
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[None]:
+    """The process's browser calls, for the app's lifetime; every peer is hung up on the way out."""
+    runtime: Runtime = app.state.runtime
+    calls = BrowserCalls(runtime)
+    app.state.browser_calls = calls
+    try:
+        yield
+    finally:
+        app.state.browser_calls = None
+        await calls.close()
+
+
+router = APIRouter(prefix="/api", tags=["webrtc"], lifespan=serving)
+
+
+def get_calls(request: Request) -> BrowserCalls:
+    calls: BrowserCalls | None = getattr(request.app.state, "browser_calls", None)
+    if calls is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "The voice service is not running.")
+    return calls
+
+
+class CandidateIn(BaseModel):
+    candidate: str = Field(max_length=1024)
+    sdp_mid: str = Field(max_length=64)
+    sdp_mline_index: int = Field(ge=0, le=16)
+
+
+class CandidatesIn(BaseModel):
+    pc_id: str = Field(max_length=128)
+    candidates: list[CandidateIn] = Field(max_length=MAX_CANDIDATES)
+
+
+@router.post("/offer")
+async def offer(request: Request, body: Annotated[dict[str, Any], Body()]) -> dict[str, str]:
+    """Start a browser call: `{sdp, type: "offer", requestData: {email, pin}}` → `{sdp, type, pc_id}`."""
+    try:
+        checked = parse_offer(body)
+    except OfferError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    calls = get_calls(request)
+    outcome, caller = await calls.check_pin(checked.email, checked.pin)
+    if outcome is PinOutcome.LOCKED:
+        raise HTTPException(status.HTTP_423_LOCKED, LOCKED, headers={"Retry-After": str(int(LOCKOUT_SECONDS))})
+    if outcome is not PinOutcome.OK or caller is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, WRONG_PIN)
+    try:
+        answer = await calls.answer(checked.request, caller, get_agent(request))
+    except OfferError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    except LookupError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
+    log.info("browser call answered for user %s (%s)", caller.user_id, answer["pc_id"])
+    return answer
+
+
+@router.patch("/offer")
+async def add_ice_candidates(request: Request, body: CandidatesIn) -> dict[str, str]:
+    """Trickle ICE: `{pc_id, candidates: [{candidate, sdp_mid, sdp_mline_index}]}`; "" ends the candidates."""
+    patch = SmallWebRTCPatchRequest(
+        pc_id=body.pc_id,
+        # Browsers send "candidate:<foundation> ..."; aiortc reads the line without that prefix.
+        candidates=[
+            IceCandidate(c.candidate.removeprefix("candidate:"), c.sdp_mid, c.sdp_mline_index)
+            for c in body.candidates
+        ],
+    )
+    try:
+        await get_calls(request).add_candidates(patch)
+    except (ValueError, IndexError, AssertionError) as exc:  # aiortc could not read a candidate line
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"Unreadable ICE candidate ({type(exc).__name__}).") from None
+    return {"status": "success"}

@@ -1,0 +1,290 @@
+"""The browser channel: SmallWebRTC peer connections, the caller's email + PIN, and the call each carries.
+
+A browser sends an SDP offer with the account email and voice PIN in its `requestData`. The
+offer is checked first (a readable SDP whose first media section is audio), then the PIN, with
+the phone path's rules (`processors.pin_auth`: five wrong PINs lock the account's email out
+for fifteen minutes in every process). Only then does pipecat's `SmallWebRTCRequestHandler`
+answer and a call start: `run_call` with a `SmallWebRTCTransport`, RTVI on (transcripts and bot
+text go to the page over the data channel), the caller already signed in, greeted by name.
+
+Audio: 16 kHz in (Silero and smart-turn want 16 kHz; Opus is resampled by the transport) and
+24 kHz out, which is hibari's own rate (no resampling in the TTS) and keeps the voice wideband
+where the phone path is narrowed to 8 kHz.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from aiortc.exceptions import InvalidAccessError, InvalidStateError
+from aiortc.sdp import SessionDescription
+from pipecat.frames.frames import Frame, StartFrame, TTSSpeakFrame
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.processors.frameworks.rtvi.frames import RTVIConfigureObserverFrame
+from pipecat.transports.base_transport import TransportParams
+from pipecat.transports.smallwebrtc.connection import IceServer, SmallWebRTCConnection
+from pipecat.transports.smallwebrtc.request_handler import (
+    ConnectionMode,
+    SmallWebRTCPatchRequest,
+    SmallWebRTCRequest,
+    SmallWebRTCRequestHandler,
+)
+from pipecat.transports.smallwebrtc.transport import SmallWebRTCTransport
+
+from bots.agent.agent import Agent
+from bots.pipeline import run_call
+from bots.session import CallInfo, CallSession
+from bots.speech import make_tts
+from core.accounts import get_user_by_email, normalize_email
+from core.config import Settings
+from core.db import SessionFactory
+from core.runtime import Runtime
+from core.security import is_valid_pin, verify_secret
+from core.store import Store
+from processors.pin_auth import Caller, PinOutcome, PinVerifier
+from processors.pin_gate import GREETING
+
+log = logging.getLogger(__name__)
+
+BROWSER_IN_RATE = 16000
+BROWSER_OUT_RATE = 24000
+MAX_SDP_CHARS = 64 * 1024  # a browser's audio + data offer is 3-6 kB
+MAX_EMAIL_CHARS = 255
+SHUTDOWN_GRACE = 5.0
+WRITE_TIMEOUT = 3.0
+
+
+class OfferError(ValueError):
+    """The offer cannot start a call (answered 400); the message says why."""
+
+
+@dataclass(frozen=True)
+class BrowserOffer:
+    """A checked `POST /api/offer` body: the WebRTC request and who says they are calling."""
+
+    request: SmallWebRTCRequest
+    email: str
+    pin: str
+
+
+def check_sdp(sdp: Any, sdp_type: Any) -> None:
+    """Refuse an offer pipecat could not serve: unreadable, no ICE/DTLS, or audio not first."""
+    if sdp_type != "offer":
+        raise OfferError("'type' must be \"offer\".")
+    if not isinstance(sdp, str) or not sdp.strip():
+        raise OfferError("The offer has no SDP.")
+    if len(sdp) > MAX_SDP_CHARS:
+        raise OfferError("The SDP offer is too large.")
+    try:
+        description = SessionDescription.parse(sdp)
+    except (ValueError, AssertionError, IndexError, KeyError, TypeError) as exc:
+        raise OfferError(f"The SDP offer could not be read ({type(exc).__name__}).") from exc
+    if not description.media:
+        raise OfferError("The SDP offer has no media sections.")
+    first = description.media[0]
+    if first.kind != "audio":
+        raise OfferError("The first media section of the offer must be audio (the microphone).")
+    if not first.rtp.codecs:
+        raise OfferError("The offer's audio section lists no codec.")
+    for media in description.media:
+        if media.ice is None or not (media.ice.usernameFragment and media.ice.password):
+            raise OfferError("The SDP offer has no ICE credentials (a=ice-ufrag / a=ice-pwd).")
+        if media.dtls is None or not media.dtls.fingerprints:
+            raise OfferError("The SDP offer has no DTLS fingerprint.")
+
+
+def parse_offer(body: dict[str, Any]) -> BrowserOffer:
+    """Check a `POST /api/offer` body: the SDP, then `requestData: {email, pin}`."""
+    check_sdp(body.get("sdp"), body.get("type"))
+    pc_id = body.get("pc_id")
+    if pc_id is not None and not isinstance(pc_id, str):
+        raise OfferError("'pc_id' must be a string.")
+    data = body.get("requestData", body.get("request_data"))
+    email = data.get("email") if isinstance(data, dict) else None
+    pin = data.get("pin") if isinstance(data, dict) else None
+    if not isinstance(email, str) or not email.strip() or len(email) > MAX_EMAIL_CHARS or "@" not in email:
+        raise OfferError("requestData.email must be the account's email address.")
+    if not isinstance(pin, str) or not is_valid_pin(pin):
+        raise OfferError("requestData.pin must be the 4 to 6 digit voice PIN.")
+    request = SmallWebRTCRequest(
+        sdp=body["sdp"], type="offer", pc_id=pc_id, restart_pc=bool(body.get("restart_pc")) or None
+    )
+    return BrowserOffer(request, normalize_email(email), pin)
+
+
+class BrowserPinVerifier(PinVerifier):
+    """The phone path's PIN rules (count, lockout, `VOICE_PIN`) for a browser, keyed by account email.
+
+    The email must belong to an active account: its own PIN opens it, or `VOICE_PIN` when it
+    has none. Unlike a phone number, an email is typed, so an unknown one never falls back to
+    the install's first user (that would give `VOICE_PIN` unlimited guesses across made-up
+    addresses).
+    """
+
+    def __init__(self, sessions: SessionFactory, store: Store, settings: Settings, email: str) -> None:
+        super().__init__(sessions, store, settings, None)
+        self.email = normalize_email(email)
+        self.fail_key = f"pin:fail:email:{self.email}"
+        self.lock_key = f"pin:lock:email:{self.email}"
+
+    async def caller_by_number(self) -> Caller | None:
+        async with self._sessions() as session:
+            user = await get_user_by_email(session, self.email)
+        return Caller(user.id, user.first_name or user.username) if user is not None and user.is_active else None
+
+    async def _match(self, pin: str) -> Caller | None:
+        async with self._sessions() as session:
+            user = await get_user_by_email(session, self.email)
+        if user is None or not user.is_active:
+            return None
+        if user.voice_pin_hash:
+            ok = await asyncio.to_thread(verify_secret, pin, user.voice_pin_hash)
+        else:
+            fallback = self._settings.voice_pin
+            ok = bool(fallback) and hmac.compare_digest(pin.encode(), (fallback or "").encode())
+        return Caller(user.id, user.first_name or user.username) if ok else None
+
+
+class Greeter(FrameProcessor):
+    """Says one greeting once both the pipeline has started and the browser is connected.
+
+    Audio written before the peer connection is up is dropped by the transport, so the
+    greeting waits for `greet()` (called on `on_client_connected`) as well as the StartFrame.
+    """
+
+    def __init__(self, text: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._text = text
+        self._started = False
+        self._wanted = False
+        self._done = False
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        await self.push_frame(frame, direction)
+        if isinstance(frame, StartFrame):
+            self._started = True
+            await self._maybe_greet()
+
+    async def greet(self) -> None:
+        self._wanted = True
+        await self._maybe_greet()
+
+    async def _maybe_greet(self) -> None:
+        if self._started and self._wanted and not self._done:
+            self._done = True
+            await self.push_frame(TTSSpeakFrame(self._text))
+
+
+class VadMessages(FrameProcessor):
+    """Asks the RTVI observer for raw VAD messages, so the page can time the agent from the moment
+    the caller stopped talking (`user-stopped-speaking` only comes once the turn is handed over)."""
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        await self.push_frame(frame, direction)
+        if isinstance(frame, StartFrame):
+            await self.push_frame(RTVIConfigureObserverFrame(vad_user_speaking_enabled=True))
+
+
+class BrowserCalls:
+    """Every browser call of this process: the peer connections (pipecat's handler) and their tasks."""
+
+    def __init__(self, runtime: Runtime, *, ice_servers: list[IceServer] | None = None) -> None:
+        self._runtime = runtime
+        self.handler = SmallWebRTCRequestHandler(ice_servers=ice_servers, connection_mode=ConnectionMode.MULTIPLE)
+        self._owners: dict[str, uuid.UUID] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def active(self) -> int:
+        """Calls whose pipeline is still running."""
+        return len(self._tasks)
+
+    async def check_pin(self, email: str, pin: str) -> tuple[PinOutcome, Caller | None]:
+        rt = self._runtime
+        return await BrowserPinVerifier(rt.sessions, rt.store, rt.settings, email).check(pin)
+
+    async def answer(self, request: SmallWebRTCRequest, caller: Caller, agent: Agent) -> dict[str, str]:
+        """Answer an authenticated offer; a new peer connection starts its call in the background.
+
+        A `pc_id` renegotiates one of the caller's own connections (anyone else's is unknown).
+        """
+        if request.pc_id is not None and self._owners.get(request.pc_id) != caller.user_id:
+            raise LookupError("no such connection")
+
+        async def start(connection: SmallWebRTCConnection) -> None:
+            self._start(connection, caller, agent)
+
+        try:
+            answer = await self.handler.handle_web_request(request, start)
+        except (ValueError, AssertionError, KeyError, IndexError, TypeError, InvalidStateError, InvalidAccessError) as exc:
+            raise OfferError(f"The SDP offer was refused: {exc or type(exc).__name__}.") from exc
+        if answer is None:
+            raise OfferError("The SDP offer produced no answer.")
+        self._owners[answer["pc_id"]] = caller.user_id
+        return answer
+
+    async def add_candidates(self, patch: SmallWebRTCPatchRequest) -> None:
+        await self.handler.handle_patch_request(patch)
+
+    def _start(self, connection: SmallWebRTCConnection, caller: Caller, agent: Agent) -> None:
+        task = asyncio.get_running_loop().create_task(self._call(connection, caller, agent), name="browser-call")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _call(self, connection: SmallWebRTCConnection, caller: Caller, agent: Agent) -> None:
+        info = CallInfo(call_sid=f"web-{connection.pc_id.rsplit('-', 1)[-1]}", channel="browser")
+        params = TransportParams(
+            audio_in_enabled=True,
+            audio_out_enabled=True,
+            # A write returns once the peer has taken the audio (~40 ms); a closed peer takes nothing.
+            audio_out_write_timeout_secs=WRITE_TIMEOUT,
+        )
+        transport = SmallWebRTCTransport(connection, params)
+        greeter = Greeter(GREETING.format(name=caller.first_name))
+
+        @transport.event_handler("on_client_connected")
+        async def _connected(_transport: Any, _client: Any) -> None:
+            await greeter.greet()
+
+        try:
+            try:
+                session = CallSession(self._runtime, agent, info)
+                await session.authenticate(caller)
+                tts = make_tts(self._runtime.settings, BROWSER_OUT_RATE)
+            except Exception:
+                log.exception("browser call %s could not start", info.call_sid)
+                return
+            await run_call(
+                transport,
+                session,
+                sample_rate=BROWSER_IN_RATE,
+                out_sample_rate=BROWSER_OUT_RATE,
+                enable_rtvi=True,
+                require_pin=False,
+                tts=Pipeline([VadMessages(), greeter, tts]),
+            )
+        except Exception:  # run_call has logged it and marked the record; the other calls carry on
+            log.warning("browser call %s ended with an error", info.call_sid)
+        finally:
+            self._owners.pop(connection.pc_id, None)
+            await connection.disconnect()
+            log.info("browser call %s ended", info.call_sid)
+
+    async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Hang up every peer, give the calls `grace` seconds to write their records, then cancel."""
+        await self.handler.close()
+        if not self._tasks:
+            return
+        _, still = await asyncio.wait(set(self._tasks), timeout=grace)
+        for task in still:
+            task.cancel()
+        if still:
+            await asyncio.gather(*still, return_exceptions=True)

@@ -1,0 +1,1 @@
+"""The voice assistant page (static files served by api.routes.pages)."""
