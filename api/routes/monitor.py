@@ -1,0 +1,373 @@
+"""The Agent Monitor: its page, statistics and interactions over the recent window, and a live feed.
+
+Who sees what: every logged-in user sees the records and calls that are theirs; staff see
+everyone's. Staff are users with the staff flag (`convonet grant-staff EMAIL`).
+
+The live feed is server-sent events. `EventSource` cannot send an Authorization header, so
+the page first asks `POST /agent-monitor/api/stream-token` (with its bearer token) for a
+stream token: a JWT for the stream's audience only, valid for one minute and for a single
+connection (its id is claimed in the store, so a token seen in a log or a URL cannot be
+replayed, and on Redis no other replica accepts it twice). The stream checks the user again
+when it opens and ends after `STREAM_MAX_SECONDS`; the page then reconnects with a new token.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+import anyio
+import jwt
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import FileResponse, StreamingResponse
+from sqlalchemy import ColumnElement, String, cast, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.types import Receive, Scope, Send
+
+from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.web import page as serve_page
+from core import monitor
+from core.models import CallRecording, User
+from core.runtime import Runtime
+from core.security import ALGORITHM
+from core.store import Store
+from core.timeutil import utcnow
+from domains.registry import DOMAINS
+
+router = APIRouter(tags=["monitor"])
+
+STREAM_AUDIENCE = "convonet:monitor-stream"
+STREAM_TOKEN_SECONDS = 60
+STREAM_MAX_SECONDS = 600  # then the page reconnects with a new token, so access is re-checked
+PING_SECONDS = 15.0
+CHANNELS = ("phone", "browser", "api", "mcp", "text")
+ACTIVE_CALL_HOURS = 6  # an in-progress row older than this is a call whose process died
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: User
+    staff: bool
+
+    def may_see(self, user_id: object) -> bool:
+        return self.staff or (user_id is not None and str(user_id) == str(self.user.id))
+
+
+async def get_viewer(user: CurrentUser) -> Viewer:
+    return Viewer(user, user.is_staff)
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+@dataclass(frozen=True)
+class Filters:
+    channel: str | None
+    domain: str | None
+    type: str | None
+    user_ids: frozenset[str] | None  # None: anyone; empty: the user filter matched no one
+
+    def match(self, record: dict[str, Any]) -> bool:
+        if self.channel and record.get("channel") != self.channel:
+            return False
+        if self.type and record.get("type") != self.type:
+            return False
+        if self.domain and record.get("domain") != self.domain:
+            return False
+        return self.user_ids is None or str(record.get("user_id")) in self.user_ids
+
+
+async def get_filters(
+    session: SessionDep,
+    channel: Annotated[str | None, Query(max_length=16, description="phone, browser, api, …")] = None,
+    domain: Annotated[str | None, Query(max_length=32)] = None,
+    user: Annotated[str | None, Query(max_length=255, description="A user's id or email.")] = None,
+    type: Annotated[Literal["turn", "tool", "transfer", "call"] | None, Query()] = None,
+) -> Filters:
+    user_ids: frozenset[str] | None = None
+    if user and user.strip():
+        found = await _find_user(session, user.strip())
+        user_ids = frozenset({str(found)} if found else ())
+    return Filters(channel or None, domain or None, type, user_ids)
+
+
+FiltersDep = Annotated[Filters, Depends(get_filters)]
+
+
+async def _find_user(session: AsyncSession, text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        query = select(User.id).where(func.lower(User.email) == text.lower())
+        return (await session.exec(query)).first()
+
+
+async def _emails(session: AsyncSession, ids: Iterable[object]) -> dict[str, str]:
+    wanted: set[uuid.UUID] = set()
+    for value in ids:
+        try:
+            wanted.add(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    if not wanted:
+        return {}
+    rows = await session.exec(select(User.id, User.email).where(col(User.id).in_(wanted)))
+    return {str(user_id): email for user_id, email in rows.all()}
+
+
+async def _visible_recent(store: Store, viewer: Viewer, filters: Filters, limit: int) -> list[dict[str, Any]]:
+    records = await monitor.recent(store, limit)
+    return [r for r in records if viewer.may_see(r.get("user_id")) and filters.match(r)]
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+@router.get("/agent-monitor", include_in_schema=False)
+async def agent_monitor_page() -> FileResponse:
+    return serve_page("agent_monitor")
+
+
+# --- statistics and interactions ------------------------------------------------------------------
+
+
+@router.get("/agent-monitor/api/stats")
+async def stats(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    filters: FiltersDep,
+    limit: Annotated[int, Query(ge=1, le=monitor.MONITOR_RECENT_CAP, description="Newest records to use.")] = 200,
+) -> dict[str, Any]:
+    """p50/p95 per stage, counts and error rate over the newest `limit` records the viewer may see
+    (and that match the filters) in the store's recent window."""
+    records = (await _visible_recent(runtime.store, viewer, filters, monitor.MONITOR_RECENT_CAP))[:limit]
+    summary = monitor.summarize(records)
+    summary["window"]["limit"] = limit
+    summary["active_calls"] = await _active_calls(session, viewer, filters, records)
+    summary["scope"] = "all" if viewer.staff else "own"
+    summary["filters"] = {"channels": list(CHANNELS), "domains": list(DOMAINS)}
+    return summary
+
+
+async def _active_calls(
+    session: AsyncSession, viewer: Viewer, filters: Filters, records: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Calls in progress. A call's row learns its caller only when it ends, so the viewer's own
+    live calls are also recognised by the turns they published."""
+    turns: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        if record.get("type") == "turn" and record.get("call_sid"):
+            turns.setdefault(str(record["call_sid"]), []).append(record)
+    query = select(CallRecording).where(
+        CallRecording.status == "in-progress",
+        CallRecording.started_at >= utcnow() - timedelta(hours=ACTIVE_CALL_HOURS),
+    )
+    if filters.channel:
+        query = query.where(CallRecording.channel == filters.channel)
+    rows = (await session.exec(query.order_by(col(CallRecording.started_at).desc()).limit(100))).all()
+    found: list[dict[str, Any]] = []
+    for row in rows:
+        seen = turns.get(row.call_sid, [])
+        user_id = str(row.user_id) if row.user_id else next((str(t["user_id"]) for t in seen if t.get("user_id")), None)
+        if not viewer.may_see(user_id) or (filters.user_ids is not None and user_id not in filters.user_ids):
+            continue
+        found.append({
+            "call_sid": row.call_sid,
+            "channel": row.channel,
+            "user_id": user_id,
+            "started_at": row.started_at,
+            "turns": len(seen),
+            "last_at": max((str(t.get("at")) for t in seen), default=None),
+        })
+    emails = await _emails(session, (c["user_id"] for c in found))
+    for call in found:
+        call["user_email"] = emails.get(call["user_id"] or "")
+    return found
+
+
+@router.get("/agent-monitor/api/interactions")
+async def interactions(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    filters: FiltersDep,
+    source: Annotated[Literal["recent", "calls"], Query(description="recent: the live window; calls: finished calls")] = "recent",
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 25,
+) -> dict[str, Any]:
+    """Recent records from the store's window, or finished calls from the database; newest first."""
+    if source == "recent":
+        records = await _visible_recent(runtime.store, viewer, filters, monitor.MONITOR_RECENT_CAP)
+        total = len(records)
+        items = [{**r, "key": monitor.key(r)} for r in records[(page - 1) * page_size : page * page_size]]
+    else:
+        total, items = await _finished_calls(session, viewer, filters, page, page_size)
+    emails = await _emails(session, (item.get("user_id") for item in items))
+    for item in items:
+        item["user_email"] = emails.get(str(item.get("user_id")))
+    return {
+        "source": source,
+        "items": items,
+        "page": page,
+        "page_size": page_size,
+        "total": total,
+        "pages": math.ceil(total / page_size),
+    }
+
+
+async def _finished_calls(
+    session: AsyncSession, viewer: Viewer, filters: Filters, page: int, page_size: int
+) -> tuple[int, list[dict[str, Any]]]:
+    conditions: list[ColumnElement[bool]] = [col(CallRecording.status) != "in-progress"]
+    if not viewer.staff:
+        conditions.append(col(CallRecording.user_id) == viewer.user.id)
+    if filters.channel:
+        conditions.append(col(CallRecording.channel) == filters.channel)
+    if filters.user_ids is not None:
+        conditions.append(col(CallRecording.user_id).in_([uuid.UUID(u) for u in filters.user_ids]))
+    if filters.domain:
+        # timings is JSON written by json.dumps on both backends, so its text carries this pair.
+        text = cast(CallRecording.timings, String)
+        conditions.append(text.contains(json.dumps({"domain": filters.domain})[1:-1], autoescape=True))
+    total = (await session.exec(select(func.count()).select_from(CallRecording).where(*conditions))).one()
+    query = (
+        select(CallRecording)
+        .where(*conditions)
+        .order_by(col(CallRecording.started_at).desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    rows = (await session.exec(query)).all()
+    return int(total), [_call_view(row) for row in rows]
+
+
+def _call_view(row: CallRecording) -> dict[str, Any]:
+    ended = row.ended_at
+    return {
+        "type": "call",
+        "key": f"call:{row.call_sid}",
+        "id": str(row.id),
+        "call_sid": row.call_sid,
+        "channel": row.channel,
+        "user_id": str(row.user_id) if row.user_id else None,
+        "from_number": row.from_number,
+        "status": row.status,
+        "started_at": row.started_at,
+        "ended_at": ended,
+        "duration_s": round((ended - row.started_at).total_seconds(), 1) if ended else None,
+        "turns": len(row.timings),
+        "domains": sorted({str(t["domain"]) for t in row.timings if isinstance(t, dict) and t.get("domain")}),
+        "transcript": row.transcript,
+        "timings": row.timings,
+    }
+
+
+# --- the live feed -------------------------------------------------------------------------------
+
+
+@router.post("/agent-monitor/api/stream-token")
+async def stream_token(runtime: RuntimeDep, user: CurrentUser) -> dict[str, Any]:
+    """A one-minute, single-use token for opening `/agent-monitor/api/stream?token=…`."""
+    now = utcnow()
+    claims = {
+        "sub": str(user.id),
+        "aud": STREAM_AUDIENCE,
+        "type": "monitor-stream",
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=STREAM_TOKEN_SECONDS)).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    token = jwt.encode(claims, runtime.settings.signing_key, algorithm=ALGORITHM)
+    return {"token": token, "expires_in": STREAM_TOKEN_SECONDS}
+
+
+STREAM_REFUSED = HTTPException(status.HTTP_401_UNAUTHORIZED, "Stream token missing, expired or already used")
+
+
+async def _stream_viewer(runtime: Runtime, token: str) -> Viewer:
+    try:
+        claims = jwt.decode(
+            token, runtime.settings.signing_key, algorithms=[ALGORITHM], audience=STREAM_AUDIENCE,
+            options={"require": ["exp", "sub", "aud", "jti"]},
+        )
+        user_id = uuid.UUID(str(claims["sub"]))
+    except (jwt.PyJWTError, ValueError):
+        raise STREAM_REFUSED from None
+    claimed = await runtime.store.set(
+        f"monitor:stream-token:{claims['jti']}", "used", ttl=STREAM_TOKEN_SECONDS + 5, only_if_absent=True
+    )
+    if not claimed:
+        raise STREAM_REFUSED
+    async with runtime.sessions() as session:
+        user = await session.get(User, user_id)
+        if user is None or not user.is_active:
+            raise STREAM_REFUSED
+        return Viewer(user, user.is_staff)
+
+
+class EventStream(StreamingResponse):
+    """A server-sent event stream whose generator is always closed, however the response ends."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, events: AsyncIterator[str]) -> None:
+        super().__init__(events, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        self._events = events
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            aclose = getattr(self._events, "aclose", None)
+            if aclose is not None:
+                with anyio.CancelScope(shield=True):
+                    await aclose()
+
+
+@router.get("/agent-monitor/api/stream")
+async def stream(
+    request: Request, runtime: RuntimeDep, token: Annotated[str, Query(max_length=2000)]
+) -> EventStream:
+    """Server-sent events: `ready` once subscribed, then one `data:` line per visible record."""
+    viewer = await _stream_viewer(runtime, token)
+    return EventStream(_events(request, runtime, viewer))
+
+
+async def _events(request: Request, runtime: Runtime, viewer: Viewer) -> AsyncIterator[str]:
+    subscription = await runtime.store.subscribe(monitor.MONITOR_CHANNEL)
+    emails = {str(viewer.user.id): viewer.user.email}
+    try:
+        ready = {"scope": "all" if viewer.staff else "own", "user_id": str(viewer.user.id)}
+        yield f"event: ready\ndata: {json.dumps(ready)}\n\n"
+        clock = anyio.current_time
+        closes_at = clock() + STREAM_MAX_SECONDS
+        quiet_since = clock()
+        while clock() < closes_at:
+            message = await subscription.get(wait=1.0)
+            if await request.is_disconnected():
+                return
+            record = monitor.parse(message) if message is not None else None
+            if record is None or not viewer.may_see(record.get("user_id")):
+                if clock() - quiet_since >= PING_SECONDS:
+                    quiet_since = clock()
+                    yield ": ping\n\n"
+                continue
+            user_id = str(record.get("user_id"))
+            if record.get("user_id") and user_id not in emails:
+                async with runtime.sessions() as session:
+                    emails.update(await _emails(session, [user_id]))
+            record["key"] = monitor.key(record)
+            record["user_email"] = emails.get(user_id)
+            quiet_since = clock()
+            yield f"data: {json.dumps(record, default=str)}\n\n"
+        yield "event: bye\ndata: {}\n\n"
+    finally:
+        with anyio.CancelScope(shield=True):
+            await subscription.close()
