@@ -1,4 +1,5 @@
-"""Password and PIN hashing (bcrypt) and JWT access/refresh tokens (HS256)."""
+"""Password and PIN hashing (bcrypt) and JWT tokens (HS256): access, refresh, and the short-lived
+stream tokens that live pages pass in a URL where they cannot send a header (EventSource)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, Literal
 import bcrypt
 import jwt
 
-TokenType = Literal["access", "refresh"]
+TokenType = Literal["access", "refresh", "stream"]
 ALGORITHM = "HS256"
 PIN_PATTERN = re.compile(r"^\d{4,6}$")
 BCRYPT_MAX_BYTES = 72

@@ -6,12 +6,14 @@ import uuid
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
+from api.changes import PUBLISH_AFTER_COMMIT, ChangesDep
 from api.deps import CurrentUser, SessionDep
 from api.routes.schemas import MemberIn, MemberOut, RoleIn, TeamDetailOut, TeamIn, TeamOut, TodoIn, TodoOut
 from core import accounts
+from core.events import TODOS_CHANGED, todo_change
 from domains.productivity import teams, todos
 
-router = APIRouter(prefix="/api/teams", tags=["teams"])
+router = APIRouter(prefix="/api/teams", tags=["teams"], dependencies=PUBLISH_AFTER_COMMIT)
 
 
 async def _detail(session: SessionDep, team_id: uuid.UUID, user: CurrentUser) -> TeamDetailOut:
@@ -104,6 +106,9 @@ async def list_team_todos(
 
 
 @router.post("/{team_id}/todos", status_code=status.HTTP_201_CREATED)
-async def create_team_todo(team_id: uuid.UUID, body: TodoIn, session: SessionDep, user: CurrentUser) -> TodoOut:
+async def create_team_todo(
+    team_id: uuid.UUID, body: TodoIn, session: SessionDep, user: CurrentUser, changes: ChangesDep
+) -> TodoOut:
     todo = await todos.create_todo(session, user.id, team_id=team_id, **body.model_dump())
+    changes.add(TODOS_CHANGED, todo_change(todo, "created", user.id))
     return TodoOut.of(todo)

@@ -6,12 +6,14 @@ import uuid
 
 from fastapi import APIRouter, Query, Response, status
 
+from api.changes import PUBLISH_AFTER_COMMIT, ChangesDep
 from api.deps import CurrentUser, SessionDep
 from api.routes.schemas import TodoIn, TodoOut, TodoPatch
+from core.events import TODOS_CHANGED, TodoAction, todo_change
 from domains.productivity import todos
 from domains.productivity.models import Priority
 
-router = APIRouter(prefix="/api/todos", tags=["todos"])
+router = APIRouter(prefix="/api/todos", tags=["todos"], dependencies=PUBLISH_AFTER_COMMIT)
 
 
 @router.get("/")
@@ -37,9 +39,11 @@ async def list_todos(
 
 
 @router.post("/", status_code=status.HTTP_201_CREATED)
-async def create_todo(body: TodoIn, session: SessionDep, user: CurrentUser) -> TodoOut:
+async def create_todo(body: TodoIn, session: SessionDep, user: CurrentUser, changes: ChangesDep) -> TodoOut:
     data = body.model_dump(exclude={"assignee_id", "is_private"})
-    return TodoOut.of(await todos.create_todo(session, user.id, **data))
+    todo = await todos.create_todo(session, user.id, **data)
+    changes.add(TODOS_CHANGED, todo_change(todo, "created", user.id))
+    return TodoOut.of(todo)
 
 
 @router.get("/{todo_id}")
@@ -49,14 +53,20 @@ async def get_todo(todo_id: uuid.UUID, session: SessionDep, user: CurrentUser) -
 
 
 @router.put("/{todo_id}")
-async def update_todo(todo_id: uuid.UUID, body: TodoPatch, session: SessionDep, user: CurrentUser) -> TodoOut:
-    changes = body.model_dump(exclude_unset=True)
-    if "priority" in changes and changes["priority"] is not None:
-        changes["priority"] = changes["priority"].value
-    return TodoOut.of(await todos.update_todo(session, user.id, todo_id, changes))
+async def update_todo(
+    todo_id: uuid.UUID, body: TodoPatch, session: SessionDep, user: CurrentUser, changes: ChangesDep
+) -> TodoOut:
+    fields = body.model_dump(exclude_unset=True)
+    if "priority" in fields and fields["priority"] is not None:
+        fields["priority"] = fields["priority"].value
+    todo = await todos.update_todo(session, user.id, todo_id, fields)
+    action: TodoAction = "completed" if fields.get("completed") else "updated"
+    changes.add(TODOS_CHANGED, todo_change(todo, action, user.id))
+    return TodoOut.of(todo)
 
 
 @router.delete("/{todo_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_todo(todo_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Response:
-    await todos.delete_todo(session, user.id, todo_id)
+async def delete_todo(todo_id: uuid.UUID, session: SessionDep, user: CurrentUser, changes: ChangesDep) -> Response:
+    todo = await todos.delete_todo(session, user.id, todo_id)
+    changes.add(TODOS_CHANGED, todo_change(todo, "deleted", user.id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,6 +9,7 @@ from pydantic import Field
 from core import accounts
 from core.db import transaction
 from core.errors import NotFound
+from core.events import TODOS_CHANGED, publish_change, todo_change
 from core.tools import ToolContext, tool
 from domains.common import parse_datetime
 from domains.productivity import teams, todos
@@ -83,7 +84,8 @@ async def create_team_todo(
             team_id=found.id,
             assignee_id=assignee,
         )
-        return {"created": todo_view(ctx, todo), "team": found.name}
+    await publish_change(ctx.store, TODOS_CHANGED, todo_change(todo, "created", ctx.user_id))
+    return {"created": todo_view(ctx, todo), "team": found.name}
 
 
 @tool("productivity")

@@ -1,4 +1,6 @@
-"""Todo tools: the caller's own todos and the team todos assigned to them."""
+"""Todo tools: the caller's own todos and the team todos assigned to them.
+
+Every change is announced on the store (core.events) once committed, for live pages."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from pydantic import Field
 
 from core.db import transaction
 from core.errors import Invalid
+from core.events import TODOS_CHANGED, publish_change, todo_change
 from core.tools import ToolContext, tool
 from domains.common import parse_datetime
 from domains.productivity import todos
@@ -32,7 +35,8 @@ async def create_todo(
         todo = await todos.create_todo(
             session, ctx.user_id, title=title, description=description, priority=priority, due_date=due
         )
-        return {"created": todo_view(ctx, todo)}
+    await publish_change(ctx.store, TODOS_CHANGED, todo_change(todo, "created", ctx.user_id))
+    return {"created": todo_view(ctx, todo)}
 
 
 @tool("productivity", mutates=False)
@@ -53,7 +57,8 @@ async def complete_todo(ctx: ToolContext, todo: TodoRef) -> dict[str, Any]:
     async with transaction(ctx.sessions) as session:
         found = await todos.find_todo(session, ctx.user_id, todo, include_completed=False)
         updated = await todos.update_todo(session, ctx.user_id, found.id, {"completed": True})
-        return {"completed": todo_view(ctx, updated)}
+    await publish_change(ctx.store, TODOS_CHANGED, todo_change(updated, "completed", ctx.user_id))
+    return {"completed": todo_view(ctx, updated)}
 
 
 @tool("productivity")
@@ -80,7 +85,8 @@ async def update_todo(
     async with transaction(ctx.sessions) as session:
         found = await todos.find_todo(session, ctx.user_id, todo)
         updated = await todos.update_todo(session, ctx.user_id, found.id, changes)
-        return {"updated": todo_view(ctx, updated)}
+    await publish_change(ctx.store, TODOS_CHANGED, todo_change(updated, "updated", ctx.user_id))
+    return {"updated": todo_view(ctx, updated)}
 
 
 @tool("productivity")
@@ -90,7 +96,8 @@ async def delete_todo(ctx: ToolContext, todo: TodoRef) -> dict[str, Any]:
         found = await todos.find_todo(session, ctx.user_id, todo)
         view = todo_view(ctx, found)
         await todos.delete_todo(session, ctx.user_id, found.id)
-        return {"deleted": view}
+    await publish_change(ctx.store, TODOS_CHANGED, todo_change(found, "deleted", ctx.user_id))
+    return {"deleted": view}
 
 
 TOOLS = [create_todo, get_todos, complete_todo, update_todo, delete_todo]

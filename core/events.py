@@ -1,0 +1,63 @@
+"""Change notices: a small message on the store when shared data changes, so live pages (the
+team dashboard) refresh without polling, whichever door (phone, MCP, REST) made the change.
+
+Publish only after the change has committed: a page that re-reads on the notice must see it.
+A notice that cannot be sent is logged, never raised: the change itself is already saved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any, Literal, Protocol
+
+from redis.exceptions import RedisError
+
+from core.logging import report_exception
+from core.store import Store
+
+log = logging.getLogger(__name__)
+
+TODOS_CHANGED = "todos:changed"
+TodoAction = Literal["created", "updated", "completed", "deleted"]
+
+
+class TodoLike(Protocol):
+    id: uuid.UUID
+    team_id: uuid.UUID | None
+
+
+def todo_change(todo: TodoLike, action: TodoAction, user_id: uuid.UUID) -> dict[str, Any]:
+    """The notice for one todo: which one, in which team (None: personal), what happened, by whom."""
+    return {
+        "team_id": str(todo.team_id) if todo.team_id else None,
+        "user_id": str(user_id),
+        "todo_id": str(todo.id),
+        "action": action,
+    }
+
+
+async def publish_change(store: Store, kind: str, payload: dict[str, Any]) -> None:
+    """Send `payload` on the `kind` channel (e.g. TODOS_CHANGED)."""
+    try:
+        await store.publish(kind, json.dumps({"kind": kind, **payload}))
+    except (RedisError, OSError) as exc:
+        log.warning("could not publish %s: %s", kind, exc)
+        report_exception(exc)
+
+
+class Changes:
+    """Notices gathered while a transaction runs, sent by `publish` once it has committed."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._pending: list[tuple[str, dict[str, Any]]] = []
+
+    def add(self, kind: str, payload: dict[str, Any]) -> None:
+        self._pending.append((kind, payload))
+
+    async def publish(self) -> None:
+        pending, self._pending = self._pending, []
+        for kind, payload in pending:
+            await publish_change(self._store, kind, payload)

@@ -1,0 +1,222 @@
+// Staff dashboard: mortgage applications (details, document checklist, status changes), clinic
+// appointments and restaurant reservations. Staff have the staff flag; the API says 403
+// to anyone else and this page then says so.
+import { api, escapeHtml, header, requireLogin } from "/static/common/auth.js";
+
+requireLogin();
+header("/mortgage_dashboard");
+
+const $ = (id) => document.getElementById(id);
+const money = new Intl.NumberFormat(undefined, { style: "currency", currency: "USD", maximumFractionDigits: 0 });
+const STATUS_BADGE = { draft: "", submitted: "warn", in_review: "warn", approved: "ok", denied: "bad" };
+const MOVES = {
+  submitted: ["Mark submitted", ""],
+  in_review: ["Start review", "primary"],
+  approved: ["Approve", "approve"],
+  denied: ["Deny", "danger"],
+  draft: ["Return to draft", ""],
+};
+const FACTS = [
+  ["Loan purpose", (a) => words(a.loan_purpose)],
+  ["Annual income", (a) => amount(a.annual_income)],
+  ["Employment", (a) => words(a.employment_status)],
+  ["Property value", (a) => amount(a.property_value)],
+  ["Down payment", (a) => amount(a.down_payment)],
+  ["Loan amount", (a) => amount(a.loan_amount)],
+  ["Credit score", (a) => words(a.credit_score_range)],
+  ["Started", (a) => when(a.created_at)],
+  ["Submitted", (a) => when(a.submitted_at)],
+  ["Decided", (a) => when(a.decided_at)],
+];
+
+const state = { selected: null, loaded: new Set() };
+
+function words(value) { return value ? value.replaceAll("_", " ") : "—"; }
+function amount(value) { return value == null ? "—" : money.format(value); }
+function when(iso) {
+  return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "—";
+}
+function day(iso) { return new Date(iso).toLocaleDateString(undefined, { dateStyle: "medium" }); }
+function statusBadge(status) {
+  return `<span class="badge ${STATUS_BADGE[status] ?? ""}">${escapeHtml(words(status))}</span>`;
+}
+function localDay(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+async function guarded(errorId, work) {
+  $(errorId).textContent = "";
+  try {
+    await work();
+  } catch (e) {
+    if (e.status === 403) return forbid();
+    $(errorId).textContent = e.message;
+  }
+}
+
+function forbid() {
+  $("staff").hidden = true;
+  $("forbidden").hidden = false;
+  $("forbidden-text").textContent = "This page is for the people who run the mortgage desk, the clinic and the "
+    + "restaurant: staff accounts. Ask an administrator for staff access if you need it.";
+}
+
+// --- tabs ---------------------------------------------------------------------------------------
+
+const TABS = ["mortgage", "appointments", "reservations"];
+
+function showTab(name, focus = false) {
+  for (const tab of TABS) {
+    const selected = tab === name;
+    const button = $(`tab-${tab}`);
+    button.setAttribute("aria-selected", String(selected));
+    button.tabIndex = selected ? 0 : -1;
+    $(`view-${tab}`).hidden = !selected;
+    if (selected && focus) button.focus();
+  }
+  history.replaceState(null, "", name === "mortgage" ? location.pathname : `#${name}`);
+  if (!state.loaded.has(name)) {
+    state.loaded.add(name);
+    if (name === "mortgage") guarded("applications-error", loadApplications);
+    else loadList(document.querySelector(`form[data-list="${name}"]`));
+  }
+}
+
+document.querySelector(".tabs").addEventListener("click", (e) => {
+  const tab = e.target.closest("[role=tab]");
+  if (tab) showTab(tab.id.replace("tab-", ""));
+});
+document.querySelector(".tabs").addEventListener("keydown", (e) => {
+  if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
+  const current = TABS.findIndex((t) => $(`tab-${t}`).getAttribute("aria-selected") === "true");
+  const next = (current + (e.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length;
+  showTab(TABS[next], true);
+});
+
+// --- mortgage applications ----------------------------------------------------------------------
+
+async function loadApplications() {
+  const status = $("status-filter").value;
+  const apps = await api("/api/staff/mortgage/applications" + (status ? `?status=${status}` : ""));
+  $("no-applications").hidden = apps.length > 0;
+  $("application-rows").innerHTML = apps.map((a) => {
+    const who = a.applicant ? a.applicant.name : "Deleted user";
+    const docs = `${a.documents_received}/${a.documents_required}`;
+    const complete = a.documents_received === a.documents_required;
+    return `<tr data-id="${a.id}" aria-selected="${a.id === state.selected}">
+      <td><button type="button" class="link" data-open="${a.id}">${escapeHtml(who)}</button>
+        <div class="muted">${escapeHtml(a.applicant?.email ?? "")}</div></td>
+      <td>${escapeHtml(words(a.loan_purpose))}</td>
+      <td class="num">${amount(a.loan_amount)}</td>
+      <td><span class="badge ${complete ? "ok" : ""}">${docs}</span></td>
+      <td>${statusBadge(a.status)}</td>
+      <td>${day(a.updated_at)}</td>
+    </tr>`;
+  }).join("");
+}
+
+function renderApplication(a) {
+  state.selected = a.id;
+  for (const row of document.querySelectorAll("#application-rows tr")) {
+    row.setAttribute("aria-selected", String(row.dataset.id === a.id));
+  }
+  $("no-application").hidden = true;
+  $("application-detail").hidden = false;
+  $("application-title").textContent = a.applicant ? a.applicant.name : "Application";
+  $("application-status").className = `badge ${STATUS_BADGE[a.status] ?? ""}`;
+  $("application-status").textContent = words(a.status);
+  const facts = [["Applicant", a.applicant ? `${a.applicant.name} · ${a.applicant.email}` : "—"],
+    ...FACTS.map(([label, show]) => [label, show(a)])];
+  $("application-facts").innerHTML = facts.map(([label, value]) =>
+    `<dt>${label}</dt><dd>${escapeHtml(value)}</dd>`).join("");
+  $("application-documents").innerHTML = a.documents.map((d) => `
+    <li><span class="mark ${d.received ? "ok" : "bad"}" aria-hidden="true">${d.received ? "✓" : "✗"}</span>
+      <span>${escapeHtml(d.label)}<span class="sr-only">${d.received ? " (received)" : " (missing)"}</span></span>
+      <span class="when muted">${d.received ? `received ${day(d.received_at)}` : "missing"}</span></li>`).join("")
+    || '<li class="muted">No documents are needed yet.</li>';
+  $("application-missing").textContent = a.missing_fields.length
+    ? `Still missing: ${a.missing_fields.map(words).join(", ")}.` : "";
+  $("application-moves").innerHTML = a.next_statuses.length
+    ? a.next_statuses.map((s) => {
+        const [label, style] = MOVES[s] ?? [words(s), ""];
+        return `<button type="button" class="${style}" data-move="${s}">${label}</button>`;
+      }).join("")
+    : `<p class="muted">This application is ${escapeHtml(words(a.status))}; its status can no longer change.</p>`;
+}
+
+async function openApplication(id) {
+  await guarded("detail-error", async () => renderApplication(await api(`/api/staff/mortgage/applications/${id}`)));
+}
+
+$("application-rows").addEventListener("click", (e) => {
+  const row = e.target.closest("tr[data-id]");
+  if (row) openApplication(row.dataset.id);
+});
+
+$("application-moves").addEventListener("click", (e) => {
+  const button = e.target.closest("button[data-move]");
+  if (!button) return;
+  for (const b of $("application-moves").querySelectorAll("button")) b.disabled = true;
+  guarded("detail-error", async () => {
+    try {
+      const updated = await api(`/api/staff/mortgage/applications/${state.selected}/status`,
+        { method: "PUT", body: { status: button.dataset.move } });
+      renderApplication(updated);
+    } finally {
+      for (const b of $("application-moves").querySelectorAll("button")) b.disabled = false;
+      await loadApplications();
+    }
+  });
+});
+
+$("status-filter").addEventListener("change", () => guarded("applications-error", loadApplications));
+
+// --- appointments and reservations --------------------------------------------------------------
+
+const LISTS = {
+  appointments: {
+    url: "/api/staff/appointments",
+    row: (a) => `<td>${when(a.starts_at)}</td>
+      <td>${escapeHtml(`${a.patient.first_name} ${a.patient.last_name}`)}</td>
+      <td>${escapeHtml(a.patient.phone ?? "—")}</td>
+      <td>${escapeHtml(a.reason ?? "—")}</td>
+      <td><span class="badge ${a.status === "booked" ? "ok" : ""}">${escapeHtml(a.status)}</span></td>`,
+  },
+  reservations: {
+    url: "/api/staff/reservations",
+    row: (r) => `<td>${when(r.starts_at)}</td>
+      <td>${escapeHtml(r.name)}</td>
+      <td class="num">${r.party_size}</td>
+      <td><code>${escapeHtml(r.confirmation_code)}</code></td>
+      <td>${escapeHtml(r.special_requests ?? "—")}</td>
+      <td><span class="badge ${r.status === "confirmed" ? "ok" : ""}">${escapeHtml(r.status)}</span></td>`,
+  },
+};
+
+function loadList(form) {
+  const name = form.dataset.list;
+  const list = LISTS[name];
+  const params = new URLSearchParams();
+  if (form.start.value) params.set("start", form.start.value);
+  if (form.end.value) params.set("end", form.end.value);
+  if (form.include_cancelled.checked) params.set("include_cancelled", "true");
+  const singular = name.slice(0, -1);
+  return guarded(`${name}-error`, async () => {
+    const rows = await api(`${list.url}?${params}`);
+    $(`no-${name}`).hidden = rows.length > 0;
+    $(`${singular}-rows`).innerHTML = rows.map((r) => `<tr>${list.row(r)}</tr>`).join("");
+  });
+}
+
+const today = new Date();
+const inAMonth = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 30);
+for (const form of document.querySelectorAll("form[data-list]")) {
+  form.start.value = localDay(today);
+  form.end.value = localDay(inAMonth);
+  form.addEventListener("submit", (e) => { e.preventDefault(); loadList(form); });
+}
+
+$("staff").hidden = false;
+const first = location.hash.slice(1);
+showTab(TABS.includes(first) ? first : "mortgage");
