@@ -45,7 +45,9 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the transaction commits before the response is sent, so a client that was
+# told "created" can read it back at once, and a failed commit is an error response, not a lie.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 UNAUTHORIZED = HTTPException(
     status_code=status.HTTP_401_UNAUTHORIZED,
@@ -77,3 +79,13 @@ async def get_current_user(
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_staff_user(user: CurrentUser) -> User:
+    """The current user, if they are staff (`convonet create-user --staff`, or `convonet grant-staff`)."""
+    if not user.is_staff:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Staff only: ask an administrator to grant you staff access.")
+    return user
+
+
+StaffUser = Annotated[User, Depends(get_staff_user)]

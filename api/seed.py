@@ -40,6 +40,7 @@ async def seed_demo(runtime: Runtime) -> SeedResult:
                 voice_pin=DEMO_PIN,
             )
             user.is_verified = True
+            user.is_staff = True  # the demo account works the dashboards too
             team = await teams.create_team(session, user.id, DEMO_TEAM, "Seeded by convonet seed.")
             now = utcnow()
             for title, priority, days in (

@@ -76,6 +76,7 @@ async def register_user(
     voice_pin: str | None = None,
     phone_number: str | None = None,
     rounds: int = 12,
+    is_staff: bool = False,
 ) -> User:
     """Create a user. Conflict when the e-mail, username or phone number is taken."""
     email = normalize_email(email)
@@ -100,6 +101,7 @@ async def register_user(
         last_name=last_name,
         voice_pin_hash=hash_secret(voice_pin, rounds) if voice_pin else None,
         phone_number=phone,
+        is_staff=is_staff,
     )
     session.add(user)
     await session.flush()

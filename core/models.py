@@ -23,6 +23,8 @@ class User(SQLModel, table=True):
     last_name: str = Field(default="", max_length=100)
     is_active: bool = Field(default=True)
     is_verified: bool = Field(default=False)
+    is_staff: bool = Field(default=False)
+    """Works the dashboards: sees every call on the monitor, the staff lists and the call center."""
     voice_pin_hash: str | None = Field(default=None, max_length=255)
     phone_number: str | None = Field(default=None, max_length=32, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)

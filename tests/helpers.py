@@ -31,3 +31,17 @@ async def register(client: httpx.AsyncClient, name: str | None = None, **extra: 
     assert response.status_code == 201, response.text
     body = response.json()
     return Account(body["user"]["id"], email, password, body["access_token"], body["refresh_token"])
+
+
+async def make_staff(runtime: object, account: Account) -> Account:
+    """Grant staff access the way `convonet grant-staff` does."""
+    import uuid
+
+    from core.models import User
+
+    sessions = runtime.sessions  # type: ignore[attr-defined]
+    async with sessions() as session, session.begin():
+        user = await session.get(User, uuid.UUID(account.id))
+        assert user is not None
+        user.is_staff = True
+    return account

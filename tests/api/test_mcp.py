@@ -180,7 +180,7 @@ async def live_server(runtime: Runtime) -> AsyncIterator[str]:
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(90):  # the lifespan loads the speech models first
             while not server.started:
                 if task.done():
                     task.result()  # start-up failed: raise why
