@@ -12,7 +12,23 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from api.routes import auth, health, mcp, teams, todos
+from api import voice, web
+from api.routes import (
+    auth,
+    call_center,
+    health,
+    mcp,
+    monitor,
+    pages,
+    staff,
+    team_dashboard,
+    teams,
+    todos,
+    tools,
+    twilio,
+    twilio_transfer,
+    webrtc,
+)
 from core.config import Settings, load_settings
 from core.errors import DomainError
 from core.logging import report_exception, setup_logging, setup_sentry
@@ -31,13 +47,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if runtime is not None:
             app.state.runtime = runtime
-            async with mcp.serving(app, runtime):
+            async with mcp.serving(app, runtime), voice.serving(app, runtime):
                 yield
             return
         owned = Runtime.build(settings)
         app.state.runtime = owned
         try:
-            async with mcp.serving(app, owned):
+            async with mcp.serving(app, owned), voice.serving(app, owned):
                 yield
         finally:
             await owned.close()
@@ -75,9 +91,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         report_exception(exc)
         return JSONResponse({"detail": "The database is unavailable; nothing was changed. Try again shortly."}, 503)
 
-    for router in (health.router, auth.router, teams.router, todos.router):
+    for router in (health.router, auth.router, teams.router, todos.router, twilio.router, webrtc.router, pages.router):
         app.include_router(router)
+    app.include_router(monitor.router)
+    app.include_router(tools.router)
+    app.include_router(staff.router)
+    app.include_router(team_dashboard.router)
+    app.include_router(call_center.router)
+    app.include_router(twilio_transfer.router)
     mcp.mount(app)
+    web.mount(app)
     if runtime is not None:
         app.state.runtime = runtime
     return app

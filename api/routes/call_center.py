@@ -1,0 +1,356 @@
+"""The call center: its page, the agents' state, the calls' controls, the popup, history and metrics.
+
+Every route needs a staff member's bearer token (owner or admin of a team); the agent is the
+logged-in user. The URL contract:
+
+* `POST /call-center/api/agent/{login,logout,ready,not-ready}`, `GET /call-center/api/agent/status`
+* `GET|POST /call-center/api/call/ringing`, `POST /call-center/api/call/{answer,reject,drop,hold,transfer}`
+* `GET /call-center/api/customer/{id}` (a call id, or a PBX call's CallSid)
+* `GET /call-center/api/events` — server-sent events from the store's `callcenter:events`
+* `POST|PATCH /call-center/api/call/{id}/offer` — the agent's audio leg (SmallWebRTC)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request, status
+from fastapi.responses import FileResponse, StreamingResponse
+from pipecat.transports.smallwebrtc.request_handler import (
+    IceCandidate,
+    SmallWebRTCPatchRequest,
+    SmallWebRTCRequest,
+)
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.web import page
+from core.models import User
+from core.runtime import Runtime
+from domains.productivity.models import TeamMembership, TeamRole
+from domains.transfer.agents import EVENTS, AgentStatus
+from domains.transfer.calls import TransferCall
+from domains.transfer.metrics import floor_metrics, per_agent
+from domains.transfer.queue import CallCenter
+from processors.transfer_bridge import LIVE_CALLS
+from transports.agent_leg import AgentLegs
+from transports.webrtc import OfferError, check_sdp
+
+STAFF_ROLES = (TeamRole.owner.value, TeamRole.admin.value)
+STREAM_MAX_SECONDS = 300.0  # then the page reconnects (and its token is checked again)
+PING_SECONDS = 15.0
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[None]:
+    """The agents' audio legs of this process, for the app's lifetime."""
+    legs = AgentLegs()
+    app.state.agent_legs = legs
+    try:
+        yield
+    finally:
+        app.state.agent_legs = None
+        await legs.close()
+
+
+router = APIRouter(tags=["call-center"], lifespan=serving)
+API = "/call-center/api"
+
+
+async def require_staff(session: SessionDep, user: CurrentUser) -> User:
+    query = select(TeamMembership.id).where(TeamMembership.user_id == user.id, col(TeamMembership.role).in_(STAFF_ROLES))
+    if (await session.exec(query.limit(1))).first() is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "The call center is for staff: owners and admins of a team.")
+    return user
+
+
+Agent = Annotated[User, Depends(require_staff)]
+
+
+def get_center(runtime: RuntimeDep) -> CallCenter:
+    return CallCenter(runtime.store, runtime.settings.transfer_departments)
+
+
+Center = Annotated[CallCenter, Depends(get_center)]
+
+
+class CallRef(BaseModel):
+    call_id: str = Field(min_length=1, max_length=64)
+
+
+class LoginIn(BaseModel):
+    departments: list[str] = Field(min_length=1, max_length=20)
+
+
+class NotReadyIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=100)
+
+
+class HoldIn(CallRef):
+    hold: bool = True
+
+
+class TransferIn(CallRef):
+    department: str | None = Field(default=None, max_length=64)
+    agent_id: str | None = Field(default=None, max_length=64)
+    to_assistant: bool = False
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+@router.get("/call-center", include_in_schema=False)
+async def call_center_page() -> FileResponse:
+    return page("call_center")
+
+
+# --- agents --------------------------------------------------------------------------------------
+
+
+async def status_view(runtime: Runtime, center: CallCenter, agent: AgentStatus) -> dict[str, Any]:
+    """Everything the page shows about its agent: state, ringing calls, current call, colleagues."""
+    settings = runtime.settings
+    call = await center.find(agent.call_id) if agent.call_id else None
+    sip_enabled = bool(settings.sip_domain)
+    return {
+        "agent": agent.view(),
+        "ringing": [c.ring_view() for c in await center.ringing_for(agent)],
+        "call": call.view() if call else None,
+        "departments": sorted(center.departments),
+        "agents": [a.view() for a in await center.agents.all()],
+        "transfer_timeout": settings.transfer_timeout,
+        "sip": {"enabled": sip_enabled, "domain": settings.sip_domain, "wss_port": settings.sip_wss_port,
+                "url": f"wss://{settings.sip_domain}:{settings.sip_wss_port}" if sip_enabled else None},
+    }
+
+
+@router.post(f"{API}/agent/login")
+async def agent_login(body: LoginIn, user: Agent, runtime: RuntimeDep, center: Center) -> dict[str, Any]:
+    agent = await center.agents.login(str(user.id), user.display_name, user.email, body.departments)
+    return await status_view(runtime, center, agent)
+
+
+@router.post(f"{API}/agent/logout")
+async def agent_logout(user: Agent, runtime: RuntimeDep, center: Center) -> dict[str, Any]:
+    return await status_view(runtime, center, await center.agents.logout(str(user.id)))
+
+
+@router.post(f"{API}/agent/ready")
+async def agent_ready(user: Agent, runtime: RuntimeDep, center: Center) -> dict[str, Any]:
+    return await status_view(runtime, center, await center.agents.ready(str(user.id)))
+
+
+@router.post(f"{API}/agent/not-ready")
+async def agent_not_ready(
+    user: Agent, runtime: RuntimeDep, center: Center, body: Annotated[NotReadyIn | None, Body()] = None
+) -> dict[str, Any]:
+    agent = await center.agents.not_ready(str(user.id), body.reason if body else None)
+    return await status_view(runtime, center, agent)
+
+
+@router.get(f"{API}/agent/status")
+async def agent_status(user: Agent, runtime: RuntimeDep, center: Center) -> dict[str, Any]:
+    return await status_view(runtime, center, await center.agents.get(str(user.id)))
+
+
+@router.get(f"{API}/agent/activity")
+async def agent_activity(user: Agent, center: Center) -> list[dict[str, Any]]:
+    """The agent's recent state changes, newest first."""
+    return await center.agents.activity(str(user.id))
+
+
+# --- calls ---------------------------------------------------------------------------------------
+
+
+@router.get(f"{API}/call/ringing")
+async def ringing(user: Agent, center: Center) -> list[dict[str, Any]]:
+    """Calls ringing for this agent now (none unless they are Ready)."""
+    return [c.ring_view() for c in await center.ringing_for(await center.agents.get(str(user.id)))]
+
+
+@router.post(f"{API}/call/ringing")
+async def ringing_seen(body: CallRef, user: Agent, center: Center) -> dict[str, Any]:
+    """The agent's page is ringing for this call."""
+    return (await center.acknowledge(body.call_id, str(user.id))).ring_view()
+
+
+@router.post(f"{API}/call/answer")
+async def answer(body: CallRef, user: Agent, center: Center) -> dict[str, Any]:
+    """Answer a ringing call; when two agents answer at once, one gets the call and the other 409."""
+    return (await center.answer(body.call_id, str(user.id))).view()
+
+
+@router.post(f"{API}/call/reject")
+async def reject(body: CallRef, user: Agent, center: Center) -> dict[str, Any]:
+    return (await center.reject(body.call_id, str(user.id))).ring_view()
+
+
+@router.post(f"{API}/call/drop")
+async def drop(body: CallRef, user: Agent, center: Center) -> dict[str, Any]:
+    """Hang up the agent's call (or decline one that is only ringing)."""
+    return (await center.drop(body.call_id, str(user.id))).view()
+
+
+@router.post(f"{API}/call/hold")
+async def hold(body: HoldIn, user: Agent, center: Center) -> dict[str, Any]:
+    """`hold: true` puts the caller on hold, `false` takes them off it."""
+    return (await center.hold(body.call_id, str(user.id), body.hold)).view()
+
+
+@router.post(f"{API}/call/transfer")
+async def transfer(body: TransferIn, user: Agent, center: Center) -> dict[str, Any]:
+    """Blind transfer to a department or an agent, or `to_assistant` to hand the caller back to the AI."""
+    call = await center.transfer(body.call_id, str(user.id), department=body.department, to_agent=body.agent_id,
+                                 to_assistant=body.to_assistant)
+    return call.view()
+
+
+@router.get(f"{API}/call/history")
+async def history(
+    _user: Agent, center: Center, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
+    """Ring outcomes, newest first: answered, no-answer, caller-hung-up, rejected (and the PBX's)."""
+    return await center.history(limit)
+
+
+@router.get(f"{API}/metrics")
+async def metrics(_user: Agent, center: Center) -> dict[str, Any]:
+    """Per-agent calls handled, average handle time, answer rate and wait time, and the floor's totals."""
+    records = await center.history(2000)
+    agents = {a.user_id: a.name or a.email for a in await center.agents.all()}
+    return {"floor": floor_metrics(records), "agents": per_agent(records, agents), "window": len(records)}
+
+
+@router.get(f"{API}/customer/{{call_id}}")
+async def customer(call_id: str, _user: Agent, runtime: RuntimeDep, center: Center) -> dict[str, Any]:
+    """The popup: who is calling (account and profile), why, the conversation so far and a summary."""
+    call = await center.find(call_id)
+    if call is None:  # a PBX transfer's context, cached by CallSid for the softphone
+        for key in await runtime.store.keys("callcenter:customer:"):
+            if key.endswith(f":{call_id}") and (raw := await runtime.store.get(key)):
+                call = TransferCall.parse(raw)
+                break
+    if call is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No caller is known for that call.")
+    view = call.view()
+    return {key: view[key] for key in ("id", "call_sid", "channel", "department", "extension", "reason", "caller",
+                                       "profile", "transcript", "summary", "status", "queued_at", "answered_at",
+                                       "agent_name", "caller_name", "waiting_s")}
+
+
+# --- the live feed -------------------------------------------------------------------------------
+
+
+class EventStream(StreamingResponse):
+    """Server-sent events whose generator is closed however the response ends."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, events: AsyncIterator[str]) -> None:
+        super().__init__(events, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        self._events = events
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            aclose = getattr(self._events, "aclose", None)
+            if aclose is not None:
+                with anyio.CancelScope(shield=True):
+                    await aclose()
+
+
+@router.get(f"{API}/events")
+async def events(request: Request, _user: Agent, runtime: RuntimeDep) -> EventStream:
+    """`ready`, then one `data:` line per call-center event (ringing, answered, agent state…), pings between."""
+    return EventStream(_feed(request, runtime))
+
+
+async def _feed(request: Request, runtime: Runtime) -> AsyncIterator[str]:
+    subscription = await runtime.store.subscribe(EVENTS)
+    try:
+        yield "event: ready\ndata: {}\n\n"
+        clock = anyio.current_time
+        closes_at, quiet_since = clock() + STREAM_MAX_SECONDS, clock()
+        while clock() < closes_at:
+            message = await subscription.get(wait=1.0)
+            if await request.is_disconnected():
+                return
+            if message is None:
+                if clock() - quiet_since >= PING_SECONDS:
+                    quiet_since = clock()
+                    yield ": ping\n\n"
+                continue
+            quiet_since = clock()
+            yield f"data: {message}\n\n"
+        yield "event: bye\ndata: {}\n\n"
+    finally:
+        with anyio.CancelScope(shield=True):
+            await subscription.close()
+
+
+# --- the agent's audio leg -----------------------------------------------------------------------
+
+
+class CandidateIn(BaseModel):
+    candidate: str = Field(max_length=1024)
+    sdp_mid: str = Field(max_length=64)
+    sdp_mline_index: int = Field(ge=0, le=16)
+
+
+class CandidatesIn(BaseModel):
+    pc_id: str = Field(max_length=128)
+    candidates: list[CandidateIn] = Field(max_length=64)
+
+
+def get_legs(request: Request) -> AgentLegs:
+    legs: AgentLegs | None = getattr(request.app.state, "agent_legs", None)
+    if legs is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "The call center's audio is not running.")
+    return legs
+
+
+@router.post(f"{API}/call/{{call_id}}/offer")
+async def agent_offer(
+    call_id: str, request: Request, body: Annotated[dict[str, Any], Body()], user: Agent, center: Center
+) -> dict[str, str]:
+    """The agent's microphone and speaker for their call: `{sdp, type: "offer", pc_id?}` → `{sdp, type, pc_id}`."""
+    call = await center.get(call_id)
+    if call.agent_id != str(user.id) or not call.status.with_agent:
+        raise HTTPException(status.HTTP_409_CONFLICT, "That call is not connected to you.")
+    bridge = LIVE_CALLS.get(call_id)
+    if bridge is None:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"The caller's audio is carried by another server ({call.node or 'unknown'}).")
+    try:
+        check_sdp(body.get("sdp"), body.get("type"))
+    except OfferError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    pc_id = body.get("pc_id")
+    offer = SmallWebRTCRequest(sdp=body["sdp"], type="offer", pc_id=pc_id if isinstance(pc_id, str) else None)
+    try:
+        return await get_legs(request).answer(offer, bridge, str(user.id), call_id)
+    except LookupError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
+
+
+@router.patch(f"{API}/call/{{call_id}}/offer")
+async def agent_ice(call_id: str, request: Request, body: CandidatesIn, user: Agent) -> dict[str, str]:
+    """Trickle ICE for the agent's audio leg."""
+    patch = SmallWebRTCPatchRequest(
+        pc_id=body.pc_id,
+        candidates=[IceCandidate(c.candidate.removeprefix("candidate:"), c.sdp_mid, c.sdp_mline_index)
+                    for c in body.candidates],
+    )
+    try:
+        await get_legs(request).add_candidates(patch, str(user.id))
+    except LookupError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
+    except (ValueError, IndexError, AssertionError) as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"Unreadable ICE candidate ({type(exc).__name__}).") from None
+    return {"status": "success"}
+

@@ -1,0 +1,388 @@
+"""The caller's side of an in-app transfer: queue, ring, talk to a person, come back to the assistant.
+
+`TransferBridge` sits in the caller's pipeline between the user aggregator and the agent bridge,
+and does nothing until the agent's `transfer_to_agent` tool fires (the session calls `request`).
+Then the call goes into its department's queue (`domains.transfer.queue.CallCenter`) and the
+bridge follows it through the store's `callcenter:events`:
+
+* **queued** — the caller's turns and barge-ins stop here, so the assistant stays quiet; if no
+  agent answers within `transfer_timeout` seconds the bridge claims the no-answer (exactly one
+  of answer / no-answer / hang-up wins), says "No one is free right now…" and offers to leave
+  a callback todo, which a "yes" creates;
+* **connected** — an agent answered. The caller's audio frames (`InputAudioRawFrame`, which the
+  STT and aggregator pass through) are copied to the agent's audio leg (`attach`ed by the
+  agent's SmallWebRTC connection, `transports.agent_leg`), and the agent's microphone comes back
+  through `from_agent` as `OutputAudioRawFrame`s pushed toward the caller's output. The caller's
+  words still reach the transcript, never the assistant;
+* **held** — nothing is relayed either way; the caller hears a soft beep every few seconds;
+* the agent hands the call back (`returned`), transfers it blind (`requeued`, ringing again),
+  or hangs up (`ended`: the caller hears a goodbye and the call ends). A caller who hangs up
+  while queued or connected is reported (`caller_left`), which takes the call out of the queue.
+
+Pipelines are objects in one process, so the bridges of this process are listed in
+`LIVE_CALLS` for the agent's audio leg to find; every other fact is in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+import uuid
+from typing import Any, Protocol
+
+import numpy as np
+from pipecat.frames.frames import (
+    AudioRawFrame,
+    CancelFrame,
+    EndFrame,
+    EndWorkerFrame,
+    Frame,
+    InputAudioRawFrame,
+    InterruptionFrame,
+    LLMContextFrame,
+    OutputAudioRawFrame,
+    TTSSpeakFrame,
+)
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from core.db import transaction
+from core.events import TODOS_CHANGED, publish_change, todo_change
+from core.grammar.dialogue import parse_dialogue
+from core.runtime import Runtime
+from domains.productivity import todos
+from domains.transfer.agents import EVENTS
+from domains.transfer.calls import CallStatus, TransferCall
+from domains.transfer.profile import transfer_call
+from domains.transfer.queue import CallCenter
+
+log = logging.getLogger(__name__)
+
+NODE = uuid.uuid4().hex[:12]  # this process, as named in a queued call's record
+POLL_SECONDS = 1.0
+HOLD_BEEP_EVERY = 4.0  # a held caller hears a soft beep (which also keeps the call from idling out)
+HOLD_RATE = 16000
+
+
+def hold_beep(seconds: float = 0.25, freq: float = 440.0, level: float = 0.12) -> bytes:
+    """A short, faded sine beep as 16-bit mono PCM at HOLD_RATE."""
+    t = np.arange(int(HOLD_RATE * seconds)) / HOLD_RATE
+    fade = np.minimum(1.0, np.minimum(t, seconds - t) / 0.02)
+    return (np.sin(2 * np.pi * freq * t) * fade * level * 32767).astype("<i2").tobytes()
+
+
+HOLD_BEEP = hold_beep()
+
+NO_ONE_FREE = ("No one is free right now. Would you like me to leave a todo so someone calls you back? "
+               "Please say yes or no.")
+CALLBACK_LEFT = "Okay, I've left a todo for someone to call you back. Is there anything else I can help with?"
+CALLBACK_DECLINED = "Okay. What else can I help you with?"
+TRANSFERRING = "Transferring your call. Please hold."
+BACK = "You're back with the assistant. How else can I help?"
+AGENT_HUNG_UP = "The agent has ended the call. Thank you for calling. Goodbye."
+
+
+class Phase(enum.Enum):
+    IDLE = "idle"
+    QUEUED = "queued"
+    CONNECTED = "connected"
+    HELD = "held"
+    OFFERING = "offering"  # a callback todo was offered; the next yes/no answers it
+    ENDED = "ended"
+
+
+ACTIVE = (Phase.QUEUED, Phase.CONNECTED, Phase.HELD)
+
+
+class CallerLike(Protocol):
+    @property
+    def user_id(self) -> uuid.UUID: ...
+
+
+class CallInfoLike(Protocol):
+    @property
+    def call_sid(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def from_number(self) -> str | None: ...
+
+
+class TransferringCall(Protocol):
+    """What the bridge needs of the call (`bots.session.CallSession` has it)."""
+
+    runtime: Runtime
+    transcript: list[dict[str, Any]]
+
+    @property
+    def info(self) -> CallInfoLike: ...
+    @property
+    def caller(self) -> CallerLike | None: ...
+
+
+class AgentLeg(Protocol):
+    """The agent's audio connection (`transports.agent_leg.AgentLegProcessor`)."""
+
+    async def to_agent(self, frame: AudioRawFrame) -> None: ...
+    async def hang_up(self) -> None: ...
+
+
+class LiveCalls:
+    """This process's transfer bridges by call id (a pipeline cannot live in the store)."""
+
+    def __init__(self) -> None:
+        self._bridges: dict[str, TransferBridge] = {}
+
+    def add(self, call_id: str, bridge: TransferBridge) -> None:
+        self._bridges[call_id] = bridge
+
+    def remove(self, call_id: str, bridge: TransferBridge) -> None:
+        if self._bridges.get(call_id) is bridge:
+            del self._bridges[call_id]
+
+    def get(self, call_id: str) -> TransferBridge | None:
+        return self._bridges.get(call_id)
+
+
+LIVE_CALLS = LiveCalls()
+
+
+def _silence_unanswered(context: LLMContext) -> str:
+    """Blank the caller's messages after the assistant's last reply (they were not for it); their text."""
+    said: list[str] = []
+    for message in reversed(context.messages):
+        if not isinstance(message, dict) or message.get("role") != "user":
+            break
+        content = message.get("content")
+        if isinstance(content, str) and content.strip():
+            said.append(content.strip())
+        message["content"] = ""
+    return " ".join(reversed(said))
+
+
+class TransferBridge(FrameProcessor):
+    """Carries one call through the call center and back (see the module docstring)."""
+
+    def __init__(
+        self,
+        call: TransferringCall,
+        *,
+        timeout: float | None = None,
+        registry: LiveCalls = LIVE_CALLS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._call = call
+        settings = call.runtime.settings
+        self._center = CallCenter(call.runtime.store, settings.transfer_departments)
+        self._timeout = float(timeout if timeout is not None else settings.transfer_timeout)
+        self._registry = registry
+        self.phase = Phase.IDLE
+        self.call_id: str | None = None
+        self._attempt = 1
+        self._deadline = 0.0
+        self._transfer: TransferCall | None = None
+        self._watch_task: asyncio.Task[None] | None = None
+        self._leg: AgentLeg | None = None
+        self.relayed_to_agent = 0  # audio frames, for tests and logs
+        self.relayed_to_caller = 0
+
+    # --- the session's transfer hook ------------------------------------------------------------
+
+    async def request(self, request: dict[str, Any]) -> None:
+        """Queue the call for a person (the agent's transfer tool fired)."""
+        if self.phase in ACTIVE or self.phase is Phase.ENDED:
+            return
+        runtime, info, caller = self._call.runtime, self._call.info, self._call.caller
+        call = await transfer_call(
+            runtime.sessions, request=request, call_sid=info.call_sid, channel=info.channel,
+            caller_id=str(caller.user_id) if caller else None, phone=info.from_number,
+            transcript=self._call.transcript,
+        )
+        call.node = NODE
+        subscription = await runtime.store.subscribe(EVENTS)  # before the ring, so no answer is missed
+        try:
+            call = await self._center.enqueue(call)
+        except BaseException:
+            await subscription.close()
+            raise
+        self.call_id, self._transfer, self._attempt = call.id, call, call.attempt
+        self._deadline = asyncio.get_running_loop().time() + self._timeout
+        self.phase = Phase.QUEUED
+        self._registry.add(call.id, self)
+        self._watch_task = self.create_task(self._watch(subscription, call.id), name="transfer_watch")
+
+    # --- the agent's audio leg ------------------------------------------------------------------
+
+    def attach(self, leg: AgentLeg) -> AgentLeg | None:
+        """Connect an agent's audio; returns the leg it replaces (the caller hangs that one up)."""
+        previous, self._leg = self._leg, leg
+        return previous if previous is not leg else None
+
+    def detach(self, leg: AgentLeg) -> None:
+        if self._leg is leg:
+            self._leg = None
+
+    async def from_agent(self, frame: AudioRawFrame) -> None:
+        """The agent's microphone, played to the caller while connected."""
+        if self.phase is Phase.CONNECTED:
+            self.relayed_to_caller += 1
+            await self.push_frame(OutputAudioRawFrame(frame.audio, frame.sample_rate, frame.num_channels))
+
+    # --- frames ---------------------------------------------------------------------------------
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, (EndFrame, CancelFrame)):
+            await self._pipeline_ending()
+        elif direction is FrameDirection.DOWNSTREAM and self.phase in ACTIVE:
+            if isinstance(frame, LLMContextFrame):
+                _silence_unanswered(frame.context)  # the caller is talking to a person, or waiting for one
+                return
+            if isinstance(frame, InterruptionFrame):
+                return  # would cut the agent's voice (and send Twilio a `clear`)
+            if isinstance(frame, InputAudioRawFrame) and self.phase is Phase.CONNECTED and self._leg is not None:
+                self.relayed_to_agent += 1
+                await self._leg.to_agent(frame)
+        elif (direction is FrameDirection.DOWNSTREAM and self.phase is Phase.OFFERING
+              and isinstance(frame, LLMContextFrame) and not frame.speculation and self._answer_offer(frame.context)):
+            return
+        await self.push_frame(frame, direction)
+
+    async def cleanup(self) -> None:
+        await super().cleanup()
+        await self._pipeline_ending()
+
+    def _answer_offer(self, context: LLMContext) -> bool:
+        """Handle the caller's yes/no to the callback offer; False lets anything else reach the agent."""
+        messages = [m for m in context.messages if isinstance(m, dict)]
+        last = messages[-1] if messages else None
+        text = last.get("content") if last and last.get("role") == "user" else None
+        act = parse_dialogue(text) if isinstance(text, str) else None
+        self.phase = Phase.IDLE
+        if act not in ("yes", "no"):
+            return False
+        _silence_unanswered(context)
+        self.create_task(self._leave_callback() if act == "yes" else self._say(CALLBACK_DECLINED), name="callback")
+        return True
+
+    # --- following the call ---------------------------------------------------------------------
+
+    async def _watch(self, subscription: Any, call_id: str) -> None:
+        loop = asyncio.get_running_loop()
+        next_check = loop.time() + POLL_SECONDS
+        next_beep = 0.0
+        try:
+            while self.phase in ACTIVE:
+                now = loop.time()
+                if self.phase is Phase.QUEUED and now >= self._deadline:
+                    if await self._center.no_answer(call_id, self._attempt):
+                        await self._no_answer()
+                        return
+                    await self._check(call_id)  # an agent got there first
+                    continue
+                if self.phase is Phase.HELD and now >= next_beep:
+                    next_beep = now + HOLD_BEEP_EVERY
+                    await self.push_frame(OutputAudioRawFrame(HOLD_BEEP, HOLD_RATE, 1))
+                wait = min(POLL_SECONDS, self._deadline - now) if self.phase is Phase.QUEUED else POLL_SECONDS
+                raw = await subscription.get(wait=max(0.02, wait))
+                if raw is not None:
+                    event = json.loads(raw)
+                    if event.get("call_id") == call_id:
+                        await self._on_event(event)
+                elif loop.time() >= next_check:  # a missed message must not strand the caller
+                    next_check = loop.time() + POLL_SECONDS
+                    await self._check(call_id)
+        finally:
+            await subscription.close()
+            if self.phase not in ACTIVE:
+                self._registry.remove(call_id, self)
+                await self._drop_leg()
+
+    async def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "answered" and event.get("attempt") == self._attempt and self.phase is Phase.QUEUED:
+            self.phase = Phase.CONNECTED
+        elif kind == "hold" and self.phase is Phase.CONNECTED:
+            self.phase = Phase.HELD
+        elif kind == "unhold" and self.phase is Phase.HELD:
+            self.phase = Phase.CONNECTED
+        elif kind == "requeued":
+            await self._requeued(int(event.get("attempt") or self._attempt + 1))
+        elif kind == "returned":
+            await self._returned()
+        elif kind == "ended" and event.get("why") == "agent-hung-up":
+            await self._agent_hung_up()
+
+    async def _check(self, call_id: str) -> None:
+        """Catch up with the call's record in the store."""
+        call = await self._center.find(call_id)
+        if call is None:
+            return
+        if call.attempt != self._attempt and call.status is CallStatus.QUEUED:
+            await self._requeued(call.attempt)
+        elif call.status is CallStatus.CONNECTED and self.phase in (Phase.QUEUED, Phase.HELD):
+            self.phase = Phase.CONNECTED
+        elif call.status is CallStatus.ON_HOLD and self.phase is Phase.CONNECTED:
+            self.phase = Phase.HELD
+        elif call.status is CallStatus.RETURNED:
+            await self._returned()
+        elif call.status is CallStatus.ENDED:
+            await self._agent_hung_up()
+
+    async def _requeued(self, attempt: int) -> None:
+        if attempt == self._attempt and self.phase is Phase.QUEUED:
+            return
+        self._attempt = attempt
+        self._deadline = asyncio.get_running_loop().time() + self._timeout
+        self.phase = Phase.QUEUED
+        await self._drop_leg()
+        await self._say(TRANSFERRING)
+
+    async def _no_answer(self) -> None:
+        self.phase = Phase.OFFERING
+        await self._say(NO_ONE_FREE)
+
+    async def _returned(self) -> None:
+        self.phase = Phase.IDLE
+        await self._say(BACK)
+
+    async def _agent_hung_up(self) -> None:
+        self.phase = Phase.ENDED
+        await self._say(AGENT_HUNG_UP)
+        await self.push_frame(EndWorkerFrame(reason="the agent hung up"))
+
+    async def _leave_callback(self) -> None:
+        call, caller = self._transfer, self._call.caller
+        if call is None or caller is None:
+            await self._say(CALLBACK_DECLINED)
+            return
+        runtime = self._call.runtime
+        title = f"Callback from {call.department}" + (f" about {call.reason}" if call.reason else "")
+        async with transaction(runtime.sessions) as session:
+            todo = await todos.create_todo(session, caller.user_id, title=title[:500], description=call.summary,
+                                           priority="high")
+        await publish_change(runtime.store, TODOS_CHANGED, todo_change(todo, "created", caller.user_id))
+        log.info("callback todo %s left for call %s", todo.id, call.id)
+        await self._say(CALLBACK_LEFT)
+
+    async def _pipeline_ending(self) -> None:
+        """The call is ending: a caller still waiting or talking to an agent has hung up."""
+        if self._watch_task is not None:
+            task, self._watch_task = self._watch_task, None
+            await self.cancel_task(task)
+        if self.call_id is not None and self.phase in ACTIVE:
+            self.phase = Phase.ENDED
+            self._registry.remove(self.call_id, self)
+            self._call.runtime.background.spawn(self._center.caller_left(self.call_id), name="transfer_caller_left")
+            await self._drop_leg()
+
+    async def _drop_leg(self) -> None:
+        leg, self._leg = self._leg, None
+        if leg is not None:
+            await leg.hang_up()
+
+    async def _say(self, text: str) -> None:
+        await self.push_frame(TTSSpeakFrame(text))
