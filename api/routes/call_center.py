@@ -1,6 +1,6 @@
 """The call center: its page, the agents' state, the calls' controls, the popup, history and metrics.
 
-Every route needs a staff member's bearer token (owner or admin of a team); the agent is the
+Every route needs a staff member's bearer token (the user's staff flag); the agent is the
 logged-in user. The URL contract:
 
 * `POST /call-center/api/agent/{login,logout,ready,not-ready}`, `GET /call-center/api/agent/status`
@@ -25,13 +25,10 @@ from pipecat.transports.smallwebrtc.request_handler import (
     SmallWebRTCRequest,
 )
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
 
-from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.deps import RuntimeDep, StaffUser
 from api.web import page
-from core.models import User
 from core.runtime import Runtime
-from domains.productivity.models import TeamMembership, TeamRole
 from domains.transfer.agents import EVENTS, AgentStatus
 from domains.transfer.calls import TransferCall
 from domains.transfer.metrics import floor_metrics, per_agent
@@ -40,7 +37,6 @@ from processors.transfer_bridge import LIVE_CALLS
 from transports.agent_leg import AgentLegs
 from transports.webrtc import OfferError, check_sdp
 
-STAFF_ROLES = (TeamRole.owner.value, TeamRole.admin.value)
 STREAM_MAX_SECONDS = 300.0  # then the page reconnects (and its token is checked again)
 PING_SECONDS = 15.0
 
@@ -61,14 +57,7 @@ router = APIRouter(tags=["call-center"], lifespan=serving)
 API = "/call-center/api"
 
 
-async def require_staff(session: SessionDep, user: CurrentUser) -> User:
-    query = select(TeamMembership.id).where(TeamMembership.user_id == user.id, col(TeamMembership.role).in_(STAFF_ROLES))
-    if (await session.exec(query.limit(1))).first() is None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "The call center is for staff: owners and admins of a team.")
-    return user
-
-
-Agent = Annotated[User, Depends(require_staff)]
+Agent = StaffUser
 
 
 def get_center(runtime: RuntimeDep) -> CallCenter:

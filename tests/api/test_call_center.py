@@ -6,25 +6,36 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 
 from core.runtime import Runtime
 from domains.transfer.calls import TransferCall
 from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
-from tests.helpers import Account, register
+from tests.helpers import Account, make_staff, register
 
 API = "/call-center/api"
 
 
+_runtime: list[Runtime] = []
+
+
+@pytest.fixture(autouse=True)
+def _remember_runtime(runtime: Runtime) -> Iterator[None]:
+    """`staff()` grants the flag through the test's database, like `convonet grant-staff`."""
+    _runtime.append(runtime)
+    yield
+    _runtime.clear()
+
+
 async def staff(client: httpx.AsyncClient, first: str) -> Account:
-    """A user who owns a team (staff may use the call center)."""
+    """A user with staff access (only staff may use the call center)."""
     account = await register(client, first_name=first, last_name="Agent")
-    made = await client.post("/api/teams/", json={"name": f"{first}'s team"}, headers=account.auth)
-    assert made.status_code == 201, made.text
-    return account
+    return await make_staff(_runtime[-1], account)
 
 
 async def post(client: httpx.AsyncClient, who: Account, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
@@ -86,6 +97,9 @@ async def test_agent_state_machine(client: httpx.AsyncClient) -> None:
 
 async def test_the_call_center_is_for_staff(client: httpx.AsyncClient) -> None:
     member = await register(client)
+    owner = await register(client)  # owning a team does not make anyone staff
+    assert (await client.post("/api/teams/", json={"name": "Desk"}, headers=owner.auth)).status_code == 201
+    assert (await client.get(f"{API}/agent/status", headers=owner.auth)).status_code == 403
     assert (await client.get(f"{API}/agent/status", headers=member.auth)).status_code == 403
     assert (await client.get(f"{API}/agent/status")).status_code == 401
     page = await client.get("/call-center")

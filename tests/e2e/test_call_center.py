@@ -16,7 +16,7 @@ import asyncio
 import shutil
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
 from tests.conftest import Backend
 from tests.fakes.phone_server import PhoneServer, open_phone_server
-from tests.helpers import Account, register
+from tests.helpers import Account, make_staff, register
 from tests.processors.callers import CALLER_PHONE, CALLER_PIN, register_caller
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -92,11 +92,19 @@ async def chromium() -> AsyncIterator[Any]:
             await browser.close()
 
 
+_runtime: list[Runtime] = []
+
+
+@pytest.fixture(autouse=True)
+def _remember_runtime(runtime: Runtime) -> Iterator[None]:
+    _runtime.append(runtime)
+    yield
+    _runtime.clear()
+
+
 async def staff(http: httpx.AsyncClient, first: str, last: str) -> Account:
     account = await register(http, first_name=first, last_name=last)
-    made = await http.post("/api/teams/", json={"name": "Front desk"}, headers=account.auth)
-    assert made.status_code == 201, made.text
-    return account
+    return await make_staff(_runtime[-1], account)
 
 
 async def agent_page(browser: Any, url: str, agent: Account) -> Any:
