@@ -26,7 +26,7 @@ from domains.productivity.models import Todo
 from processors.pin_auth import Caller
 from tests.conftest import Backend
 from tests.fakes.phone_server import PhoneServer, open_phone_server
-from tests.helpers import register
+from tests.helpers import make_staff, register
 from tests.processors.callers import CALLER_PHONE, CALLER_PIN, register_caller
 from transports.twilio_signature import sign
 from transports.twilio_transfer import customer_key, pbx_enabled, pbx_transfer
@@ -110,8 +110,7 @@ async def test_transfer_redirects_the_live_call_to_the_extension(
     assert cached["transcript"][0]["text"] == "transfer me to billing"
 
     # The softphone's popup finds it by the CallSid.
-    agent = await register(client, first_name="Kim")
-    await client.post("/api/teams/", json={"name": "Desk"}, headers=agent.auth)
+    agent = await make_staff(runtime, await register(client, first_name="Kim"))
     popup = (await client.get(f"/call-center/api/customer/{CALL_SID}", headers=agent.auth)).json()
     assert popup["caller"]["phone"] == CALLER_PHONE and popup["extension"] == "2003"
     assert popup["summary"].startswith("Ann asked for billing about a refund.")
