@@ -16,6 +16,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 FULL = os.environ.get("CONVONET_BENCH") == "full"
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
 
@@ -79,3 +81,9 @@ def report(name: str, table: list[tuple[str, dict[str, Any]]], extra: dict[str, 
         RESULTS.mkdir(parents=True, exist_ok=True)
         payload = {"machine": machine(), "results": dict(table), **(extra or {})}
         (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2))
+
+
+@pytest.fixture(scope="session")
+def bench_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One DATA_DIR for the session's benchmarks: the speech language model is built once, on disk."""
+    return tmp_path_factory.mktemp("bench-data")

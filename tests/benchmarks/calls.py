@@ -1,0 +1,354 @@
+"""Shared pieces of the call benchmarks: the real app on loopback, callers speaking the Twilio protocol
+to it, stand-in speech services, the per-turn records, and process CPU/RSS from /proc.
+
+The server runs in the test's own process (uvicorn on 127.0.0.1, as in tests/e2e/test_phone.py) so
+its turn records and models can be read directly; the PocketSphinx decoders are child processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import os
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from loguru import logger
+from pipecat.frames.frames import (
+    Frame,
+    TranscriptionFrame,
+    TTSAudioRawFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection
+from pipecat.services.settings import STTSettings, TTSSettings
+from pipecat.services.stt_service import STTService
+from pipecat.services.tts_service import TTSService
+from pipecat.transcriptions.language import Language
+from pipecat.utils.time import time_now_iso8601
+
+from core import accounts
+from core.monitor import MONITOR_RECENT
+from core.runtime import Runtime
+from tests.conftest import Backend
+from tests.fakes.phone_server import AUTH_TOKEN, PhoneServer, open_phone_server
+from tests.fakes.twilio_client import FakeCall, FakeTwilio, is_audible, speech_frames
+
+PIN = "4821"
+# Commands the offline recogniser and the intent model both handle; replies are a sentence or two.
+PHRASES = ["what are my todos", "create a todo to buy milk", "what is on my calendar today"]
+ROOT = Path(__file__).resolve().parents[2]
+LATE_MS = 40.0  # a hole longer than this in the bot's audio, as the caller hears it, is late audio
+
+
+@contextlib.contextmanager
+def quiet_pipecat() -> Iterator[None]:
+    """Pipecat logs every frame-processor step at DEBUG; a benchmark's stdout is for its table."""
+    logger.disable("pipecat")
+    try:
+        yield
+    finally:
+        logger.enable("pipecat")
+
+
+@contextlib.asynccontextmanager
+async def bench_server(backend: Backend, tmp_path: Path, data_dir: Path, **overrides: object
+                       ) -> AsyncIterator[PhoneServer]:
+    from bots.turn_models import warm_up
+    from processors.speech import models
+
+    await asyncio.to_thread(warm_up)
+    with quiet_pipecat():
+        async with open_phone_server(backend, tmp_path, data_dir=data_dir, **overrides) as server:
+            await asyncio.to_thread(models.language_model, server.runtime.settings)  # built once, not in call 1
+            yield server
+
+
+def phone_of(i: int) -> str:
+    return f"+1555{2000000 + i:07d}"
+
+
+async def register_callers(runtime: Runtime, n: int) -> None:
+    async with runtime.sessions() as session, session.begin():
+        for i in range(n):
+            await accounts.register_user(session, email=f"caller{i}@example.com", password="pw-secret-123",
+                                         first_name="Ann", phone_number=phone_of(i), voice_pin=PIN, rounds=4)
+
+
+@dataclass
+class Turn:
+    text: str
+    spoken_at: float  # monotonic: the caller's last audible frame finished playing
+    gap: float | None = None  # seconds to the first audible bot audio at the caller
+    reply_end: float = 0.0
+
+
+@dataclass
+class Caller:
+    """One call, with every bot media message's arrival time, to find late audio afterwards."""
+
+    call: FakeCall
+    arrivals: list[tuple[float, float, bool]] = field(default_factory=list)  # (at, seconds, audible)
+    turns: list[Turn] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        original = self.call._on_event
+
+        async def on_event(message: dict[str, Any]) -> None:
+            if message.get("event") == "media":
+                import base64
+
+                ulaw = base64.b64decode(message["media"]["payload"])
+                self.arrivals.append((time.monotonic(), len(ulaw) / 8000, is_audible(ulaw)))
+            await original(message)
+
+        self.call._on_event = on_event  # type: ignore[method-assign]
+
+    @classmethod
+    async def dial(cls, server: PhoneServer | ServerProcess, phone: str, *, within: float = 30.0) -> Caller:
+        """Place the call, key the PIN as soon as the welcome starts, hear the greeting out."""
+        call = await server.twilio.place_call(phone)
+        caller = cls(call)
+        await call.wait_for_bot(time.monotonic() - 5.0, within=within)
+        await call.press(PIN + "#", gap=0.05)
+        deadline = time.monotonic() + within
+        while sum(e.get("event") == "mark" for e in call.events) < 2:  # welcome and greeting were sent
+            if time.monotonic() > deadline:
+                raise TimeoutError("no greeting after the PIN")
+            await asyncio.sleep(0.05)
+        await call.wait_quiet(within=within)
+        return caller
+
+    async def turn(self, text: str, frames: list[bytes], *, within: float = 20.0) -> Turn:
+        """Say `frames` (`text`), time the first bot audio, and wait until the reply has played."""
+        await self.call.send_frames(frames)
+        assert self.call.speech_ended_at is not None
+        turn = Turn(text, self.call.speech_ended_at)
+        self.turns.append(turn)
+        with contextlib.suppress(TimeoutError):
+            turn.gap = await self.call.wait_for_bot(turn.spoken_at, within=within)
+        with contextlib.suppress(TimeoutError):
+            await self.call.wait_quiet(quiet=0.5, within=within)
+        turn.reply_end = time.monotonic()
+        return turn
+
+    def late_gaps_ms(self, turns: list[Turn] | None = None) -> list[float]:
+        """Holes over LATE_MS in each reply's audio as the caller plays it (audio arrived after the
+        caller's buffer ran dry), from the reply's first audio to the end of its turn."""
+        late = []
+        for turn in self.turns if turns is None else turns:
+            if turn.gap is None:
+                continue
+            start = turn.spoken_at + turn.gap
+            play_until = None
+            for at, seconds, _ in self.arrivals:
+                if at < start - 1e-6 or at > turn.reply_end:
+                    continue
+                if play_until is not None and at - play_until > LATE_MS / 1000:
+                    late.append((at - play_until) * 1000)
+                play_until = max(play_until or at, at) + seconds
+        return late
+
+
+def frames_for(phrases: list[str]) -> dict[str, list[bytes]]:
+    """Each phrase in hibari's voice as 8 kHz μ-law frames, trailing silence trimmed."""
+    out = {}
+    for text in phrases:
+        frames = speech_frames(text)
+        last = max(i for i, f in enumerate(frames) if is_audible(f))
+        out[text] = frames[: last + 1]
+    return out
+
+
+async def turn_records(runtime: Runtime, call_sid: str) -> list[dict[str, Any]]:
+    """This call's turn records (oldest first), as the monitor received them."""
+    recent = [json.loads(m) for m in await runtime.store.range(MONITOR_RECENT)]
+    turns = [r for r in recent if r.get("type") == "turn" and r.get("call_sid") == call_sid]
+    return sorted(turns, key=lambda r: r["turn"])
+
+
+# --- stand-in speech services ----------------------------------------------------------------------
+class ScriptedSTT(STTService):
+    """Instant STT: at each VAD stop, the next transcript from `script` (what the caller said)."""
+
+    def __init__(self, script: list[str], **kwargs: Any) -> None:
+        super().__init__(settings=STTSettings(model="scripted", language=Language.EN_US), **kwargs)
+        self._script = script
+
+    async def run_stt(self, audio: bytes) -> Any:
+        yield None
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, VADUserStoppedSpeakingFrame) and self._script:
+            self.request_finalize()
+            self.confirm_finalize()
+            text = self._script.pop(0)
+            await self.push_frame(TranscriptionFrame(text, self._user_id, time_now_iso8601(), Language.EN_US,
+                                                     finalized=True))
+
+
+class ToneTTS(TTSService):
+    """Instant TTS: a fixed 0.6 s tone per sentence, in 40 ms frames."""
+
+    def __init__(self, seconds: float = 0.6, **kwargs: Any) -> None:
+        super().__init__(push_start_frame=True, push_stop_frames=True,
+                         settings=TTSSettings(model="tone", voice="tone", language=Language.EN_US), **kwargs)
+        self._seconds = seconds
+        self._pcm: bytes | None = None
+
+    async def run_tts(self, text: str, context_id: str) -> Any:
+        if self._pcm is None:
+            t = np.arange(int(self.sample_rate * self._seconds)) / self.sample_rate
+            self._pcm = (0.3 * 32767 * np.sin(2 * math.pi * 440.0 * t)).astype("<i2").tobytes()
+        step = 2 * self.sample_rate * 40 // 1000
+        for i in range(0, len(self._pcm), step):
+            yield TTSAudioRawFrame(self._pcm[i: i + step], self.sample_rate, 1, context_id=context_id)
+
+
+def use_stand_ins(monkeypatch: pytest.MonkeyPatch, script: list[str]) -> None:
+    """Every call the server builds from now on uses ScriptedSTT(script) and ToneTTS."""
+    import bots.pipeline
+
+    monkeypatch.setattr(bots.pipeline, "make_stt", lambda _s, rate: ScriptedSTT(script, sample_rate=rate))
+    monkeypatch.setattr(bots.pipeline, "make_tts", lambda _s, rate: ToneTTS(sample_rate=rate))
+
+
+def time_smart_turn(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Milliseconds of each smart-turn inference (the end-of-turn model), collected from now on."""
+    from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
+
+    samples: list[float] = []
+    predict = LocalSmartTurnAnalyzerV3._predict_endpoint
+
+    def timed(self: Any, audio: np.ndarray) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        try:
+            return predict(self, audio)
+        finally:
+            samples.append((time.perf_counter() - t0) * 1000)
+
+    monkeypatch.setattr(LocalSmartTurnAnalyzerV3, "_predict_endpoint", timed)
+    return samples
+
+
+# --- process figures -------------------------------------------------------------------------------
+_TICK = os.sysconf("SC_CLK_TCK")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                kids += [int(c) for c in (task / "children").read_text().split()]
+    return kids
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += _children(p)
+    return out
+
+
+def cpu_rss(pid: int) -> tuple[float, int]:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
+    except (OSError, IndexError):
+        return 0.0, 0
+    return (int(fields[11]) + int(fields[12])) / _TICK, rss  # utime + stime
+
+
+def process_usage(pid: int | None = None) -> tuple[float, int]:
+    """CPU seconds used so far and RSS bytes now, of a process (this one) and its children (decoders)."""
+    cpu, rss = 0.0, 0
+    for member in _tree(pid or os.getpid()):
+        c, r = cpu_rss(member)
+        cpu, rss = cpu + c, rss + r
+    return cpu, rss
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+# --- the server in its own process (capacity: its CPU and RSS apart from the callers') -------------
+@dataclass
+class ServerProcess:
+    url: str
+    pid: int
+    twilio: FakeTwilio
+
+
+@contextlib.asynccontextmanager
+async def server_process(database_url: str, data_dir: Path, callers: int) -> AsyncIterator[ServerProcess]:
+    """`python -m tests.benchmarks.calls`: the app on loopback in a child process, `callers` registered;
+    a FakeTwilio here places the calls and serves its hang-ups."""
+    async with FakeTwilio("http://unset", auth_token=AUTH_TOKEN) as twilio:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.benchmarks.calls", database_url, str(data_dir), twilio.rest_url,
+            str(callers), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT,
+        )
+        try:
+            assert proc.stdout is not None
+            line = (await asyncio.wait_for(proc.stdout.readline(), 120)).decode().strip()
+            assert line.startswith("READY "), f"the server did not start: {line!r}"
+            twilio.server_url = line.split()[1]
+            yield ServerProcess(twilio.server_url, proc.pid, twilio)
+        finally:
+            for call in list(twilio.calls.values()):
+                await call.close()
+            if proc.returncode is None:
+                assert proc.stdin is not None
+                proc.stdin.close()  # the server's cue to shut down
+                try:
+                    await asyncio.wait_for(proc.wait(), 30)
+                except TimeoutError:
+                    proc.kill()
+                    await proc.wait()
+
+
+async def _serve(database_url: str, data_dir: Path, rest_url: str, callers: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from tests.conftest import make_settings
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = make_settings(data_dir, database_url, None, public_url=url, twilio_auth_token=AUTH_TOKEN,
+                             twilio_account_sid="AC" + "0" * 32, twilio_api_base_url=rest_url)
+    runtime = Runtime.build(settings)
+    await register_callers(runtime, callers)
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    print(f"READY {url}", flush=True)
+    await asyncio.to_thread(sys.stdin.read)  # until the parent closes our stdin
+    server.should_exit = True
+    await task
+    await runtime.close()
+
+
+if __name__ == "__main__":
+    logger.disable("pipecat")
+    db, data, rest, count = sys.argv[1:5]
+    asyncio.run(_serve(db, Path(data), rest, int(count)))
