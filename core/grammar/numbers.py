@@ -111,6 +111,9 @@ def parse_number(text: str) -> int | float | None:
     tokens = t.split()
     if not tokens:
         return None
+    if "point" in tokens and len(tokens) > 2 and tokens[-1] in SCALES:  # "one point two million"
+        mult *= SCALES[tokens[-1]]
+        tokens = tokens[:-1]
     if "point" in tokens:
         i = tokens.index("point")
         whole = _int_words(tokens[:i]) if i else 0

@@ -113,26 +113,39 @@ class SlotVocab:
 class Corpus:
     """Text for the offline speech recogniser's language model."""
 
-    sentences: tuple[str, ...]
+    sentences: tuple[str, ...]  # repeats only with `corpus(balanced=...)`
     patterns: tuple[str, ...]
     slots: Mapping[str, SlotVocab]
 
 
-def corpus(per_template: int = 12, seed: int = 0, now: datetime = REFERENCE_NOW, phrasings: int = 256) -> Corpus:
+def corpus(per_template: int = 12, seed: int = 0, now: datetime = REFERENCE_NOW, phrasings: int = 256,
+           balanced: int = 0) -> Corpus:
     """Normalised sentences generated from every template (dialogue moves and PINs included), the
     flattened patterns with `{slot_type}` places, and each slot type's phrases.
 
     Every phrasing of a template (up to `phrasings` of them) appears at least once, its slots filled
-    with example values, and `per_template` more random utterances add variety to the slot values."""
+    with example values, and `per_template` more random utterances add variety to the slot values.
+
+    With `balanced`, every template contributes exactly that many sentences instead, repeats kept: a
+    random `balanced` of its phrasings when it has more, topped up with random utterances when it has
+    fewer. A language model counts words, so this keeps a template's weight from growing with the
+    number of ways its pattern flattens ("add" would otherwise start one sentence in six)."""
     rng = random.Random(seed)
     templates = (*all_templates(), *DIALOGUE_TEMPLATES)
     sentences: dict[str, None] = {}
+    repeated: list[str] = []
 
     def fill(match: re.Match[str]) -> str:
         kind = SLOT_TYPES[match[1]]
         return kind.phrase(rng.choice(list(kind.examples(now))), now, rng)
 
     for template in templates:
+        if balanced:
+            flat = list(flatten(template, phrasings))
+            picked = rng.sample(flat, balanced) if len(flat) > balanced else flat
+            repeated += (normalize(_SLOT_PLACE.sub(fill, p)) for p in picked)
+            repeated += (normalize(e.text) for e in expand(template, rng, balanced - len(picked), now))
+            continue
         for pattern in flatten(template, phrasings):
             sentences[normalize(_SLOT_PLACE.sub(fill, pattern))] = None
         for example in expand(template, rng, per_template, now):
@@ -148,4 +161,4 @@ def corpus(per_template: int = 12, seed: int = 0, now: datetime = REFERENCE_NOW,
             normalize(kind.phrase(v, now, rng)) for v in kind.examples(now) for _ in range(12)
         )
         slots[kind.name] = SlotVocab(kind.name, tuple(phrases), kind.free_text)
-    return Corpus(tuple(sentences), tuple(patterns), slots)
+    return Corpus((*repeated, *sentences), tuple(patterns), slots)

@@ -203,7 +203,8 @@ def _regex(nodes: tuple[Node, ...], groups: list[tuple[str, str, SlotType]], loo
     parts: list[str] = []
     for node in nodes:
         if isinstance(node, Word):
-            parts.append(re.escape(node.text) + " ")
+            # the article agrees with the next word when spoken ("an engineering team" for "a {team} team")
+            parts.append("(?:a|an) " if node.text in ("a", "an") else re.escape(node.text) + " ")
         elif isinstance(node, Slot):
             group = f"g{len(groups)}"
             groups.append((group, node.name, node.type))
@@ -226,7 +227,7 @@ def _required(nodes: tuple[Node, ...]) -> set[str]:
     out: set[str] = set()
     for node in nodes:
         if isinstance(node, Word):
-            out.update(node.text.split())
+            out.update(w for w in node.text.split() if w not in ("a", "an"))
         elif isinstance(node, Group) and not node.optional:
             common = [_required(option) for option in node.options]
             out.update(set.intersection(*common) if common else set())

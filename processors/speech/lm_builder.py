@@ -80,6 +80,7 @@ class LMConfig:
     general_weight: float = 0.05       # mixture weight of the general component
     max_general_bigrams: int = 150000
     g2p_fallback: bool = True          # hibari G2P for words missing from CMUdict
+    g2p_variants: bool = True          # hibari's pronunciation of in-domain words as a variant too
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,13 @@ def build_language_model(sentences: Iterable[str], cache_dir: str | Path, *, ext
             g2p_words.append(w)
         else:
             skipped.append(w)
+    if config.g2p_variants:
+        # CMUdict has one reading of many words where people (and the TTS voice) also say another:
+        # "december" as D IY S EH M B ER, "todo" as T AH D UW, "remind" as R AH M AY N D.
+        for w in sorted(set(prons) - set(g2p_words)):
+            phones = g2p_arpabet(w)
+            if phones and tuple(phones) not in prons[w]:
+                prons[w].append(tuple(phones))
     if skipped:
         log.warning("no pronunciation for %d word(s), dropped from the LM: %s", len(skipped), ", ".join(skipped[:20]))
         drop = set(skipped)

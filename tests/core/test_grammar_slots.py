@@ -30,7 +30,8 @@ NOW = datetime(2026, 11, 23, 10, 0)  # a Monday morning
         ("twenty three", 23), ("twenty-three", 23), ("a hundred and five", 105), ("4", 4), ("four", 4),
         ("one thousand two hundred", 1200), ("two thousand and five", 2005), ("six point five", 6.5),
         ("3.5", 3.5), ("350k", 350000), ("1.2 million", 1200000), ("350 thousand", 350000),
-        ("three hundred fifty thousand", 350000), ("one two three four", None), ("blue", None),
+        ("three hundred fifty thousand", 350000), ("one point two million", 1200000), ("one two three four", None),
+        ("blue", None),
     ],
 )
 def test_numbers(text: str, value: float | None) -> None:

@@ -124,6 +124,12 @@ def test_examples_from_the_brief(text: str, tool: str, args: dict[str, object]) 
     assert (found.tool, found.args) == (tool, args)
 
 
+def test_an_where_a_template_says_a() -> None:
+    """Callers say "an" before a vowel although the pattern is written "a {team} team"."""
+    found = registry.parse("make an engineering team", NOW)
+    assert found is not None and (found.tool, found.args) == ("create_team", {"name": "engineering"})
+
+
 def test_no_reading_for_unrelated_talk() -> None:
     assert registry.parse("the weather is lovely", NOW) is None
     assert registry.parse("my pin is 1 2 3 4", NOW) is None

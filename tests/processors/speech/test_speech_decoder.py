@@ -5,7 +5,14 @@ import pytest
 import speech_corpus
 from speech_accuracy import evaluate, synth_audio
 
-from processors.speech.sphinx_decoder import DecoderSettings, SphinxStream, decode_pcm, iter_chunks
+from processors.speech.sphinx_decoder import (
+    PHONE_CMNINIT,
+    BandExtender,
+    DecoderSettings,
+    SphinxStream,
+    decode_pcm,
+    iter_chunks,
+)
 
 SENTENCE = "create a high priority todo to buy milk tomorrow"
 
@@ -52,7 +59,8 @@ def test_endpointing_emits_finals(domain_lm) -> None:
     events += s.flush()
     finals = [e for e in events if e.kind == "final"]
     assert [f.text for f in finals] == ["transfer me to a person", "show my reminders"]
-    assert finals[0].start_time is not None and finals[0].end_time > finals[0].start_time
+    start, end = finals[0].start_time, finals[0].end_time
+    assert start is not None and end is not None and end > start
 
 
 def test_native_8k_front_end_configures() -> None:
@@ -65,3 +73,43 @@ def test_in_template_wer_over_phone(domain_lm) -> None:
     """Accuracy target: in-template WER <= 5 % on 8 kHz mu-law audio (60 sentences)."""
     r = evaluate(domain_lm, speech_corpus.IN_TEMPLATE, 8000, True, "in-template")
     assert r.wer <= 0.05, r.errors
+
+
+def test_band_extension_does_not_depend_on_chunking() -> None:
+    rng = np.random.default_rng(1)
+    x = (rng.normal(0, 3000, 16000)).astype(np.float32)
+    outs = []
+    for size in (160, 333, 1600, 16000):
+        ext = BandExtender(0.2, 1.0)
+        parts = [ext.process(x[i: i + size]) for i in range(0, x.size, size)]
+        outs.append(np.concatenate([*parts, ext.process(np.zeros(0, np.float32), last=True)]))
+    for out in outs[1:]:
+        np.testing.assert_allclose(out, outs[0], rtol=1e-5, atol=1e-2)
+    assert outs[0].size == x.size
+
+
+@pytest.mark.parametrize("freq,gain", [(300.0, 0.2), (3000.0, 1.0)])
+def test_band_extension_mirrors_hiss_louder_than_voicing(freq: float, gain: float) -> None:
+    """The mirror image of a 300 Hz tone (voiced-like) comes in at 0.2, of a 3 kHz tone (hiss-like) at 1.0."""
+    t = np.arange(16000) / 16000
+    x = (8000 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+    y = BandExtender(0.2, 1.0).process(x, last=True)
+    spec = np.abs(np.fft.rfft(y[1600:]))
+    f = np.fft.rfftfreq(y.size - 1600, 1 / 16000)
+    image = spec[np.argmin(np.abs(f - (8000 - freq)))] / spec[np.argmin(np.abs(f - freq))]
+    assert image == pytest.approx(gain, rel=0.05)
+
+
+def test_phone_streams_start_from_the_phone_cepstral_mean() -> None:
+    assert SphinxStream(sample_rate=8000).decoder.get_cmn(False).startswith(PHONE_CMNINIT.split(",")[0])
+    assert SphinxStream(sample_rate=16000).decoder.get_cmn(False).startswith("40,")
+
+
+def test_final_carries_other_readings(domain_lm) -> None:
+    s = SphinxStream(domain_lm.lm_path, domain_lm.dict_path, 8000,
+                     settings=DecoderSettings(sample_rate=8000, nbest=5))
+    for chunk in iter_chunks(synth_audio("show my reminders", 8000, True), 8000):
+        s.feed(chunk)
+    final = s.finish()
+    assert final.text == "show my reminders"
+    assert 0 < len(final.alternatives) <= 5 and final.text not in final.alternatives

@@ -1,0 +1,136 @@
+"""Written grammar text as a caller says it: the words the recogniser should output.
+
+The grammar's generated utterances mix spoken and written forms (``2026-12-09``, ``14:00``,
+``$75000``, ``6.5%``, ``carol@acme.io``, ``the 28th``). Nobody says "two thousand twenty six twelve
+nine", so the language model is trained on, and the accuracy test compares against, the spoken form:
+``december ninth twenty twenty six``, ``two pm``, ``seventy five thousand dollars``, ``six point five
+percent``, ``carol at acme dot io``, ``the twenty eighth``. Every spoken form here parses back to the
+same value with the grammar's own parsers. Template expansions with a wrong article ("an task",
+"a event") get the one a speaker uses, decided by the word's first sound in the CMU dictionary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import time
+
+from core.grammar.dates import MONTHS
+from core.grammar.emails import say_email
+from core.grammar.numbers import ONES, say_number, say_ordinal, say_year
+from core.grammar.times import say_time
+
+from .lexicon import load_cmudict
+
+_MONTH = "(?:" + "|".join(MONTHS) + ")"
+_NUM = r"\d+(?:\.\d+)?"
+_VOWEL_PHONES = frozenset({"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"})
+
+
+def _words(spoken: str) -> str:
+    return spoken.replace("-", " ").replace(",", "").lower()
+
+
+def _number(text: str) -> str:
+    value = float(text) if "." in text else int(text)
+    return _words(say_number(value))
+
+
+def _digits(text: str) -> str:
+    return " ".join(ONES[int(c)] for c in text if c.isdigit())
+
+
+def _date(month: int, day: int, year: str | None) -> str:
+    out = f"{MONTHS[month - 1]} {_words(say_ordinal(day))}"
+    return f"{out} {_words(say_year(int(year)))}" if year else out
+
+
+def _iso_date(m: re.Match[str]) -> str:
+    month, day = int(m["m"]), int(m["d"])
+    return _date(month, day, m["y"]) if 1 <= month <= 12 and 1 <= day <= 31 else m[0]
+
+
+def _slash_date(m: re.Match[str]) -> str:
+    month, day = int(m["m"]), int(m["d"])
+    year = m["y"] and (str(2000 + int(m["y"])) if len(m["y"]) == 2 else m["y"])
+    return _date(month, day, year) if 1 <= month <= 12 and 1 <= day <= 31 else m[0]
+
+
+def _month_day(m: re.Match[str]) -> str:
+    day = int(m["d"])
+    if not 1 <= day <= 31:
+        return m[0]
+    year = f" {_words(say_year(int(m['y'])))}" if m["y"] else ""
+    return f"{m['month']} {m['the'] or ''}{_words(say_ordinal(day))}{year}"
+
+
+def _clock(m: re.Match[str]) -> str:
+    """``14:00`` -> "two pm"; ``5:45 pm`` -> "five forty five pm"; ``7:30`` (no am/pm, not 24-hour) stays
+    as open as it was written: "seven thirty"."""
+    hour, minute, meridiem = int(m["h"]), int(m["min"]), m["mer"]
+    if hour > 23 or minute > 59:
+        return m[0]
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return m[0]
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    elif 1 <= hour <= 12 and not m["h"].startswith("0"):
+        if minute == 0:
+            return f"{_number(str(hour))} o'clock"
+        return f"{_number(str(hour))} " + (f"oh {ONES[minute]}" if minute < 10 else _number(str(minute)))
+    return _words(say_time(time(hour, minute)))
+
+
+def _money(m: re.Match[str]) -> str:
+    scale = {"k": " thousand", "thousand": " thousand", "million": " million", "grand": " thousand"}
+    return f"{_number(m['n'])}{scale.get(m['scale'] or '', '')} dollars"
+
+
+def _long_number(m: re.Match[str]) -> str:
+    """Phone numbers and other long digit strings are said digit by digit."""
+    return _digits(m[0]) if len(m[0]) >= 7 or (m[0].startswith("0") and len(m[0]) > 1) else _number(m[0])
+
+
+_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+", lambda m: _words(say_email(m[0]))),
+        (r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b", _iso_date),
+        (r"\b(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?\b", _slash_date),
+        (r"\b\d{3}-\d{3}-\d{4}\b", lambda m: _digits(m[0])),
+        (r"\b(?P<h>\d{1,2}):(?P<min>\d\d)(?: ?(?P<mer>[ap]m)\b)?", _clock),
+        (rf"\$(?P<n>{_NUM})(?: ?(?P<scale>k|thousand|million|grand)\b)?(?: dollars?\b)?", _money),
+        (rf"\b(?P<n>{_NUM}) ?k\b", lambda m: f"{_number(m['n'])} thousand"),
+        (rf"\b(?P<n>{_NUM}) ?(?:%|percent\b)", lambda m: f"{_number(m['n'])} percent"),
+        (rf"\b(?P<month>{_MONTH}) (?P<the>the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?: (?P<y>\d{{4}}))?\b", _month_day),
+        (r"\b(\d{1,2})(?:st|nd|rd|th)\b", lambda m: _words(say_ordinal(int(m[1])))),
+        (r"\b([a-z]+)(\d+)\b", lambda m: f"{m[1]} {_digits(m[2])}"),  # "w2" -> "w two"
+        (rf"\b(?P<n>{_NUM}) (?P<unit>dollars?|bucks|grand)\b", lambda m: f"{_number(m['n'])} {m['unit']}"),
+        (rf"\b{_NUM}\b", lambda m: _long_number(m) if "." not in m[0] else _number(m[0])),
+        (r"\boclock\b", "o'clock"),
+        (r"\b(the|a|an|my|to) \1\b", r"\1"),  # "talk to the the sales team" from nested optional words
+        # one spelling per homophone the grammar allows both ways, so the recogniser's choice is not a coin toss
+        (r"\bcheck up\b", "checkup"),
+        (r"\bdoctor's\b", "doctors"),
+        (r"\bgood bye\b", "goodbye"),
+        (r"\bnevermind\b", "never mind"),
+    )
+)
+_ARTICLE = re.compile(r"\b(a|an) ([a-z][a-z']*)")
+
+
+def _article(m: re.Match[str]) -> str:
+    """`a`/`an` as said before the next word: "an" before a vowel sound ("an hour", "a user")."""
+    prons = load_cmudict().get(m[2])
+    vowel = prons[0][0] in _VOWEL_PHONES if prons else m[2][0] in "aeiou"
+    return f"{'an' if vowel else 'a'} {m[2]}"
+
+
+def spoken_form(text: str) -> str:
+    """Lowercase grammar text (as `core.grammar.text.normalize` leaves it) in the words people say:
+    digits, times, dates, money, percentages and email addresses spelled out, articles agreeing."""
+    t = text
+    for pattern, repl in _RULES:
+        t = pattern.sub(repl, t)
+    t = _ARTICLE.sub(_article, t)
+    return re.sub(r"\s+", " ", t).strip()
