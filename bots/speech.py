@@ -75,6 +75,7 @@ def make_stt(settings: Settings, sample_rate: int) -> STTService:
         pool=models.decoder_pool(),
         decoder_settings=models.decoder_settings,
         sample_rate=sample_rate,
+        choose=models.grammar_choice,
     )
 
 

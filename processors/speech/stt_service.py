@@ -65,11 +65,14 @@ class SphinxSTTService(STTService):
         batch_secs: float = 0.1,
         partial_interval: float = 0.2,
         ttfs_p99_latency: float = SPHINX_TTFS_P99,
+        choose: Callable[[SpeechEvent], str] | None = None,
         **kwargs: Any,
     ) -> None:
         """``language_model`` is called once, in a thread, at start (`models.language_model` is
         cached, so it is instant after `models.warm_up`); ``decoder_settings`` maps the decoding
-        rate (8000 or 16000) to the acoustic front end. Other rates are resampled to 16 kHz."""
+        rate (8000 or 16000) to the acoustic front end. Other rates are resampled to 16 kHz. ``choose``
+        picks the transcript of a final from its best reading and alternatives (run in a thread);
+        without it the best reading is used."""
         super().__init__(
             sample_rate=sample_rate,
             ttfs_p99_latency=ttfs_p99_latency,
@@ -82,6 +85,7 @@ class SphinxSTTService(STTService):
         self._preroll_secs = preroll_secs
         self._batch_secs = batch_secs
         self._partial_interval = partial_interval
+        self._choose = choose
         self._lm: LanguageModel | None = None
         self._stream: RemoteStream | None = None
         self._opening: asyncio.Task[None] | None = None
@@ -255,11 +259,12 @@ class SphinxSTTService(STTService):
         self.cpu_seconds, self.audio_seconds = final.cpu_seconds, final.audio_seconds
         if not final.event.text:
             return
+        text = final.event.text
+        if self._choose is not None and final.event.alternatives:
+            text = await asyncio.to_thread(self._choose, final.event)
         self.confirm_finalize()
         await self.emit_stt_usage_metrics()
-        await self.push_frame(
-            TranscriptionFrame(final.event.text, self._user_id, time_now_iso8601(), LANGUAGE, finalized=True)
-        )
+        await self.push_frame(TranscriptionFrame(text, self._user_id, time_now_iso8601(), LANGUAGE, finalized=True))
 
     async def _decoder_failed(self, error: Exception) -> None:
         """The worker crashed or lost the decoder: say so, drop what is queued, open a new one."""

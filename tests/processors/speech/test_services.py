@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -52,6 +52,7 @@ from core.config import Settings
 from processors.speech import hibari, models
 from processors.speech.audio import phone_channel
 from processors.speech.lm_builder import LanguageModel, build_language_model
+from processors.speech.sphinx_decoder import SpeechEvent
 from processors.speech.sphinx_pool import DecoderCrashed, DecoderPool
 from processors.speech.stt_service import SphinxSTTService
 from processors.speech.tts_service import HibariTTSService
@@ -83,9 +84,10 @@ def decoder_pool() -> Iterator[DecoderPool]:
     models.shutdown_decoder_pool()
 
 
-def sphinx(language_model: LanguageModel, pool: DecoderPool) -> SphinxSTTService:
+def sphinx(language_model: LanguageModel, pool: DecoderPool,
+           choose: Callable[[SpeechEvent], str] | None = None) -> SphinxSTTService:
     return SphinxSTTService(language_model=lambda: language_model, pool=pool,
-                            decoder_settings=models.decoder_settings)
+                            decoder_settings=models.decoder_settings, choose=choose)
 
 
 def speech(text: str, rate: int, seed: int = 0) -> np.ndarray:
@@ -150,6 +152,18 @@ def test_decoder_settings_rates() -> None:
         models.decoder_settings(24000)
 
 
+@pytest.mark.parametrize(("best", "alternatives", "chosen"), [
+    ("when are my teams", ("where my teams", "what are my teams", "who are my teams"), "what are my teams"),
+    ("what are my todos", ("when are my todos",), "what are my todos"),  # the best reading is understood
+    ("buy oat milk", ("by oat milk", "buy oat mill"), "buy oat milk"),  # a free answer: nothing parses
+    ("yes please", ("yes police",), "yes please"),  # a conversation move is understood
+    ("when are my teams", (), "when are my teams"),
+])
+def test_grammar_choice_prefers_a_reading_the_assistant_understands(best: str, alternatives: tuple[str, ...],
+                                                                     chosen: str) -> None:
+    assert models.grammar_choice(SpeechEvent("final", best, alternatives=alternatives)) == chosen
+
+
 # ------------------------------------------------------------------ STT
 @pytest.mark.parametrize(("rate", "text"), [(8000, COMMAND), (16000, QUESTION)])
 async def test_sphinx_transcribes_speech(rate: int, text: str, language_model: LanguageModel,
@@ -172,6 +186,24 @@ async def test_sphinx_transcribes_speech(rate: int, text: str, language_model: L
     assert any(isinstance(d, TTFBMetricsData) and d.processor.startswith("SphinxSTTService") and d.value > 0
                for f in down if isinstance(f, MetricsFrame) for d in f.data)
     assert not [f for f in up if isinstance(f, ErrorFrame)]
+
+
+async def test_sphinx_pushes_the_transcript_chosen_from_its_readings(language_model: LanguageModel,
+                                                                    decoder_pool: DecoderPool) -> None:
+    seen: list[SpeechEvent] = []
+
+    def choose(event: SpeechEvent) -> str:
+        seen.append(event)
+        return event.alternatives[-1]
+
+    down, _ = await run_test(
+        sphinx(language_model, decoder_pool, choose),
+        frames_to_send=[*utterance(COMMAND, 8000), SleepFrame(0.6)],
+        pipeline_params=PipelineParams(audio_in_sample_rate=8000),
+    )
+    assert [e.text for e in seen] == [COMMAND] and len(seen[0].alternatives) == models.NBEST
+    assert COMMAND not in seen[0].alternatives
+    assert texts(down, TranscriptionFrame) == [seen[0].alternatives[-1]]
 
 
 async def test_sphinx_two_utterances_and_other_rates(language_model: LanguageModel,
