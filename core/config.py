@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(30, description="Access-token lifetime.")
     refresh_token_days: int = Field(7, description="Refresh-token lifetime.")
     voice_pin: str | None = Field(None, description="Fallback voice PIN when no database user matches the caller.")
+    voice_pin_user: str | None = Field(
+        None, description="Email of the account `VOICE_PIN` opens for an unknown number; unset: the oldest active account."
+    )
     bcrypt_rounds: int = Field(12, ge=4, le=16, description="bcrypt cost for passwords and PINs.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.accounts import get_user_by_phone, normalize_phone
+from core.accounts import get_user_by_email, get_user_by_phone, normalize_phone
 from core.config import Settings
 from core.db import SessionFactory
 from core.models import User
@@ -103,6 +103,13 @@ class PinVerifier:
             return PinOutcome.LOCKED, None
         return PinOutcome.WRONG, None
 
+    async def _voice_pin_owner(self, session: AsyncSession) -> User | None:
+        """`VOICE_PIN_USER`'s account when it is set (and active), else the fallback (the oldest)."""
+        if not self._settings.voice_pin_user:
+            return await self._fallback_user(session)
+        user = await get_user_by_email(session, self._settings.voice_pin_user)
+        return user if user is not None and user.is_active else None
+
     async def _match(self, pin: str) -> Caller | None:
         async with self._sessions() as session:
             user = await get_user_by_phone(session, self._phone)
@@ -114,8 +121,9 @@ class PinVerifier:
             fallback = self._settings.voice_pin
             if not fallback or not hmac.compare_digest(pin.encode(), fallback.encode()):
                 return None
-            owner = user or await self._fallback_user(session)
+            owner = user or await self._voice_pin_owner(session)
         if owner is None:
-            log.error("voice PIN matched VOICE_PIN but there is no active user to act for")
+            log.error("voice PIN matched VOICE_PIN but there is no active user to act for (VOICE_PIN_USER %s)",
+                      self._settings.voice_pin_user or "unset")
             return None
         return _caller(owner)

@@ -113,6 +113,26 @@ async def test_voice_pin_is_the_fallback_for_unknown_numbers(backend: Any, tmp_p
         await runtime.close()
 
 
+async def test_voice_pin_user_names_the_account_it_opens(backend: Any, tmp_path: Any) -> None:
+    from tests.conftest import _reset_shared, make_settings
+
+    settings: Settings = make_settings(tmp_path, backend.database_url, backend.redis_url, voice_pin="246810",
+                                       voice_pin_user="Desk@Example.com")
+    runtime = Runtime.build(settings)
+    await _reset_shared(runtime)
+    try:
+        await register_caller(runtime, email="owner@example.com", first_name="Olive", phone=None, pin=None)
+        desk = await register_caller(runtime, email="desk@example.com", first_name="Dana", phone=None, pin=None)
+        outcome, who = await verifier(runtime, STRANGER).check("246810")
+        assert outcome is PinOutcome.OK and who == Caller(desk.id, "Dana")  # not the oldest account
+        async with runtime.sessions() as session:
+            (await session.get(User, desk.id)).is_active = False  # type: ignore[union-attr]
+            await session.commit()
+        assert (await verifier(runtime, STRANGER).check("246810"))[0] is PinOutcome.WRONG  # opens nothing else
+    finally:
+        await runtime.close()
+
+
 @pytest.fixture
 async def second_store(runtime: Runtime) -> AsyncIterator[Store]:
     """Another client of the same store, as a second server process would have."""
