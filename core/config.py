@@ -57,6 +57,15 @@ class Settings(BaseSettings):
         None, description="Email of the account `VOICE_PIN` opens for an unknown number; unset: the oldest active account."
     )
     bcrypt_rounds: int = Field(12, ge=4, le=16, description="bcrypt cost for passwords and PINs.")
+    webrtc_ice_urls: list[str] = Field(
+        default_factory=list,
+        description='STUN/TURN URLs for browser calls (JSON list, e.g. ["stun:stun.example.org:3478"]). '
+        "Empty: host candidates only (same machine or LAN).",
+    )
+    webrtc_turn_username: str | None = Field(None, description="TURN username given with `WEBRTC_ICE_URLS`.")
+    webrtc_turn_credential: str | None = Field(
+        None, description="TURN password; it is handed to the browser pages, so use a TURN account just for them."
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
 
     # --- errors ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.transports.base_transport import TransportParams
-from pipecat.transports.smallwebrtc.connection import SmallWebRTCConnection
+from pipecat.transports.smallwebrtc.connection import IceServer, SmallWebRTCConnection
 from pipecat.transports.smallwebrtc.request_handler import (
     ConnectionMode,
     SmallWebRTCPatchRequest,
@@ -77,8 +77,8 @@ class AgentLegProcessor(FrameProcessor):
 class AgentLegs:
     """Every agent audio leg of this process: pipecat's peer connections and the legs' tasks."""
 
-    def __init__(self) -> None:
-        self.handler = SmallWebRTCRequestHandler(connection_mode=ConnectionMode.MULTIPLE)
+    def __init__(self, ice_servers: list[IceServer] | None = None) -> None:
+        self.handler = SmallWebRTCRequestHandler(ice_servers=ice_servers, connection_mode=ConnectionMode.MULTIPLE)
         self._owners: dict[str, tuple[str, str]] = {}  # pc_id → (agent user id, call id)
         self._tasks: set[asyncio.Task[None]] = set()
         self.legs: dict[str, AgentLegProcessor] = {}  # call id → the leg carrying it

@@ -193,12 +193,32 @@ class VadMessages(FrameProcessor):
             await self.push_frame(RTVIConfigureObserverFrame(vad_user_speaking_enabled=True))
 
 
+def ice_servers(settings: Settings) -> list[IceServer]:
+    """The STUN/TURN servers of `WEBRTC_ICE_URLS`, for the server's side of every browser peer."""
+    if not settings.webrtc_ice_urls:
+        return []
+    return [IceServer(urls=list(settings.webrtc_ice_urls), username=settings.webrtc_turn_username,
+                      credential=settings.webrtc_turn_credential)]
+
+
+def browser_ice_servers(settings: Settings) -> list[dict[str, object]]:
+    """The same servers as a browser's `RTCPeerConnection({iceServers})` takes them."""
+    out: list[dict[str, object]] = []
+    for server in ice_servers(settings):
+        entry: dict[str, object] = {"urls": server.urls}
+        if server.username and server.credential:
+            entry |= {"username": server.username, "credential": server.credential}
+        out.append(entry)
+    return out
+
+
 class BrowserCalls:
     """Every browser call of this process: the peer connections (pipecat's handler) and their tasks."""
 
-    def __init__(self, runtime: Runtime, *, ice_servers: list[IceServer] | None = None) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
-        self.handler = SmallWebRTCRequestHandler(ice_servers=ice_servers, connection_mode=ConnectionMode.MULTIPLE)
+        self.handler = SmallWebRTCRequestHandler(ice_servers=ice_servers(runtime.settings),
+                                                 connection_mode=ConnectionMode.MULTIPLE)
         self._owners: dict[str, uuid.UUID] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 

@@ -35,7 +35,7 @@ from domains.transfer.metrics import floor_metrics, per_agent
 from domains.transfer.queue import CallCenter
 from processors.transfer_bridge import LIVE_CALLS
 from transports.agent_leg import AgentLegs
-from transports.webrtc import OfferError, check_sdp
+from transports.webrtc import OfferError, check_sdp, ice_servers
 
 STREAM_MAX_SECONDS = 300.0  # then the page reconnects (and its token is checked again)
 PING_SECONDS = 15.0
@@ -44,7 +44,7 @@ PING_SECONDS = 15.0
 @asynccontextmanager
 async def serving(app: FastAPI) -> AsyncIterator[None]:
     """The agents' audio legs of this process, for the app's lifetime."""
-    legs = AgentLegs()
+    legs = AgentLegs(ice_servers(app.state.runtime.settings))
     app.state.agent_legs = legs
     try:
         yield

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from api.voice import get_agent
 from core.runtime import Runtime
 from processors.pin_auth import LOCKOUT_SECONDS, PinOutcome
-from transports.webrtc import BrowserCalls, OfferError, parse_offer
+from transports.webrtc import BrowserCalls, OfferError, browser_ice_servers, parse_offer
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,13 @@ class CandidateIn(BaseModel):
 class CandidatesIn(BaseModel):
     pc_id: str = Field(max_length=128)
     candidates: list[CandidateIn] = Field(max_length=MAX_CANDIDATES)
+
+
+@router.get("/ice-servers")
+async def get_ice_servers(request: Request) -> dict[str, list[dict[str, object]]]:
+    """`{iceServers}` for the pages' `RTCPeerConnection`: the `WEBRTC_ICE_URLS` servers, or none."""
+    runtime: Runtime = request.app.state.runtime
+    return {"iceServers": browser_ice_servers(runtime.settings)}
 
 
 @router.post("/offer")

@@ -35,7 +35,8 @@ from processors.pin_auth import PinOutcome
 from processors.speech import hibari
 from tests.conftest import Backend, _reset_shared, make_settings
 from tests.processors.callers import CALLER_PIN, register_caller
-from transports.webrtc import BrowserCalls
+from transports.agent_leg import AgentLegs
+from transports.webrtc import BrowserCalls, ice_servers
 
 EMAIL = "ann@example.com"
 RATE = 48000
@@ -165,6 +166,26 @@ async def test_voice_pin_opens_an_account_without_a_pin_but_not_an_unknown_email
         assert outcome is PinOutcome.OK and caller is not None and caller.first_name == "Ann"
     finally:
         await runtime.close()
+
+
+async def test_ice_servers_from_settings_reach_both_peers(backend: Backend, tmp_path: Path) -> None:
+    """`WEBRTC_ICE_URLS` (+ TURN account) go to the pages' RTCPeerConnection and the server's peers."""
+    urls = ["stun:stun.example.org:3478", "turn:turn.example.org:3478?transport=udp"]
+    configured = make_settings(tmp_path, backend.database_url, backend.redis_url, webrtc_ice_urls=urls,
+                               webrtc_turn_username="pages", webrtc_turn_credential="s3cret")
+    for settings, expected in ((configured, [{"urls": urls, "username": "pages", "credential": "s3cret"}]),
+                               (make_settings(tmp_path, backend.database_url, backend.redis_url), [])):
+        runtime = Runtime.build(settings)
+        try:
+            transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                response = await client.get("/api/ice-servers")
+            assert response.status_code == 200 and response.json() == {"iceServers": expected}
+            for handler in (BrowserCalls(runtime).handler, AgentLegs(ice_servers(settings)).handler):
+                assert [(s.urls, s.username, s.credential) for s in handler._ice_servers or []] == [
+                    (e["urls"], e["username"], e["credential"]) for e in expected]
+        finally:
+            await runtime.close()
 
 
 async def test_locked_out_is_423_even_with_the_right_pin(browser: Browser) -> None:

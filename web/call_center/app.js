@@ -2,7 +2,7 @@
 // Web Audio and a banner), the customer popup, call controls, the agent's audio (a SmallWebRTC peer
 // connection to the caller's pipeline), history and metrics. Live updates come from
 // /call-center/api/events (server-sent events read with fetch, so the bearer token goes in a header).
-import { api, escapeHtml, header, requireLogin, tokens } from "/static/common/auth.js";
+import { api, escapeHtml, header, iceServers, requireLogin, tokens } from "/static/common/auth.js";
 
 requireLogin();
 header("/call-center");
@@ -255,7 +255,7 @@ async function startAudio(callId) {
   $("audio-status").textContent = "Audio: connecting…";
   try {
     attempt.stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    const pc = new RTCPeerConnection({ iceServers: await iceServers() });
     attempt.pc = pc;
     for (const track of attempt.stream.getAudioTracks()) pc.addTrack(track, attempt.stream);
     pc.ontrack = (event) => { $("remote-audio").srcObject = event.streams[0] || new MediaStream([event.track]); };

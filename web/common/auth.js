@@ -79,3 +79,14 @@ export function header(current) {
 export function escapeHtml(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
+
+let iceServersPromise = null;
+
+/** The STUN/TURN servers the server is configured with (`WEBRTC_ICE_URLS`); none when unreachable. */
+export function iceServers() {
+  iceServersPromise ||= fetch("/api/ice-servers")
+    .then((r) => (r.ok ? r.json() : { iceServers: [] }))
+    .then((body) => (Array.isArray(body.iceServers) ? body.iceServers : []))
+    .catch(() => []);
+  return iceServersPromise;
+}

@@ -1,6 +1,8 @@
 // Convonet voice assistant: a plain RTCPeerConnection to POST/PATCH /api/offer (pipecat SmallWebRTC),
 // RTVI messages over the data channel for transcripts and the bot's text. No build step, no CDN.
 
+import { iceServers } from "/static/common/auth.js";
+
 const EMAIL_KEY = "convonet.voice.email";
 const MIN_PIN = 4;
 const MAX_PIN = 6;
@@ -363,10 +365,11 @@ async function startCall(event) {
     endCall(`The microphone is not available (${error.name}). Allow microphone access and try again.`);
     return;
   }
+  const servers = await iceServers();
   if (attempt !== call) return;
   startMeter(attempt);
 
-  const pc = new RTCPeerConnection({ iceServers: [] });
+  const pc = new RTCPeerConnection({ iceServers: servers });
   attempt.pc = pc;
   // The server expects the audio transceiver first.
   pc.addTransceiver(attempt.stream.getAudioTracks()[0], { direction: "sendrecv", streams: [attempt.stream] });
