@@ -1,5 +1,6 @@
 """The team dashboard and the staff (mortgage) dashboard in headless Chromium against the app on
-uvicorn: log in, see a team's todos, watch one created by a phone call appear without a reload,
+uvicorn: log in, see a team's todos, watch one created by a phone call's voice command (fake Twilio
+on the Media Streams protocol, hibari's voice, keypad PIN, the offline speech stack) appear without a reload,
 work a mortgage application through its status, read the appointment and reservation lists.
 
 Screenshots go to test-artifacts/ for a person to look at.
@@ -12,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 import httpx
@@ -20,11 +22,13 @@ import pytest
 from core.db import transaction
 from core.runtime import Runtime
 from domains.healthcare.models import Appointment, Patient
-from domains.productivity.team_tools import create_team_todo
 from domains.restaurant.models import Reservation
 from tests.api.test_staff import seed_application
-from tests.api.test_team_events import as_phone, serve
+from tests.api.test_team_events import serve
+from tests.conftest import Backend
+from tests.fakes.phone_server import PhoneServer, open_phone_server
 from tests.helpers import Account, make_staff, register
+from tests.processors.callers import CALLER_PHONE, CALLER_PIN
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -97,12 +101,31 @@ async def is_(found: Awaitable[str], expected: str) -> bool:
     return await found == expected
 
 
+@pytest.fixture
+async def phone(backend: Backend, tmp_path: Path) -> AsyncIterator[PhoneServer]:
+    """The whole app (voice lifespan included) on uvicorn, with a fake Twilio in front of it."""
+    pytest.importorskip("bots.speech", reason="needs the offline speech services")
+    async with open_phone_server(backend, tmp_path, data_dir=tmp_path / "data") as server:
+        yield server
+
+
+@pytest.fixture
+async def phone_client(phone: PhoneServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=phone.url, timeout=10) as client:
+        yield client
+
+
+@pytest.mark.slow
 async def test_team_dashboard_shows_a_phone_calls_todo_live(
-    client: httpx.AsyncClient, runtime: Runtime, browser: Any
+    phone: PhoneServer, phone_client: httpx.AsyncClient, browser: Any
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    client, url = phone_client, phone.url
     owner = await named(client, "Olivia", "Owens")
-    member = await named(client, "Marco", "Mendes")
+    # Marco calls in: his phone number and voice PIN are on his account.
+    member = await register(
+        client, first_name="Marco", last_name="Mendes", phone_number=CALLER_PHONE, voice_pin=CALLER_PIN
+    )
     viewer = await named(client, "Vera", "Vance")
     team = (
         await client.post("/api/teams/", json={"name": "Design", "description": "Web"}, headers=owner.auth)
@@ -137,84 +160,97 @@ async def test_team_dashboard_shows_a_phone_calls_todo_live(
         detail = (await client.get(f"/api/teams/{team['id']}", headers=owner.auth)).json()
         return str(next(m["role"] for m in detail["members"] if m["email"] == account.email))
 
-    async with serve(runtime) as url:
-        page = await new_page(browser)
-        await log_in(page, url, owner, "/team-dashboard")
-        rows = page.locator("#todo-rows tr")
-        await expect(rows).to_have_count(3)
-        await expect(page.locator("#live")).to_have_text("Live")
-        await expect(page.locator("#member-rows tr")).to_have_count(3)
+    page = await new_page(browser)
+    await log_in(page, url, owner, "/team-dashboard")
+    rows = page.locator("#todo-rows tr")
+    await expect(rows).to_have_count(3)
+    await expect(page.locator("#live")).to_have_text("Live")
+    await expect(page.locator("#member-rows tr")).to_have_count(3)
 
-        # A phone call (the tool layer, as the agent calls it) adds a todo: it appears without a reload.
-        await as_phone(
-            runtime, member, create_team_todo, team="Design", title="Call the printer about proofs"
-        )
-        await expect(page.locator("#todo-rows tr", has_text="Call the printer about proofs")).to_be_visible(
-            timeout=2000
-        )
-        await expect(rows).to_have_count(4)
+    # Marco phones in (Twilio Media Streams, hibari's voice, keypad PIN) and asks, by voice, for a
+    # team todo: it appears on Olivia's open page without a reload.
+    call = await phone.twilio.place_call(CALLER_PHONE)
+    await call.wait_for_bot(monotonic() - 1.0, within=20)  # "Welcome to Convonet. Please say your PIN…"
+    await call.wait_quiet()
+    await call.press(CALLER_PIN + "#")
+    await call.wait_for_bot(monotonic() - 1.0)  # "Hi Marco, how can I help?"
+    await call.wait_quiet()
+    await call.say("create a todo for the design team to call the printer")
+    assert call.speech_ended_at is not None
+    printer = page.locator("#todo-rows tr", has_text="call the printer")
+    await expect(printer).to_be_visible(timeout=15_000)
+    shown = monotonic() - call.speech_ended_at
+    answered = await call.wait_for_bot(call.speech_ended_at, within=5)
+    print(
+        f"\nend of caller speech -> todo on the team dashboard: {shown * 1000:.0f} ms "
+        f"(-> bot's first audio at the caller: {answered * 1000:.0f} ms)"
+    )
+    await expect(rows).to_have_count(4)
+    made = await todo("call the printer")
+    assert made["creator_id"] == member.id and made["completed"] is False, made
+    await call.wait_quiet()  # "I added call the printer to the design team's todos."
+    await page.screenshot(path=str(ARTIFACTS / "team_dashboard_phone_todo.png"), full_page=True)
+    await call.hang_up()
 
-        # Create, assign and complete from the page.
-        await page.fill("#todo-title", "Order business cards")
-        await page.select_option("#todo-assignee", label="Vera Vance")
-        await page.click("#new-todo button[type=submit]")
-        card = page.locator("#todo-rows tr", has_text="Order business cards")
-        await expect(card.locator("select")).to_have_value(viewer.id)
-        async with page.expect_response(lambda r: r.request.method == "PUT") as assigned:
-            venue = page.locator("#todo-rows tr", has_text="Book the offsite venue")
-            await venue.locator("select").select_option(label="Marco Mendes")
-        assert (await assigned.value).status == 200
-        await (
-            page.locator("#todo-rows tr", has_text="Review the logo options")
-            .locator("input[type=checkbox]")
-            .check()
-        )
-        await expect(page.locator("#todo-rows tr.done", has_text="Review the logo options")).to_have_count(1)
-        assert await eventually(lambda: has(todo("Review the logo options"), completed=True))
-        assert await eventually(lambda: has(todo("Book the offsite venue"), assignee_id=member.id))
+    # Create, assign and complete from the page.
+    await page.fill("#todo-title", "Order business cards")
+    await page.select_option("#todo-assignee", label="Vera Vance")
+    await page.click("#new-todo button[type=submit]")
+    card = page.locator("#todo-rows tr", has_text="Order business cards")
+    await expect(card.locator("select")).to_have_value(viewer.id)
+    async with page.expect_response(lambda r: r.request.method == "PUT") as assigned:
+        venue = page.locator("#todo-rows tr", has_text="Book the offsite venue")
+        await venue.locator("select").select_option(label="Marco Mendes")
+    assert (await assigned.value).status == 200
+    await (
+        page.locator("#todo-rows tr", has_text="Review the logo options")
+        .locator("input[type=checkbox]")
+        .check()
+    )
+    await expect(page.locator("#todo-rows tr.done", has_text="Review the logo options")).to_have_count(1)
+    assert await eventually(lambda: has(todo("Review the logo options"), completed=True))
+    assert await eventually(lambda: has(todo("Book the offsite venue"), assignee_id=member.id))
 
-        # Members: change a role, see the role controls only where the role allows them.
-        async with page.expect_response(lambda r: r.url.endswith("/role")) as changed:
-            await (
-                page.locator("#member-rows tr", has_text="Vera Vance")
-                .locator("select")
-                .select_option("member")
-            )
-        assert (await changed.value).status == 200
-        assert await eventually(lambda: is_(role_of(viewer), "member"))
-        await page.wait_for_timeout(2600)  # let the "new row" highlight fade before the picture
-        await page.screenshot(path=str(ARTIFACTS / "team_dashboard.png"), full_page=True)
-        assert page.problems == []
+    # Members: change a role, see the role controls only where the role allows them.
+    async with page.expect_response(lambda r: r.url.endswith("/role")) as changed:
+        await page.locator("#member-rows tr", has_text="Vera Vance").locator("select").select_option("member")
+    assert (await changed.value).status == 200
+    assert await eventually(lambda: is_(role_of(viewer), "member"))
+    await page.wait_for_timeout(2600)  # let the "new row" highlight fade before the picture
+    await page.screenshot(path=str(ARTIFACTS / "team_dashboard.png"), full_page=True)
+    assert page.problems == []
 
-        # A plain member sees no member management, and can only change their own or assigned todos.
-        other = await new_page(browser)
-        await log_in(other, url, member, "/team-dashboard")
-        await expect(other.locator("#todo-rows tr")).to_have_count(5)
-        assert await other.locator("#add-member").is_hidden()
-        assert await other.locator("#member-rows select").count() == 0
-        assert (
-            await other.locator("#todo-rows tr", has_text="Review the logo options")
-            .locator("input")
-            .is_disabled()
-        )
-        assert (
-            await other.locator("#todo-rows tr", has_text="Draft the spring newsletter")
-            .locator("input")
-            .is_enabled()
-        )
-        await other.screenshot(path=str(ARTIFACTS / "team_dashboard_member.png"), full_page=True)
-        await other.set_viewport_size({"width": 390, "height": 844})
-        await other.screenshot(path=str(ARTIFACTS / "team_dashboard_narrow.png"), full_page=True)
-        assert other.problems == []
+    # A plain member sees no member management, and can only change their own or assigned todos.
+    other = await new_page(browser)
+    await log_in(other, url, member, "/team-dashboard")
+    await expect(other.locator("#todo-rows tr")).to_have_count(5)
+    assert await other.locator("#add-member").is_hidden()
+    assert await other.locator("#member-rows select").count() == 0
+    assert (
+        await other.locator("#todo-rows tr", has_text="Review the logo options")
+        .locator("input")
+        .is_disabled()
+    )
+    assert (
+        await other.locator("#todo-rows tr", has_text="Draft the spring newsletter")
+        .locator("input")
+        .is_enabled()
+    )
+    await other.screenshot(path=str(ARTIFACTS / "team_dashboard_member.png"), full_page=True)
+    await other.set_viewport_size({"width": 390, "height": 844})
+    await other.screenshot(path=str(ARTIFACTS / "team_dashboard_narrow.png"), full_page=True)
+    assert other.problems == []
 
-        # Someone in no team yet is told how to start.
-        newcomer = await new_page(browser)
-        await log_in(newcomer, url, await named(client, "Nia", "New"), "/team-dashboard")
-        await expect(newcomer.locator("#no-teams")).to_be_visible()
-        await expect(newcomer.locator("#pick-team")).to_be_visible()
-        await expect(newcomer.locator("#todos-panel")).to_be_hidden()
-        await newcomer.screenshot(path=str(ARTIFACTS / "team_dashboard_empty.png"), full_page=True)
-        assert newcomer.problems == []
+    # Someone in no team yet is told how to start.
+    newcomer = await new_page(browser)
+    await log_in(newcomer, url, await named(client, "Nia", "New"), "/team-dashboard")
+    await expect(newcomer.locator("#no-teams")).to_be_visible()
+    await expect(newcomer.locator("#pick-team")).to_be_visible()
+    await expect(newcomer.locator("#todos-panel")).to_be_hidden()
+    await newcomer.screenshot(path=str(ARTIFACTS / "team_dashboard_empty.png"), full_page=True)
+    assert newcomer.problems == []
+    for opened in (page, other, newcomer):
+        await opened.context.close()  # the live feeds close before the server stops
 
 
 async def seed_front_desk(runtime: Runtime, who: Account) -> None:
