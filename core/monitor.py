@@ -46,11 +46,25 @@ async def publish(store: Store, record: dict[str, Any]) -> None:
     await store.push(MONITOR_RECENT, message, cap=MONITOR_RECENT_CAP)
 
 
+def result_preview(result: Any) -> tuple[Any, bool]:
+    """A tool result as the monitor keeps it: itself, or its JSON cut to `RESULT_PREVIEW_CHARS`."""
+    text = json.dumps(result, default=str)
+    if len(text) > RESULT_PREVIEW_CHARS:
+        return text[:RESULT_PREVIEW_CHARS], True
+    return result, False
+
+
+def tool_call_summary(call: dict[str, Any]) -> dict[str, Any]:
+    """One tool call of an agent turn (`TurnResult.tool_calls`) as a turn record lists it."""
+    result, truncated = result_preview(call.get("result"))
+    return {"name": call.get("name"), "arguments": call.get("arguments"), "ok": call.get("ok"),
+            "error": call.get("error"), "elapsed_ms": call.get("elapsed_ms"), "result": result,
+            "result_truncated": truncated}
+
+
 def tool_record(event: ToolEvent, channel: str) -> dict[str, Any]:
     """A finished tool call as a monitor record (`type` "tool")."""
-    result: Any = event.result
-    text = json.dumps(result, default=str)
-    truncated = len(text) > RESULT_PREVIEW_CHARS
+    result, truncated = result_preview(event.result)
     return {
         "type": "tool",
         "id": uuid.uuid4().hex,
@@ -62,7 +76,7 @@ def tool_record(event: ToolEvent, channel: str) -> dict[str, Any]:
         "name": event.name,
         "arguments": event.arguments,
         "ok": event.ok,
-        "result": text[:RESULT_PREVIEW_CHARS] if truncated else result,
+        "result": result,
         "result_truncated": truncated,
         "error": event.error,
         "elapsed_ms": round(event.elapsed_ms, 2),

@@ -30,6 +30,7 @@ from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.tts_service import TTSService
 from pipecat.transports.base_output import BaseOutputTransport
 
+from core.monitor import tool_call_summary
 from processors.frames import AgentTurnFrame
 
 log = logging.getLogger(__name__)
@@ -69,10 +70,7 @@ class _Turn:
             "llm_first_token_ms": _ms(self.first_text, self.transcript),
             "tts_first_audio_ms": _ms(self.first_tts_audio, self.first_text),
             "eos_to_first_audio_ms": _ms(self.first_audio_out, self.eos),
-            "tool_calls": [
-                {"name": c.get("name"), "elapsed_ms": c.get("elapsed_ms"), "ok": c.get("ok")}
-                for c in (agent.tool_calls if agent else [])
-            ],
+            "tool_calls": [tool_call_summary(c) for c in (agent.tool_calls if agent else [])],
             "agent_timings": agent.agent_timings if agent else {},
             "filler": agent.filler if agent else False,
             "failed": agent.failed if agent else False,

@@ -250,6 +250,7 @@ async def test_a_phone_calls_turn_shows_up_in_the_waterfall(phone: PhoneServer, 
         await playwright_api.expect(row).to_contain_text("productivity")
         await playwright_api.expect(row).to_contain_text("ann@example.com")  # the caller, found by their PIN
         await playwright_api.expect(page.locator("#tools tbody")).to_contain_text("create_todo")
+        await playwright_api.expect(page.locator("#tools tbody .args")).to_contain_text('"title": "buy milk"')
         await playwright_api.expect(page.locator("#k-turns")).to_have_text("1", timeout=3000)
         await call.wait_quiet()
         await page.screenshot(path=str(ARTIFACTS / "agent_monitor_phone_call.png"), full_page=True)

@@ -96,5 +96,8 @@ async def test_one_record_per_turn_with_every_stage(runtime: Runtime, agent: Age
         assert record["eos_to_first_audio_ms"] >= record["stt_ms"] + record["tts_first_audio_ms"]
     assert first["text_in"] == "create a todo to buy milk" and "milk" in first["text_out"].lower()
     assert [(c["name"], c["ok"]) for c in first["tool_calls"]] == [("create_todo", True)]
+    made = first["tool_calls"][0]  # what the Agent Monitor's tool table shows for a call's tool
+    assert made["arguments"]["title"] == "buy milk" and "buy milk" in str(made["result"]), made
+    assert made["error"] is None and made["result_truncated"] is False
     assert first["stt_ms"] >= 250  # VAD's 0.2 s of silence plus the recogniser's 0.1 s
     assert second["tool_calls"][0]["name"] == "get_todos"
