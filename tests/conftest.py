@@ -35,7 +35,23 @@ class Backend:
     redis_url: str | None
 
 
+_speech_cache: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One cache of the offline speech language model for the run: the `DATA_DIR/speech` of every
+    `make_settings` points at it, so the model is built once, not in each test that starts the voice
+    service (~6 s each). Its files are keyed by their content; tests of the cache use their own."""
+    global _speech_cache
+    _speech_cache = tmp_path_factory.mktemp("speech-cache")
+    yield
+    _speech_cache = None
+
+
 def make_settings(tmp: Path, database_url: str, redis_url: str | None, **overrides: object) -> Settings:
+    if _speech_cache is not None and "data_dir" not in overrides and not (tmp / "speech").exists():
+        (tmp / "speech").symlink_to(_speech_cache, target_is_directory=True)
     values: dict[str, object] = {
         "environment": "test",
         "jwt_secret": TEST_SECRET,
