@@ -12,6 +12,7 @@ from domains.healthcare import models as healthcare_models  # noqa: F401
 from domains.mortgage import models as mortgage_models  # noqa: F401
 from domains.productivity import models as productivity_models  # noqa: F401
 from domains.restaurant import models as restaurant_models  # noqa: F401
+from domains.transfer import models as transfer_models  # noqa: F401
 
 DOMAINS: tuple[str, ...] = ("productivity", "transfer", "mortgage", "healthcare", "restaurant")
 

@@ -176,7 +176,7 @@ class TransferBridge(FrameProcessor):
         super().__init__(**kwargs)
         self._call = call
         settings = call.runtime.settings
-        self._center = CallCenter(call.runtime.store, settings.transfer_departments)
+        self._center = CallCenter(call.runtime.store, settings.transfer_departments, call.runtime.sessions)
         self._timeout = float(timeout if timeout is not None else settings.transfer_timeout)
         self._registry = registry
         self.phase = Phase.IDLE

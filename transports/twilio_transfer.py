@@ -130,7 +130,7 @@ def pbx_transfer(runtime: Runtime, call: TransferringCall) -> Callable[[dict[str
             caller_id=str(caller.user_id) if caller else None, phone=call.info.from_number,
             transcript=call.transcript,
         )
-        center = CallCenter(runtime.store, settings.transfer_departments)
+        center = CallCenter(runtime.store, settings.transfer_departments, runtime.sessions)
         context.extension = context.extension or center.departments.get(context.department, "")
         await cache_context(runtime, context)
         if caller is not None:
@@ -158,7 +158,7 @@ async def dial_finished(runtime: Runtime, form: dict[str, str]) -> str:
     outcome = OUTCOMES.get(status, Outcome.FAILED)
     raw = await runtime.store.get(pbx_key(call_sid)) if call_sid else None
     call = TransferCall.parse(raw) if raw else TransferCall(call_sid=call_sid, department="unknown")
-    center = CallCenter(runtime.store, settings.transfer_departments)
+    center = CallCenter(runtime.store, settings.transfer_departments, runtime.sessions)
     duration = _seconds(form.get("DialCallDuration"))
     await center.record(call, outcome, agent_name=f"ext {call.extension}" if call.extension else None,
                         handle_s=duration if outcome is Outcome.ANSWERED else None,

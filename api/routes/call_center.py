@@ -61,7 +61,7 @@ Agent = StaffUser
 
 
 def get_center(runtime: RuntimeDep) -> CallCenter:
-    return CallCenter(runtime.store, runtime.settings.transfer_departments)
+    return CallCenter(runtime.store, runtime.settings.transfer_departments, runtime.sessions)
 
 
 Center = Annotated[CallCenter, Depends(get_center)]

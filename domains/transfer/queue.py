@@ -10,7 +10,9 @@ audio another process carries:
   process and however close together;
 * `callcenter:events` — what pages and the caller's pipeline react to (`ringing`, `answered`,
   `rejected`, `removed`, `hold`, `unhold`, `requeued`, `returned`, `ended`, and agents' `agent`);
-* `callcenter:history` — one record per ring's outcome, the source of history and metrics.
+
+Each ring's outcome is a row of `call_center_outcomes` in the database, the source of history and
+metrics (without a database, as in some unit tests, a capped store list `callcenter:history`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ import json
 import logging
 from typing import Any
 
+from sqlmodel import col, select
+
+from core.db import SessionFactory, transaction
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.store import Store
 from core.timeutil import utcnow
 from domains.transfer.agents import EVENTS, AgentBoard, AgentState, AgentStatus
 from domains.transfer.calls import CallStatus, Outcome, TransferCall, queue_key, seconds_between
+from domains.transfer.models import CallCenterOutcome
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +45,9 @@ ABANDONED = "abandoned"
 class CallCenter:
     """Queue, ring, answer, hold, drop, transfer: the call center's moves over the store."""
 
-    def __init__(self, store: Store, departments: dict[str, str]) -> None:
+    def __init__(self, store: Store, departments: dict[str, str], sessions: SessionFactory | None = None) -> None:
         self.store = store
+        self.sessions = sessions
         self.departments = {name.lower(): ext for name, ext in departments.items()}
         self.agents = AgentBoard(store, departments)
 
@@ -216,7 +223,14 @@ class CallCenter:
     # --- history -----------------------------------------------------------------------------
 
     async def history(self, limit: int = 100) -> list[dict[str, Any]]:
-        return [json.loads(item) for item in await self.store.range(HISTORY, 0, limit - 1)]
+        """The newest `limit` outcomes, newest first."""
+        if self.sessions is None:
+            return [json.loads(item) for item in await self.store.range(HISTORY, 0, limit - 1)]
+        async with self.sessions() as session:
+            rows = await session.exec(
+                select(CallCenterOutcome).order_by(col(CallCenterOutcome.id).desc()).limit(limit)
+            )
+            return [row.entry for row in rows]
 
     async def record(self, call: TransferCall, outcome: Outcome, **extra: Any) -> None:
         """Add one outcome to the history (also used by the PBX path, which has no queue)."""
@@ -284,7 +298,16 @@ class CallCenter:
             entry["wait_s"] = seconds_between(entry["queued_at"], entry["answered_at"] or entry["ended_at"] or now)
         if "handle_s" not in extra:
             entry["handle_s"] = seconds_between(entry["answered_at"], entry["ended_at"]) if entry["answered_at"] else None
-        await self.store.push(HISTORY, json.dumps(entry, default=str), cap=HISTORY_CAP)
+        if self.sessions is None:
+            await self.store.push(HISTORY, json.dumps(entry, default=str), cap=HISTORY_CAP)
+            return
+        entry = json.loads(json.dumps(entry, default=str))
+        async with transaction(self.sessions) as session:
+            session.add(CallCenterOutcome(
+                call_id=call.id, call_sid=call.call_sid, department=call.department, outcome=entry["outcome"],
+                agent_id=entry.get("agent_id"), wait_s=entry.get("wait_s"), handle_s=entry.get("handle_s"),
+                entry=entry,
+            ))
 
     async def _publish(self, kind: str, call: TransferCall, **extra: Any) -> None:
         event = {"type": kind, "call_id": call.id, "call_sid": call.call_sid, "attempt": call.attempt,

@@ -11,9 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from core.runtime import Runtime
 from domains.transfer.calls import TransferCall
+from domains.transfer.models import CallCenterOutcome
 from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
 from tests.helpers import Account, make_staff, register
@@ -159,6 +161,15 @@ async def test_two_agents_answering_at_once_exactly_one_wins(client: httpx.Async
     assert rows[first.id]["calls_offered"] == rows[second.id]["calls_offered"] == 5
     assert rows[elsewhere.id]["calls_offered"] == 0 and rows[elsewhere.id]["answer_rate"] is None
     assert metrics["floor"]["outcomes"] == {"answered": 5} and metrics["floor"]["answer_rate"] == 1.0
+
+    # The outcomes are rows in the database: emptying the store (a Redis restart) loses none of them.
+    async with runtime.sessions() as session:
+        rows_in_db = (await session.exec(select(CallCenterOutcome))).all()
+    assert sorted(r.call_id for r in rows_in_db) == sorted(h["call_id"] for h in history)
+    assert {(r.outcome, r.agent_id) for r in rows_in_db} <= {("answered", first.id), ("answered", second.id)}
+    for key in await runtime.store.keys("callcenter:"):
+        await runtime.store.delete(key)
+    assert (await client.get(f"{API}/call/history", headers=first.auth)).json() == history
 
 
 async def _next(subscription: Any, kind: str) -> str:

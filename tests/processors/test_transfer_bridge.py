@@ -127,7 +127,7 @@ async def test_nobody_answers_the_assistant_comes_back_and_leaves_a_callback(
     runtime: Runtime, agent: Agent, caller: User
 ) -> None:
     assert runtime.settings.transfer_timeout == TIMEOUT
-    center = CallCenter(runtime.store, runtime.settings.transfer_departments)
+    center = CallCenter(runtime.store, runtime.settings.transfer_departments, runtime.sessions)
     async with phone_call(runtime, agent, caller) as call:
         await call.say("transfer me to the billing department")
         await eventually(lambda: _true(call.transfer.phase is Phase.QUEUED))
@@ -166,7 +166,7 @@ async def _has(runtime: Runtime, user: User, title: str) -> bool:
 
 
 async def test_caller_hanging_up_while_queued_leaves_the_queue(runtime: Runtime, agent: Agent, caller: User) -> None:
-    center = CallCenter(runtime.store, runtime.settings.transfer_departments)
+    center = CallCenter(runtime.store, runtime.settings.transfer_departments, runtime.sessions)
     events = await runtime.store.subscribe("callcenter:events")
     try:
         async with phone_call(runtime, agent, caller) as call:
@@ -204,7 +204,7 @@ class RecordingLeg:
 
 
 async def test_answered_call_is_relayed_and_handed_back(runtime: Runtime, agent: Agent, caller: User) -> None:
-    center = CallCenter(runtime.store, runtime.settings.transfer_departments)
+    center = CallCenter(runtime.store, runtime.settings.transfer_departments, runtime.sessions)
     board = AgentBoard(runtime.store, runtime.settings.transfer_departments)
     await board.login("agent-1", "Kim", "kim@example.com", ["support"])
     await board.ready("agent-1")

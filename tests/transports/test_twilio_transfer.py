@@ -23,6 +23,7 @@ from bots.session import CallInfo, CallSession
 from core.config import Settings
 from core.runtime import Runtime
 from domains.productivity.models import Todo
+from domains.transfer.queue import CallCenter
 from processors.pin_auth import Caller
 from tests.conftest import Backend
 from tests.fakes.phone_server import PhoneServer, open_phone_server
@@ -127,6 +128,11 @@ async def test_browser_calls_and_unconfigured_installs_stay_in_app(runtime: Runt
         await bare.close()
 
 
+async def outcomes_of(runtime: Runtime) -> list[dict[str, Any]]:
+    """The call center's recorded outcomes (database rows), newest first."""
+    return await CallCenter(runtime.store, runtime.settings.transfer_departments, runtime.sessions).history()
+
+
 def callback_form(status: str, **extra: str) -> dict[str, str]:
     return {"AccountSid": ACCOUNT, "CallSid": CALL_SID, "From": CALLER_PHONE, "To": "+15550100000",
             "DialCallSid": "CA" + "d" * 32, "DialCallStatus": status, **extra}
@@ -142,7 +148,7 @@ async def test_dial_completed_hangs_up_and_counts_as_answered(runtime: Runtime, 
     response = await post_callback(client, callback_form("completed", DialCallDuration="42"))
     assert response.status_code == 200
     assert ET.fromstring(response.text).find("Hangup") is not None
-    history = json.loads((await runtime.store.range("callcenter:history"))[0])
+    history = (await outcomes_of(runtime))[0]
     assert history["outcome"] == "answered" and history["handle_s"] == 42.0 and history["call_sid"] == CALL_SID
 
 
@@ -159,7 +165,7 @@ async def test_dial_failures_bring_the_caller_back_to_the_assistant(
     parameters = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
     assert parameters == {"From": CALLER_PHONE, "To": "+15550100000", "CallSid": CALL_SID,
                           "Resume": f"transfer-{status}"}
-    history = json.loads((await runtime.store.range("callcenter:history"))[0])
+    history = (await outcomes_of(runtime))[0]
     assert history["outcome"] == status and history["dial_status"] == status
 
 
@@ -169,7 +175,7 @@ async def test_callback_must_be_signed(runtime: Runtime, client: httpx.AsyncClie
     response = await client.post("/twilio/transfer_callback", data=forged,
                                  headers={"X-Twilio-Signature": sign("wrong-token", "https://x/y", forged)})
     assert response.status_code == 403
-    assert await runtime.store.range("callcenter:history") == []
+    assert await outcomes_of(runtime) == []
 
 
 # --- the phone path end to end: redirect, no answer at the PBX, back to the assistant without a PIN ---
@@ -226,6 +232,6 @@ async def test_unanswered_pbx_transfer_returns_the_caller_to_the_assistant(pbx_p
             break
         await asyncio.sleep(0.1)
     assert titles == ["buy milk"]
-    outcomes = [json.loads(h)["outcome"] for h in await runtime.store.range("callcenter:history")]
+    outcomes = [h["outcome"] for h in await outcomes_of(runtime)]
     assert outcomes == ["no-answer"]
     await back.hang_up()
