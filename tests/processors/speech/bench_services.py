@@ -1,6 +1,6 @@
 """Benchmark of the offline Pipecat speech services. Run from the repo root::
 
-    /tmp/venv1/bin/python -m tests.processors.speech.bench_services [--utterances 20]
+    .venv/bin/python -m tests.processors.speech.bench_services [--utterances 20]
 
 Prints, with the conditions they were taken under:
 
@@ -50,6 +50,7 @@ from processors.speech.lm_builder import normalize_text
 from processors.speech.sphinx_decoder import SphinxStream
 from processors.speech.stt_service import SphinxSTTService
 from processors.speech.tts_service import HibariTTSService
+from tests.processors.speech.test_stt_accuracy import word_errors
 
 
 def rss_mb(pid: int | str = "self") -> float:
@@ -137,15 +138,6 @@ class InlineSphinxSTT(STTService):
             self._stream.finish()
 
 
-def word_errors(ref: list[str], hyp: list[str]) -> int:
-    """Levenshtein distance over words."""
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1]
 
 
 def paced(pcm: np.ndarray, rate: int) -> list[Frame]:

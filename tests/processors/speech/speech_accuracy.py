@@ -2,7 +2,7 @@
 
 Run as a script from the repo root::
 
-    /tmp/venv1/bin/python tests/processors/speech/speech_accuracy.py [--cache data/speech] [--quick]
+    .venv/bin/python tests/processors/speech/speech_accuracy.py [--cache data/speech] [--quick]
 
 It builds the LM from the template expansion in ``speech_corpus``, synthesises
 the test sentences with hibari, and decodes them streamed in 20 ms chunks:
@@ -35,17 +35,7 @@ from processors.speech import hibari  # noqa: E402
 from processors.speech.audio import phone_channel, resample  # noqa: E402
 from processors.speech.lm_builder import LanguageModel, LMConfig, build_language_model, normalize_text  # noqa: E402
 from processors.speech.sphinx_decoder import DecoderSettings, SphinxStream  # noqa: E402
-
-
-def word_errors(ref: list[str], hyp: list[str]) -> int:
-    """Levenshtein distance over words (substitutions + deletions + insertions)."""
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1]
+from tests.processors.speech.test_stt_accuracy import word_errors  # noqa: E402
 
 
 def wer(refs: list[str], hyps: list[str]) -> float:

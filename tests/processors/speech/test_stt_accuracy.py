@@ -14,7 +14,7 @@ For each set: word error rate (word-level Levenshtein over normalised words) and
 (`registry.parse` of the recognised text gives the tool and arguments the utterance means). Print
 the figures (about a minute on 2 cores)::
 
-    /tmp/venv1/bin/python -m tests.processors.speech.test_stt_accuracy [--show-errors]
+    .venv/bin/python -m tests.processors.speech.test_stt_accuracy [--show-errors]
 
 or run ``pytest -m slow tests/processors/speech/test_stt_accuracy.py``. The test asserts only
 loose floors; the measured figures are in /work/notes/stt-accuracy.md.
