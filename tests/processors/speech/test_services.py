@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -299,6 +301,23 @@ async def test_pool_reports_a_dead_worker(language_model: LanguageModel) -> None
         again = await pool.open(language_model.lm_path, language_model.dict_path, 8000, models.decoder_settings(8000))
         assert again.worker_pid != stream.worker_pid
         assert (await again.finish()).event.text == ""
+    finally:
+        pool.shutdown()
+
+
+async def test_decoder_workers_do_not_inherit_the_servers_secrets(language_model: LanguageModel,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "twilio-token-for-this-test")
+    monkeypatch.setenv("JWT_SECRET", "jwt-secret-for-this-test")
+    pool = DecoderPool(processes=1)
+    try:
+        stream = await pool.open(language_model.lm_path, language_model.dict_path, 8000, models.decoder_settings(8000))
+        environ = (await asyncio.to_thread(Path(f"/proc/{stream.worker_pid}/environ").read_bytes)).split(b"\0")
+        names = {entry.split(b"=", 1)[0].decode() for entry in environ if entry}
+        assert "PATH" in names and "PYTHONPATH" in names
+        assert not names & {"TWILIO_AUTH_TOKEN", "JWT_SECRET"}, names
+        assert (await stream.finish()).event.text == ""  # and the worker decodes all the same
+        stream.close()
     finally:
         pool.shutdown()
 
