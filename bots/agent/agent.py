@@ -87,7 +87,11 @@ class Agent:
         await asyncio.to_thread(default_parser().warm)  # compile every template once, off the event loop
         async with AsyncExitStack() as stack:
             checkpointer = await stack.enter_async_context(open_checkpointer(runtime.settings))
-            outside = list(external or [])
+            outside: list[Any] = list(external or [])
+            if external is None and runtime.settings.mcp_servers:  # their sessions open while the agent is
+                from bots.external_tools import open_external_tools
+
+                outside = await stack.enter_async_context(open_external_tools(runtime.settings))
             models: dict[str, ModelChain] = {}
             for domain in DOMAINS:
                 schemas: list[Any] = [tool_schema(s) for s in domain_tools(specs, domain)]

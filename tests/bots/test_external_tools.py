@@ -1,20 +1,71 @@
 """Outside MCP servers for the agent: our own `convonet mcp` stands in for one; broken ones
-are skipped within the time limit instead of blocking start-up."""
+are skipped within the time limit instead of blocking start-up; each server keeps one session
+(for stdio, one process) for all calls, reopened when it dies, closed with the tools."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
+import signal
+import socket
+import statistics
 import sys
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, cast
 
+import httpx
 import pytest
+from langchain_core.tools import BaseTool
+from langchain_mcp_adapters.client import MultiServerMCPClient
+from langchain_mcp_adapters.sessions import Connection
 
-from bots.external_tools import load_external_tools
+from bots.agent.agent import Agent
+from bots.external_tools import open_external_tools
 from core.config import Settings
+from core.runtime import Runtime
 from domains.registry import all_tools
 from tests.api.test_mcp import convonet_command, create_user, server_env
 from tests.conftest import make_settings
+
+# A small outside server: `pid` answers with its process id (read-only, so safe to repeat),
+# `nap` sleeps first (not marked, so never repeated), `span` says when its sleep ran. It refuses to
+# start while DOWN exists.
+PID_SERVER = '''
+import asyncio, os, sys, time
+from pathlib import Path
+from mcp.server.fastmcp import FastMCP
+from mcp.types import ToolAnnotations
+
+if Path(sys.argv[1]).exists():
+    raise SystemExit("down")
+port = int(sys.argv[2]) if len(sys.argv) > 2 else 8000
+server = FastMCP("pid", host="127.0.0.1", port=port, log_level="WARNING")
+
+@server.tool(annotations=ToolAnnotations(readOnlyHint=True))
+async def pid(seconds: float = 0) -> str:
+    """This server's process id, after `seconds`."""
+    await asyncio.sleep(seconds)
+    return str(os.getpid())
+
+@server.tool()
+async def nap(seconds: float) -> str:
+    """Sleep, then answer with this server's process id."""
+    await asyncio.sleep(seconds)
+    return str(os.getpid())
+
+@server.tool()
+async def span(seconds: float) -> str:
+    """Sleep; answer with when the sleep started and ended on this server's clock."""
+    start = time.monotonic()
+    await asyncio.sleep(seconds)
+    return f"{start} {time.monotonic()}"
+
+server.run("streamable-http" if len(sys.argv) > 2 else "stdio")
+'''
 
 
 @pytest.fixture
@@ -34,23 +85,75 @@ async def outside_server(tmp_path: Path, sqlite_template: Path) -> dict[str, obj
     }
 
 
-def settings_with(tmp_path: Path, servers: dict[str, dict[str, object]]) -> Settings:
-    return make_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/unused.db", None, mcp_servers=servers)
+@pytest.fixture
+def pid_script(tmp_path: Path) -> Path:
+    script = tmp_path / "pid_server.py"
+    script.write_text(PID_SERVER)
+    return script
+
+
+@pytest.fixture
+def pid_server(pid_script: Path) -> dict[str, object]:
+    return {"transport": "stdio", "command": sys.executable, "args": [str(pid_script), str(pid_script.parent / "DOWN")]}
+
+
+def settings_with(tmp_path: Path, servers: dict[str, dict[str, object]], **overrides: object) -> Settings:
+    return make_settings(
+        tmp_path, f"sqlite+aiosqlite:///{tmp_path}/unused.db", None, mcp_servers=servers, **overrides
+    )
+
+
+@asynccontextmanager
+async def tools_of(tmp_path: Path, server: dict[str, object], **overrides: object) -> AsyncIterator[dict[str, BaseTool]]:
+    async with open_external_tools(settings_with(tmp_path, {"outside": server}, **overrides)) as tools:
+        yield {t.name: t for t in tools}
+
+
+def text(result: Any) -> str:
+    """The text of a tool's result (the adapter gives content blocks; errors come back the same way)."""
+    if isinstance(result, str):
+        return result
+    return "".join(block["text"] for block in result if block.get("type") == "text")
+
+
+async def call(tool: BaseTool, **args: object) -> str:
+    return text(await tool.ainvoke(args))
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie not yet reaped counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+async def until(condition: Callable[[], bool], within: float = 10) -> None:
+    for _ in range(int(within / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"not so within {within} s")
+
+
+# --- loading ------------------------------------------------------------------------------------
 
 
 async def test_no_servers_configured(tmp_path: Path) -> None:
-    assert await load_external_tools(settings_with(tmp_path, {})) == []
+    async with open_external_tools(settings_with(tmp_path, {})) as tools:
+        assert tools == []
 
 
 async def test_loads_and_calls_an_outside_server(tmp_path: Path, outside_server: dict[str, object]) -> None:
-    tools = await load_external_tools(settings_with(tmp_path, {"convonet": outside_server}))
-    assert sorted(t.name for t in tools) == sorted(spec.name for spec in all_tools())
+    async with open_external_tools(settings_with(tmp_path, {"convonet": outside_server})) as tools:
+        assert sorted(t.name for t in tools) == sorted(spec.name for spec in all_tools())
 
-    by_name = {t.name: t for t in tools}
-    created = await by_name["create_todo"].ainvoke({"title": "Water the plants"})
-    assert "Water the plants" in str(created)
-    listed = await by_name["get_todos"].ainvoke({})
-    assert "Water the plants" in str(listed)
+        by_name = {t.name: t for t in tools}
+        created = await by_name["create_todo"].ainvoke({"title": "Water the plants"})
+        assert "Water the plants" in str(created)
+        listed = await by_name["get_todos"].ainvoke({})
+        assert "Water the plants" in str(listed)
 
 
 async def test_broken_servers_are_skipped(tmp_path: Path, outside_server: dict[str, object]) -> None:
@@ -68,7 +171,212 @@ async def test_broken_servers_are_skipped(tmp_path: Path, outside_server: dict[s
         "convonet-again": outside_server,  # same tool names: the first server's are kept
     }
     started = time.perf_counter()
-    tools = await load_external_tools(settings_with(tmp_path, servers), time_limit=5)
-    elapsed = time.perf_counter() - started
-    assert sorted(t.name for t in tools) == sorted(spec.name for spec in all_tools())
-    assert elapsed < 15  # the silent server was cut off, not waited for
+    async with open_external_tools(settings_with(tmp_path, servers), time_limit=5) as tools:
+        elapsed = time.perf_counter() - started
+        assert sorted(t.name for t in tools) == sorted(spec.name for spec in all_tools())
+        assert elapsed < 15  # the silent server was cut off, not waited for
+        assert "Water" in str(await next(t for t in tools if t.name == "create_todo").ainvoke({"title": "Water"}))
+
+
+# --- one session per server -----------------------------------------------------------------------
+
+
+async def test_calls_share_one_server_process(
+    tmp_path: Path, pid_server: dict[str, object], pid_script: Path
+) -> None:
+    async with tools_of(tmp_path, pid_server) as tools:
+        first = int(await call(tools["pid"]))
+        assert first != os.getpid() and alive(first)
+        assert [int(await call(tools["pid"])) for _ in range(3)] == [first] * 3
+        assert int(await call(tools["nap"], seconds=0)) == first
+        assert server_children(pid_script) == [first]  # one process for all of them
+
+
+async def test_concurrent_calls_share_the_session(tmp_path: Path, pid_server: dict[str, object]) -> None:
+    async with tools_of(tmp_path, pid_server) as tools:
+        first = int(await call(tools["pid"]))
+        answers = await asyncio.gather(*(call(tools["nap"], seconds=0.3) for _ in range(8)))
+        assert answers == [str(first)] * 8
+        spans = [tuple(map(float, str(a).split())) for a in
+                 await asyncio.gather(*(call(tools["span"], seconds=0.5) for _ in range(8)))]
+        assert max(start for start, _ in spans) < min(end for _, end in spans)  # all 8 were running at once
+
+
+async def test_killed_server_is_restarted_on_the_next_call(tmp_path: Path, pid_server: dict[str, object]) -> None:
+    async with tools_of(tmp_path, pid_server) as tools:
+        first = int(await call(tools["pid"]))
+        os.kill(first, signal.SIGKILL)
+        await until(lambda: not alive(first))
+        await asyncio.sleep(0.2)  # a crash between calls, as it happens: the session has seen it end
+        # `nap` is not repeatable, but the request cannot have reached the dead process, so it is
+        # sent on a new session (a new process) within the same call
+        second = int(await call(tools["nap"], seconds=0))
+        assert second != first and alive(second)
+        assert int(await call(tools["pid"])) == second
+
+        # killed again, straight before the call: the request may go into the dying process's
+        # pipe; `pid` is read-only, so it is repeated on a new session either way
+        os.kill(second, signal.SIGKILL)
+        third = int(await call(tools["pid"]))
+        assert third not in (first, second) and alive(third)
+
+
+async def test_server_dying_during_a_call(tmp_path: Path, pid_server: dict[str, object]) -> None:
+    async with tools_of(tmp_path, pid_server) as tools:
+        first = int(await call(tools["pid"]))
+
+        # `nap` might have done its work before the process went: not repeated, the agent is told
+        napping = asyncio.create_task(call(tools["nap"], seconds=30))
+        await asyncio.sleep(0.5)
+        os.kill(first, signal.SIGKILL)
+        answer = await napping
+        assert answer == "The connection to the outside service dropped during nap, so it may or may not have been done."
+        second = int(await call(tools["pid"]))  # and the next call has a new session
+        assert second != first
+
+        # `pid` is read-only: repeated on a new session within the same call
+        reading = asyncio.create_task(call(tools["pid"], seconds=1))
+        await asyncio.sleep(0.5)
+        os.kill(second, signal.SIGKILL)
+        third = int(await reading)
+        assert third not in (first, second)
+
+
+async def test_server_that_stays_down_gives_a_sentence(tmp_path: Path, pid_server: dict[str, object]) -> None:
+    async with tools_of(tmp_path, pid_server) as tools:
+        first = int(await call(tools["pid"]))
+        (tmp_path / "DOWN").touch()  # restarts now exit at once
+        os.kill(first, signal.SIGKILL)
+        answer = await call(tools["pid"])
+        assert answer == "The outside service is unavailable right now, so pid was not done."
+        (tmp_path / "DOWN").unlink()
+        assert int(await call(tools["pid"])) != first  # and it comes back when the server does
+
+
+async def test_slow_call_gives_a_sentence(tmp_path: Path, pid_server: dict[str, object]) -> None:
+    async with tools_of(tmp_path, pid_server, tool_timeout_seconds=1) as tools:
+        first = int(await call(tools["pid"]))
+        assert await call(tools["nap"], seconds=5) == "The outside service did not answer nap within 1 seconds."
+        assert int(await call(tools["pid"])) == first  # a slow tool is not a dead session
+
+
+async def test_closing_ends_the_server_process(tmp_path: Path, pid_server: dict[str, object]) -> None:
+    async with tools_of(tmp_path, pid_server) as tools:
+        pid = int(await call(tools["pid"]))
+        assert alive(pid)
+    assert not alive(pid)
+    assert await call(tools["pid"]) == "The outside service is unavailable right now, so pid was not done."
+
+
+def server_children(script: Path) -> list[int]:
+    """The live processes this test process started from `script`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[1]) == os.getpid() and str(script).encode() in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+async def test_the_agent_holds_the_sessions_while_open(
+    tmp_path: Path, sqlite_template: Path, pid_server: dict[str, object], pid_script: Path
+) -> None:
+    db = tmp_path / "agent.db"
+    shutil.copy(sqlite_template, db)
+    runtime = Runtime.build(
+        make_settings(tmp_path, f"sqlite+aiosqlite:///{db}", None, mcp_servers={"outside": pid_server})
+    )
+    try:
+        async with Agent.open(runtime):
+            assert len(server_children(pid_script)) == 1  # opened with the agent, before any call
+        assert server_children(pid_script) == []  # and closed with it
+    finally:
+        await runtime.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def http_pid_server(script: Path, port: int) -> AsyncIterator[int]:
+    """The PID server over streamable HTTP on `port`, as a process of its own; yields its PID."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), str(script.parent / "DOWN"), str(port), stderr=asyncio.subprocess.DEVNULL
+    )
+    try:
+        async with asyncio.timeout(30), httpx.AsyncClient() as http:
+            while True:
+                try:
+                    await http.get(f"http://127.0.0.1:{port}/mcp")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        yield process.pid
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+
+
+async def test_http_server_restart_is_reconnected(tmp_path: Path, pid_script: Path) -> None:
+    port = free_port()
+    server: dict[str, object] = {"transport": "streamable_http", "url": f"http://127.0.0.1:{port}/mcp"}
+    async with http_pid_server(pid_script, port) as first_pid, tools_of(tmp_path, server) as tools:
+        assert [int(await call(tools["pid"])) for _ in range(2)] == [first_pid] * 2
+        os.kill(first_pid, signal.SIGKILL)
+        async with http_pid_server(pid_script, port) as second_pid:
+            # the new server does not know the old session: refused unrun, so sent on a new one
+            assert int(await call(tools["nap"], seconds=0)) == second_pid
+            assert int(await call(tools["pid"])) == second_pid
+
+
+# --- latency --------------------------------------------------------------------------------------
+
+
+async def timed(tool: BaseTool, args: dict[str, object], calls: int) -> list[float]:
+    samples = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        result = await tool.ainvoke(args)
+        samples.append((time.perf_counter() - t0) * 1000)
+        assert "service" not in str(result), result  # none of the failure sentences
+    return samples
+
+
+async def per_call_session_tools(server: dict[str, object]) -> dict[str, BaseTool]:
+    """The adapter's default, as this module used to load them: a new session for every call."""
+    tools = await MultiServerMCPClient({"outside": cast(Connection, server)}).get_tools(server_name="outside")
+    return {t.name: t for t in tools}
+
+
+async def test_stdio_latency_per_call_before_and_after(
+    tmp_path: Path,
+    pid_server: dict[str, object],
+    outside_server: dict[str, object],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    lines = []
+    cases: list[tuple[str, dict[str, object], str, dict[str, object], int]] = [
+        ("small FastMCP server, pid", pid_server, "pid", {}, 2),
+        ("`convonet mcp`, get_todos", outside_server, "get_todos", {}, 2),
+    ]
+    for label, server, name, args, calls in cases:
+        before = await timed((await per_call_session_tools(server))[name], args, calls)
+        async with tools_of(tmp_path, server) as tools:
+            await tools[name].ainvoke(args)  # first call after load: warm both ends the same way
+            after = await timed(tools[name], args, calls * 4)
+        median_before, median_after = statistics.median(before), statistics.median(after)
+        lines.append(
+            f"stdio {label}: session per call p50 {median_before:.0f} ms ({calls} calls), "
+            f"one session p50 {median_after:.1f} ms ({calls * 4} calls)"
+        )
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))
+
