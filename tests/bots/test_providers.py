@@ -1,8 +1,10 @@
-"""The LLM fallback chain with the real OpenAI and Anthropic clients, against local fake servers."""
+"""The LLM fallback chain with the real OpenAI, Anthropic and Gemini clients, against local fake servers."""
 
 from __future__ import annotations
 
+import gc
 import logging
+import math
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,10 +16,23 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import tool
+from sqlmodel import select
 
+from bots.agent.agent import Agent
 from bots.llm.providers import AllProvidersFailed, build_chat_models, invoke_with_fallback
 from core.config import Settings
-from tests.fakes.llm_servers import FakeAnthropicServer, FakeOpenAIServer
+from core.runtime import Runtime
+from core.tools import ToolContext
+from domains.productivity.models import Todo
+from tests.fakes.llm_servers import (
+    FakeAnthropicServer,
+    FakeGeminiServer,
+    FakeLLMServer,
+    FakeOpenAIServer,
+    RecordedRequest,
+    Script,
+)
+from tests.processors.callers import register_caller
 
 ASK = [HumanMessage("add buy milk to my todo list")]
 
@@ -81,23 +96,43 @@ async def anthropic_server() -> AsyncIterator[FakeAnthropicServer]:
 
 
 @pytest.fixture
-def both(tmp_path: Path, openai_server: FakeOpenAIServer, anthropic_server: FakeAnthropicServer) -> Settings:
-    """Both cloud providers configured against the fakes, OpenAI first."""
+async def gemini_server() -> AsyncIterator[FakeGeminiServer]:
+    async with FakeGeminiServer() as server:
+        yield server
+
+
+@pytest.fixture
+def servers(
+    openai_server: FakeOpenAIServer, anthropic_server: FakeAnthropicServer, gemini_server: FakeGeminiServer
+) -> dict[str, FakeLLMServer]:
+    return {"openai": openai_server, "anthropic": anthropic_server, "google": gemini_server}
+
+
+@pytest.fixture
+def clouds(
+    tmp_path: Path,
+    openai_server: FakeOpenAIServer,
+    anthropic_server: FakeAnthropicServer,
+    gemini_server: FakeGeminiServer,
+) -> Settings:
+    """Every cloud provider configured against its fake, in the order OpenAI, Anthropic, Gemini."""
     return llm_settings(
         tmp_path,
-        llm_providers=["openai", "anthropic"],
+        llm_providers=["openai", "anthropic", "google"],
         openai_api_key="sk-test",
         openai_base_url=openai_server.base_url,
         anthropic_api_key="sk-ant-test",
         anthropic_base_url=anthropic_server.base_url,
+        google_api_key="g-test",
+        google_base_url=gemini_server.base_url,
     )
 
 
 # --- tool-call round trips --------------------------------------------------------------------------
 
 
-async def test_openai_tool_call_round_trip(both: Settings, openai_server: FakeOpenAIServer) -> None:
-    name, model = build_chat_models(both, [create_todo], local=StandInLocal())[0]
+async def test_openai_tool_call_round_trip(clouds: Settings, openai_server: FakeOpenAIServer) -> None:
+    name, model = build_chat_models(clouds, [create_todo], local=StandInLocal())[0]
     assert name == "openai"
 
     first = await model.ainvoke(ASK)
@@ -120,9 +155,11 @@ async def test_openai_tool_call_round_trip(both: Settings, openai_server: FakeOp
     assert echoed_call["function"] == {"name": "create_todo", "arguments": '{"title": "buy milk"}'}
 
 
-async def test_anthropic_tool_call_round_trip(both: Settings, anthropic_server: FakeAnthropicServer) -> None:
-    both.llm_providers = ["anthropic"]
-    name, model = build_chat_models(both, [create_todo], local=StandInLocal())[0]
+async def test_anthropic_tool_call_round_trip(
+    clouds: Settings, anthropic_server: FakeAnthropicServer
+) -> None:
+    clouds.llm_providers = ["anthropic"]
+    name, model = build_chat_models(clouds, [create_todo], local=StandInLocal())[0]
     assert name == "anthropic"
 
     first = await model.ainvoke(ASK)
@@ -154,24 +191,58 @@ async def test_anthropic_tool_call_round_trip(both: Settings, anthropic_server: 
     } in history[-2]["content"]
 
 
-@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+async def test_gemini_tool_call_round_trip(clouds: Settings, gemini_server: FakeGeminiServer) -> None:
+    clouds.llm_providers = ["google"]
+    name, model = build_chat_models(clouds, [create_todo], local=StandInLocal())[0]
+    assert name == "google"
+
+    first = await model.ainvoke(ASK)
+    assert [(c["name"], c["args"]) for c in first.tool_calls] == [("create_todo", {"title": "buy milk"})]
+    sent = gemini_server.requests[0]
+    assert sent.path == f"/v1beta/models/{clouds.gemini_model}:generateContent"
+    assert sent.query == {}
+    assert sent.headers["x-goog-api-key"] == "g-test"
+    # The client's own deadline is the turn budget (the SDK sends it along in whole seconds).
+    assert sent.headers["x-server-timeout"] == str(math.ceil(clouds.turn_timeout_seconds))
+    [declared] = sent.body["tools"]
+    assert [f["name"] for f in declared["functionDeclarations"]] == ["create_todo"]
+    assert sent.body["contents"] == [{"role": "user", "parts": [{"text": "add buy milk to my todo list"}]}]
+
+    call_id = first.tool_calls[0]["id"]
+    assert call_id  # Gemini sends no id; the client makes one up for LangChain's tool message
+    final = await model.ainvoke([*ASK, first, ToolMessage("created todo 'buy milk'", tool_call_id=call_id)])
+    assert final.text == "Done, I added buy milk to your list."
+    assert not final.tool_calls
+
+    assert len(gemini_server.requests) == 2
+    history = gemini_server.requests[1].body["contents"]
+    assert history[-2] == {
+        "role": "model",
+        "parts": [{"functionCall": {"name": "create_todo", "args": {"title": "buy milk"}}}],
+    }
+    assert history[-1] == {
+        "role": "user",
+        "parts": [
+            {"functionResponse": {"name": "create_todo", "response": {"output": "created todo 'buy milk'"}}}
+        ],
+    }
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])
 async def test_streamed_tool_call_round_trip(
-    provider: str,
-    both: Settings,
-    openai_server: FakeOpenAIServer,
-    anthropic_server: FakeAnthropicServer,
+    provider: str, clouds: Settings, servers: dict[str, FakeLLMServer]
 ) -> None:
     """LangGraph's message streaming makes the clients ask for SSE; the tool call must survive it."""
-    both.llm_providers = [provider]
-    server = openai_server if provider == "openai" else anthropic_server
-    _, model = build_chat_models(both, [create_todo], local=StandInLocal())[0]
+    clouds.llm_providers = [provider]
+    server = servers[provider]
+    _, model = build_chat_models(clouds, [create_todo], local=StandInLocal())[0]
 
     first: AIMessageChunk | None = None
     async for chunk in model.astream(ASK):
         assert isinstance(chunk, AIMessageChunk)
         first = chunk if first is None else first + chunk
     assert first is not None
-    assert server.requests[0].body["stream"] is True
+    assert asked_for_a_stream(server.requests[0])
     assert [(c["name"], c["args"]) for c in first.tool_calls] == [("create_todo", {"title": "buy milk"})]
 
     reply = ToolMessage("created todo 'buy milk'", tool_call_id=first.tool_calls[0]["id"])
@@ -179,76 +250,95 @@ async def test_streamed_tool_call_round_trip(
     async for chunk in model.astream([*ASK, first, reply]):
         text += chunk.text
     assert text == "Done, I added buy milk to your list."
+    assert len(server.requests) == 2 and asked_for_a_stream(server.requests[1])
+
+
+def asked_for_a_stream(request: RecordedRequest) -> bool:
+    if request.path.startswith("/v1beta/models/"):  # Gemini: a method of its own, and SSE by query
+        return request.path.endswith(":streamGenerateContent") and request.query == {"alt": "sse"}
+    return request.body.get("stream") is True
 
 
 # --- fallback -----------------------------------------------------------------------------------
 
 
-async def test_openai_error_hands_the_turn_to_anthropic(
-    both: Settings,
-    openai_server: FakeOpenAIServer,
-    anthropic_server: FakeAnthropicServer,
+@pytest.mark.parametrize(("failing", "backup"), [("openai", "anthropic"), ("google", "openai")])
+async def test_provider_error_hands_the_turn_to_the_next(
+    failing: str,
+    backup: str,
+    clouds: Settings,
+    servers: dict[str, FakeLLMServer],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    openai_server.mode = "error"
-    models = build_chat_models(both, [create_todo], local=StandInLocal())
+    clouds.llm_providers = [failing, backup]
+    servers[failing].mode = "error"
+    models = build_chat_models(clouds, [create_todo], local=StandInLocal())
 
     with caplog.at_level(logging.WARNING, logger="bots.llm.providers"):
         name, reply = await invoke_with_fallback(models, ASK, per_model_timeout=5)
 
-    assert name == "anthropic"
+    assert name == backup
     assert reply.tool_calls[0]["args"] == {"title": "buy milk"}
-    assert len(openai_server.requests) == 1  # no client-side retries eating the budget
-    assert len(anthropic_server.requests) == 1
-    assert "LLM openai failed" in caplog.text
+    # A 500 is retryable for every SDK: one request means no client-side retries eating the budget.
+    assert len(servers[failing].requests) == 1
+    assert len(servers[backup].requests) == 1
+    assert f"LLM {failing} failed" in caplog.text
+    assert "fake upstream failure" in caplog.text  # the provider's error body was read, not a crash
 
 
-async def test_anthropic_stall_hands_the_turn_on_within_the_budget(
-    both: Settings,
-    openai_server: FakeOpenAIServer,
-    anthropic_server: FakeAnthropicServer,
+@pytest.mark.parametrize(("stalled", "backup"), [("anthropic", "openai"), ("google", "anthropic")])
+async def test_provider_stall_hands_the_turn_on_within_the_budget(
+    stalled: str,
+    backup: str,
+    clouds: Settings,
+    servers: dict[str, FakeLLMServer],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    both.llm_providers = ["anthropic", "openai"]
-    anthropic_server.mode = "stall"
-    models = build_chat_models(both, [create_todo], local=StandInLocal())
+    clouds.llm_providers = [stalled, backup]
+    servers[stalled].mode = "stall"
+    models = build_chat_models(clouds, [create_todo], local=StandInLocal())
+    # A full garbage collection in this import-heavy process takes 0.2-0.4 s: have it now, not in
+    # the half second the stalled provider's client has to send its request.
+    gc.collect()
 
     started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="bots.llm.providers"):
         name, reply = await invoke_with_fallback(models, ASK, per_model_timeout=0.5)
     elapsed = time.monotonic() - started
 
-    assert name == "openai"
+    assert name == backup
     assert reply.tool_calls[0]["name"] == "create_todo"
-    assert len(anthropic_server.requests) == 1
+    assert len(servers[stalled].requests) == 1
+    assert len(servers[backup].requests) == 1
     assert elapsed < 0.5 + 2.0, f"the stalled provider held the turn for {elapsed:.1f}s"
-    assert "LLM anthropic gave no answer within 0.5s" in caplog.text
+    assert f"LLM {stalled} gave no answer within 0.5s" in caplog.text
 
 
 async def test_local_answers_when_every_cloud_provider_is_down(
-    both: Settings, openai_server: FakeOpenAIServer, anthropic_server: FakeAnthropicServer
+    clouds: Settings, servers: dict[str, FakeLLMServer]
 ) -> None:
-    openai_server.mode = "error"
-    anthropic_server.mode = "stall"
-    models = build_chat_models(both, [create_todo], local=StandInLocal())
+    servers["openai"].mode = "error"
+    servers["anthropic"].mode = "stall"
+    servers["google"].mode = "error"
+    models = build_chat_models(clouds, [create_todo], local=StandInLocal())
 
     name, reply = await invoke_with_fallback(models, ASK, per_model_timeout=0.5)
 
     assert (name, reply.content) == ("local", "local answer")
 
 
-async def test_all_failing_raises_a_clear_error(
-    both: Settings, openai_server: FakeOpenAIServer, anthropic_server: FakeAnthropicServer
-) -> None:
-    openai_server.mode = "error"
-    anthropic_server.mode = "stall"
-    models = build_chat_models(both, [create_todo], local=StandInLocal(fail=True))
+async def test_all_failing_raises_a_clear_error(clouds: Settings, servers: dict[str, FakeLLMServer]) -> None:
+    servers["openai"].mode = "error"
+    servers["anthropic"].mode = "stall"
+    servers["google"].mode = "stall"
+    models = build_chat_models(clouds, [create_todo], local=StandInLocal(fail=True))
 
     with pytest.raises(AllProvidersFailed) as caught:
         await invoke_with_fallback(models, ASK, per_model_timeout=0.5)
 
-    assert [name for name, _ in caught.value.failures] == ["openai", "anthropic", "local"]
+    assert [name for name, _ in caught.value.failures] == ["openai", "anthropic", "google", "local"]
     assert isinstance(caught.value.failures[1][1], TimeoutError)
+    assert isinstance(caught.value.failures[2][1], TimeoutError)
     assert "no LLM provider answered" in str(caught.value)
     assert "local model broke" in str(caught.value)
 
@@ -292,14 +382,55 @@ def test_unknown_provider_is_refused(tmp_path: Path) -> None:
 
 
 async def test_offline_intent_model_takes_the_turn_when_the_clouds_are_down(
-    both: Settings, openai_server: FakeOpenAIServer, anthropic_server: FakeAnthropicServer
+    clouds: Settings, servers: dict[str, FakeLLMServer]
 ) -> None:
     pytest.importorskip("bots.llm.local")
-    openai_server.mode = "error"
-    anthropic_server.mode = "stall"
-    models = build_chat_models(both, [create_todo])
+    servers["openai"].mode = "error"
+    servers["anthropic"].mode = "stall"
+    servers["google"].mode = "error"
+    models = build_chat_models(clouds, [create_todo])
 
     name, reply = await invoke_with_fallback(models, ASK, per_model_timeout=0.5)
 
     assert name == "local"
     assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("create_todo", {"title": "buy milk"})]
+
+
+# --- through the agent, against the database ---------------------------------------------------------
+
+
+async def test_gemini_round_trip_through_the_agent(runtime: Runtime, settings: Settings) -> None:
+    """A whole turn on Gemini alone: the real tool runs against the database and its result goes back."""
+    user = await register_caller(runtime)
+    script = Script(tool_args={"title": "buy milk"}, final_text="Added buy milk.")
+    async with FakeGeminiServer(script) as fake:
+        runtime.settings = settings.model_copy(
+            update={"llm_providers": ["google"], "google_api_key": "g-test", "google_base_url": fake.base_url}
+        )
+        async with Agent.open(runtime) as agent:
+            result = await agent.session(ToolContext.for_user(runtime, user.id)).turn(
+                "add buy milk to my list"
+            )
+
+    assert result.reply == "Added buy milk."
+    assert [c["provider"] for c in result.timings["llm"]] == ["google", "google"]
+    assert [(c["name"], c["arguments"]["title"]) for c in result.tool_calls] == [("create_todo", "buy milk")]
+    async with runtime.sessions() as session:
+        todos = (await session.exec(select(Todo))).all()
+    assert [(t.title, t.creator_id) for t in todos] == [("buy milk", user.id)]
+
+    ask, answer = fake.requests
+    assert ask.headers["x-goog-api-key"] == answer.headers["x-goog-api-key"] == "g-test"
+    declared = {f["name"] for tools in ask.body["tools"] for f in tools["functionDeclarations"]}
+    assert {"create_todo", "get_todos"} <= declared
+    assert ask.body["contents"][-1] == {"role": "user", "parts": [{"text": "add buy milk to my list"}]}
+    assert "the caller's todos" in str(ask.body["systemInstruction"])  # the prompt, not a user turn
+    assert answer.body["contents"][-2] == {
+        "role": "model",
+        "parts": [{"functionCall": {"name": "create_todo", "args": {"title": "buy milk"}}}],
+    }
+    [part] = answer.body["contents"][-1]["parts"]
+    assert part["functionResponse"]["name"] == "create_todo"
+    # The tool's own result (JSON, parsed back into the response object) names the row it stored.
+    created = part["functionResponse"]["response"]["created"]
+    assert (created["id"], created["title"]) == (str(todos[0].id), "buy milk")

@@ -1,11 +1,11 @@
-"""Local stand-ins for the OpenAI and Anthropic HTTP APIs, for testing the real client libraries.
+"""Local stand-ins for the OpenAI, Anthropic and Gemini HTTP APIs, for testing the real client libraries.
 
 Each server listens on 127.0.0.1 on a free port and follows one script: a request that offers
 tools gets a tool call back; a request whose last message is a tool result gets a final text
-answer. Both wire formats are answered as JSON or, when the client asks for `"stream": true`,
-as server-sent events. `mode` turns a server into a failing one: `"error"` answers 500,
-`"stall"` holds the request until `stall_seconds` pass or the server closes. Every request body
-is kept in `requests` for assertions.
+answer. Every wire format is answered as JSON or, when the client asks for a stream (`"stream":
+true`; Gemini's `:streamGenerateContent?alt=sse`), as server-sent events. `mode` turns a server
+into a failing one: `"error"` answers 500, `"stall"` holds the request until `stall_seconds` pass
+or the server closes. Every request is kept in `requests` for assertions.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -41,9 +42,10 @@ class Script:
 
 
 class FakeLLMServer:
-    """The HTTP plumbing both fakes share; subclasses speak one provider's dialect."""
+    """The HTTP plumbing the fakes share; subclasses speak one provider's dialect."""
 
-    path: str = ""
+    paths: tuple[str, ...] = ()
+    """The POST routes answered, in aiohttp's syntax (`{model}` matches a part of one segment)."""
     provider: str = ""
 
     def __init__(
@@ -61,7 +63,8 @@ class FakeLLMServer:
     # --- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> Self:
         app = web.Application()
-        app.router.add_post(self.path, self._handle)
+        for path in self.paths:
+            app.router.add_post(path, self._handle)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -93,9 +96,8 @@ class FakeLLMServer:
     # --- request handling -----------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        self.requests.append(
-            RecordedRequest(request.path, {k.lower(): v for k, v in request.headers.items()}, body)
-        )
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.requests.append(RecordedRequest(request.path, headers, body, dict(request.query)))
         if self.mode == "error":
             return _closing(web.json_response(self._error_body(), status=500))
         if self.mode == "stall":
@@ -106,7 +108,7 @@ class FakeLLMServer:
             message = self._text_message(body)
         else:
             message = self._tool_call_message(body)
-        if body.get("stream"):
+        if self._wants_stream(request, body):
             return await self._stream(request, body, message)
         return _closing(web.json_response(message))
 
@@ -126,6 +128,9 @@ class FakeLLMServer:
         return f"{prefix}{next(self._ids):04d}"
 
     # --- dialect --------------------------------------------------------------------------------
+    def _wants_stream(self, request: web.Request, body: dict[str, Any]) -> bool:
+        return bool(body.get("stream"))
+
     def _error_body(self) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -145,7 +150,7 @@ class FakeLLMServer:
 class FakeOpenAIServer(FakeLLMServer):
     """`POST /v1/chat/completions` in the Chat Completions wire format."""
 
-    path = "/v1/chat/completions"
+    paths = ("/v1/chat/completions",)
     provider = "openai"
 
     @property
@@ -226,7 +231,7 @@ class FakeOpenAIServer(FakeLLMServer):
 class FakeAnthropicServer(FakeLLMServer):
     """`POST /v1/messages` in the Anthropic Messages wire format."""
 
-    path = "/v1/messages"
+    paths = ("/v1/messages",)
     provider = "anthropic"
 
     @property
@@ -300,6 +305,76 @@ class FakeAnthropicServer(FakeLLMServer):
         end = {"stop_reason": message["stop_reason"], "stop_sequence": None}
         yield event("message_delta", {"delta": end, "usage": {"output_tokens": 5}})
         yield event("message_stop", {})
+
+
+class FakeGeminiServer(FakeLLMServer):
+    """The Gemini Developer API as google-genai calls it: `POST /v1beta/models/{model}:generateContent`,
+    and `:streamGenerateContent?alt=sse` for a stream (no `"stream"` in the body). The key comes in
+    the `x-goog-api-key` header; tools come as `tools[].functionDeclarations`, a tool call goes back
+    as a `functionCall` part (no id: the client makes one up) and its result returns as a
+    `functionResponse` part in a `user` turn."""
+
+    paths = (
+        "/v1beta/models/{model}:generateContent",
+        "/v1beta/models/{model}:streamGenerateContent",
+    )
+    provider = "google"
+
+    @property
+    def base_url(self) -> str:
+        return self.origin
+
+    def _wants_stream(self, request: web.Request, body: dict[str, Any]) -> bool:
+        return request.path.endswith(":streamGenerateContent")
+
+    def _error_body(self) -> dict[str, Any]:
+        return {"error": {"code": 500, "message": "fake upstream failure", "status": "INTERNAL"}}
+
+    def _last_is_tool_result(self, body: dict[str, Any]) -> bool:
+        contents = body.get("contents") or []
+        if not contents or contents[-1].get("role") != "user":
+            return False
+        return any("functionResponse" in part for part in contents[-1].get("parts") or [])
+
+    @staticmethod
+    def _candidate(parts: list[dict[str, Any]], finish_reason: str | None) -> dict[str, Any]:
+        candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
+        if finish_reason:
+            candidate["finishReason"] = finish_reason
+        return candidate
+
+    def _response(self, parts: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "candidates": [self._candidate(parts, "STOP")],
+            "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 5, "totalTokenCount": 17},
+            "modelVersion": "gemini-fake",
+            "responseId": self._next_id("resp_fake"),
+        }
+
+    def _tool_call_message(self, body: dict[str, Any]) -> dict[str, Any]:
+        # Gemini ends a function-calling turn with STOP too; there is no "tool_calls" reason.
+        return self._response(
+            [{"functionCall": {"name": self.script.tool_name, "args": self.script.tool_args}}]
+        )
+
+    def _text_message(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._response([{"text": self.script.final_text}])
+
+    def _events(self, body: dict[str, Any], message: dict[str, Any]) -> Iterator[str]:
+        # Each event is a whole GenerateContentResponse holding the next parts; usage is cumulative
+        # (here the whole turn's in every event), only the last one has the finish reason, and a
+        # function call arrives in one piece.
+        def event(data: dict[str, Any]) -> str:
+            return f"data: {json.dumps(data)}\r\n\r\n"
+
+        chunks: list[list[dict[str, Any]]] = []
+        for part in message["candidates"][0]["content"]["parts"]:
+            chunks.extend(
+                [[{"text": word}] for word in _pieces(part["text"])] if "text" in part else [[part]]
+            )
+        for i, parts in enumerate(chunks):
+            last = i == len(chunks) - 1
+            yield event(message | {"candidates": [self._candidate(parts, "STOP" if last else None)]})
 
 
 def _closing(response: _R) -> _R:
