@@ -16,15 +16,22 @@ import binascii
 import json
 import logging
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+with warnings.catch_warnings():  # deprecated in 3.11, gone in 3.13 (then the audioop-lts package); Pipecat uses it
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
+
 from fastapi import WebSocket
+from pipecat.audio.utils import ulaw_to_pcm
 from pipecat.frames.frames import (
     AudioRawFrame,
     EndFrame,
     Frame,
+    InputAudioRawFrame,
     InterruptionFrame,
     OutputTransportMessageFrame,
     TTSStoppedFrame,
@@ -124,17 +131,14 @@ class ConvonetTwilioSerializer(TwilioFrameSerializer):
         self._playing_until = 0.0
 
     async def deserialize(self, data: str | bytes) -> Frame | None:
+        # Every 20 ms of caller audio comes through here: the message is parsed and its payload
+        # decoded once (Pipecat's deserialize would parse and decode it again).
         text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
         message = _parse(text)
         if message is None:
             self._drop("unreadable message")
             return None
         event = message.get("event")
-        if event == "mark":
-            mark = message.get("mark")
-            if isinstance(mark, dict) and isinstance(mark.get("name"), str):
-                self.marks_played.append(mark["name"])
-            return None
         if event == "media":
             media = message.get("media")
             payload = media.get("payload") if isinstance(media, dict) else None
@@ -142,17 +146,28 @@ class ConvonetTwilioSerializer(TwilioFrameSerializer):
                 self._drop("media without a payload")
                 return None
             try:
-                base64.b64decode(payload, validate=True)
+                ulaw = base64.b64decode(payload, validate=True)
             except (binascii.Error, ValueError):
                 self._drop("media with a bad payload")
                 return None
-        elif event == "dtmf":
+            if not ulaw:
+                return None
+            if self._sample_rate == self._twilio_sample_rate:
+                pcm = audioop.ulaw2lin(ulaw, 2)  # what ulaw_to_pcm does, without the no-op resample
+            else:
+                pcm = await ulaw_to_pcm(ulaw, self._twilio_sample_rate, self._sample_rate, self._input_resampler)
+            return InputAudioRawFrame(audio=pcm, num_channels=1, sample_rate=self._sample_rate) if pcm else None
+        if event == "mark":
+            mark = message.get("mark")
+            if isinstance(mark, dict) and isinstance(mark.get("name"), str):
+                self.marks_played.append(mark["name"])
+            return None
+        if event == "dtmf":
             if not isinstance(message.get("dtmf"), dict):
                 self._drop("dtmf without a digit")
                 return None
-        else:
-            return None  # connected, start, stop and unknown events carry nothing for the pipeline
-        return await super().deserialize(text)
+            return await super().deserialize(text)
+        return None  # connected, start, stop and unknown events carry nothing for the pipeline
 
     def _drop(self, why: str) -> None:
         self.dropped += 1

@@ -15,6 +15,7 @@ import os
 import socket
 import sys
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,6 +170,27 @@ def frames_for(phrases: list[str]) -> dict[str, list[bytes]]:
     return out
 
 
+def fingerprints(audio: dict[str, list[bytes]]) -> dict[bytes, str]:
+    """For a fake cloud STT: per phrase, 20 ms of its PCM (as the pipeline hands it to the STT) found
+    in no other phrase, so the fake can tell which command a caller said."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import audioop
+
+    pcm = {text: [audioop.ulaw2lin(f, 2) for f in frames] for text, frames in audio.items()}
+    out: dict[bytes, str] = {}
+    for text, frames in pcm.items():
+        others = [b"".join(v) for t, v in pcm.items() if t != text]
+        audible = [i for i, f in enumerate(audio[text]) if is_audible(f)]
+        for i in sorted(audible, key=lambda i: abs(i - len(frames) // 2)):  # from the middle outwards
+            if not any(frames[i] in other for other in others):
+                out[frames[i]] = text
+                break
+        else:
+            raise ValueError(f"no frame of {text!r} is its own")
+    return out
+
+
 async def turn_records(runtime: Runtime, call_sid: str) -> list[dict[str, Any]]:
     """This call's turn records (oldest first), as the monitor received them."""
     recent = [json.loads(m) for m in await runtime.store.range(MONITOR_RECENT)]
@@ -273,6 +295,15 @@ def cpu_rss(pid: int) -> tuple[float, int]:
     return (int(fields[11]) + int(fields[12])) / _TICK, rss  # utime + stime
 
 
+def thread_cpu(pid: int, tid: int | None = None) -> float:
+    """CPU seconds of one thread (by default the main thread: the server's event loop)."""
+    try:
+        fields = Path(f"/proc/{pid}/task/{tid or pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
 def process_usage(pid: int | None = None) -> tuple[float, int]:
     """CPU seconds used so far and RSS bytes now, of a process (this one) and its children (decoders)."""
     cpu, rss = 0.0, 0
@@ -292,23 +323,47 @@ class ServerProcess:
     url: str
     pid: int
     twilio: FakeTwilio
+    lag_file: Path
+
+    def loop_lag_ms(self, since: float, until: float | None = None) -> list[float]:
+        """The server event loop's lag (ms late for a 50 ms sleep) sampled between two time.time()s."""
+        out = []
+        with contextlib.suppress(OSError):
+            for line in self.lag_file.read_text().splitlines():
+                at, lag = line.split()
+                if float(at) >= since and (until is None or float(at) <= until):
+                    out.append(float(lag))
+        return out
+
+
+async def _watch_loop_lag(path: Path, every: float = 0.05) -> None:
+    """Append `<time> <ms late>` for each `every`-second sleep: how far the event loop is behind."""
+    with path.open("a", buffering=1) as out:
+        while True:
+            t0 = time.monotonic()
+            await asyncio.sleep(every)
+            out.write(f"{time.time():.3f} {max(0.0, (time.monotonic() - t0 - every) * 1000):.1f}\n")
 
 
 @contextlib.asynccontextmanager
-async def server_process(database_url: str, data_dir: Path, callers: int) -> AsyncIterator[ServerProcess]:
-    """`python -m tests.benchmarks.calls`: the app on loopback in a child process, `callers` registered;
-    a FakeTwilio here places the calls and serves its hang-ups."""
+async def server_process(database_url: str, data_dir: Path, callers: int, settings: dict[str, Any] | None = None
+                         ) -> AsyncIterator[ServerProcess]:
+    """`python -m tests.benchmarks.calls`: the app on loopback in a child process, `callers` registered,
+    `settings` overriding the test settings (e.g. cloud speech providers pointing at a fake); a
+    FakeTwilio here places the calls and serves its hang-ups."""
     async with FakeTwilio("http://unset", auth_token=AUTH_TOKEN) as twilio:
+        lag_file = data_dir / f"loop-lag-{os.getpid()}-{time.monotonic_ns()}.txt"
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tests.benchmarks.calls", database_url, str(data_dir), twilio.rest_url,
-            str(callers), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT,
+            str(callers), json.dumps(settings or {}), str(lag_file), stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, cwd=ROOT,
         )
         try:
             assert proc.stdout is not None
             line = (await asyncio.wait_for(proc.stdout.readline(), 120)).decode().strip()
             assert line.startswith("READY "), f"the server did not start: {line!r}"
             twilio.server_url = line.split()[1]
-            yield ServerProcess(twilio.server_url, proc.pid, twilio)
+            yield ServerProcess(twilio.server_url, proc.pid, twilio, lag_file)
         finally:
             for call in list(twilio.calls.values()):
                 await call.close()
@@ -320,9 +375,11 @@ async def server_process(database_url: str, data_dir: Path, callers: int) -> Asy
                 except TimeoutError:
                     proc.kill()
                     await proc.wait()
+            lag_file.unlink(missing_ok=True)
 
 
-async def _serve(database_url: str, data_dir: Path, rest_url: str, callers: int) -> None:
+async def _serve(database_url: str, data_dir: Path, rest_url: str, callers: int, overrides: dict[str, Any],
+                 lag_file: Path) -> None:
     import uvicorn
 
     from api.app import create_app
@@ -332,7 +389,7 @@ async def _serve(database_url: str, data_dir: Path, rest_url: str, callers: int)
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = make_settings(data_dir, database_url, None, public_url=url, twilio_auth_token=AUTH_TOKEN,
-                             twilio_account_sid="AC" + "0" * 32, twilio_api_base_url=rest_url)
+                             twilio_account_sid="AC" + "0" * 32, twilio_api_base_url=rest_url, **overrides)
     runtime = Runtime.build(settings)
     await register_callers(runtime, callers)
     server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), log_level="warning", lifespan="on"))
@@ -341,8 +398,10 @@ async def _serve(database_url: str, data_dir: Path, rest_url: str, callers: int)
         if task.done():
             task.result()
         await asyncio.sleep(0.02)
+    watcher = asyncio.create_task(_watch_loop_lag(lag_file))
     print(f"READY {url}", flush=True)
     await asyncio.to_thread(sys.stdin.read)  # until the parent closes our stdin
+    watcher.cancel()
     server.should_exit = True
     await task
     await runtime.close()
@@ -350,5 +409,7 @@ async def _serve(database_url: str, data_dir: Path, rest_url: str, callers: int)
 
 if __name__ == "__main__":
     logger.disable("pipecat")
-    db, data, rest, count = sys.argv[1:5]
-    asyncio.run(_serve(db, Path(data), rest, int(count)))
+    if os.environ.get("CONVONET_BENCH_SERVER_HOOK"):  # a profiling experiment: a Python file run in the server first
+        exec(Path(os.environ["CONVONET_BENCH_SERVER_HOOK"]).read_text(), {"__name__": "bench_hook"})
+    db, data, rest, count, overrides, lag = sys.argv[1:7]
+    asyncio.run(_serve(db, Path(data), rest, int(count), json.loads(overrides), Path(lag)))

@@ -1,20 +1,31 @@
-"""Capacity: N concurrent phone calls on the offline stack, each caller speaking a command every few
-seconds with silence between, for N = 1, 5, 10, 20, … until p95 > 1 s or audio arrives late (then bisected
-between the last good N and the first bad one).
+"""Capacity: N concurrent phone calls, each caller speaking a command every few seconds with silence
+between, for N = 1, 5, 10, 20, … until p95 > 1 s or audio arrives late (then bisected between the last
+good N and the first bad one). Two stacks:
+
+* offline: PocketSphinx STT (decoder child processes), hibari TTS, the local intent model;
+* cloud: Pipecat's real Deepgram STT and Deepgram TTS clients (STT_PROVIDER/TTS_PROVIDER=deepgram,
+  DEEPGRAM_BASE_URL) talking to tests/fakes/speech_servers.py on loopback, in the test's process, with
+  fixed delays (final transcript CLOUD_FINAL_DELAY after Finalize, first audio CLOUD_FIRST_AUDIO after
+  Flush); the fake recognises which command each caller said from its audio, so the agent does the
+  real work. Only the server's own cost is measured.
 
 For each N: the gap (end of speech → first bot audio at the caller) p50/p95, late outgoing audio
 (holes over 40 ms in a reply as the caller plays it), CPU of the server process and its children (the
-decoders) while the calls talk, total RSS and RSS per call. The server runs in a child process so
-that the fake callers (here, in the test's process) are measured apart. Full runs also draw
-bench/results/capacity.png.
+decoders) while the calls talk, total RSS, RSS per call and per additional call. The server runs in a
+child process so that the fake callers and fake speech services (here, in the test's process) are
+measured apart. Full runs write bench/results/capacity-<stack>.json and draw bench/results/capacity.png
+(both stacks, from the JSON files present).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import random
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,24 +36,33 @@ from tests.benchmarks.calls import (
     Caller,
     ServerProcess,
     cpu_rss,
+    fingerprints,
     frames_for,
     load_average,
     phone_of,
     process_usage,
     server_process,
+    thread_cpu,
 )
 from tests.benchmarks.conftest import FULL, RESULTS, report, size, summary
 from tests.conftest import Backend
+from tests.fakes.speech_servers import FakeSpeechServer
 
 pytest.importorskip("bots.speech", reason="needs the offline speech services")
 
 pytestmark = pytest.mark.slow
 
-LEVELS = [1, 5, 10, 20, 30, 40, 60] if FULL else [1, 2]
+LEVELS = {
+    "offline": [1, 5, 10, 20, 30, 40, 60] if FULL else [1, 2],
+    "cloud": [1, 5, 10, 20, 30, 40, 50, 60, 80] if FULL else [2],
+}
+CLOUD_FINAL_DELAY = 0.15  # Deepgram: final transcript ~150 ms after Finalize
+CLOUD_FIRST_AUDIO = 0.12  # cloud TTS: first audio ~120 ms after the text is flushed
 TURNS = size(4, 1)  # per caller per level
 IDLE = size(5, 1)  # seconds the connected calls stay silent before talking
 PAUSE = (2.0, 4.0) if FULL else (0.2, 0.5)  # seconds of silence between a reply and the next command
 P95_LIMIT_MS = 1000.0
+BUDGET_S = 420.0  # per stack: no new level starts after this (keeps `make bench` under 20 minutes)
 LATE_TURNS = 0.05  # a level still counts with a 40 ms+ hole in up to 5% of its replies (one marginal hole
 # at N=1 on a loaded machine would otherwise end the run); the strict zero-hole N is reported too
 
@@ -55,8 +75,14 @@ async def _talk(caller: Caller, audio: dict[str, list[bytes]], turns: int, rng: 
         await asyncio.sleep(rng.uniform(*PAUSE))
 
 
-async def _level(server: ServerProcess, n: int, audio: dict[str, list[bytes]]) -> dict[str, Any]:
+def _finals(fake: FakeSpeechServer | None) -> list[str]:
+    return [t for conn in fake.on("/v1/listen") for t in conn.texts] if fake else []
+
+
+async def _level(server: ServerProcess, n: int, audio: dict[str, list[bytes]], fake: FakeSpeechServer | None = None
+                 ) -> dict[str, Any]:
     """Dial `n` calls at once, let them talk, hang up; the figures for this N."""
+    finals_before = len(_finals(fake))
     t0 = time.monotonic()
     cpu0, rss0 = process_usage(server.pid)
     callers = await asyncio.gather(*(Caller.dial(server, phone_of(i), within=60) for i in range(n)))
@@ -65,16 +91,18 @@ async def _level(server: ServerProcess, n: int, audio: dict[str, list[bytes]]) -
     await asyncio.sleep(IDLE)  # connected calls, callers silent: the cost of a call that just listens
     cpu1, _ = process_usage(server.pid)
     idle_cores = (cpu1 - idle0) / (time.monotonic() - t_idle)
-    client1, main1 = cpu_rss(os.getpid())[0], cpu_rss(server.pid)[0]
-    t1 = time.monotonic()
+    client1, main1, loop1 = cpu_rss(os.getpid())[0], cpu_rss(server.pid)[0], thread_cpu(server.pid)
+    t1, wall1 = time.monotonic(), time.time()
     talking = asyncio.gather(*(_talk(c, audio, TURNS, random.Random(i)) for i, c in enumerate(callers)))
     while not talking.done():
         rss_peak = max(rss_peak, process_usage(server.pid)[1])
         await asyncio.wait([talking], timeout=0.5)
     talking.result()
     cpu2, rss2 = process_usage(server.pid)
-    client2, main2 = cpu_rss(os.getpid())[0], cpu_rss(server.pid)[0]
+    client2, main2, loop2 = cpu_rss(os.getpid())[0], cpu_rss(server.pid)[0], thread_cpu(server.pid)
     wall = time.monotonic() - t1
+    lag = server.loop_lag_ms(wall1, time.time())
+    idle_lag = server.loop_lag_ms(wall1 - IDLE, wall1)
     for caller in callers:
         await caller.call.hang_up()
     await asyncio.sleep(1.0)  # let the calls' pipelines finish before the next level
@@ -83,6 +111,8 @@ async def _level(server: ServerProcess, n: int, audio: dict[str, list[bytes]]) -
     per_turn = [c.late_gaps_ms([t]) for c in callers for t in c.turns]
     late = [g for gaps_of_turn in per_turn for g in gaps_of_turn]
     turns = sum(len(c.turns) for c in callers)
+    said = sorted(t.text for c in callers for t in c.turns)
+    finals = _finals(fake)[finals_before:]
     rss_peak = max(rss_peak, rss2)
     return {
         "n": n, "gap": summary(gaps), "unanswered": unanswered,
@@ -95,13 +125,29 @@ async def _level(server: ServerProcess, n: int, audio: dict[str, list[bytes]]) -
         "idle_cpu_cores_per_call": round(idle_cores / n, 4),
         "cpu_s_per_turn_above_idle": round(((cpu2 - cpu1) - idle_cores * wall) / max(1, turns), 3),
         "server_process_cores": round((main2 - main1) / wall, 3),  # without the decoder processes
+        "event_loop_thread_cores": round((loop2 - loop1) / wall, 3),  # the main thread alone (one core at most)
+        "loop_lag_ms": summary(lag),  # how late a 50 ms sleep in the server wakes, while talking
+        "idle_loop_lag_ms": summary(idle_lag),
         "callers_cpu_cores": round((client2 - client1) / wall, 3),
         "rss_mb": round(rss_peak / 2**20, 1),
         "rss_per_call_mb": round((rss_peak - rss0) / 2**20 / n, 2),
         "talk_seconds": round(wall, 1),
         "dial_seconds": round(t_idle - t0, 1),
         "load_average": load_average(),
+        **({"stt_finals": len(finals), "stt_heard_as_said": sorted(finals) == said} if fake else {}),
     }
+
+
+def _rss_marginal(levels: list[dict[str, Any]]) -> None:
+    """MB per additional call: peak RSS against N over the rising sweep (levels in the order run, each
+    with more calls than any before it), from the N=1 level whose peak includes the models."""
+    rising: list[dict[str, Any]] = []
+    for lv in levels:
+        if not rising or lv["n"] > rising[-1]["n"]:
+            rising.append(lv)
+    for lv in rising[1:]:
+        lv["rss_mb_per_additional_call"] = round((lv["rss_mb"] - rising[0]["rss_mb"]) / (lv["n"] - rising[0]["n"]),
+                                                 2)
 
 
 def _ok(level: dict[str, Any], late_share: float = LATE_TURNS) -> bool:
@@ -110,80 +156,135 @@ def _ok(level: dict[str, Any], late_share: float = LATE_TURNS) -> bool:
     return level["gap"]["p95"] <= P95_LIMIT_MS and late <= late_share and not level["unanswered"]
 
 
-def chart(levels: list[dict[str, Any]], path: Path) -> None:
-    """p50/p95 gap (ms, left axis) and CPU (% of the machine, right axis) against N, drawn with PIL."""
+def chart(stacks: dict[str, list[dict[str, Any]]], path: Path) -> None:
+    """Per stack, a panel: p50/p95 gap (ms, left axis) and CPU (% of the machine, right axis) against N."""
     from PIL import Image, ImageDraw
 
-    w, h, left, right, top, bottom = 640, 360, 60, 60, 30, 40
-    img = Image.new("RGB", (w, h), "white")
+    pw, ph, left, right, top, bottom = 640, 300, 60, 60, 30, 40
+    img = Image.new("RGB", (pw, ph * max(1, len(stacks))), "white")
     d = ImageDraw.Draw(img)
-    ns = [lv["n"] for lv in levels]
-    gap_max = max([P95_LIMIT_MS] + [lv["gap"]["p95"] for lv in levels]) * 1.1
-    x_of = lambda n: left + (w - left - right) * (n / max(ns))  # noqa: E731
-    y_gap = lambda v: h - bottom - (h - top - bottom) * v / gap_max  # noqa: E731
-    y_cpu = lambda v: h - bottom - (h - top - bottom) * v / 100  # noqa: E731
-    d.rectangle([left, top, w - right, h - bottom], outline="black")
-    for frac in (0, 0.25, 0.5, 0.75, 1):
-        y = h - bottom - (h - top - bottom) * frac
-        d.line([left - 4, y, left, y], fill="black")
-        d.text((4, y - 6), f"{gap_max * frac:.0f}ms", fill="black")
-        d.text((w - right + 6, y - 6), f"{100 * frac:.0f}%", fill="green")
-    for n in ns:
-        d.text((x_of(n) - 6, h - bottom + 6), str(n), fill="black")
-    d.line([left, y_gap(P95_LIMIT_MS), w - right, y_gap(P95_LIMIT_MS)], fill=(220, 180, 180))
-    for key, colour in (("p50", "blue"), ("p95", "red")):
-        pts = [(x_of(lv["n"]), y_gap(lv["gap"][key])) for lv in levels]
-        d.line(pts, fill=colour, width=2) if len(pts) > 1 else None
-        for x, y in pts:
-            d.ellipse([x - 3, y - 3, x + 3, y + 3], fill=colour)
-    cpu = [(x_of(lv["n"]), y_cpu(lv["cpu_percent_of_machine"])) for lv in levels]
-    d.line(cpu, fill="green", width=2) if len(cpu) > 1 else None
-    d.text((left + 8, 8), "gap p50 (blue), p95 (red), CPU % of machine (green) vs concurrent calls",
-           fill="black")
-    d.text((w // 2 - 40, h - 18), "concurrent calls", fill="black")
+    everything = [lv for levels in stacks.values() for lv in levels]
+    n_max = max([lv["n"] for lv in everything] + [1])
+    gap_max = max([P95_LIMIT_MS] + [lv["gap"]["p95"] for lv in everything if lv["gap"]["n"]]) * 1.1
+    for row, (stack, levels) in enumerate(stacks.items()):
+        y0 = row * ph
+        x_of = lambda n: left + (pw - left - right) * (n / n_max)  # noqa: E731
+        y_gap = lambda v, y0=y0: y0 + ph - bottom - (ph - top - bottom) * min(v, gap_max) / gap_max  # noqa: E731
+        y_cpu = lambda v, y0=y0: y0 + ph - bottom - (ph - top - bottom) * v / 100  # noqa: E731
+        d.rectangle([left, y0 + top, pw - right, y0 + ph - bottom], outline="black")
+        for frac in (0, 0.25, 0.5, 0.75, 1):
+            y = y0 + ph - bottom - (ph - top - bottom) * frac
+            d.line([left - 4, y, left, y], fill="black")
+            d.text((4, y - 6), f"{gap_max * frac:.0f}ms", fill="black")
+            d.text((pw - right + 6, y - 6), f"{100 * frac:.0f}%", fill="green")
+        for n in sorted({lv["n"] for lv in levels}):
+            d.text((x_of(n) - 6, y0 + ph - bottom + 6), str(n), fill="black")
+        d.line([left, y_gap(P95_LIMIT_MS), pw - right, y_gap(P95_LIMIT_MS)], fill=(220, 180, 180))
+        ordered = sorted((lv for lv in levels if lv["gap"]["n"]), key=lambda lv: lv["n"])
+        for key, colour in (("p50", "blue"), ("p95", "red")):
+            pts = [(x_of(lv["n"]), y_gap(lv["gap"][key])) for lv in ordered]
+            d.line(pts, fill=colour, width=2) if len(pts) > 1 else None
+            for x, y in pts:
+                d.ellipse([x - 3, y - 3, x + 3, y + 3], fill=colour)
+        for lv in ordered:  # late audio: an X under the point
+            if lv["late_audio"]["count"]:
+                x, y = x_of(lv["n"]), y_gap(lv["gap"]["p95"]) + 10
+                d.line([x - 4, y - 4, x + 4, y + 4], fill="black")
+                d.line([x - 4, y + 4, x + 4, y - 4], fill="black")
+        cpu = [(x_of(lv["n"]), y_cpu(lv["cpu_percent_of_machine"])) for lv in sorted(levels, key=lambda lv: lv["n"])]
+        d.line(cpu, fill="green", width=2) if len(cpu) > 1 else None
+        for x, y in cpu:
+            d.rectangle([x - 2, y - 2, x + 2, y + 2], fill="green")
+        d.text((left + 8, y0 + 8), f"{stack}: gap p50 (blue), p95 (red), CPU % of machine (green); "
+                                   "x = late audio", fill="black")
+        d.text((pw // 2 - 40, y0 + ph - 18), "concurrent calls", fill="black")
     img.save(path)
 
 
+@contextlib.asynccontextmanager
+async def _stack(stack: str, audio: dict[str, list[bytes]]
+                 ) -> AsyncIterator[tuple[dict[str, Any], FakeSpeechServer | None]]:
+    """The server settings for `stack` and, for cloud, the fake speech server they point at."""
+    if stack == "offline":
+        yield {}, None
+        return
+    async with FakeSpeechServer(final_delay=CLOUD_FINAL_DELAY, first_audio_delay=CLOUD_FIRST_AUDIO,
+                                recognise=fingerprints(audio)) as fake:
+        yield {"stt_provider": "deepgram", "tts_provider": "deepgram", "deepgram_api_key": "bench",
+               "deepgram_base_url": fake.url}, fake
+
+
+@pytest.mark.parametrize("stack", ["offline", "cloud"])
 @pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)
-async def test_bench_capacity(backend: Backend, tmp_path: Path, bench_data_dir: Path) -> None:
+async def test_bench_capacity(backend: Backend, tmp_path: Path, bench_data_dir: Path, stack: str) -> None:
     load_before = load_average()
     levels: list[dict[str, Any]] = []
     audio = frames_for(PHRASES)
-    async with server_process(backend.database_url, bench_data_dir, max(LEVELS)) as server:
+    async with (_stack(stack, audio) as (settings, fake),
+                server_process(backend.database_url, bench_data_dir, max(LEVELS[stack]), settings) as server):
         good, bad = 0, 0
-        for n in LEVELS:
-            level = await _level(server, n, audio)
+        started, out_of_time = time.monotonic(), False
+        for n in LEVELS[stack]:
+            if time.monotonic() - started > BUDGET_S:
+                out_of_time = True
+                break
+            level = await _level(server, n, audio, fake)
             levels.append(level)
-            print(f"N={n}: {level}")
+            print(f"{stack} N={n}: {level}")
             if not _ok(level):
                 bad = n
                 break
             good = n
-        while FULL and bad and bad - good > 1:  # then halve the step between the last good N and the first bad
+        # then halve the step between the last good N and the first bad, to within ~12%
+        while FULL and bad and bad - good > max(1, good // 8):
+            if time.monotonic() - started > BUDGET_S:
+                out_of_time = True
+                break
             n = (good + bad) // 2
-            level = await _level(server, n, audio)
+            level = await _level(server, n, audio, fake)
             levels.append(level)
-            print(f"N={n}: {level}")
+            print(f"{stack} N={n}: {level}")
             good, bad = (n, bad) if _ok(level) else (good, n)
+    _rss_marginal(levels)
     levels.sort(key=lambda lv: lv["n"])
-    table = [(f"N={lv['n']} gap ({lv['cpu_percent_of_machine']}% CPU, {lv['rss_per_call_mb']} MB/call, "
+    table = [(f"{stack} N={lv['n']} gap ({lv['cpu_percent_of_machine']}% CPU, {lv['rss_per_call_mb']} MB/call, "
               f"late {lv['late_audio']['count']})", lv["gap"]) for lv in levels]
     best = max([lv["n"] for lv in levels if _ok(lv)], default=0)
     strict = max([lv["n"] for lv in levels if _ok(lv, 0.0)], default=0)
     cores = os.cpu_count() or 1
-    print(f"largest N with p95 <= 1 s, late audio in <= {LATE_TURNS:.0%} of replies: {best} "
-          f"({best / cores:.1f} per core); with no late audio at all: {strict}")
-    report("capacity", table, {
+    print(f"\n{stack}: {'N':>4} {'p50':>6} {'p95':>6} {'late':>5} {'CPU':>6} {'loop':>5} {'lag95':>6} "
+          f"{'RSS MB':>7} {'MB/call':>8} {'MB/add':>7} {'idle core/call':>14} {'load':>5}")
+    for lv in levels:
+        print(f"{stack}: {lv['n']:>4} {lv['gap']['p50']:>6.0f} {lv['gap']['p95']:>6.0f} "
+              f"{lv['late_audio']['count']:>5} {lv['cpu_cores']:>6.2f} {lv['event_loop_thread_cores']:>5.2f} "
+              f"{lv['loop_lag_ms']['p95']:>6.0f} {lv['rss_mb']:>7.0f} "
+              f"{lv['rss_per_call_mb']:>8.1f} {lv.get('rss_mb_per_additional_call', float('nan')):>7.1f} "
+              f"{lv['idle_cpu_cores_per_call']:>14.3f} {lv['load_average'][0]:>5.1f}")
+    print(f"{stack}: largest N with p95 <= 1 s and no late audio: {strict} ({strict / cores:.1f} per core); "
+          f"with late audio in <= {LATE_TURNS:.0%} of replies: {best} ({best / cores:.1f} per core)")
+    conditions = {
+        "offline": "offline stack (PocketSphinx, intent model, hibari)",
+        "cloud": (f"cloud stack: pipecat Deepgram STT + Deepgram TTS against a loopback fake in the callers' "
+                  f"process, final transcript {CLOUD_FINAL_DELAY * 1000:.0f} ms after Finalize, first audio "
+                  f"{CLOUD_FIRST_AUDIO * 1000:.0f} ms after Flush, local intent model"),
+    }[stack]
+    report(f"capacity-{stack}", table, {
+        "stack": stack,
         "levels": levels,
         "largest_ok_n": best,
         "largest_ok_n_per_core": round(best / cores, 2),
         "largest_n_without_any_late_audio": strict,
         "late_turns_tolerated": LATE_TURNS,
-        "conditions": (f"offline stack, SQLite + in-process store, {TURNS} commands per caller per level with "
+        "stopped_by_time_budget": out_of_time,  # levels were left out: the limit may be higher
+        "conditions": (f"{conditions}, SQLite + in-process store, {TURNS} commands per caller per level with "
                        f"{PAUSE[0]}-{PAUSE[1]} s silence between, server in a child process, callers in the test's"),
         "load_average_before": load_before,
     })
+    stacks = {stack: levels}
     if FULL:
-        chart(levels, RESULTS / "capacity.png")
+        for other in LEVELS:
+            if other != stack and (RESULTS / f"capacity-{other}.json").exists():
+                stacks[other] = json.loads((RESULTS / f"capacity-{other}.json").read_text())["levels"]
+        chart({k: stacks[k] for k in LEVELS if k in stacks}, RESULTS / "capacity.png")
     else:
-        chart(levels, tmp_path / "capacity.png")  # the drawing code runs in the smoke test too
+        chart(stacks, tmp_path / "capacity.png")  # the drawing code runs in the smoke test too

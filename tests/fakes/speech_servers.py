@@ -14,15 +14,25 @@ transcript to come back and audio to come out.
 
 The audio is a 440 Hz tone, `seconds_per_char` long per character of text, at the sample rate the
 client asked for. Every connection and text is recorded for assertions.
+
+Options for benchmarks (the defaults keep the behaviour above): `final_delay` (seconds from
+`Finalize` to the final `Results`, as Deepgram takes ~150 ms) and `first_audio_delay` (seconds from
+the text, or the `Flush`, to the first audio, ~120 ms for a cloud TTS), both sent from a task so the
+socket keeps reading meanwhile; and `recognise`, a map from a fragment of 16-bit PCM to its
+transcript: the final transcript is the one whose fragment occurs in the audio since the last
+`Finalize` (so concurrent calls each get what their caller said), `transcript` when none does, and
+interims are only sent while the audio is not silent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import math
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -38,7 +48,7 @@ class Connection:
     query: dict[str, str]
     headers: dict[str, str]
     audio_bytes: int = 0
-    texts: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # TTS: texts received; STT: final transcripts sent
     messages: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -47,6 +57,15 @@ def tone(text: str, sample_rate: int, seconds_per_char: float) -> bytes:
     n = int(sample_rate * max(0.1, seconds_per_char * len(text.strip())))
     t = np.arange(n) / sample_rate
     return (0.3 * 32767 * np.sin(2 * math.pi * 440.0 * t)).astype("<i2").tobytes()
+
+
+def _loud(pcm: bytes, threshold: int = 500) -> bool:
+    samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], "<i2")
+    return bool(samples.size and int(np.abs(samples.astype(np.int32)).max()) > threshold)
+
+
+def partial_send(send: Callable[[Any], Awaitable[None]], message: Any) -> Callable[[], Awaitable[None]]:
+    return lambda: send(message)
 
 
 def _chunks(pcm: bytes, sample_rate: int, ms: int = 100) -> list[bytes]:
@@ -58,10 +77,15 @@ class FakeSpeechServer:
     """`async with FakeSpeechServer(transcript="...") as server:` then point the clients at `server.url`."""
 
     def __init__(self, *, transcript: str = "add a todo to buy milk", interim_every: float = 0.5,
-                 seconds_per_char: float = 0.04) -> None:
+                 seconds_per_char: float = 0.04, final_delay: float = 0.0, first_audio_delay: float = 0.0,
+                 recognise: Mapping[bytes, str] | None = None) -> None:
         self.transcript = transcript
         self.interim_every = interim_every
         self.seconds_per_char = seconds_per_char
+        self.final_delay = final_delay
+        self.first_audio_delay = first_audio_delay
+        self.recognise = dict(recognise or {})
+        self._pending: set[asyncio.Task[None]] = set()
         self.connections: list[Connection] = []
         self._sockets: set[web.WebSocketResponse] = set()
         self._runner: web.AppRunner | None = None
@@ -81,6 +105,9 @@ class FakeSpeechServer:
         return self
 
     async def close(self) -> None:
+        for task in list(self._pending):
+            task.cancel()
+        await asyncio.gather(*self._pending, return_exceptions=True)
         for ws in list(self._sockets):
             await ws.close()
         if self._runner is not None:
@@ -102,6 +129,27 @@ class FakeSpeechServer:
         """The connections whose path starts with `path_prefix`."""
         return [c for c in self.connections if c.path.startswith(path_prefix)]
 
+    def _later(self, delay: float, send: Callable[[], Awaitable[None]]) -> asyncio.Task[None] | None:
+        """Run `send` after `delay` seconds in its own task (None, and nothing run, when delay is 0)."""
+        if delay <= 0:
+            return None
+
+        async def run() -> None:
+            await asyncio.sleep(delay)
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await send()
+
+        task = asyncio.create_task(run())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return task
+
+    def _heard(self, utterance: bytes | bytearray) -> str:
+        """The transcript whose PCM fragment is in `utterance` (the last one, if several are)."""
+        found = [(utterance.rfind(fragment), text) for fragment, text in self.recognise.items()]
+        hits = [hit for hit in found if hit[0] >= 0]
+        return max(hits)[1] if hits else self.transcript
+
     async def _accept(self, request: web.Request) -> tuple[web.WebSocketResponse, Connection]:
         ws = web.WebSocketResponse(max_msg_size=16 * 1024 * 1024)
         await ws.prepare(request)
@@ -117,10 +165,17 @@ class FakeSpeechServer:
         heard = 0.0  # seconds of audio in the current utterance
         next_interim = self.interim_every
         words = self.transcript.split()
+        utterance = bytearray()  # the PCM since the last Finalize, when recognising
         try:
             async for msg in ws:
                 if msg.type == WSMsgType.BINARY:
                     conn.audio_bytes += len(msg.data)
+                    if self.recognise:
+                        utterance += msg.data
+                        del utterance[: max(0, len(utterance) - 2 * rate * 30)]  # the last 30 s is plenty
+                        if not _loud(msg.data):
+                            continue  # interims only while someone speaks
+                        words = self._heard(utterance).split()
                     heard += len(msg.data) / 2 / rate
                     if heard >= next_interim:
                         next_interim += self.interim_every
@@ -130,8 +185,13 @@ class FakeSpeechServer:
                     body = json.loads(msg.data)
                     conn.messages.append(body)
                     if body.get("type") == "Finalize":
-                        await ws.send_json(self._results(self.transcript, heard, is_final=True, from_finalize=True))
+                        text = self._heard(utterance)
+                        conn.texts.append(text)  # the final transcripts sent, in order
+                        final = self._results(text, heard, is_final=True, from_finalize=True)
+                        if not self._later(self.final_delay, partial_send(ws.send_json, final)):
+                            await ws.send_json(final)
                         heard, next_interim = 0.0, self.interim_every
+                        utterance.clear()
                     elif body.get("type") == "CloseStream":
                         break
         finally:
@@ -160,6 +220,7 @@ class FakeSpeechServer:
         ws, conn = await self._accept(request)
         rate = int(conn.query.get("sample_rate", "24000"))
         buffered: list[str] = []
+        speaking: set[asyncio.Task[None]] = set()  # delayed Flush answers, cancelled by Clear
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
@@ -171,12 +232,23 @@ class FakeSpeechServer:
                     conn.texts.append(body["text"])
                     buffered.append(body["text"])
                 elif kind == "Flush":
-                    for chunk in _chunks(tone(" ".join(buffered), rate, self.seconds_per_char), rate):
-                        await ws.send_bytes(chunk)
+                    audio = _chunks(tone(" ".join(buffered), rate, self.seconds_per_char), rate)
                     buffered.clear()
-                    await ws.send_json({"type": "Flushed", "sequence_id": 0})
+
+                    async def speak(ws: web.WebSocketResponse = ws, audio: list[bytes] = audio) -> None:
+                        for chunk in audio:
+                            await ws.send_bytes(chunk)
+                        await ws.send_json({"type": "Flushed", "sequence_id": 0})
+
+                    if (task := self._later(self.first_audio_delay, speak)) is not None:
+                        speaking.add(task)
+                    else:
+                        await speak()
                 elif kind == "Clear":
                     buffered.clear()
+                    for task in speaking:
+                        task.cancel()
+                    speaking.clear()
                     await ws.send_json({"type": "Cleared", "sequence_id": 0})
                 elif kind == "Close":
                     break
@@ -202,6 +274,8 @@ class FakeSpeechServer:
                 text = body.get("transcript", "")
                 if text.strip() and ctx not in cancelled:
                     conn.texts.append(text)
+                    if self.first_audio_delay > 0:
+                        await asyncio.sleep(self.first_audio_delay)
                     rate = int(body["output_format"]["sample_rate"])
                     words = text.split()
                     await ws.send_json({"type": "timestamps", "context_id": ctx, "word_timestamps": {
@@ -236,6 +310,8 @@ class FakeSpeechServer:
                 text = body.get("text", "")
                 if text.strip():
                     conn.texts.append(text)
+                    if self.first_audio_delay > 0:
+                        await asyncio.sleep(self.first_audio_delay)
                     for chunk in _chunks(tone(text, rate, self.seconds_per_char), rate):
                         await ws.send_json({"audio": base64.b64encode(chunk).decode(), "isFinal": False,
                                             "contextId": ctx})
