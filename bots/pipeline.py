@@ -1,7 +1,10 @@
 """What the bot is: one call's Pipecat pipeline, whatever transport carries it.
 
 transport in → STT → PIN gate → user aggregator (Silero VAD, smart-turn) → agent bridge → TTS
-→ transport out → assistant aggregator, with a timing observer writing one record per turn.
+→ transport out → assistant aggregator, with a timing observer writing one record per turn. The
+aggregator's stop strategy (`bots.turn_models.EarlyTurnStopStrategy`) prepares the end of a turn
+while the VAD's stop window runs: smart-turn and the STT's final start at the first silent VAD
+window, so both are ready when the VAD stop ends the turn.
 `run_call` runs it to the end and completes the call's record.
 """
 
@@ -24,13 +27,12 @@ from pipecat.processors.aggregators.llm_response_universal import (
 )
 from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.transports.base_transport import BaseTransport
-from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
 from bots.session import CallSession
 from bots.speech import make_stt, make_tts
-from bots.turn_models import SharedSileroVADAnalyzer, SharedSmartTurnAnalyzer
+from bots.turn_models import EarlyTurnStopStrategy, SharedSileroVADAnalyzer, SharedSmartTurnAnalyzer
 from processors.agent_bridge import AgentBridge
 from processors.pin_gate import PinGate
 from processors.timing import TurnTimingObserver
@@ -63,12 +65,13 @@ def build_pipeline(
     tts = tts or make_tts(settings, out_rate)
 
     context = LLMContext(messages=[])
+    vad = SharedSileroVADAnalyzer(params=VADParams(stop_secs=settings.vad_stop_secs))
     user_agg, assistant_agg = LLMContextAggregatorPair(
         context,
         user_params=LLMUserAggregatorParams(
-            vad_analyzer=SharedSileroVADAnalyzer(params=VADParams(stop_secs=settings.vad_stop_secs)),
+            vad_analyzer=vad,
             user_turn_strategies=UserTurnStrategies(
-                stop=[TurnAnalyzerUserTurnStopStrategy(turn_analyzer=SharedSmartTurnAnalyzer())]
+                stop=[EarlyTurnStopStrategy(turn_analyzer=SharedSmartTurnAnalyzer(), vad_analyzer=vad)]
             ),
             empty_user_turn=None,  # silence or a cough is not a question
         ),

@@ -36,3 +36,18 @@ class CallerAuthenticatedFrame(SystemFrame):
 
     user_id: uuid.UUID = field(default_factory=uuid.uuid4)
     first_name: str = ""
+
+
+@dataclass
+class SpeechPauseFrame(SystemFrame):
+    """The caller went quiet: the VAD's stop window is running, the turn may be about to end.
+
+    Pushed upstream by the user aggregator's stop strategy (`bots.turn_models.EarlyTurnStopStrategy`)
+    a few VAD windows into a silence, before the VAD stop. The STT may finish the utterance now and
+    hold the result until the VAD stop (or drop it at a `SpeechResumedFrame`).
+    """
+
+
+@dataclass
+class SpeechResumedFrame(SystemFrame):
+    """The caller spoke again within the VAD's stop window: the last `SpeechPauseFrame` was not the end."""

@@ -59,10 +59,14 @@ def _feed(stream_id: int, pcm: bytes) -> list[SpeechEvent]:
     return _streams[stream_id].feed(pcm)
 
 
-def _finish(stream_id: int) -> FinalResult:
+def _finish(stream_id: int, speculative: bool = False) -> FinalResult:
     stream = _streams[stream_id]
-    final = stream.finish()
+    final = stream.finish(speculative)
     return FinalResult(final, stream.cpu_seconds, stream.audio_seconds)
+
+
+def _resume(stream_id: int) -> list[SpeechEvent]:
+    return _streams[stream_id].resume()
 
 
 def _close(stream_id: int) -> None:
@@ -75,7 +79,7 @@ def _pid() -> int:
     return os.getpid()
 
 
-_HANDLERS = {f.__name__: f for f in (_open, _feed, _finish, _close, _pid)}
+_HANDLERS = {f.__name__: f for f in (_open, _feed, _finish, _resume, _close, _pid)}
 
 
 def serve(read_fd: int, write_fd: int) -> None:
@@ -197,9 +201,14 @@ class RemoteStream:
         """Decode a chunk of 16-bit mono PCM; resolves to the partial hypotheses it produced."""
         return asyncio.wrap_future(self._worker.submit("_feed", self.stream_id, pcm))
 
-    def finish(self) -> asyncio.Future[FinalResult]:
-        """End the utterance; resolves to its final hypothesis ('' when nothing was recognised)."""
-        return asyncio.wrap_future(self._worker.submit("_finish", self.stream_id))
+    def finish(self, speculative: bool = False) -> asyncio.Future[FinalResult]:
+        """End the utterance; resolves to its final hypothesis ('' when nothing was recognised).
+        ``speculative``: see :meth:`SphinxStream.finish` (settled by the next ``finish`` or ``resume``)."""
+        return asyncio.wrap_future(self._worker.submit("_finish", self.stream_id, speculative))
+
+    def resume(self) -> asyncio.Future[list[SpeechEvent]]:
+        """Re-open the utterance a speculative ``finish`` ended; resolves to its partial hypotheses."""
+        return asyncio.wrap_future(self._worker.submit("_resume", self.stream_id))
 
     def close(self) -> None:
         """Free the decoder in its worker (fire and forget; safe to call twice or after a crash)."""

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 from pipecat.audio.turn.base_turn_analyzer import EndOfTurnState
 from pipecat.audio.vad.vad_analyzer import VADParams, VADState
+from pipecat.frames.frames import (
+    Frame,
+    InputAudioRawFrame,
+    LLMContextFrame,
+    TranscriptionFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.pipeline.worker import PipelineParams
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import (
+    LLMContextAggregatorPair,
+    LLMUserAggregatorParams,
+)
+from pipecat.tests.utils import SleepFrame, run_test
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
-from bots.turn_models import SharedSileroVADAnalyzer, SharedSmartTurnAnalyzer
+from bots.turn_models import EarlyTurnStopStrategy, SharedSileroVADAnalyzer, SharedSmartTurnAnalyzer
+from processors.frames import SpeechPauseFrame, SpeechResumedFrame
 from processors.speech import hibari
 
 RATE = 8000
@@ -41,3 +60,35 @@ async def test_smart_turn_analyzers_share_one_session() -> None:
     state, _ = await first.analyze_end_of_turn()
     assert state in (EndOfTurnState.COMPLETE, EndOfTurnState.INCOMPLETE)
     await first.cleanup()
+
+
+async def test_the_end_of_turn_is_prepared_during_the_vad_stop_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few VAD windows into the final silence the strategy starts smart-turn and tells the STT
+    (upstream); at the VAD stop the model's answer is ready and is used, not computed again."""
+    runs: list[int] = []
+    predict = SharedSmartTurnAnalyzer._predict_endpoint
+
+    def counted(self: SharedSmartTurnAnalyzer, audio: np.ndarray) -> dict[str, Any]:
+        runs.append(audio.size)
+        return predict(self, audio)
+
+    monkeypatch.setattr(SharedSmartTurnAnalyzer, "_predict_endpoint", counted)
+    vad = SharedSileroVADAnalyzer(params=VADParams(stop_secs=0.2))
+    user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
+        vad_analyzer=vad,
+        user_turn_strategies=UserTurnStrategies(
+            stop=[EarlyTurnStopStrategy(turn_analyzer=SharedSmartTurnAnalyzer(), vad_analyzer=vad)]),
+    ))
+    speech, _ = hibari.synthesize("What are my todos?", RATE, seed=0)
+    pcm = np.concatenate([np.zeros(RATE // 2, np.int16), speech, np.zeros(RATE // 2, np.int16)])
+    frames = [InputAudioRawFrame(c, RATE, 1) for c in chunks(pcm)]
+    paced: list[Frame] = [x for f in frames for x in (f, SleepFrame(0.02))]
+    transcript = TranscriptionFrame("what are my todos", "caller", "", finalized=True)
+    down, up = await run_test(user, frames_to_send=[*paced, transcript, SleepFrame(0.5)],
+                              pipeline_params=PipelineParams(audio_in_sample_rate=RATE))
+    upstream = [type(f) for f in up if isinstance(f, (SpeechPauseFrame, SpeechResumedFrame,
+                                                       VADUserStoppedSpeakingFrame))]
+    assert upstream[-2:] == [SpeechPauseFrame, VADUserStoppedSpeakingFrame]
+    assert upstream.count(SpeechPauseFrame) == upstream.count(SpeechResumedFrame) + 1
+    assert len(runs) == upstream.count(SpeechPauseFrame)  # the VAD stop reused the last pause's run
+    assert any(isinstance(f, LLMContextFrame) for f in down)

@@ -51,13 +51,14 @@ from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from core.config import Settings
+from processors.frames import SpeechPauseFrame, SpeechResumedFrame
 from processors.speech import hibari, models
 from processors.speech.audio import phone_channel
 from processors.speech.lm_builder import LanguageModel, build_language_model
 from processors.speech.sphinx_decoder import SpeechEvent
 from processors.speech.sphinx_pool import DecoderCrashed, DecoderPool
 from processors.speech.stt_service import SphinxSTTService
-from processors.speech.tts_service import HibariTTSService
+from processors.speech.tts_service import HibariTTSService, first_clause
 
 COMMAND = "create a high priority task to call mom"
 QUESTION = "what is on my calendar today"
@@ -208,6 +209,46 @@ async def test_sphinx_pushes_the_transcript_chosen_from_its_readings(language_mo
     assert texts(down, TranscriptionFrame) == [seen[0].alternatives[-1]]
 
 
+def paused(frames: list[Frame], at: int = -13) -> list[Frame]:
+    """`frames` (an `utterance`) with a `SpeechPauseFrame` `at` frames before the end (-13: 40 ms into the
+    trailing silence, where the stop strategy sends it)."""
+    return [*frames[:at], SpeechPauseFrame(), *frames[at:]]
+
+
+async def test_sphinx_finishes_at_a_pause_and_pushes_at_the_vad_stop(language_model: LanguageModel,
+                                                                     decoder_pool: DecoderPool) -> None:
+    """The final is decoded and chosen during the VAD stop window; the VAD stop only releases it."""
+    seen: list[SpeechEvent] = []
+
+    def choose(event: SpeechEvent) -> str:
+        seen.append(event)
+        return event.text
+
+    sent = paused(utterance(COMMAND, 8000))
+    stop = len(sent) - 1
+    down, _ = await run_test(
+        sphinx(language_model, decoder_pool, choose),
+        frames_to_send=[*sent[:stop], SleepFrame(0.8), *sent[stop:], SleepFrame(0.3)],
+        pipeline_params=PipelineParams(audio_in_sample_rate=8000),
+    )
+    assert texts(down, TranscriptionFrame) == [COMMAND]
+    assert len(seen) == 1  # chosen once, during the pause
+    order = [type(f) for f in down if isinstance(f, (TranscriptionFrame, VADUserStoppedSpeakingFrame))]
+    assert order == [VADUserStoppedSpeakingFrame, TranscriptionFrame]  # held until the VAD stop
+
+
+async def test_sphinx_resumes_when_the_caller_goes_on(language_model: LanguageModel,
+                                                      decoder_pool: DecoderPool) -> None:
+    """A pause in the middle of a sentence, then more speech: one final with all of it."""
+    sent = utterance(COMMAND, 8000)
+    middle = len(sent) - 40
+    frames = [*sent[:middle], SpeechPauseFrame(), SleepFrame(0.3), *sent[middle: middle + 2],
+              SpeechResumedFrame(), *sent[middle + 2:]]
+    down, _ = await run_test(sphinx(language_model, decoder_pool), frames_to_send=[*frames, SleepFrame(0.6)],
+                             pipeline_params=PipelineParams(audio_in_sample_rate=8000))
+    assert texts(down, TranscriptionFrame) == [COMMAND]
+
+
 async def test_sphinx_two_utterances_and_other_rates(language_model: LanguageModel,
                                                      decoder_pool: DecoderPool) -> None:
     """A 48 kHz pipeline is decoded at 16 kHz; each utterance gets its own final."""
@@ -348,6 +389,17 @@ async def test_hibari_speaks_at_the_phone_rate_in_small_chunks() -> None:
             if isinstance(d, TTFBMetricsData) and d.value > 0]
     assert ttfb and ttfb[0].value < 2.0
     assert not [f for f in up if isinstance(f, ErrorFrame)]
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("You have five todos: buy milk, call mom, pay rent, and walk the dog.",
+     ["You have five todos:", "buy milk, call mom, pay rent, and walk the dog."]),
+    ("Okay, I added buy milk to your todos for tomorrow.", ["Okay, I added buy milk to your todos for tomorrow."]),
+    ("Your calendar is clear.", ["Your calendar is clear."]),
+    ("Here is what I found for you, in short.", ["Here is what I found for you, in short."]),
+])
+def test_a_long_sentence_is_voiced_from_its_first_clause(text: str, parts: list[str]) -> None:
+    assert first_clause(text) == parts
 
 
 async def test_hibari_speaks_llm_text_sentence_by_sentence() -> None:

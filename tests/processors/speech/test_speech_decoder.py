@@ -113,3 +113,35 @@ def test_final_carries_other_readings(domain_lm) -> None:
     final = s.finish()
     assert final.text == "show my reminders"
     assert 0 < len(final.alternatives) <= 5 and final.text not in final.alternatives
+
+
+def test_a_speculative_final_is_held_until_the_real_finish(domain_lm) -> None:
+    """A pause: the final is computed early; the silence after it is not decoded, and `finish` hands
+    back the same final at once."""
+    s = SphinxStream(domain_lm.lm_path, domain_lm.dict_path, 8000)
+    for chunk in iter_chunks(synth_audio("show my reminders", 8000, True), 8000):
+        s.feed(chunk)
+    early = s.finish(speculative=True)
+    assert early.text == "show my reminders" and s.holding
+    assert s.feed(np.zeros(1600, np.int16)) == []  # the rest of the VAD stop window: kept, not decoded
+    assert s.finish() == early and not s.holding
+    for chunk in iter_chunks(synth_audio("transfer me to a person", 8000, True), 8000):  # the next turn
+        s.feed(chunk)
+    assert s.finish().text == "transfer me to a person"
+
+
+def test_a_resumed_utterance_is_decoded_whole(domain_lm) -> None:
+    """The caller went on after the pause: the utterance re-opens with everything said so far."""
+    pcm = synth_audio(SENTENCE, 8000, True)
+    cut = pcm.size // 2
+    s = SphinxStream(domain_lm.lm_path, domain_lm.dict_path, 8000)
+    for chunk in iter_chunks(pcm[:cut], 8000):
+        s.feed(chunk)
+    assert s.finish(speculative=True).text != SENTENCE
+    s.feed(pcm[cut: cut + 800])  # arrives before the resume, as the pipeline's frames do
+    s.resume()
+    assert not s.holding and s.in_utterance
+    for chunk in iter_chunks(pcm[cut + 800:], 8000):
+        s.feed(chunk)
+    assert s.finish().text == SENTENCE
+    assert s.resume() == []  # nothing held: no-op

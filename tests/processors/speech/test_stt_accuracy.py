@@ -214,6 +214,28 @@ class SetResult:
 _clips: dict[str, np.ndarray] = {}
 
 
+def pause_cut(pcm: np.ndarray, windows: int) -> np.ndarray:
+    """`pcm` up to where the call pipeline finishes the utterance: the last pause of the clip
+    (`windows` silent Silero windows, `bots.turn_models.EarlyTurnStopStrategy`) that the VAD stop
+    followed. The decoder sees no more audio than that in a call."""
+    from pipecat.audio.vad.vad_analyzer import VADParams, VADState
+
+    from bots.turn_models import SharedSileroVADAnalyzer
+
+    vad = SharedSileroVADAnalyzer(params=VADParams(stop_secs=0.2))
+    vad.set_sample_rate(8000)
+    cut, paused, step = pcm.size, None, 160
+    for i in range(0, pcm.size, step):
+        state = vad._run_analyzer(pcm[i: i + step].tobytes())
+        if state == VADState.STOPPING and vad._vad_stopping_count >= windows and paused is None:
+            paused = i + step
+        elif state == VADState.SPEAKING:
+            paused = None
+        elif state == VADState.QUIET and paused is not None:
+            cut, paused = paused, None
+    return pcm[:cut]
+
+
 def phone_clip(text: str) -> np.ndarray:
     """hibari's voice saying `text`, through the phone channel (8 kHz int16), with silence around it."""
     if text not in _clips:
@@ -256,13 +278,17 @@ async def _decode_all(pool: DecoderPool, lm: LanguageModel, settings: DecoderSet
 
 
 def measure(sets: Mapping[str, Sequence[Utterance]], lm: LanguageModel, settings: DecoderSettings,
-            pool: DecoderPool, best_only: bool = False) -> list[SetResult]:
+            pool: DecoderPool, best_only: bool = False, pause_windows: int = 0) -> list[SetResult]:
     """Synthesise, send through the phone channel, decode and score every set: the transcript the
     STT service pushes (`models.grammar_choice` over the decoder's readings), and with
-    ``best_only`` also the decoder's best reading alone, as "<set> (best reading)"."""
+    ``best_only`` also the decoder's best reading alone, as "<set> (best reading)". With
+    ``pause_windows`` each utterance ends where a call finishes it (`pause_cut`) instead of after
+    `PAD_SECS` of silence."""
     out = []
     for name, utterances in sets.items():
         clips = [phone_clip(u.said) for u in utterances]
+        if pause_windows:
+            clips = [pause_cut(c, pause_windows) for c in clips]
         decoded = asyncio.run(_decode_all(pool, lm, settings, clips))
         audio, cpu = sum(d[2] for d in decoded), sum(d[1] for d in decoded)
         out.append(SetResult(name, list(utterances), [models.grammar_choice(d[0]) for d in decoded],
@@ -338,6 +364,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, help="DATA_DIR for the language model cache (default: a temp dir)")
     ap.add_argument("--show-errors", action="store_true")
+    ap.add_argument("--pause-windows", type=int, default=0,
+                    help="end each utterance where a call does: at the pause (this many silent VAD windows) "
+                         "the VAD stop followed; 0 (default): after the clip's trailing silence")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=args.data_dir or Path(tmp), _env_file=None)  # type: ignore[call-arg]
@@ -347,7 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"({'cached' if lm.from_cache else f'built in {time.perf_counter() - t0:.1f}s'})")
         pool = DecoderPool(processes=2)
         try:
-            results = measure(sets(), lm, models.decoder_settings(8000), pool, best_only=True)
+            results = measure(sets(), lm, models.decoder_settings(8000), pool, best_only=True,
+                              pause_windows=args.pause_windows)
         finally:
             pool.shutdown()
     print(report(results, args.show_errors))
