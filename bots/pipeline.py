@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipecat.audio.vad.vad_analyzer import VADParams
-from pipecat.frames.frames import EndFrame, TTSSpeakFrame
+from pipecat.frames.frames import EndFrame, Frame, InputAudioRawFrame, TTSSpeakFrame
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
@@ -25,7 +25,7 @@ from pipecat.processors.aggregators.llm_response_universal import (
     LLMContextAggregatorPair,
     LLMUserAggregatorParams,
 )
-from pipecat.processors.frame_processor import FrameProcessor
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.transports.base_transport import BaseTransport
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
@@ -84,7 +84,8 @@ def build_pipeline(
 
     processors: list[FrameProcessor] = [transport.input(), stt]
     processors += [gate] if gate else []
-    processors += [user_agg, transfer, bridge, tts, *before_output, transport.output(), assistant_agg]
+    processors += [user_agg, transfer, CallerAudioEnds(), bridge, tts, *before_output, transport.output(),
+                   assistant_agg]
     worker = PipelineWorker(
         Pipeline(processors),
         params=PipelineParams(
@@ -93,6 +94,7 @@ def build_pipeline(
             enable_metrics=True,
             send_initial_empty_metrics=False,
         ),
+        enable_turn_tracking=False,  # pipecat's turn tracking feeds only its tracing; our timing observer does ours
         observers=[timing, *observers],
         enable_rtvi=enable_rtvi,
         idle_timeout_secs=idle_timeout_secs,
@@ -122,6 +124,17 @@ def build_pipeline(
         await timing.flush()
 
     return worker
+
+
+class CallerAudioEnds(FrameProcessor):
+    """Where the caller's audio stops going down the pipeline: after the user aggregator (VAD,
+    smart-turn) and the transfer bridge (which relays it to a person), nothing reads it, and each
+    20 ms frame would otherwise pass four more processors and the observers."""
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if not isinstance(frame, InputAudioRawFrame):
+            await self.push_frame(frame, direction)
 
 
 async def run_call(transport: BaseTransport, session: CallSession, **options: Any) -> None:
