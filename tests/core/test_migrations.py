@@ -19,15 +19,17 @@ def _differences(url: str) -> list[Any]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            return [d for d in compare_metadata(context, SQLModel.metadata) if not _ignored(d)]
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": _ours})
+            return list(compare_metadata(context, SQLModel.metadata))
     finally:
         engine.dispose()
 
 
-def _ignored(diff: Any) -> bool:
-    """Alembic's own bookkeeping table is not a model."""
-    return bool(isinstance(diff, tuple) and diff[0] == "remove_table" and diff[1].name == "alembic_version")
+def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Only our tables: not Alembic's bookkeeping, nor the LangGraph checkpointer's (it creates its
+    own in the same database)."""
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return table is None or table in SQLModel.metadata.tables
 
 
 def test_sqlite_migrations_match_the_models(tmp_path: Path) -> None:
