@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -166,3 +167,16 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment and `.env`, with explicit overrides winning."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+_CHILD_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TZ", "VIRTUAL_ENV", "SYSTEMROOT",
+              "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def child_process_environment(*python_path: str) -> dict[str, str]:
+    """The environment a worker process of ours (the speech decoders) starts with: what Python and
+    the C libraries need, with `python_path` first on PYTHONPATH, and none of the server's settings
+    (API keys, tokens and secrets stay in the server process)."""
+    env = {k: v for k, v in os.environ.items() if k in _CHILD_ENV or k.startswith("LC_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (*python_path, os.environ.get("PYTHONPATH", "")) if p)
+    return env

@@ -187,3 +187,70 @@ def phone_channel(pcm: np.ndarray, rate: int) -> np.ndarray:
     """
     narrow = resample(as_int16(pcm), rate, PHONE_RATE)
     return mulaw_decode(mulaw_encode(narrow))
+
+
+class BandExtender:
+    """Fills the empty 4-8 kHz band of upsampled phone audio with the mirror image of its 0-4 kHz band.
+
+    ``x + g * x * (-1)^n`` folds the spectrum: content at f also appears at 8 kHz - f. The model was
+    trained on wide-band speech, whose upper band is weak in voiced sounds but strong in fricatives.
+    Measured on hibari's voice against its own wide-band rendering, the 4-6.8 kHz band (what the
+    model's filterbank sees) is best matched with g = 0.2 (-14 dB) in voiced frames and g = 0.7
+    (-3 dB) in hiss-like frames, where 2-4 kHz energy rivals 0-2 kHz energy. So the gain follows that
+    ratio, per 10 ms block (linear in dB between -8 dB and -2 dB of ratio), ramped from block to block.
+    On a development set of generated phone commands the recogniser did best with g = 1.0-1.4 in
+    hiss-like frames (WER 8.7 % with a constant 0.2, 5.6 % with 0.7, 5.2 % with 1.0, 4.6 % with 1.4);
+    the default is 1.0. With ``fricative`` None or equal to ``voiced`` the gain is constant and
+    nothing is held back; otherwise output lags input by at most one block, until ``last``.
+    """
+
+    BLOCK = 160  # 10 ms at 16 kHz
+    RATIO_DB = (-8.0, -2.0)  # 2-4 kHz over 0.1-2 kHz energy: voiced below, hiss-like above
+
+    def __init__(self, voiced: float, fricative: float | None = None) -> None:
+        self.voiced = voiced
+        self.fricative = voiced if fricative is None else fricative
+        self._adaptive = self.fricative != self.voiced and voiced > 0
+        self._parity = 0
+        self._held = np.zeros(0, np.float32)
+        self._gain = voiced
+        f = np.fft.rfftfreq(self.BLOCK, 1 / 16000)
+        self._low = (f >= 100) & (f < 2000)
+        self._high = (f >= 2000) & (f < 4000)
+        self._window = np.hanning(self.BLOCK).astype(np.float32)
+
+    def reset(self) -> None:
+        self._parity = 0
+        self._held = np.zeros(0, np.float32)
+        self._gain = self.voiced
+
+    def _gains(self, x: np.ndarray) -> np.ndarray:
+        """Per-sample gain for whole blocks ``x`` (and a short last one)."""
+        n = x.size
+        full = n // self.BLOCK * self.BLOCK
+        blocks = [x[:full].reshape(-1, self.BLOCK) * self._window] if full else []
+        if n > full:
+            tail = np.zeros(self.BLOCK, np.float32)
+            tail[: n - full] = x[full:]
+            blocks.append((tail * self._window)[None, :])
+        spec = np.abs(np.fft.rfft(np.concatenate(blocks), axis=1)) ** 2
+        ratio = 10 * np.log10((spec[:, self._high].sum(1) + 1.0) / (spec[:, self._low].sum(1) + 1.0))
+        lo, hi = 20 * np.log10(self.voiced), 20 * np.log10(self.fricative)
+        target = 10 ** (np.interp(ratio, self.RATIO_DB, (lo, hi)) / 20)
+        ends = np.minimum(np.arange(1, len(target) + 1) * self.BLOCK, n)  # each block ramps to its target
+        g = np.interp(np.arange(1, n + 1), np.concatenate([[0], ends]), np.concatenate([[self._gain], target]))
+        self._gain = float(target[-1])
+        return g.astype(np.float32)
+
+    def process(self, x: np.ndarray, last: bool = False) -> np.ndarray:
+        if self._adaptive:
+            x = np.concatenate([self._held, x])
+            keep = 0 if last else x.size % self.BLOCK
+            x, self._held = x[: x.size - keep], x[x.size - keep:]
+        if not self.voiced or not x.size:
+            return x
+        sign = np.ones(x.size, np.float32)
+        sign[(1 - self._parity) % 2:: 2] = -1.0  # (-1)^n over the whole stream
+        self._parity = (self._parity + x.size) % 2
+        gain = self._gains(x) if self._adaptive else self.voiced
+        return x + gain * x * sign

@@ -26,6 +26,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from core.config import child_process_environment
+
 from .sphinx_decoder import DecoderSettings, SpeechEvent, SphinxStream
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -99,25 +101,13 @@ def serve(read_fd: int, write_fd: int) -> None:
 
 
 # ------------------------------------------------------------------ parent side
-_WORKER_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TZ", "VIRTUAL_ENV", "SYSTEMROOT",
-               "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def worker_environment() -> dict[str, str]:
-    """The environment a decoder worker starts with: what Python and the C libraries need, and
-    none of the server's settings (API keys, tokens, secrets stay in the server process)."""
-    env = {k: v for k, v in os.environ.items() if k in _WORKER_ENV or k.startswith("LC_")}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    return env
-
-
 class _Worker:
     """One child process; a writer and a reader thread keep pipe I/O off the caller's thread."""
 
     def __init__(self) -> None:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        env = worker_environment()
+        env = child_process_environment(str(_PACKAGE_ROOT))
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", __name__, str(req_r), str(rep_w)],

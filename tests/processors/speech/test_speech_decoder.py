@@ -5,9 +5,9 @@ import pytest
 import speech_corpus
 from speech_accuracy import evaluate, synth_audio
 
+from processors.speech.audio import BandExtender
 from processors.speech.sphinx_decoder import (
     PHONE_CMNINIT,
-    BandExtender,
     DecoderSettings,
     SphinxStream,
     decode_pcm,
