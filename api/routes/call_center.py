@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request, status
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse
 from pipecat.transports.smallwebrtc.request_handler import (
     IceCandidate,
     SmallWebRTCPatchRequest,
@@ -27,6 +27,7 @@ from pipecat.transports.smallwebrtc.request_handler import (
 from pydantic import BaseModel, Field
 
 from api.deps import RuntimeDep, StaffUser
+from api.sse import EventStream
 from api.web import page
 from core.runtime import Runtime
 from domains.transfer.agents import EVENTS, AgentStatus
@@ -232,25 +233,6 @@ async def customer(call_id: str, _user: Agent, runtime: RuntimeDep, center: Cent
 
 
 # --- the live feed -------------------------------------------------------------------------------
-
-
-class EventStream(StreamingResponse):
-    """Server-sent events whose generator is closed however the response ends."""
-
-    media_type = "text/event-stream"
-
-    def __init__(self, events: AsyncIterator[str]) -> None:
-        super().__init__(events, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        self._events = events
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            aclose = getattr(self._events, "aclose", None)
-            if aclose is not None:
-                with anyio.CancelScope(shield=True):
-                    await aclose()
 
 
 @router.get(f"{API}/events")

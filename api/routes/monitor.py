@@ -24,13 +24,13 @@ from typing import Annotated, Any, Literal
 import anyio
 import jwt
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse
 from sqlalchemy import ColumnElement, String, cast, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.types import Receive, Scope, Send
 
 from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.sse import EventStream
 from api.web import page as serve_page
 from core import monitor
 from core.models import CallRecording, User
@@ -310,25 +310,6 @@ async def _stream_viewer(runtime: Runtime, token: str) -> Viewer:
         if user is None or not user.is_active:
             raise STREAM_REFUSED
         return Viewer(user, user.is_staff)
-
-
-class EventStream(StreamingResponse):
-    """A server-sent event stream whose generator is always closed, however the response ends."""
-
-    media_type = "text/event-stream"
-
-    def __init__(self, events: AsyncIterator[str]) -> None:
-        super().__init__(events, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        self._events = events
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            aclose = getattr(self._events, "aclose", None)
-            if aclose is not None:
-                with anyio.CancelScope(shield=True):
-                    await aclose()
 
 
 @router.get("/agent-monitor/api/stream")
