@@ -38,6 +38,8 @@ _SYNONYMS: dict[str, str] = {
     "mtg": "meeting", "meetings": "meetings", "gatherings": "events",
     "booking": "reservation", "bookings": "reservations",
     "home loan": "mortgage", "loan application": "mortgage application",
+    # how a quick "what're" comes out of the recogniser (heard so on generated phone audio)
+    "where my": "what are my",
     # small connectors
     "around about": "around", "at about": "at", "at around": "at", "approximately": "about",
     "please": "", "for me": "", "real quick": "", "right away": "", "asap": "",

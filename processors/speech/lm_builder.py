@@ -14,7 +14,9 @@ The model is a static mixture of two parts:
 ``P(w|h) = (1 - general_weight) * P_domain(w|h) + general_weight * P_general(w|h)``
 is written as a standard back-off ARPA model (listed n-grams are the union of
 both parts, back-off weights recomputed so every context sums to one), then
-converted to pocketsphinx's binary trie format for fast loading.
+converted to pocketsphinx's binary trie format for fast loading. With
+``LMConfig.domain_search`` the in-domain trigram is also written alone
+(``domain.bin``, same dictionary), for a decoder's second search.
 
 The dictionary is the union of the vocabulary's CMUdict entries (the dict in
 the wheel); words missing from it get a pronunciation from hibari's G2P
@@ -81,6 +83,7 @@ class LMConfig:
     max_general_bigrams: int = 150000
     g2p_fallback: bool = True          # hibari G2P for words missing from CMUdict
     g2p_variants: bool = True          # hibari's pronunciation of in-domain words as a variant too
+    domain_search: bool = False        # also write the in-domain trigram alone (``domain.bin``, a second search)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class LanguageModel:
     g2p_words: tuple[str, ...] = ()
     skipped_words: tuple[str, ...] = ()
     config: LMConfig = field(default_factory=LMConfig)
+    domain_lm_path: Path | None = None  # the in-domain part alone (LMConfig.domain_search), same dictionary
 
 
 def cache_key(sentences: Sequence[Sequence[str]], extra_words: Sequence[str], config: LMConfig) -> str:
@@ -122,6 +126,7 @@ def _load_result(d: Path) -> LanguageModel:
         vocab_size=meta["vocab_size"], ngram_counts=meta["ngram_counts"], n_sentences=meta["n_sentences"],
         from_cache=True, build_seconds=0.0, g2p_words=tuple(meta["g2p_words"]),
         skipped_words=tuple(meta["skipped_words"]), config=LMConfig(**meta["config"]),
+        domain_lm_path=d / "domain.bin" if (d / "domain.bin").exists() else None,
     )
 
 
@@ -188,6 +193,10 @@ def build_language_model(sentences: Iterable[str], cache_dir: str | Path, *, ext
         counts = write_mixture_arpa(tmp / "lm.arpa", dom, gen, config.general_weight)
         _arpa_to_bin(tmp / "lm.arpa", tmp / "lm.bin")
         (tmp / "lm.arpa").unlink()
+        if config.domain_search and gen is not None:
+            write_mixture_arpa(tmp / "domain.arpa", dom, None, 0.0)
+            _arpa_to_bin(tmp / "domain.arpa", tmp / "domain.bin")
+            (tmp / "domain.arpa").unlink()
         with open(tmp / "words.dict", "w", encoding="utf-8") as f:
             for w in sorted(prons):
                 for i, p in enumerate(dict.fromkeys(prons[w])):

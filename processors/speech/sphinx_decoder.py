@@ -51,6 +51,10 @@ the word error rate of the first utterance of a call from 19 % to 13 %, and of a
 change to the 8 kHz front end needs it measured again."""
 
 
+DOMAIN_SEARCH = "domain"
+"""Name of the second search (the in-domain language model alone) when a stream has one."""
+
+
 @dataclass(frozen=True)
 class SpeechEvent:
     """A recognition result; ``text`` is lowercase words separated by spaces."""
@@ -180,7 +184,7 @@ class SphinxStream:
     def __init__(self, lm_path: str | os.PathLike[str] | None = None, dict_path: str | os.PathLike[str] | None = None,
                  sample_rate: int = 16000, *, settings: DecoderSettings | None = None, endpointing: bool = False,
                  partial_interval: float = 0.2, vad_mode: int = 0, vad_window: float = 0.3,
-                 vad_ratio: float = 0.9) -> None:
+                 vad_ratio: float = 0.9, domain_lm_path: str | os.PathLike[str] | None = None) -> None:
         from pocketsphinx import Decoder, Endpointer
 
         if sample_rate not in (8000, 16000):
@@ -191,6 +195,11 @@ class SphinxStream:
         self.sample_rate = sample_rate
         self._rate = self.settings.decoder_rate()
         self.decoder = Decoder(**make_config(lm_path, dict_path, self.settings))
+        self._domain_search = domain_lm_path is not None
+        if domain_lm_path is not None:  # a second search over the same dictionary, for `reread`
+            self.decoder.add_lm_file(DOMAIN_SEARCH, str(domain_lm_path))
+        self._cmn_start = ""  # the cepstral mean the open utterance started with (`reread` starts there too)
+        self._last_utt = b""  # the last finished utterance's audio as decoded (for `reread`)
         self.partial_interval = partial_interval
         self.endpointing = endpointing
         self._ep = Endpointer(window=vad_window, ratio=vad_ratio, vad_mode=vad_mode,
@@ -217,6 +226,8 @@ class SphinxStream:
     def start(self) -> None:
         """Begin an utterance explicitly (no-op if one is open)."""
         if not self._in_utt:
+            if self._domain_search:
+                self._cmn_start = self.decoder.get_cmn()
             self.decoder.start_utt()
             self._in_utt = True
             self._utt_pcm = []
@@ -259,6 +270,8 @@ class SphinxStream:
         alternatives = self._alternatives(text) if hyp else ()
         self.cpu_seconds += time.process_time() - t0
         event = SpeechEvent("final", text, score=hyp.best_score if hyp else None, alternatives=alternatives)
+        if self._domain_search:
+            self._last_utt = b"".join(self._utt_pcm)
         if speculative and self._ep is None:
             self._held = event
         else:
@@ -284,6 +297,35 @@ class SphinxStream:
         self.cpu_seconds += time.process_time() - t0
         return events
 
+    def reread(self) -> SpeechEvent:
+        """The last finished utterance decoded again with the in-domain language model alone (the
+        ``domain_lm_path`` search), its readings in ``alternatives``: what the caller said if it was a
+        command, where the main model let a general English word win ("however the appointment" for
+        "call off the appointment"). Run only when no reading of the main search is understood: it
+        costs ~0.05 s CPU per second of speech. An empty final when there is no such search, no
+        finished utterance, or a new one is open. The decoder's state (cepstral mean, search) is as
+        before afterwards."""
+        if not self._domain_search or self._in_utt or not self._last_utt:
+            return SpeechEvent("final", "")
+        t0 = time.process_time()
+        cmn_after = self.decoder.get_cmn()
+        try:
+            if self._cmn_start:
+                self.decoder.set_cmn(self._cmn_start)
+            self.decoder.activate_search(DOMAIN_SEARCH)
+            self.decoder.start_utt()
+            self.decoder.process_raw(self._last_utt, False, True)
+            self.decoder.end_utt()
+            hyp = self.decoder.hyp()
+            text = _clean(hyp.hypstr) if hyp else ""
+            event = SpeechEvent("final", text, score=hyp.best_score if hyp else None,
+                                alternatives=self._alternatives(text) if hyp else ())
+        finally:
+            self.decoder.activate_search()
+            self.decoder.set_cmn(cmn_after)
+            self.cpu_seconds += time.process_time() - t0
+        return event
+
     def _alternatives(self, best: str) -> tuple[str, ...]:
         """Distinct other readings from the lattice's N-best list (fillers dropped), best first."""
         want = self.settings.nbest
@@ -307,6 +349,7 @@ class SphinxStream:
             self._in_utt = False
         self._held = None
         self._utt_pcm = []
+        self._last_utt = b""
         self._pending = b""
         if self._upsampler is not None:
             self._upsampler.reset()

@@ -51,9 +51,9 @@ _streams: dict[int, SphinxStream] = {}
 
 
 def _open(stream_id: int, lm_path: str, dict_path: str, sample_rate: int, settings: DecoderSettings,
-          partial_interval: float) -> int:
+          partial_interval: float, domain_lm_path: str | None = None) -> int:
     _streams[stream_id] = SphinxStream(lm_path, dict_path, sample_rate, settings=settings,
-                                       partial_interval=partial_interval)
+                                       partial_interval=partial_interval, domain_lm_path=domain_lm_path)
     return os.getpid()
 
 
@@ -65,6 +65,12 @@ def _finish(stream_id: int, speculative: bool = False) -> FinalResult:
     stream = _streams[stream_id]
     final = stream.finish(speculative)
     return FinalResult(final, stream.cpu_seconds, stream.audio_seconds)
+
+
+def _reread(stream_id: int) -> FinalResult:
+    stream = _streams[stream_id]
+    event = stream.reread()
+    return FinalResult(event, stream.cpu_seconds, stream.audio_seconds)
 
 
 def _resume(stream_id: int) -> list[SpeechEvent]:
@@ -81,7 +87,7 @@ def _pid() -> int:
     return os.getpid()
 
 
-_HANDLERS = {f.__name__: f for f in (_open, _feed, _finish, _resume, _close, _pid)}
+_HANDLERS = {f.__name__: f for f in (_open, _feed, _finish, _reread, _resume, _close, _pid)}
 
 
 def serve(read_fd: int, write_fd: int) -> None:
@@ -196,6 +202,11 @@ class RemoteStream:
         ``speculative``: see :meth:`SphinxStream.finish` (settled by the next ``finish`` or ``resume``)."""
         return asyncio.wrap_future(self._worker.submit("_finish", self.stream_id, speculative))
 
+    def reread(self) -> asyncio.Future[FinalResult]:
+        """The last finished utterance decoded again with the in-domain model alone
+        (:meth:`SphinxStream.reread`); an empty final when the stream has no such search."""
+        return asyncio.wrap_future(self._worker.submit("_reread", self.stream_id))
+
     def resume(self) -> asyncio.Future[list[SpeechEvent]]:
         """Re-open the utterance a speculative ``finish`` ended; resolves to its partial hypotheses."""
         return asyncio.wrap_future(self._worker.submit("_resume", self.stream_id))
@@ -254,13 +265,15 @@ class DecoderPool:
             return [w.process.pid for w in self._workers if w is not None and not w.dead]
 
     async def open(self, lm_path: Path, dict_path: Path, sample_rate: int, settings: DecoderSettings,
-                   partial_interval: float = 0.2) -> RemoteStream:
-        """Create a decoder for one conversation in the least loaded worker."""
+                   partial_interval: float = 0.2, domain_lm_path: Path | None = None) -> RemoteStream:
+        """Create a decoder for one conversation in the least loaded worker (with the second,
+        in-domain search of ``domain_lm_path`` for :meth:`RemoteStream.reread`)."""
         worker = self._acquire()
         stream_id = next(self._ids)
         try:
             pid = await asyncio.wrap_future(worker.submit(
-                "_open", stream_id, str(lm_path), str(dict_path), sample_rate, settings, partial_interval))
+                "_open", stream_id, str(lm_path), str(dict_path), sample_rate, settings, partial_interval,
+                str(domain_lm_path) if domain_lm_path else None))
         except BaseException:
             self._release(worker)
             raise

@@ -7,7 +7,9 @@ utterance is finished and a finalized TranscriptionFrame is pushed. When the sto
 a pause (`SpeechPauseFrame`, a few VAD windows into the silence that may end the turn) the utterance
 is finished speculatively: the decoder's second pass runs during the rest of the VAD stop window,
 the transcript is chosen, and both are held until the VAD stop, which then only collects them; a
-`SpeechResumedFrame` (the caller went on) makes the decoder re-open the utterance. Decoding starts 0.8 s before
+`SpeechResumedFrame` (the caller went on) makes the decoder re-open the utterance. A final none of
+whose readings the grammar understands is decoded once more with the in-domain language model
+alone (`choose_transcript`). Decoding starts 0.8 s before
 the VAD start reached the STT: with Silero's defaults that frame arrives ~0.5 s after the voice
 onset, so the pre-roll holds the first syllables. Audio outside speech is never decoded, so silence
 and noise between turns cannot produce an interim (an interim interrupts the bot).
@@ -17,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Callable
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from functools import partial
 from typing import Any
 
@@ -54,7 +57,31 @@ commands at 8 kHz. With `SpeechPauseFrame` the final is pushed 2 ms p50 / 3 ms p
 DECODER_RATES = (8000, 16000)
 LANGUAGE = Language.EN_US
 
+log = logging.getLogger(__name__)
+
 _Pending = asyncio.Future[list[SpeechEvent]] | asyncio.Future[FinalResult]
+
+
+async def choose_transcript(event: SpeechEvent, choose: Callable[[SpeechEvent], str | None] | None,
+                            reread: Callable[[], Awaitable[FinalResult]] | None) -> str:
+    """The transcript of a final: what ``choose`` picks among its readings; when it picks none, what
+    it picks among the readings of ``reread`` (the utterance decoded again with the in-domain
+    language model alone); failing both, the best reading. Nothing is reread when the first
+    reading will do, so the second search costs only the utterances the grammar did not get."""
+    if choose is None or not event.text:
+        return event.text
+    text = await asyncio.to_thread(choose, event)
+    if text is not None:
+        return text
+    if reread is not None:
+        try:
+            second = (await reread()).event
+        except Exception as e:  # a lost decoder shows on the next call; this final keeps its best reading
+            log.warning("rereading the utterance failed: %r", e)
+            return event.text
+        if second.text and (text := await asyncio.to_thread(choose, second)) is not None:
+            return text
+    return event.text
 
 
 class _Speculative:
@@ -81,14 +108,15 @@ class SphinxSTTService(STTService):
         batch_secs: float = 0.1,
         partial_interval: float = 0.2,
         ttfs_p99_latency: float = SPHINX_TTFS_P99,
-        choose: Callable[[SpeechEvent], str] | None = None,
+        choose: Callable[[SpeechEvent], str | None] | None = None,
         **kwargs: Any,
     ) -> None:
         """``language_model`` is called once, in a thread, at start (`models.language_model` is
         cached, so it is instant after `models.warm_up`); ``decoder_settings`` maps the decoding
         rate (8000 or 16000) to the acoustic front end. Other rates are resampled to 16 kHz. ``choose``
-        picks the transcript of a final from its best reading and alternatives (run in a thread);
-        without it the best reading is used."""
+        picks the transcript of a final from its best reading and alternatives (run in a thread), or
+        says None: none of them will do, and the utterance is read again with the language model's
+        in-domain search when it has one (`choose_transcript`). Without it the best reading is used."""
         super().__init__(
             sample_rate=sample_rate,
             ttfs_p99_latency=ttfs_p99_latency,
@@ -163,6 +191,7 @@ class SphinxSTTService(STTService):
             self._stream = await self._pool.open(
                 self._lm.lm_path, self._lm.dict_path, self._decode_rate,
                 self._decoder_settings(self._decode_rate), self._partial_interval,
+                self._lm.domain_lm_path if self._choose is not None else None,
             )
         except Exception as e:  # no language model, or no decoder: say so instead of failing later
             await self.push_error(f"offline speech recogniser unavailable: {e}", exception=e,
@@ -306,20 +335,22 @@ class SphinxSTTService(STTService):
         """A speculative final came back: choose its transcript now, while the VAD stop window runs."""
         self.cpu_seconds, self.audio_seconds = final.cpu_seconds, final.audio_seconds
         self._choice = None
-        if self._choose is not None and final.event.text and final.event.alternatives:  # a pure function of the event
-            task = asyncio.ensure_future(asyncio.to_thread(self._choose, final.event))
-            self._choice = (final.event, task)
+        if self._choose is not None and final.event.text:
+            self._choice = (final.event, asyncio.ensure_future(self._transcript(final.event)))
+
+    def _transcript(self, event: SpeechEvent) -> Coroutine[Any, Any, str]:
+        stream = self._stream
+        return choose_transcript(event, self._choose, stream.reread if stream is not None else None)
 
     async def _push_final(self, final: FinalResult) -> None:
         self.cpu_seconds, self.audio_seconds = final.cpu_seconds, final.audio_seconds
         choice, self._choice = self._choice, None
         if not final.event.text:
             return
-        text = final.event.text
         if choice is not None and choice[0] == final.event:  # the held final: chosen during the pause
             text = await choice[1]
-        elif self._choose is not None and final.event.alternatives:
-            text = await asyncio.to_thread(self._choose, final.event)
+        else:
+            text = await self._transcript(final.event)
         self.confirm_finalize()
         await self.emit_stt_usage_metrics()
         await self.push_frame(TranscriptionFrame(text, self._user_id, time_now_iso8601(), LANGUAGE, finalized=True))

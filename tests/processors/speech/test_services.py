@@ -56,8 +56,8 @@ from processors.speech import hibari, models
 from processors.speech.audio import phone_channel
 from processors.speech.lm_builder import LanguageModel, build_language_model
 from processors.speech.sphinx_decoder import SpeechEvent
-from processors.speech.sphinx_pool import DecoderCrashed, DecoderPool
-from processors.speech.stt_service import SphinxSTTService
+from processors.speech.sphinx_pool import DecoderCrashed, DecoderPool, FinalResult
+from processors.speech.stt_service import SphinxSTTService, choose_transcript
 from processors.speech.tts_service import HibariTTSService, first_clause
 
 COMMAND = "create a high priority task to call mom"
@@ -88,7 +88,7 @@ def decoder_pool() -> Iterator[DecoderPool]:
 
 
 def sphinx(language_model: LanguageModel, pool: DecoderPool,
-           choose: Callable[[SpeechEvent], str] | None = None) -> SphinxSTTService:
+           choose: Callable[[SpeechEvent], str | None] | None = None) -> SphinxSTTService:
     return SphinxSTTService(language_model=lambda: language_model, pool=pool,
                             decoder_settings=models.decoder_settings, choose=choose)
 
@@ -158,12 +158,14 @@ def test_decoder_settings_rates() -> None:
 @pytest.mark.parametrize(("best", "alternatives", "chosen"), [
     ("when are my teams", ("where my teams", "what are my teams", "who are my teams"), "what are my teams"),
     ("what are my todos", ("when are my todos",), "what are my todos"),  # the best reading is understood
-    ("buy oat milk", ("by oat milk", "buy oat mill"), "buy oat milk"),  # a free answer: nothing parses
+    ("buy oat milk", ("by oat milk", "buy oat mill"), None),  # a free answer: nothing parses
     ("yes please", ("yes police",), "yes please"),  # a conversation move is understood
-    ("when are my teams", (), "when are my teams"),
+    ("when are my teams", (), None),
+    # only a word-for-word reading counts: the relaxed parse (dropping "however") would guess wrong
+    ("however the appointment for tomorrow", ("how last the appointment for tomorrow",), None),
 ])
 def test_grammar_choice_prefers_a_reading_the_assistant_understands(best: str, alternatives: tuple[str, ...],
-                                                                     chosen: str) -> None:
+                                                                     chosen: str | None) -> None:
     assert models.grammar_choice(SpeechEvent("final", best, alternatives=alternatives)) == chosen
 
 
@@ -207,6 +209,59 @@ async def test_sphinx_pushes_the_transcript_chosen_from_its_readings(language_mo
     assert [e.text for e in seen] == [COMMAND] and len(seen[0].alternatives) == models.NBEST
     assert COMMAND not in seen[0].alternatives
     assert texts(down, TranscriptionFrame) == [seen[0].alternatives[-1]]
+
+
+@pytest.mark.parametrize("pause", [False, True])
+async def test_sphinx_rereads_with_the_domain_model_when_no_reading_will_do(
+        pause: bool, language_model: LanguageModel, decoder_pool: DecoderPool) -> None:
+    """`choose` refuses every reading of the main search: the utterance is decoded again with the
+    in-domain model alone and `choose` picks among those readings (during the pause when there is one)."""
+    assert language_model.domain_lm_path is not None
+    seen: list[SpeechEvent] = []
+
+    def choose(event: SpeechEvent) -> str | None:
+        seen.append(event)
+        return None if len(seen) == 1 else f"reread {event.text}"
+
+    sent = utterance(COMMAND, 8000)
+    down, _ = await run_test(
+        sphinx(language_model, decoder_pool, choose),
+        frames_to_send=[*(paused(sent) if pause else sent), SleepFrame(0.8)],
+        pipeline_params=PipelineParams(audio_in_sample_rate=8000),
+    )
+    assert [e.text for e in seen] == [COMMAND, COMMAND]  # the second from the domain model's search
+    assert texts(down, TranscriptionFrame) == [f"reread {COMMAND}"]
+
+
+async def test_a_failed_reread_keeps_the_best_reading() -> None:
+    calls: list[str] = []
+
+    async def reread() -> FinalResult:
+        calls.append("reread")
+        raise DecoderCrashed("the worker exited")
+
+    event = SpeechEvent("final", "by oat mill", alternatives=("buy oat milk",))
+    assert await choose_transcript(event, models.grammar_choice, reread) == "by oat mill"
+    assert calls == ["reread"]  # nothing understood, so it was asked; its failure costs only the reread
+    understood = SpeechEvent("final", "when are my todos", alternatives=("what are my todos",))
+    assert await choose_transcript(understood, models.grammar_choice, reread) == "what are my todos"
+    assert calls == ["reread"]  # a reading was understood: no reread
+
+
+async def test_sphinx_keeps_the_best_reading_when_the_reread_will_not_do_either(
+        language_model: LanguageModel, decoder_pool: DecoderPool) -> None:
+    seen: list[SpeechEvent] = []
+
+    def choose(event: SpeechEvent) -> str | None:
+        seen.append(event)
+        return None
+
+    down, _ = await run_test(
+        sphinx(language_model, decoder_pool, choose),
+        frames_to_send=[*utterance(COMMAND, 8000), SleepFrame(0.8)],
+        pipeline_params=PipelineParams(audio_in_sample_rate=8000),
+    )
+    assert len(seen) == 2 and texts(down, TranscriptionFrame) == [COMMAND]
 
 
 def paused(frames: list[Frame], at: int = -13) -> list[Frame]:

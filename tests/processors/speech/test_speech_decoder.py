@@ -145,3 +145,41 @@ def test_a_resumed_utterance_is_decoded_whole(domain_lm) -> None:
         s.feed(chunk)
     assert s.finish().text == SENTENCE
     assert s.resume() == []  # nothing held: no-op
+
+
+@pytest.fixture(scope="module")
+def lm_with_domain_search(speech_cache):
+    from processors.speech.lm_builder import LMConfig, build_language_model
+
+    return build_language_model(speech_corpus.expand(), speech_cache, config=LMConfig(domain_search=True))
+
+
+def test_reread_decodes_the_last_utterance_with_the_domain_words_alone(lm_with_domain_search) -> None:
+    lm = lm_with_domain_search
+    assert lm.domain_lm_path is not None and lm.domain_lm_path.exists()
+    domain_words = {w for s in speech_corpus.expand() for w in s.split()}
+    s = SphinxStream(lm.lm_path, lm.dict_path, 8000, settings=DecoderSettings(sample_rate=8000, nbest=3),
+                     domain_lm_path=lm.domain_lm_path)
+    said = "remind me to call the doctor about the weather"  # "weather" is a general English word
+    for chunk in iter_chunks(synth_audio(said, 8000, True), 8000):
+        s.feed(chunk)
+    assert s.finish().text == said
+    cmn = s.decoder.get_cmn()
+    again = s.reread()
+    assert again.text.startswith("remind me to call the doctor") and "weather" not in again.text
+    assert set(again.text.split()) <= domain_words and again.alternatives
+    assert all(set(alt.split()) <= domain_words for alt in again.alternatives)
+    assert s.decoder.get_cmn() == cmn  # the stream's state is as it was: the next turn decodes as usual
+    for chunk in iter_chunks(synth_audio("show my reminders", 8000, True), 8000):
+        s.feed(chunk)
+        assert s.reread().text == ""  # an utterance is open: nothing to reread
+    assert s.finish().text == "show my reminders"
+    assert s.reread().text == "show my reminders"
+
+
+def test_reread_without_a_domain_search_or_an_utterance_is_empty(domain_lm) -> None:
+    s = SphinxStream(domain_lm.lm_path, domain_lm.dict_path, 8000)
+    assert s.reread().text == ""
+    for chunk in iter_chunks(synth_audio("show my reminders", 8000, True), 8000):
+        s.feed(chunk)
+    assert s.finish().text == "show my reminders" and s.reread().text == ""
