@@ -179,6 +179,7 @@ class SetResult:
     intent_ok: int = 0
     reference_intent_ok: int = 0  # the reference text itself parses right (the ceiling)
     errors: list[tuple[Utterance, str, int, bool]] = field(default_factory=list)
+    reread_seconds: list[float] = field(default_factory=list)  # decoder CPU of each reread
 
     def __post_init__(self) -> None:
         for u, h in zip(self.utterances, self.heard, strict=True):
@@ -210,7 +211,15 @@ class SetResult:
         return (f"{self.name:28s} {n:4d} utt {self.ref_words:5d} words  WER {100 * self.wer:5.1f}% "
                 f"({wrong}/{n} utterances with errors)  intent {100 * self.intent:5.1f}% "
                 f"(reference text {100 * self.reference_intent_ok / max(n, 1):.0f}%)  "
-                f"decoder CPU {self.cpu_per_audio_second:.3f} s per audio s")
+                f"decoder CPU {self.cpu_per_audio_second:.3f} s per audio s" + self._rereads())
+
+    def _rereads(self) -> str:
+        if not self.reread_seconds:
+            return ""
+        ms = sorted(1000 * t for t in self.reread_seconds)
+        p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+        return (f"\n{'':33s}reread {len(ms)} of {len(self.utterances)} finals, "
+                f"decoder CPU {ms[len(ms) // 2]:.0f} ms p50 / {p95:.0f} ms p95 / {ms[-1]:.0f} ms max each")
 
 
 # ------------------------------------------------------------------ audio and decoding
@@ -248,8 +257,16 @@ def phone_clip(text: str) -> np.ndarray:
     return _clips[text]
 
 
-Decoded = tuple[SpeechEvent, str, float, float]
-"""The decoder's final, the transcript the STT service pushes for it, decoder CPU and audio seconds."""
+@dataclass(frozen=True)
+class Decoded:
+    """One utterance: the decoder's final, the transcript the STT service pushes for it, decoder CPU
+    and audio seconds, and the decoder CPU seconds of its reread (None when it needed none)."""
+
+    event: SpeechEvent
+    text: str
+    cpu_seconds: float
+    audio_seconds: float
+    reread_seconds: float | None
 
 
 async def _decode_call(pool: DecoderPool, lm: LanguageModel, settings: DecoderSettings,
@@ -261,9 +278,11 @@ async def _decode_call(pool: DecoderPool, lm: LanguageModel, settings: DecoderSe
     cpu = audio = 0.0
     step = int(BATCH_SECS * 8000)
     last: list[FinalResult] = []  # the decoder's totals after each final or reread (its CPU counted)
+    took: list[float] = []
 
     async def reread() -> FinalResult:
         last.append(await stream.reread())
+        took.append(last[-1].cpu_seconds - last[-2].cpu_seconds)  # CPU: the wall time here includes queueing
         return last[-1]
 
     try:
@@ -272,8 +291,10 @@ async def _decode_call(pool: DecoderPool, lm: LanguageModel, settings: DecoderSe
                 stream.feed(pcm[i: i + step].tobytes())  # answered in order: no need to wait for each
             final = await stream.finish()
             last.append(final)
+            took.clear()
             text = await choose_transcript(final.event, models.grammar_choice, reread)
-            out.append((final.event, text, last[-1].cpu_seconds - cpu, last[-1].audio_seconds - audio))
+            out.append(Decoded(final.event, text, last[-1].cpu_seconds - cpu, last[-1].audio_seconds - audio,
+                               took[0] if took else None))
             cpu, audio = last[-1].cpu_seconds, last[-1].audio_seconds
     finally:
         stream.close()
@@ -306,11 +327,11 @@ def measure(sets: Mapping[str, Sequence[Utterance]], lm: LanguageModel, settings
         if pause_windows:
             clips = [pause_cut(c, pause_windows) for c in clips]
         decoded = asyncio.run(_decode_all(pool, lm, settings, clips))
-        audio, cpu = sum(d[3] for d in decoded), sum(d[2] for d in decoded)
-        out.append(SetResult(name, list(utterances), [d[1] for d in decoded],
-                             audio_seconds=audio, cpu_seconds=cpu))
+        audio, cpu = sum(d.audio_seconds for d in decoded), sum(d.cpu_seconds for d in decoded)
+        out.append(SetResult(name, list(utterances), [d.text for d in decoded], audio_seconds=audio,
+                             cpu_seconds=cpu, reread_seconds=[d.reread_seconds for d in decoded if d.reread_seconds]))
         if best_only:
-            out.append(SetResult(f"{name} (best reading)", list(utterances), [d[0].text for d in decoded],
+            out.append(SetResult(f"{name} (best reading)", list(utterances), [d.event.text for d in decoded],
                                  audio_seconds=audio, cpu_seconds=cpu))
     return out
 
