@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bots.agent.agent import Agent, AgentSession, TurnResult
+from bots.llm.providers import TextSink
 from core import monitor
 from core.db import transaction
 from core.logging import report_exception
@@ -78,10 +79,10 @@ class CallSession:
         self.caller = caller
         self.conversation = self.agent.session(ctx, f"call-{self.info.call_sid}")
 
-    async def turn(self, text: str) -> TurnResult:
+    async def turn(self, text: str, on_text: TextSink | None = None) -> TurnResult:
         if self.conversation is None:
             raise NotAuthenticated("no caller has been admitted to this call")
-        return await self.conversation.turn(text)
+        return await self.conversation.turn(text, on_text)
 
     # --- what happened --------------------------------------------------------------------------
 

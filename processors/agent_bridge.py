@@ -3,7 +3,8 @@
 The user aggregator pushes an `LLMContextFrame` when the caller finishes a turn; the bridge
 sends the caller's new words to the conversation (`turn(text)`), and speaks the reply as
 `LLMFullResponseStartFrame → LLMTextFrame → LLMFullResponseEndFrame`, which the TTS voices
-and the assistant aggregator records. The turn runs as a task, so a barge-in
+and the assistant aggregator records; a model that streams (the cloud LLMs) is spoken as its text
+arrives, one `LLMTextFrame` per piece. The turn runs as a task, so a barge-in
 (`InterruptionFrame`) cancels it without blocking the pipeline. A slow turn gets one short
 filler; a failed one an apology, and the call carries on.
 """
@@ -60,9 +61,10 @@ class TurnOutcome(Protocol):
 
 
 class Conversation(Protocol):
-    """Anything that answers one utterance at a time (an `AgentSession`, a call session)."""
+    """Anything that answers one utterance at a time (an `AgentSession`, a call session); with
+    `on_text`, the reply's text is handed over piece by piece as the model generates it."""
 
-    async def turn(self, text: str) -> TurnOutcome: ...
+    async def turn(self, text: str, on_text: Callable[[str], Awaitable[None]] | None = None) -> TurnOutcome: ...
 
 
 TransferHandler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -150,15 +152,32 @@ class AgentBridge(FrameProcessor):
         started = time.perf_counter()
         await self.start_ttfb_metrics()
         await self.start_processing_metrics()
-        turn = self.create_task(self._conversation.turn(text), name="agent_turn_run")
+        pieces: asyncio.Queue[str] = asyncio.Queue()
+
+        async def on_text(piece: str) -> None:
+            pieces.put_nowait(piece)
+
+        turn = self.create_task(self._conversation.turn(text, on_text), name="agent_turn_run")
+        speech = _StreamedReply(self)
         filler = False
         try:
-            if self._filler_after is not None:
-                done, _ = await asyncio.wait({turn}, timeout=self._filler_after)
-                if not done:
-                    filler = True
-                    await self._say(self._filler_text)
-            result: TurnOutcome | None = await turn
+            while True:  # the model's text as it comes, a filler if none has come after filler_after
+                get = asyncio.ensure_future(pieces.get())
+                wait = (self._filler_after - (time.perf_counter() - started)
+                        if self._filler_after is not None and not filler and not speech.text else None)
+                done, _ = await asyncio.wait({turn, get}, timeout=max(wait, 0) if wait is not None else None,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if get in done:
+                    await speech.add(get.result())
+                    continue
+                get.cancel()
+                if turn in done:
+                    while not pieces.empty():
+                        await speech.add(pieces.get_nowait())
+                    break
+                filler = True
+                await self._say(self._filler_text)
+            result: TurnOutcome | None = turn.result()
         except asyncio.CancelledError:
             await self.cancel_task(turn)
             raise
@@ -169,6 +188,7 @@ class AgentBridge(FrameProcessor):
             result = None
         finally:
             await self.stop_processing_metrics()
+        await speech.end()
         self._answered = upto
         agent_ms = (time.perf_counter() - started) * 1000
         if result is None:
@@ -176,8 +196,12 @@ class AgentBridge(FrameProcessor):
             await self.push_frame(AgentTurnFrame(text_in=text, reply=self._apology, agent_ms=agent_ms,
                                                  filler=filler, failed=True))
             return
-        spoken = self._transfer_text if result.transfer else result.reply
-        await self._say(spoken)
+        if result.transfer:
+            rest = self._transfer_text
+        else:  # the reply, unless it was streamed (an apology for a failed turn never is)
+            rest = "" if speech.text and speech.text.rstrip().endswith(result.reply.strip()) else result.reply
+        await self._say(rest)
+        spoken = " ".join(p for p in (speech.text.strip(), rest) if p)
         await self.push_frame(
             AgentTurnFrame(
                 text_in=text,
@@ -215,3 +239,28 @@ class AgentBridge(FrameProcessor):
         await self.push_frame(LLMFullResponseStartFrame())
         await self.push_frame(LLMTextFrame(text))
         await self.push_frame(LLMFullResponseEndFrame())
+
+
+class _StreamedReply:
+    """The model's text pushed as it is generated: one `LLMFullResponseStartFrame` before the first
+    piece, an `LLMTextFrame` per piece, the end frame when the turn is over."""
+
+    def __init__(self, bridge: AgentBridge) -> None:
+        self._bridge = bridge
+        self.text = ""
+        self._open = False
+
+    async def add(self, piece: str) -> None:
+        if not piece:
+            return
+        if not self._open:
+            self._open = True
+            await self._bridge.stop_ttfb_metrics()
+            await self._bridge.push_frame(LLMFullResponseStartFrame())
+        self.text += piece
+        await self._bridge.push_frame(LLMTextFrame(piece))
+
+    async def end(self) -> None:
+        if self._open:
+            self._open = False
+            await self._bridge.push_frame(LLMFullResponseEndFrame())

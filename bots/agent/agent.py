@@ -24,7 +24,7 @@ from bots.agent.checkpoint import open_checkpointer
 from bots.agent.graph import ModelChain, build_graph
 from bots.agent.router import DOMAINS
 from bots.agent.trace import TurnTrace
-from bots.llm.providers import build_chat_models
+from bots.llm.providers import TextSink, build_chat_models
 from core.grammar.registry import default_parser
 from core.logging import report_exception
 from core.runtime import Runtime
@@ -119,9 +119,9 @@ class AgentSession:
     async def _collect(self, event: ToolEvent) -> None:
         self._events.append(event)
 
-    def _config(self, trace: TurnTrace) -> RunnableConfig:
+    def _config(self, trace: TurnTrace, on_text: TextSink | None = None) -> RunnableConfig:
         return {
-            "configurable": {"thread_id": self.thread_id, "ctx": self.ctx, "trace": trace},
+            "configurable": {"thread_id": self.thread_id, "ctx": self.ctx, "trace": trace, "on_text": on_text},
             "recursion_limit": 16,
         }
 
@@ -141,7 +141,10 @@ class AgentSession:
                 return any(call["id"] not in answered for call in message.tool_calls)
         return False
 
-    async def turn(self, text: str) -> TurnResult:
+    async def turn(self, text: str, on_text: TextSink | None = None) -> TurnResult:
+        """Answer one utterance. With `on_text`, the models' text is handed over piece by piece as it
+        is generated (`stream_with_fallback`), every model call of the turn included; the result's
+        `reply` is still the last message's text."""
         trace = TurnTrace()
         self._events = []
         self.ctx.extras.pop("transfer", None)
@@ -152,10 +155,10 @@ class AgentSession:
         domain = "productivity"
         try:
             async with asyncio.timeout(self.agent.runtime.settings.turn_timeout_seconds):
-                state = await self.agent.graph.ainvoke({"messages": [HumanMessage(text)]}, self._config(trace))
+                state = await self.agent.graph.ainvoke({"messages": [HumanMessage(text)]}, self._config(trace, on_text))
             last = state["messages"][-1]
             domain = state.get("domain", domain)
-            reply = last.content if isinstance(last, AIMessage) and isinstance(last.content, str) else ""
+            reply = last.text if isinstance(last, AIMessage) else ""  # text blocks joined (a streamed Claude reply is a list)
             end_call = bool(isinstance(last, AIMessage) and last.additional_kwargs.get("end_call"))
         except TimeoutError as exc:
             self._fail("turn timed out", exc)

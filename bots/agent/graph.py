@@ -23,7 +23,7 @@ from bots.agent.prompts import system_prompt
 from bots.agent.router import route
 from bots.agent.state import AgentState
 from bots.agent.trace import TurnTrace
-from bots.llm.providers import ChatRunnable, invoke_with_fallback
+from bots.llm.providers import ChatRunnable, TextSink, invoke_with_fallback, stream_with_fallback
 from core.tools import ToolContext, ToolSpec, run_tool
 
 HISTORY_LIMIT = 24
@@ -74,10 +74,21 @@ def build_graph(
         prompt = system_prompt(domain, ctx.now_local(), ctx.extras.get("caller_name"))
         messages = [SystemMessage(prompt), *_recent(state["messages"])]
         t0 = time.perf_counter()
-        provider, reply = await invoke_with_fallback(
-            models[domain], messages, per_model_timeout=ctx.settings.llm_timeout_seconds
-        )
         trace = _trace(config)
+        on_text: TextSink | None = config["configurable"].get("on_text")
+        if on_text is not None and not ctx.extras.get("transfer"):  # after a transfer the channel speaks for itself
+            async def heard(text: str) -> None:
+                if trace.first_text_ms is None:
+                    trace.first_text_ms = trace.since_start_ms()
+                await on_text(text)
+
+            provider, reply = await stream_with_fallback(
+                models[domain], messages, per_model_timeout=ctx.settings.llm_timeout_seconds, on_text=heard
+            )
+        else:
+            provider, reply = await invoke_with_fallback(
+                models[domain], messages, per_model_timeout=ctx.settings.llm_timeout_seconds
+            )
         trace.llm(provider, (time.perf_counter() - t0) * 1000)
         if trace.first_text_ms is None and reply.content and not reply.tool_calls:
             trace.first_text_ms = trace.since_start_ms()

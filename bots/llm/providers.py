@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeAlias
 
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, BaseMessageChunk, message_chunk_to_message
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 
@@ -97,6 +97,93 @@ async def invoke_with_fallback(
         else:
             return name, reply
     raise AllProvidersFailed(failures)
+
+
+class ReplyCutOff(RuntimeError):
+    """A provider failed after part of its reply was already passed on (spoken): no other provider
+    may start the reply again."""
+
+
+TextSink = Callable[[str], Awaitable[None]]
+
+
+async def stream_with_fallback(
+    models: Sequence[tuple[str, ChatRunnable]],
+    messages: LanguageModelInput,
+    *,
+    per_model_timeout: float,
+    on_text: TextSink,
+) -> tuple[str, AIMessage]:
+    """Like `invoke_with_fallback`, but each model's answer is streamed: every piece of text is handed
+    to `on_text` as it arrives (the voice starts on the first words, not the last), and the whole
+    message, tool calls included, is returned at the end.
+
+    `per_model_timeout` bounds the wait for a model's first piece; after it the turn's own budget
+    applies. An error or a stall before any text moves the turn to the next model, as with
+    `invoke_with_fallback`; after text was passed on it raises `ReplyCutOff` instead, since the
+    next model would start the reply over. A model that cannot stream (the offline intent model)
+    answers in one piece."""
+    failures: list[tuple[str, BaseException]] = []
+    for name, model in models:
+        try:
+            reply = await _stream_one(model, messages, per_model_timeout, on_text)
+        except TimeoutError as exc:  # no first piece in time (a stall later is the turn budget's)
+            log.warning("LLM %s gave no answer within %.1fs; trying the next provider", name, per_model_timeout)
+            report_exception(exc)
+            failures.append((name, exc))
+        except _CutOff as cut:
+            raise ReplyCutOff(f"LLM {name} failed in the middle of its reply: {_describe(cut.error)}") from cut.error
+        except Exception as exc:  # as in invoke_with_fallback: any failure before the first text hands the turn on
+            log.warning("LLM %s failed (%s); trying the next provider", name, _describe(exc), exc_info=exc)
+            report_exception(exc)
+            failures.append((name, exc))
+        else:
+            return name, reply
+    raise AllProvidersFailed(failures)
+
+
+class _CutOff(Exception):
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+async def _stream_one(model: ChatRunnable, messages: LanguageModelInput, first_within: float,
+                      on_text: TextSink) -> AIMessage:
+    chunks = aiter(model.astream(messages))
+    total: BaseMessageChunk | None = None
+    said = False
+    try:
+        while True:
+            try:
+                if total is None:
+                    chunk = await asyncio.wait_for(anext(chunks), first_within)
+                else:
+                    chunk = await anext(chunks)
+            except StopAsyncIteration:
+                break
+            except Exception as exc:
+                if said:
+                    raise _CutOff(exc) from exc
+                raise
+            if not isinstance(chunk, BaseMessageChunk):  # a runnable that answers in one piece
+                if chunk.text:
+                    await on_text(chunk.text)
+                return chunk
+            total = chunk if total is None else total + chunk
+            if text := chunk.text:
+                said = True
+                await on_text(text)
+    finally:
+        close = getattr(chunks, "aclose", None)
+        if close is not None:
+            await close()
+    if total is None:
+        return AIMessage("")
+    reply = message_chunk_to_message(total)
+    if not isinstance(reply, AIMessage):
+        raise TypeError(f"the model streamed a {type(reply).__name__}, not an AI message")
+    return reply
 
 
 def _cloud_model(name: str, settings: Settings) -> BaseChatModel | None:

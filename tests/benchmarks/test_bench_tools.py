@@ -19,6 +19,7 @@ from core.tools import ToolContext, run_tool
 from domains.registry import tools_by_name
 from tests.api.test_mcp import convonet_command, create_user, live_server, mcp_session, server_env
 from tests.benchmarks.conftest import report, size, summary
+from tests.fakes.llm_servers import FakeOpenAIServer, Script
 from tests.helpers import register
 
 
@@ -88,4 +89,34 @@ async def test_bench_tool_doors_and_agent_turn(runtime: Runtime, tmp_path: Path,
 
         await agent_turn(0)
         table.append(("agent turn, local model (route+LLM+tool)", summary(await _timed(agent_turn, size(60, 3)))))
-    report("tools", table, {"conditions": "SQLite file, in-process store, one client, sequential calls"})
+
+    # A cloud model's turn streamed (OpenAI's client against the fake, one word per event every 30 ms)
+    reply = ("Done, I added buy milk to your list for tomorrow morning, and it is the third thing on it now, "
+             "right after calling the bank and picking up the dry cleaning.")
+    async with FakeOpenAIServer(Script(final_text=reply), event_delay=WORD_MS / 1000) as fake:
+        runtime.settings = runtime.settings.model_copy(update={
+            "llm_providers": ["openai"], "openai_api_key": "sk-bench", "openai_base_url": fake.base_url})
+        async with Agent.open(runtime) as agent:
+            session = agent.session(ToolContext.for_user(runtime, user.id), "bench-cloud")
+            first: list[float] = []
+            whole: list[float] = []
+            for _ in range(size(20, 2)):
+                t0 = time.perf_counter()
+                heard: list[float] = []
+
+                async def on_text(_piece: str, heard: list[float] = heard) -> None:
+                    heard.append(time.perf_counter())
+
+                result = await session.turn("add buy milk to my list", on_text)
+                whole.append((time.perf_counter() - t0) * 1000)
+                assert result.reply == reply and heard
+                first.append((heard[0] - t0) * 1000)
+    table.append((f"cloud agent turn, streamed: first text ({WORD_MS} ms/word fake)", summary(first)))
+    table.append(("cloud agent turn: whole reply (what the voice waited for unstreamed)", summary(whole)))
+    report("tools", table, {"conditions": "SQLite file, in-process store, one client, sequential calls; cloud "
+                                          f"turn: tool call then a {len(reply.split())}-word reply from the fake "
+                                          f"OpenAI server, one word every {WORD_MS} ms"})
+
+
+WORD_MS = 30
+"""How fast the fake cloud model 'generates': one word per 30 ms, about 45 tokens a second."""

@@ -5,7 +5,10 @@ tools gets a tool call back; a request whose last message is a tool result gets 
 answer. Every wire format is answered as JSON or, when the client asks for a stream (`"stream":
 true`; Gemini's `:streamGenerateContent?alt=sse`), as server-sent events. `mode` turns a server
 into a failing one: `"error"` answers 500, `"stall"` holds the request until `stall_seconds` pass
-or the server closes. Every request is kept in `requests` for assertions.
+or the server closes, `"cut"` drops the connection half way through a streamed text answer (a
+tool call still goes through whole).
+`event_delay` paces a stream's events, as a model generating its words does; `events_written`
+counts what has gone out. Every request is kept in `requests` for assertions.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any, Literal, Self, TypeVar
 
 from aiohttp import web
 
-Mode = Literal["ok", "error", "stall"]
+Mode = Literal["ok", "error", "stall", "cut"]
 _R = TypeVar("_R", bound=web.StreamResponse)
 
 
@@ -49,11 +52,14 @@ class FakeLLMServer:
     provider: str = ""
 
     def __init__(
-        self, script: Script | None = None, *, mode: Mode = "ok", stall_seconds: float = 60.0
+        self, script: Script | None = None, *, mode: Mode = "ok", stall_seconds: float = 60.0,
+        event_delay: float = 0.0,
     ) -> None:
         self.script = script or Script()
         self.mode: Mode = mode
         self.stall_seconds = stall_seconds
+        self.event_delay = event_delay
+        self.events_written = 0
         self.requests: list[RecordedRequest] = []
         self._ids = itertools.count(1)
         self._release = asyncio.Event()
@@ -109,18 +115,27 @@ class FakeLLMServer:
         else:
             message = self._tool_call_message(body)
         if self._wants_stream(request, body):
-            return await self._stream(request, body, message)
+            cut = self.mode == "cut" and (self._last_is_tool_result(body) or not body.get("tools"))
+            return await self._stream(request, body, message, cut)
         return _closing(web.json_response(message))
 
     async def _stream(
-        self, request: web.Request, body: dict[str, Any], message: dict[str, Any]
+        self, request: web.Request, body: dict[str, Any], message: dict[str, Any], cut: bool = False
     ) -> web.StreamResponse:
         response = _closing(
             web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         )
         await response.prepare(request)
-        for event in self._events(body, message):
+        events = list(self._events(body, message))
+        for i, event in enumerate(events):
+            if cut and i >= len(events) // 2:
+                assert request.transport is not None
+                request.transport.abort()  # the connection drops in the middle of the answer
+                return response
+            if i and self.event_delay:
+                await asyncio.sleep(self.event_delay)
             await response.write(event.encode())
+            self.events_written += 1
         await response.write_eof()
         return response
 

@@ -17,13 +17,15 @@ from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.tests.utils import SleepFrame, run_test
 from sqlmodel import select
 
-from bots.agent.agent import Agent, AgentSession
+from bots.agent.agent import ERROR_APOLOGY, Agent, AgentSession
+from core.config import Settings
 from core.models import User
 from core.runtime import Runtime
 from core.tools import ToolContext
 from domains.productivity.models import Todo
 from processors.agent_bridge import APOLOGY, FILLER, TRANSFER, AgentBridge
 from processors.frames import AgentTurnFrame
+from tests.fakes.llm_servers import FakeOpenAIServer, Mode
 
 REPLY = [LLMFullResponseStartFrame, LLMTextFrame, LLMFullResponseEndFrame]
 
@@ -163,3 +165,51 @@ async def test_transfer_announces_and_hands_over(runtime: Runtime, agent: Agent,
     assert said(down) == [TRANSFER]
     assert len(requests) == 1 and requests[0]["department"] == "support"
     assert requests[0]["call_sid"] == "CA-test"
+
+
+async def streamed_turn(runtime: Runtime, settings: Settings, caller: User, mode: Mode) -> list[Frame]:
+    """One turn on the OpenAI client against the fake, whose answer comes in paced pieces."""
+    async with FakeOpenAIServer(mode=mode, event_delay=0.02) as fake:
+        runtime.settings = settings.model_copy(
+            update={"llm_providers": ["openai"], "openai_api_key": "sk-test", "openai_base_url": fake.base_url}
+        )
+        async with Agent.open(runtime) as agent:
+            down, _ = await run_test(
+                AgentBridge(phone_session(agent, runtime, caller), filler_after=None),
+                frames_to_send=[LLMContextFrame(user_context("add buy milk to my list")), SleepFrame(sleep=1.5)],
+            )
+    return list(down)
+
+
+def responses(frames: list[Frame]) -> list[list[str]]:
+    """The text of each LLM response (start ... end) in order."""
+    out: list[list[str]] = []
+    for f in frames:
+        if isinstance(f, LLMFullResponseStartFrame):
+            out.append([])
+        elif isinstance(f, LLMTextFrame):
+            out[-1].append(f.text)
+    return out
+
+
+async def test_a_cloud_models_reply_is_spoken_as_it_streams(runtime: Runtime, settings: Settings,
+                                                              caller: User) -> None:
+    down = await streamed_turn(runtime, settings, caller, "ok")
+    [pieces] = responses(down)
+    assert len(pieces) >= 4 and "".join(pieces) == "Done, I added buy milk to your list."
+    assert sum(isinstance(f, LLMFullResponseEndFrame) for f in down) == 1
+    [turn] = [f for f in down if isinstance(f, AgentTurnFrame)]
+    assert turn.reply == "Done, I added buy milk to your list." and not turn.failed
+    assert [c["name"] for c in turn.tool_calls] == ["create_todo"]
+    assert await todo_titles(runtime, caller) == ["buy milk"]
+
+
+async def test_a_reply_cut_off_mid_stream_ends_with_an_apology(runtime: Runtime, settings: Settings,
+                                                                caller: User) -> None:
+    """The model's connection drops half way through its reply: what was said stays said, no other
+    model starts the reply over, the caller hears an apology, and the todo stays created."""
+    down = await streamed_turn(runtime, settings, caller, "cut")
+    first, apology = responses(down)
+    assert first and "".join(first) != "Done, I added buy milk to your list."
+    assert "".join(apology) == ERROR_APOLOGY
+    assert await todo_titles(runtime, caller) == ["buy milk"]
