@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections import defaultdict
 from functools import lru_cache
@@ -12,8 +11,6 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-BUILDER_VERSION = "1"
-LOG10_BASE = math.log10(1.0001)  # pocketsphinx trie stores log_1.0001 values
 BOS, EOS = "<s>", "</s>"
 _ARPA_FLOOR = -99.0
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
 import shutil
 import tempfile
@@ -45,6 +44,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from processors.speech.general_lm import LOG10_BASE  # noqa: F401  (pocketsphinx's log base, for tests)
 from processors.speech.lexicon import (  # noqa: F401  (re-exported: this module was their home)
     default_dict_path,
     default_general_lm_path,
@@ -68,7 +68,6 @@ from processors.speech.ngram import (  # noqa: F401
 log = logging.getLogger(__name__)
 
 BUILDER_VERSION = "1"
-LOG10_BASE = math.log10(1.0001)  # pocketsphinx trie stores log_1.0001 values
 BOS, EOS = "<s>", "</s>"
 _ARPA_FLOOR = -99.0
 
