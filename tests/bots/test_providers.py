@@ -6,139 +6,27 @@ import gc
 import logging
 import math
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.tools import tool
+from langchain_core.messages import ToolMessage
 from sqlmodel import select
 
 from bots.agent.agent import Agent
-from bots.llm.providers import (
-    AllProvidersFailed,
-    ReplyCutOff,
-    build_chat_models,
-    invoke_with_fallback,
-    stream_with_fallback,
-)
+from bots.llm.providers import AllProvidersFailed, build_chat_models, invoke_with_fallback
 from core.config import Settings
 from core.runtime import Runtime
 from core.tools import ToolContext
 from domains.productivity.models import Todo
+from tests.bots.cloud_llms import ASK, StandInLocal, create_todo, llm_settings
 from tests.fakes.llm_servers import (
     FakeAnthropicServer,
     FakeGeminiServer,
     FakeLLMServer,
     FakeOpenAIServer,
-    RecordedRequest,
     Script,
 )
 from tests.processors.callers import register_caller
-
-ASK = [HumanMessage("add buy milk to my todo list")]
-AFTER_TOOL = [
-    *ASK,
-    AIMessage("", tool_calls=[{"name": "create_todo", "args": {"title": "buy milk"}, "id": "toolu_01"}]),
-    ToolMessage("created todo 'buy milk'", tool_call_id="toolu_01"),
-]
-"""A conversation the model answers with text (its tool call already has a result)."""
-
-
-@tool
-async def create_todo(title: str) -> str:
-    """Add a todo with this title to the caller's list."""
-    return f"created todo {title!r}"
-
-
-class StandInLocal(BaseChatModel):
-    """Stands in for the offline intent model so these tests don't depend on its grammar."""
-
-    reply: str = "local answer"
-    fail: bool = False
-
-    @property
-    def _llm_type(self) -> str:
-        return "stand-in-local"
-
-    def bind_tools(self, tools: Any, **kwargs: Any) -> StandInLocal:  # type: ignore[override]
-        return self
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        if self.fail:
-            raise RuntimeError("local model broke")
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(self.reply))])
-
-    async def _agenerate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return self._generate(messages, stop)
-
-
-def llm_settings(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {"environment": "development", "data_dir": tmp_path, "_env_file": None}
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def openai_server() -> AsyncIterator[FakeOpenAIServer]:
-    async with FakeOpenAIServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def anthropic_server() -> AsyncIterator[FakeAnthropicServer]:
-    async with FakeAnthropicServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def gemini_server() -> AsyncIterator[FakeGeminiServer]:
-    async with FakeGeminiServer() as server:
-        yield server
-
-
-@pytest.fixture
-def servers(
-    openai_server: FakeOpenAIServer, anthropic_server: FakeAnthropicServer, gemini_server: FakeGeminiServer
-) -> dict[str, FakeLLMServer]:
-    return {"openai": openai_server, "anthropic": anthropic_server, "google": gemini_server}
-
-
-@pytest.fixture
-def clouds(
-    tmp_path: Path,
-    openai_server: FakeOpenAIServer,
-    anthropic_server: FakeAnthropicServer,
-    gemini_server: FakeGeminiServer,
-) -> Settings:
-    """Every cloud provider configured against its fake, in the order OpenAI, Anthropic, Gemini."""
-    return llm_settings(
-        tmp_path,
-        llm_providers=["openai", "anthropic", "google"],
-        openai_api_key="sk-test",
-        openai_base_url=openai_server.base_url,
-        anthropic_api_key="sk-ant-test",
-        anthropic_base_url=anthropic_server.base_url,
-        google_api_key="g-test",
-        google_base_url=gemini_server.base_url,
-    )
-
 
 # --- tool-call round trips --------------------------------------------------------------------------
 
@@ -238,120 +126,6 @@ async def test_gemini_tool_call_round_trip(clouds: Settings, gemini_server: Fake
             {"functionResponse": {"name": "create_todo", "response": {"output": "created todo 'buy milk'"}}}
         ],
     }
-
-
-@pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])
-async def test_streamed_tool_call_round_trip(
-    provider: str, clouds: Settings, servers: dict[str, FakeLLMServer]
-) -> None:
-    """LangGraph's message streaming makes the clients ask for SSE; the tool call must survive it."""
-    clouds.llm_providers = [provider]
-    server = servers[provider]
-    _, model = build_chat_models(clouds, [create_todo], local=StandInLocal())[0]
-
-    first: AIMessageChunk | None = None
-    async for chunk in model.astream(ASK):
-        assert isinstance(chunk, AIMessageChunk)
-        first = chunk if first is None else first + chunk
-    assert first is not None
-    assert asked_for_a_stream(server.requests[0])
-    assert [(c["name"], c["args"]) for c in first.tool_calls] == [("create_todo", {"title": "buy milk"})]
-
-    reply = ToolMessage("created todo 'buy milk'", tool_call_id=first.tool_calls[0]["id"])
-    text = ""
-    async for chunk in model.astream([*ASK, first, reply]):
-        text += chunk.text
-    assert text == "Done, I added buy milk to your list."
-    assert len(server.requests) == 2 and asked_for_a_stream(server.requests[1])
-
-
-def asked_for_a_stream(request: RecordedRequest) -> bool:
-    if request.path.startswith("/v1beta/models/"):  # Gemini: a method of its own, and SSE by query
-        return request.path.endswith(":streamGenerateContent") and request.query == {"alt": "sse"}
-    return request.body.get("stream") is True
-
-
-# --- streaming the reply --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])
-async def test_a_streamed_reply_is_passed_on_piece_by_piece(
-    provider: str, clouds: Settings, servers: dict[str, FakeLLMServer]
-) -> None:
-    """The text goes to `on_text` while the model is still generating (the fake paces its events);
-    the tool call comes back whole, and so does the final message."""
-    clouds.llm_providers = [provider]
-    server = servers[provider]
-    server.event_delay = 0.02
-    models = build_chat_models(clouds, [create_todo], local=StandInLocal())
-    pieces: list[str] = []
-    written_at_first_piece: list[int] = []
-
-    async def on_text(text: str) -> None:
-        if not pieces:
-            written_at_first_piece.append(server.events_written)
-        pieces.append(text)
-
-    name, call = await stream_with_fallback(models, ASK, per_model_timeout=5, on_text=on_text)
-    assert name == provider and [(c["name"], c["args"]) for c in call.tool_calls] == [("create_todo", {"title": "buy milk"})]
-    assert pieces == []  # a tool call carries no text here
-    result = ToolMessage("created todo 'buy milk'", tool_call_id=call.tool_calls[0]["id"])
-    before = server.events_written
-    name, reply = await stream_with_fallback(models, [*ASK, call, result], per_model_timeout=5, on_text=on_text)
-    total = server.events_written - before
-    assert "".join(pieces) == reply.text == "Done, I added buy milk to your list."
-    assert len(pieces) >= 4 and not reply.tool_calls
-    assert written_at_first_piece[0] - before < total  # the first words came before the last event was sent
-    assert all(asked_for_a_stream(r) for r in server.requests)
-
-
-async def test_a_stream_that_fails_before_any_text_hands_the_turn_on(
-    clouds: Settings, servers: dict[str, FakeLLMServer]
-) -> None:
-    clouds.llm_providers = ["openai", "anthropic"]
-    servers["openai"].mode = "error"
-    models = build_chat_models(clouds, [create_todo], local=StandInLocal())
-    pieces: list[str] = []
-
-    async def on_text(text: str) -> None:
-        pieces.append(text)
-
-    name, reply = await stream_with_fallback(models, AFTER_TOOL, per_model_timeout=5, on_text=on_text)
-    assert name == "anthropic" and "".join(pieces) == reply.text == "Done, I added buy milk to your list."
-    assert len(servers["openai"].requests) == 1
-
-
-async def test_a_stream_cut_off_mid_reply_is_not_started_over_by_another_model(
-    clouds: Settings, servers: dict[str, FakeLLMServer]
-) -> None:
-    """Half the reply was spoken: the next provider must not say it all again; the turn fails instead
-    (the caller hears an apology)."""
-    clouds.llm_providers = ["openai", "anthropic"]
-    servers["openai"].mode = "cut"
-    models = build_chat_models(clouds, [create_todo], local=StandInLocal())
-    pieces: list[str] = []
-
-    async def on_text(text: str) -> None:
-        pieces.append(text)
-
-    with pytest.raises(ReplyCutOff, match="openai failed in the middle of its reply"):
-        await stream_with_fallback(models, AFTER_TOOL, per_model_timeout=5, on_text=on_text)
-    assert pieces and "".join(pieces) != "Done, I added buy milk to your list."
-    assert servers["anthropic"].requests == []
-
-
-async def test_the_offline_model_answers_a_stream_in_one_piece(clouds: Settings) -> None:
-    pytest.importorskip("bots.llm.local")
-    clouds.llm_providers = []
-    models = build_chat_models(clouds, [create_todo])
-    pieces: list[str] = []
-
-    async def on_text(text: str) -> None:
-        pieces.append(text)
-
-    name, reply = await stream_with_fallback(models, ASK, per_model_timeout=5, on_text=on_text)
-    assert name == "local" and [(c["name"], c["args"]) for c in reply.tool_calls] == [("create_todo", {"title": "buy milk"})]
-    assert pieces == []
 
 
 # --- fallback -----------------------------------------------------------------------------------
