@@ -1,5 +1,5 @@
-"""The offline Pipecat speech services in small pipelines: PocketSphinx STT fed hibari speech as
-20 ms frames with the VAD frames around it, and hibari TTS out at the phone rate."""
+"""The PocketSphinx STT service in small Pipecat pipelines, fed hibari speech as 20 ms frames with the
+VAD frames around it: transcripts, readings chosen and reread, pauses, noise, crashed workers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import asyncio
 import itertools
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -20,20 +18,10 @@ from pipecat.frames.frames import (
     Frame,
     InputAudioRawFrame,
     InterimTranscriptionFrame,
-    InterruptionFrame,
-    InterruptionWorkerFrame,
     LLMContextFrame,
-    LLMFullResponseEndFrame,
-    LLMFullResponseStartFrame,
-    LLMTextFrame,
     MetricsFrame,
     SystemFrame,
     TranscriptionFrame,
-    TTSAudioRawFrame,
-    TTSSpeakFrame,
-    TTSStartedFrame,
-    TTSStoppedFrame,
-    TTSTextFrame,
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
@@ -49,127 +37,21 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.tests.utils import SleepFrame, run_test
 from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
+from speech_pipeline import audio_frames, speech, sphinx, texts, utterance
 
-from core.config import Settings
 from processors.frames import SpeechPauseFrame, SpeechResumedFrame
-from processors.speech import hibari, models
-from processors.speech.audio import phone_channel
-from processors.speech.lm_builder import LanguageModel, build_language_model
+from processors.speech import models
+from processors.speech.lm_builder import LanguageModel
 from processors.speech.sphinx_decoder import SpeechEvent
 from processors.speech.sphinx_pool import DecoderCrashed, DecoderPool, FinalResult
-from processors.speech.stt_service import SphinxSTTService, choose_transcript
-from processors.speech.tts_service import HibariTTSService, first_clause
+from processors.speech.stt_service import choose_transcript
 
 COMMAND = "create a high priority task to call mom"
 QUESTION = "what is on my calendar today"
 
 
-# ------------------------------------------------------------------ fixtures
-@pytest.fixture(scope="session")
-def speech_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("speech-data"), _env_file=None)  # type: ignore[call-arg]
 
 
-@pytest.fixture(scope="session")
-def language_model(speech_settings: Settings) -> LanguageModel:
-    """Built once from the domains' grammar, by three threads asking at the same time."""
-    with ThreadPoolExecutor(3) as ex:
-        built = list(ex.map(lambda _: models.language_model(speech_settings), range(3)))
-    assert built[0] is built[1] is built[2]
-    return built[0]
-
-
-@pytest.fixture(scope="session")
-def decoder_pool() -> Iterator[DecoderPool]:
-    pool = models.decoder_pool()
-    pool.start()
-    yield pool
-    models.shutdown_decoder_pool()
-
-
-def sphinx(language_model: LanguageModel, pool: DecoderPool,
-           choose: Callable[[SpeechEvent], str | None] | None = None) -> SphinxSTTService:
-    return SphinxSTTService(language_model=lambda: language_model, pool=pool,
-                            decoder_settings=models.decoder_settings, choose=choose)
-
-
-def speech(text: str, rate: int, seed: int = 0) -> np.ndarray:
-    """hibari saying `text` at `rate`; at 8 kHz through a mu-law phone channel, as a caller sounds."""
-    pcm, _ = hibari.synthesize(text, hibari.MODEL_RATE, seed=seed)
-    if rate == 8000:
-        return phone_channel(pcm, hibari.MODEL_RATE)
-    return hibari.synthesize(text, rate, seed=seed)[0]
-
-
-def audio_frames(pcm: np.ndarray, rate: int) -> list[Frame]:
-    step = rate // 50
-    return [InputAudioRawFrame(pcm[i: i + step].tobytes(), rate, 1) for i in range(0, pcm.size, step)]
-
-
-def utterance(text: str, rate: int, *, vad_latency: float = 0.3, seed: int = 0) -> list[Frame]:
-    """Silence, speech, silence as 20 ms frames, with the VAD start arriving `vad_latency` into the
-    speech (as Silero's does) and the stop after 0.2 s of silence."""
-    silence = np.zeros(int(0.4 * rate), np.int16)
-    voice = speech(text, rate, seed)
-    frames = audio_frames(silence, rate) + audio_frames(voice, rate)
-    frames.insert(len(audio_frames(silence, rate)) + int(vad_latency * 50), VADUserStartedSpeakingFrame())
-    return [*frames, *audio_frames(np.zeros(int(0.25 * rate), np.int16), rate),
-            VADUserStoppedSpeakingFrame(stop_secs=0.2)]
-
-
-def texts(frames: Sequence[Frame], cls: type[Frame]) -> list[str]:
-    return [f.text for f in frames if type(f) is cls]  # type: ignore[attr-defined]
-
-
-# ------------------------------------------------------------------ models
-def test_language_model_covers_the_domains_and_is_cached(speech_settings: Settings,
-                                                          language_model: LanguageModel) -> None:
-    assert models.language_model(speech_settings) is language_model
-    assert language_model.directory.parent == models.speech_dir(speech_settings).resolve()
-    words = {line.split()[0].split("(")[0] for line in language_model.dict_path.read_text().splitlines()}
-    assert {"todo", "calendar", "reservation", "priority", "percent", "dot"} <= words
-    again = build_language_model(models.corpus_sentences(), models.speech_dir(speech_settings), config=models.LM_CONFIG)
-    assert again.from_cache and again.key == language_model.key
-
-
-def test_spoken_form_of_written_slot_values() -> None:
-    assert models.spoken_form("invite bob@example.com") == "invite bob at example dot com"
-    assert models.spoken_form("a rate of 6.5%") == "a rate of six point five percent"
-    assert models.spoken_form("borrow $350000 or 120k") == "borrow three hundred fifty thousand dollars or one hundred twenty thousand"
-
-
-def test_warm_up_loads_what_the_providers_need(speech_settings: Settings, language_model: LanguageModel,
-                                               decoder_pool: DecoderPool) -> None:
-    report = models.warm_up(speech_settings)
-    assert set(report.timings) == {"hibari_voice", "language_model", "decoder_workers"}
-    assert report.timings["language_model"] < 1.0  # already built: a dictionary lookup
-    assert hibari.is_loaded() and len(decoder_pool.pids) == decoder_pool.size
-    cloud = speech_settings.model_copy(update={"stt_provider": "deepgram", "tts_provider": "cartesia"})
-    assert models.warm_up(cloud).timings == {}
-
-
-def test_decoder_settings_rates() -> None:
-    assert models.decoder_settings(8000).decoder_rate() == 16000  # phone audio is upsampled
-    assert models.decoder_settings(16000).decoder_rate() == 16000
-    with pytest.raises(ValueError, match="8000 or 16000"):
-        models.decoder_settings(24000)
-
-
-@pytest.mark.parametrize(("best", "alternatives", "chosen"), [
-    ("when are my teams", ("where my teams", "what are my teams", "who are my teams"), "what are my teams"),
-    ("what are my todos", ("when are my todos",), "what are my todos"),  # the best reading is understood
-    ("buy oat milk", ("by oat milk", "buy oat mill"), None),  # a free answer: nothing parses
-    ("yes please", ("yes police",), "yes please"),  # a conversation move is understood
-    ("when are my teams", (), None),
-    # only a word-for-word reading counts: the relaxed parse (dropping "however") would guess wrong
-    ("however the appointment for tomorrow", ("how last the appointment for tomorrow",), None),
-])
-def test_grammar_choice_prefers_a_reading_the_assistant_understands(best: str, alternatives: tuple[str, ...],
-                                                                     chosen: str | None) -> None:
-    assert models.grammar_choice(SpeechEvent("final", best, alternatives=alternatives)) == chosen
-
-
-# ------------------------------------------------------------------ STT
 @pytest.mark.parametrize(("rate", "text"), [(8000, COMMAND), (16000, QUESTION)])
 async def test_sphinx_transcribes_speech(rate: int, text: str, language_model: LanguageModel,
                                          decoder_pool: DecoderPool) -> None:
@@ -416,88 +298,3 @@ async def test_decoder_workers_do_not_inherit_the_servers_secrets(language_model
         stream.close()
     finally:
         pool.shutdown()
-
-
-# ------------------------------------------------------------------ TTS
-def audio_of(frames: Sequence[Frame]) -> list[TTSAudioRawFrame]:
-    return [f for f in frames if isinstance(f, TTSAudioRawFrame)]
-
-
-async def test_hibari_speaks_at_the_phone_rate_in_small_chunks() -> None:
-    down, up = await run_test(
-        HibariTTSService(),
-        frames_to_send=[TTSSpeakFrame("Your todo buy milk is added for tomorrow.")],
-        pipeline_params=PipelineParams(audio_out_sample_rate=8000, enable_metrics=True),
-    )
-    names = [type(f).__name__ for f in down if not isinstance(f, (TTSAudioRawFrame, MetricsFrame))]
-    assert names.index("TTSStartedFrame") < names.index("TTSStoppedFrame")
-    chunks = audio_of(down)
-    assert len(chunks) > 20
-    assert {c.sample_rate for c in chunks} == {8000} and {c.num_channels for c in chunks} == {1}
-    assert max(len(c.audio) for c in chunks) == 640  # 40 ms at 8 kHz
-    seconds = sum(len(c.audio) for c in chunks) / 2 / 8000
-    assert 1.5 < seconds < 5.0  # eight words
-    first = down.index(chunks[0])
-    assert any(isinstance(f, TTSStartedFrame) for f in down[:first])
-    assert any(isinstance(f, TTSStoppedFrame) for f in down[down.index(chunks[-1]):])
-    ttfb = [d for f in down if isinstance(f, MetricsFrame) for d in f.data
-            if isinstance(d, TTFBMetricsData) and d.value > 0]
-    assert ttfb and ttfb[0].value < 2.0
-    assert not [f for f in up if isinstance(f, ErrorFrame)]
-
-
-@pytest.mark.parametrize(("text", "parts"), [
-    ("You have five todos: buy milk, call mom, pay rent, and walk the dog.",
-     ["You have five todos:", "buy milk, call mom, pay rent, and walk the dog."]),
-    ("Okay, I added buy milk to your todos for tomorrow.", ["Okay, I added buy milk to your todos for tomorrow."]),
-    ("Your calendar is clear.", ["Your calendar is clear."]),
-    ("Here is what I found for you, in short.", ["Here is what I found for you, in short."]),
-])
-def test_a_long_sentence_is_voiced_from_its_first_clause(text: str, parts: list[str]) -> None:
-    assert first_clause(text) == parts
-
-
-async def test_hibari_speaks_llm_text_sentence_by_sentence() -> None:
-    down, _ = await run_test(
-        HibariTTSService(),
-        frames_to_send=[LLMFullResponseStartFrame(), LLMTextFrame("Sure. Which day "), LLMTextFrame("works for you?"),
-                        LLMFullResponseEndFrame()],
-        pipeline_params=PipelineParams(audio_out_sample_rate=16000),
-    )
-    spoken = [f.text for f in down if isinstance(f, TTSTextFrame)]
-    assert [s.strip() for s in spoken] == ["Sure.", "Which day works for you?"]
-    first, second = (down.index(f) for f in down if isinstance(f, TTSTextFrame))
-    assert audio_of(down[:first]) and audio_of(down[first:second])  # each sentence's audio precedes its text
-    assert {c.sample_rate for c in audio_of(down)} == {16000}
-
-
-class _InterruptOnFirstAudio(FrameProcessor):
-    """Asks the worker for an interruption as soon as the first audio comes out, like a caller barging in."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fired = False
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        await super().process_frame(frame, direction)
-        if isinstance(frame, TTSAudioRawFrame) and not self.fired:
-            self.fired = True
-            await self.push_frame(InterruptionWorkerFrame(), FrameDirection.UPSTREAM)
-        await self.push_frame(frame, direction)
-
-
-async def test_hibari_stops_when_interrupted() -> None:
-    long = ("This is the first sentence of a long answer. Here is the second one, which goes on for a while. "
-            "A third follows it, so there is plenty left to say. And the fourth sentence ends it.")
-    full, _ = hibari.synthesize(long, 8000, seed=0)
-    tts = HibariTTSService()
-    down, _ = await run_test(
-        Pipeline([tts, _InterruptOnFirstAudio()]),
-        frames_to_send=[TTSSpeakFrame(long), SleepFrame(1.0), TTSSpeakFrame("Okay.")],
-        pipeline_params=PipelineParams(audio_out_sample_rate=8000),
-    )
-    cut = next(i for i, f in enumerate(down) if isinstance(f, InterruptionFrame))
-    before, after = audio_of(down[:cut]), audio_of(down[cut:])
-    assert before and sum(len(c.audio) for c in before) / 2 < full.size / 4
-    assert after and {c.context_id for c in after}.isdisjoint({c.context_id for c in before})
-    assert sum(len(c.audio) for c in after) / 2 / 8000 < 1.5  # only "Okay." after the barge-in

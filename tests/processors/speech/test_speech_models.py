@@ -1,0 +1,61 @@
+"""The offline speech models: the domains' language model, spoken forms, warm-up, decoder settings and
+the transcript chosen among the decoder's readings."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.config import Settings
+from processors.speech import hibari, models
+from processors.speech.lm_builder import LanguageModel, build_language_model
+from processors.speech.sphinx_decoder import SpeechEvent
+from processors.speech.sphinx_pool import DecoderPool
+
+
+def test_language_model_covers_the_domains_and_is_cached(speech_settings: Settings,
+                                                          language_model: LanguageModel) -> None:
+    assert models.language_model(speech_settings) is language_model
+    assert language_model.directory.parent == models.speech_dir(speech_settings).resolve()
+    words = {line.split()[0].split("(")[0] for line in language_model.dict_path.read_text().splitlines()}
+    assert {"todo", "calendar", "reservation", "priority", "percent", "dot"} <= words
+    again = build_language_model(models.corpus_sentences(), models.speech_dir(speech_settings), config=models.LM_CONFIG)
+    assert again.from_cache and again.key == language_model.key
+
+
+def test_spoken_form_of_written_slot_values() -> None:
+    assert models.spoken_form("invite bob@example.com") == "invite bob at example dot com"
+    assert models.spoken_form("a rate of 6.5%") == "a rate of six point five percent"
+    assert models.spoken_form("borrow $350000 or 120k") == "borrow three hundred fifty thousand dollars or one hundred twenty thousand"
+
+
+def test_warm_up_loads_what_the_providers_need(speech_settings: Settings, language_model: LanguageModel,
+                                               decoder_pool: DecoderPool) -> None:
+    report = models.warm_up(speech_settings)
+    assert set(report.timings) == {"hibari_voice", "language_model", "decoder_workers"}
+    assert report.timings["language_model"] < 1.0  # already built: a dictionary lookup
+    assert hibari.is_loaded() and len(decoder_pool.pids) == decoder_pool.size
+    cloud = speech_settings.model_copy(update={"stt_provider": "deepgram", "tts_provider": "cartesia"})
+    assert models.warm_up(cloud).timings == {}
+
+
+def test_decoder_settings_rates() -> None:
+    assert models.decoder_settings(8000).decoder_rate() == 16000  # phone audio is upsampled
+    assert models.decoder_settings(16000).decoder_rate() == 16000
+    with pytest.raises(ValueError, match="8000 or 16000"):
+        models.decoder_settings(24000)
+
+
+@pytest.mark.parametrize(("best", "alternatives", "chosen"), [
+    ("when are my teams", ("where my teams", "what are my teams", "who are my teams"), "what are my teams"),
+    ("what are my todos", ("when are my todos",), "what are my todos"),  # the best reading is understood
+    ("buy oat milk", ("by oat milk", "buy oat mill"), None),  # a free answer: nothing parses
+    ("yes please", ("yes police",), "yes please"),  # a conversation move is understood
+    ("when are my teams", (), None),
+    # only a word-for-word reading counts: the relaxed parse (dropping "however") would guess wrong
+    ("however the appointment for tomorrow", ("how last the appointment for tomorrow",), None),
+])
+def test_grammar_choice_prefers_a_reading_the_assistant_understands(best: str, alternatives: tuple[str, ...],
+                                                                     chosen: str | None) -> None:
+    assert models.grammar_choice(SpeechEvent("final", best, alternatives=alternatives)) == chosen
+
+
