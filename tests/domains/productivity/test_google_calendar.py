@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-import time
-import urllib.parse
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,74 +20,16 @@ from domains.productivity.google_calendar import (
     load_credentials,
 )
 from domains.productivity.models import CalendarEvent
-from tests.conftest import PG_URL, REDIS_URL, Backend, make_settings
+from tests.conftest import Backend, make_settings
 from tests.domains.productivity.conftest import call, ok
+from tests.domains.productivity.google_helpers import (
+    EVENTS,
+    T0,
+    calendar_settings,
+    make_event,
+    write_credentials,
+)
 from tests.fakes.google_calendar import FakeGoogleCalendar
-
-T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-EVENTS = "/calendar/v3/calendars/primary/events"
-# Loopback, plus the database/Redis hosts the backend tests may use (never Google's).
-ALLOWED_HOSTS = {"127.0.0.1", "localhost", "::1"} | {
-    urllib.parse.urlsplit(url).hostname or "" for url in (PG_URL, REDIS_URL) if url
-}
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Belt and braces: refuse name lookups other than loopback (and the test services), ignore proxies."""
-    real = socket.getaddrinfo
-
-    def only_loopback(host: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else host
-        if name not in ALLOWED_HOSTS:
-            raise OSError(f"test tried to reach {name!r}")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", only_loopback)
-    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGoogleCalendar]:
-    with FakeGoogleCalendar() as server:
-        yield server
-
-
-def write_credentials(path: Path, fake: FakeGoogleCalendar, **overrides: object) -> Path:
-    path.write_text(json.dumps(fake.authorized_user_info(**overrides)))
-    return path
-
-
-def calendar_settings(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "environment": "test",
-        "jwt_secret": "test-secret-" + "x" * 40,
-        "data_dir": tmp_path,
-        "_env_file": None,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def mirror(fake: FakeGoogleCalendar, tmp_path: Path) -> GoogleCalendarMirror:
-    creds = write_credentials(tmp_path / "google.json", fake)
-    settings = calendar_settings(
-        tmp_path, google_calendar_credentials_file=creds, google_calendar_base_url=fake.url
-    )
-    made = GoogleCalendarMirror.from_settings(settings, timeout=2.0)
-    assert made is not None
-    return made
-
-
-def make_event(
-    title: str = "Dentist", start: datetime = T0, hours: float = 1, **kwargs: Any
-) -> CalendarEvent:
-    return CalendarEvent(
-        user_id=uuid.uuid4(), title=title, start_time=start, end_time=start + timedelta(hours=hours), **kwargs
-    )
-
 
 # --- configuration ---------------------------------------------------------------------------------
 
@@ -349,129 +286,6 @@ async def test_test_of_a_missing_calendar(fake: FakeGoogleCalendar, tmp_path: Pa
     with pytest.raises(CalendarUnavailable, match="404") as caught:
         await mirror.test()
     assert caught.value.status == 404
-
-
-# --- OAuth -------------------------------------------------------------------------------------------
-
-
-async def test_refresh_token_flow(fake: FakeGoogleCalendar, mirror: GoogleCalendarMirror) -> None:
-    await mirror.test()
-    await mirror.upsert(make_event())
-
-    (token_request,) = fake.token_requests()  # refreshed once, then reused
-    assert token_request.method == "POST"
-    assert token_request.body["grant_type"] == "refresh_token"
-    assert token_request.body["refresh_token"] == fake.refresh_token
-    assert token_request.body["client_id"] == fake.client_id
-    (token,) = fake.issued_tokens
-    api = fake.api_requests()
-    assert len(api) == 2
-    assert all(r.authorization == f"Bearer {token}" for r in api)
-
-
-async def test_a_revoked_access_token_is_refreshed(
-    fake: FakeGoogleCalendar, mirror: GoogleCalendarMirror
-) -> None:
-    await mirror.test()
-    fake.revoke_tokens()
-    await mirror.test()
-    assert len(fake.token_requests()) == 2
-    first, second = fake.issued_tokens
-    assert [r.authorization for r in fake.api_requests()] == [
-        f"Bearer {first}",
-        f"Bearer {first}",  # → 401
-        f"Bearer {second}",
-    ]
-
-
-async def test_concurrent_calls_refresh_once(fake: FakeGoogleCalendar, mirror: GoogleCalendarMirror) -> None:
-    ids = await asyncio.gather(*(mirror.upsert(make_event(f"e{i}")) for i in range(8)))
-    assert len(set(ids)) == 8
-    assert len(fake.token_requests()) == 1
-    assert len(fake.events) == 8
-
-
-async def test_a_refused_refresh_token(fake: FakeGoogleCalendar, tmp_path: Path) -> None:
-    creds = write_credentials(tmp_path / "google.json", fake, refresh_token="revoked")
-    settings = calendar_settings(
-        tmp_path, google_calendar_credentials_file=creds, google_calendar_base_url=fake.url
-    )
-    mirror = GoogleCalendarMirror.from_settings(settings)
-    assert mirror is not None
-    with pytest.raises(CalendarUnavailable, match="credentials") as caught:
-        await mirror.test()
-    assert "invalid_grant" in str(caught.value)
-    assert fake.api_requests() == []
-
-
-# --- failures ----------------------------------------------------------------------------------------
-
-
-async def test_server_error_becomes_calendar_unavailable(
-    fake: FakeGoogleCalendar, mirror: GoogleCalendarMirror
-) -> None:
-    fake.fail(500)
-    with pytest.raises(CalendarUnavailable, match="500") as caught:
-        await mirror.upsert(make_event())
-    assert caught.value.status == 500
-    assert len(caught.value.message) < 200
-    with pytest.raises(CalendarUnavailable, match="500"):
-        await mirror.delete("abcdef")
-    with pytest.raises(CalendarUnavailable, match="500"):
-        await mirror.list_events(T0, T0 + timedelta(hours=1))
-    with pytest.raises(CalendarUnavailable, match="500"):
-        await mirror.test()
-
-    fake.clear_faults()
-    assert (await mirror.test())["connected"] is True  # and it recovers
-
-
-async def test_a_stalled_server_times_out(fake: FakeGoogleCalendar, tmp_path: Path) -> None:
-    creds = write_credentials(tmp_path / "google.json", fake)
-    settings = calendar_settings(
-        tmp_path, google_calendar_credentials_file=creds, google_calendar_base_url=fake.url
-    )
-    mirror = GoogleCalendarMirror.from_settings(settings, timeout=0.5)
-    assert mirror is not None
-    fake.stall(10, times=1)
-    began = time.monotonic()
-    with pytest.raises(CalendarUnavailable, match=r"did not answer within 0\.5 s"):
-        await mirror.upsert(make_event())
-    assert time.monotonic() - began < 2
-    assert (await mirror.test())["connected"] is True
-
-
-async def test_a_stalled_token_endpoint_times_out(fake: FakeGoogleCalendar, tmp_path: Path) -> None:
-    creds = write_credentials(tmp_path / "google.json", fake)
-    settings = calendar_settings(
-        tmp_path, google_calendar_credentials_file=creds, google_calendar_base_url=fake.url
-    )
-    mirror = GoogleCalendarMirror.from_settings(settings, timeout=0.5)
-    assert mirror is not None
-    fake.stall(10, path="/token")
-    began = time.monotonic()
-    with pytest.raises(CalendarUnavailable, match="did not answer"):
-        await mirror.test()
-    assert time.monotonic() - began < 2
-
-
-async def test_an_unreachable_server(fake: FakeGoogleCalendar, tmp_path: Path) -> None:
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
-    creds = write_credentials(tmp_path / "google.json", fake, token_uri=f"{dead}/token")
-    settings = calendar_settings(
-        tmp_path, google_calendar_credentials_file=creds, google_calendar_base_url=dead
-    )
-    mirror = GoogleCalendarMirror.from_settings(settings, timeout=1)
-    assert mirror is not None
-    with pytest.raises(CalendarUnavailable, match="Cannot reach Google Calendar"):
-        await mirror.test()
-
-
-async def test_a_rejected_event_is_reported(fake: FakeGoogleCalendar, mirror: GoogleCalendarMirror) -> None:
-    with pytest.raises(CalendarUnavailable, match="400: The specified time range is empty"):
-        await mirror.upsert(make_event(hours=-1))
 
 
 # --- the calendar tools, mirrored through the fake ---------------------------------------------------
