@@ -40,6 +40,7 @@ from pipecat.utils.time import time_now_iso8601
 from core import accounts
 from core.monitor import MONITOR_RECENT
 from core.runtime import Runtime
+from tests.benchmarks.procstats import load_average, process_usage, thread_cpu  # noqa: F401  (re-exported)
 from tests.conftest import Backend
 from tests.fakes.phone_server import AUTH_TOKEN, PhoneServer, open_phone_server
 from tests.fakes.twilio_client import FakeCall, FakeTwilio, is_audible, speech_frames
@@ -261,60 +262,6 @@ def time_smart_turn(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(LocalSmartTurnAnalyzerV3, "_predict_endpoint", timed)
     return samples
-
-
-# --- process figures -------------------------------------------------------------------------------
-_TICK = os.sysconf("SC_CLK_TCK")
-_PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def _children(pid: int) -> list[int]:
-    kids: list[int] = []
-    with contextlib.suppress(OSError):
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(OSError):
-                kids += [int(c) for c in (task / "children").read_text().split()]
-    return kids
-
-
-def _tree(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += _children(p)
-    return out
-
-
-def cpu_rss(pid: int) -> tuple[float, int]:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
-    except (OSError, IndexError):
-        return 0.0, 0
-    return (int(fields[11]) + int(fields[12])) / _TICK, rss  # utime + stime
-
-
-def thread_cpu(pid: int, tid: int | None = None) -> float:
-    """CPU seconds of one thread (by default the main thread: the server's event loop)."""
-    try:
-        fields = Path(f"/proc/{pid}/task/{tid or pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK
-
-
-def process_usage(pid: int | None = None) -> tuple[float, int]:
-    """CPU seconds used so far and RSS bytes now, of a process (this one) and its children (decoders)."""
-    cpu, rss = 0.0, 0
-    for member in _tree(pid or os.getpid()):
-        c, r = cpu_rss(member)
-        cpu, rss = cpu + c, rss + r
-    return cpu, rss
-
-
-def load_average() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 # --- the server in its own process (capacity: its CPU and RSS apart from the callers') -------------

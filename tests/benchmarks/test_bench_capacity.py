@@ -35,16 +35,13 @@ from tests.benchmarks.calls import (
     PHRASES,
     Caller,
     ServerProcess,
-    cpu_rss,
     fingerprints,
     frames_for,
-    load_average,
     phone_of,
-    process_usage,
     server_process,
-    thread_cpu,
 )
 from tests.benchmarks.conftest import FULL, RESULTS, report, size, summary
+from tests.benchmarks.procstats import cpu_rss, load_average, process_usage, thread_cpu
 from tests.conftest import Backend
 from tests.fakes.speech_servers import FakeSpeechServer
 

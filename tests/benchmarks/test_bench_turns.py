@@ -18,7 +18,6 @@ from tests.benchmarks.calls import (
     Caller,
     bench_server,
     frames_for,
-    load_average,
     phone_of,
     register_callers,
     time_smart_turn,
@@ -26,6 +25,7 @@ from tests.benchmarks.calls import (
     use_stand_ins,
 )
 from tests.benchmarks.conftest import FULL, report, size, summary
+from tests.benchmarks.procstats import load_average
 from tests.conftest import Backend
 
 pytest.importorskip("bots.speech", reason="needs the offline speech services")

@@ -9,9 +9,9 @@ import pytest
 
 from core.config import Settings
 from tests.bots.cloud_llms import llm_settings
+from tests.fakes.gemini_server import FakeGeminiServer
 from tests.fakes.llm_servers import (
     FakeAnthropicServer,
-    FakeGeminiServer,
     FakeLLMServer,
     FakeOpenAIServer,
 )

@@ -19,9 +19,9 @@ from core.runtime import Runtime
 from core.tools import ToolContext
 from domains.productivity.models import Todo
 from tests.bots.cloud_llms import ASK, StandInLocal, create_todo, llm_settings
+from tests.fakes.gemini_server import FakeGeminiServer
 from tests.fakes.llm_servers import (
     FakeAnthropicServer,
-    FakeGeminiServer,
     FakeLLMServer,
     FakeOpenAIServer,
     Script,
