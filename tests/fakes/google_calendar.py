@@ -30,44 +30,16 @@ import threading
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-API = "/calendar/v3"
+from tests.fakes.google_calendar_wire import API, Fault, RecordedRequest, _error, _parse_dt, _when
+
 CLIENT_ID_RE = re.compile(r"[a-v0-9]{5,1024}")
 EVENTS_RE = re.compile(r"/calendar/v3/calendars/(?P<cal>[^/]+)/events(?:/(?P<event>[^/]+))?")
 CALENDAR_RE = re.compile(r"/calendar/v3/calendars/(?P<cal>[^/]+)")
 CALENDAR_LIST_RE = re.compile(r"/calendar/v3/users/me/calendarList/(?P<cal>[^/]+)")
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    method: str
-    path: str  # percent-decoded, without the query
-    query: dict[str, str]
-    body: Any  # parsed JSON, the form fields of a token request, or None
-    headers: dict[str, str]
-
-    @property
-    def authorization(self) -> str | None:
-        return self.headers.get("authorization")
-
-
-@dataclass
-class Fault:
-    status: int | None  # None: only stall
-    stall: float
-    method: str | None
-    path: str | None  # exact decoded path; None = any calendar API request
-    times: int | None  # None = until cleared
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.method is not None and self.method != method:
-            return False
-        if self.path is None:
-            return path.startswith(API + "/")
-        return self.path == path
 
 
 @dataclass
@@ -375,29 +347,6 @@ class FakeGoogleCalendar:
         if offset + size < len(chosen):
             answer["nextPageToken"] = str(offset + size)
         return 200, answer
-
-
-def _parse_dt(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    if parsed.utcoffset() is None:
-        raise ValueError("RFC 3339 needs an offset")
-    return parsed.astimezone(UTC)
-
-
-def _when(value: dict[str, Any]) -> datetime:
-    if "dateTime" in value:
-        return _parse_dt(value["dateTime"])
-    return datetime.combine(date.fromisoformat(value["date"]), time.min, tzinfo=UTC)
-
-
-def _error(status: int, message: str, reason: str = "backendError") -> dict[str, Any]:
-    return {
-        "error": {
-            "code": status,
-            "message": message,
-            "errors": [{"domain": "global", "reason": reason, "message": message}],
-        }
-    }
 
 
 class _Handler(BaseHTTPRequestHandler):
