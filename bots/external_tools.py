@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from typing import Any, cast
 
 import anyio
 import httpx
+from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from langchain_mcp_adapters.client import MultiServerMCPClient
 from langchain_mcp_adapters.sessions import Connection
@@ -40,6 +43,7 @@ from mcp.types import CONNECTION_CLOSED, CallToolResult, TextContent
 from mcp.types import Tool as MCPTool
 
 from core.config import Settings
+from core.tools import ToolContext, report_tool_call
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +239,40 @@ class ServerLink:
         if call.cancelled():
             raise _Dropped(conn.error)
         return call.result()
+
+
+OUTSIDE_DOMAIN = "outside"
+"""The domain an outside server's tool calls are reported under (the Agent Monitor's tool table)."""
+
+
+async def call_outside_tool(tool: BaseTool, ctx: ToolContext, arguments: dict[str, Any],
+                            call_id: str = "call") -> tuple[str, bool]:
+    """Run one outside tool for the agent: its result as text for the model (content blocks joined,
+    not their Python repr) and whether it worked. A refusal or failure (the server's own error, or one
+    of the sentences above) comes back as text for the model to explain, never as an exception. Either
+    way the call is reported like one of ours (`report_tool_call`), so the turn record and the Agent
+    Monitor show it with its arguments, result and time."""
+    started_at, t0 = ctx.clock(), time.perf_counter()
+    try:
+        message = await tool.ainvoke({"type": "tool_call", "name": tool.name, "args": arguments, "id": call_id or "call"})
+    except Exception as exc:  # a failing server is the model's to explain, never the caller's turn to lose
+        error = f"The {tool.name} service failed: {_describe(exc)}"
+        await report_tool_call(ctx, tool.name, OUTSIDE_DOMAIN, arguments, started_at, t0, None, error)
+        return json.dumps({"error": error}), False
+    failed = isinstance(message, ToolMessage) and message.status == "error"
+    text = result_text(message.content if isinstance(message, ToolMessage) else message)
+    await report_tool_call(ctx, tool.name, OUTSIDE_DOMAIN, arguments, started_at, t0,
+                           None if failed else text, text if failed else None)
+    return text, not failed
+
+
+def result_text(result: Any) -> str:
+    """An MCP tool's result as the model should read it: text blocks joined; anything else as JSON."""
+    if isinstance(result, str):
+        return result
+    if isinstance(result, list) and all(isinstance(b, dict) and b.get("type") == "text" for b in result):
+        return "\n".join(str(b.get("text", "")) for b in result)
+    return json.dumps(result, default=str)
 
 
 def _never_sent(exc: BaseException | None) -> bool:

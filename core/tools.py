@@ -180,11 +180,19 @@ async def run_tool(spec: ToolSpec, ctx: ToolContext, arguments: dict[str, Any] |
         report_exception(exc)
         error = "Something went wrong on my side with that request; nothing was changed."
     result = ToolResult(ok=error is None, content=content, error=error)
+    await report_tool_call(ctx, spec.name, spec.domain, arguments, started_at, t0, content, error)
+    return result
+
+
+async def report_tool_call(ctx: ToolContext, name: str, domain: str, arguments: dict[str, Any], started_at: datetime,
+                           t0: float, content: Any, error: str | None) -> None:
+    """Tell the context's listeners (the turn's record, the Agent Monitor) that a tool call finished;
+    `t0` is its `time.perf_counter()` start. Used for our tools and for outside MCP servers' alike."""
     event = ToolEvent(
-        name=spec.name,
-        domain=spec.domain,
+        name=name,
+        domain=domain,
         arguments=arguments,
-        ok=result.ok,
+        ok=error is None,
         result=content,
         error=error,
         elapsed_ms=(time.perf_counter() - t0) * 1000,
@@ -198,4 +206,3 @@ async def run_tool(spec: ToolSpec, ctx: ToolContext, arguments: dict[str, Any] |
             await listener(event)
         except Exception:  # a broken monitor must not break the call
             log.exception("tool listener failed")
-    return result

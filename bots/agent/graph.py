@@ -23,6 +23,7 @@ from bots.agent.prompts import system_prompt
 from bots.agent.router import route
 from bots.agent.state import AgentState
 from bots.agent.trace import TurnTrace
+from bots.external_tools import call_outside_tool
 from bots.llm.providers import ChatRunnable, TextSink, invoke_with_fallback, stream_with_fallback
 from core.tools import ToolContext, ToolSpec, run_tool
 
@@ -105,10 +106,8 @@ def build_graph(
                 result = await run_tool(by_name[name], ctx, call["args"])
                 content, status = json.dumps(result.for_model(), default=str), "success" if result.ok else "error"
             elif name in outside:
-                try:
-                    content, status = str(await outside[name].ainvoke(call["args"])), "success"
-                except Exception as exc:  # an outside server's failure is the model's to explain
-                    content, status = json.dumps({"error": f"The {name} service failed: {exc}"}), "error"
+                content, worked = await call_outside_tool(outside[name], ctx, call["args"], call_id)
+                status = "success" if worked else "error"
             else:
                 content, status = json.dumps({"error": f"There is no tool called {name}."}), "error"
             results.append(ToolMessage(content=content, tool_call_id=call_id, name=name, status=status))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from core.config import Settings
 from tests.bots.cloud_llms import llm_settings
+from tests.bots.outside_servers import PID_SERVER
 from tests.fakes.gemini_server import FakeGeminiServer
 from tests.fakes.llm_servers import (
     FakeAnthropicServer,
@@ -62,3 +64,13 @@ def clouds(
     )
 
 
+@pytest.fixture
+def pid_script(tmp_path: Path) -> Path:
+    script = tmp_path / "pid_server.py"
+    script.write_text(PID_SERVER)
+    return script
+
+
+@pytest.fixture
+def pid_server(pid_script: Path) -> dict[str, object]:
+    return {"transport": "stdio", "command": sys.executable, "args": [str(pid_script), str(pid_script.parent / "DOWN")]}

@@ -31,42 +31,6 @@ from domains.registry import all_tools
 from tests.api.test_mcp import convonet_command, create_user, server_env
 from tests.conftest import make_settings
 
-# A small outside server: `pid` answers with its process id (read-only, so safe to repeat),
-# `nap` sleeps first (not marked, so never repeated), `span` says when its sleep ran. It refuses to
-# start while DOWN exists.
-PID_SERVER = '''
-import asyncio, os, sys, time
-from pathlib import Path
-from mcp.server.fastmcp import FastMCP
-from mcp.types import ToolAnnotations
-
-if Path(sys.argv[1]).exists():
-    raise SystemExit("down")
-port = int(sys.argv[2]) if len(sys.argv) > 2 else 8000
-server = FastMCP("pid", host="127.0.0.1", port=port, log_level="WARNING")
-
-@server.tool(annotations=ToolAnnotations(readOnlyHint=True))
-async def pid(seconds: float = 0) -> str:
-    """This server's process id, after `seconds`."""
-    await asyncio.sleep(seconds)
-    return str(os.getpid())
-
-@server.tool()
-async def nap(seconds: float) -> str:
-    """Sleep, then answer with this server's process id."""
-    await asyncio.sleep(seconds)
-    return str(os.getpid())
-
-@server.tool()
-async def span(seconds: float) -> str:
-    """Sleep; answer with when the sleep started and ended on this server's clock."""
-    start = time.monotonic()
-    await asyncio.sleep(seconds)
-    return f"{start} {time.monotonic()}"
-
-server.run("streamable-http" if len(sys.argv) > 2 else "stdio")
-'''
-
 
 @pytest.fixture
 async def outside_server(tmp_path: Path, sqlite_template: Path) -> dict[str, object]:
@@ -83,18 +47,6 @@ async def outside_server(tmp_path: Path, sqlite_template: Path) -> dict[str, obj
         "env": server_env(tmp_path, url),
         "cwd": str(tmp_path),
     }
-
-
-@pytest.fixture
-def pid_script(tmp_path: Path) -> Path:
-    script = tmp_path / "pid_server.py"
-    script.write_text(PID_SERVER)
-    return script
-
-
-@pytest.fixture
-def pid_server(pid_script: Path) -> dict[str, object]:
-    return {"transport": "stdio", "command": sys.executable, "args": [str(pid_script), str(pid_script.parent / "DOWN")]}
 
 
 def settings_with(tmp_path: Path, servers: dict[str, dict[str, object]], **overrides: object) -> Settings:
