@@ -220,14 +220,39 @@ def _cloud_model(name: str, settings: Settings) -> BaseChatModel | None:
         return None
     from langchain_google_genai import ChatGoogleGenerativeAI
 
-    return ChatGoogleGenerativeAI(
+    model = ChatGoogleGenerativeAI(
         model=settings.gemini_model,
         google_api_key=settings.google_api_key,
         base_url=settings.google_base_url,
+        vertexai=False,
         timeout=timeout,
         # The Google SDK reads 0 as "its default number of retries"; 1 means a single attempt.
         max_retries=1,
     )
+    _keep_to_the_gemini_api(model, settings.google_api_key)
+    return model
+
+
+def _keep_to_the_gemini_api(model: BaseChatModel, api_key: str) -> None:
+    """The Gemini API with the key from settings, whatever the environment says: langchain builds the
+    google-genai Client without saying which backend, and the Client then reads GOOGLE_GENAI_USE_VERTEXAI
+    (or ..._ENTERPRISE) and would send the turn to Vertex AI. Rebuild it, told, with the same options."""
+    client = getattr(model, "client", None)
+    inner = getattr(client, "_api_client", None)
+    if inner is None or not getattr(inner, "vertexai", False):
+        return
+    from google.genai import Client
+    from google.genai.types import HttpOptions
+
+    made = inner._http_options  # the Vertex client's: its base URL and headers are ours, its version is not
+    options = HttpOptions(base_url=made.base_url, api_version=getattr(model, "api_version", None),
+                          headers={k: v for k, v in (made.headers or {}).items() if k.lower() == "user-agent"},
+                          client_args=made.client_args, async_client_args=made.async_client_args)
+    told = Client(vertexai=False, api_key=api_key, http_options=options)
+    object.__setattr__(model, "client", told)
+    cleanup = getattr(model, "_client_cleanup", None)
+    if cleanup is not None:  # langchain closes the client it made when the model goes; this one instead
+        object.__setattr__(model, "_client_cleanup", type(cleanup)(told))
 
 
 def _local_model(local: BaseChatModel | None) -> BaseChatModel:

@@ -128,6 +128,19 @@ async def test_gemini_tool_call_round_trip(clouds: Settings, gemini_server: Fake
     }
 
 
+async def test_the_gemini_backend_comes_from_settings_not_the_environment(
+    clouds: Settings, gemini_server: FakeGeminiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """google-genai switches to Vertex AI when GOOGLE_GENAI_USE_VERTEXAI is set; secrets and endpoints
+    come only from settings, so the Gemini model built from them ignores it."""
+    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
+    clouds.llm_providers = ["google"]
+    name, reply = await invoke_with_fallback(build_chat_models(clouds, [create_todo], local=StandInLocal()), ASK,
+                                             per_model_timeout=5)
+    assert name == "google" and reply.tool_calls[0]["args"] == {"title": "buy milk"}
+    assert gemini_server.requests[0].headers["x-goog-api-key"] == "g-test"
+
+
 # --- fallback -----------------------------------------------------------------------------------
 
 
