@@ -165,12 +165,15 @@ class AgentBridge(FrameProcessor):
                 get = asyncio.ensure_future(pieces.get())
                 wait = (self._filler_after - (time.perf_counter() - started)
                         if self._filler_after is not None and not filler and not speech.text else None)
-                done, _ = await asyncio.wait({turn, get}, timeout=max(wait, 0) if wait is not None else None,
-                                             return_when=asyncio.FIRST_COMPLETED)
+                try:
+                    done, _ = await asyncio.wait({turn, get}, timeout=max(wait, 0) if wait is not None else None,
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    if not get.done():  # a cancelled get loses nothing: the piece stays queued
+                        get.cancel()
                 if get in done:
                     await speech.add(get.result())
                     continue
-                get.cancel()
                 if turn in done:
                     while not pieces.empty():
                         await speech.add(pieces.get_nowait())

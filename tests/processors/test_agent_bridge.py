@@ -167,16 +167,18 @@ async def test_transfer_announces_and_hands_over(runtime: Runtime, agent: Agent,
     assert requests[0]["call_sid"] == "CA-test"
 
 
-async def streamed_turn(runtime: Runtime, settings: Settings, caller: User, mode: Mode) -> list[Frame]:
+async def streamed_turn(runtime: Runtime, settings: Settings, caller: User, mode: Mode,
+                        then: list[Frame] | None = None, event_delay: float = 0.02) -> list[Frame]:
     """One turn on the OpenAI client against the fake, whose answer comes in paced pieces."""
-    async with FakeOpenAIServer(mode=mode, event_delay=0.02) as fake:
+    async with FakeOpenAIServer(mode=mode, event_delay=event_delay) as fake:
         runtime.settings = settings.model_copy(
             update={"llm_providers": ["openai"], "openai_api_key": "sk-test", "openai_base_url": fake.base_url}
         )
         async with Agent.open(runtime) as agent:
             down, _ = await run_test(
                 AgentBridge(phone_session(agent, runtime, caller), filler_after=None),
-                frames_to_send=[LLMContextFrame(user_context("add buy milk to my list")), SleepFrame(sleep=1.5)],
+                frames_to_send=[LLMContextFrame(user_context("add buy milk to my list")),
+                                *(then or [SleepFrame(sleep=1.5)])],
             )
     return list(down)
 
@@ -213,3 +215,15 @@ async def test_a_reply_cut_off_mid_stream_ends_with_an_apology(runtime: Runtime,
     assert first and "".join(first) != "Done, I added buy milk to your list."
     assert "".join(apology) == ERROR_APOLOGY
     assert await todo_titles(runtime, caller) == ["buy milk"]
+
+
+async def test_a_barge_in_stops_a_streaming_reply(runtime: Runtime, settings: Settings, caller: User) -> None:
+    """The caller speaks while the reply is still coming: nothing more of it is pushed, and no turn is
+    recorded as answered."""
+    # one event every 0.2 s: the tool call takes ~1 s, the words come from ~1.2 s to ~2.8 s
+    down = await streamed_turn(runtime, settings, caller, "ok", event_delay=0.2,
+                               then=[SleepFrame(sleep=2.0), InterruptionFrame(), SleepFrame(sleep=1.5)])
+    cut = next(i for i, f in enumerate(down) if isinstance(f, InterruptionFrame))
+    before = [f.text for f in down[:cut] if isinstance(f, LLMTextFrame)]
+    assert before and "".join(before) != "Done, I added buy milk to your list."  # it had begun, not finished
+    assert not [f for f in down[cut:] if isinstance(f, (LLMTextFrame, AgentTurnFrame))]
