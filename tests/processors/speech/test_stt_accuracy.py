@@ -15,7 +15,7 @@ For each set: word error rate (word-level Levenshtein over normalised words) and
 reads, gives the tool and arguments the utterance means). Print the figures (about a minute on 2
 cores)::
 
-    .venv/bin/python -m tests.processors.speech.test_stt_accuracy [--show-errors] [--seed 2027]
+    .venv/bin/python -m tests.processors.speech.test_stt_accuracy [--show-errors] [--seed 2027] [--rate 16000]
 
 ``--seed`` adds a further in-template set drawn with that seed, without the utterances of the test
 set: a check that a change did not just fit the test set. Or run
@@ -139,10 +139,10 @@ class SetResult:
 
 
 # ------------------------------------------------------------------ audio and decoding
-_clips: dict[str, np.ndarray] = {}
+_clips: dict[tuple[str, int], np.ndarray] = {}
 
 
-def pause_cut(pcm: np.ndarray, windows: int) -> np.ndarray:
+def pause_cut(pcm: np.ndarray, windows: int, rate: int = 8000) -> np.ndarray:
     """`pcm` up to where the call pipeline finishes the utterance: the last pause of the clip
     (`windows` silent Silero windows, `bots.turn_models.EarlyTurnStopStrategy`) that the VAD stop
     followed. The decoder sees no more audio than that in a call."""
@@ -151,8 +151,8 @@ def pause_cut(pcm: np.ndarray, windows: int) -> np.ndarray:
     from bots.turn_models import SharedSileroVADAnalyzer
 
     vad = SharedSileroVADAnalyzer(params=VADParams(stop_secs=0.2))
-    vad.set_sample_rate(8000)
-    cut, paused, step = pcm.size, None, 160
+    vad.set_sample_rate(rate)
+    cut, paused, step = pcm.size, None, rate // 50
     for i in range(0, pcm.size, step):
         state = vad._run_analyzer(pcm[i: i + step].tobytes())
         if state == VADState.STOPPING and vad._vad_stopping_count >= windows and paused is None:
@@ -164,13 +164,18 @@ def pause_cut(pcm: np.ndarray, windows: int) -> np.ndarray:
     return pcm[:cut]
 
 
-def phone_clip(text: str) -> np.ndarray:
-    """hibari's voice saying `text`, through the phone channel (8 kHz int16), with silence around it."""
-    if text not in _clips:
-        pcm, rate = hibari.synthesize(text, hibari.MODEL_RATE, seed=0)
-        pad = np.zeros(int(PAD_SECS * 8000), np.int16)
-        _clips[text] = np.concatenate([pad, phone_channel(pcm, rate), pad])
-    return _clips[text]
+def phone_clip(text: str, rate: int = 8000) -> np.ndarray:
+    """hibari's voice saying `text` with silence around it: through the phone channel (8 kHz int16) or,
+    at 16000, as the browser path hears it (hibari resampled to 16 kHz, no codec)."""
+    if (text, rate) not in _clips:
+        if rate == 8000:
+            pcm, model_rate = hibari.synthesize(text, hibari.MODEL_RATE, seed=0)
+            voice = phone_channel(pcm, model_rate)
+        else:
+            voice = hibari.synthesize(text, rate, seed=0)[0]
+        pad = np.zeros(int(PAD_SECS * rate), np.int16)
+        _clips[(text, rate)] = np.concatenate([pad, voice, pad])
+    return _clips[(text, rate)]
 
 
 @dataclass(frozen=True)
@@ -189,10 +194,11 @@ async def _decode_call(pool: DecoderPool, lm: LanguageModel, settings: DecoderSe
                        clips: Sequence[np.ndarray]) -> list[Decoded]:
     """One call: the clips decoded one after another on one stream, and each transcript chosen, as
     the STT service does (`stt_service.choose_transcript` with `models.grammar_choice`)."""
-    stream = await pool.open(lm.lm_path, lm.dict_path, 8000, settings, domain_lm_path=lm.domain_lm_path)
+    stream = await pool.open(lm.lm_path, lm.dict_path, settings.sample_rate, settings,
+                             domain_lm_path=lm.domain_lm_path)
     out: list[Decoded] = []
     cpu = audio = 0.0
-    step = int(BATCH_SECS * 8000)
+    step = int(BATCH_SECS * settings.sample_rate)
     last: list[FinalResult] = []  # the decoder's totals after each final or reread (its CPU counted)
     took: list[float] = []
 
@@ -239,9 +245,9 @@ def measure(sets: Mapping[str, Sequence[Utterance]], lm: LanguageModel, settings
     `PAD_SECS` of silence."""
     out = []
     for name, utterances in sets.items():
-        clips = [phone_clip(u.said) for u in utterances]
+        clips = [phone_clip(u.said, settings.sample_rate) for u in utterances]
         if pause_windows:
-            clips = [pause_cut(c, pause_windows) for c in clips]
+            clips = [pause_cut(c, pause_windows, settings.sample_rate) for c in clips]
         decoded = asyncio.run(_decode_all(pool, lm, settings, clips))
         audio, cpu = sum(d.audio_seconds for d in decoded), sum(d.cpu_seconds for d in decoded)
         out.append(SetResult(name, list(utterances), [d.text for d in decoded], audio_seconds=audio,
@@ -252,8 +258,9 @@ def measure(sets: Mapping[str, Sequence[Utterance]], lm: LanguageModel, settings
     return out
 
 
-def report(results: Sequence[SetResult], show_errors: bool = False) -> str:
-    lines = ["STT accuracy, hibari voice over 8 kHz mu-law, product LM and decoder settings:"]
+def report(results: Sequence[SetResult], show_errors: bool = False, rate: int = 8000) -> str:
+    path = "over 8 kHz mu-law" if rate == 8000 else f"at {rate // 1000} kHz (browser path)"
+    lines = [f"STT accuracy, hibari voice {path}, product LM and decoder settings:"]
     lines += ["  " + r.line() for r in results]
     if show_errors:
         for r in results:
@@ -321,6 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--show-errors", action="store_true")
     ap.add_argument("--seed", type=int, action="append", default=[],
                     help="also measure an in-template set drawn with this seed (test-set utterances left out)")
+    ap.add_argument("--rate", type=int, choices=(8000, 16000), default=8000,
+                    help="8000 (default): the phone path; 16000: the browser path")
     ap.add_argument("--pause-windows", type=int, default=0,
                     help="end each utterance where a call does: at the pause (this many silent VAD windows) "
                          "the VAD stop followed; 0 (default): after the clip's trailing silence")
@@ -337,11 +346,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             seen = {u.said for u in chosen["in-template"]}
             for seed in args.seed:
                 chosen[f"in-template, seed {seed}"] = [u for u in in_template_utterances(seed=seed) if u.said not in seen]
-            results = measure(chosen, lm, models.decoder_settings(8000), pool, best_only=True,
+            results = measure(chosen, lm, models.decoder_settings(args.rate), pool, best_only=True,
                               pause_windows=args.pause_windows)
         finally:
             pool.shutdown()
-    print(report(results, args.show_errors))
+    print(report(results, args.show_errors, args.rate))
     return 0
 
 
