@@ -78,25 +78,12 @@ async def invoke_with_fallback(
     `config` is passed to the model so callbacks (LangGraph streaming, tracing) still see the call.
     Raises `AllProvidersFailed` when none answers.
     """
-    failures: list[tuple[str, BaseException]] = []
-    for name, model in models:
-        try:
-            async with asyncio.timeout(per_model_timeout):
-                reply = await model.ainvoke(messages, config)
-        except TimeoutError as exc:
-            log.warning(
-                "LLM %s gave no answer within %.1fs; trying the next provider", name, per_model_timeout
-            )
-            report_exception(exc)
-            failures.append((name, exc))
-        # Providers fail in many ways (HTTP status, transport, parsing); any of them hands the turn on.
-        except Exception as exc:
-            log.warning("LLM %s failed (%s); trying the next provider", name, _describe(exc), exc_info=exc)
-            report_exception(exc)
-            failures.append((name, exc))
-        else:
-            return name, reply
-    raise AllProvidersFailed(failures)
+
+    async def ask(model: ChatRunnable) -> AIMessage:
+        async with asyncio.timeout(per_model_timeout):
+            return await model.ainvoke(messages, config)
+
+    return await _first_answer(models, ask, per_model_timeout)
 
 
 class ReplyCutOff(RuntimeError):
@@ -123,17 +110,30 @@ async def stream_with_fallback(
     `invoke_with_fallback`; after text was passed on it raises `ReplyCutOff` instead, since the
     next model would start the reply over. A model that cannot stream (the offline intent model)
     answers in one piece."""
+
+    async def ask(model: ChatRunnable) -> AIMessage:
+        return await _stream_one(model, messages, per_model_timeout, on_text)
+
+    return await _first_answer(models, ask, per_model_timeout)
+
+
+async def _first_answer(models: Sequence[tuple[str, ChatRunnable]], ask: Callable[[ChatRunnable], Awaitable[AIMessage]],
+                        per_model_timeout: float) -> tuple[str, AIMessage]:
+    """Ask each model in turn; an error or a stall (a `TimeoutError` within `per_model_timeout`) is
+    logged and reported and hands the turn to the next one; a reply cut off after it was passed on
+    does not."""
     failures: list[tuple[str, BaseException]] = []
     for name, model in models:
         try:
-            reply = await _stream_one(model, messages, per_model_timeout, on_text)
-        except TimeoutError as exc:  # no first piece in time (a stall later is the turn budget's)
+            reply = await ask(model)
+        except TimeoutError as exc:  # streamed: no first piece in time (a stall later is the turn budget's)
             log.warning("LLM %s gave no answer within %.1fs; trying the next provider", name, per_model_timeout)
             report_exception(exc)
             failures.append((name, exc))
         except _CutOff as cut:
             raise ReplyCutOff(f"LLM {name} failed in the middle of its reply: {_describe(cut.error)}") from cut.error
-        except Exception as exc:  # as in invoke_with_fallback: any failure before the first text hands the turn on
+        # Providers fail in many ways (HTTP status, transport, parsing); any of them hands the turn on.
+        except Exception as exc:
             log.warning("LLM %s failed (%s); trying the next provider", name, _describe(exc), exc_info=exc)
             report_exception(exc)
             failures.append((name, exc))
