@@ -1,6 +1,6 @@
 """Benchmark of the offline Pipecat speech services. Run from the repo root::
 
-    .venv/bin/python -m tests.processors.speech.bench_services [--utterances 20]
+    .venv/bin/python -m tests.processors.speech.bench_services [--utterances 20] [--reread-only]
 
 Prints, with the conditions they were taken under:
 
@@ -8,7 +8,8 @@ Prints, with the conditions they were taken under:
   the server process, the final-transcript latency after the VAD stop, and the worst event-loop
   stall, against decoding inline on the event loop;
 * TTS: time from the text to the first audio frame for a short sentence at 8 kHz;
-* memory (RSS) of the shared models: the hibari voice, the language model, the decoder workers.
+* memory (RSS) of the shared models: the hibari voice, the language model, the decoder workers;
+* the final's latency for commands the STT reads a second time with the in-domain model.
 """
 
 from __future__ import annotations
@@ -44,10 +45,11 @@ from pipecat.tests.utils import SleepFrame, run_test
 
 from core.config import Settings
 from core.grammar.registry import corpus
+from processors.frames import SpeechPauseFrame
 from processors.speech import hibari, models
 from processors.speech.audio import phone_channel
 from processors.speech.lm_builder import normalize_text
-from processors.speech.sphinx_decoder import SphinxStream
+from processors.speech.sphinx_decoder import SpeechEvent, SphinxStream
 from processors.speech.stt_service import SphinxSTTService
 from processors.speech.tts_service import HibariTTSService
 from tests.processors.speech.test_stt_accuracy import word_errors
@@ -201,6 +203,55 @@ async def bench_stt(settings: Settings, n: int) -> None:
             print(f"    said {said!r}, heard {heard!r}")
 
 
+REREAD_PHRASES = ("call off the appointment for tomorrow", "what are my teams", "i was born on march third nineteen eighty five",
+                  "are there room available december ninth for five forty five for two people", "who is on my team",
+                  "what are the departments", "create a todo to buy milk", "show my reminders")
+"""Commands whose phone-path reading the grammar did not parse in the accuracy test (so the STT read them
+again with the in-domain model), and two that parse, for comparison."""
+
+
+def paused_turn(pcm: np.ndarray, rate: int) -> list[Frame]:
+    """`paced`, with the stop strategy's `SpeechPauseFrame` 64 ms into the trailing silence (two silent
+    VAD windows), where a call's pipeline sends it."""
+    frames = paced(pcm, rate)
+    speech_end = (int(0.4 * rate) + pcm.size) // (rate // 50)
+    audio_seen = 0
+    for i, f in enumerate(frames):
+        if isinstance(f, InputAudioRawFrame):
+            audio_seen += 1
+            if audio_seen == speech_end + 3:
+                return [*frames[: i + 1], SpeechPauseFrame(), *frames[i + 1:]]
+    return frames
+
+
+async def bench_reread(settings: Settings) -> None:
+    """The final after the VAD stop for commands the STT reads twice, with the reading chosen and reread as
+    in a call (pause frame first), against the same audio taking the best reading as it is."""
+    lm = models.language_model(settings)
+    pool = models.decoder_pool()
+    pool.start()
+    params = PipelineParams(audio_in_sample_rate=8000)
+    print("STT second search: final transcript after the VAD stop (8 kHz phone audio, frames at real time,")
+    print("  pause frame 64 ms into the silence, VAD stop at 200 ms); best reading only / chosen, reread if needed")
+    for phrase in REREAD_PHRASES:
+        clip = phone_channel(hibari.synthesize(phrase, hibari.MODEL_RATE, seed=0)[0], hibari.MODEL_RATE)
+        row = []
+        for choose in (None, models.grammar_choice):
+            asked: list[str] = []
+
+            def counted(event: SpeechEvent, asked: list[str] = asked) -> str | None:
+                asked.append(event.text)
+                return models.grammar_choice(event)
+
+            probe = FinalLatency()
+            stt = SphinxSTTService(language_model=lambda: lm, pool=pool, decoder_settings=models.decoder_settings,
+                                   choose=counted if choose else None)
+            down, _ = await run_test(Pipeline([stt, probe]), frames_to_send=paused_turn(clip, 8000), pipeline_params=params)
+            heard = " ".join(f.text for f in down if isinstance(f, TranscriptionFrame))
+            row.append(f"{probe.latencies[0] * 1e3:4.0f} ms{' (reread)' if len(asked) > 1 else '         '} {heard!r}")
+        print(f"  {phrase!r}\n      best: {row[0]}\n    chosen: {row[1]}")
+
+
 async def bench_loop_stall(settings: Settings, n: int) -> None:
     """Event-loop delay while one caller speaks, decoding inline versus in the worker pool (no pipeline)."""
     rng = random.Random(3)
@@ -301,16 +352,22 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--utterances", type=int, default=20)
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--reread-only", action="store_true", help="only the STT second-search latency")
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="convonet-bench-"))
     settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"data dir {data_dir}")
+    if args.reread_only:
+        await bench_reread(settings)
+        models.shutdown_decoder_pool()
+        return
     bench_memory(settings)
     await bench_worker_decoders(settings, 8)
     await bench_tts(3)
     await bench_loop_stall(settings, 5)
     await bench_stt(settings, args.utterances)
+    await bench_reread(settings)
     models.shutdown_decoder_pool()
 
 
