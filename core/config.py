@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     turn_timeout_seconds: float = Field(10.0, description="Budget for one whole agent turn.")
     mcp_servers: dict[str, dict[str, object]] = Field(
         default_factory=dict,
-        description="Outside MCP servers whose tools the agent loads (JSON, langchain-mcp-adapters connection format).",
+        description="Outside MCP servers whose tools the agent loads (JSON, langchain-mcp-adapters connection format). Their calls show on the Agent Monitor like ours (domain `outside`).",
     )
 
     # --- speech ------------------------------------------------------------------------------
