@@ -1,0 +1,173 @@
+"""Whether the agent understood an utterance, and the figures per domain and per tool.
+
+Understood means `bots.llm.understanding.understand` (the route plus the local intent model, the
+first turn of a call) makes the move the line expects:
+
+* a tool is expected: a call, a question or a confirmation about that tool, whose arguments equal the
+  expected ones. Free text is compared as said (`canonical`), numbers as numbers, dates and times as
+  dates and times; an argument that names an existing record (`RECORD_ARGS`) matches when the content
+  words of one value contain the other's, since the tool finds the record by words of its title;
+* no tool is expected: a spoken reply only, no call and no question about a tool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from bots.llm.understanding import Understanding
+from core.grammar.text import normalize
+from processors.speech.lexicon import normalize_text
+from processors.speech.spoken import spoken_form
+
+from .sets import Utterance
+
+RECORD_ARGS = frozenset({"todo", "reminder", "event", "appointment", "reservation"})
+TOOL_MOVES = frozenset({"call", "ask", "confirm"})
+# Words that say nothing about which record is meant.
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "my", "our", "your", "his", "her", "their", "this", "that", "these", "those", "one",
+    "to", "for", "of", "with", "on", "in", "at", "by", "from", "and",
+})
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+
+
+def said_words(text: str) -> list[str]:
+    """Text as the words a person says: lowercase, no punctuation, digits, dates and money in words."""
+    return normalize_text(spoken_form(normalize(text)))
+
+
+def canonical(value: Any) -> Any:
+    """A value in the form two equal arguments share: "W2" and "w two", 4 and 4.0 and "4",
+    "2026-11-27T15:00" and "2026-11-27T15:00:00"."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        s = value.strip()
+        if _NUMBER.fullmatch(s):
+            return float(s)
+        if _TIME.fullmatch(s):
+            return time(*map(int, s.split(":")))
+        try:
+            return datetime.fromisoformat(s) if "T" in s else date.fromisoformat(s)
+        except ValueError:
+            return " ".join(said_words(s))
+    if isinstance(value, list | tuple):
+        return tuple(canonical(v) for v in value)
+    if isinstance(value, Mapping):
+        return {k: canonical(v) for k, v in value.items()}
+    return value
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(said_words(text)) - _FUNCTION_WORDS
+
+
+def same_record(expected: Any, got: Any) -> bool:
+    """Two names of a record match when the content words of one contain the other's."""
+    if not isinstance(expected, str) or not isinstance(got, str):
+        return canonical(expected) == canonical(got)
+    a, b = content_words(expected), content_words(got)
+    return bool(a and b) and (a <= b or b <= a)
+
+
+def args_match(expected: Mapping[str, Any], got: Mapping[str, Any]) -> bool:
+    """The same argument names (None-valued ones left out) with equal values."""
+    want = {k: v for k, v in expected.items() if v is not None}
+    have = {k: v for k, v in got.items() if v is not None}
+    if set(want) != set(have):
+        return False
+    return all(
+        same_record(v, have[k]) if k in RECORD_ARGS else canonical(v) == canonical(have[k]) for k, v in want.items()
+    )
+
+
+def understood(utterance: Utterance, move: Understanding) -> bool:
+    """Whether `move` is what `utterance` expects (see the module docstring)."""
+    if utterance.tool is None:
+        return move.kind == "reply"
+    return move.kind in TOOL_MOVES and move.tool == utterance.tool and args_match(utterance.args, move.args)
+
+
+def describe(move: Understanding) -> str:
+    """A move in one line, for the list of misses."""
+    if move.kind == "reply":
+        return f"[{move.domain}] reply: {move.reply[:70]}"
+    return f"[{move.domain}] {move.kind} {move.tool} {dict(move.args)}"
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One utterance scored: the text the agent read (typed, or what the recogniser heard) and its move."""
+
+    utterance: Utterance
+    text: str
+    move: Understanding
+    ok: bool
+
+
+def score(utterances: Iterable[Utterance], texts: Iterable[str],
+          understand: Callable[[str], Understanding]) -> list[Scored]:
+    """Score each utterance on the text the agent read for it."""
+    out = []
+    for u, text in zip(utterances, texts, strict=True):
+        move = understand(text)
+        out.append(Scored(u, text, move, understood(u, move)))
+    return out
+
+
+@dataclass
+class Tally:
+    n: int = 0
+    ok: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.n if self.n else 0.0
+
+    def add(self, ok: bool) -> None:
+        self.n += 1
+        self.ok += ok
+
+
+def tally(results: Iterable[Scored], key: Callable[[Scored], str]) -> dict[str, Tally]:
+    out: dict[str, Tally] = defaultdict(Tally)
+    for r in results:
+        out[key(r)].add(r.ok)
+    return dict(sorted(out.items()))
+
+
+def overall(results: Sequence[Scored]) -> Tally:
+    return Tally(len(results), sum(r.ok for r in results))
+
+
+def report(results: Sequence[Scored], show_errors: bool = False, per_tool: bool = True) -> str:
+    """Intent per domain, per expected tool ("(none)": no tool should run) and overall; with
+    `show_errors`, every miss with what the agent did instead."""
+    lines = [f"{'domain':26s} {'intent':>7s} {'n':>5s}"]
+    for name, t in tally(results, lambda r: r.utterance.domain).items():
+        lines.append(f"  {name:24s} {100 * t.rate:6.1f}% {t.n:5d}")
+    everything = overall(results)
+    lines.append(f"  {'overall':24s} {100 * everything.rate:6.1f}% {everything.n:5d}")
+    if per_tool:
+        lines.append(f"{'expected tool':26s} {'intent':>7s} {'n':>5s}")
+        for name, t in tally(results, lambda r: r.utterance.tool or "(none)").items():
+            lines.append(f"  {name:24s} {100 * t.rate:6.1f}% {t.n:5d}")
+    if show_errors:
+        misses = [r for r in results if not r.ok]
+        lines.append(f"misses ({len(misses)}):")
+        for r in misses:
+            u = r.utterance
+            lines.append(f"  line {u.line}: {u.said}")
+            if r.text != u.said:
+                lines.append(f"    heard:    {r.text}")
+            lines.append(f"    expected: {u.tool or 'no tool'} {dict(u.args) if u.tool else ''}".rstrip())
+            lines.append(f"    got:      {describe(r.move)}")
+    return "\n".join(lines)
