@@ -8,6 +8,9 @@ first turn of a call) makes the move the line expects:
   dates and times; an argument that names an existing record (`RECORD_ARGS`) matches when the content
   words of one value contain the other's, since the tool finds the record by words of its title;
 * no tool is expected: a spoken reply only, no call and no question about a tool.
+
+An offer of the expected call ("Do you want me to ...?", the model unsure) is not counted; `report`
+says how many misses were such offers.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ _FUNCTION_WORDS = frozenset({
     "to", "for", "of", "with", "on", "in", "at", "by", "from", "and",
 })
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_PHONE = re.compile(r"\+?[\d\s().-]{7,}")  # a phone number written with or without separators
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
 
 
@@ -44,21 +49,25 @@ def said_words(text: str) -> list[str]:
 
 def canonical(value: Any) -> Any:
     """A value in the form two equal arguments share: "W2" and "w two", 4 and 4.0 and "4",
-    "2026-11-27T15:00" and "2026-11-27T15:00:00"."""
+    "2026-11-27T15:00" and "2026-11-27T15:00:00", "617-555-2234" and "6175552234"."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
         s = value.strip()
-        if _NUMBER.fullmatch(s):
-            return float(s)
+        if _DATE.match(s):
+            try:
+                return datetime.fromisoformat(s) if "T" in s else date.fromisoformat(s)
+            except ValueError:
+                pass
         if _TIME.fullmatch(s):
             return time(*map(int, s.split(":")))
-        try:
-            return datetime.fromisoformat(s) if "T" in s else date.fromisoformat(s)
-        except ValueError:
-            return " ".join(said_words(s))
+        if _PHONE.fullmatch(s) and sum(c.isdigit() for c in s) >= 7:
+            return re.sub(r"\D", "", s)
+        if _NUMBER.fullmatch(s):
+            return float(s)
+        return " ".join(said_words(s))
     if isinstance(value, list | tuple):
         return tuple(canonical(v) for v in value)
     if isinstance(value, Mapping):
@@ -94,6 +103,13 @@ def understood(utterance: Utterance, move: Understanding) -> bool:
     if utterance.tool is None:
         return move.kind == "reply"
     return move.kind in TOOL_MOVES and move.tool == utterance.tool and args_match(utterance.args, move.args)
+
+
+def offered(utterance: Utterance, move: Understanding) -> bool:
+    """Whether `move` offers the expected call ("Do you want me to ...?"): not counted as understood,
+    since the model was not sure, but reported beside the figures."""
+    return (utterance.tool is not None and move.kind == "offer" and move.tool == utterance.tool
+            and args_match(utterance.args, move.args))
 
 
 def describe(move: Understanding) -> str:
@@ -156,6 +172,8 @@ def report(results: Sequence[Scored], show_errors: bool = False, per_tool: bool 
         lines.append(f"  {name:24s} {100 * t.rate:6.1f}% {t.n:5d}")
     everything = overall(results)
     lines.append(f"  {'overall':24s} {100 * everything.rate:6.1f}% {everything.n:5d}")
+    if offers := sum(offered(r.utterance, r.move) for r in results):
+        lines.append(f"  ({offers} of the misses offer the expected call, not counted)")
     if per_tool:
         lines.append(f"{'expected tool':26s} {'intent':>7s} {'n':>5s}")
         for name, t in tally(results, lambda r: r.utterance.tool or "(none)").items():

@@ -1,0 +1,88 @@
+"""The scorer counts a move as understood exactly when it is the call the line expects."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from bots.llm.understanding import Understanding
+from tests.accuracy.scoring import Scored, canonical, report, understood
+from tests.accuracy.sets import Utterance
+
+
+def _u(tool: str | None, domain: str = "productivity", **args: Any) -> Utterance:
+    return Utterance("what the caller said", domain, tool, args, line=7)
+
+
+def _call(tool: str, kind: str = "call", **args: Any) -> Understanding:
+    return Understanding(kind, "productivity", tool, args)  # type: ignore[arg-type]
+
+
+REPLY = Understanding("reply", "productivity", reply="Sorry, I didn't get that.")
+
+
+@pytest.mark.parametrize(("expected", "move"), [
+    (_u("create_todo", title="water the tomato plants"), _call("create_todo", title="Water the tomato plants.")),
+    (_u("create_todo", title="review the chapter 12 flashcards"),
+     _call("create_todo", title="review the chapter twelve flashcards")),
+    (_u("mark_document_received", "mortgage", document="W2"), _call("mark_document_received", document="w two")),
+    (_u("create_reservation", "restaurant", party_size=4, date="2026-11-24", time="19:00"),
+     _call("create_reservation", party_size=4.0, date="2026-11-24", time="19:00:00")),
+    (_u("create_reminder", message="pay the electric bill", remind_at="2026-11-27T09:00:00"),
+     _call("create_reminder", message="pay the electric bill", remind_at="2026-11-27T09:00")),
+    (_u("update_patient", "healthcare", phone="617-555-2234"), _call("update_patient", phone="6175552234")),
+    (_u("get_todos", completed=False), _call("get_todos", completed=False, priority=None)),
+    (_u("delete_todo", todo="plumber"), _call("delete_todo", "confirm", todo="the plumber task")),
+    (_u("cancel_appointment", "healthcare", appointment="dentist appointment on friday"),
+     _call("cancel_appointment", "confirm", appointment="dentist")),
+    (_u("book_appointment", "healthcare", date="2026-12-02"), _call("book_appointment", "ask", date="2026-12-02")),
+    (_u("get_teams"), _call("get_teams")),
+    (_u(None, "none"), REPLY),
+])
+def test_the_move_the_line_expects_is_understood(expected: Utterance, move: Understanding) -> None:
+    assert understood(expected, move)
+
+
+@pytest.mark.parametrize(("expected", "move"), [
+    (_u("create_todo", title="water the tomato plants"), _call("create_todo", title="water the to main approved")),
+    (_u("create_todo", title="water the tomato plants"), _call("create_team", name="water the tomato plants")),
+    (_u("create_todo", title="water the tomato plants", priority="high"),
+     _call("create_todo", title="water the tomato plants")),
+    (_u("create_todo", title="renew the license"),
+     _call("create_todo", title="renew the license", due_date="2026-12-15")),
+    (_u("create_reservation", "restaurant", party_size=4), _call("create_reservation", party_size=5)),
+    (_u("create_reminder", remind_at="2026-11-27T09:00:00"), _call("create_reminder", remind_at="2026-11-27T21:00:00")),
+    (_u("get_todos", completed=False), _call("get_todos", completed=True)),
+    (_u("get_todos", completed=False), _call("get_todos")),
+    (_u("delete_todo", todo="plumber"), _call("delete_todo", "confirm", todo="he already came by")),
+    (_u("delete_todo", todo="oil change"), _call("delete_todo", todo="the")),
+    # a title is free text, not a record: containing the expected words is not enough
+    (_u("create_todo", title="call the plumber"), _call("create_todo", title="call the plumber tomorrow")),
+    (_u("book_appointment", "healthcare", date="2026-12-02"), _call("book_appointment", "ask")),
+    (_u("get_teams"), REPLY),
+    (_u("get_teams"), _call("get_teams", "offer")),  # the model was not sure: "Do you want me to ...?"
+    (_u(None, "none"), _call("create_todo", title="tell me a joke")),
+    (_u(None, "none"), _call("create_todo", "ask")),
+    (_u(None, "none"), _call("transfer_to_agent", "confirm")),
+])
+def test_any_other_move_is_a_miss(expected: Utterance, move: Understanding) -> None:
+    assert not understood(expected, move)
+
+
+def test_values_compare_as_said() -> None:
+    assert canonical("Dick's Sporting Goods, by Friday!") == canonical("dick's sporting goods by friday")
+    assert canonical("48k") == canonical("forty eight thousand")
+    assert canonical("2026-11-27") != canonical("2026-11-28")
+
+
+def test_the_report_gives_figures_per_domain_and_tool_and_lists_the_misses() -> None:
+    hit = Scored(_u("get_teams"), "what teams am i on", _call("get_teams"), True)
+    miss = Scored(Utterance("which departments can i reach", "transfer", "get_available_departments", {}, 12),
+                  "which departments can i reach", REPLY, False)
+    unsure = Scored(_u("get_teams"), "my groups", _call("get_teams", "offer"), False)
+    text = report([hit, miss, unsure], show_errors=True)
+    assert re.search(r"productivity\s+50\.0%\s+2\n", text) and re.search(r"transfer\s+0\.0%\s+1\n", text)
+    assert re.search(r"overall\s+33\.3%\s+3\n", text) and "1 of the misses offer the expected call" in text
+    assert "line 12: which departments can i reach" in text and "reply: Sorry, I didn't get that." in text
