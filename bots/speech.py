@@ -1,5 +1,5 @@
 """Speech providers for the voice pipeline: the STT and TTS services chosen by STT_PROVIDER and
-TTS_PROVIDER, offline (PocketSphinx, hibari) or cloud (Deepgram, ElevenLabs, Cartesia).
+TTS_PROVIDER, offline (Moonshine or PocketSphinx, hibari) or cloud (Deepgram, ElevenLabs, Cartesia).
 
 Call :func:`check_speech_settings` at server start: a cloud provider selected without its key then
 stops the server with a clear message instead of failing in the middle of a call. Each cloud
@@ -16,6 +16,7 @@ from pipecat.services.tts_service import TTSService
 
 from core.config import Settings, SettingsError
 from processors.speech import models
+from processors.speech.moonshine_stt import MoonshineSTTService
 from processors.speech.stt_service import SphinxSTTService
 from processors.speech.tts_service import HibariTTSService
 
@@ -40,7 +41,7 @@ def check_speech_settings(settings: Settings) -> None:
     """Refuse a cloud speech provider selected without its API key (raises SettingsError)."""
     problems = [
         p for p in (
-            _missing_key(settings, "STT", settings.stt_provider, "sphinx"),
+            _missing_key(settings, "STT", settings.stt_provider, "moonshine"),
             _missing_key(settings, "TTS", settings.tts_provider, "hibari"),
         ) if p
     ]
@@ -61,7 +62,7 @@ def _websocket_url(base_url: str | None, default: str) -> str:
 
 def make_stt(settings: Settings, sample_rate: int) -> STTService:
     """The speech-to-text service for audio arriving at ``sample_rate`` (8000 phone, 16000 browser)."""
-    problem = _missing_key(settings, "STT", settings.stt_provider, "sphinx")
+    problem = _missing_key(settings, "STT", settings.stt_provider, "moonshine")
     if problem:
         raise SettingsError(problem + ".")
     if settings.stt_provider == "deepgram":
@@ -70,6 +71,8 @@ def make_stt(settings: Settings, sample_rate: int) -> STTService:
         return DeepgramSTTService(
             api_key=settings.deepgram_api_key or "", base_url=settings.deepgram_base_url or "", sample_rate=sample_rate
         )
+    if settings.stt_provider == "moonshine":
+        return MoonshineSTTService(sample_rate=sample_rate)
     return SphinxSTTService(
         language_model=partial(models.language_model, settings),
         pool=models.decoder_pool(),

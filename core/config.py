@@ -97,7 +97,11 @@ class Settings(BaseSettings):
     )
 
     # --- speech ------------------------------------------------------------------------------
-    stt_provider: Literal["sphinx", "deepgram"] = Field("sphinx", description="Speech-to-text: offline PocketSphinx or Deepgram.")
+    stt_provider: Literal["moonshine", "sphinx", "deepgram"] = Field(
+        "moonshine",
+        description="Speech-to-text: offline Moonshine tiny English (neural, weights in its wheel), "
+        "offline PocketSphinx with the domains' language model, or Deepgram.",
+    )
     tts_provider: Literal["hibari", "deepgram", "elevenlabs", "cartesia"] = Field(
         "hibari", description="Text-to-speech: offline hibari or a cloud voice."
     )

@@ -22,6 +22,7 @@ from core.grammar.registry import Corpus, corpus, default_parser
 
 from . import hibari
 from .lm_builder import LanguageModel, LMConfig, build_language_model
+from .moonshine import shared_recognizer
 from .sphinx_decoder import DecoderSettings, SpeechEvent
 from .sphinx_pool import DecoderPool
 from .spoken import spoken_form
@@ -170,6 +171,10 @@ def warm_up(settings: Settings) -> WarmUp:
         t0 = time.perf_counter()
         hibari_voice()
         timings["hibari_voice"] = time.perf_counter() - t0
+    if settings.stt_provider == "moonshine":
+        t0 = time.perf_counter()
+        shared_recognizer()
+        timings["moonshine"] = time.perf_counter() - t0
     if settings.stt_provider == "sphinx":
         t0 = time.perf_counter()
         language_model(settings)

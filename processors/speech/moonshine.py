@@ -3,7 +3,8 @@
 ``moonshine-voice==0.0.55`` bundles ``assets/tiny-en`` and its own onnxruntime, so nothing is
 downloaded at run time (later versions fetch their models; the pin matters). One model is loaded
 per process (`shared_recognizer`) and every call shares it: a call costs no memory of its own.
-Decoding is serialised by a lock (the C library's thread-safety for one handle is not documented),
+Decoding is serialised by a lock (the C library's thread-safety for one handle is not documented,
+and the handle keeps state between calls, see `LEAD_SECONDS`),
 and the audio one call decodes is bounded (`MAX_SECONDS`) so that a long monologue holds the model
 for a bounded time. Only ``moonshine_voice.transcriber`` is imported: the package's microphone
 helper needs PortAudio, which a server does not have.
@@ -27,6 +28,11 @@ MAX_SECONDS = 10.0
 """Longest audio one call decodes: the last 10 s of a longer utterance (~0.45 s wall, 0.9 s CPU on this
 2-core machine), cut at its quietest moment near the start so no word is split."""
 SAMPLE_RATES = (PHONE_RATE, ASR_RATE)
+LEAD_SECONDS, TAIL_SECONDS = 0.2, 0.5
+"""Silence put around every input. The library's voice detector keeps its state from one call to the
+next: after audio that ended mid-word, the next call read a stray "?" or "you" before its words. With
+silence on both sides the detector starts and closes each segment cleanly (tests/processors/speech/
+test_moonshine.py); it costs no measurable time (silence is not decoded)."""
 _CUT_SEARCH_SECONDS = 1.0
 _FRAME = 320  # 20 ms at 16 kHz
 
@@ -67,7 +73,9 @@ class MoonshineRecognizer:
             return ""
         if sample_rate != ASR_RATE:
             audio = resample(audio, sample_rate, ASR_RATE)
-        samples = int16_to_float(bounded(audio, ASR_RATE, self.max_seconds)).tolist()
+        audio = np.concatenate([np.zeros(int(LEAD_SECONDS * ASR_RATE), np.int16), bounded(audio, ASR_RATE, self.max_seconds),
+                                np.zeros(int(TAIL_SECONDS * ASR_RATE), np.int16)])
+        samples = int16_to_float(audio).tolist()
         with self._lock:
             transcript = self._transcriber.transcribe_without_streaming(samples, ASR_RATE)
         return " ".join(line.text.strip() for line in transcript.lines if line.text.strip()).lower()

@@ -18,6 +18,7 @@ from datetime import time
 from core.grammar.dates import MONTHS
 from core.grammar.emails import say_email
 from core.grammar.numbers import ONES, say_number, say_ordinal, say_year
+from core.grammar.text import normalize
 from core.grammar.times import say_time
 
 from .lexicon import load_cmudict
@@ -129,8 +130,30 @@ def _article(m: re.Match[str]) -> str:
 def spoken_form(text: str) -> str:
     """Lowercase grammar text (as `core.grammar.text.normalize` leaves it) in the words people say:
     digits, times, dates, money, percentages and email addresses spelled out, articles agreeing."""
+    return re.sub(r"\s+", " ", _ARTICLE.sub(_article, _spelled_out(text))).strip()
+
+
+def _spelled_out(text: str) -> str:
     t = text
     for pattern, repl in _RULES:
         t = pattern.sub(repl, t)
-    t = _ARTICLE.sub(_article, t)
-    return re.sub(r"\s+", " ", t).strip()
+    return t
+
+
+_TRANSCRIPT_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b([ap])\.\s?m\b\.?"), r"\1m"),  # "8 p.m." -> "8 pm"
+    (re.compile(r"\bto-do"), "todo"),  # "to-do", "to-dos"; a bare "to do" may be the verb
+    (re.compile(r"(?<=[a-z0-9])@(?=[a-z0-9])"), " at "),
+    (re.compile(r"(?<=[a-z0-9])\.(?=[a-z]{2,}\b)"), " dot "),  # "acme.io" -> "acme dot io"
+)
+
+
+def spoken_transcript(text: str) -> str:
+    """A neural recogniser's written transcript ("Invite bob@acme.io at 3 p.m.") in the words the
+    grammar's recogniser outputs and the local intent model reads ("invite bob at acme dot io at
+    three pm"): lowercase, no punctuation, numbers, times and addresses spelled out. Its articles
+    are what the caller said, so they are left alone (and the CMU dictionary stays unloaded)."""
+    t = text.lower()
+    for pattern, repl in _TRANSCRIPT_REWRITES:
+        t = pattern.sub(repl, t)
+    return re.sub(r"\s+", " ", _spelled_out(normalize(t))).strip()

@@ -30,6 +30,7 @@ from pipecat.tests.utils import SleepFrame, run_test
 
 from bots.speech import check_speech_settings, make_stt, make_tts
 from core.config import Settings, SettingsError
+from processors.speech.moonshine_stt import MoonshineSTTService
 from processors.speech.stt_service import SphinxSTTService
 from processors.speech.tts_service import HibariTTSService
 from tests.fakes.speech_servers import FakeSpeechServer, tone
@@ -49,8 +50,14 @@ async def fake() -> AsyncIterator[FakeSpeechServer]:
 def test_offline_providers_by_default(tmp_path: Path) -> None:
     settings = speech_settings(tmp_path)
     check_speech_settings(settings)
-    assert isinstance(make_stt(settings, 8000), SphinxSTTService)
+    assert isinstance(make_stt(settings, 8000), MoonshineSTTService)
     assert isinstance(make_tts(settings, 8000), HibariTTSService)
+
+
+def test_pocketsphinx_by_name(tmp_path: Path) -> None:
+    settings = speech_settings(tmp_path, stt_provider="sphinx")
+    check_speech_settings(settings)
+    assert isinstance(make_stt(settings, 8000), SphinxSTTService)
 
 
 @pytest.mark.parametrize(
@@ -77,7 +84,7 @@ def test_both_problems_are_reported_together(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as err:
         check_speech_settings(settings)
     assert "DEEPGRAM_API_KEY" in str(err.value) and "ELEVENLABS_API_KEY" in str(err.value)
-    assert "STT_PROVIDER=sphinx" in str(err.value)  # the way out is named
+    assert "STT_PROVIDER=moonshine" in str(err.value)  # the way out is named
 
 
 # ------------------------------------------------------------------ Deepgram STT

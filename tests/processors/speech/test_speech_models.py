@@ -30,7 +30,8 @@ def test_spoken_form_of_written_slot_values() -> None:
 
 def test_warm_up_loads_what_the_providers_need(speech_settings: Settings, language_model: LanguageModel,
                                                decoder_pool: DecoderPool) -> None:
-    report = models.warm_up(speech_settings)
+    assert set(models.warm_up(speech_settings).timings) == {"hibari_voice", "moonshine"}  # the default
+    report = models.warm_up(speech_settings.model_copy(update={"stt_provider": "sphinx"}))
     assert set(report.timings) == {"hibari_voice", "language_model", "decoder_workers"}
     assert report.timings["language_model"] < 1.0  # already built: a dictionary lookup
     assert hibari.is_loaded() and len(decoder_pool.pids) == decoder_pool.size
