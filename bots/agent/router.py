@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Literal, get_args
 
-from core.grammar.registry import parse
+from core.grammar.registry import interpret
 
 Domain = Literal["productivity", "mortgage", "healthcare", "restaurant", "transfer"]
 DOMAINS: tuple[str, ...] = get_args(Domain)
@@ -21,10 +21,10 @@ _KEYWORDS: dict[str, re.Pattern[str]] = {
 
 
 def route(text: str, previous: str | None, now: datetime) -> Domain:
-    """The grammar's reading when it has one; else keywords; else stay with the previous domain."""
-    match = parse(text, now)
-    if match is not None and match.domain in DOMAINS:
-        return match.domain  # type: ignore[return-value]
+    """The interpreter's reading when it has one; else keywords; else stay with the previous domain."""
+    reading = interpret(text, now)
+    if reading is not None and reading.domain in DOMAINS:
+        return reading.domain  # type: ignore[return-value]
     lowered = text.lower()
     for domain, pattern in _KEYWORDS.items():
         if pattern.search(lowered):

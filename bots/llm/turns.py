@@ -21,7 +21,7 @@ from bots.llm.speech import join_list, speak_value
 from core.grammar.dates import parse_date
 from core.grammar.dialogue import Act, parse_dialogue
 from core.grammar.parser import parse_slot
-from core.grammar.registry import grammars, parse, tool_words
+from core.grammar.registry import grammars, interpret, parse, tool_words
 from core.grammar.text import normalize, strip_fillers
 from core.grammar.times import iso_time, parse_time
 
@@ -37,7 +37,7 @@ _NEW_REQUEST_CONFIDENCE = 0.9
 class Pending:
     """What the last AI message left open: a question for one argument, or a yes/no before acting."""
 
-    kind: Literal["ask", "confirm"]
+    kind: Literal["ask", "confirm", "intent"]
     tool: str
     args: dict[str, Any] = field(default_factory=dict)
     ask: str | None = None
@@ -58,6 +58,11 @@ def next_message(
     pending = _pending(messages)
     act = parse_dialogue(text)
     turn = _Turn(now, tools, schemas, messages)
+    if pending and pending.kind == "intent":
+        if act == "yes":
+            return turn.proceed(pending.tool, pending.args)
+        if act in ("no", "cancel"):
+            return _say("Okay. What would you like to do?")
     if pending and pending.kind == "confirm":
         if act == "yes":
             return turn.call(pending.tool, pending.args)
@@ -82,10 +87,12 @@ class _Turn:
     messages: Sequence[BaseMessage]
 
     def request(self, text: str) -> AIMessage:
-        found = parse(text, self.now, frozenset(self.tools) if self.tools is not None else None)
-        if found is not None:
-            return self.proceed(found.tool, found.args)
-        if self.tools is not None and parse(text, self.now) is not None:
+        reading = interpret(text, self.now, self.tools)
+        if reading is not None and reading.sure:
+            return self.proceed(reading.tool, reading.args)
+        if reading is not None:
+            return _say(_offer(reading.tool), Pending("intent", reading.tool, reading.args))
+        if self.tools is not None and interpret(text, self.now) is not None:
             return _say("I can't do that from here. " + _capabilities_sentence())
         return _say(_fallback())
 
@@ -244,6 +251,13 @@ def _dialogue(act: Act, messages: Sequence[BaseMessage]) -> AIMessage:
         "cancel": "Okay. Is there anything else I can help with?",
     }
     return _say(replies[act])
+
+
+def _offer(tool: str) -> str:
+    """The one question that checks a fairly likely reading before acting on it."""
+    words = tool_words(tool)
+    what = words.offer if words and words.offer else tool.replace("_", " ")
+    return f"Do you want me to {what}?"
 
 
 def _greeting() -> str:

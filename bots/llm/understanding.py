@@ -18,7 +18,7 @@ from bots.agent.router import route
 from bots.llm.local import PENDING, LocalIntentChatModel
 from domains.registry import all_tools
 
-Kind = Literal["call", "ask", "confirm", "reply"]
+Kind = Literal["call", "ask", "confirm", "offer", "reply"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,6 @@ def read_move(message: AIMessage, domain: str) -> Understanding:
         return Understanding("call", domain, call["name"], dict(call["args"]), message.text)
     pending = message.additional_kwargs.get(PENDING)
     if isinstance(pending, dict):
-        kind: Kind = "confirm" if pending.get("kind") == "confirm" else "ask"
+        kind: Kind = {"confirm": "confirm", "intent": "offer"}.get(pending.get("kind", ""), "ask")  # type: ignore[assignment]
         return Understanding(kind, domain, pending.get("tool"), dict(pending.get("args") or {}), message.text)
     return Understanding("reply", domain, reply=message.text)

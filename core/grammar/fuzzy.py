@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from itertools import combinations
 
-_SYNONYMS: dict[str, str] = {
+SYNONYMS: dict[str, str] = {
     # verbs
     "jot down": "add", "note down": "add", "write down": "add", "put down": "add", "stick": "put",
     "throw away": "delete", "throw out": "delete", "toss": "delete", "ditch": "delete", "scrap": "delete",
@@ -30,7 +30,7 @@ _SYNONYMS: dict[str, str] = {
     "reserve": "book", "grab": "book", "bring home": "make", "take home": "make", "pull in": "make",
     "what have i got": "what do i have", "what is going on": "what is happening",
     # nouns
-    "group": "team", "squad": "team", "crew": "team", "human being": "person", "somebody": "someone",
+    "group": "team", "human being": "person", "somebody": "someone",
     "to do list": "todo list", "todo items": "todos", "chores": "todos", "checklist": "todo list",
     "openings": "availability", "spots": "availability", "slots": "availability", "vacancies": "availability",
     "paperwork": "documents", "papers": "documents", "docs": "documents",
@@ -44,7 +44,7 @@ _SYNONYMS: dict[str, str] = {
     "around about": "around", "at about": "at", "at around": "at", "approximately": "about",
     "please": "", "for me": "", "real quick": "", "right away": "", "asap": "",
 }
-_SYNONYM_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(_SYNONYMS, key=len, reverse=True)) + r")\b")
+_SYNONYM_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(SYNONYMS, key=len, reverse=True)) + r")\b")
 _MAX_DROPS = 2
 _MAX_WORDS = 18
 _DECAY = 0.85
@@ -52,7 +52,7 @@ _DECAY = 0.85
 
 def with_synonyms(text: str) -> str:
     """Rewrite common synonyms to the template vocabulary."""
-    return re.sub(r"\s+", " ", _SYNONYM_RE.sub(lambda m: _SYNONYMS[m.group(1)], text)).strip()
+    return re.sub(r"\s+", " ", _SYNONYM_RE.sub(lambda m: SYNONYMS[m.group(1)], text)).strip()
 
 
 FUNCTION_WORDS = frozenset(

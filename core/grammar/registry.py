@@ -9,12 +9,13 @@ from __future__ import annotations
 import importlib
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
 from core.grammar.dialogue import DIALOGUE_TEMPLATES
+from core.grammar.interpret import Interpreter, Reading
 from core.grammar.parser import Match, Parser
 from core.grammar.slots import SLOT_TYPES, SlotType
 from core.grammar.templates import DomainGrammar, Example, Template, ToolWords, flatten, sample
@@ -88,6 +89,24 @@ def domain_of(tool: str) -> str | None:
 def default_parser() -> Parser:
     """The parser over all domains' templates, compiled once per process."""
     return Parser(all_templates())
+
+
+@cache
+def default_interpreter() -> Interpreter:
+    """Templates, intent model and argument shapes over all domains, built once per process (~1 s)."""
+    domains = {t.tool: t.domain for t in all_templates()}
+    primary: dict[str, str] = {}
+    for g in grammars():
+        for words in g.tools:
+            first = next((a.arg for a in words.asks if SLOT_TYPES[a.slot_type].free_text), None)
+            if first:
+                primary[words.tool] = first
+    return Interpreter(all_templates(), domains, REFERENCE_NOW, primary)
+
+
+def interpret(text: str, now: datetime, tools: Collection[str] | None = None) -> Reading | None:
+    """What the caller most likely asked for among `tools` (all when None), sure or to be asked about."""
+    return default_interpreter().read(text, now, tools)
 
 
 def parse(text: str, now: datetime, tools: frozenset[str] | None = None, domains: frozenset[str] | None = None) -> Match | None:

@@ -71,6 +71,7 @@ class ToolWords:
     negative: tuple[str, ...] = ()
     items: tuple[str, str] | None = None
     intro: str = "You have"
+    offer: str = ""
     label: tuple[str, ...] = ("{title}", "{name}", "{message}", "{email}")
     empty: str = ""
 

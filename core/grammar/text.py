@@ -14,7 +14,8 @@ _CONTRACTIONS: dict[str, str] = {
     "doesn't": "does not", "didn't": "did not", "won't": "will not", "isn't": "is not",
     "aren't": "are not", "haven't": "have not", "wasn't": "was not", "wanna": "want to",
     "gonna": "going to", "gotta": "got to", "what're": "what are", "who're": "who are",
-    "we've": "we have", "you've": "you have", "o'clock": "oclock",
+    "we've": "we have", "you've": "you have", "o'clock": "oclock", "name's": "name is",
+    "number's": "number is", "email's": "email is", "credit's": "credit is", "birthday's": "birthday is",
 }
 _CONTRACTION_RE = re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in _CONTRACTIONS) + r")(?![\w'])")
 

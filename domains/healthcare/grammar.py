@@ -68,6 +68,39 @@ TEMPLATES = (
         fixed={"appointment": "my appointment"}),
 )
 
+# Everyday phrasings (see the productivity grammar's note).
+_CLINIC = "(clinic|doctor|doctor's|doctors|practice)"
+EVERYDAY = (
+    *_t("register_patient", "(i would like to|i want to|can i|i need to|how do i) (become|be|register as|sign up as) a [new] patient",
+        "(sign|signing) me up [at the clinic|as a patient]", "(sign|signing) up (at|with) the clinic"),
+    *_t("register_patient", "(sign|signing) up (at|with) the clinic (my name is|name is|i am|this is) {first:name} {last:name} [born [on] {dob:birth_date}]",
+        "(i would like to|i want to) (become|be) a [new] patient (my name is|i am|this is) {first:name} {last:name} [(born [on]|date of birth) {dob:birth_date}]",
+        "(register|sign up|enroll) me [as a patient] first name {first:name} last name {last:name} [phone [number] {phone}]",
+        slots=_NAME),
+    *_t("update_patient", "(i switched|i changed|we switched) (insurance|my insurance|insurance providers) [it is] [to] {insurance} [now]",
+        "my (new|current) (insurance|insurance provider|insurance company) is {insurance}",
+        "my (last name|surname) is now {last:name}", "my new (last name|surname) is {last:name}",
+        "i got married [so] my (last name|surname) is [now] {last:name}",
+        slots={**_NAME, "insurance": "insurance_provider"}),
+    *_t("record_symptoms", "i keep (getting|having) {symptoms}", "i (have been|am|keep) (having|getting) {symptoms}",
+        "(been having|been getting) {symptoms}", "(my|i have) {symptoms} (since|for) {duration}",
+        "my {symptoms} {duration}", "i (have|have got|have been having) {symptoms} for {duration} [now]"),
+    *_t("book_appointment", "(can i|could i|may i) (come in|get in|be seen|see the doctor|see someone) [{when:date}] [at {time}] [(for|about) {reason}]",
+        "(book|put|get|pencil) me (in|down) for {reason} [{when:date}] [at {time}]",
+        f"(schedule|book) me (with|at) the {_CLINIC} [{{when:date}}] [at {{time}}]",
+        "(any chance|is there a chance) i (could|can) (get in|come in|be seen) [{when:date}] [at {time}] [(for|about) {reason}]",
+        "{reason} needs (looking at|checking|to be looked at) can i come in [{when:date}]",
+        "i (would want|would like|want|need) an appointment [{when:date}] [(in the morning|in the afternoon|morning|afternoon)] (for|about) {reason}",
+        slots=_BOOKING),
+    *_t("list_appointments", f"(anything|is anything|do i have anything) booked for me (at|with) the {_CLINIC}",
+        "(what|which) appointments (have i got|do i have) [coming up]", "when am i seeing the doctor [next|again]",
+        "what time am i seeing the doctor [again]", "what time is my (appointment|doctor's appointment|clinic appointment)",
+        "when is my (appointment|doctor's appointment|clinic appointment|next visit)"),
+    *_t("cancel_appointment", "(cancel|drop|scrap|call off|delete) [the|my] {appointment:booking} [appointment|visit]",
+        f"i (cannot|can not|will not be able to) make it to the {_CLINIC} [on] {{appointment:booking}} [please cancel|cancel it]",
+        slots={"appointment": "appointment"}),
+)
+
 WORDS = (
     ToolWords("register_patient", asks=(Ask("first_name", "name", "Sure. What is your first name?"),
                                         Ask("last_name", "name", "And your last name?")),
@@ -90,6 +123,6 @@ GRAMMAR = DomainGrammar(
     domain="healthcare",
     capabilities=("doctor's appointments",),
     examples=("book a doctor's appointment tomorrow at ten am", "I've had a headache for three days"),
-    templates=TEMPLATES,
+    templates=(*TEMPLATES, *EVERYDAY),
     tools=WORDS,
 )

@@ -74,6 +74,51 @@ TEMPLATES = (
         slots={"amount": "loan_amount", "rate": "interest_rate", "term": "term_years"}),
 )
 
+# Everyday phrasings (see the productivity grammar's note).
+_WE = "(i|we)"
+_NEEDS = "(want|would like|need|am looking|are looking|am trying|are trying|wanna|hope)"
+EVERYDAY = (
+    *_t("start_mortgage_application", f"{_WE} {_NEEDS} [to] (get|have|take out|apply for|start) (a|an) (mortgage|home loan|loan|mortgage application)",
+        "(how do i|how can i|can i|can we|how do we) (start|begin|get|apply for|open) (a|an|my) (mortgage|home loan|loan|mortgage application|home loan application|loan application)",
+        "(i would like|we would like|i want|we want|i need|we need) (a mortgage|a home loan|a loan for a house)",
+        "(help me|can you help me) (get|with) a (mortgage|home loan)"),
+    *_t("start_mortgage_application", f"{_WE} (are|am) (buying|purchasing) [our|my|a] [first] {_HOME} and {_WE} {_NEEDS} [to] (get|apply for) a (mortgage|home loan|loan)",
+        f"{_WE} (found|are buying|want to buy|would like to buy) a {_HOME} [and {_WE} (need|want) a (mortgage|loan)]",
+        fixed={"loan_purpose": "purchase"}),
+    *_t("start_mortgage_application", f"{_WE} {_NEEDS} [to] (refinance|refi) [our|my] (home|house|mortgage|loan|place) [at a lower rate]",
+        "(refinance|refi) [our|my] (home|house|mortgage|loan|place) [at a lower rate]", fixed={"loan_purpose": "refinance"}),
+    *_t("update_mortgage_application", f"(the|our|my) {_HOME} is (listed|priced|selling|going|on the market) (at|for) {{value:money}}",
+        f"(the|our|my) {_HOME} is worth (about|around|roughly) {{value:money}}",
+        f"{_WE} (can|will|could|plan to|are going to) put down {{down:money}}",
+        f"{_WE} (have|saved|saved up) {{down:money}} (to put down|for the down payment|for a down payment)",
+        f"{_WE} (want|need|would like|hope) to borrow [about|around] {{amount:money}}",
+        f"(my|our) (income|salary|pay|pension) (is|comes to) (about|around|roughly) {{income:money}} {_YEARLY}",
+        f"{_WE} (make|earn|bring in|bring home) (about|around|roughly) {{income:money}} {_YEARLY}", slots=_MONEY_SLOTS),
+    *_t("update_mortgage_application", "my credit [score] is [pretty|probably|honestly|really|very] {credit:credit_score_range}",
+        "my credit is [honestly] not great [probably] {credit:credit_score_range}",
+        "i (would say|think) my credit is [pretty|probably] {credit:credit_score_range}", slots={"credit": "credit_score_range"}),
+    *_t("update_mortgage_application", "i am (employed|working) full time", "i have a full time job",
+        fixed={"employment_status": "employed"}),
+    *_t("update_mortgage_application", "i am retired", "i (retired|have retired) [last year]", fixed={"employment_status": "retired"}),
+    *_t("get_mortgage_application_status", f"(any|what is the) (update|news|progress) (on|with) (my|our|the) (mortgage|loan|application|{_APP})",
+        "what happens next with (my|our|the) (mortgage|loan|application)",
+        "where does (my|our|the) (application|loan|mortgage) stand", "(is|was) my (loan|mortgage) approved [yet]",
+        "how far along is my (application|mortgage|loan)"),
+    *_t("get_required_documents", "(what|which) (documents|papers|paperwork) do (you|you guys|i|we) need [to send] [from me|from us] [for the (mortgage|loan|refinance|application)]",
+        "(give|tell) me the list of (documents|paperwork|papers) [the (loan|mortgage|application) (needs|requires)]",
+        "what (documents|papers|paperwork) (does|do) (the loan|my application|the mortgage|the refinance) (need|require)",
+        "what (documents|papers|paperwork) do i (need|have) to (send|bring|submit|provide) [for the (mortgage|loan|refinance)]"),
+    *_t("mark_document_received", "i [just|already] (sent|uploaded|submitted|emailed|mailed|faxed|dropped off|sent over|sent in) [you] [my|the|our] [last|latest|recent] [few|two|three] {document} [this morning|today|yesterday]",
+        "(here are|i have got|i have) [my|the] {document} [for you]"),
+    *_t("estimate_monthly_payment", "[roughly|about] how much (a|per|each) month (am i|are we|would i be|would we be) looking at",
+        "what (would|will) (i|we) (pay|be paying) (monthly|a month|per month|each month)",
+        "what is the monthly (payment|cost) [going to be|gonna be]",
+        "if i (borrowed|borrow|took out) {amount:money} [(for|over) {term:years} years] what (is|would be|will be) the [monthly] payment",
+        "at [like|about|around] {rate:percent} what (would|will) i pay (monthly|a month|per month)",
+        "what (would|will) my (monthly payment|payment) be on {amount:money} at {rate:percent} [(over|for) {term:years} years]",
+        slots={"amount": "loan_amount", "rate": "interest_rate", "term": "term_years"}),
+)
+
 WORDS = (
     ToolWords("start_mortgage_application",
               done=("I started your {loan_purpose} application. {next_step}", "I started your application.")),
@@ -94,6 +139,6 @@ GRAMMAR = DomainGrammar(
     domain="mortgage",
     capabilities=("mortgage applications",),
     examples=("start a mortgage application", "what would my monthly payment be"),
-    templates=TEMPLATES,
+    templates=(*TEMPLATES, *EVERYDAY),
     tools=WORDS,
 )

@@ -62,6 +62,30 @@ TEMPLATES = (
     *_t("cancel_reservation", "(cancel|call off|delete) [my|our|the] (reservation|booking)", fixed=_MINE),
 )
 
+# Everyday phrasings (see the productivity grammar's note); the arguments' order varies, so these give the
+# intent model its words and `extract` finds party, day and time wherever they stand.
+_SEATS = "(seats|a seat|openings|an opening|room|space|a table|tables|a spot|spots|availability|anything)"
+EVERYDAY = (
+    *_t("check_availability", f"(are there|is there|do you have|do you guys have|have you got|got|any) {_SEATS} [available|free|open] [at hanok table]",
+        "(can you|could you|can they|could they|would you be able to) (fit|seat|take|squeeze in) (us|a group|a party)",
+        f"(would there be|will there be|is there) {_SEATS} for [us]", "is that (available|open|free)",
+        "check if (you|they) (can|could) (fit|seat|take) (us|a party|a group)"),
+    *_t("create_reservation", "(reserve|book|get|grab|hold|save) [me|us] (a spot|a table|a booth|seats|spots|a reservation) [at hanok table]",
+        "(i am|we are) calling to (book|reserve) a table", "(we would like|we want|i would like|can we get|we need) (a booth|a table|dinner|a reservation)",
+        "(make|put in|book) a reservation [at hanok table]", "(a reservation|a table|dinner) for {party:party_size} [please]",
+        "(under|the) name (is|of) {who:name}", slots=_SLOTS),
+    *_t("list_reservations", "(do i|do we) have (anything|a table|a reservation|any reservations) (booked|reserved|coming up)",
+        "(what|when) (are|is) (my|our) (reservations|reservation|booking|bookings)",
+        "(did i|do we|did we) (book|reserve) (anything|a table)"),
+    *_t("change_reservation", "(move|push|change|switch|bump) (my|our|the) {ref:booking} (reservation|booking|table) (to|back to) [{when:date}] [at {time:meal_time}]",
+        "(can|could) (we|i) (move|push|change|switch) (my|our|the) (reservation|booking|table) [to {when:date}] [at {time:meal_time}]",
+        "(add|make it) {party:integer} (more|people) (to|on|for) (my|our|the) (reservation|booking|table)",
+        slots={**_SLOTS, "ref": "reservation"}),
+    *_t("cancel_reservation", "(cancel|call off|drop|scrap) (my|our|the) {ref:booking} (reservation|booking|table|dinner)",
+        "(we|i) (cannot|can not|will not) make (it|our reservation|the reservation) [on] {ref:booking} [please cancel]",
+        slots={"ref": "reservation"}),
+)
+
 _WHEN_ASKS = (Ask("date", "date", "What day would you like?"), Ask("time", "meal_time", "What time?"),
               Ask("party_size", "party_size", "How many people will be joining?"))
 _REF = Ask("reservation", "booking", "Which reservation? Tell me the day it's for or the name it's under.")
@@ -86,6 +110,6 @@ GRAMMAR = DomainGrammar(
     domain="restaurant",
     capabilities=("restaurant reservations",),
     examples=("book a table for two tomorrow at seven", "do you have a table for four on friday at eight"),
-    templates=TEMPLATES,
+    templates=(*TEMPLATES, *EVERYDAY),
     tools=WORDS,
 )

@@ -32,6 +32,24 @@ TEMPLATES = (
         "who can i (talk|speak) to", "what are the departments"),
 )
 
+# Everyday phrasings (see the productivity grammar's note).
+_HUMAN = "[a|an|the] [real|live|actual] (person|human|human being|somebody|someone|agent|representative|rep)"
+EVERYDAY = (
+    *_t("transfer_to_agent", f"(is there|can i (have|get|talk to|speak to)|i would (rather|prefer to) (talk to|deal with|speak to)) {_HUMAN}",
+        f"(i would rather|i would prefer to|i want to|i need to) (deal|talk|speak) with {_HUMAN}",
+        f"(get|put|give) me (through to|to|with) {_HUMAN}", f"{_HUMAN} (please|now)",
+        f"(is there|can i (have|get|talk to|speak to)) {_HUMAN} i (could|can) (talk|speak) to [about {{reason}}]",
+        f"(is there|can i (have|get|talk to|speak to)) {_HUMAN} [i (could|can) (talk|speak) to] (about|because|regarding) {{reason}}"),
+    *_t("transfer_to_agent", "(get|put|give|send) me (through to|to|over to) [someone (in|from)] [the] {department} [department|team|people]",
+        "(get|put|give|send) me (through to|to|over to) [someone (in|from)] [the] {department} [department|team] (about|because|regarding) {reason}",
+        "[can] (someone|somebody|a person) (in|from) [the] {department} [department|team] help [me]",
+        "{department} [department] please", "i (need|want) [to talk to] {department} (about|because|regarding) {reason}"),
+    *_t("get_available_departments", "(what|which) (departments|options|teams) (do you [guys] have|are there|are available)",
+        "(what|which) (kind of|sort of) departments (do you [guys] have|are there)",
+        "(who|what|which departments) [all] can i (reach|get|be connected (to|with)|get connected (to|with)|talk to|speak to) [over there]",
+        "(which|what) departments are (available|open) [to talk to]", "where can you (transfer|connect|send) me"),
+)
+
 WORDS = (
     ToolWords("transfer_to_agent", done=("Connecting you to {department} now. Please hold.",
                                          "Connecting you to someone now. Please hold.")),
@@ -44,6 +62,6 @@ GRAMMAR = DomainGrammar(
     domain="transfer",
     capabilities=(),
     examples=("transfer me to billing", "I want to talk to a person"),
-    templates=TEMPLATES,
+    templates=(*TEMPLATES, *EVERYDAY),
     tools=WORDS,
 )

@@ -1,0 +1,276 @@
+"""A tool's arguments from a sentence no template reads word for word, once the tool is known.
+
+The tool's own templates say which slots it has and of what type. Typed values (dates, times, amounts,
+emails, priorities...) are found anywhere in the sentence, longest first; when two arguments share a type
+(an income and a home's value are both money) the words around the value pick the one whose templates
+use them. Free text (a todo's title, a reminder's message, a symptom) is what remains once the typed
+values, the words the tool's templates are built from and the usual lead-ins are taken away: the
+longest stretch of the caller's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from core.grammar.fuzzy import FUNCTION_WORDS, SYNONYMS
+from core.grammar.numbers import NUMBER_RE
+from core.grammar.slots import SLOT_TYPES, SlotType
+from core.grammar.templates import Group, Node, Slot, Template, Word, flatten, parse_pattern
+
+_MAX_SPAN = 12
+_BARE_NUMBER = re.compile(NUMBER_RE)
+_WEAK_LEADS = frozenset({"the", "a", "an", "is", "are", "my", "our", "it", "that", "this", "i", "me", "we", "us"})
+_SINGLE_SYNONYMS = {k: v for k, v in SYNONYMS.items() if " " not in k and v and " " not in v}
+_ATTACHED = frozenset({
+    "on", "at", "by", "for", "due", "before", "until", "till", "from", "in", "around", "about", "this", "of",
+    "as", "with", "to", "is", "be", "are", "up", "under", "since",
+})
+"""Words that lead into a typed value ("due friday", "as high priority") and go with it."""
+_LEAD_INS = frozenset({
+    "i", "me", "we", "us", "you", "need", "needs", "want", "wanna", "would", "like", "to", "gotta", "got", "have",
+    "has", "please", "could", "can", "will", "let", "lets", "just", "also", "so", "and", "oh", "okay", "ok", "hey",
+    "hi", "hello", "yeah", "yes", "well", "one", "thing", "something", "item", "new", "another", "there", "it",
+    "that", "this", "is", "am", "are", "do", "does", "did", "be", "go", "ahead", "actually", "really", "quick",
+    "quickly", "now", "for", "again", "um", "uh", "hmm", "alright", "right", "then", "real", "an", "a",
+    "the", "my", "our", "your", "on", "off", "in", "at", "of", "with", "about", "some", "should", "must", "may",
+    "might", "know", "think", "say", "said", "tell", "ask", "remember", "sure", "not", "any", "if", "when",
+    "what", "which", "all", "kind", "sort", "them", "they", "he", "she", "him", "her", "its", "thanks", "thank",
+    "as", "by", "from", "or", "but", "since", "before", "after", "because", "while", "too", "already", "still",
+})
+"""Words that may stand at the edge of free text without being part of it."""
+
+
+@dataclass(frozen=True)
+class ArgSlot:
+    """One argument of a tool as its templates fill it."""
+
+    arg: str | tuple[str, ...]
+    kind: SlotType
+    cues: frozenset[str]
+    before: frozenset[str] = frozenset()
+    """Words the templates put right before this slot ("for" two people, "at" seven)."""
+    after: frozenset[str] = frozenset()
+    """Words the templates put right after this slot (the design "team")."""
+    primary: bool = False
+    """Free text the tool is about (a todo's title): filled without a cue word."""
+
+
+@dataclass(frozen=True)
+class ToolShape:
+    """What a tool's templates are made of: its arguments and its own words."""
+
+    tool: str
+    args: tuple[ArgSlot, ...]
+    words: frozenset[str]
+    fixed: tuple[tuple[str, Any], ...] = ()
+
+
+def _walk(nodes: Sequence[Node], words: set[str], slots: list[Slot]) -> None:
+    for node in nodes:
+        if isinstance(node, Word):
+            words.update(node.text.split())
+        elif isinstance(node, Slot):
+            slots.append(node)
+        elif isinstance(node, Group):
+            for option in node.options:
+                _walk(option, words, slots)
+
+
+def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = None) -> dict[str, ToolShape]:
+    """Each tool's arguments (with the words that come with each) and vocabulary, from its templates.
+
+    `primary` names, per tool, the free-text argument to fill when no word says which one it is."""
+    vocab: dict[str, set[str]] = defaultdict(set)
+    before: dict[str, dict[str | tuple[str, ...], Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    after: dict[str, dict[str | tuple[str, ...], Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    kinds: dict[str, dict[str | tuple[str, ...], SlotType]] = defaultdict(dict)
+    cue_counts: dict[str, dict[str | tuple[str, ...], Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for template in templates:
+        words: set[str] = set()
+        slots: list[Slot] = []
+        _walk(parse_pattern(template.pattern), words, slots)
+        vocab[template.tool] |= words
+        by_kind: dict[str, str | tuple[str, ...]] = {}
+        for slot in slots:
+            arg = template.slots.get(slot.name, slot.name)
+            kinds[template.tool].setdefault(arg, slot.type)
+            cue_counts[template.tool][arg].update(words - FUNCTION_WORDS)
+            by_kind[slot.type.name] = arg if slot.type.name not in by_kind else ""
+        for phrasing in flatten(template, 64):
+            parts = phrasing.split()
+            for i, part in enumerate(parts):
+                if part.startswith("{") and (arg := by_kind.get(part[1:-1])):
+                    if i:
+                        before[template.tool][arg][parts[i - 1]] += 1
+                    if i + 1 < len(parts) and not parts[i + 1].startswith("{"):
+                        after[template.tool][arg][parts[i + 1]] += 1
+    out: dict[str, ToolShape] = {}
+    for tool, args in kinds.items():
+        slots_out = []
+        for arg, kind in args.items():
+            same_kind = [a for a, k in args.items() if k.name == kind.name and a != arg]
+            own = set(cue_counts[tool][arg])
+            for other in same_kind:  # keep the words that tell this argument from its namesakes
+                own -= set(cue_counts[tool][other])
+            free = [a for a, k in args.items() if k.free_text]
+            main = (primary or {}).get(tool)
+            is_primary = kind.free_text and (arg == main or (len(free) == 1 and main is None))
+            slots_out.append(ArgSlot(arg, kind, frozenset(own), frozenset(before[tool][arg]),
+                                     frozenset(after[tool][arg]) - FUNCTION_WORDS, is_primary))
+        out[tool] = ToolShape(tool, tuple(slots_out), frozenset(vocab[tool]))
+    for tool, words in vocab.items():
+        out.setdefault(tool, ToolShape(tool, (), frozenset(words)))
+    return out
+
+
+@cache
+def _bounded(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    value: Any
+    slot: ArgSlot
+
+
+def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_Span]:
+    regex = _bounded(slot.kind.pattern)
+    found: list[_Span] = []
+    for start in range(len(tokens)):
+        for end in range(min(len(tokens), start + _MAX_SPAN), start, -1):
+            text = " ".join(tokens[start:end])
+            if regex.fullmatch(text) is None:
+                continue
+            value = slot.kind.parse(text, now)
+            if value is None:
+                continue
+            if _BARE_NUMBER.fullmatch(text) and not (start and tokens[start - 1] in slot.before) and not (
+                isinstance(value, float) and value >= 1000
+            ):
+                continue  # "one of us has an allergy" is not a time; "for two" is a party
+            found.append(_Span(start, end, value, slot))
+            break
+    return found
+
+
+def _cue_score(tokens: Sequence[str], span: _Span) -> int:
+    window = set(tokens[max(0, span.start - 5):span.start]) | set(tokens[span.end:span.end + 4])
+    lead = 2 if span.start and tokens[span.start - 1] in span.slot.before else 0
+    return len(window & span.slot.cues) + lead
+
+
+def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
+    """The arguments of `shape.tool` that `text` states (normalised text; fillers already dropped)."""
+    tokens = text.split()
+    typed = [s for s in shape.args if not s.kind.free_text]
+    # a booking named by its day ("cancel thursday's table") is found like any date
+    typed += [replace(s, kind=SLOT_TYPES["date"]) for s in shape.args if s.kind.name == "booking"]
+    spans = [span for slot in typed for span in _typed_spans(tokens, slot, now)]
+    # longest values first; among namesake arguments, the one whose words stand around the value
+    spans.sort(key=lambda s: (-(s.end - s.start), -_cue_score(tokens, s), s.start))
+    taken = [False] * len(tokens)
+    args: dict[str, Any] = {}
+    filled: set[str | tuple[str, ...]] = set()
+    for span in spans:
+        if span.slot.arg in filled or any(taken[span.start:span.end]):
+            continue
+        namesakes = [s for s in spans if s.slot.kind.name == span.slot.kind.name and s.slot.arg not in filled
+                     and (s.start, s.end) == (span.start, span.end)]
+        best = max(namesakes, key=lambda s: _cue_score(tokens, s)) if namesakes else span
+        _assign(args, best.slot.arg, best.value)
+        filled.add(best.slot.arg)
+        for i in range(span.start, span.end):
+            taken[i] = True
+        j = span.start - 1
+        while j >= 0 and not taken[j] and tokens[j] in _ATTACHED:
+            taken[j] = True
+            j -= 1
+    free = [s for s in shape.args if s.kind.free_text and s.arg not in filled]
+    if free:
+        _fill_free_text(args, free, tokens, taken, shape.words, now)
+    return args
+
+
+def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequence[str], taken: Sequence[bool],
+                    tool_words: frozenset[str], now: datetime) -> None:
+    """Give each stretch of the caller's own words to the argument the words around it name ("the
+    {team} team", "to say {title}"); the longest stretch nothing names goes to the primary argument."""
+    left = list(free)
+    unnamed: list[tuple[str, int]] = []
+    for value, start, end in stretches(tokens, taken, tool_words):
+        prev = set(tokens[max(0, start - 2):start])
+        nxt = tokens[end] if end < len(tokens) else ""
+        named = [s for s in left if (prev & s.before) - _WEAK_LEADS or nxt in s.after]
+        if len(named) > 1:
+            named = [s for s in named if nxt in s.after] or named
+        if named and named[0].kind.name == "name" and " " in value:
+            names = [s for s in left if s.kind.name == "name"]
+            first, _, rest = value.partition(" ")
+            if len(names) >= 2:  # "i am harold jenkins": a first and a last name
+                for slot, part in zip(names, (first, rest), strict=False):
+                    _assign(args, slot.arg, slot.kind.parse(part, now))
+                    left.remove(slot)
+                continue
+        if named:
+            parsed = named[0].kind.parse(value, now)
+            if parsed is not None:
+                _assign(args, named[0].arg, parsed)
+                left.remove(named[0])
+                continue
+        unnamed.append((value, len(value.split())))
+    main = next((s for s in left if s.primary), None)
+    if main is not None and unnamed:
+        value = max(unnamed, key=lambda u: u[1])[0]
+        names = [s for s in left if s.kind.name == "name"]
+        if main.kind.name == "name" and len(names) >= 2 and " " in value:
+            first, _, rest = value.partition(" ")
+            for slot, part in zip(names, (first, rest), strict=False):
+                _assign(args, slot.arg, slot.kind.parse(part, now))
+            return
+        parsed = main.kind.parse(value, now)
+        if parsed is not None:
+            _assign(args, main.arg, parsed)
+
+
+def _assign(args: dict[str, Any], arg: str | tuple[str, ...], value: Any) -> None:
+    if isinstance(arg, tuple):
+        args.update({a: v for a, v in zip(arg, value, strict=True) if v is not None})
+    else:
+        args[arg] = value
+
+
+def _is_tool_word(token: str, strong: frozenset[str]) -> bool:
+    return token in strong or _SINGLE_SYNONYMS.get(token, "") in strong
+
+
+def stretches(tokens: Sequence[str], taken: Sequence[bool], tool_words: frozenset[str]) -> list[tuple[str, int, int]]:
+    """The stretches of the caller's own words, as (text, start, end): cut at typed values and at the tool's
+    content words, trimmed of lead-ins and the tool's words at both ends; ones of function words only dropped."""
+    strong = tool_words - FUNCTION_WORDS
+    out: list[tuple[str, int, int]] = []
+    i = 0
+    while i < len(tokens):
+        if taken[i] or _is_tool_word(tokens[i], strong):
+            i += 1
+            continue
+        j = i
+        while j < len(tokens) and not taken[j] and not _is_tool_word(tokens[j], strong):
+            j += 1
+        lo, hi = i, j
+        while lo < hi and (tokens[lo] in _LEAD_INS or tokens[lo] in tool_words):
+            lo += 1
+        while hi > lo and (tokens[hi - 1] in _LEAD_INS or tokens[hi - 1] in tool_words):
+            hi -= 1
+        if any(t not in FUNCTION_WORDS for t in tokens[lo:hi]):
+            out.append((" ".join(tokens[lo:hi]), lo, hi))
+        i = j
+    return out

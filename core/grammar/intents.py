@@ -1,0 +1,169 @@
+"""Which tool a request is about, when no template reads it word for word: a naive Bayes intent model.
+
+It is trained when first used (well under a second) from the same sentence grammar the parser and the
+speech model use: every phrasing of every template, slot values replaced by their kind (`<num>`,
+`<day>`, `<time>`), free-text slots left out. Words are reduced to a crude stem and mapped through the
+relaxed pass's synonyms, so "booked", "bookings" and "reserve" meet "book". It scores single words and
+word pairs; words it never saw in training (a todo's title, a person's name) carry no weight.
+
+`rank` gives each tool's posterior and `evidence`: how much the sentence's content words favour that
+tool over the average tool (in nats), so a sentence made of words no template uses ("what is the
+weather like") is recognised as about nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import re
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.grammar.dates import _MONTH_NUM, WEEKDAYS
+from core.grammar.fuzzy import FUNCTION_WORDS, with_synonyms
+from core.grammar.numbers import ONES, ORDINAL_WORDS, SCALES, TENS
+from core.grammar.slots import SLOT_TYPES
+from core.grammar.templates import Template, flatten
+from core.grammar.text import normalize, strip_fillers
+
+_NUM = frozenset((*ONES, *TENS[2:], "hundred", *SCALES, "k", "grand", "dollars", "bucks", "percent", "point"))
+_DAY = frozenset((*WEEKDAYS, *_MONTH_NUM, *ORDINAL_WORDS, "today", "tomorrow", "tonight", "weekend", "tmrw"))
+_TOD = frozenset(("am", "pm", "noon", "midnight", "oclock", "morning", "afternoon", "evening", "night"))
+_SLOT_PLACE = re.compile(r"\{(\w+)\}")
+_WEAK = frozenset({
+    "go", "going", "get", "gett", "got", "like", "want", "need", "know", "think", "ask", "tell", "say", "was",
+    "were", "been", "be", "being", "did", "last", "please", "thank", "thanks", "okay", "ok", "yes", "no", "one",
+    "right", "now", "well", "really", "let", "make", "take", "put", "see", "look", "something", "thing", "again",
+})
+"""Words too common in everyday talk to count as evidence that a sentence is about any tool."""
+_ALPHA = 0.2
+_PAIR_WEIGHT = 0.6
+
+
+def _stem(word: str) -> str:
+    if word.startswith("<") or len(word) <= 3:
+        return word
+    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: len(word) - len(suffix)] + repl
+    return word
+
+
+def _kind(word: str, previous: str = "") -> str:
+    if word.startswith("<"):
+        return word
+    if word in ("am", "pm") and previous != "<num>":
+        return word
+    if word[0].isdigit() or word.startswith("$") or word in _NUM:
+        return "<num>"
+    if word in _DAY:
+        return "<day>"
+    if word in _TOD:
+        return "<time>"
+    if "@" in word:
+        return "<email>"
+    return _stem(word)
+
+
+def tokens(text: str) -> list[str]:
+    """The words a normalised sentence is scored on: synonyms rewritten, slot values as their kind, stems."""
+    out: list[str] = []
+    for word in with_synonyms(strip_fillers(text)).split():
+        token = _kind(word, out[-1] if out else "")
+        if token == "<num>" and out and out[-1] == "<num>":
+            continue
+        out.append(token)
+    return out
+
+
+def features(token_list: Sequence[str]) -> list[tuple[str, float]]:
+    """Single words (function words count half) and neighbouring pairs."""
+    feats = [(t, 0.5 if t in FUNCTION_WORDS else 1.0) for t in token_list]
+    feats += [(f"{a}_{b}", _PAIR_WEIGHT) for a, b in itertools.pairwise(token_list)]
+    return feats
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One tool's score for a sentence."""
+
+    tool: str
+    probability: float
+    evidence: float
+
+
+class IntentModel:
+    """Multinomial naive Bayes over `features`, one class per tool, uniform prior."""
+
+    def __init__(self, examples: Iterable[tuple[str, str]]) -> None:
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        sentences: Counter[str] = Counter()
+        for text, tool in examples:
+            sentences[tool] += 1
+            for feat, weight in features(tokens(text)):
+                counts[tool][feat] += weight
+        self._vocab = frozenset(f for c in counts.values() for f in c)
+        size = len(self._vocab)
+        self._log: dict[str, dict[str, float]] = {}
+        self._unseen: dict[str, float] = {}
+        for tool, c in counts.items():
+            # every tool's counts scaled to the same total, so a tool with many phrasings is no likelier
+            scale = 1000.0 / max(sum(c.values()), 1e-9)
+            total = 1000.0 + _ALPHA * size
+            self._log[tool] = {f: math.log((n * scale + _ALPHA) / total) for f, n in c.items()}
+            self._unseen[tool] = math.log(_ALPHA / total)
+        self.tools: tuple[str, ...] = tuple(sorted(counts))
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every feature seen in training."""
+        return self._vocab
+
+    def known(self, text: str) -> list[str]:
+        """The sentence's features the model has seen (what its decision rests on)."""
+        return [f for f, _ in features(tokens(text)) if f in self._vocab]
+
+    def rank(self, text: str, tools: Collection[str] | None = None) -> list[Ranked]:
+        """Tools by posterior, best first (only `tools` when given)."""
+        toks = tokens(normalize(text))
+        feats = [(f, w) for f, w in features(toks) if f in self._vocab]
+        candidates = [t for t in self.tools if tools is None or t in tools]
+        if not candidates:
+            return []
+        scores = {t: sum(w * self._log[t].get(f, self._unseen[t]) for f, w in feats) for t in candidates}
+        top = max(scores.values())
+        norm = top + math.log(sum(math.exp(s - top) for s in scores.values()))
+        content = [t for t in dict.fromkeys(toks)
+                   if t in self._vocab and t not in FUNCTION_WORDS and t not in _WEAK and not t.startswith("<")]
+        ranked = [Ranked(t, math.exp(s - norm), self._support(t, content)) for t, s in scores.items()]
+        return sorted(ranked, key=lambda r: -r.probability)
+
+    def _support(self, tool: str, content: Sequence[str]) -> float:
+        """How much the sentence's content words favour `tool` over an average tool (nats, gains only)."""
+        total = 0.0
+        for word in content:
+            mine = self._log[tool].get(word, self._unseen[tool])
+            mean = math.log(sum(math.exp(self._log[t].get(word, self._unseen[t])) for t in self.tools) / len(self.tools))
+            total += max(0.0, mine - mean)
+        return total
+
+
+def training_sentences(templates: Iterable[Template], now: datetime, seed: int = 0,
+                       phrasings: int = 64) -> list[tuple[str, str]]:
+    """Each template's phrasings with typed slots filled by example values and free text left out."""
+    rng = random.Random(seed)
+
+    def fill(match: re.Match[str]) -> str:
+        kind = SLOT_TYPES[match[1]]
+        if kind.free_text:
+            return ""
+        return kind.phrase(rng.choice(list(kind.examples(now))), now, rng)
+
+    out: list[tuple[str, str]] = []
+    for template in templates:
+        for pattern in flatten(template, phrasings):
+            out.append((normalize(_SLOT_PLACE.sub(fill, pattern)), template.tool))
+    return out

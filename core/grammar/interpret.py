@@ -1,0 +1,137 @@
+"""Utterance -> the tool call a person meant, for the sentences people actually say.
+
+Three readers, most exact first:
+1. the templates, word for word or after the relaxed pass (`Parser`), on the sentence with restarts
+   resolved ("thursday no wait friday" -> "friday") and repeated words dropped;
+2. the intent model (`IntentModel`) names the tool when no template reads the sentence, or when the
+   template that did is one the model finds unlikely ("book me in for a physical" is not a calendar
+   event); the tool's arguments are then taken from the sentence by `extract`;
+3. a reading the model is only fairly sure of is returned as `sure=False`: the agent asks before acting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from core.grammar.extract import ToolShape, extract, shapes
+from core.grammar.intents import IntentModel, Ranked, training_sentences
+from core.grammar.numbers import ONES, TENS
+from core.grammar.parser import Parser
+from core.grammar.templates import Template
+from core.grammar.text import drop_hesitations, normalize, strip_fillers
+
+SURE = 0.6
+"""The intent model's posterior at which a reading is acted on without asking."""
+GUESS = 0.3
+"""Below this the model's best tool is not even offered as a question."""
+EVIDENCE = 1.5
+"""Nats by which the sentence's own words must favour the best tool before it is offered at all."""
+SURE_EVIDENCE = 3.0
+"""... and before it is acted on without asking."""
+_TEMPLATE_DOUBT = 0.05
+"""A relaxed template reading is overruled when the model gives its tool less than this..."""
+_OVERRULE = 0.97
+"""... and an exact one only when the model is this sure of another tool."""
+
+How = Literal["template", "relaxed", "model"]
+
+_RESTART = re.compile(r"\b(?:sorry i mean|no sorry|sorry no|i mean|no wait|wait no|no no|or rather|make that|actually make it|actually no)\b")
+_REPEAT = re.compile(r"\b(?!(?:" + "|".join((*ONES, *TENS[2:], "oh", "double", "hundred", "thousand")) + r")\b)(\w+)( \1\b)+")
+"""A word said twice in a row ("for for two") once; numbers excepted ("five five five", "twenty twenty six")."""
+_FILLER_WORDS = re.compile(r"\b(?:um+|uh+|er+|erm|hmm+|mm+|ah+|like you know|you know|i guess|basically|kinda)\b")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the caller asked for, how it was read, and whether to act on it without asking."""
+
+    domain: str
+    tool: str
+    args: dict[str, Any]
+    confidence: float
+    how: How
+    sure: bool = True
+    alternatives: tuple[str, ...] = field(default=())
+
+
+def _word_class(word: str) -> str:
+    from core.grammar.intents import _kind
+
+    kind = _kind(word)
+    return kind if kind.startswith("<") else word
+
+
+def resolve_restarts(text: str) -> str:
+    """"thursday no wait friday at two" -> "friday at two"; "for for two" -> "for two"; fillers dropped."""
+    t = _FILLER_WORDS.sub(" ", text)
+    t = _REPEAT.sub(r"\1", " ".join(t.split()))
+    while (m := _RESTART.search(t)) is not None:
+        before, after = t[: m.start()].split(), t[m.end():].split()
+        if not after:
+            t = " ".join(before)
+            break
+        kind = _word_class(after[0])
+        cut = next((i for i in range(len(before) - 1, -1, -1) if _word_class(before[i]) == kind), None)
+        if cut is None and kind.startswith("<"):
+            cut = next((i for i in range(len(before) - 1, -1, -1) if _word_class(before[i]).startswith("<")), None)
+        t = " ".join((before[:cut] if cut is not None else before) + after)
+    return t
+
+
+class Interpreter:
+    """The three readers over one set of templates (every domain's, or a test's own)."""
+
+    def __init__(self, templates: Iterable[Template], domains: Mapping[str, str], now: datetime,
+                 primary: Mapping[str, str] | None = None) -> None:
+        self.templates = tuple(templates)
+        self.parser = Parser(self.templates)
+        self.model = IntentModel(training_sentences(self.templates, now))
+        self.shapes: dict[str, ToolShape] = shapes(self.templates, primary)
+        self._domains = domains
+        self._parsers: dict[str, Parser] = {}
+
+    def domain_of(self, tool: str) -> str:
+        return self._domains.get(tool, "")
+
+    def read(self, text: str, now: datetime, tools: Collection[str] | None = None) -> Reading | None:
+        """The best reading of `text` among `tools` (all when None), or None when nothing is likely."""
+        norm = normalize(text)
+        clean = resolve_restarts(norm)
+        ranked = self.model.rank(clean, tools)
+        top = ranked[0] if ranked and ranked[0].evidence >= EVIDENCE else None
+        alternatives = tuple(r.tool for r in ranked[1:3] if r.probability >= 0.1)
+
+        found = self.parser.parse(clean, now, tools) or (self.parser.parse(norm, now, tools) if clean != norm else None)
+        if found is not None:
+            prob = next((r.probability for r in ranked if r.tool == found.tool), 0.0)
+            exact = found.confidence >= 0.9
+            trusted = prob >= _TEMPLATE_DOUBT or (exact and (top is None or top.probability < _OVERRULE))
+            if trusted:
+                how: How = "template" if exact else "relaxed"
+                return Reading(found.domain, found.tool, found.args, found.confidence, how, True, alternatives)
+        if top is None or top.probability < GUESS:
+            return None
+        args = self._arguments(top, clean, now)
+        sure = top.probability >= SURE and top.evidence >= SURE_EVIDENCE and (bool(args) or not self._takes_args(top.tool))
+        return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure, alternatives)
+
+    def _arguments(self, top: Ranked, clean: str, now: datetime) -> dict[str, Any]:
+        parser = self._parsers.get(top.tool)
+        if parser is None:
+            parser = self._parsers[top.tool] = Parser(t for t in self.templates if t.tool == top.tool)
+        found = parser.parse(clean, now)
+        if found is not None and found.confidence >= 0.7:
+            return found.args
+        shape = self.shapes.get(top.tool)
+        if shape is None:
+            return {}
+        return extract(shape, drop_hesitations(strip_fillers(clean)), now)
+
+    def _takes_args(self, tool: str) -> bool:
+        """Whether every template of `tool` has a slot (a call with no arguments means nothing)."""
+        shape = self.shapes.get(tool)
+        return bool(shape and shape.args) and all("{" in t.pattern for t in self.templates if t.tool == tool)
