@@ -165,7 +165,8 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
 def _cue_score(tokens: Sequence[str], span: _Span) -> int:
     window = set(tokens[max(0, span.start - 5):span.start]) | set(tokens[span.end:span.end + 4])
     lead = 2 if span.start and tokens[span.start - 1] in span.slot.before else 0
-    return len(window & span.slot.cues) + lead
+    follow = 2 if span.end < len(tokens) and tokens[span.end] in span.slot.after else 0
+    return len(window & span.slot.cues) + lead + follow
 
 
 def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:

@@ -116,6 +116,7 @@ class IntentModel:
             self._log[tool] = {f: math.log((n * scale + _ALPHA) / total) for f, n in c.items()}
             self._unseen[tool] = math.log(_ALPHA / total)
         self.tools: tuple[str, ...] = tuple(sorted(counts))
+        self._mean: dict[str, float] = {}
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -145,9 +146,12 @@ class IntentModel:
         """How much the sentence's content words favour `tool` over an average tool (nats, gains only)."""
         total = 0.0
         for word in content:
-            mine = self._log[tool].get(word, self._unseen[tool])
-            mean = math.log(sum(math.exp(self._log[t].get(word, self._unseen[t])) for t in self.tools) / len(self.tools))
-            total += max(0.0, mine - mean)
+            mean = self._mean.get(word)
+            if mean is None:
+                mean = self._mean[word] = math.log(
+                    sum(math.exp(self._log[t].get(word, self._unseen[t])) for t in self.tools) / len(self.tools)
+                )
+            total += max(0.0, self._log[tool].get(word, self._unseen[tool]) - mean)
         return total
 
 

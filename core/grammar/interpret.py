@@ -37,6 +37,8 @@ _TEMPLATE_DOUBT = 0.05
 _OVERRULE = 0.97
 """... and an exact one only when the model is this sure of another tool."""
 
+_RECENT = 64
+
 How = Literal["template", "relaxed", "model"]
 
 _RESTART = re.compile(r"\b(?:sorry i mean|no sorry|sorry no|i mean|no wait|wait no|no no|or rather|make that|actually make it|actually no)\b")
@@ -93,12 +95,33 @@ class Interpreter:
         self.shapes: dict[str, ToolShape] = shapes(self.templates, primary)
         self._domains = domains
         self._parsers: dict[str, Parser] = {}
+        self._recent: dict[tuple[str, datetime], Reading | None] = {}
 
     def domain_of(self, tool: str) -> str:
         return self._domains.get(tool, "")
 
     def read(self, text: str, now: datetime, tools: Collection[str] | None = None) -> Reading | None:
-        """The best reading of `text` among `tools` (all when None), or None when nothing is likely."""
+        """The best reading of `text` among `tools` (all when None), or None when nothing is likely.
+
+        A turn reads the same sentence twice (the router over every tool, then the domain's model over
+        its own): the reading over every tool is kept for a few sentences and reused when its tool is
+        among `tools`, since reading among fewer tools could only find the same one."""
+        everything = self._read_all(text, now)
+        if tools is None or (everything is not None and everything.tool in tools):
+            return everything
+        return self._read(text, now, tools)
+
+    def _read_all(self, text: str, now: datetime) -> Reading | None:
+        key = (text, now)
+        if key in self._recent:
+            return self._recent[key]
+        reading = self._read(text, now, None)
+        self._recent[key] = reading
+        while len(self._recent) > _RECENT:
+            self._recent.pop(next(iter(self._recent)))
+        return reading
+
+    def _read(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
         norm = normalize(text)
         clean = resolve_restarts(norm)
         ranked = self.model.rank(clean, tools)
@@ -116,7 +139,9 @@ class Interpreter:
         if top is None or top.probability < GUESS:
             return None
         args = self._arguments(top, clean, now)
-        sure = top.probability >= SURE and top.evidence >= SURE_EVIDENCE and (bool(args) or not self._takes_args(top.tool))
+        typed = sum(1 for v in args.values() if not isinstance(v, str) or v[:1].isdigit())
+        sure = (top.probability >= SURE and (top.evidence >= SURE_EVIDENCE or typed >= 2)
+                and (bool(args) or not self._takes_args(top.tool)))
         return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure, alternatives)
 
     def _arguments(self, top: Ranked, clean: str, now: datetime) -> dict[str, Any]:

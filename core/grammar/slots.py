@@ -185,10 +185,21 @@ def _credit_type() -> SlotType:
     return SlotType(base.name, rf"(?:{base.pattern}|{NUMBER_RE})", parse, base.say, base.phrase, base.examples)
 
 
+_SPELLED = {**{w: str(i) for i, w in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven",
+                                                   "eight", "nine"))}, "oh": "0"}
+_CODE = re.compile(r"(?:(?:confirmation )?(?:code|number) )?h ?t(?: |-)?((?:[a-z0-9]|" + "|".join(_SPELLED) + r")(?: ?(?:[a-z0-9]|"
+                   + "|".join(_SPELLED) + r")){3})")
+
+
 def _booking(text: str, now: datetime) -> str | None:
+    """A booking by its day, its confirmation code ("h t four k two p" -> HT-4K2P) or its name."""
     day = parse_date(text, now)
     if day is not None:
         return day.isoformat()
+    if (code := _CODE.fullmatch(text.strip())) is not None:
+        parts = [_SPELLED.get(p, p) for p in code[1].split()] if " " in code[1] else list(code[1])
+        if len(parts) == 4 and all(len(p) == 1 for p in parts):
+            return "HT-" + "".join(parts).upper()
     return _ARTICLES.sub("", text.strip()) or None
 
 

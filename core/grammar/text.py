@@ -33,6 +33,8 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(a|an|my|the|new|this|that|your|our|each|every|one) to do\b", r"\1 todo"),
         (r"\bto do (list|item)", r"todo \1"),
         (r"\be[ -]?mail\b", "email"),
+        # "thursday's table", "tonight's booking": the day, not a possessive
+        (r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|tomorrow)'s\b", r"\1"),
     )
 )
 _UNWANTED = re.compile(r"[^a-z0-9$%:@./'+_ -]")

@@ -75,6 +75,8 @@ EVERYDAY = (
         "(make|put in|book) a reservation [at hanok table]", "(a reservation|a table|dinner) for {party:party_size} [please]",
         "(under|the) name (is|of) {who:name}", slots=_SLOTS),
     *_t("list_reservations", "(do i|do we) have (anything|a table|a reservation|any reservations) (booked|reserved|coming up)",
+        "(read|read back|go over|tell me|remind me of) [all] (my|our) [upcoming] [dinner] (reservations|bookings|reservation|booking)",
+        "did (my|our) (booking|reservation) [(for|on) {when:date}] go through",
         "(what|when) (are|is) (my|our) (reservations|reservation|booking|bookings)",
         "(did i|do we|did we) (book|reserve) (anything|a table)"),
     *_t("change_reservation", "(move|push|change|switch|bump) (my|our|the) {ref:booking} (reservation|booking|table) (to|back to) [{when:date}] [at {time:meal_time}]",
@@ -82,6 +84,9 @@ EVERYDAY = (
         "(add|make it) {party:integer} (more|people) (to|on|for) (my|our|the) (reservation|booking|table)",
         slots={**_SLOTS, "ref": "reservation"}),
     *_t("cancel_reservation", "(cancel|call off|drop|scrap) (my|our|the) {ref:booking} (reservation|booking|table|dinner)",
+        "(cancel|call off) [the] (reservation|booking) [with] [confirmation] (code|number) {ref:booking}",
+        "(cancel|call off) confirmation (code|number) {ref:booking}",
+        "{ref:booking} (reservation|booking|table) needs to be (canceled|cancelled) [please]",
         "(we|i) (cannot|can not|will not) make (it|our reservation|the reservation) [on] {ref:booking} [please cancel]",
         slots={"ref": "reservation"}),
 )

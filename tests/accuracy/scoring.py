@@ -36,6 +36,7 @@ _FUNCTION_WORDS = frozenset({
     "a", "an", "the", "my", "our", "your", "his", "her", "their", "this", "that", "these", "those", "one",
     "to", "for", "of", "with", "on", "in", "at", "by", "from", "and",
 })
+_DETERMINERS = frozenset({"a", "an", "the", "these", "those", "some"})
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PHONE = re.compile(r"\+?[\d\s().-]{7,}")  # a phone number written with or without separators
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -49,7 +50,8 @@ def said_words(text: str) -> list[str]:
 
 def canonical(value: Any) -> Any:
     """A value in the form two equal arguments share: "W2" and "w two", 4 and 4.0 and "4",
-    "2026-11-27T15:00" and "2026-11-27T15:00:00", "617-555-2234" and "6175552234"."""
+    "2026-11-27T15:00" and "2026-11-27T15:00:00", "617-555-2234" and "6175552234", "a checkup" and
+    "checkup" (a leading article or determiner does not change what free text names)."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float):
@@ -67,7 +69,10 @@ def canonical(value: Any) -> Any:
             return re.sub(r"\D", "", s)
         if _NUMBER.fullmatch(s):
             return float(s)
-        return " ".join(said_words(s))
+        words = said_words(s)
+        while len(words) > 1 and words[0] in _DETERMINERS:  # "a checkup" and "checkup" name the same thing
+            words = words[1:]
+        return " ".join(words)
     if isinstance(value, list | tuple):
         return tuple(canonical(v) for v in value)
     if isinstance(value, Mapping):
