@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install lint typecheck pytest bench services lock readme clean
+.PHONY: run test install lint typecheck pytest bench accuracy services lock readme clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: lint typecheck pytest
 
 bench: install services
 	CONVONET_BENCH=full bash scripts/with-services.sh $(BIN)/python -m pytest tests/benchmarks -s -p no:cacheprovider $(PYTEST_ARGS)
+
+# Intent and speech accuracy on the hand-written sets: SET=test only to report; ENGINE=sphinx, LINE=browser.
+accuracy: install
+	$(BIN)/python -m tests.accuracy.typed --set $(or $(SET),dev)
+	$(BIN)/python -m tests.accuracy.spoken --set $(or $(SET),dev) --engine $(or $(ENGINE),moonshine) --path $(or $(LINE),phone)
 
 # Re-pin every transitive dependency after changing pyproject.toml.
 lock:

@@ -18,7 +18,6 @@ import os
 import platform
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -57,19 +56,14 @@ def word_errors(ref: Sequence[str], hyp: Sequence[str]) -> int:
 
 
 # ------------------------------------------------------------------ recognisers
-def _moonshine_one(job: tuple[np.ndarray, int]) -> str:
+def moonshine() -> Recognise:
+    """`processors.speech.moonshine`, the process's one shared model. In this process only: its
+    runtime already decodes on two threads, and two worker processes were no faster on 2 cores."""
     from processors.speech.moonshine import shared_recognizer
 
-    return shared_recognizer().transcribe(*job)
-
-
-def moonshine(workers: int) -> Recognise:
-    """`processors.speech.moonshine`: one shared model in each of `workers` processes."""
     def recognise(clips: Sequence[np.ndarray], rate: int) -> list[str]:
-        if workers <= 1:
-            return [_moonshine_one((c, rate)) for c in clips]
-        with ProcessPoolExecutor(workers) as pool:
-            return list(pool.map(_moonshine_one, [(c, rate) for c in clips], chunksize=4))
+        model = shared_recognizer()
+        return [model.transcribe(c, rate) for c in clips]
     return recognise
 
 
@@ -142,10 +136,11 @@ def conditions(engine: Engine, path: LinePath, speeds: Sequence[float], workers:
     low, high = BAND_HZ
     line = f"{low:.0f}-{high:.0f} Hz band, 8 kHz G.711 mu-law" if path == "phone" else "16 kHz linear PCM"
     packages = ("moonshine-voice" if engine == "moonshine" else "pocketsphinx", "hibari-tts", "numpy", "soxr")
+    processes = f"{workers} processes for synthesis" + (" and decoding" if engine == "sphinx" else "")
     return (f"engine {engine}; {path} path ({line}); hibari voice at rates {', '.join(f'{s:g}' for s in speeds)}; "
             f"level {GAIN_DB[0]:+g} to {GAIN_DB[1]:+g} dB, white or pink line noise at {SNR_DB[0]:g}-{SNR_DB[1]:g} dB "
             f"SNR, drawn per utterance\nmachine: {os.cpu_count()} cores, {_cpu_model()}; Python "
-            f"{platform.python_version()}; {', '.join(f'{p} {version(p)}' for p in packages)}; {workers} worker processes")
+            f"{platform.python_version()}; {', '.join(f'{p} {version(p)}' for p in packages)}; {processes}")
 
 
 def report(results: Sequence[RateResult], show_errors: bool = False) -> str:
@@ -185,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="hibari speaking rates, comma-separated (1.0 its own pace, 1.2 faster)")
     ap.add_argument("--engine", choices=("moonshine", "sphinx"), default="moonshine")
     ap.add_argument("--limit", type=int, default=0, help="only every k-th utterance, k chosen to keep about this many")
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for synthesis and recognition")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for synthesis and for PocketSphinx")
     ap.add_argument("--data-dir", type=Path, help="DATA_DIR (audio cache, language model); default: the setting")
     ap.add_argument("--show-errors", action="store_true", help="list every misheard or misunderstood utterance")
     args = ap.parse_args(argv)
@@ -193,12 +188,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     speeds = [float(s) for s in args.rates.split(",") if s.strip()]
     path = set_path(args.set)
     utterances = sample(load(path), args.limit)
-    recognise = moonshine(args.workers) if args.engine == "moonshine" else sphinx(settings, args.workers)
+    recognise = moonshine() if args.engine == "moonshine" else sphinx(settings, args.workers)
     t0 = time.perf_counter()
     results = measure(utterances, speeds, args.path, recognise, settings.data_dir / "accuracy", args.workers)
     print(f"Spoken accuracy, {path.name} ({len(utterances)} utterances), reference time {REFERENCE_NOW:%a %Y-%m-%d %H:%M}")
     print(conditions(args.engine, args.path, speeds, args.workers))
     print(report(results, args.show_errors))
+    typed = overall(score(utterances, [u.said for u in utterances], lambda text: understand(text, REFERENCE_NOW)))
+    print(f"typed text of the same utterances (no speech): intent {100 * typed.rate:.1f}% of {typed.n}")
     print(f"took {time.perf_counter() - t0:.0f} s")
     return 0
 

@@ -45,7 +45,7 @@ def test_typed_intent_on_the_dev_set(capsys: pytest.CaptureFixture[str]) -> None
 @pytest.mark.slow
 def test_spoken_wer_on_a_dev_sample_over_the_phone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     utterances = sample(load_set("dev"), SPOKEN_SAMPLE)
-    [result] = measure(utterances, [1.0], "phone", moonshine(workers=1), tmp_path)
+    [result] = measure(utterances, [1.0], "phone", moonshine(), tmp_path)
     with capsys.disabled():
         print(f"\nspoken, {len(utterances)} dev utterances, moonshine, phone path:\n" + spoken_report([result]))
     assert result.wer() <= SPOKEN_WER_CEILING
