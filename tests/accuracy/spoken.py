@@ -57,13 +57,16 @@ def word_errors(ref: Sequence[str], hyp: Sequence[str]) -> int:
 
 # ------------------------------------------------------------------ recognisers
 def moonshine() -> Recognise:
-    """`processors.speech.moonshine`, the process's one shared model. In this process only: its
-    runtime already decodes on two threads, and two worker processes were no faster on 2 cores."""
+    """`processors.speech.moonshine` as the Moonshine STT service reads an utterance: the process's one
+    model, its text in spoken form (`spoken.spoken_transcript`, what the service pushes to the agent).
+    In this process only: the model's runtime already decodes on two threads, and two worker processes
+    were no faster on 2 cores."""
     from processors.speech.moonshine import shared_recognizer
+    from processors.speech.spoken import spoken_transcript
 
     def recognise(clips: Sequence[np.ndarray], rate: int) -> list[str]:
         model = shared_recognizer()
-        return [model.transcribe(c, rate) for c in clips]
+        return [spoken_transcript(model.transcribe(c, rate)) for c in clips]
     return recognise
 
 
