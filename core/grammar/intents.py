@@ -44,7 +44,7 @@ _PAIR_WEIGHT = 0.6
 
 
 def _stem(word: str) -> str:
-    if word.startswith("<") or len(word) <= 3:
+    if word.startswith("<") or len(word) <= 4 or word in FUNCTION_WORDS:
         return word
     for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):

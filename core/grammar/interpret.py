@@ -20,7 +20,7 @@ from typing import Any, Literal
 from core.grammar.extract import ToolShape, extract, shapes
 from core.grammar.intents import IntentModel, Ranked, training_sentences
 from core.grammar.numbers import ONES, TENS
-from core.grammar.parser import Parser
+from core.grammar.parser import Match, Parser
 from core.grammar.templates import Template
 from core.grammar.text import drop_hesitations, normalize, strip_fillers
 
@@ -35,7 +35,7 @@ SURE_EVIDENCE = 3.0
 _TEMPLATE_DOUBT = 0.05
 """A relaxed template reading is overruled when the model gives its tool less than this..."""
 _OVERRULE = 0.97
-"""... and an exact one only when the model is this sure of another tool."""
+"""... and an exact one only when the model is this sure of another tool, whose words also favour it more."""
 
 _RECENT = 64
 
@@ -125,31 +125,51 @@ class Interpreter:
         norm = normalize(text)
         clean = resolve_restarts(norm)
         ranked = self.model.rank(clean, tools)
-        top = ranked[0] if ranked and ranked[0].evidence >= EVIDENCE else None
+        top = ranked[0] if ranked and (ranked[0].evidence >= EVIDENCE or ranked[0].probability >= 0.9) else None
         alternatives = tuple(r.tool for r in ranked[1:3] if r.probability >= 0.1)
 
-        found = self.parser.parse(clean, now, tools) or (self.parser.parse(norm, now, tools) if clean != norm else None)
+        found = self._exact(clean, now, tools, ranked) or (self._exact(norm, now, tools, ranked) if clean != norm else None)
+        exact = found is not None
+        if found is None:
+            found = self.parser.parse(clean, now, tools) or (self.parser.parse(norm, now, tools) if clean != norm else None)
         if found is not None:
-            prob = next((r.probability for r in ranked if r.tool == found.tool), 0.0)
-            exact = found.confidence >= 0.9
-            trusted = prob >= _TEMPLATE_DOUBT or (exact and (top is None or top.probability < _OVERRULE))
+            mine = next((r for r in ranked if r.tool == found.tool), None)
+            prob, evidence = (mine.probability, mine.evidence) if mine else (0.0, 0.0)
+            overruled = top is not None and top.probability >= _OVERRULE and top.evidence > evidence + 1.0
+            trusted = prob >= _TEMPLATE_DOUBT or (exact and not overruled)
             if trusted:
                 how: How = "template" if exact else "relaxed"
                 return Reading(found.domain, found.tool, found.args, found.confidence, how, True, alternatives)
         if top is None or top.probability < GUESS:
             return None
         args = self._arguments(top, clean, now)
-        typed = sum(1 for v in args.values() if not isinstance(v, str) or v[:1].isdigit())
+        typed = len({str(v) for v in args.values() if not isinstance(v, str) or v[:1].isdigit()})
+        if top.evidence < EVIDENCE and typed < 2:
+            return None  # likely only by elimination, and the sentence says nothing the tool needs
         sure = (top.probability >= SURE and (top.evidence >= SURE_EVIDENCE or typed >= 2)
                 and (bool(args) or not self._takes_args(top.tool)))
         return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure, alternatives)
+
+    def _exact(self, text: str, now: datetime, tools: Collection[str] | None, ranked: list[Ranked]) -> Match | None:
+        """A word-for-word reading; when templates of several tools read the sentence equally well ("cancel
+        the physical"), the one whose tool the model finds likeliest."""
+        found = self.parser.parse(text, now, tools, relaxed=False)
+        if found is None:
+            return None
+        for r in ranked[:3]:
+            if r.tool == found.tool:
+                break
+            rival = self.parser.parse(text, now, (r.tool,), relaxed=False)
+            if rival is not None and rival.confidence >= found.confidence:
+                return rival
+        return found
 
     def _arguments(self, top: Ranked, clean: str, now: datetime) -> dict[str, Any]:
         parser = self._parsers.get(top.tool)
         if parser is None:
             parser = self._parsers[top.tool] = Parser(t for t in self.templates if t.tool == top.tool)
         found = parser.parse(clean, now)
-        if found is not None and found.confidence >= 0.7:
+        if found is not None and found.confidence >= 0.8:
             return found.args
         shape = self.shapes.get(top.tool)
         if shape is None:

@@ -111,6 +111,9 @@ def parse_number(text: str) -> int | float | None:
     tokens = t.split()
     if not tokens:
         return None
+    if len(tokens) > 3 and tokens[-3:] == ["and", "a", "half"]:  # "six and a half"
+        whole_part = parse_number(" ".join(tokens[:-3]))
+        return whole_part + 0.5 if isinstance(whole_part, int) else None
     if "point" in tokens and len(tokens) > 2 and tokens[-1] in SCALES:  # "one point two million"
         mult *= SCALES[tokens[-1]]
         tokens = tokens[:-1]

@@ -98,7 +98,7 @@ def default_interpreter() -> Interpreter:
     primary: dict[str, str] = {}
     for g in grammars():
         for words in g.tools:
-            first = next((a.arg for a in words.asks if SLOT_TYPES[a.slot_type].free_text), None)
+            first = next((a.arg for a in words.asks if SLOT_TYPES[a.slot_type].free_text), words.details)
             if first:
                 primary[words.tool] = first
     return Interpreter(all_templates(), domains, REFERENCE_NOW, primary)

@@ -32,11 +32,13 @@ _RANGES = re.compile(
     rf"|(?:the )?(?:next|coming) (?P<n>{NUMBER_RE}|few|couple of) days)"
 )
 _PART_OF_DAY = r"(?:morning|afternoon|evening|night)"
+_BETWEEN = re.compile(rf"(?:between|from) (?P<a>{unnamed(DATE_RE)}) (?:and|to|until|till|through) (?P<b>{unnamed(DATE_RE)})")
 DATE_RANGE_RE = (
     rf"(?:(?:for |during )?{unnamed(_RANGES.pattern)}|(?:for )?this {_PART_OF_DAY}"
-    rf"|(?:for )?{DATE_RE}(?: {_PART_OF_DAY})?)"
+    rf"|(?:for )?{DATE_RE}(?: {_PART_OF_DAY})?|{unnamed(_BETWEEN.pattern)})"
 )
-"""Regex for a range of days: "this week", "next weekend", "the next three days", or one date."""
+"""Regex for a range of days: "this week", "next weekend", "the next three days", "between tuesday and
+friday", or one date."""
 
 
 def _month_end(d: date) -> date:
@@ -52,6 +54,9 @@ def parse_date_range(text: str, now: datetime) -> DateRange | None:
         t = t.removeprefix(prefix)
     t = re.sub(rf"^this {_PART_OF_DAY}$", "today", t)
     t = re.sub(rf"(?<=\w) {_PART_OF_DAY}$", "", t)
+    if (between := _BETWEEN.fullmatch(t)) is not None:
+        a, b = parse_date(between["a"], now), parse_date(between["b"], now)
+        return (a.isoformat(), b.isoformat()) if a and b and a <= b else None
     m = _RANGES.fullmatch(t)
     if m is None:
         d = parse_date(t, now)

@@ -72,6 +72,7 @@ class ToolWords:
     items: tuple[str, str] | None = None
     intro: str = "You have"
     offer: str = ""
+    details: str | None = None
     label: tuple[str, ...] = ("{title}", "{name}", "{message}", "{email}")
     empty: str = ""
 

@@ -14,7 +14,9 @@ _CONTRACTIONS: dict[str, str] = {
     "doesn't": "does not", "didn't": "did not", "won't": "will not", "isn't": "is not",
     "aren't": "are not", "haven't": "have not", "wasn't": "was not", "wanna": "want to",
     "gonna": "going to", "gotta": "got to", "what're": "what are", "who're": "who are",
-    "we've": "we have", "you've": "you have", "o'clock": "oclock", "name's": "name is",
+    "we've": "we have", "you've": "you have", "o'clock": "oclock", "name's": "name is", "we'd": "we would", "you'd": "you would", "they'd": "they would",
+    "we'll": "we will", "they're": "they are", "it'll": "it will", "he's": "he is", "she's": "she is",
+    "couldn't": "could not", "wouldn't": "would not", "shouldn't": "should not", "hasn't": "has not",
     "number's": "number is", "email's": "email is", "credit's": "credit is", "birthday's": "birthday is",
 }
 _CONTRACTION_RE = re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in _CONTRACTIONS) + r")(?![\w'])")

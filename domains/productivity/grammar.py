@@ -231,7 +231,7 @@ EVERYDAY = (
         "i (already|just) (did|finished|completed|handled|took care of|paid|returned|sent) [the] {todo:ref}",
         "i (got|have) [the] {todo:ref} (done|finished|taken care of)",
         f"(mark|set) [the] {{todo:ref}} [{_ITEM}] (as|to) (done|complete|completed|finished)", slots=_REF_TODO),
-    *_t("delete_todo", f"(delete|remove|drop|scrap|ditch|erase|get rid of|take off|cancel|trash|toss) [the] {{todo:ref}} [{_ITEM}] [(from|off) {_LIST}]",
+    *_t("delete_todo", f"(delete|remove|drop|scrap|ditch|erase|get rid of|take off|trash|toss) [the] {{todo:ref}} [{_ITEM}] [(from|off) {_LIST}]",
         f"(delete|remove|drop|erase|get rid of|take off) [the] {_ITEM} (about|for|to|called) {{todo:ref}}",
         f"[the] {{todo:ref}} [{_ITEM}] (can go|is not needed|is no longer needed) [delete it|remove it]",
         slots=_REF_TODO),
@@ -297,7 +297,7 @@ EVERYDAY_CALENDAR = (
         "(change|update|set) the (location|place|venue) (of|for) [the|my] {event:ref} [event|meeting] to {location}",
         "(rename|retitle) [the|my] {event:ref} [event|meeting|appointment] (to|as) {title:event_title}",
         slots={"event": "event", "location": "location", "title": "title"}),
-    *_t("delete_calendar_event", "(delete|remove|cancel|drop|clear|scrap) [the|my] {event:ref} (event|meeting|appointment) [from my calendar]",
+    *_t("delete_calendar_event", "(delete|remove|cancel|drop|clear|scrap) [the|my] {event:ref} (event|meeting) [from my calendar]",
         "(take|get) [the|my] {event:ref} (off|out of) my calendar"),
 )
 

@@ -74,9 +74,9 @@ EVERYDAY = (
         "(i am|we are) calling to (book|reserve) a table", "(we would like|we want|i would like|can we get|we need) (a booth|a table|dinner|a reservation)",
         "(make|put in|book) a reservation [at hanok table]", "(a reservation|a table|dinner) for {party:party_size} [please]",
         "(under|the) name (is|of) {who:name}", slots=_SLOTS),
-    *_t("list_reservations", "(do i|do we) have (anything|a table|a reservation|any reservations) (booked|reserved|coming up)",
+    *_t("list_reservations", "(do i|do we) have (a table|a reservation|any reservations) (booked|reserved|coming up)",
         "(read|read back|go over|tell me|remind me of) [all] (my|our) [upcoming] [dinner] (reservations|bookings|reservation|booking)",
-        "did (my|our) (booking|reservation) [(for|on) {when:date}] go through",
+        "did (my|our) (booking|reservation) go through",
         "(what|when) (are|is) (my|our) (reservations|reservation|booking|bookings)",
         "(did i|do we|did we) (book|reserve) (anything|a table)"),
     *_t("change_reservation", "(move|push|change|switch|bump) (my|our|the) {ref:booking} (reservation|booking|table) (to|back to) [{when:date}] [at {time:meal_time}]",
@@ -87,18 +87,18 @@ EVERYDAY = (
         "(cancel|call off) [the] (reservation|booking) [with] [confirmation] (code|number) {ref:booking}",
         "(cancel|call off) confirmation (code|number) {ref:booking}",
         "{ref:booking} (reservation|booking|table) needs to be (canceled|cancelled) [please]",
-        "(we|i) (cannot|can not|will not) make (it|our reservation|the reservation) [on] {ref:booking} [please cancel]",
+        "(we|i) (cannot|can not|will not) make (our reservation|the reservation|our table|dinner) [on] {ref:booking}",
         slots={"ref": "reservation"}),
 )
 
 _WHEN_ASKS = (Ask("date", "date", "What day would you like?"), Ask("time", "meal_time", "What time?"),
               Ask("party_size", "party_size", "How many people will be joining?"))
-_REF = Ask("reservation", "booking", "Which reservation? Tell me the day it's for or the name it's under.")
+_REF = Ask("reservation", "booking", "Which reservation: what day is it for, or what name is it under?")
 _FULL = ("{reason} We could seat you at {alternatives}.", "{reason}", "Sorry, that time is not available.")
 WORDS = (
     ToolWords("check_availability", asks=_WHEN_ASKS,
               done=("Good news, we have a table for {party_size} on {date} at {time}.",), negative=_FULL),
-    ToolWords("create_reservation", asks=_WHEN_ASKS,
+    ToolWords("create_reservation", asks=_WHEN_ASKS, details="special_requests",
               done=("You're booked: a table for {party_size} on {when}, under {name}. "
                     "Your confirmation code is {confirmation_code}.",
                     "You're booked: a table for {party_size} on {date} at {time}."),

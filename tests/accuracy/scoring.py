@@ -4,8 +4,9 @@ Understood means `bots.llm.understanding.understand` (the route plus the local i
 first turn of a call) makes the move the line expects:
 
 * a tool is expected: a call, a question or a confirmation about that tool, whose arguments equal the
-  expected ones. Free text is compared as said (`canonical`), numbers as numbers, dates and times as
-  dates and times; an argument that names an existing record (`RECORD_ARGS`) matches when the content
+  expected ones. Free text is compared by its content words as said (`same_words`: "a checkup" and
+  "checkup" are the same reason, "water the to main" is not "water the tomato plants"), numbers as
+  numbers, dates and times as dates and times; an argument that names an existing record (`RECORD_ARGS`) matches when the content
   words of one value contain the other's, since the tool finds the record by words of its title;
 * no tool is expected: a spoken reply only, no call and no question about a tool.
 
@@ -92,15 +93,22 @@ def same_record(expected: Any, got: Any) -> bool:
     return bool(a and b) and (a <= b or b <= a)
 
 
+def same_words(expected: Any, got: Any) -> bool:
+    """Free text matches when it says the same content words ("by the window" and "window", "our
+    anniversary" and "anniversary"); anything else by its canonical value."""
+    a, b = canonical(expected), canonical(got)
+    if isinstance(a, str) and isinstance(b, str) and " ".join(said_words(str(expected))) == a:
+        return content_words(str(expected)) == content_words(str(got)) and bool(content_words(str(expected)))
+    return a == b
+
+
 def args_match(expected: Mapping[str, Any], got: Mapping[str, Any]) -> bool:
     """The same argument names (None-valued ones left out) with equal values."""
     want = {k: v for k, v in expected.items() if v is not None}
     have = {k: v for k, v in got.items() if v is not None}
     if set(want) != set(have):
         return False
-    return all(
-        same_record(v, have[k]) if k in RECORD_ARGS else canonical(v) == canonical(have[k]) for k, v in want.items()
-    )
+    return all(same_record(v, have[k]) if k in RECORD_ARGS else same_words(v, have[k]) for k, v in want.items())
 
 
 def understood(utterance: Utterance, move: Understanding) -> bool:
