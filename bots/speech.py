@@ -72,7 +72,7 @@ def make_stt(settings: Settings, sample_rate: int) -> STTService:
             api_key=settings.deepgram_api_key or "", base_url=settings.deepgram_base_url or "", sample_rate=sample_rate
         )
     if settings.stt_provider == "moonshine":
-        return MoonshineSTTService(sample_rate=sample_rate)
+        return MoonshineSTTService(recognizer=models.moonshine_worker, sample_rate=sample_rate)
     return SphinxSTTService(
         language_model=partial(models.language_model, settings),
         pool=models.decoder_pool(),

@@ -22,7 +22,7 @@ from core.grammar.registry import Corpus, corpus, default_parser
 
 from . import hibari
 from .lm_builder import LanguageModel, LMConfig, build_language_model
-from .moonshine import shared_recognizer
+from .moonshine_worker import MoonshineWorker
 from .sphinx_decoder import DecoderSettings, SpeechEvent
 from .sphinx_pool import DecoderPool
 from .spoken import spoken_form
@@ -143,12 +143,20 @@ def decoder_pool() -> DecoderPool:
 
 
 def shutdown_decoder_pool() -> None:
-    """Stop the decoder workers (at server shutdown); the next use starts new ones."""
+    """Stop the speech worker processes, PocketSphinx's and Moonshine's (at server shutdown); the
+    next use starts new ones."""
     global _pool
     with _pool_lock:
         pool, _pool = _pool, None
     if pool is not None:
         pool.shutdown()
+    moonshine_worker().shutdown()
+
+
+@cache
+def moonshine_worker() -> MoonshineWorker:
+    """The worker process every MoonshineSTTService reads in (started lazily): one model per server."""
+    return MoonshineWorker()
 
 
 def hibari_voice() -> Any:
@@ -173,7 +181,7 @@ def warm_up(settings: Settings) -> WarmUp:
         timings["hibari_voice"] = time.perf_counter() - t0
     if settings.stt_provider == "moonshine":
         t0 = time.perf_counter()
-        shared_recognizer()
+        moonshine_worker().start()
         timings["moonshine"] = time.perf_counter() - t0
     if settings.stt_provider == "sphinx":
         t0 = time.perf_counter()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from moonshine_voice.moonshine_api import ModelArch
@@ -49,6 +50,13 @@ def bounded(audio: np.ndarray, rate: int, max_seconds: float = MAX_SECONDS) -> n
     frames = search[: search.size // frame * frame].reshape(-1, frame)
     quietest = int(np.argmin((frames * frames).sum(axis=1))) if frames.size else 0
     return audio[start + quietest * frame :]
+
+
+class Recognizer(Protocol):
+    """Whole-utterance speech recognition: `MoonshineRecognizer` in this process, or
+    `moonshine_worker.MoonshineWorker` in a worker process."""
+
+    def transcribe(self, pcm: np.ndarray, sample_rate: int) -> str: ...
 
 
 class MoonshineRecognizer:

@@ -2,8 +2,8 @@
 
 The user aggregator's VAD decides what is speech; this service keeps each utterance's audio (with
 0.8 s of pre-roll: with Silero's defaults the VAD start reaches the STT ~0.5 s after the voice onset)
-and decodes it whole with the process's one Moonshine model (`moonshine.shared_recognizer`), in a
-thread. When the turn stop strategy reports a pause (`SpeechPauseFrame`, a few VAD windows into the
+and decodes it whole with the server's one Moonshine model (in its worker process,
+`moonshine_worker`), waiting for it in a thread. When the turn stop strategy reports a pause (`SpeechPauseFrame`, a few VAD windows into the
 silence that may end the turn) the utterance is decoded speculatively, so the transcript is usually
 ready when the VAD stop comes; a `SpeechResumedFrame` (the caller went on) drops that reading and the
 VAD stop decodes the whole utterance. The transcript is pushed in spoken form
@@ -38,7 +38,7 @@ from pipecat.utils.time import time_now_iso8601
 from processors.frames import SpeechPauseFrame, SpeechResumedFrame
 
 from .audio import ASR_RATE, StreamResampler, as_int16
-from .moonshine import MAX_SECONDS, SAMPLE_RATES, MoonshineRecognizer, shared_recognizer
+from .moonshine import MAX_SECONDS, SAMPLE_RATES, Recognizer, shared_recognizer
 from .spoken import spoken_transcript
 
 MOONSHINE_TTFS_P99 = 0.5
@@ -59,14 +59,15 @@ class MoonshineSTTService(STTService):
     def __init__(
         self,
         *,
-        recognizer: Callable[[], MoonshineRecognizer] = shared_recognizer,
+        recognizer: Callable[[], Recognizer] = shared_recognizer,
         sample_rate: int | None = None,
         preroll_secs: float = 0.8,
         ttfs_p99_latency: float = MOONSHINE_TTFS_P99,
         **kwargs: Any,
     ) -> None:
-        """``recognizer`` is called once, in a thread, at start (the shared model loads on first
-        use, ~0.3 s). Audio at rates other than 8000 and 16000 Hz is resampled to 16 kHz."""
+        """``recognizer`` is called once, in a thread, at start: the process's model by default, or
+        the server's worker process (`models.moonshine_worker`, what `bots.speech` passes); either
+        loads on first use. Audio at rates other than 8000 and 16000 Hz is resampled to 16 kHz."""
         super().__init__(
             sample_rate=sample_rate,
             ttfs_p99_latency=ttfs_p99_latency,
@@ -75,7 +76,7 @@ class MoonshineSTTService(STTService):
         )
         self._load = recognizer
         self._preroll_secs = preroll_secs
-        self._recognizer: MoonshineRecognizer | None = None
+        self._recognizer: Recognizer | None = None
         self._decode_rate = 0
         self._resampler: StreamResampler | None = None
         self._preroll = bytearray()
@@ -198,7 +199,7 @@ class MoonshineSTTService(STTService):
             return ""
         return await asyncio.to_thread(self._read, recognizer, np.frombuffer(pcm, dtype="<i2"))
 
-    def _read(self, recognizer: MoonshineRecognizer, pcm: np.ndarray) -> str:
+    def _read(self, recognizer: Recognizer, pcm: np.ndarray) -> str:
         return spoken_transcript(recognizer.transcribe(pcm, self._decode_rate))
 
     # ------------------------------------------------------------------ results

@@ -1,0 +1,80 @@
+"""The Moonshine worker process: it reads as the in-process model does, reports a bad request without
+dying, comes back after a crash, and is the one model every call of a server shares."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from pipecat.frames.frames import ErrorFrame, TranscriptionFrame
+from pipecat.pipeline.worker import PipelineParams
+from pipecat.tests.utils import SleepFrame, run_test
+from speech_pipeline import speech, texts, utterance
+
+from core.config import Settings
+from processors.speech import models
+from processors.speech.moonshine import shared_recognizer
+from processors.speech.moonshine_stt import MoonshineSTTService
+from processors.speech.moonshine_worker import MoonshineWorker
+
+COMMAND = "create a high priority task to call mom"
+
+
+@pytest.fixture(scope="module")
+def worker() -> Iterator[MoonshineWorker]:
+    w = MoonshineWorker()
+    w.start()
+    yield w
+    w.shutdown()
+
+
+@pytest.mark.parametrize("rate", [8000, 16000])
+def test_the_worker_reads_as_the_model_in_this_process(worker: MoonshineWorker, rate: int) -> None:
+    pcm = speech(COMMAND, rate)
+    assert worker.transcribe(pcm, rate) == shared_recognizer().transcribe(pcm, rate)
+
+
+def test_a_bad_request_is_reported_and_the_worker_goes_on(worker: MoonshineWorker) -> None:
+    pid = worker.pid
+    with pytest.raises(RuntimeError, match="8000 or 16000"):
+        worker.transcribe(np.zeros(100, np.int16), 44100)
+    assert worker.transcribe(np.zeros(0, np.int16), 8000) == ""
+    assert worker.pid == pid
+
+
+def test_a_killed_worker_is_replaced(worker: MoonshineWorker) -> None:
+    pid = worker.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.1)  # a crash between two readings
+    assert worker.transcribe(speech(COMMAND, 8000), 8000).startswith("create")
+    assert worker.pid not in (None, pid)
+
+
+async def test_every_call_of_a_server_reads_in_the_one_worker(tmp_path) -> None:
+    """Two calls through the factory's wiring share the server's one worker process (so a call adds
+    no model); a crash of the worker costs one reading, reported, and the next utterance is heard."""
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    assert settings.stt_provider == "moonshine"
+    models.warm_up(settings)
+    pid = models.moonshine_worker().pid
+    assert pid is not None
+    first = MoonshineSTTService(recognizer=models.moonshine_worker)
+    down, _ = await run_test(first, frames_to_send=[*utterance(COMMAND, 8000), SleepFrame(0.6)],
+                             pipeline_params=PipelineParams(audio_in_sample_rate=8000))
+    assert texts(down, TranscriptionFrame) == [COMMAND]
+    assert models.moonshine_worker().pid == pid
+    os.kill(pid, signal.SIGKILL)
+    await asyncio.sleep(0.1)
+    second = MoonshineSTTService(recognizer=models.moonshine_worker)
+    down, up = await run_test(second, frames_to_send=[*utterance(COMMAND, 16000), SleepFrame(1.5)],
+                              pipeline_params=PipelineParams(audio_in_sample_rate=16000))
+    assert texts(down, TranscriptionFrame) == [COMMAND]  # restarted for this reading
+    assert not [f for f in up if isinstance(f, ErrorFrame)]
+    models.shutdown_decoder_pool()
+    assert models.moonshine_worker().pid is None
