@@ -1,8 +1,10 @@
 """Offline STT accuracy on phone audio, printed as figures (issue 4).
 
 Two sets of utterances, each synthesised with hibari, sent through the phone channel (24 kHz ->
-8 kHz -> G.711 mu-law -> PCM) and decoded by the product's recogniser (`models.language_model`,
-`models.decoder_settings(8000)`, the `DecoderPool` worker processes):
+8 kHz -> G.711 mu-law -> PCM) and decoded by each offline engine: PocketSphinx as the product runs it
+(`models.language_model`, `models.decoder_settings(8000)`, the `DecoderPool` worker processes, the
+grammar choosing among its readings) and Moonshine tiny English (`moonshine.shared_recognizer`, the
+whole utterance at once, its text in spoken form, as `MoonshineSTTService` pushes it):
 
 * in-template: generated from the grammar with `registry.expand` (fixed seed, every tool of every
   domain), the reference being the utterance as a person says it (`spoken.spoken_form`: digits,
@@ -16,6 +18,7 @@ reads, gives the tool and arguments the utterance means). Print the figures (abo
 cores)::
 
     .venv/bin/python -m tests.processors.speech.test_stt_accuracy [--show-errors] [--seed 2027] [--rate 16000]
+        [--engine sphinx] [--engine moonshine]   (default: both)
 
 ``--seed`` adds a further in-template set drawn with that seed, without the utterances of the test
 set: a check that a change did not just fit the test set. Or run
@@ -42,9 +45,10 @@ from core.grammar.text import normalize
 from processors.speech import hibari, models
 from processors.speech.audio import phone_channel
 from processors.speech.lm_builder import LanguageModel, normalize_text
+from processors.speech.moonshine import shared_recognizer
 from processors.speech.sphinx_decoder import DecoderSettings, SpeechEvent
 from processors.speech.sphinx_pool import DecoderPool, FinalResult
-from processors.speech.spoken import spoken_form
+from processors.speech.spoken import spoken_form, spoken_transcript
 from processors.speech.stt_service import choose_transcript
 from tests.processors.speech.accuracy_sets import OUT_OF_TEMPLATE, Utterance, in_template_utterances
 
@@ -96,6 +100,7 @@ class SetResult:
     reference_intent_ok: int = 0  # the reference text itself parses right (the ceiling)
     errors: list[tuple[Utterance, str, int, bool]] = field(default_factory=list)
     reread_seconds: list[float] = field(default_factory=list)  # decoder CPU of each reread
+    wall_seconds: list[float] = field(default_factory=list)  # wall time of each final (Moonshine)
 
     def __post_init__(self) -> None:
         for u, h in zip(self.utterances, self.heard, strict=True):
@@ -127,7 +132,16 @@ class SetResult:
         return (f"{self.name:28s} {n:4d} utt {self.ref_words:5d} words  WER {100 * self.wer:5.1f}% "
                 f"({wrong}/{n} utterances with errors)  intent {100 * self.intent:5.1f}% "
                 f"(reference text {100 * self.reference_intent_ok / max(n, 1):.0f}%)  "
-                f"decoder CPU {self.cpu_per_audio_second:.3f} s per audio s" + self._rereads())
+                f"decoder CPU {self.cpu_per_audio_second:.3f} s per audio s" + self._rereads() + self._walls())
+
+    def _walls(self) -> str:
+        if not self.wall_seconds:
+            return ""
+        ms = sorted(1000 * t for t in self.wall_seconds)
+        p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+        cpu = 1000 * self.cpu_seconds / len(ms)
+        return (f"\n{'':33s}one final at a time: {ms[len(ms) // 2]:.0f} ms p50 / {p95:.0f} ms p95 / {ms[-1]:.0f} ms max "
+                f"wall, {cpu:.0f} ms CPU on average, for {self.audio_seconds / len(ms):.1f} s of audio on average")
 
     def _rereads(self) -> str:
         if not self.reread_seconds:
@@ -258,9 +272,32 @@ def measure(sets: Mapping[str, Sequence[Utterance]], lm: LanguageModel, settings
     return out
 
 
+def measure_moonshine(sets: Mapping[str, Sequence[Utterance]], rate: int = 8000,
+                      pause_windows: int = 0) -> list[SetResult]:
+    """Synthesise, send through the phone channel (or not, at 16000) and read every set with the
+    shared Moonshine model, one utterance at a time, as "moonshine <set>"; CPU is the process's
+    (the model's threads included) and the wall time of each final is kept."""
+    recognizer = shared_recognizer()
+    recognizer.transcribe(phone_clip("warm up", rate), rate)
+    out = []
+    for name, utterances in sets.items():
+        clips = [phone_clip(u.said, rate) for u in utterances]
+        if pause_windows:
+            clips = [pause_cut(c, pause_windows, rate) for c in clips]
+        heard, walls = [], []
+        cpu0 = time.process_time()
+        for pcm in clips:
+            t0 = time.perf_counter()
+            heard.append(spoken_transcript(recognizer.transcribe(pcm, rate)))
+            walls.append(time.perf_counter() - t0)
+        out.append(SetResult(f"moonshine {name}", list(utterances), heard, audio_seconds=sum(c.size for c in clips) / rate,
+                             cpu_seconds=time.process_time() - cpu0, wall_seconds=walls))
+    return out
+
+
 def report(results: Sequence[SetResult], show_errors: bool = False, rate: int = 8000) -> str:
     path = "over 8 kHz mu-law" if rate == 8000 else f"at {rate // 1000} kHz (browser path)"
-    lines = [f"STT accuracy, hibari voice {path}, product LM and decoder settings:"]
+    lines = [f"STT accuracy, hibari voice {path}, product LM and decoder settings / Moonshine tiny-en:"]
     lines += ["  " + r.line() for r in results]
     if show_errors:
         for r in results:
@@ -333,7 +370,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--pause-windows", type=int, default=0,
                     help="end each utterance where a call does: at the pause (this many silent VAD windows) "
                          "the VAD stop followed; 0 (default): after the clip's trailing silence")
+    ap.add_argument("--engine", choices=("sphinx", "moonshine"), action="append",
+                    help="the offline recogniser to measure (repeat for both; default: both)")
     args = ap.parse_args(argv)
+    engines = args.engine or ["sphinx", "moonshine"]
+    chosen = sets()
+    seen = {u.said for u in chosen["in-template"]}
+    for seed in args.seed:
+        chosen[f"in-template, seed {seed}"] = [u for u in in_template_utterances(seed=seed) if u.said not in seen]
+    results = measure_moonshine(chosen, args.rate, args.pause_windows) if "moonshine" in engines else []
+    if "sphinx" in engines:
+        results = _measure_sphinx(args, chosen) + results
+    print(report(results, args.show_errors, args.rate))
+    return 0
+
+
+def _measure_sphinx(args: argparse.Namespace, chosen: Mapping[str, Sequence[Utterance]]) -> list[SetResult]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=args.data_dir or Path(tmp), _env_file=None)  # type: ignore[call-arg]
         t0 = time.perf_counter()
@@ -342,16 +394,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"({'cached' if lm.from_cache else f'built in {time.perf_counter() - t0:.1f}s'})")
         pool = DecoderPool(processes=2)
         try:
-            chosen = sets()
-            seen = {u.said for u in chosen["in-template"]}
-            for seed in args.seed:
-                chosen[f"in-template, seed {seed}"] = [u for u in in_template_utterances(seed=seed) if u.said not in seen]
-            results = measure(chosen, lm, models.decoder_settings(args.rate), pool, best_only=True,
-                              pause_windows=args.pause_windows)
+            return measure(chosen, lm, models.decoder_settings(args.rate), pool, best_only=True,
+                           pause_windows=args.pause_windows)
         finally:
             pool.shutdown()
-    print(report(results, args.show_errors, args.rate))
-    return 0
 
 
 if __name__ == "__main__":
