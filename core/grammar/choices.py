@@ -73,7 +73,10 @@ CREDIT = Choice(
 )
 LOAN_PURPOSE = Choice(
     "loan_purpose",
-    {"purchase": ("home purchase", "buying a home"), "refinance": ("refinancing", "refi")},
+    {"purchase": ("home purchase", "buying a home", "buying a house", "buying our first house", "buying my first home",
+                  "buying our first home", "buying my first house", "buy a house", "buy a home", "found a house",
+                  "found a home"),
+     "refinance": ("refinancing", "refi", "refinance our home", "refinance my home", "refinance my house")},
 )
 
 ALL: tuple[Choice, ...] = (PRIORITY, ROLE, DEPARTMENT, EMPLOYMENT, CREDIT, LOAN_PURPOSE)

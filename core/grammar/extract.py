@@ -39,9 +39,10 @@ _LEAD_INS = frozenset({
     "that", "this", "is", "am", "are", "do", "does", "did", "be", "go", "ahead", "actually", "really", "quick",
     "quickly", "now", "for", "again", "um", "uh", "hmm", "alright", "right", "then", "real", "an", "a",
     "the", "my", "our", "your", "on", "off", "in", "at", "of", "with", "about", "some", "should", "must", "may",
-    "might", "know", "think", "say", "said", "tell", "ask", "remember", "sure", "not", "any", "if", "when",
+    "might", "know", "think", "say", "said", "tell", "ask", "remember", "sure", "any", "if", "when",
     "what", "which", "all", "kind", "sort", "them", "they", "he", "she", "him", "her", "its", "thanks", "thank",
     "as", "by", "from", "or", "but", "since", "before", "after", "because", "while", "too", "already", "still",
+    "was", "were",
 })
 """Words that may stand at the edge of free text without being part of it."""
 
@@ -101,7 +102,7 @@ def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = No
             arg = template.slots.get(slot.name, slot.name)
             kinds[template.tool].setdefault(arg, slot.type)
             cue_counts[template.tool][arg].update(words - FUNCTION_WORDS)
-            by_kind[slot.type.name] = arg if slot.type.name not in by_kind else ""
+            by_kind[slot.type.name] = arg if by_kind.get(slot.type.name, arg) == arg else ""
         for phrasing in flatten(template, 64):
             parts = phrasing.split()
             for i, part in enumerate(parts):
@@ -207,7 +208,9 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
     {team} team", "to say {title}"); the longest stretch nothing names goes to the primary argument."""
     left = list(free)
     unnamed: list[tuple[str, int]] = []
-    for value, start, end in stretches(tokens, taken, tool_words):
+    main_leads = set().union(*(s.before for s in free if s.primary))
+    splits = frozenset(w for s in free if not s.primary for w in s.before if w in ("at", "in", "about", "because"))
+    for value, start, end in stretches(tokens, taken, tool_words, splits - main_leads):
         prev = set(tokens[max(0, start - 2):start])
         nxt = tokens[end] if end < len(tokens) else ""
         named = [s for s in left if (prev & s.before) - _WEAK_LEADS or nxt in s.after]
@@ -253,9 +256,11 @@ def _is_tool_word(token: str, strong: frozenset[str]) -> bool:
     return token in strong or _SINGLE_SYNONYMS.get(token, "") in strong
 
 
-def stretches(tokens: Sequence[str], taken: Sequence[bool], tool_words: frozenset[str]) -> list[tuple[str, int, int]]:
+def stretches(tokens: Sequence[str], taken: Sequence[bool], tool_words: frozenset[str],
+              splits: frozenset[str] = frozenset()) -> list[tuple[str, int, int]]:
     """The stretches of the caller's own words, as (text, start, end): cut at typed values and at the tool's
-    content words, trimmed of lead-ins and the tool's words at both ends; ones of function words only dropped."""
+    content words (and before a word of `splits` once a stretch has begun: "thanksgiving dinner | at aunt
+    carol's"), trimmed of lead-ins and the tool's words at both ends; ones of function words only dropped."""
     strong = tool_words - FUNCTION_WORDS
     out: list[tuple[str, int, int]] = []
     i = 0
@@ -266,6 +271,8 @@ def stretches(tokens: Sequence[str], taken: Sequence[bool], tool_words: frozense
         j = i
         while j < len(tokens) and not taken[j] and not _is_tool_word(tokens[j], strong):
             j += 1
+            if j < len(tokens) and tokens[j] in splits and any(t not in _LEAD_INS for t in tokens[i:j]):
+                break
         lo, hi = i, j
         while lo < hi and (tokens[lo] in _LEAD_INS or tokens[lo] in tool_words):
             lo += 1

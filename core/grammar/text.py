@@ -63,7 +63,7 @@ _LEADING_FILLERS: tuple[str, ...] = tuple(
 )
 _LEADING_RE = re.compile(r"^(?:" + "|".join(re.escape(f) for f in _LEADING_FILLERS) + r") ")
 _TRAILING_RE = re.compile(
-    r" (?:thanks|thank you|thank you very much|thanks a lot|if you can|if possible|for me please|now|right now)$"
+    r" (?:thanks|thank you|thank you very much|thanks a lot|if you can|if possible|for me please|for me|now|right now)$"
 )
 
 
