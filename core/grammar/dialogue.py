@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Literal
 
 from core.grammar.parser import Parser
-from core.grammar.templates import Template
+from core.grammar.templates import Phrasing, Template, load_phrasings
 
 Act = Literal["yes", "no", "cancel", "help", "greeting", "how_are_you", "thanks", "goodbye", "repeat"]
 
@@ -41,6 +42,11 @@ DIALOGUE_TEMPLATES: tuple[Template, ...] = (
         "(hang up|end the call|end call|stop the call|disconnect)", "thank you goodbye", "thanks bye"),
     *_t("repeat", "(repeat that|say that again|what did you say|come again|pardon|sorry what|can you repeat that)"),
 )
+
+
+OFF_TOPIC: tuple[Phrasing, ...] = load_phrasings(Path(__file__).with_name("off_topic.jsonl"))
+"""Things callers say that ask no tool for anything (weather, sports, a wrong number): the intent model
+learns from them what a request that is no request sounds like."""
 
 
 @cache

@@ -21,7 +21,8 @@ from typing import Any
 from core.grammar.fuzzy import FUNCTION_WORDS, SYNONYMS
 from core.grammar.numbers import NUMBER_RE
 from core.grammar.slots import SLOT_TYPES, SlotType
-from core.grammar.templates import Group, Node, Slot, Template, Word, flatten, parse_pattern
+from core.grammar.templates import Group, Node, Phrasing, Slot, Template, Word, flatten, parse_pattern
+from core.grammar.text import normalize
 
 _MAX_SPAN = 12
 _BARE_NUMBER = re.compile(NUMBER_RE)
@@ -83,11 +84,19 @@ def _walk(nodes: Sequence[Node], words: set[str], slots: list[Slot]) -> None:
                 _walk(option, words, slots)
 
 
-def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = None) -> dict[str, ToolShape]:
+def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = None,
+           phrasings: Iterable[Phrasing] = ()) -> dict[str, ToolShape]:
     """Each tool's arguments (with the words that come with each) and vocabulary, from its templates.
 
-    `primary` names, per tool, the free-text argument to fill when no word says which one it is."""
+    `primary` names, per tool, the free-text argument to fill when no word says which one it is. Words
+    that two or more of a tool's `phrasings` use outside their free text join its vocabulary."""
     vocab: dict[str, set[str]] = defaultdict(set)
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    for phrasing in phrasings:
+        if phrasing.tool:
+            seen[phrasing.tool].update(set(normalize(phrasing.carrier).split()))
+    for tool, counts in seen.items():
+        vocab[tool] |= {w for w, n in counts.items() if n >= 2}
     before: dict[str, dict[str | tuple[str, ...], Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     after: dict[str, dict[str | tuple[str, ...], Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     kinds: dict[str, dict[str | tuple[str, ...], SlotType]] = defaultdict(dict)

@@ -21,7 +21,7 @@ from core.grammar.extract import ToolShape, extract, shapes
 from core.grammar.intents import IntentModel, Ranked, training_sentences
 from core.grammar.numbers import ONES, TENS
 from core.grammar.parser import Match, Parser
-from core.grammar.templates import Template
+from core.grammar.templates import Phrasing, Template
 from core.grammar.text import drop_hesitations, normalize, strip_fillers
 
 SURE = 0.6
@@ -38,6 +38,10 @@ _OVERRULE = 0.97
 """... and an exact one only when the model is this sure of another tool, whose words also favour it more."""
 
 _RECENT = 64
+_LONGEST_SURE = 30
+"""Words past which a sentence is a monologue: a reading of it by the model is checked with the caller."""
+NOTHING = "(nothing)"
+"""The intent model's class for sentences that ask no tool for anything."""
 
 How = Literal["template", "relaxed", "model"]
 
@@ -80,6 +84,8 @@ def resolve_restarts(text: str) -> str:
         cut = next((i for i in range(len(before) - 1, -1, -1) if _word_class(before[i]) == kind), None)
         if cut is None and kind.startswith("<"):
             cut = next((i for i in range(len(before) - 1, -1, -1) if _word_class(before[i]).startswith("<")), None)
+        while cut and _word_class(before[cut - 1]) == _word_class(before[cut]):
+            cut -= 1  # the whole value is replaced: "three hundred thousand" by "three hundred fifty thousand"
         t = " ".join((before[:cut] if cut is not None else before) + after)
     return t
 
@@ -88,11 +94,13 @@ class Interpreter:
     """The three readers over one set of templates (every domain's, or a test's own)."""
 
     def __init__(self, templates: Iterable[Template], domains: Mapping[str, str], now: datetime,
-                 primary: Mapping[str, str] | None = None) -> None:
+                 primary: Mapping[str, str] | None = None, phrasings: Iterable[Phrasing] = ()) -> None:
         self.templates = tuple(templates)
         self.parser = Parser(self.templates)
-        self.model = IntentModel(training_sentences(self.templates, now))
-        self.shapes: dict[str, ToolShape] = shapes(self.templates, primary)
+        said = tuple(phrasings)
+        examples = [(normalize(p.carrier), p.tool or NOTHING) for p in said]
+        self.model = IntentModel([*training_sentences(self.templates, now), *examples])
+        self.shapes: dict[str, ToolShape] = shapes(self.templates, primary, said)
         self._domains = domains
         self._parsers: dict[str, Parser] = {}
         self._recent: dict[tuple[str, datetime], Reading | None] = {}
@@ -124,7 +132,10 @@ class Interpreter:
     def _read(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
         norm = normalize(text)
         clean = resolve_restarts(norm)
-        ranked = self.model.rank(clean, tools)
+        ranked = self.model.rank(clean, None if tools is None else (*tools, NOTHING))
+        if ranked and ranked[0].tool == NOTHING:
+            ranked = []  # small talk or something no tool does: no guess
+        ranked = [r for r in ranked if r.tool != NOTHING]
         top = ranked[0] if ranked and (ranked[0].evidence >= EVIDENCE or ranked[0].probability >= 0.9) else None
         alternatives = tuple(r.tool for r in ranked[1:3] if r.probability >= 0.1)
 
@@ -147,7 +158,7 @@ class Interpreter:
         if top.evidence < EVIDENCE and typed < 2:
             return None  # likely only by elimination, and the sentence says nothing the tool needs
         sure = (top.probability >= SURE and (top.evidence >= SURE_EVIDENCE or typed >= 2)
-                and (bool(args) or not self._takes_args(top.tool)))
+                and (bool(args) or not self._takes_args(top.tool)) and len(clean.split()) <= _LONGEST_SURE)
         return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure, alternatives)
 
     def _exact(self, text: str, now: datetime, tools: Collection[str] | None, ranked: list[Ranked]) -> Match | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from core.grammar.dialogue import DIALOGUE_TEMPLATES
+from core.grammar.dialogue import DIALOGUE_TEMPLATES, OFF_TOPIC
 from core.grammar.interpret import Interpreter, Reading
 from core.grammar.parser import Match, Parser
 from core.grammar.slots import SLOT_TYPES, SlotType
@@ -101,7 +101,8 @@ def default_interpreter() -> Interpreter:
             first = next((a.arg for a in words.asks if SLOT_TYPES[a.slot_type].free_text), words.details)
             if first:
                 primary[words.tool] = first
-    return Interpreter(all_templates(), domains, REFERENCE_NOW, primary)
+    phrasings = [p for g in grammars() for p in g.phrasings] + list(OFF_TOPIC)
+    return Interpreter(all_templates(), domains, REFERENCE_NOW, primary, phrasings)
 
 
 def interpret(text: str, now: datetime, tools: Collection[str] | None = None) -> Reading | None:

@@ -7,11 +7,13 @@ arguments for a slot whose value is a tuple, such as a date range), `Template.fi
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from core.grammar.slots import SlotType, slot_type
@@ -86,6 +88,38 @@ class DomainGrammar:
     examples: tuple[str, ...]
     templates: tuple[Template, ...]
     tools: tuple[ToolWords, ...] = ()
+    phrasings: tuple[Phrasing, ...] = ()
+    """Hand-written requests that teach the intent model how callers ask (not parsed word for word)."""
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """One way a caller asks for a tool, in their own words; free-text values in [brackets]."""
+
+    tool: str | None
+    said: str
+
+    @property
+    def carrier(self) -> str:
+        """The words around the free text: what says which tool is meant."""
+        return " ".join(_BRACKETED.sub(" ", self.said).split())
+
+
+_BRACKETED = re.compile(r"\[[^\]]*\]")
+
+
+def load_phrasings(path: Path) -> tuple[Phrasing, ...]:
+    """Phrasings from a JSON-lines file of `{"tool": ..., "said": ...}` (ValueError names a bad line)."""
+    out: list[Phrasing] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            out.append(Phrasing(data["tool"], str(data["said"])))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a phrasing ({exc})") from exc
+    return tuple(out)
 
 
 @dataclass(frozen=True)

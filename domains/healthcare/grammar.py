@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
-from core.grammar.templates import Ask, DomainGrammar, ToolWords, phrasings
+from core.grammar.templates import Ask, DomainGrammar, ToolWords, load_phrasings, phrasings
 
 _t = partial(phrasings, "healthcare")
 
@@ -102,19 +103,19 @@ EVERYDAY = (
 )
 
 WORDS = (
-    ToolWords("register_patient", asks=(Ask("first_name", "name", "Sure. What is your first name?"),
+    ToolWords("register_patient", offer="register you as a patient", asks=(Ask("first_name", "name", "Sure. What is your first name?"),
                                         Ask("last_name", "name", "And your last name?")),
               done=("Thanks {first_name}, you're registered.", "Thanks, you're registered.")),
-    ToolWords("update_patient", done=("Thanks, I updated your details.",)),
-    ToolWords("record_symptoms", asks=(Ask("symptoms", "symptoms", "What symptoms are you having?"),),
+    ToolWords("update_patient", offer="update your patient details", done=("Thanks, I updated your details.",)),
+    ToolWords("record_symptoms", offer="note your symptoms for the clinic", asks=(Ask("symptoms", "symptoms", "What symptoms are you having?"),),
               done=("Thanks, I noted {symptoms} for the clinic's staff. {next_step}",
                     "Thanks, I noted {symptoms} for the clinic's staff.")),
-    ToolWords("book_appointment", asks=(Ask("date", "date", "What day would you like to come in?"),
+    ToolWords("book_appointment", offer="book a doctor's appointment", asks=(Ask("date", "date", "What day would you like to come in?"),
                                         Ask("time", "time", "What time works for you?")),
               done=("You're booked for {when}.", "You're booked for {date} at {time}.")),
-    ToolWords("list_appointments", items=("appointment", "appointments"),
+    ToolWords("list_appointments", offer="tell you your appointments", items=("appointment", "appointments"),
               label=("{when} for {reason}", "{when}"), empty="You have no upcoming appointments."),
-    ToolWords("cancel_appointment", asks=(Ask("appointment", "booking", "Which appointment? Tell me the day."),),
+    ToolWords("cancel_appointment", offer="cancel an appointment", asks=(Ask("appointment", "booking", "Which appointment? Tell me the day."),),
               confirm="Cancel {appointment}? Say yes to confirm.", ref="appointment",
               done=("Okay, your appointment on {when} is cancelled.", "Okay, your appointment is cancelled.")),
 )
@@ -125,4 +126,5 @@ GRAMMAR = DomainGrammar(
     examples=("book a doctor's appointment tomorrow at ten am", "I've had a headache for three days"),
     templates=(*TEMPLATES, *EVERYDAY),
     tools=WORDS,
+    phrasings=load_phrasings(Path(__file__).with_name("phrasings.jsonl")),
 )

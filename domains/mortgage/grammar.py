@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
-from core.grammar.templates import DomainGrammar, ToolWords, phrasings
+from core.grammar.templates import DomainGrammar, ToolWords, load_phrasings, phrasings
 
 _t = partial(phrasings, "mortgage")
 
@@ -120,16 +121,16 @@ EVERYDAY = (
 )
 
 WORDS = (
-    ToolWords("start_mortgage_application",
+    ToolWords("start_mortgage_application", offer="start a mortgage application",
               done=("I started your {loan_purpose} application. {next_step}", "I started your application.")),
-    ToolWords("update_mortgage_application", done=("Got it. {next_step}", "Got it, I updated your application.")),
-    ToolWords("get_mortgage_application_status",
+    ToolWords("update_mortgage_application", offer="update your mortgage application", done=("Got it. {next_step}", "Got it, I updated your application.")),
+    ToolWords("get_mortgage_application_status", offer="check on your mortgage application",
               done=("Your application is {status}. {next_step}", "Your application is {status}.")),
-    ToolWords("get_required_documents", items=("document", "documents"), intro="Your application needs",
+    ToolWords("get_required_documents", offer="tell you which documents your application needs", items=("document", "documents"), intro="Your application needs",
               label=("{document}", "{name}"), empty="Your application needs no documents yet."),
-    ToolWords("mark_document_received", done=("Thanks, I marked your {document} as received. {next_step}",
+    ToolWords("mark_document_received", offer="mark a document as received", done=("Thanks, I marked your {document} as received. {next_step}",
                                               "Thanks, I marked your {document} as received.")),
-    ToolWords("estimate_monthly_payment",
+    ToolWords("estimate_monthly_payment", offer="estimate your monthly payment",
               done=("Your estimated monthly payment is about {monthly_payment}, for {loan_amount} at "
                     "{interest_rate} over {term_years} years.",
                     "Your estimated monthly payment is about {monthly_payment}.")),
@@ -141,4 +142,5 @@ GRAMMAR = DomainGrammar(
     examples=("start a mortgage application", "what would my monthly payment be"),
     templates=(*TEMPLATES, *EVERYDAY),
     tools=WORDS,
+    phrasings=load_phrasings(Path(__file__).with_name("phrasings.jsonl")),
 )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
-from core.grammar.templates import ArgNames, Ask, DomainGrammar, ToolWords, phrasings
+from core.grammar.templates import ArgNames, Ask, DomainGrammar, ToolWords, load_phrasings, phrasings
 
 _t = partial(phrasings, "productivity")
 
@@ -303,57 +304,57 @@ EVERYDAY_CALENDAR = (
 
 _TODO_LIST = ("todo", "todos")
 WORDS = (
-    ToolWords("create_todo", asks=(Ask("title", "title", "What should the todo say?"),),
+    ToolWords("create_todo", offer="add a todo", asks=(Ask("title", "title", "What should the todo say?"),),
               done=("Okay, I added {title} to your todos, due {due_date}.", "Okay, I added {title} to your todos.")),
-    ToolWords("get_todos", items=_TODO_LIST, label=("{title}",), empty="You have no todos."),
-    ToolWords("complete_todo", asks=(Ask("todo", "ref", "Which todo did you finish?"),),
+    ToolWords("get_todos", offer="read you your todos", items=_TODO_LIST, label=("{title}",), empty="You have no todos."),
+    ToolWords("complete_todo", offer="mark a todo as done", asks=(Ask("todo", "ref", "Which todo did you finish?"),),
               done=("Nice work! I marked {title} as done.", "Nice work! I marked {todo} as done.")),
-    ToolWords("update_todo", asks=(Ask("todo", "ref", "Which todo should I change?"),),
+    ToolWords("update_todo", offer="change a todo", asks=(Ask("todo", "ref", "Which todo should I change?"),),
               done=("Okay, I updated {title}.", "Okay, I updated {todo}.")),
-    ToolWords("delete_todo", asks=(Ask("todo", "ref", "Which todo should I delete?"),),
+    ToolWords("delete_todo", offer="delete a todo", asks=(Ask("todo", "ref", "Which todo should I delete?"),),
               confirm="Delete the todo {todo}? Say yes to confirm.", ref="todo",
               done=("Okay, I deleted {title}.", "Okay, I deleted {todo}.")),
-    ToolWords("create_team", asks=(Ask("name", "team", "What should the team be called?"),),
+    ToolWords("create_team", offer="create a team", asks=(Ask("name", "team", "What should the team be called?"),),
               done=("I created the {name} team.",)),
-    ToolWords("get_teams", items=("team", "teams"), label=("{name}",), empty="You are not on any teams yet."),
-    ToolWords("get_team_members", asks=(Ask("team", "team", "Which team?"),), items=("member", "members"),
+    ToolWords("get_teams", offer="list your teams", items=("team", "teams"), label=("{name}",), empty="You are not on any teams yet."),
+    ToolWords("get_team_members", offer="tell you who is on a team", asks=(Ask("team", "team", "Which team?"),), items=("member", "members"),
               intro="The team has", label=("{name}", "{email}"), empty="That team has no members yet."),
-    ToolWords("create_team_todo", asks=(Ask("team", "team", "Which team is it for?"),
+    ToolWords("create_team_todo", offer="add a todo for a team", asks=(Ask("team", "team", "Which team is it for?"),
                                         Ask("title", "title", "What should the todo say?")),
               done=("I added {title} to the {team} team's todos.",)),
-    ToolWords("add_team_member", asks=(Ask("team", "team", "Which team?"),
+    ToolWords("add_team_member", offer="add someone to a team", asks=(Ask("team", "team", "Which team?"),
                                        Ask("email", "email", "What is their email address?")),
               done=("I added {name} to the {team} team as {role}.", "I added {email} to the {team} team as {role}.",
                     "I added {email} to the {team} team.")),
-    ToolWords("remove_team_member", asks=(Ask("email", "email", "What is their email address?"),),
+    ToolWords("remove_team_member", offer="remove someone from a team", asks=(Ask("email", "email", "What is their email address?"),),
               confirm="Remove {email} from the {team} team? Say yes to confirm.",
               done=("Okay, {name} is no longer on the {team} team.", "Okay, {email} is no longer on the {team} team.")),
-    ToolWords("change_member_role", done=("Okay, {name} is now {role} on the {team} team.",
+    ToolWords("change_member_role", offer="change someone's role on a team", done=("Okay, {name} is now {role} on the {team} team.",
                                          "Okay, {email} is now {role} on the {team} team.")),
-    ToolWords("search_users", asks=(Ask("query", "query", "Who are you looking for?"),), items=("person", "people"), intro="I found",
+    ToolWords("search_users", offer="look someone up", asks=(Ask("query", "query", "Who are you looking for?"),), items=("person", "people"), intro="I found",
               label=("{name} at {email}", "{name}", "{email}"), empty="I couldn't find anyone by that name."),
-    ToolWords("create_reminder", asks=(Ask("message", "message", "What should I remind you about?"),
+    ToolWords("create_reminder", offer="set a reminder", asks=(Ask("message", "message", "What should I remind you about?"),
                                        Ask("remind_at", "datetime", "When should I remind you?")),
               done=("Okay, I'll remind you to {message} on {remind_at}.",)),
-    ToolWords("get_reminders", items=("reminder", "reminders"), label=("{message} on {remind_at}", "{message}"),
+    ToolWords("get_reminders", offer="read you your reminders", items=("reminder", "reminders"), label=("{message} on {remind_at}", "{message}"),
               empty="You have no reminders."),
-    ToolWords("update_reminder", done=("Okay, I'll remind you to {message} on {remind_at}.",
+    ToolWords("update_reminder", offer="change a reminder", done=("Okay, I'll remind you to {message} on {remind_at}.",
                                        "Okay, I updated the reminder.")),
-    ToolWords("delete_reminder", asks=(Ask("reminder", "ref", "Which reminder should I delete?"),),
+    ToolWords("delete_reminder", offer="delete a reminder", asks=(Ask("reminder", "ref", "Which reminder should I delete?"),),
               confirm="Delete the reminder {reminder}? Say yes to confirm.", ref="reminder", done=("Okay, I deleted that reminder.",)),
-    ToolWords("create_calendar_event", asks=(Ask("title", "event_title", "What should I call the event?"),
+    ToolWords("create_calendar_event", offer="put an event on your calendar", asks=(Ask("title", "event_title", "What should I call the event?"),
                                              Ask("start", "datetime", "When is it?")),
               done=("Okay, I put {title} on your calendar for {start}.",)),
-    ToolWords("get_calendar_events", items=("event", "events"), label=("{title} on {start}", "{title}"),
+    ToolWords("get_calendar_events", offer="check your calendar", items=("event", "events"), label=("{title} on {start}", "{title}"),
               empty="Your calendar is clear."),
-    ToolWords("update_calendar_event", asks=(Ask("event", "ref", "Which event should I change?"),),
+    ToolWords("update_calendar_event", offer="change an event on your calendar", asks=(Ask("event", "ref", "Which event should I change?"),),
               done=("Okay, {title} is now on {start}.", "Okay, I updated {title}.", "Okay, I updated the event.")),
-    ToolWords("delete_calendar_event", asks=(Ask("event", "ref", "Which event should I delete?"),),
+    ToolWords("delete_calendar_event", offer="remove an event from your calendar", asks=(Ask("event", "ref", "Which event should I delete?"),),
               confirm="Delete the event {event}? Say yes to confirm.", ref="event",
               done=("Okay, I removed {title} from your calendar.", "Okay, I deleted the event.")),
-    ToolWords("sync_google_calendar_events", done=("I synced your Google Calendar: {imported} events came in and {pushed} went out.",
+    ToolWords("sync_google_calendar_events", offer="sync your Google Calendar", done=("I synced your Google Calendar: {imported} events came in and {pushed} went out.",
                                                    "Your Google Calendar is synced.")),
-    ToolWords("test_google_calendar", done=("Your Google Calendar connection works.",),
+    ToolWords("test_google_calendar", offer="check your Google Calendar connection", done=("Your Google Calendar connection works.",),
               negative=("Your Google Calendar is not connected.",)),
 )
 
@@ -363,4 +364,5 @@ GRAMMAR = DomainGrammar(
     examples=("add a todo to buy milk", "what's on my calendar tomorrow", "remind me to call mom at five pm"),
     templates=(*TODOS, *TEAMS, *REMINDERS, *CALENDAR, *EVERYDAY, *EVERYDAY_REMINDERS, *EVERYDAY_CALENDAR),
     tools=WORDS,
+    phrasings=load_phrasings(Path(__file__).with_name("phrasings.jsonl")),
 )

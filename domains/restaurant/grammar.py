@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
-from core.grammar.templates import Ask, DomainGrammar, ToolWords, phrasings
+from core.grammar.templates import Ask, DomainGrammar, ToolWords, load_phrasings, phrasings
 
 _t = partial(phrasings, "restaurant")
 
@@ -96,18 +97,18 @@ _WHEN_ASKS = (Ask("date", "date", "What day would you like?"), Ask("time", "meal
 _REF = Ask("reservation", "booking", "Which reservation: what day is it for, or what name is it under?")
 _FULL = ("{reason} We could seat you at {alternatives}.", "{reason}", "Sorry, that time is not available.")
 WORDS = (
-    ToolWords("check_availability", asks=_WHEN_ASKS,
+    ToolWords("check_availability", offer="check for a table", asks=_WHEN_ASKS,
               done=("Good news, we have a table for {party_size} on {date} at {time}.",), negative=_FULL),
-    ToolWords("create_reservation", asks=_WHEN_ASKS, details="special_requests",
+    ToolWords("create_reservation", offer="book a table", asks=_WHEN_ASKS, details="special_requests",
               done=("You're booked: a table for {party_size} on {when}, under {name}. "
                     "Your confirmation code is {confirmation_code}.",
                     "You're booked: a table for {party_size} on {date} at {time}."),
               negative=_FULL),
-    ToolWords("list_reservations", items=("reservation", "reservations"),
+    ToolWords("list_reservations", offer="tell you your reservations", items=("reservation", "reservations"),
               label=("a table for {party_size} on {when}", "{when}"), empty="You have no reservations."),
-    ToolWords("change_reservation", asks=(_REF,),
+    ToolWords("change_reservation", offer="change a reservation", asks=(_REF,),
               done=("Done, your table for {party_size} is now on {when}.", "Done, I changed your reservation.")),
-    ToolWords("cancel_reservation", asks=(_REF,), confirm="Cancel {reservation}? Say yes to confirm.", ref="reservation",
+    ToolWords("cancel_reservation", offer="cancel a reservation", asks=(_REF,), confirm="Cancel {reservation}? Say yes to confirm.", ref="reservation",
               done=("Okay, your reservation for {when} is cancelled.", "Okay, your reservation is cancelled.")),
 )
 
@@ -117,4 +118,5 @@ GRAMMAR = DomainGrammar(
     examples=("book a table for two tomorrow at seven", "do you have a table for four on friday at eight"),
     templates=(*TEMPLATES, *EVERYDAY),
     tools=WORDS,
+    phrasings=load_phrasings(Path(__file__).with_name("phrasings.jsonl")),
 )

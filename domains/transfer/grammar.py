@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
-from core.grammar.templates import DomainGrammar, ToolWords, phrasings
+from core.grammar.templates import DomainGrammar, ToolWords, load_phrasings, phrasings
 
 _t = partial(phrasings, "transfer")
 
@@ -51,9 +52,9 @@ EVERYDAY = (
 )
 
 WORDS = (
-    ToolWords("transfer_to_agent", done=("Connecting you to {department} now. Please hold.",
+    ToolWords("transfer_to_agent", offer="connect you to a person", done=("Connecting you to {department} now. Please hold.",
                                          "Connecting you to someone now. Please hold.")),
-    ToolWords("get_available_departments", items=("department", "departments"),
+    ToolWords("get_available_departments", offer="tell you which departments you can reach", items=("department", "departments"),
               intro="I can connect you to", label=("{name}", "{department}"),
               empty="There are no departments available right now."),
 )
@@ -64,4 +65,5 @@ GRAMMAR = DomainGrammar(
     examples=("transfer me to billing", "I want to talk to a person"),
     templates=(*TEMPLATES, *EVERYDAY),
     tools=WORDS,
+    phrasings=load_phrasings(Path(__file__).with_name("phrasings.jsonl")),
 )

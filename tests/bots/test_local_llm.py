@@ -193,3 +193,43 @@ async def test_the_callers_local_time_comes_from_the_system_prompt() -> None:
     prompt = SystemMessage("You are Convonet. Local time now: Friday 2026-12-04 18:30.")
     reply = await model.ainvoke([prompt, HumanMessage("add a todo to call mom tomorrow")])
     assert reply.tool_calls[0]["args"] == {"title": "call mom", "due_date": "2026-12-05"}
+
+
+def _offered(tool: str, args: dict[str, Any]) -> AIMessage:
+    from bots.llm.turns import _offer
+
+    return AIMessage(content=_offer(tool), additional_kwargs={
+        "convonet_pending": {"kind": "intent", "tool": tool, "args": args, "ask": None},
+    })
+
+
+async def test_a_checked_guess_is_carried_out_on_yes(model: Any) -> None:
+    messages: list[BaseMessage] = [HumanMessage("could you maybe do the oat milk thing"),
+                                   _offered("create_todo", {"title": "oat milk"})]
+    assert messages[-1].content == "Do you want me to add a todo?"
+    reply = await turn(model, messages, "yes please")
+    assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("create_todo", {"title": "oat milk"})]
+
+
+async def test_a_checked_guess_without_its_details_asks_for_them_on_yes(model: Any) -> None:
+    messages: list[BaseMessage] = [HumanMessage("the reminder thing"), _offered("create_reminder", {})]
+    reply = await turn(model, messages, "yeah")
+    assert not reply.tool_calls and reply.content == "What should I remind you about?"
+
+
+async def test_a_checked_guess_is_dropped_on_no(model: Any) -> None:
+    messages: list[BaseMessage] = [HumanMessage("the oat milk thing"), _offered("create_todo", {"title": "oat milk"})]
+    reply = await turn(model, messages, "no")
+    assert not reply.tool_calls and "What would you like" in str(reply.content)
+
+
+async def test_a_new_request_after_a_checked_guess_is_read_as_new(model: Any) -> None:
+    messages: list[BaseMessage] = [HumanMessage("the oat milk thing"), _offered("create_todo", {"title": "oat milk"})]
+    reply = await turn(model, messages, "what are my todos")
+    assert [c["name"] for c in reply.tool_calls] == ["get_todos"]
+
+
+async def test_everyday_request_through_the_chat_model(model: Any) -> None:
+    reply = await turn(model, [], "um could you stick water the tomato plants on my list for friday")
+    assert [(c["name"], c["args"]) for c in reply.tool_calls] == [
+        ("create_todo", {"title": "water the tomato plants", "due_date": "2026-11-27"})]

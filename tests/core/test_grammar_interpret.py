@@ -1,0 +1,125 @@
+"""The interpreter on sentences no template holds: restarts, the intent model, arguments found anywhere.
+
+The sentences here were written for these tests, not taken from the templates or the accuracy sets.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from core.grammar.extract import shapes
+from core.grammar.intents import IntentModel, tokens, training_sentences
+from core.grammar.interpret import Interpreter, resolve_restarts
+from core.grammar.registry import REFERENCE_NOW, all_templates, default_interpreter, interpret
+from core.grammar.templates import Phrasing, Template, load_phrasings
+from core.grammar.text import normalize
+
+NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
+
+
+@pytest.mark.parametrize(("said", "meant"), [
+    ("book it for thursday no wait friday at two", "book it for friday at two"),
+    ("borrow three hundred thousand sorry i mean three hundred fifty thousand", "borrow three hundred fifty thousand"),
+    ("um a table for for two uh people", "a table for two people"),
+    ("call five five five one two one two", "call five five five one two one two"),  # digits said twice stay
+    ("the year twenty twenty six", "the year twenty twenty six"),
+])
+def test_restarts_and_repeats(said: str, meant: str) -> None:
+    assert resolve_restarts(said) == meant
+
+
+def test_the_intent_model_names_the_tool_for_words_no_template_has() -> None:
+    model = IntentModel(training_sentences(all_templates(), NOW))
+    for said, tool in [
+        ("could you pop oat milk onto my shopping list", "create_todo"),
+        ("which groups do i belong to these days", "get_teams"),
+        ("how is my home loan coming along", "get_mortgage_application_status"),
+        ("any seats left for six on saturday night", "check_availability"),
+    ]:
+        assert model.rank(said)[0].tool == tool, said
+
+
+def test_words_no_tool_uses_are_no_evidence() -> None:
+    model = IntentModel(training_sentences(all_templates(), NOW))
+    assert model.rank("who won the hockey game")[0].evidence < 1.5
+    assert model.rank("put oat milk on my todo list")[0].evidence > 2.5
+
+
+def test_tokens_are_stems_and_value_kinds() -> None:
+    assert tokens(normalize("Bookings for 4 on Friday at 7 pm")) == [
+        "reservation", "for", "<num>", "on", "<day>", "at", "<num>", "<time>",
+    ]
+    assert "am" in tokens(normalize("I'm free"))  # "am" is a time only after a number
+
+
+@pytest.mark.parametrize(("said", "tool", "args"), [
+    ("um could you pop water the tomato plants onto my list for friday", "create_todo",
+     {"title": "water the tomato plants", "due_date": "2026-11-27"}),
+    ("i gotta renew my passport put that on my list as high priority", "create_todo",
+     {"title": "renew my passport", "priority": "high"}),
+    ("are there any seats for five people on saturday around seven", "check_availability",
+     {"party_size": 5, "date": "2026-11-28", "time": "19:00"}),
+    ("so what's on the calendar between wednesday and friday", "get_calendar_events",
+     {"start_date": "2026-11-25", "end_date": "2026-11-27"}),
+    ("uh can we move the patel reservation to six people", "change_reservation",
+     {"reservation": "patel", "party_size": 6}),
+    ("cancel the booking with confirmation code h t two b seven q", "cancel_reservation",
+     {"reservation": "HT-2B7Q"}),
+])
+def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
+    reading = interpret(said, NOW)
+    assert reading is not None, said
+    assert (reading.tool, reading.args) == (tool, args)
+    assert reading.sure
+
+
+def test_a_fair_guess_is_a_question_and_nonsense_is_nothing() -> None:
+    assert interpret("what's the score of the lakers game", NOW) is None
+    assert interpret("blorp fizzle wug", NOW) is None
+    long = "so " + " ".join(["my neighbour keeps talking about her garden and the weather"] * 4) + " anyway"
+    reading = interpret(long + " add milk to my list", NOW)
+    assert reading is None or not reading.sure  # a monologue is never acted on without asking
+
+
+def test_an_exact_template_reading_wins_over_a_guess() -> None:
+    reading = interpret("add a todo to buy milk", NOW)
+    assert reading is not None and reading.how == "template"
+    assert (reading.tool, reading.args) == ("create_todo", {"title": "buy milk"})
+
+
+def test_phrasings_teach_tools_their_words(tmp_path: object) -> None:
+    templates = (Template("t", "open_valve", "open the valve"), Template("t", "close_valve", "close the valve"))
+    plain = Interpreter(templates, {"open_valve": "t", "close_valve": "t"}, NOW)
+    assert plain.model.rank("please let the water flow")[0].evidence == 0
+    taught = Interpreter(templates, {"open_valve": "t", "close_valve": "t"}, NOW, phrasings=[
+        Phrasing("open_valve", "let the water flow"), Phrasing("open_valve", "turn the water on"),
+        Phrasing("close_valve", "shut the water off"), Phrasing("close_valve", "stop the water"),
+    ])
+    ranked = taught.model.rank("please let the water flow")
+    assert ranked[0].tool == "open_valve" and ranked[0].evidence > 0
+
+
+def test_phrasing_free_text_is_not_learned(tmp_path: object) -> None:
+    phrasing = Phrasing("create_todo", "stick [walk the dog] on my list")
+    assert phrasing.carrier == "stick on my list"
+    shape = shapes(all_templates(), phrasings=[phrasing, Phrasing("create_todo", "stick [x] on it")])["create_todo"]
+    assert "stick" in shape.words and "dog" not in shape.words
+
+
+def test_a_bad_phrasings_file_names_its_line(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "p.jsonl"
+    path.write_text('{"tool": "a", "said": "x"}\n{"said": "no tool key"}\n')
+    with pytest.raises(ValueError, match=":2:"):
+        load_phrasings(path)
+
+
+def test_one_turn_reads_the_sentence_once_for_the_router_and_the_domain() -> None:
+    interpreter = default_interpreter()
+    first = interpreter.read("could you add call the plumber to my list", datetime(2026, 11, 23, 10))
+    again = interpreter.read("could you add call the plumber to my list", datetime(2026, 11, 23, 10),
+                             ("create_todo", "get_todos"))
+    assert first is again
