@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api import voice, web
 from api.routes import (
+    assistant,
     auth,
     call_center,
     health,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(team_dashboard.router)
     app.include_router(call_center.router)
     app.include_router(twilio_transfer.router)
+    app.include_router(assistant.router)
     mcp.mount(app)
     web.mount(app)
     if runtime is not None:

@@ -81,6 +81,25 @@ async def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+async def get_current_user_no_session(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    """The current user, read in a session closed before the handler runs: for a handler that works
+    for seconds (an agent turn) without a transaction, so it holds no pooled connection meanwhile."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UNAUTHORIZED
+    user_id = user_id_from_token(credentials.credentials, runtime.settings)
+    async with runtime.sessions() as session:
+        user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise UNAUTHORIZED
+    return user
+
+
+CurrentUserNoSession = Annotated[User, Depends(get_current_user_no_session)]
+
+
 async def get_staff_user(user: CurrentUser) -> User:
     """The current user, if they are staff (`convonet create-user --staff`, or `convonet grant-staff`)."""
     if not user.is_staff:
