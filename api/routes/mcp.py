@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from api.deps import UNAUTHORIZED, user_id_from_token
 from api.mcp_server import build_server
+from bots.agent.agent import Agent
 from core.models import User
 from core.runtime import Runtime
 
@@ -85,7 +86,15 @@ def mount(app: FastAPI) -> None:
 @asynccontextmanager
 async def serving(app: FastAPI, runtime: Runtime) -> AsyncIterator[None]:
     """Run the MCP session manager for the app's lifetime (enter it in the lifespan)."""
-    server = build_server(runtime, caller_from_request)
+
+    async def agent() -> Agent:
+        # Read at each call: the app's agent opens after this server (`voice.serving`).
+        opened: Agent | None = getattr(app.state, "agent", None)
+        if opened is None:
+            raise RuntimeError("the agent is not open (the app's lifespan has not finished starting)")
+        return opened
+
+    server = build_server(runtime, caller_from_request, agent)
     # Stateless: every POST is a whole exchange, so any worker can answer any request;
     # JSON replies, since no tool streams progress.
     manager = StreamableHTTPSessionManager(server, stateless=True, json_response=True)
