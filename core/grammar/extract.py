@@ -26,6 +26,7 @@ from core.grammar.text import normalize
 
 _MAX_SPAN = 12
 _BARE_NUMBER = re.compile(NUMBER_RE)
+_PARTS_OF_DAY = frozenset({"morning", "afternoon", "evening", "night", "tonight"})
 _WEAK_LEADS = frozenset({"the", "a", "an", "is", "are", "my", "our", "it", "that", "this", "i", "me", "we", "us"})
 _SINGLE_SYNONYMS = {k: v for k, v in SYNONYMS.items() if " " not in k and v and " " not in v}
 _ATTACHED = frozenset({
@@ -184,7 +185,8 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
     tokens = text.split()
     typed = [s for s in shape.args if not s.kind.free_text]
     # a booking named by its day ("cancel thursday's table") is found like any date
-    typed += [replace(s, kind=SLOT_TYPES["date"]) for s in shape.args if s.kind.name == "booking"]
+    typed += [replace(s, kind=SLOT_TYPES[k]) for s in shape.args if s.kind.name == "booking"
+              for k in ("date", "booking_code")]
     spans = [span for slot in typed for span in _typed_spans(tokens, slot, now)]
     # longest values first; among namesake arguments, the one whose words stand around the value
     spans.sort(key=lambda s: (-(s.end - s.start), -_cue_score(tokens, s), s.start))
@@ -205,6 +207,8 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
         while j >= 0 and not taken[j] and tokens[j] in _ATTACHED:
             taken[j] = True
             j -= 1
+        if span.end < len(tokens) and tokens[span.end] in _PARTS_OF_DAY:
+            taken[span.end] = True  # "tomorrow night" with no time asked for: the night is no title
     free = [s for s in shape.args if s.kind.free_text and s.arg not in filled]
     if free:
         _fill_free_text(args, free, tokens, taken, shape.words, now)
@@ -222,12 +226,13 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
     for value, start, end in stretches(tokens, taken, tool_words, splits - main_leads):
         prev = set(tokens[max(0, start - 2):start])
         nxt = tokens[end] if end < len(tokens) else ""
-        named = [s for s in left if (prev & s.before) - _WEAK_LEADS or nxt in s.after]
+        named = [s for s in left if (prev & s.before) - _WEAK_LEADS or nxt in s.after
+                 or (s.kind.name == "name" and "name" in tokens[max(0, start - 3):start])]
         if len(named) > 1:
             named = [s for s in named if nxt in s.after] or named
         if named and named[0].kind.name == "name" and " " in value:
             names = [s for s in left if s.kind.name == "name"]
-            first, _, rest = value.partition(" ")
+            first, rest = _name_pair(value)
             if len(names) >= 2:  # "i am harold jenkins": a first and a last name
                 for slot, part in zip(names, (first, rest), strict=False):
                     _assign(args, slot.arg, slot.kind.parse(part, now))
@@ -245,13 +250,19 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
         value = max(unnamed, key=lambda u: u[1])[0]
         names = [s for s in left if s.kind.name == "name"]
         if main.kind.name == "name" and len(names) >= 2 and " " in value:
-            first, _, rest = value.partition(" ")
+            first, rest = _name_pair(value)
             for slot, part in zip(names, (first, rest), strict=False):
                 _assign(args, slot.arg, slot.kind.parse(part, now))
             return
         parsed = main.kind.parse(value, now)
         if parsed is not None:
             _assign(args, main.arg, parsed)
+
+
+def _name_pair(value: str) -> tuple[str, str]:
+    """A first and a last name from the end of the words ("a patient file for me keiko tanaka")."""
+    words = value.split()
+    return (words[-2], words[-1]) if len(words) >= 2 else (value, "")
 
 
 def _assign(args: dict[str, Any], arg: str | tuple[str, ...], value: Any) -> None:

@@ -22,12 +22,14 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.grammar.choices import DEPARTMENT, PRIORITY, ROLE
 from core.grammar.dates import _MONTH_NUM, WEEKDAYS
 from core.grammar.fuzzy import FUNCTION_WORDS, with_synonyms
 from core.grammar.numbers import ONES, ORDINAL_WORDS, SCALES, TENS
 from core.grammar.slots import SLOT_TYPES
 from core.grammar.templates import Template, flatten
 from core.grammar.text import normalize, strip_fillers
+from core.grammar.vocab import DOCUMENT_WORDS, SYMPTOM_WORDS
 
 _NUM = frozenset((*ONES, *TENS[2:], "hundred", *SCALES, "k", "grand", "dollars", "bucks", "percent", "point"))
 _DAY = frozenset((*WEEKDAYS, *_MONTH_NUM, *ORDINAL_WORDS, "today", "tomorrow", "tonight", "weekend", "tmrw"))
@@ -44,17 +46,36 @@ _PAIR_WEIGHT = 0.6
 
 
 def _stem(word: str) -> str:
+    """A crude stem that puts "booked", "bookings" and "book", or "value" and "valued", together."""
+    if word.endswith("'s"):
+        word = word[:-2]
     if word.startswith("<") or len(word) <= 4 or word in FUNCTION_WORDS:
         return word
     for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: len(word) - len(suffix)] + repl
-    return word
+            word = word[: len(word) - len(suffix)] + repl
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+_LEXICONS: tuple[tuple[frozenset[str], str], ...] = (
+    (SYMPTOM_WORDS, "<symptom>"),
+    (DOCUMENT_WORDS, "<document>"),
+    (frozenset(DEPARTMENT.values), "<department>"),
+    (frozenset(w for w in PRIORITY.lookup if " " not in w and w != "top"), "<priority>"),
+    (frozenset(w for w in ROLE.lookup if " " not in w and w != "member"), "<role>"),
+)
+LEXICAL = frozenset((*(name for _, name in _LEXICONS), "<code>"))
+"""Word classes that are evidence of a tool on their own (a symptom word says "clinic")."""
+_LEXICON_OF = {"symptoms": "<symptom>", "document": "<document>"}
 
 
 def _kind(word: str, previous: str = "") -> str:
     if word.startswith("<"):
         return word
+    for words, name in _LEXICONS:
+        if word in words:
+            return name
     if word in ("am", "pm") and previous != "<num>":
         return word
     if word[0].isdigit() or word.startswith("$") or word in _NUM:
@@ -68,10 +89,15 @@ def _kind(word: str, previous: str = "") -> str:
     return _stem(word)
 
 
+_UNIT = r"(?:[a-z0-9]|zero|one|two|three|four|five|six|seven|eight|nine|oh)"
+_CODE = re.compile(rf"\bh ?t[ -]?{_UNIT}(?: ?{_UNIT}){{3}}\b")
+"""A reservation's confirmation code as said ("h t four k two p"): the intent model's `<code>`."""
+
+
 def tokens(text: str) -> list[str]:
     """The words a normalised sentence is scored on: synonyms rewritten, slot values as their kind, stems."""
     out: list[str] = []
-    for word in with_synonyms(strip_fillers(text)).split():
+    for word in _CODE.sub(" <code> ", with_synonyms(strip_fillers(text))).split():
         token = _kind(word, out[-1] if out else "")
         if token == "<num>" and out and out[-1] == "<num>":
             continue
@@ -137,8 +163,8 @@ class IntentModel:
         scores = {t: sum(w * self._log[t].get(f, self._unseen[t]) for f, w in feats) for t in candidates}
         top = max(scores.values())
         norm = top + math.log(sum(math.exp(s - top) for s in scores.values()))
-        content = [t for t in dict.fromkeys(toks)
-                   if t in self._vocab and t not in FUNCTION_WORDS and t not in _WEAK and not t.startswith("<")]
+        content = [t for t in dict.fromkeys(toks) if t in self._vocab and t not in FUNCTION_WORDS and t not in _WEAK
+                   and (not t.startswith("<") or t in LEXICAL)]
         ranked = [Ranked(t, math.exp(s - norm), self._support(t, content)) for t, s in scores.items()]
         return sorted(ranked, key=lambda r: -r.probability)
 
@@ -163,7 +189,7 @@ def training_sentences(templates: Iterable[Template], now: datetime, seed: int =
     def fill(match: re.Match[str]) -> str:
         kind = SLOT_TYPES[match[1]]
         if kind.free_text:
-            return ""
+            return _LEXICON_OF.get(kind.name, "")
         return kind.phrase(rng.choice(list(kind.examples(now))), now, rng)
 
     out: list[tuple[str, str]] = []

@@ -136,7 +136,7 @@ class Interpreter:
         if ranked and ranked[0].tool == NOTHING:
             ranked = []  # small talk or something no tool does: no guess
         ranked = [r for r in ranked if r.tool != NOTHING]
-        top = ranked[0] if ranked and (ranked[0].evidence >= EVIDENCE or ranked[0].probability >= 0.9) else None
+        top = ranked[0] if ranked else None
         alternatives = tuple(r.tool for r in ranked[1:3] if r.probability >= 0.1)
 
         found = self._exact(clean, now, tools, ranked) or (self._exact(norm, now, tools, ranked) if clean != norm else None)
@@ -150,7 +150,8 @@ class Interpreter:
             trusted = prob >= _TEMPLATE_DOUBT or (exact and not overruled)
             if trusted:
                 how: How = "template" if exact else "relaxed"
-                return Reading(found.domain, found.tool, found.args, found.confidence, how, True, alternatives)
+                args = self._fuller(found.tool, found.args, clean, now)
+                return Reading(found.domain, found.tool, args, found.confidence, how, True, alternatives)
         if top is None or top.probability < GUESS:
             return None
         args = self._arguments(top, clean, now)
@@ -181,11 +182,24 @@ class Interpreter:
             parser = self._parsers[top.tool] = Parser(t for t in self.templates if t.tool == top.tool)
         found = parser.parse(clean, now)
         if found is not None and found.confidence >= 0.8:
-            return found.args
+            return self._fuller(top.tool, found.args, clean, now)
         shape = self.shapes.get(top.tool)
         if shape is None:
             return {}
         return extract(shape, drop_hesitations(strip_fillers(clean)), now)
+
+    def _fuller(self, tool: str, args: dict[str, Any], clean: str, now: datetime) -> dict[str, Any]:
+        """A template's reading, or the arguments `extract` finds when they say all it says and more: a
+        due day or priority the template left inside the title ("... the brisket it is urgent")."""
+        shape = self.shapes.get(tool)
+        if shape is None or len(args) == sum(len(a.arg) if isinstance(a.arg, tuple) else 1 for a in shape.args):
+            return args
+        found = extract(shape, drop_hesitations(strip_fillers(clean)), now)
+        if set(args) < set(found) and all(
+            found[k] == v or (isinstance(v, str) and isinstance(found[k], str) and found[k] in v) for k, v in args.items()
+        ):
+            return found
+        return args
 
     def _takes_args(self, tool: str) -> bool:
         """Whether every template of `tool` has a slot (a call with no arguments means nothing)."""

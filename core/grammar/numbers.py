@@ -111,9 +111,9 @@ def parse_number(text: str) -> int | float | None:
     tokens = t.split()
     if not tokens:
         return None
-    if len(tokens) > 3 and tokens[-3:] == ["and", "a", "half"]:  # "six and a half"
+    if len(tokens) > 3 and tokens[-3:-1] == ["and", "a"] and tokens[-1] in ("half", "quarter"):  # "six and a half"
         whole_part = parse_number(" ".join(tokens[:-3]))
-        return whole_part + 0.5 if isinstance(whole_part, int) else None
+        return whole_part + (0.5 if tokens[-1] == "half" else 0.25) if isinstance(whole_part, int) else None
     if "point" in tokens and len(tokens) > 2 and tokens[-1] in SCALES:  # "one point two million"
         mult *= SCALES[tokens[-1]]
         tokens = tokens[:-1]
@@ -229,7 +229,7 @@ def say_percent(value: float) -> str:
 
 MONEY_RE = rf"(?:(?:about |around |roughly |approximately )?\$?{NUMBER_RE}(?: ?k| grand)?(?: dollars?| bucks)?)"
 """Regex for an amount of money: "$350000", "350k", "three hundred fifty thousand dollars"."""
-PERCENT_RE = rf"(?:{NUMBER_RE}(?: ?%| percent| per cent))"
+PERCENT_RE = rf"(?:{NUMBER_RE}(?: and a (?:half|quarter))?(?: ?%| percent| per cent))"
 """Regex for a percentage: "6.5%", "six point five percent"."""
 
 

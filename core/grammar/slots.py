@@ -107,11 +107,20 @@ _FUNCTION_ONLY = re.compile(r"(?:(?:to|the|a|an|my|it|on|at|in|for|of|and|is|me|
 """Free text made only of function words ("to", "the") is a mis-split, never a title."""
 
 
-def free_text(name: str, examples: Sequence[str], strip_articles: bool = True) -> SlotType:
-    """A slot that can hold any words (titles, messages, names of things)."""
+_TRAILING_LINKS = re.compile(r"(?: (?:before|by|for|on|at|until|till|due|from|in|to|with|and|so|but|or|around))+$")
+"""Words that only lead into what comes after them: free text does not end with one."""
+
+
+def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, suffix: str = "") -> SlotType:
+    """A slot that can hold any words (titles, messages, names of things); `suffix` is a regex of words
+    said after the value that are not part of it (a team's "team" or "group")."""
+    trailing = re.compile(rf"(?: (?:{suffix}))+$") if suffix else None
 
     def parse(text: str, _now: datetime) -> str | None:
         value = _ARTICLES.sub("", text.strip()) if strip_articles else text.strip()
+        value = _TRAILING_LINKS.sub("", value)
+        if trailing is not None:
+            value = trailing.sub("", value)
         return value if value and not _FUNCTION_ONLY.fullmatch(value) else None
 
     return SlotType(
@@ -277,6 +286,9 @@ _TYPES: tuple[SlotType, ...] = (
     *(_choice_type(c) for c in choices.ALL if c is not choices.CREDIT),
     _credit_type(),
     SlotType("booking", r"[^ ].*?", _booking, _say_booking, _phrase_booking, _booking_examples, free_text=True),
+    SlotType("booking_code", _CODE.pattern.replace("(?:(?:confirmation )?(?:code|number) )?", ""),
+             lambda t, n: v if (v := _booking(t, n)) and v.startswith("HT-") else None, _say_booking,
+             _phrase_booking, lambda _n: ["HT-4K2P"]),
     free_text("text", ["the quarterly report", "new laptop setup", "budget review"]),
     free_text("title", ["buy milk", "call mom", "pay rent", "renew passport", "water the plants",
                         "pick up dry cleaning", "book flights to boston", "send the invoice"]),
@@ -285,7 +297,7 @@ _TYPES: tuple[SlotType, ...] = (
     free_text("message", ["call mom", "take my medicine", "feed the cat", "check the oven", "pick up the kids",
                           "submit the report"]),
     free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"]),
-    free_text("team", ["design", "marketing", "engineering", "sales", "support"]),
+    free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group|crew|squad"),
     free_text("symptoms", ["headache", "sore throat", "fever", "back pain", "cough and a runny nose",
                            "stomach ache"]),
     free_text("document", ["pay stubs", "w2", "tax returns", "bank statements", "photo id"]),

@@ -16,8 +16,9 @@ _MONEY_SLOTS = {"income": "annual_income", "value": "property_value", "amount": 
 
 TEMPLATES = (
     *_t("start_mortgage_application", f"(start|begin|open|create) [a|an|my] [new] {_APP}",
-        "apply for a (mortgage|home loan)", "(get|start) (a|the) mortgage [process] started",
-        f"(get|apply for) a mortgage to (buy|purchase) a {_HOME}"),
+        "apply for a (mortgage|home loan)", "(get|start) (a|the) mortgage [process] started"),
+    *_t("start_mortgage_application", f"(get|apply for) a (mortgage|home loan|loan) to (buy|purchase) a {_HOME}",
+        fixed={"loan_purpose": "purchase"}),
     *_t("start_mortgage_application", f"(start|begin|open|create) [a|an] [new] {{loan_purpose}} {_APP}",
         "apply for a {loan_purpose} [loan|mortgage]", "(start|begin) [a|an] {loan_purpose} [application]"),
     *_t("start_mortgage_application", "refinance my (mortgage|home|house|loan)",
