@@ -3,8 +3,8 @@
 One JSON object a line, ``{"said", "domain", "tool", "args"}``: ``tool`` null means no tool should run
 (domain ``none`` when no domain serves the request),
 ``args`` holds exactly the arguments the caller stated, dates resolved against
-`core.grammar.registry.REFERENCE_NOW` (Monday 2026-11-23 10:00). ``dev`` may be looked at while
-improving the product; ``test`` is run only to report.
+`core.grammar.registry.REFERENCE_NOW` (Monday 2026-11-23 10:00). ``dev`` (and ``dev2``) may be looked at
+while improving the product; ``test`` is run only to report.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from domains.registry import DOMAINS, all_tools
 
 SETS_DIR = Path(__file__).parent / "handwritten"
-SetName = Literal["dev", "test"]
 FIELDS = frozenset({"said", "domain", "tool", "args"})
 NO_DOMAIN = "none"  # the domain of a request no domain serves (weather, jokes); its tool is null
 
@@ -91,11 +90,11 @@ def load(path: Path) -> list[Utterance]:
     return out
 
 
-def load_set(name: SetName) -> list[Utterance]:
-    """The hand-written set called `name` (``dev`` or ``test``)."""
-    return load(SETS_DIR / f"{name}.jsonl")
+def load_set(name: str) -> list[Utterance]:
+    """The hand-written set called `name` (``dev``, ``dev2`` or ``test``)."""
+    return load(set_path(name))
 
 
 def set_path(name: str) -> Path:
-    """A set name (``dev``, ``test``) or the path of a set file."""
-    return SETS_DIR / f"{name}.jsonl" if name in ("dev", "test") else Path(name)
+    """A set of `SETS_DIR` by name (``dev``, ``dev2``, ``test``) or the path of a set file."""
+    return Path(name) if name.endswith(".jsonl") else SETS_DIR / f"{name}.jsonl"

@@ -48,8 +48,9 @@ def test_a_bad_line_is_refused_naming_the_file_and_line(tmp_path: Path, bad: obj
         load(path)
 
 
-def test_the_dev_set_loads() -> None:
-    assert load_set("dev")
+@pytest.mark.parametrize("name", ["dev", "dev2"])
+def test_the_dev_sets_load(name: str) -> None:
+    assert load_set(name)
 
 
 def test_the_test_set_loads_and_is_large_enough() -> None:
