@@ -295,6 +295,20 @@ def measure_moonshine(sets: Mapping[str, Sequence[Utterance]], rate: int = 8000,
     return out
 
 
+def grammar_picks(sphinx: Sequence[SetResult], moonshine: Sequence[SetResult]) -> list[SetResult]:
+    """What both engines together would push with the grammar choosing, as "both <set>": Moonshine's
+    reading when the grammar understands it word for word, else PocketSphinx's when it does, else
+    Moonshine's. (Costs: both engines' CPU, and PocketSphinx's decoder processes per call.)"""
+    chosen = {r.name: r for r in sphinx}
+    out = []
+    for m in moonshine:
+        s = chosen[m.name.removeprefix("moonshine ")]
+        heard = [mh if models.understood(mh) or not models.understood(sh) else sh for mh, sh in zip(m.heard, s.heard, strict=True)]
+        out.append(SetResult(f"both {s.name}", m.utterances, heard, audio_seconds=m.audio_seconds,
+                             cpu_seconds=m.cpu_seconds + s.cpu_seconds))
+    return out
+
+
 def report(results: Sequence[SetResult], show_errors: bool = False, rate: int = 8000) -> str:
     path = "over 8 kHz mu-law" if rate == 8000 else f"at {rate // 1000} kHz (browser path)"
     lines = [f"STT accuracy, hibari voice {path}, product LM and decoder settings / Moonshine tiny-en:"]
@@ -380,7 +394,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen[f"in-template, seed {seed}"] = [u for u in in_template_utterances(seed=seed) if u.said not in seen]
     results = measure_moonshine(chosen, args.rate, args.pause_windows) if "moonshine" in engines else []
     if "sphinx" in engines:
-        results = _measure_sphinx(args, chosen) + results
+        sphinx = _measure_sphinx(args, chosen)
+        results = sphinx + results + (grammar_picks(sphinx, results) if results else [])
     print(report(results, args.show_errors, args.rate))
     return 0
 
