@@ -93,9 +93,9 @@ def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = No
     that two or more of a tool's `phrasings` use outside their free text join its vocabulary."""
     vocab: dict[str, set[str]] = defaultdict(set)
     seen: dict[str, Counter[str]] = defaultdict(Counter)
-    for phrasing in phrasings:
-        if phrasing.tool:
-            seen[phrasing.tool].update(set(normalize(phrasing.carrier).split()))
+    for said in phrasings:
+        if said.tool:
+            seen[said.tool].update(set(normalize(said.carrier).split()))
     for tool, counts in seen.items():
         vocab[tool] |= {w for w, n in counts.items() if n >= 2}
     before: dict[str, dict[str | tuple[str, ...], Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
@@ -113,14 +113,14 @@ def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = No
             kinds[template.tool].setdefault(arg, slot.type)
             cue_counts[template.tool][arg].update(words - FUNCTION_WORDS)
             by_kind[slot.type.name] = arg if by_kind.get(slot.type.name, arg) == arg else ""
-        for phrasing in flatten(template, 64):
-            parts = phrasing.split()
+        for flat in flatten(template, 64):
+            parts = flat.split()
             for i, part in enumerate(parts):
-                if part.startswith("{") and (arg := by_kind.get(part[1:-1])):
+                if part.startswith("{") and (target := by_kind.get(part[1:-1])):
                     if i:
-                        before[template.tool][arg][parts[i - 1]] += 1
+                        before[template.tool][target][parts[i - 1]] += 1
                     if i + 1 < len(parts) and not parts[i + 1].startswith("{"):
-                        after[template.tool][arg][parts[i + 1]] += 1
+                        after[template.tool][target][parts[i + 1]] += 1
     out: dict[str, ToolShape] = {}
     for tool, args in kinds.items():
         slots_out = []

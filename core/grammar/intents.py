@@ -17,7 +17,7 @@ import itertools
 import math
 import random
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +29,7 @@ from core.grammar.numbers import ONES, ORDINAL_WORDS, SCALES, TENS
 from core.grammar.slots import SLOT_TYPES
 from core.grammar.templates import Template, flatten
 from core.grammar.text import normalize, strip_fillers
-from core.grammar.vocab import DOCUMENT_WORDS, SYMPTOM_WORDS
+from core.grammar.vocab import DOCUMENT_WORDS, EVERYDAY_THINGS, SYMPTOM_WORDS
 
 _NUM = frozenset((*ONES, *TENS[2:], "hundred", *SCALES, "k", "grand", "dollars", "bucks", "percent", "point"))
 _DAY = frozenset((*WEEKDAYS, *_MONTH_NUM, *ORDINAL_WORDS, "today", "tomorrow", "tonight", "weekend", "tmrw"))
@@ -68,6 +68,8 @@ _LEXICONS: tuple[tuple[frozenset[str], str], ...] = (
 LEXICAL = frozenset((*(name for _, name in _LEXICONS), "<code>"))
 """Word classes that are evidence of a tool on their own (a symptom word says "clinic")."""
 _LEXICON_OF = {"symptoms": "<symptom>", "document": "<document>"}
+_EVERYDAY_SLOTS = frozenset({"title", "message", "event_title", "ref", "text"})
+"""Free-text slots filled in training with everyday errands and events (see `EVERYDAY_THINGS`)."""
 
 
 def _kind(word: str, previous: str = "") -> str:
@@ -125,10 +127,8 @@ class IntentModel:
     """Multinomial naive Bayes over `features`, one class per tool, uniform prior."""
 
     def __init__(self, examples: Iterable[tuple[str, str]]) -> None:
-        counts: dict[str, Counter[str]] = defaultdict(Counter)
-        sentences: Counter[str] = Counter()
+        counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         for text, tool in examples:
-            sentences[tool] += 1
             for feat, weight in features(tokens(text)):
                 counts[tool][feat] += weight
         self._vocab = frozenset(f for c in counts.values() for f in c)
@@ -142,7 +142,7 @@ class IntentModel:
             self._log[tool] = {f: math.log((n * scale + _ALPHA) / total) for f, n in c.items()}
             self._unseen[tool] = math.log(_ALPHA / total)
         self.tools: tuple[str, ...] = tuple(sorted(counts))
-        self._mean: dict[str, float] = {}
+        self._mean: dict[str, tuple[float, float]] = {}
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -169,16 +169,25 @@ class IntentModel:
         return sorted(ranked, key=lambda r: -r.probability)
 
     def _support(self, tool: str, content: Sequence[str]) -> float:
-        """How much the sentence's content words favour `tool` over an average tool (nats, gains only)."""
+        """How much the sentence's content words say it is about `tool` or its kin (nats): each word the tool
+        uses at least as often as the average tool counts as much as the word is specific to any tool
+        ("reminder" counts for setting one as much as for deleting one)."""
         total = 0.0
         for word in content:
-            mean = self._mean.get(word)
-            if mean is None:
-                mean = self._mean[word] = math.log(
-                    sum(math.exp(self._log[t].get(word, self._unseen[t])) for t in self.tools) / len(self.tools)
-                )
-            total += max(0.0, self._log[tool].get(word, self._unseen[tool]) - mean)
+            mean, specific = self._word_stats(word)
+            if self._log[tool].get(word, self._unseen[tool]) >= mean:
+                total += specific
         return total
+
+    def _word_stats(self, word: str) -> tuple[float, float]:
+        """A word's mean log-probability over the tools, and how far above it the likeliest tool puts it."""
+        stats = self._mean.get(word)
+        if stats is None:
+            logs = [self._log[t].get(word, self._unseen[t]) for t in self.tools]
+            top = max(logs)
+            mean = top + math.log(sum(math.exp(v - top) for v in logs) / len(logs))
+            stats = self._mean[word] = (mean, top - mean)
+        return stats
 
 
 def training_sentences(templates: Iterable[Template], now: datetime, seed: int = 0,
@@ -188,8 +197,12 @@ def training_sentences(templates: Iterable[Template], now: datetime, seed: int =
 
     def fill(match: re.Match[str]) -> str:
         kind = SLOT_TYPES[match[1]]
+        if kind.name in _LEXICON_OF:
+            return _LEXICON_OF[kind.name]
+        if kind.name in _EVERYDAY_SLOTS:
+            return rng.choice(EVERYDAY_THINGS)
         if kind.free_text:
-            return _LEXICON_OF.get(kind.name, "")
+            return ""
         return kind.phrase(rng.choice(list(kind.examples(now))), now, rng)
 
     out: list[tuple[str, str]] = []

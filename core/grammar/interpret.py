@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -28,9 +28,9 @@ SURE = 0.6
 """The intent model's posterior at which a reading is acted on without asking."""
 GUESS = 0.3
 """Below this the model's best tool is not even offered as a question."""
-EVIDENCE = 1.5
+EVIDENCE = 2.0
 """Nats by which the sentence's own words must favour the best tool before it is offered at all."""
-SURE_EVIDENCE = 3.0
+SURE_EVIDENCE = 2.0
 """... and before it is acted on without asking."""
 _TEMPLATE_DOUBT = 0.05
 """A relaxed template reading is overruled when the model gives its tool less than this..."""
@@ -94,7 +94,8 @@ class Interpreter:
     """The three readers over one set of templates (every domain's, or a test's own)."""
 
     def __init__(self, templates: Iterable[Template], domains: Mapping[str, str], now: datetime,
-                 primary: Mapping[str, str] | None = None, phrasings: Iterable[Phrasing] = ()) -> None:
+                 primary: Mapping[str, str] | None = None, phrasings: Iterable[Phrasing] = (),
+                 asks: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.templates = tuple(templates)
         self.parser = Parser(self.templates)
         said = tuple(phrasings)
@@ -102,6 +103,7 @@ class Interpreter:
         self.model = IntentModel([*training_sentences(self.templates, now), *examples])
         self.shapes: dict[str, ToolShape] = shapes(self.templates, primary, said)
         self._domains = domains
+        self._asks = dict(asks or {})
         self._parsers: dict[str, Parser] = {}
         self._recent: dict[tuple[str, datetime], Reading | None] = {}
 
@@ -117,6 +119,8 @@ class Interpreter:
         everything = self._read_all(text, now)
         if tools is None or (everything is not None and everything.tool in tools):
             return everything
+        if everything is not None and everything.sure:
+            return None  # clearly a request for a tool that is not among these
         return self._read(text, now, tools)
 
     def _read_all(self, text: str, now: datetime) -> Reading | None:
@@ -154,13 +158,32 @@ class Interpreter:
                 return Reading(found.domain, found.tool, args, found.confidence, how, True, alternatives)
         if top is None or top.probability < GUESS:
             return None
-        args = self._arguments(top, clean, now)
+        top, args = self._most_complete(ranked, clean, now)
         typed = len({str(v) for v in args.values() if not isinstance(v, str) or v[:1].isdigit()})
         if top.evidence < EVIDENCE and typed < 2:
             return None  # likely only by elimination, and the sentence says nothing the tool needs
         sure = (top.probability >= SURE and (top.evidence >= SURE_EVIDENCE or typed >= 2)
                 and (bool(args) or not self._takes_args(top.tool)) and len(clean.split()) <= _LONGEST_SURE)
         return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure, alternatives)
+
+    def _most_complete(self, ranked: list[Ranked], clean: str, now: datetime) -> tuple[Ranked, dict[str, Any]]:
+        """The model's best tool, or a close rival whose questions the sentence answers where the best's it
+        does not ("add buy milk" is a todo of one's own, not a team's with no team named)."""
+        top = ranked[0]
+        best = (top, self._arguments(top, clean, now))
+        missing = self._missing(top.tool, best[1])
+        if not missing:
+            return best
+        for rival in ranked[1:3]:
+            if rival.probability < 0.2 * top.probability or rival.evidence < EVIDENCE:
+                continue
+            args = self._arguments(rival, clean, now)
+            if len(self._missing(rival.tool, args)) < len(missing) and args:
+                return replace(rival, probability=top.probability), args
+        return best
+
+    def _missing(self, tool: str, args: dict[str, Any]) -> list[str]:
+        return [a for a in self._asks.get(tool, ()) if a not in args]
 
     def _exact(self, text: str, now: datetime, tools: Collection[str] | None, ranked: list[Ranked]) -> Match | None:
         """A word-for-word reading; when templates of several tools read the sentence equally well ("cancel

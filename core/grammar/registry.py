@@ -102,7 +102,8 @@ def default_interpreter() -> Interpreter:
             if first:
                 primary[words.tool] = first
     phrasings = [p for g in grammars() for p in g.phrasings] + list(OFF_TOPIC)
-    return Interpreter(all_templates(), domains, REFERENCE_NOW, primary, phrasings)
+    asks = {w.tool: tuple(a.arg for a in w.asks) for g in grammars() for w in g.tools}
+    return Interpreter(all_templates(), domains, REFERENCE_NOW, primary, phrasings, asks)
 
 
 def interpret(text: str, now: datetime, tools: Collection[str] | None = None) -> Reading | None:

@@ -32,7 +32,10 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"&", " and "),
         (r"\bto[ -]?dos\b", "todos"),
         (r"\bto-do\b", "todo"),
-        (r"\b(a|an|my|the|new|this|that|your|our|each|every|one) to do\b", r"\1 todo"),
+        (r"\b(a|an|my|the|new|this|that|your|our|each|every|one|another|create|created|add|make|put) to do\b",
+         r"\1 todo"),
+        (r"^created (?=todo|task|reminder|team|event|calendar)", "create a "),  # "create a" as often heard
+        (r"\b(create|add|make|put|new) (?:it|uh) (?=to do\b|todo\b)", r"\1 a "),
         (r"\bto do (list|item)", r"todo \1"),
         (r"\be[ -]?mail\b", "email"),
         # "thursday's table", "tonight's booking": the day, not a possessive

@@ -56,3 +56,21 @@ SYMPTOM_WORDS = frozenset({
 
 DOCUMENT_WORDS = frozenset({"stubs", "paystubs", "paystub", "payslips", "w2", "1099", "statements", "license"})
 """Words that on their own name a document an application needs (the intent model's `<document>`)."""
+
+EVERYDAY_THINGS: tuple[str, ...] = (
+    "buy milk", "buy groceries", "pick up the dry cleaning", "call mom", "call the plumber", "pay the rent",
+    "pay the electric bill", "water the plants", "walk the dog", "feed the cat", "clean the garage",
+    "do the laundry", "take out the trash", "return the library books", "renew my passport",
+    "book flights to denver", "send the invoice", "email the landlord", "finish the report", "fix the faucet",
+    "order printer paper", "schedule a haircut", "mow the lawn", "wash the car", "get an oil change",
+    "buy a birthday card", "wrap the presents", "pick up the kids", "drop off the package", "sign the form",
+    "submit the expenses", "update the budget", "review the contract", "prepare the slides", "clean the kitchen",
+    "vacuum the living room", "change the air filter", "buy dog food", "refill the prescription",
+    "call the insurance company", "cancel the gym membership", "bake cookies for the party", "plan the trip",
+    "study for the exam", "practice piano", "go for a run", "meal prep for the week", "check the oven",
+    "take my medicine", "move the laundry to the dryer", "lunch with sarah", "team sync", "dentist",
+    "yoga class", "parent teacher conference", "coffee with mark", "project review", "soccer practice",
+    "dinner at olive garden", "movie night", "car service", "board meeting", "book club",
+)
+"""Everyday errands, chores and events: what free text sounds like, so the intent model learns that
+such words ("buy", "call", "pick up") belong to todos, reminders and the calendar, not to a home purchase."""
