@@ -44,7 +44,7 @@ _LEAD_INS = frozenset({
     "might", "know", "think", "say", "said", "tell", "ask", "remember", "sure", "any", "if", "when",
     "what", "which", "all", "kind", "sort", "them", "they", "he", "she", "him", "her", "its", "thanks", "thank",
     "as", "by", "from", "or", "but", "since", "before", "after", "because", "while", "too", "already", "still",
-    "was", "were",
+    "was", "were", "going", "gonna",
 })
 """Words that may stand at the edge of free text without being part of it."""
 
@@ -131,7 +131,7 @@ def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = No
                 own -= set(cue_counts[tool][other])
             free = [a for a, k in args.items() if k.free_text]
             main = (primary or {}).get(tool)
-            is_primary = kind.free_text and (arg == main or (len(free) == 1 and main is None))
+            is_primary = kind.free_text and arg == main
             slots_out.append(ArgSlot(arg, kind, frozenset(own), frozenset(before[tool][arg]),
                                      frozenset(after[tool][arg]) - FUNCTION_WORDS, is_primary))
         out[tool] = ToolShape(tool, tuple(slots_out), frozenset(vocab[tool]))

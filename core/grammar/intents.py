@@ -39,6 +39,7 @@ _WEAK = frozenset({
     "go", "going", "get", "gett", "got", "like", "want", "need", "know", "think", "ask", "tell", "say", "was",
     "were", "been", "be", "being", "did", "last", "please", "thank", "thanks", "okay", "ok", "yes", "no", "one",
     "right", "now", "well", "really", "let", "make", "take", "put", "see", "look", "something", "thing", "again",
+    "time", "keep", "app",
 })
 """Words too common in everyday talk to count as evidence that a sentence is about any tool."""
 _ALPHA = 0.2

@@ -150,7 +150,7 @@ class Interpreter:
         if found is not None:
             mine = next((r for r in ranked if r.tool == found.tool), None)
             prob, evidence = (mine.probability, mine.evidence) if mine else (0.0, 0.0)
-            overruled = top is not None and top.probability >= _OVERRULE and top.evidence > evidence + 1.0
+            overruled = top is not None and top.probability >= _OVERRULE and top.evidence >= evidence
             trusted = prob >= _TEMPLATE_DOUBT or (exact and not overruled)
             if trusted:
                 how: How = "template" if exact else "relaxed"

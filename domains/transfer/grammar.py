@@ -52,7 +52,7 @@ EVERYDAY = (
 )
 
 WORDS = (
-    ToolWords("transfer_to_agent", offer="connect you to a person", done=("Connecting you to {department} now. Please hold.",
+    ToolWords("transfer_to_agent", offer="connect you to a person", details="reason", done=("Connecting you to {department} now. Please hold.",
                                          "Connecting you to someone now. Please hold.")),
     ToolWords("get_available_departments", offer="tell you which departments you can reach", items=("department", "departments"),
               intro="I can connect you to", label=("{name}", "{department}"),
