@@ -129,7 +129,6 @@ def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = No
             own = set(cue_counts[tool][arg])
             for other in same_kind:  # keep the words that tell this argument from its namesakes
                 own -= set(cue_counts[tool][other])
-            free = [a for a, k in args.items() if k.free_text]
             main = (primary or {}).get(tool)
             is_primary = kind.free_text and arg == main
             slots_out.append(ArgSlot(arg, kind, frozenset(own), frozenset(before[tool][arg]),
