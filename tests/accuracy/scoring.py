@@ -102,20 +102,32 @@ def same_words(expected: Any, got: Any) -> bool:
     return a == b
 
 
-def args_match(expected: Mapping[str, Any], got: Mapping[str, Any]) -> bool:
-    """The same argument names (None-valued ones left out) with equal values."""
+def as_said(expected: Any, got: Any) -> bool:
+    """The strict rule: free text equal word for word as said ("by the window" is not "window"); dates,
+    times, numbers and phone numbers by their canonical value."""
+    a, b = canonical(expected), canonical(got)
+    if isinstance(expected, str) and isinstance(got, str) and isinstance(a, str) and isinstance(b, str):
+        return said_words(expected) == said_words(got)
+    return a == b
+
+
+def args_match(expected: Mapping[str, Any], got: Mapping[str, Any], strict: bool = False) -> bool:
+    """The same argument names (None-valued ones left out) with equal values; `strict` compares free
+    text word for word as said instead of by its content words."""
     want = {k: v for k, v in expected.items() if v is not None}
     have = {k: v for k, v in got.items() if v is not None}
     if set(want) != set(have):
         return False
-    return all(same_record(v, have[k]) if k in RECORD_ARGS else same_words(v, have[k]) for k, v in want.items())
+    equal = as_said if strict else same_words
+    return all(same_record(v, have[k]) if k in RECORD_ARGS else equal(v, have[k]) for k, v in want.items())
 
 
-def understood(utterance: Utterance, move: Understanding) -> bool:
+def understood(utterance: Utterance, move: Understanding, strict: bool = False) -> bool:
     """Whether `move` is what `utterance` expects (see the module docstring)."""
     if utterance.tool is None:
         return move.kind == "reply"
-    return move.kind in TOOL_MOVES and move.tool == utterance.tool and args_match(utterance.args, move.args)
+    return (move.kind in TOOL_MOVES and move.tool == utterance.tool
+            and args_match(utterance.args, move.args, strict))
 
 
 def offered(utterance: Utterance, move: Understanding) -> bool:
@@ -185,6 +197,8 @@ def report(results: Sequence[Scored], show_errors: bool = False, per_tool: bool 
         lines.append(f"  {name:24s} {100 * t.rate:6.1f}% {t.n:5d}")
     everything = overall(results)
     lines.append(f"  {'overall':24s} {100 * everything.rate:6.1f}% {everything.n:5d}")
+    word_for_word = sum(understood(r.utterance, r.move, strict=True) for r in results)
+    lines.append(f"  {'(free text word for word)':24s} {100 * word_for_word / max(len(results), 1):6.1f}%")
     if offers := sum(offered(r.utterance, r.move) for r in results):
         lines.append(f"  ({offers} of the misses offer the expected call, not counted)")
     if per_tool:
