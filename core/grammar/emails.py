@@ -8,9 +8,11 @@ import re
 _WORD = r"[a-z0-9][a-z0-9._+-]*"
 _JOINERS = {"dot": ".", "underscore": "_", "dash": "-", "hyphen": "-", "plus": "+"}
 _JOIN_RE = "(?:" + "|".join(_JOINERS) + ")"
+_DOMAIN = rf"{_WORD}(?: {_WORD})?(?: {_JOIN_RE} {_WORD})+"
+"""A spoken domain: a name of one or two words ("brightside bakery"), then "dot" and one word at a time."""
 EMAIL_RE = (
     rf"(?:[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"
-    rf"|{_WORD}(?: {_JOIN_RE} {_WORD})* (?:at|@) {_WORD}(?: {_JOIN_RE} {_WORD})*)"
+    rf"|{_WORD}(?: {_JOIN_RE} {_WORD})* (?:at|@) (?:{_DOMAIN}|{_WORD}))"
 )
 """Regex for a written or spoken email address."""
 _VALID = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
@@ -21,7 +23,7 @@ def parse_email(text: str) -> str | None:
     t = text.strip().lower()
     if "@" not in t:
         local, sep, domain = t.rpartition(" at ")
-        if not sep:
+        if not sep or (" " in domain and not re.fullmatch(_DOMAIN, domain)):
             return None
         t = f"{local}@{domain}"
     for word, char in _JOINERS.items():

@@ -297,7 +297,7 @@ _TYPES: tuple[SlotType, ...] = (
     free_text("message", ["call mom", "take my medicine", "feed the cat", "check the oven", "pick up the kids",
                           "submit the report"]),
     free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"]),
-    free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group|crew|squad"),
+    free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group"),
     free_text("symptoms", ["headache", "sore throat", "fever", "back pain", "cough and a runny nose",
                            "stomach ache"]),
     free_text("document", ["pay stubs", "w2", "tax returns", "bank statements", "photo id"]),

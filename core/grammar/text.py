@@ -35,6 +35,8 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(a|an|my|the|new|this|that|your|our|each|every|one|another|create|created|add|make|put) to do\b",
          r"\1 todo"),
         (r"^created (?=todo|task|reminder|team|event|calendar)", "create a "),  # "create a" as often heard
+        (r"\bto (morrow|night|day)\b", r"to\1"),  # "to morrow" as a recogniser may split it
+
         (r"\b(create|add|make|put|new) (?:it|uh) (?=to do\b|todo\b)", r"\1 a "),
         (r"\bto do (list|item)", r"todo \1"),
         (r"\be[ -]?mail\b", "email"),
@@ -70,6 +72,15 @@ _TRAILING_RE = re.compile(
 )
 
 
+_PAST_COMMANDS = {
+    "changed": "change", "created": "create", "deleted": "delete", "removed": "remove", "canceled": "cancel",
+    "cancelled": "cancel", "booked": "book", "scheduled": "schedule", "moved": "move", "marked": "mark",
+    "renamed": "rename", "registered": "register", "reserved": "reserve", "updated": "update", "added": "add",
+}
+_PAST_COMMAND_RE = re.compile(r"^(" + "|".join(_PAST_COMMANDS) + r")\b")
+"""A command heard in the past tense at the very start ("changed the priority", "registered me as ...")."""
+
+
 def normalize(text: str) -> str:
     """Lowercase, expand contractions, drop punctuation (keeping `$`, `%`, `@`, decimals, times, dates)."""
     t = text.lower().replace("\u2019", "'").replace("\u2018", "'")
@@ -80,7 +91,7 @@ def normalize(text: str) -> str:
     t = _WORD_HYPHEN.sub(" ", t)
     t = _SPACES.sub(" ", t).strip()
     t = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(1)], t)
-    return t
+    return _PAST_COMMAND_RE.sub(lambda m: _PAST_COMMANDS[m.group(1)], t)
 
 
 def drop_hesitations(text: str) -> str:
