@@ -38,6 +38,11 @@ _OVERRULE = 0.97
 """... and an exact one only when the model is this sure of another tool, whose words also favour it more."""
 
 _RECENT = 64
+_RECORD_NOUNS = frozenset({
+    "todo", "task", "item", "reminder", "alert", "event", "meeting", "appointment", "reservation", "booking",
+    "table", "calendar", "list",
+})
+"""Words that say which kind of record a reference is about, when a tool's templates use them."""
 _LONGEST_SURE = 30
 """Words past which a sentence is a monologue: a reading of it by the model is checked with the caller."""
 NOTHING = "(nothing)"
@@ -104,6 +109,10 @@ class Interpreter:
         self.shapes: dict[str, ToolShape] = shapes(self.templates, primary, said)
         self._domains = domains
         self._asks = dict(asks or {})
+        self._record_nouns = frozenset(
+            w for sh in self.shapes.values() if any(a.kind.name in ("ref", "booking") for a in sh.args)
+            for w in sh.words if w in _RECORD_NOUNS
+        )
         self._parsers: dict[str, Parser] = {}
         self._recent: dict[tuple[str, datetime], Reading | None] = {}
 
@@ -151,7 +160,7 @@ class Interpreter:
             mine = next((r for r in ranked if r.tool == found.tool), None)
             prob, evidence = (mine.probability, mine.evidence) if mine else (0.0, 0.0)
             overruled = top is not None and top.probability >= _OVERRULE and top.evidence >= evidence
-            trusted = prob >= _TEMPLATE_DOUBT or (exact and not overruled)
+            trusted = (prob >= _TEMPLATE_DOUBT or (exact and not overruled)) and not self._names_another_kind(found)
             if trusted:
                 how: How = "template" if exact else "relaxed"
                 args = self._fuller(found.tool, found.args, clean, now)
@@ -165,6 +174,22 @@ class Interpreter:
         sure = (top.probability >= SURE and (top.evidence >= SURE_EVIDENCE or typed >= 2)
                 and (bool(args) or not self._takes_args(top.tool)) and len(clean.split()) <= _LONGEST_SURE)
         return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure, alternatives)
+
+    def _names_another_kind(self, found: Match) -> bool:
+        """Whether a reference the template read ends in a word that names another tool's records and not
+        this one's ("take off my [pick up the kids reminder]" is no todo)."""
+        shape = self.shapes.get(found.tool)
+        if shape is None:
+            return False
+        for slot in shape.args:
+            value = found.args.get(slot.arg) if isinstance(slot.arg, str) else None
+            if slot.kind.name not in ("ref", "booking") or not isinstance(value, str) or not value.strip():
+                continue
+            words = value.split()
+            for edge in {words[0], words[-1]} - shape.words:
+                if edge in self._record_nouns:
+                    return True
+        return False
 
     def _most_complete(self, ranked: list[Ranked], clean: str, now: datetime) -> tuple[Ranked, dict[str, Any]]:
         """The model's best tool, or a close rival whose questions the sentence answers where the best's it
