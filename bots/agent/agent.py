@@ -25,7 +25,7 @@ from bots.agent.graph import ModelChain, build_graph
 from bots.agent.router import DOMAINS
 from bots.agent.trace import TurnTrace
 from bots.llm.providers import TextSink, build_chat_models
-from core.grammar.registry import default_parser
+from core.grammar.registry import default_interpreter
 from core.logging import report_exception
 from core.runtime import Runtime
 from core.tools import ToolContext, ToolEvent, ToolSpec
@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, that took me too long and I lost my place; could you say that again?"
 ERROR_APOLOGY = "Sorry, something went wrong on my side; could you say that again?"
+
+
+def _warm_understanding() -> None:
+    """Build what the offline model reads sentences with (about two seconds) before the first call needs it."""
+    default_interpreter().parser.warm()
 
 
 def tool_schema(spec: ToolSpec) -> dict[str, Any]:
@@ -84,7 +89,7 @@ class Agent:
     @asynccontextmanager
     async def open(cls, runtime: Runtime, *, external: list[Any] | None = None) -> AsyncIterator[Agent]:
         specs = all_tools()
-        await asyncio.to_thread(default_parser().warm)  # compile every template once, off the event loop
+        await asyncio.to_thread(_warm_understanding)  # templates, intent model and argument shapes, off the loop
         async with AsyncExitStack() as stack:
             checkpointer = await stack.enter_async_context(open_checkpointer(runtime.settings))
             outside: list[Any] = list(external or [])

@@ -7,6 +7,7 @@ into a short spoken reply. A goodbye sets `end_call=True` in `additional_kwargs`
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -93,4 +94,5 @@ class LocalIntentChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return self._generate(messages, stop)
+        # reading a sentence takes milliseconds of CPU: not on the event loop that carries the calls' audio
+        return await asyncio.to_thread(self._generate, messages, stop)

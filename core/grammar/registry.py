@@ -85,10 +85,9 @@ def domain_of(tool: str) -> str | None:
     return entry[0] if entry else None
 
 
-@cache
 def default_parser() -> Parser:
-    """The parser over all domains' templates, compiled once per process."""
-    return Parser(all_templates())
+    """The parser over all domains' templates (the interpreter's own), compiled once per process."""
+    return default_interpreter().parser
 
 
 @cache
