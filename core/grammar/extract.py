@@ -43,7 +43,7 @@ _LEAD_INS = frozenset({
     "the", "my", "our", "your", "on", "off", "in", "at", "of", "with", "about", "some", "should", "must", "may",
     "might", "know", "think", "say", "said", "tell", "ask", "remember", "sure", "any", "if", "when",
     "what", "which", "all", "kind", "sort", "them", "they", "he", "she", "him", "her", "its", "thanks", "thank",
-    "as", "by", "from", "or", "but", "since", "before", "after", "because", "while", "too", "already", "still",
+    "as", "by", "from", "or", "but", "since", "before", "after", "because", "while", "already", "still",
     "was", "were", "going", "gonna",
 })
 """Words that may stand at the edge of free text without being part of it."""

@@ -18,10 +18,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from core.grammar.extract import ToolShape, extract, shapes
+from core.grammar.fuzzy import FUNCTION_WORDS
 from core.grammar.intents import IntentModel, Ranked, training_sentences
 from core.grammar.numbers import ONES, TENS
 from core.grammar.parser import Match, Parser
-from core.grammar.templates import Phrasing, Template
+from core.grammar.templates import Group, Node, Phrasing, Template, Word, parse_pattern
 from core.grammar.text import drop_hesitations, normalize, strip_fillers
 
 SURE = 0.6
@@ -76,6 +77,37 @@ def _word_class(word: str) -> str:
     return kind if kind.startswith("<") else word
 
 
+def _flag_cues(templates: Iterable[Template]) -> dict[str, dict[tuple[str, Any], frozenset[str]]]:
+    """Per tool, the words that only its templates with a fixed yes/no argument use ("finished" for
+    completed todos, "left" for open ones)."""
+    words: dict[str, dict[tuple[str, Any] | None, set[str]]] = {}
+    for template in templates:
+        mine: set[str] = set()
+        _words(parse_pattern(template.pattern), mine)
+        flags: list[tuple[str, Any] | None] = [(k, v) for k, v in template.fixed.items() if isinstance(v, bool)]
+        for flag in flags or [None]:
+            words.setdefault(template.tool, {}).setdefault(flag, set()).update(mine)
+    out: dict[str, dict[tuple[str, Any], frozenset[str]]] = {}
+    for tool, groups in words.items():
+        for key, group in groups.items():
+            if key is None:
+                continue
+            others = set().union(*(g for k, g in groups.items() if k != key))
+            cues = frozenset(group - others - FUNCTION_WORDS)
+            if cues:
+                out.setdefault(tool, {})[key] = cues
+    return out
+
+
+def _words(nodes: Iterable[Node], out: set[str]) -> None:
+    for node in nodes:
+        if isinstance(node, Word):
+            out.update(node.text.split())
+        elif isinstance(node, Group):
+            for option in node.options:
+                _words(option, out)
+
+
 def resolve_restarts(text: str) -> str:
     """"thursday no wait friday at two" -> "friday at two"; "for for two" -> "for two"; fillers dropped."""
     t = _FILLER_WORDS.sub(" ", text)
@@ -109,6 +141,7 @@ class Interpreter:
         self.shapes: dict[str, ToolShape] = shapes(self.templates, primary, said)
         self._domains = domains
         self._asks = dict(asks or {})
+        self._flags = _flag_cues(self.templates)
         self._record_nouns = frozenset(
             w for sh in self.shapes.values() if any(a.kind.name in ("ref", "booking") for a in sh.args)
             for w in sh.words if w in _RECORD_NOUNS
@@ -234,11 +267,20 @@ class Interpreter:
         shape = self.shapes.get(top.tool)
         if shape is None:
             return {}
-        return extract(shape, drop_hesitations(strip_fillers(clean)), now)
+        return self._with_flags(top.tool, extract(shape, drop_hesitations(strip_fillers(clean)), now), clean)
+
+    def _with_flags(self, tool: str, args: dict[str, Any], clean: str) -> dict[str, Any]:
+        said = set(clean.split())
+        for (arg, value), cues in self._flags.get(tool, {}).items():
+            if arg not in args and said & cues:
+                args = {**args, arg: value}
+        return args
 
     def _fuller(self, tool: str, args: dict[str, Any], clean: str, now: datetime) -> dict[str, Any]:
         """A template's reading, or the arguments `extract` finds when they say all it says and more: a
-        due day or priority the template left inside the title ("... the brisket it is urgent")."""
+        due day or priority the template left inside the title ("... the brisket it is urgent"); a yes/no
+        setting its words give ("... the ones i already finished": completed)."""
+        args = self._with_flags(tool, args, clean)
         shape = self.shapes.get(tool)
         if shape is None or len(args) == sum(len(a.arg) if isinstance(a.arg, tuple) else 1 for a in shape.args):
             return args

@@ -61,6 +61,8 @@ _LEADING_FILLERS: tuple[str, ...] = tuple(
             "help me", "let us", "i wanted to", "i was wondering if you could", "assistant",
             "i am trying to", "i would like to please", "can i ask you to", "also", "and", "we need to",
             "we want to", "we would like to", "i just want to", "i am looking to", "i was hoping to",
+            "good morning", "good afternoon", "good evening", "dear", "i would be grateful if you could",
+            "i would be ever so grateful if you could", "would you be so kind as to", "if you could",
         ),
         key=len,
         reverse=True,
