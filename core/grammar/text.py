@@ -83,6 +83,16 @@ _PAST_COMMAND_RE = re.compile(r"^(" + "|".join(_PAST_COMMANDS) + r")\b")
 """A command heard in the past tense at the very start ("changed the priority", "registered me as ...")."""
 
 
+_CODE_LIKE = re.compile(r"\bh ?t (?:[a-z0-9]|zero|one|two|three|four|five|six|seven|eight|nine|oh)\b")
+"""A confirmation code said letter by letter ("h t four k"): read elsewhere, left as it is."""
+_SPELLED_OUT = re.compile(r"\b(?:[b-hj-z] (?:[a-z] )+[a-z]|[a-z] (?:[a-z] )*[b-hj-z])\b")
+"""Letters said one by one ("p t a volunteers"), not counting a lone "a" or "i"."""
+
+
+def _join_letters(m: re.Match[str]) -> str:
+    return m.group(0).replace(" ", "")
+
+
 def normalize(text: str) -> str:
     """Lowercase, expand contractions, drop punctuation (keeping `$`, `%`, `@`, decimals, times, dates)."""
     t = text.lower().replace("\u2019", "'").replace("\u2018", "'")
@@ -93,6 +103,7 @@ def normalize(text: str) -> str:
     t = _WORD_HYPHEN.sub(" ", t)
     t = _SPACES.sub(" ", t).strip()
     t = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(1)], t)
+    t = _SPELLED_OUT.sub(_join_letters, t) if not _CODE_LIKE.search(t) else t
     return _PAST_COMMAND_RE.sub(lambda m: _PAST_COMMANDS[m.group(1)], t)
 
 
