@@ -40,7 +40,7 @@ import numpy as np
 import pytest
 
 from core.config import Settings
-from core.grammar.registry import REFERENCE_NOW, all_templates, parse
+from core.grammar.registry import REFERENCE_NOW, all_templates, interpret
 from core.grammar.text import normalize
 from processors.speech import hibari, models
 from processors.speech.audio import phone_channel
@@ -77,8 +77,9 @@ def _canonical(value: Any) -> Any:
 
 
 def means(text: str, utterance: Utterance) -> bool:
-    """Whether `text` parses to the tool call `utterance` means."""
-    found = parse(text, REFERENCE_NOW)
+    """Whether the product's understanding (`interpret`: templates, intent model, extraction) reads `text`
+    as the tool call `utterance` means."""
+    found = interpret(text, REFERENCE_NOW)
     if found is None or found.tool != utterance.tool:
         return False
     got = {k: _canonical(v) for k, v in found.args.items()}
