@@ -284,6 +284,8 @@ class Interpreter:
         shape = self.shapes.get(tool)
         if shape is None or len(args) == sum(len(a.arg) if isinstance(a.arg, tuple) else 1 for a in shape.args):
             return args
+        if not any(isinstance(v, str) and v[:1].isalpha() for v in args.values()):
+            return args  # no free text the template could have left a value in ("invite a team member")
         found = extract(shape, drop_hesitations(strip_fillers(clean)), now)
         if set(args) < set(found) and all(
             found[k] == v or (isinstance(v, str) and isinstance(found[k], str) and found[k] in v) for k, v in args.items()

@@ -36,6 +36,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"\1 todo"),
         (r"^created (?=todo|task|reminder|team|event|calendar)", "create a "),  # "create a" as often heard
         (r"\bto (morrow|night|day)\b", r"to\1"),  # "to morrow" as a recogniser may split it
+        (r"\bgood[ -]?bye?\b", "goodbye"),  # "good-by", "good bye"
 
         (r"\b(create|add|make|put|new) (?:it|uh) (?=to do\b|todo\b)", r"\1 a "),
         (r"\bto do (list|item)", r"todo \1"),
