@@ -2,7 +2,7 @@
 between, for N = 1, 5, 10, 20, … until p95 > 1 s or audio arrives late (then bisected between the last
 good N and the first bad one). Two stacks:
 
-* offline: PocketSphinx STT (decoder child processes), hibari TTS, the local intent model;
+* offline: Moonshine STT (one worker process per server), hibari TTS, the local intent model (the default; `STT_PROVIDER=sphinx` for PocketSphinx);
 * cloud: Pipecat's real Deepgram STT and Deepgram TTS clients (STT_PROVIDER/TTS_PROVIDER=deepgram,
   DEEPGRAM_BASE_URL) talking to tests/fakes/speech_servers.py on loopback, in the test's process, with
   fixed delays (final transcript CLOUD_FINAL_DELAY after Finalize, first audio CLOUD_FIRST_AUDIO after
@@ -260,7 +260,7 @@ async def test_bench_capacity(backend: Backend, tmp_path: Path, bench_data_dir: 
     print(f"{stack}: largest N with p95 <= 1 s and no late audio: {strict} ({strict / cores:.1f} per core); "
           f"with late audio in <= {LATE_TURNS:.0%} of replies: {best} ({best / cores:.1f} per core)")
     conditions = {
-        "offline": "offline stack (PocketSphinx, intent model, hibari)",
+        "offline": "offline stack (Moonshine, intent model, hibari)",
         "cloud": (f"cloud stack: pipecat Deepgram STT + Deepgram TTS against a loopback fake in the callers' "
                   f"process, final transcript {CLOUD_FINAL_DELAY * 1000:.0f} ms after Finalize, first audio "
                   f"{CLOUD_FIRST_AUDIO * 1000:.0f} ms after Flush, local intent model"),
