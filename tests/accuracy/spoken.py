@@ -28,6 +28,7 @@ import numpy as np
 from bots.llm.understanding import understand
 from core.config import Settings
 from core.grammar.registry import REFERENCE_NOW
+from tests.processors.speech.scoring import word_errors
 
 from .clips import BAND_HZ, GAIN_DB, PATH_RATES, SNR_DB, LinePath, through_line, voiced_text, voices
 from .scoring import Scored, Tally, describe, offered, overall, said_words, score, tally
@@ -42,17 +43,6 @@ HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "mm", "ah
 def wer_words(text: str) -> list[str]:
     """The words a word error rate counts: spoken words without hesitations."""
     return [w for w in said_words(text) if w not in HESITATIONS]
-
-
-def word_errors(ref: Sequence[str], hyp: Sequence[str]) -> int:
-    """Levenshtein distance over words (substitutions + deletions + insertions)."""
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1]
 
 
 # ------------------------------------------------------------------ recognisers

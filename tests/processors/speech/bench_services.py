@@ -52,7 +52,7 @@ from processors.speech.lm_builder import normalize_text
 from processors.speech.sphinx_decoder import SpeechEvent, SphinxStream
 from processors.speech.stt_service import SphinxSTTService
 from processors.speech.tts_service import HibariTTSService
-from tests.processors.speech.test_stt_accuracy import word_errors
+from tests.processors.speech.scoring import word_errors
 
 
 def rss_mb(pid: int | str = "self") -> float:

@@ -35,7 +35,7 @@ from processors.speech import hibari  # noqa: E402
 from processors.speech.audio import phone_channel, resample  # noqa: E402
 from processors.speech.lm_builder import LanguageModel, LMConfig, build_language_model, normalize_text  # noqa: E402
 from processors.speech.sphinx_decoder import DecoderSettings, SphinxStream  # noqa: E402
-from tests.processors.speech.test_stt_accuracy import word_errors  # noqa: E402
+from tests.processors.speech.scoring import word_errors  # noqa: E402
 
 
 def wer(refs: list[str], hyps: list[str]) -> float:

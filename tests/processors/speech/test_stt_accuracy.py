@@ -34,13 +34,12 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
 from core.config import Settings
-from core.grammar.registry import REFERENCE_NOW, all_templates, interpret
+from core.grammar.registry import all_templates
 from core.grammar.text import normalize
 from processors.speech import hibari, models
 from processors.speech.audio import phone_channel
@@ -51,6 +50,7 @@ from processors.speech.sphinx_pool import DecoderPool, FinalResult
 from processors.speech.spoken import spoken_form, spoken_transcript
 from processors.speech.stt_service import choose_transcript
 from tests.processors.speech.accuracy_sets import OUT_OF_TEMPLATE, Utterance, in_template_utterances
+from tests.processors.speech.scoring import means, word_errors
 
 CALL_LENGTH = 6  # utterances decoded one after another on one stream, as turns of one call
 PAD_SECS = 0.3  # silence before and after each utterance
@@ -58,34 +58,6 @@ BATCH_SECS = 0.1  # audio per decoder round trip, as the STT service sends it
 
 
 # ------------------------------------------------------------------ scoring
-def word_errors(ref: Sequence[str], hyp: Sequence[str]) -> int:
-    """Levenshtein distance over words (substitutions + deletions + insertions)."""
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1]
-
-
-def _canonical(value: Any) -> Any:
-    """Free-text values compared as said: "W2" and "w two", "Harris" and "harris" are the same words."""
-    if isinstance(value, str):
-        return " ".join(normalize_text(spoken_form(normalize(value))))
-    return value
-
-
-def means(text: str, utterance: Utterance) -> bool:
-    """Whether the product's understanding (`interpret`: templates, intent model, extraction) reads `text`
-    as the tool call `utterance` means."""
-    found = interpret(text, REFERENCE_NOW)
-    if found is None or found.tool != utterance.tool:
-        return False
-    got = {k: _canonical(v) for k, v in found.args.items()}
-    return got == {k: _canonical(v) for k, v in utterance.args.items()}
-
-
 @dataclass
 class SetResult:
     """Figures for one set of utterances."""
