@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -67,7 +67,6 @@ class Reading:
     confidence: float
     how: How
     sure: bool = True
-    alternatives: tuple[str, ...] = field(default=())
 
 
 def _word_class(word: str) -> str:
@@ -183,7 +182,6 @@ class Interpreter:
             ranked = []  # small talk or something no tool does: no guess
         ranked = [r for r in ranked if r.tool != NOTHING]
         top = ranked[0] if ranked else None
-        alternatives = tuple(r.tool for r in ranked[1:3] if r.probability >= 0.1)
 
         found = self._exact(clean, now, tools, ranked) or (self._exact(norm, now, tools, ranked) if clean != norm else None)
         exact = found is not None
@@ -197,7 +195,7 @@ class Interpreter:
             if trusted:
                 how: How = "template" if exact else "relaxed"
                 args = self._fuller(found.tool, found.args, clean, now)
-                return Reading(found.domain, found.tool, args, found.confidence, how, True, alternatives)
+                return Reading(found.domain, found.tool, args, found.confidence, how, True)
         if top is None or top.probability < GUESS:
             return None
         top, args = self._most_complete(ranked, clean, now)
@@ -206,7 +204,7 @@ class Interpreter:
             return None  # likely only by elimination, and the sentence says nothing the tool needs
         sure = (top.probability >= SURE and (top.evidence >= SURE_EVIDENCE or typed >= 2)
                 and (bool(args) or not self._takes_args(top.tool)) and len(clean.split()) <= _LONGEST_SURE)
-        return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure, alternatives)
+        return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure)
 
     def _names_another_kind(self, found: Match) -> bool:
         """Whether a reference the template read ends in a word that names another tool's records and not
