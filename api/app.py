@@ -33,7 +33,9 @@ from api.routes import (
 from core.config import Settings, load_settings
 from core.errors import DomainError
 from core.logging import report_exception, setup_logging, setup_sentry
+from core.ratelimit import RateLimited
 from core.runtime import Runtime
+from core.security import HashingBusy
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
 
+    @app.exception_handler(RateLimited)
+    async def rate_limited(_request: Request, exc: RateLimited) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(HashingBusy)
+    async def hashing_busy(_request: Request, _exc: HashingBusy) -> JSONResponse:
+        return JSONResponse({"detail": "The server is busy; try again in a moment."}, status_code=503,
+                            headers={"Retry-After": "2"})
+
     @app.exception_handler(IntegrityError)
     async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
         log.info("integrity error: %s", exc.orig)
@@ -96,7 +107,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(router)
     app.include_router(monitor.router)
     app.include_router(tools.router)
-    app.include_router(staff.router)
+    app.include_router(staff.build_router())
     app.include_router(team_dashboard.router)
     app.include_router(call_center.router)
     app.include_router(twilio_transfer.router)

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
 from core.models import User
+from core.ratelimit import address_limit
 from core.runtime import Runtime
 from core.security import TokenError, decode_token
 from core.store import Store
@@ -37,6 +38,19 @@ def get_store(runtime: RuntimeDep) -> Store:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (the proxy's, unless uvicorn trusts its forwarded headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def limit_sign_in_attempts(request: Request, store: StoreDep, settings: SettingsDep) -> None:
+    """Count a sign-in attempt against the client's address: 429 past `AUTH_ATTEMPTS_PER_MINUTE`."""
+    await address_limit(settings).hit(store, client_address(request))
+
+
+SignInAttempt = Depends(limit_sign_in_attempts)
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:

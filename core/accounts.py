@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import uuid
 
@@ -12,15 +11,24 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import Conflict, Invalid, NotFound
 from core.models import User
-from core.security import hash_secret, is_valid_pin, verify_secret
+from core.security import BCRYPT_MAX_BYTES, hash_secret_async, is_valid_pin, verify_secret_async
 from core.timeutil import utcnow
 
-
-# A bcrypt hash of a random string: verifying against it costs the same as a real check,
+# bcrypt hashes of a random string, by cost: verifying against one costs the same as a real check,
 # so a login for an unknown e-mail takes as long as one with a wrong password.
-@functools.cache
-def _dummy_hash(rounds: int) -> str:
-    return hash_secret(uuid.uuid4().hex, rounds)
+_dummy_hashes: dict[int, str] = {}
+
+
+async def _dummy_hash(rounds: int) -> str:
+    if rounds not in _dummy_hashes:
+        _dummy_hashes[rounds] = await hash_secret_async(uuid.uuid4().hex, rounds)
+    return _dummy_hashes[rounds]
+
+
+def check_password_length(password: str) -> None:
+    """bcrypt reads at most 72 bytes; a longer password (in UTF-8, not in characters) is refused."""
+    if len(password.encode()) > BCRYPT_MAX_BYTES:
+        raise Invalid(f"The password is too long: at most {BCRYPT_MAX_BYTES} bytes (fewer letters outside plain ASCII).")
 
 
 _USERNAME_CLEAN = re.compile(r"[^a-z0-9_.-]+")
@@ -93,13 +101,14 @@ async def register_user(
         raise Conflict("That phone number belongs to another account.")
     if voice_pin is not None and not is_valid_pin(voice_pin):
         raise Invalid("The voice PIN must be 4 to 6 digits.")
+    check_password_length(password)
     user = User(
         email=email,
         username=username,
-        password_hash=hash_secret(password, rounds),
+        password_hash=await hash_secret_async(password, rounds),
         first_name=first_name,
         last_name=last_name,
-        voice_pin_hash=hash_secret(voice_pin, rounds) if voice_pin else None,
+        voice_pin_hash=await hash_secret_async(voice_pin, rounds) if voice_pin else None,
         phone_number=phone,
         is_staff=is_staff,
     )
@@ -112,9 +121,9 @@ async def authenticate(session: AsyncSession, email: str, password: str, rounds:
     """The user when e-mail and password match an active account; None otherwise, in constant-ish time."""
     user = await get_user_by_email(session, email)
     if user is None:
-        verify_secret(password, _dummy_hash(rounds))
+        await verify_secret_async(password, await _dummy_hash(rounds))
         return None
-    if not verify_secret(password, user.password_hash) or not user.is_active:
+    if not await verify_secret_async(password, user.password_hash) or not user.is_active:
         return None
     user.last_login_at = utcnow()
     session.add(user)
@@ -146,9 +155,10 @@ async def update_profile(
     if voice_pin is not None:
         if not is_valid_pin(voice_pin):
             raise Invalid("The voice PIN must be 4 to 6 digits.")
-        user.voice_pin_hash = hash_secret(voice_pin, rounds)
+        user.voice_pin_hash = await hash_secret_async(voice_pin, rounds)
     if password is not None:
-        user.password_hash = hash_secret(password, rounds)
+        check_password_length(password)
+        user.password_hash = await hash_secret_async(password, rounds)
     session.add(user)
     await session.flush()
     return user

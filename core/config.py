@@ -58,6 +58,15 @@ class Settings(BaseSettings):
         None, description="Email of the account `VOICE_PIN` opens for an unknown number; unset: the oldest active account."
     )
     bcrypt_rounds: int = Field(12, ge=4, le=16, description="bcrypt cost for passwords and PINs.")
+    auth_attempts_per_minute: int = Field(
+        30, ge=1,
+        description="Logins, registrations, token refreshes, browser PIN tries and failed MCP sign-ins one client "
+        "address may make per minute, counted in the store across replicas; past it: 429 with `Retry-After`.",
+    )
+    auth_failures_per_account: int = Field(
+        10, ge=1,
+        description="Wrong passwords one account takes per 15 minutes before its logins get 429 until the window ends.",
+    )
     webrtc_ice_urls: list[str] = Field(
         default_factory=list,
         description='STUN/TURN URLs for browser calls (JSON list, e.g. ["stun:stun.example.org:3478"]). '

@@ -8,7 +8,6 @@ the fifth locks the number out (`pin:lock:{number}`) for 15 minutes in every pro
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import hmac
 import logging
@@ -23,7 +22,7 @@ from core.accounts import get_user_by_email, get_user_by_phone, normalize_phone
 from core.config import Settings
 from core.db import SessionFactory
 from core.models import User
-from core.security import verify_secret
+from core.security import verify_secret_async
 from core.store import Store
 
 log = logging.getLogger(__name__)
@@ -116,7 +115,7 @@ class PinVerifier:
             if user is not None and not user.is_active:
                 return None
             if user is not None and user.voice_pin_hash:
-                ok = await asyncio.to_thread(verify_secret, pin, user.voice_pin_hash)
+                ok = await verify_secret_async(pin, user.voice_pin_hash, refuse_when_busy=False)
                 return _caller(user) if ok else None
             fallback = self._settings.voice_pin
             if not fallback or not hmac.compare_digest(pin.encode(), fallback.encode()):

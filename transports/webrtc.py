@@ -45,7 +45,7 @@ from core.accounts import get_user_by_email, normalize_email
 from core.config import Settings
 from core.db import SessionFactory
 from core.runtime import Runtime
-from core.security import is_valid_pin, verify_secret
+from core.security import is_valid_pin, verify_secret_async
 from core.store import Store
 from processors.pin_auth import Caller, PinOutcome, PinVerifier
 from processors.pin_gate import GREETING
@@ -144,7 +144,7 @@ class BrowserPinVerifier(PinVerifier):
         if user is None or not user.is_active:
             return None
         if user.voice_pin_hash:
-            ok = await asyncio.to_thread(verify_secret, pin, user.voice_pin_hash)
+            ok = await verify_secret_async(pin, user.voice_pin_hash)
         else:
             fallback = self._settings.voice_pin
             ok = bool(fallback) and hmac.compare_digest(pin.encode(), (fallback or "").encode())

@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, StoreDep
+from api.deps import CurrentUser, SessionDep, SettingsDep, SignInAttempt, StoreDep
 from core import accounts
 from core.config import Settings
 from core.models import User
+from core.ratelimit import account_failure_limit
 from core.security import TokenError, create_token, decode_token
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -93,24 +94,31 @@ def issue_tokens(user: User, settings: Settings) -> TokensOut:
     )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+@router.post("/register", status_code=status.HTTP_201_CREATED, dependencies=[SignInAttempt])
 async def register(body: RegisterIn, session: SessionDep, settings: SettingsDep) -> TokensOut:
     user = await accounts.register_user(session, **body.model_dump(), rounds=settings.bcrypt_rounds)
     return issue_tokens(user, settings)
 
 
-@router.post("/login")
-async def login(body: LoginIn, session: SessionDep, settings: SettingsDep) -> TokensOut:
-    user = await accounts.authenticate(session, body.email, body.password, settings.bcrypt_rounds)
+@router.post("/login", dependencies=[SignInAttempt])
+async def login(body: LoginIn, session: SessionDep, settings: SettingsDep, store: StoreDep) -> TokensOut:
+    """Password sign-in. Wrong passwords count against the account; past `AUTH_FAILURES_PER_ACCOUNT` in
+    15 minutes its logins get 429 (unknown e-mails are counted the same way, so 429 tells nothing)."""
+    email = accounts.normalize_email(body.email)
+    failures = account_failure_limit(settings)
+    await failures.check(store, email)
+    user = await accounts.authenticate(session, email, body.password, settings.bcrypt_rounds)
     if user is None:
+        await failures.hit(store, email)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Incorrect email or password.")
+    await failures.clear(store, email)
     return issue_tokens(user, settings)
 
 
 REFRESH_USED_TTL = timedelta(days=8)
 
 
-@router.post("/refresh")
+@router.post("/refresh", dependencies=[SignInAttempt])
 async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep, store: StoreDep) -> TokensOut:
     """Swap a refresh token for a new pair. Each refresh token works once (rotation)."""
     invalid = HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid or expired refresh token.")

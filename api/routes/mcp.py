@@ -20,10 +20,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from api.deps import UNAUTHORIZED, user_id_from_token
+from api.deps import UNAUTHORIZED, client_address, user_id_from_token
 from api.mcp_server import build_server
 from bots.agent.agent import Agent
 from core.models import User
+from core.ratelimit import RateLimited, address_limit
 from core.runtime import Runtime
 
 PATH = "/mcp"
@@ -70,8 +71,18 @@ class MCPEndpoint:
             response = JSONResponse({"detail": "The MCP server is not running."}, status_code=503)
             await response(scope, receive, send)
             return
-        user_id = await _authenticate(scope, state.runtime)
+        runtime: Runtime = state.runtime
+        user_id = await _authenticate(scope, runtime)
         if user_id is None:
+            # A wrong token is a sign-in attempt: counted against the address like a wrong password.
+            request = Request(scope)
+            try:
+                await address_limit(runtime.settings).hit(runtime.store, client_address(request))
+            except RateLimited as exc:
+                limited = JSONResponse({"detail": exc.message}, status_code=429,
+                                       headers={"Retry-After": str(exc.retry_after)})
+                await limited(scope, receive, send)
+                return
             await _unauthorized()(scope, receive, send)
             return
         scope = {**scope, "state": {**scope.get("state", {}), _USER_KEY: user_id}}

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, status
 from pipecat.transports.smallwebrtc.request_handler import IceCandidate, SmallWebRTCPatchRequest
 from pydantic import BaseModel, Field
 
+from api.deps import SignInAttempt
 from api.voice import get_agent
 from core.runtime import Runtime
 from processors.pin_auth import LOCKOUT_SECONDS, PinOutcome
@@ -70,7 +71,7 @@ async def get_ice_servers(request: Request) -> dict[str, list[dict[str, object]]
     return {"iceServers": browser_ice_servers(runtime.settings)}
 
 
-@router.post("/offer")
+@router.post("/offer", dependencies=[SignInAttempt])
 async def offer(request: Request, body: Annotated[dict[str, Any], Body()]) -> dict[str, str]:
     """Start a browser call: `{sdp, type: "offer", requestData: {email, pin}}` → `{sdp, type, pc_id}`."""
     try:

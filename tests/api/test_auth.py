@@ -119,3 +119,89 @@ async def test_access_token_lifetimes(client: httpx.AsyncClient, settings: Setti
     assert access["type"] == "access" and refresh["type"] == "refresh"
     assert access["exp"] - access["iat"] == 30 * 60
     assert refresh["exp"] - refresh["iat"] == 7 * 24 * 3600
+
+
+async def test_wrong_passwords_lock_the_account_for_the_window(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    account = await register(client)
+    for _ in range(settings.auth_failures_per_account):
+        wrong = await client.post("/api/auth/login", json={"email": account.email, "password": "wrong-password"},
+                                  headers={"X-Forwarded-For": "ignored"})
+        assert wrong.status_code == 401
+    refused = await client.post("/api/auth/login", json={"email": account.email.upper(), "password": account.password})
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
+
+
+async def test_a_right_password_resets_the_failures(client: httpx.AsyncClient, settings: Settings) -> None:
+    account = await register(client)
+    for _ in range(2):  # 2 x 10 attempts stay under the address's 30 a minute
+        for _ in range(settings.auth_failures_per_account - 1):
+            await client.post("/api/auth/login", json={"email": account.email, "password": "wrong-password"})
+        ok = await client.post("/api/auth/login", json={"email": account.email, "password": account.password})
+        assert ok.status_code == 200
+
+
+async def test_one_address_is_limited_across_accounts_and_routes(runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from api.app import create_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, runtime.settings.database_url, runtime.settings.redis_url,
+                             auth_attempts_per_minute=4)
+    limited = type(runtime)(settings, runtime.engine, runtime.sessions, runtime.store)
+    app = create_app(runtime=limited)
+    near = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("203.0.113.5", 1)), base_url="http://t")
+    far = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("198.51.100.8", 1)), base_url="http://t")
+    async with near, far:
+        statuses = []
+        for i in range(3):
+            r = await near.post("/api/auth/login", json={"email": f"n{i}@example.com", "password": "whatever1"})
+            statuses.append(r.status_code)
+        statuses.append((await near.post("/api/auth/refresh", json={"refresh_token": "x"})).status_code)
+        refused = await near.post("/api/auth/register", json={"email": "new@example.com", "password": "long-enough"})
+        assert statuses == [401, 401, 401, 401]
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) <= 60
+        other = await far.post("/api/auth/login", json={"email": "n0@example.com", "password": "whatever1"})
+        assert other.status_code == 401
+
+
+async def test_a_login_does_not_stall_the_event_loop(runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """bcrypt at a real cost runs off the loop: a ticker on the loop keeps its pace during sign-ups and logins."""
+    import asyncio
+    import time
+
+    from api.app import create_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, runtime.settings.database_url, runtime.settings.redis_url, bcrypt_rounds=13)
+    app = create_app(runtime=type(runtime)(settings, runtime.engine, runtime.sessions, runtime.store))
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        ticker = asyncio.create_task(tick())
+        started = time.perf_counter()
+        created = await c.post("/api/auth/register", json={"email": "slow@example.com", "password": "pw-slow-secret"})
+        wrong = await c.post("/api/auth/login", json={"email": "slow@example.com", "password": "not-it-at-all"})
+        unknown = await c.post("/api/auth/login", json={"email": "nobody@example.com", "password": "not-it-at-all"})
+        elapsed = time.perf_counter() - started
+        done.set()
+        await ticker
+    assert (created.status_code, wrong.status_code, unknown.status_code) == (201, 401, 401)
+    assert elapsed > 0.6  # three cost-13 bcrypt runs (plus the dummy hash) really happened
+    assert max(gaps) < 0.2, f"the loop stalled for {max(gaps):.3f} s"
+
+
+async def test_multibyte_password_over_72_bytes_is_refused_not_a_server_error(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/auth/register", json={"email": "mb@example.com", "password": "é" * 40})
+    assert response.status_code == 422
+    assert "bytes" in response.json()["detail"]

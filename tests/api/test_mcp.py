@@ -240,3 +240,18 @@ async def test_http_requires_an_access_token(runtime: Runtime) -> None:
         response = await api.post("/mcp", json=INITIALIZE, headers={**headers, **me.auth})
         assert response.status_code == 200
         assert response.json()["result"]["serverInfo"]["name"] == "convonet"
+
+
+async def test_http_wrong_tokens_are_throttled_per_address(runtime: Runtime) -> None:
+    async with live_server(runtime) as base_url, httpx.AsyncClient(base_url=base_url) as api:
+        me: Account = await register(api)  # one sign-in attempt of the address's allowance
+        headers = {"Accept": "application/json, text/event-stream", "Authorization": "Bearer not-a-jwt"}
+        statuses = [(await api.post("/mcp", json=INITIALIZE, headers=headers)).status_code
+                    for _ in range(runtime.settings.auth_attempts_per_minute)]
+        assert statuses[:-1] == [401] * (len(statuses) - 1)
+        refused = await api.post("/mcp", json=INITIALIZE, headers=headers)
+        assert statuses[-1] == refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) <= 60
+        # a good token from the same address still works: only failures are counted
+        ok = await api.post("/mcp", json=INITIALIZE, headers={**headers, **me.auth})
+        assert ok.status_code == 200
