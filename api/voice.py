@@ -13,7 +13,9 @@ from starlette.requests import HTTPConnection
 from bots import turn_models
 from bots.agent.agent import Agent
 from bots.speech import check_speech_settings
+from core.grammar import registry as grammar_registry
 from core.runtime import Runtime
+from domains import registry
 from processors.speech import models as speech_models
 
 
@@ -24,6 +26,7 @@ async def serving(app: FastAPI, runtime: Runtime) -> AsyncIterator[None]:
         yield
         return
     check_speech_settings(runtime.settings)
+    grammar_registry.install(registry.grammar_set())  # the speech model is built from them, before the agent
     await asyncio.to_thread(turn_models.warm_up)
     await asyncio.to_thread(speech_models.warm_up, runtime.settings)
     async with Agent.open(runtime) as agent:

@@ -1,31 +1,56 @@
-"""Every domain, in one list. Importing this module registers all tables with SQLModel's
-metadata; `all_tools()` is every tool the agent, MCP server and dashboards offer.
+"""Every domain, in one list. Importing this module registers all tables with SQLModel's metadata;
+everything that offers a domain's tools, words or pages (the agent, the grammar, the MCP server, the
+staff API, the monitor) reads `DOMAINS` when it is built.
 
-Adding a domain means adding its package and one line in each tuple below.
+Adding a domain means adding its package (exporting `DOMAIN`) and one line in `DOMAINS`.
 """
 
 from __future__ import annotations
 
-import core.models  # noqa: F401  (registers users and call_recordings)
-from core.tools import ToolSpec
-from domains.healthcare import models as healthcare_models  # noqa: F401
-from domains.mortgage import models as mortgage_models  # noqa: F401
-from domains.productivity import models as productivity_models  # noqa: F401
-from domains.restaurant import models as restaurant_models  # noqa: F401
-from domains.transfer import models as transfer_models  # noqa: F401
+from functools import cache
 
-DOMAINS: tuple[str, ...] = ("productivity", "transfer", "mortgage", "healthcare", "restaurant")
+import core.models  # noqa: F401  (registers users and call_recordings)
+from core.grammar.registry import GrammarSet
+from core.tools import ToolSpec
+from domains import healthcare, mortgage, productivity, restaurant, transfer
+from domains.domain import Domain
+
+DOMAINS: tuple[Domain, ...] = (
+    productivity.DOMAIN,
+    transfer.DOMAIN,
+    mortgage.DOMAIN,
+    healthcare.DOMAIN,
+    restaurant.DOMAIN,
+)
+
+DEFAULT = "productivity"
+"""The domain a turn goes to when nothing names another; its routing words are the most general."""
+
+
+def names() -> tuple[str, ...]:
+    return tuple(d.name for d in DOMAINS)
+
+
+def get(name: str) -> Domain:
+    for domain in DOMAINS:
+        if domain.name == name:
+            return domain
+    raise KeyError(f"no domain {name!r}")
 
 
 def all_tools() -> list[ToolSpec]:
-    from domains.healthcare.tools import TOOLS as healthcare
-    from domains.mortgage.tools import TOOLS as mortgage
-    from domains.productivity.tools import TOOLS as productivity
-    from domains.restaurant.tools import TOOLS as restaurant
-    from domains.transfer.tools import TOOLS as transfer
-
-    return [*productivity, *transfer, *mortgage, *healthcare, *restaurant]
+    return [spec for domain in DOMAINS for spec in domain.tools]
 
 
 def tools_by_name() -> dict[str, ToolSpec]:
     return {spec.name: spec for spec in all_tools()}
+
+
+def grammar_set() -> GrammarSet:
+    """The grammars of `DOMAINS`, built into a set once per list of domains."""
+    return _grammar_set(DOMAINS)
+
+
+@cache
+def _grammar_set(domains: tuple[Domain, ...]) -> GrammarSet:
+    return GrammarSet(d.grammar for d in domains)

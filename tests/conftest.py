@@ -14,11 +14,15 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-import domains.registry  # noqa: F401
+import domains.registry
 from api.app import create_app
 from core.config import Settings
+from core.grammar import registry as grammar_registry
 from core.migrate import upgrade
 from core.runtime import Runtime
+
+# What the app does when it starts (api/voice.py, Agent.open), for tests that read the grammar directly.
+grammar_registry.install(domains.registry.grammar_set())
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")

@@ -38,7 +38,7 @@ from core.runtime import Runtime
 from core.security import ALGORITHM
 from core.store import Store
 from core.timeutil import utcnow
-from domains.registry import DOMAINS
+from domains import registry
 
 router = APIRouter(tags=["monitor"])
 
@@ -152,7 +152,7 @@ async def stats(
     summary["window"]["limit"] = limit
     summary["active_calls"] = await _active_calls(session, viewer, filters, records)
     summary["scope"] = "all" if viewer.staff else "own"
-    summary["filters"] = {"channels": list(CHANNELS), "domains": list(DOMAINS)}
+    summary["filters"] = {"channels": list(CHANNELS), "domains": list(registry.names())}
     return summary
 
 

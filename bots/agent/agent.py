@@ -22,14 +22,13 @@ from langgraph.graph.state import CompiledStateGraph
 
 from bots.agent.checkpoint import open_checkpointer
 from bots.agent.graph import ModelChain, build_graph
-from bots.agent.router import DOMAINS
 from bots.agent.trace import TurnTrace
 from bots.llm.providers import TextSink, build_chat_models
-from core.grammar.registry import default_interpreter
+from core.grammar import registry as grammar_registry
 from core.logging import report_exception
 from core.runtime import Runtime
 from core.tools import ToolContext, ToolEvent, ToolSpec
-from domains.registry import all_tools
+from domains import registry
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ ERROR_APOLOGY = "Sorry, something went wrong on my side; could you say that agai
 
 def _warm_understanding() -> None:
     """Build what the offline model reads sentences with (about two seconds) before the first call needs it."""
-    default_interpreter().parser.warm()
+    grammar_registry.default_interpreter().parser.warm()
 
 
 def tool_schema(spec: ToolSpec) -> dict[str, Any]:
@@ -88,7 +87,8 @@ class Agent:
     @classmethod
     @asynccontextmanager
     async def open(cls, runtime: Runtime, *, external: list[Any] | None = None) -> AsyncIterator[Agent]:
-        specs = all_tools()
+        specs = registry.all_tools()
+        grammar_registry.install(registry.grammar_set())  # core reads the domains' grammars from here on
         await asyncio.to_thread(_warm_understanding)  # templates, intent model and argument shapes, off the loop
         async with AsyncExitStack() as stack:
             checkpointer = await stack.enter_async_context(open_checkpointer(runtime.settings))
@@ -98,7 +98,7 @@ class Agent:
 
                 outside = await stack.enter_async_context(open_external_tools(runtime.settings))
             models: dict[str, ModelChain] = {}
-            for domain in DOMAINS:
+            for domain in registry.names():
                 schemas: list[Any] = [tool_schema(s) for s in domain_tools(specs, domain)]
                 schemas += [convert_to_openai_tool(t) for t in outside]
                 models[domain] = build_chat_models(runtime.settings, schemas)

@@ -1,34 +1,25 @@
-"""Intent routing: which domain agent handles this turn."""
+"""Intent routing: which domain agent handles this turn (a name from `domains.registry`)."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from typing import Literal, get_args
 
 from core.grammar.registry import interpret
-
-Domain = Literal["productivity", "mortgage", "healthcare", "restaurant", "transfer"]
-DOMAINS: tuple[str, ...] = get_args(Domain)
-
-_KEYWORDS: dict[str, re.Pattern[str]] = {
-    "transfer": re.compile(r"\b(human|person|agent|operator|representative|someone real|transfer me)\b"),
-    "mortgage": re.compile(r"\b(mortgage|loan|down payment|refinanc\w*|credit score|property value|pre-?approv\w*)\b"),
-    "healthcare": re.compile(r"\b(doctor|appointment|symptom\w*|clinic|patient|sick|pain|fever|cough|medical|insurance)\b"),
-    "restaurant": re.compile(r"\b(table|reservation|reserve|restaurant|dinner|hanok|party of|seating)\b"),
-    "productivity": re.compile(r"\b(todo|to-do|task|remind\w*|calendar|meeting|event|team|schedule)\b"),
-}
+from domains import registry
 
 
-def route(text: str, previous: str | None, now: datetime) -> Domain:
-    """The interpreter's reading when it has one; else keywords; else stay with the previous domain."""
+def route(text: str, previous: str | None, now: datetime) -> str:
+    """The interpreter's reading when it has one; else the domains' routing words (the default
+    domain's, the most general, last); else stay with the previous domain; else the default."""
+    names = registry.names()
     reading = interpret(text, now)
-    if reading is not None and reading.domain in DOMAINS:
-        return reading.domain  # type: ignore[return-value]
+    if reading is not None and reading.domain in names:
+        return reading.domain
     lowered = text.lower()
-    for domain, pattern in _KEYWORDS.items():
-        if pattern.search(lowered):
-            return domain  # type: ignore[return-value]
-    if previous in DOMAINS:
-        return previous  # type: ignore[return-value]
-    return "productivity"
+    ordered = sorted(registry.DOMAINS, key=lambda d: d.name == registry.DEFAULT)
+    for domain in ordered:
+        if domain.keywords.search(lowered):
+            return domain.name
+    if previous in names:
+        return previous
+    return registry.DEFAULT

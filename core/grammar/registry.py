@@ -1,18 +1,19 @@
 """The grammar as data: every domain's templates, the slot types, generated utterances and the speech corpus.
 
-Domains declare their sentences in `domains/<name>/grammar.py` as `GRAMMAR: DomainGrammar`; they are
-found by module path (listed below) so that `core` never imports a domain at import time.
+Domains declare their sentences as `DomainGrammar`s; `core` never imports a domain. The layer that
+starts the app builds a `GrammarSet` from the domain registry's grammars and hands it over with
+`install`; the functions below (`interpret`, `default_interpreter`, `parse`, `corpus`...) read the
+installed set.
 """
 
 from __future__ import annotations
 
-import importlib
 import random
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cached_property
 
 from core.grammar.dialogue import DIALOGUE_TEMPLATES, OFF_TOPIC
 from core.grammar.interpret import Interpreter, Reading
@@ -21,15 +22,6 @@ from core.grammar.slots import SLOT_TYPES, SlotType
 from core.grammar.templates import DomainGrammar, Example, Template, ToolWords, flatten, sample
 from core.grammar.text import normalize
 
-GRAMMAR_MODULES: tuple[str, ...] = (
-    "domains.productivity.grammar",
-    "domains.transfer.grammar",
-    "domains.mortgage.grammar",
-    "domains.healthcare.grammar",
-    "domains.restaurant.grammar",
-)
-"""One line per domain: adding a domain adds its grammar module here."""
-
 REFERENCE_NOW = datetime(2026, 11, 23, 10, 0)
 """The fixed "now" generated utterances are resolved against (a Monday morning)."""
 
@@ -37,72 +29,105 @@ SLOTS: Mapping[str, SlotType] = SLOT_TYPES
 _SLOT_PLACE = re.compile(r"\{(\w+)\}")
 
 
-@cache
+class GrammarSet:
+    """Some domains' grammars, in registry order, and what is built from them (each once, when first read)."""
+
+    def __init__(self, grammars: Iterable[DomainGrammar]) -> None:
+        self.grammars = tuple(grammars)
+        names = [g.domain for g in self.grammars]
+        if len(set(names)) != len(names):
+            raise ValueError(f"two grammars for one domain: {names}")
+
+    def domains(self) -> tuple[str, ...]:
+        return tuple(g.domain for g in self.grammars)
+
+    def grammar_for(self, domain: str) -> DomainGrammar:
+        for g in self.grammars:
+            if g.domain == domain:
+                return g
+        raise KeyError(f"no grammar for domain {domain!r}")
+
+    @cached_property
+    def templates(self) -> tuple[Template, ...]:
+        """Every tool template of every domain."""
+        return tuple(t for g in self.grammars for t in g.templates)
+
+    @cached_property
+    def _tool_words(self) -> dict[str, ToolWords]:
+        return {words.tool: words for g in self.grammars for words in g.tools}
+
+    def tool_words(self, tool: str) -> ToolWords | None:
+        """What the assistant says around `tool` (questions, confirmation, replies), if the grammar has it."""
+        return self._tool_words.get(tool)
+
+    @cached_property
+    def interpreter(self) -> Interpreter:
+        """Templates, intent model and argument shapes over all the domains (~1 s to build)."""
+        domains = {t.tool: t.domain for t in self.templates}
+        primary: dict[str, str] = {}
+        for g in self.grammars:
+            for words in g.tools:
+                first = next((a.arg for a in words.asks if SLOT_TYPES[a.slot_type].free_text), words.details)
+                if first:
+                    primary[words.tool] = first
+        phrasings = [p for g in self.grammars for p in g.phrasings] + list(OFF_TOPIC)
+        asks = {w.tool: tuple(a.arg for a in w.asks) for g in self.grammars for w in g.tools}
+        return Interpreter(self.templates, domains, REFERENCE_NOW, primary, phrasings, asks)
+
+
+_installed: GrammarSet | None = None
+
+
+def install(grammars: GrammarSet) -> GrammarSet | None:
+    """Make `grammars` the set every function below reads; returns the one it replaces."""
+    global _installed
+    previous, _installed = _installed, grammars
+    return previous
+
+
+def installed() -> GrammarSet:
+    """The installed set; an error naming `install` when the app has not handed one over."""
+    if _installed is None:
+        raise LookupError("no grammars installed: the app hands its domains' grammars to "
+                          "core.grammar.registry.install() before anything reads them")
+    return _installed
+
+
 def grammars() -> tuple[DomainGrammar, ...]:
     """Every domain's grammar, in registry order."""
-    return tuple(importlib.import_module(path).GRAMMAR for path in GRAMMAR_MODULES)
+    return installed().grammars
 
 
 def domains() -> tuple[str, ...]:
-    return tuple(g.domain for g in grammars())
+    return installed().domains()
 
 
 def grammar_for(domain: str) -> DomainGrammar:
-    for g in grammars():
-        if g.domain == domain:
-            return g
-    raise KeyError(f"no grammar for domain {domain!r}")
+    return installed().grammar_for(domain)
 
 
-@cache
 def all_templates() -> tuple[Template, ...]:
     """Every tool template of every domain."""
-    return tuple(t for g in grammars() for t in g.templates)
+    return installed().templates
 
 
 def templates_for(domain: str) -> tuple[Template, ...]:
     return grammar_for(domain).templates
 
 
-@cache
-def _tool_index() -> dict[str, tuple[str, ToolWords | None]]:
-    index: dict[str, tuple[str, ToolWords | None]] = {}
-    for g in grammars():
-        for t in g.templates:
-            index.setdefault(t.tool, (g.domain, None))
-        for words in g.tools:
-            index[words.tool] = (g.domain, words)
-    return index
-
-
 def tool_words(tool: str) -> ToolWords | None:
     """What the assistant says around `tool` (questions, confirmation, replies), if the grammar has it."""
-    return _tool_index().get(tool, ("", None))[1]
-
-
-def domain_of(tool: str) -> str | None:
-    entry = _tool_index().get(tool)
-    return entry[0] if entry else None
+    return installed().tool_words(tool)
 
 
 def default_parser() -> Parser:
-    """The parser over all domains' templates (the interpreter's own), compiled once per process."""
+    """The parser over all domains' templates (the interpreter's own), compiled once per grammar set."""
     return default_interpreter().parser
 
 
-@cache
 def default_interpreter() -> Interpreter:
-    """Templates, intent model and argument shapes over all domains, built once per process (~1 s)."""
-    domains = {t.tool: t.domain for t in all_templates()}
-    primary: dict[str, str] = {}
-    for g in grammars():
-        for words in g.tools:
-            first = next((a.arg for a in words.asks if SLOT_TYPES[a.slot_type].free_text), words.details)
-            if first:
-                primary[words.tool] = first
-    phrasings = [p for g in grammars() for p in g.phrasings] + list(OFF_TOPIC)
-    asks = {w.tool: tuple(a.arg for a in w.asks) for g in grammars() for w in g.tools}
-    return Interpreter(all_templates(), domains, REFERENCE_NOW, primary, phrasings, asks)
+    """Templates, intent model and argument shapes over all domains, built once per grammar set (~1 s)."""
+    return installed().interpreter
 
 
 def interpret(text: str, now: datetime, tools: Collection[str] | None = None) -> Reading | None:

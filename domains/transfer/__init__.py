@@ -1,1 +1,15 @@
 """Transfer to a human: departments, and the request the voice layer acts on."""
+
+import re
+
+from domains.domain import Domain
+from domains.transfer import grammar, models, tools
+
+DOMAIN = Domain(
+    name="transfer",
+    tools=tuple(tools.TOOLS),
+    grammar=grammar.GRAMMAR,
+    prompt="You connect the caller with a human agent in the right department.",
+    keywords=re.compile(r"\b(human|person|agent|operator|representative|someone real|transfer me)\b"),
+    tables=(models.CallCenterOutcome,),
+)

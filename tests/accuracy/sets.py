@@ -16,7 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from domains.registry import DOMAINS, all_tools
+from domains import registry
+from domains.registry import all_tools
 
 SETS_DIR = Path(__file__).parent / "handwritten"
 FIELDS = frozenset({"said", "domain", "tool", "args"})
@@ -56,8 +57,8 @@ def parse_line(text: str, line: int) -> Utterance:
     said, domain, tool, args = row["said"], row["domain"], row["tool"], row["args"]
     if not isinstance(said, str) or not said.strip():
         raise SetError(f"line {line}: 'said' must be a non-empty string")
-    if domain not in (*DOMAINS, NO_DOMAIN):
-        raise SetError(f"line {line}: unknown domain {domain!r} (one of {', '.join(DOMAINS)}, {NO_DOMAIN})")
+    if domain not in (*registry.names(), NO_DOMAIN):
+        raise SetError(f"line {line}: unknown domain {domain!r} (one of {', '.join(registry.names())}, {NO_DOMAIN})")
     if not isinstance(args, dict):
         raise SetError(f"line {line}: 'args' must be an object")
     if domain == NO_DOMAIN and tool is not None:

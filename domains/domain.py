@@ -1,0 +1,36 @@
+"""A domain in one value: what `domains.registry` lists and every layer reads (the agent's router and
+prompts, the grammar, the MCP server, the staff API, the migrations)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+from sqlmodel import SQLModel
+
+from core.grammar.templates import DomainGrammar
+from core.tools import ToolSpec
+
+
+@dataclass(frozen=True, eq=False)
+class Domain:
+    name: str
+    tools: tuple[ToolSpec, ...]
+    grammar: DomainGrammar
+    prompt: str
+    """The domain agent's instructions, after the voice rules every agent shares."""
+    keywords: re.Pattern[str]
+    """Words that send a turn here when the grammar finds no reading (matched on the lowercased text)."""
+    tables: tuple[type[SQLModel], ...] = ()
+    staff: APIRouter | None = None
+    """Routes for the business's staff, mounted under `/api/staff` behind the staff check."""
+    page: str | None = None
+    """A dashboard page, `web/<page>/index.html`, served at `/<page>`."""
+
+    def __post_init__(self) -> None:
+        if self.grammar.domain != self.name:
+            raise ValueError(f"domain {self.name!r} has the grammar of {self.grammar.domain!r}")
+        strangers = [spec.name for spec in self.tools if spec.domain != self.name]
+        if strangers:
+            raise ValueError(f"domain {self.name!r} lists other domains' tools: {strangers}")
