@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Invalid
 from core.models import User
 from core.security import BCRYPT_MAX_BYTES, hash_secret_async, is_valid_pin, verify_secret_async
 from core.timeutil import utcnow
@@ -43,13 +43,6 @@ def normalize_phone(phone: str) -> str:
     phone = phone.strip()
     digits = re.sub(r"\D", "", phone)
     return f"+{digits}" if phone.startswith("+") or len(digits) > 10 else digits
-
-
-async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
-    user = await session.get(User, user_id)
-    if user is None or not user.is_active:
-        raise NotFound("That user does not exist.")
-    return user
 
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:

@@ -35,9 +35,3 @@ class Invalid(DomainError):
     """An argument is not acceptable (an impossible date, a party of 500)."""
 
     status_code = 422
-
-
-class Unavailable(DomainError):
-    """A backing service (database, store, provider) is down."""
-
-    status_code = 503

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -23,10 +22,6 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database to `revision` (blocking; call from a thread inside an event loop)."""
     command.upgrade(alembic_config(database_url), revision)
-
-
-async def upgrade_async(database_url: str, revision: str = "head") -> None:
-    await asyncio.to_thread(upgrade, database_url, revision)
 
 
 def revision(database_url: str, message: str) -> None:

@@ -23,7 +23,6 @@ CLOSES = time(17, 0)
 SLOT = timedelta(minutes=30)
 MAX_DAYS_AHEAD = 180
 MAX_SYMPTOMS = 2000
-PATIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "insurance_provider")
 
 
 async def get_patient(session: AsyncSession, user_id: uuid.UUID) -> Patient | None:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -215,8 +214,3 @@ async def find_todo(session: AsyncSession, user_id: uuid.UUID, ref: str, *, incl
         raise NotFound(f"I couldn't find a todo called {ref}.")
     titles = ", ".join(t.title for t in pool[:5])
     raise Invalid(f"Several todos match {ref}: {titles}. Which one?")
-
-
-async def count_open(session: AsyncSession, user_id: uuid.UUID) -> int:
-    stmt = select(func.count()).where(col(Todo.team_id).is_(None), Todo.creator_id == user_id, col(Todo.completed).is_(False))
-    return int((await session.exec(stmt)).one())

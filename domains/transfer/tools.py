@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from pydantic import Field
 
 from core.errors import Invalid
 from core.tools import ToolContext, tool
-
-TRANSFER_EVENTS = "transfer:requests"
 
 
 def departments(ctx: ToolContext) -> dict[str, str]:
@@ -39,7 +36,6 @@ async def transfer_to_agent(
         "channel": ctx.channel,
     }
     ctx.extras["transfer"] = request  # the voice session reads this after the turn
-    await ctx.store.publish(TRANSFER_EVENTS, json.dumps(request))
     return {"transferring": True, "department": wanted, "extension": known[wanted]}
 
 

@@ -19,7 +19,6 @@ HAVE_SOXR: bool = _soxr is not None
 
 PHONE_RATE = 8000
 ASR_RATE = 16000
-BROWSER_RATES = (16000, 24000, 48000)
 
 
 def float_to_int16(audio: np.ndarray) -> np.ndarray:

@@ -48,12 +48,8 @@ async def test_transfer_tools(make_ctx) -> None:  # type: ignore[no-untyped-def]
     ctx = await make_ctx("tess", call_sid="CA123", channel="phone")
     departments = ok(await call(ctx, "get_available_departments"))["departments"]
     assert {"name": "support", "extension": "2001"} in departments
-    sub = await ctx.store.subscribe("transfer:requests")
-    try:
-        result = ok(await call(ctx, "transfer_to_agent", department="Billing", reason="refund"))
-        assert result == {"transferring": True, "department": "billing", "extension": "2003"}
-        assert ctx.extras["transfer"]["call_sid"] == "CA123"
-        assert '"reason": "refund"' in (await sub.get(wait=2) or "")
-    finally:
-        await sub.close()
+    result = ok(await call(ctx, "transfer_to_agent", department="Billing", reason="refund"))
+    assert result == {"transferring": True, "department": "billing", "extension": "2003"}
+    assert ctx.extras["transfer"]["call_sid"] == "CA123"
+    assert ctx.extras["transfer"]["reason"] == "refund"
     fails(await call(ctx, "transfer_to_agent", department="astrology"), "no astrology department")
