@@ -16,11 +16,19 @@ EMAIL_RE = (
 )
 """Regex for a written or spoken email address."""
 _VALID = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+_SPOKEN_TLDS = frozenset({
+    "com", "org", "net", "edu", "gov", "mil", "info", "biz", "app", "dev", "tech", "online", "site", "xyz",
+    "email", "mail", "cloud", "shop", "store", "health", "law", "realty", "pro", "name", "mobi", "club", "live",
+    "life", "studio", "design", "agency", "media", "news", "blog", "page", "team", "world", "work", "school",
+})
+"""Top-level domains said after "dot" besides the two-letter ones: "anna at brightpath dot io down" ends
+at "io", never at "down"."""
 
 
 def parse_email(text: str) -> str | None:
     """Turn a spoken or written address into `local@domain.tld`; None when it is not one."""
     t = text.strip().lower()
+    spoken = " dot " in f" {t} "
     if "@" not in t:
         local, sep, domain = t.rpartition(" at ")
         if not sep or (" " in domain and not re.fullmatch(_DOMAIN, domain)):
@@ -29,7 +37,10 @@ def parse_email(text: str) -> str | None:
     for word, char in _JOINERS.items():
         t = re.sub(rf" ?\b{word}\b ?", char, t)
     t = t.replace(" ", "")
-    return t if _VALID.fullmatch(t) else None
+    if _VALID.fullmatch(t) is None:
+        return None
+    tld = t.rsplit(".", 1)[-1]
+    return t if not spoken or len(tld) == 2 or tld in _SPOKEN_TLDS else None
 
 
 def say_email(address: str) -> str:

@@ -34,6 +34,10 @@ _ATTACHED = frozenset({
     "as", "with", "to", "is", "be", "are", "up", "under", "since",
 })
 """Words that lead into a typed value ("due friday", "as high priority") and go with it."""
+_TAIL_CUES = frozenset({"about", "because", "regarding", "concerning", "cause"})
+"""Words after which the rest of the sentence is one free-text value (a reason)."""
+_REPLACED = frozenset({("instead", "of"), ("rather", "than"), ("not", "on"), ("not", "at")})
+"""Words before a value that the caller is replacing, not asking for."""
 _LEAD_INS = frozenset({
     "i", "me", "we", "us", "you", "need", "needs", "want", "wanna", "would", "like", "to", "gotta", "got", "have",
     "has", "please", "could", "can", "will", "let", "lets", "just", "also", "so", "and", "oh", "okay", "ok", "hey",
@@ -44,7 +48,8 @@ _LEAD_INS = frozenset({
     "might", "know", "think", "say", "said", "tell", "ask", "remember", "sure", "any", "if", "when",
     "what", "which", "all", "kind", "sort", "them", "they", "he", "she", "him", "her", "its", "thanks", "thank",
     "as", "by", "from", "or", "but", "since", "before", "after", "because", "while", "already", "still",
-    "was", "were", "going", "gonna",
+    "was", "were", "going", "gonna", "honestly", "frankly", "seriously", "literally", "maybe", "perhaps",
+    "rather", "probably", "definitely", "totally", "anyway", "anyways", "though", "down", "instead",
 })
 """Words that may stand at the edge of free text without being part of it."""
 
@@ -72,6 +77,9 @@ class ToolShape:
     args: tuple[ArgSlot, ...]
     words: frozenset[str]
     fixed: tuple[tuple[str, Any], ...] = ()
+    values: frozenset[str] = frozenset()
+    """Content words callers use inside this tool's free text ("physical" is a visit's reason as often as
+    it asks for a visit): they do not end a stretch of free text."""
 
 
 def _walk(nodes: Sequence[Node], words: set[str], slots: list[Slot]) -> None:
@@ -93,9 +101,11 @@ def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = No
     that two or more of a tool's `phrasings` use outside their free text join its vocabulary."""
     vocab: dict[str, set[str]] = defaultdict(set)
     seen: dict[str, Counter[str]] = defaultdict(Counter)
+    inside: dict[str, Counter[str]] = defaultdict(Counter)
     for said in phrasings:
         if said.tool:
             seen[said.tool].update(set(normalize(said.carrier).split()))
+            inside[said.tool].update({w for value in said.values for w in normalize(value).split()})
     for tool, counts in seen.items():
         vocab[tool] |= {w for w, n in counts.items() if n >= 2}
     before: dict[str, dict[str | tuple[str, ...], Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
@@ -121,6 +131,11 @@ def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = No
                         before[template.tool][target][parts[i - 1]] += 1
                     if i + 1 < len(parts) and not parts[i + 1].startswith("{"):
                         after[template.tool][target][parts[i + 1]] += 1
+    for tool, args in kinds.items():  # a free-text slot's own examples count as callers' values too
+        inside[tool].update({w for kind in args.values() if kind.free_text
+                             for v in kind.examples(datetime.min) for w in normalize(str(v)).split()})
+    values = {tool: {w for w, n in counts.items() if n >= 2 and n > seen[tool][w] and w not in _LEAD_INS}
+              for tool, counts in inside.items()}
     out: dict[str, ToolShape] = {}
     for tool, args in kinds.items():
         slots_out = []
@@ -133,7 +148,8 @@ def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = No
             is_primary = kind.free_text and arg == main
             slots_out.append(ArgSlot(arg, kind, frozenset(own), frozenset(before[tool][arg]),
                                      frozenset(after[tool][arg]) - FUNCTION_WORDS, is_primary))
-        out[tool] = ToolShape(tool, tuple(slots_out), frozenset(vocab[tool]))
+        out[tool] = ToolShape(tool, tuple(slots_out), frozenset(vocab[tool]),
+                              values=frozenset(values.get(tool, set()) - FUNCTION_WORDS))
     for tool, words in vocab.items():
         out.setdefault(tool, ToolShape(tool, (), frozenset(words)))
     return out
@@ -163,7 +179,8 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
             value = slot.kind.parse(text, now)
             if value is None:
                 continue
-            if _BARE_NUMBER.fullmatch(text) and not (start and tokens[start - 1] in slot.before) and not (
+            led = (start and tokens[start - 1] in slot.before) or (end < len(tokens) and tokens[end] in slot.after)
+            if _BARE_NUMBER.fullmatch(text) and not led and not (
                 isinstance(value, float) and value >= 1000
             ):
                 continue  # "one of us has an allergy" is not a time; "for two" is a party
@@ -195,6 +212,11 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
     for span in spans:
         if span.slot.arg in filled or any(taken[span.start:span.end]):
             continue
+        before = tuple(tokens[max(0, span.start - 2):span.start])
+        if before in _REPLACED or before[-1:] == ("not",):
+            for i in range(span.start - len(before), span.end):  # "six people instead of four": four is the old value
+                taken[i] = True
+            continue
         namesakes = [s for s in spans if s.slot.kind.name == span.slot.kind.name and s.slot.arg not in filled
                      and (s.start, s.end) == (span.start, span.end)]
         best = max(namesakes, key=lambda s: _cue_score(tokens, s)) if namesakes else span
@@ -210,7 +232,7 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
             taken[span.end] = True  # "tomorrow night" with no time asked for: the night is no title
     free = [s for s in shape.args if s.kind.free_text and s.arg not in filled]
     if free:
-        _fill_free_text(args, free, tokens, taken, shape.words, now)
+        _fill_free_text(args, free, tokens, taken, shape.words - shape.values, now)
     return args
 
 
@@ -219,6 +241,7 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
     """Give each stretch of the caller's own words to the argument the words around it name ("the
     {team} team", "to say {title}"); the longest stretch nothing names goes to the primary argument."""
     left = list(free)
+    taken = _take_tails(args, left, tokens, taken, now)
     unnamed: list[tuple[str, int]] = []
     main_leads = set().union(*(s.before for s in free if s.primary))
     splits = frozenset(w for s in free if not s.primary for w in s.before if w in ("at", "in", "about", "because"))
@@ -256,6 +279,39 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
         parsed = main.kind.parse(value, now)
         if parsed is not None:
             _assign(args, main.arg, parsed)
+
+
+def _take_tails(args: dict[str, Any], left: list[ArgSlot], tokens: Sequence[str], taken: Sequence[bool],
+                now: datetime) -> list[bool]:
+    """A reason said after "about" or "because" runs to the end of what the caller said, whatever words it
+    holds ("... in billing about a charge i don't recognize"); the slot whose templates lead it in so
+    takes it. Returns the words still free."""
+    out = list(taken)
+    for slot in list(left):
+        cues = slot.before & _TAIL_CUES
+        if not cues or slot.kind.name != "reason":
+            continue
+        for i, token in enumerate(tokens):
+            if token not in cues or out[i] or i + 1 >= len(tokens) or out[i + 1]:
+                continue
+            j = i + 1
+            while j < len(tokens) and not out[j]:
+                j += 1
+            hi = j
+            while hi > i + 1 and tokens[hi - 1] in _LEAD_INS:
+                hi -= 1
+            words = tokens[i + 1:hi]
+            if not any(w not in FUNCTION_WORDS and w not in _LEAD_INS for w in words):
+                continue
+            value = slot.kind.parse(" ".join(words), now)
+            if value is None:
+                continue
+            _assign(args, slot.arg, value)
+            left.remove(slot)
+            for k in range(i, j):
+                out[k] = True
+            break
+    return out
 
 
 def _name_pair(value: str) -> tuple[str, str]:

@@ -98,6 +98,15 @@ def _flag_cues(templates: Iterable[Template]) -> dict[str, dict[tuple[str, Any],
     return out
 
 
+def _training_text(phrasing: Phrasing) -> str:
+    """A phrasing as the intent model learns it: the words around its free text, plus the words inside
+    that are evidence on their own ("[a bad headache]" says clinic, whatever the headache is)."""
+    from core.grammar.intents import LEXICAL, _kind
+
+    inside = [w for value in phrasing.values for w in normalize(value).split() if _kind(w) in LEXICAL]
+    return " ".join([normalize(phrasing.carrier), *inside])
+
+
 def _words(nodes: Iterable[Node], out: set[str]) -> None:
     for node in nodes:
         if isinstance(node, Word):
@@ -135,7 +144,7 @@ class Interpreter:
         self.templates = tuple(templates)
         self.parser = Parser(self.templates)
         said = tuple(phrasings)
-        examples = [(normalize(p.carrier), p.tool or NOTHING) for p in said]
+        examples = [(_training_text(p), p.tool or NOTHING) for p in said]
         self.model = IntentModel([*training_sentences(self.templates, now), *examples])
         self.shapes: dict[str, ToolShape] = shapes(self.templates, primary, said)
         self._domains = domains
@@ -282,8 +291,6 @@ class Interpreter:
         shape = self.shapes.get(tool)
         if shape is None or len(args) == sum(len(a.arg) if isinstance(a.arg, tuple) else 1 for a in shape.args):
             return args
-        if not any(isinstance(v, str) and v[:1].isalpha() for v in args.values()):
-            return args  # no free text the template could have left a value in ("invite a team member")
         found = extract(shape, drop_hesitations(strip_fillers(clean)), now)
         if set(args) < set(found) and all(
             found[k] == v or (isinstance(v, str) and isinstance(found[k], str) and found[k] in v) for k, v in args.items()

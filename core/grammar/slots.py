@@ -111,7 +111,8 @@ _TRAILING_LINKS = re.compile(r"(?: (?:before|by|for|on|at|until|till|due|from|in
 """Words that only lead into what comes after them: free text does not end with one."""
 
 
-def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, suffix: str = "") -> SlotType:
+def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, suffix: str = "",
+              possessive: bool = True) -> SlotType:
     """A slot that can hold any words (titles, messages, names of things); `suffix` is a regex of words
     said after the value that are not part of it (a team's "team" or "group")."""
     trailing = re.compile(rf"(?: (?:{suffix}))+$") if suffix else None
@@ -121,6 +122,8 @@ def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, s
         value = _TRAILING_LINKS.sub("", value)
         if trailing is not None:
             value = trailing.sub("", value)
+        if not possessive and value.endswith("'s"):
+            value = value[:-2]  # "the team dinner's location": the record is the team dinner
         return value if value and not _FUNCTION_ONLY.fullmatch(value) else None
 
     return SlotType(
@@ -296,7 +299,7 @@ _TYPES: tuple[SlotType, ...] = (
                               "meeting with bob"]),
     free_text("message", ["call mom", "take my medicine", "feed the cat", "check the oven", "pick up the kids",
                           "submit the report"]),
-    free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"]),
+    free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"], possessive=False),
     free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group"),
     free_text("symptoms", ["headache", "sore throat", "fever", "back pain", "cough and a runny nose",
                            "stomach ache"]),

@@ -164,8 +164,11 @@ def phrase_event_time(value: EventSpan, now: datetime, rng: random.Random) -> st
 
 # ---------------------------------------------------------------- how long something has lasted
 _UNITS = r"(?:minutes?|hours?|days?|weeks?|months?|years?)"
+_ABOUT = "about|around|almost|nearly|over|more than|less than|at least|roughly|like"
+"""How sure the caller is of a duration ("about two weeks"): kept with it."""
 _DURATION = re.compile(
-    rf"(?:for )?(?:the (?:past|last) )?(?P<n>{NUMBER_RE}|a|an|a couple of|a couple|a few|several) (?P<unit>{_UNITS})"
+    rf"(?:for )?(?:the (?:past|last) )?(?:(?P<q>{_ABOUT}) )?(?P<n>{NUMBER_RE}|a|an|a couple of|a couple|a few|several)"
+    rf" (?P<unit>{_UNITS})"
     rf"(?: now)?|since (?P<since>yesterday|last night|this morning|the weekend|last week|last {WEEKDAY_RE}|{WEEKDAY_RE})"
     rf"|(?:about |around )?(?P<n2>{NUMBER_RE}|a|an|a couple of|a few) (?P<unit2>{_UNITS}) ago"
 )
@@ -187,7 +190,10 @@ def parse_duration(text: str) -> str | None:
     if not isinstance(n, int) or n < 1:
         return None
     base = unit.rstrip("s")
-    return f"{n} {base}" + ("" if n == 1 else "s")
+    qualifier = f"{m['q']} " if m["q"] else ""
+    if qualifier and words in ("a", "an"):
+        return f"{qualifier}{words} {base}"  # "about a week"
+    return f"{qualifier}{n} {base}" + ("" if n == 1 else "s")
 
 
 def phrase_duration(value: str, rng: random.Random) -> str:

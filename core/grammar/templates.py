@@ -104,6 +104,11 @@ class Phrasing:
         """The words around the free text: what says which tool is meant."""
         return " ".join(_BRACKETED.sub(" ", self.said).split())
 
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The free-text values, without their brackets."""
+        return tuple(m[1:-1].strip() for m in _BRACKETED.findall(self.said))
+
 
 _BRACKETED = re.compile(r"\[[^\]]*\]")
 

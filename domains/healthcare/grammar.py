@@ -111,7 +111,7 @@ WORDS = (
               done=("Thanks, I noted {symptoms} for the clinic's staff. {next_step}",
                     "Thanks, I noted {symptoms} for the clinic's staff.")),
     ToolWords("book_appointment", offer="book a doctor's appointment", asks=(Ask("date", "date", "What day would you like to come in?"),
-                                        Ask("time", "time", "What time works for you?")),
+                                        Ask("time", "time", "What time works for you?")), details="reason",
               done=("You're booked for {when}.", "You're booked for {date} at {time}.")),
     ToolWords("list_appointments", offer="tell you your appointments", items=("appointment", "appointments"),
               label=("{when} for {reason}", "{when}"), empty="You have no upcoming appointments."),

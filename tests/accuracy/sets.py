@@ -3,7 +3,7 @@
 One JSON object a line, ``{"said", "domain", "tool", "args"}``: ``tool`` null means no tool should run
 (domain ``none`` when no domain serves the request),
 ``args`` holds exactly the arguments the caller stated, dates resolved against
-`core.grammar.registry.REFERENCE_NOW` (Monday 2026-11-23 10:00). ``dev`` (and ``dev2``) may be looked at
+`core.grammar.registry.REFERENCE_NOW` (Monday 2026-11-23 10:00). ``dev`` (and ``dev2``, ``dev3``) may be looked at
 while improving the product; ``test`` is run only to report.
 """
 
@@ -92,10 +92,10 @@ def load(path: Path) -> list[Utterance]:
 
 
 def load_set(name: str) -> list[Utterance]:
-    """The hand-written set called `name` (``dev``, ``dev2`` or ``test``)."""
+    """The hand-written set called `name` (``dev``, ``dev2``, ``dev3`` or ``test``)."""
     return load(set_path(name))
 
 
 def set_path(name: str) -> Path:
-    """A set of `SETS_DIR` by name (``dev``, ``dev2``, ``test``) or the path of a set file."""
+    """A set of `SETS_DIR` by name (``dev``, ``dev2``, ``dev3``, ``test``) or the path of a set file."""
     return Path(name) if name.endswith(".jsonl") else SETS_DIR / f"{name}.jsonl"

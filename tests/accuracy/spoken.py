@@ -2,7 +2,7 @@
 over the phone path or the browser path (`clips`), recognised by the product's recogniser, then
 scored for word error rate and for intent (what the agent makes of the words it heard, `scoring`)::
 
-    .venv/bin/python -m tests.accuracy.spoken [--set dev|dev2|test|PATH] [--path phone|browser]
+    .venv/bin/python -m tests.accuracy.spoken [--set dev|dev2|dev3|test|PATH] [--path phone|browser]
         [--rates 0.9,1.0,1.15,1.2] [--engine moonshine|sphinx] [--limit N] [--show-errors]
 
 The reference of the word error rate is the sentence in spoken words (`scoring.said_words`), and the
@@ -167,7 +167,7 @@ def report(results: Sequence[RateResult], show_errors: bool = False) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", default="dev", help="dev (default), dev2, test, or the path of a .jsonl set")
+    ap.add_argument("--set", default="dev", help="dev (default), dev2, dev3, test, or the path of a .jsonl set")
     ap.add_argument("--path", choices=("phone", "browser"), default="phone")
     ap.add_argument("--rates", default=",".join(f"{s:g}" for s in DEFAULT_RATES),
                     help="hibari speaking rates, comma-separated (1.0 its own pace, 1.2 faster)")

@@ -48,7 +48,7 @@ def test_a_bad_line_is_refused_naming_the_file_and_line(tmp_path: Path, bad: obj
         load(path)
 
 
-@pytest.mark.parametrize("name", ["dev", "dev2"])
+@pytest.mark.parametrize("name", ["dev", "dev2", "dev3"])
 def test_the_dev_sets_load(name: str) -> None:
     assert load_set(name)
 

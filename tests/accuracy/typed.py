@@ -1,7 +1,7 @@
 """Typed intent accuracy on a hand-written set: what the agent makes of each sentence as written, the
 way `convonet say` gives it the text (no speech at all). About two seconds::
 
-    .venv/bin/python -m tests.accuracy.typed [--set dev|dev2|test|PATH] [--show-errors]
+    .venv/bin/python -m tests.accuracy.typed [--set dev|dev2|dev3|test|PATH] [--show-errors]
 
 Run ``--set test`` only to report a figure; improve the product on ``dev``.
 """
@@ -27,7 +27,7 @@ def measure(utterances: Sequence[Utterance]) -> list[Scored]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", default="dev", help="dev (default), dev2, test, or the path of a .jsonl set")
+    ap.add_argument("--set", default="dev", help="dev (default), dev2, dev3, test, or the path of a .jsonl set")
     ap.add_argument("--show-errors", action="store_true", help="list every miss with what the agent did")
     args = ap.parse_args(argv)
     path = set_path(args.set)

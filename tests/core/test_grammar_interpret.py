@@ -67,6 +67,18 @@ def test_tokens_are_stems_and_value_kinds() -> None:
      {"reservation": "patel", "party_size": 6}),
     ("cancel the booking with confirmation code h t two b seven q", "cancel_reservation",
      {"reservation": "HT-2B7Q"}),
+    # a value the caller replaces is not the one asked for
+    ("could we be eight people instead of five on the booking h t four k two p", "change_reservation",
+     {"reservation": "HT-4K2P", "party_size": 8}),
+    # a reason after "about" runs to the end, tool words and all
+    ("get me someone in billing about a late fee on my account", "transfer_to_agent",
+     {"department": "billing", "reason": "a late fee on my account"}),
+    # a word that asks for a visit is also what the visit is for
+    ("could i come in thursday at nine for my physical", "book_appointment",
+     {"date": "2026-11-26", "time": "09:00", "reason": "my physical"}),
+    # how long, as unsure as the caller said it
+    ("i have had a sore throat for about three days", "record_symptoms",
+     {"symptoms": "sore throat", "duration": "about 3 days"}),
 ])
 def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)

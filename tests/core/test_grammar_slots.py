@@ -131,6 +131,8 @@ def test_ranges_spans_and_durations() -> None:
     assert parse_duration("two weeks") == "2 weeks"
     assert parse_duration("since yesterday") == "since yesterday"
     assert parse_duration("for a week") == "1 week"
+    assert parse_duration("for about two weeks") == "about 2 weeks"
+    assert parse_duration("nearly a month") == "nearly a month"
 
 
 @pytest.mark.parametrize(
@@ -139,6 +141,8 @@ def test_ranges_spans_and_durations() -> None:
         ("bob at example dot com", "bob@example.com"), ("Bob@Example.com", "bob@example.com"),
         ("alice dot smith at example dot co dot uk", "alice.smith@example.co.uk"),
         ("dave underscore jones at gmail dot com", "dave_jones@gmail.com"), ("bob at home", None),
+        ("ana at brightpath dot io", "ana@brightpath.io"), ("ana at brightpath dot down", None),
+        ("ana@brightpath.example", "ana@brightpath.example"),  # written: any top-level domain
     ],
 )
 def test_emails(text: str, value: str | None) -> None:
