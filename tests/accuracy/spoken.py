@@ -202,4 +202,8 @@ def sample(utterances: Sequence[Utterance], limit: int) -> list[Utterance]:
 
 
 if __name__ == "__main__":
+    from core.grammar import registry as grammar_registry
+    from domains import registry as domain_registry
+
+    grammar_registry.install(domain_registry.grammar_set())  # as the app does when it starts
     raise SystemExit(main())

@@ -355,6 +355,10 @@ async def _serve(database_url: str, data_dir: Path, rest_url: str, callers: int,
 
 
 if __name__ == "__main__":
+    from core.grammar import registry as grammar_registry
+    from domains import registry as domain_registry
+
+    grammar_registry.install(domain_registry.grammar_set())  # as the app does when it starts
     logger.disable("pipecat")
     if os.environ.get("CONVONET_BENCH_SERVER_HOOK"):  # a profiling experiment: a Python file run in the server first
         exec(Path(os.environ["CONVONET_BENCH_SERVER_HOOK"]).read_text(), {"__name__": "bench_hook"})

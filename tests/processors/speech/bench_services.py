@@ -372,6 +372,10 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    from core.grammar import registry as grammar_registry
+    from domains import registry as domain_registry
+
+    grammar_registry.install(domain_registry.grammar_set())  # as the app does when it starts
     import logging
 
     from loguru import logger

@@ -161,4 +161,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from core.grammar import registry as grammar_registry
+    from domains import registry as domain_registry
+
+    grammar_registry.install(domain_registry.grammar_set())  # as the app does when it starts
     raise SystemExit(main())

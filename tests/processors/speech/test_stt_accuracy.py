@@ -389,4 +389,8 @@ def _measure_sphinx(args: argparse.Namespace, chosen: Mapping[str, Sequence[Utte
 
 
 if __name__ == "__main__":
+    from core.grammar import registry as grammar_registry
+    from domains import registry as domain_registry
+
+    grammar_registry.install(domain_registry.grammar_set())  # as the app does when it starts
     raise SystemExit(main())
