@@ -103,14 +103,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         report_exception(exc)
         return JSONResponse({"detail": "The database is unavailable; nothing was changed. Try again shortly."}, 503)
 
-    for router in (health.router, auth.router, teams.router, todos.router, twilio.router, webrtc.router, pages.router):
+    for router in (health.router, auth.router, teams.router, todos.router, webrtc.router, pages.router):
         app.include_router(router)
+    if settings.twilio_enabled:
+        app.include_router(twilio.router)
+        app.include_router(twilio_transfer.router)
     app.include_router(monitor.router)
     app.include_router(tools.router)
     app.include_router(staff.build_router())
     app.include_router(team_dashboard.router)
     app.include_router(call_center.router)
-    app.include_router(twilio_transfer.router)
     app.include_router(assistant.router)
     mcp.mount(app)
     web.mount(app)

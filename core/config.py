@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     vad_stop_secs: float = Field(0.2, description="Silence that ends a caller's turn.")
 
     # --- telephony and transfer --------------------------------------------------------------
+    twilio_enabled: bool = Field(
+        True, description="Serve the Twilio webhooks and Media Streams websocket; false: those routes are not mounted."
+    )
     twilio_account_sid: str | None = Field(None, description="Twilio account; with the token, enables REST hang-up and redirect.")
     twilio_auth_token: str | None = Field(None, description="When set, every Twilio webhook and websocket must be signed.")
     twilio_api_base_url: str | None = Field(None, description="Override the Twilio REST address (tests).")
@@ -153,6 +156,12 @@ class Settings(BaseSettings):
                     "JWT_SECRET must be set to a random value of at least 32 characters outside development "
                     '(try: python -c "import secrets; print(secrets.token_urlsafe(48))").'
                 )
+        if self.environment == "production" and self.twilio_enabled and not (self.twilio_auth_token or "").strip():
+            raise SettingsError(
+                "TWILIO_AUTH_TOKEN must be set in production: without it anyone can open a phone call's stream "
+                "and pose as any caller. Set it to the Twilio account's auth token, or set TWILIO_ENABLED=false "
+                "if this server takes no phone calls."
+            )
         return self
 
     @cached_property

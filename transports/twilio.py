@@ -44,6 +44,7 @@ from bots.agent.agent import Agent
 from bots.pipeline import run_call
 from bots.session import CallInfo, CallSession
 from core.runtime import Runtime
+from transports.twilio_ticket import TICKET_PARAMETER
 from transports.twilio_transfer import pbx_transfer, resume_caller
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,13 @@ class StreamStart:
     parameters: dict[str, str] = field(default_factory=dict)
 
 
-def answer_twiml(stream_url: str, *, from_number: str, to_number: str, call_sid: str) -> str:
-    """`<Connect><Stream>` to our websocket, carrying who called whom as stream parameters."""
+def answer_twiml(stream_url: str, *, from_number: str, to_number: str, call_sid: str, ticket: str) -> str:
+    """`<Connect><Stream>` to our websocket, carrying who called whom and the call's stream ticket
+    (`transports.twilio_ticket`) as stream parameters."""
     params = "".join(
         f"<Parameter name={quoteattr(name)} value={quoteattr(value)}/>"
-        for name, value in (("From", from_number), ("To", to_number), ("CallSid", call_sid))
+        for name, value in (("From", from_number), ("To", to_number), ("CallSid", call_sid),
+                            (TICKET_PARAMETER, ticket))
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'

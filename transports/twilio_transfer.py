@@ -35,6 +35,7 @@ from domains.transfer.queue import CallCenter
 from processors.pin_auth import Caller
 from processors.transfer_bridge import TransferringCall
 from transports.twilio_signature import public_url, stream_url
+from transports.twilio_ticket import TICKET_PARAMETER, StreamTicket, issue_ticket
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +91,13 @@ def dial_twiml(settings: Settings, extension: str) -> str:
             f"<Sip>{escape(sip)}</Sip></Dial></Response>")
 
 
-def back_to_assistant_twiml(settings: Settings, *, from_number: str, to_number: str, call_sid: str, status: str) -> str:
-    """Say sorry, then a new Media Stream: the caller is with the assistant again."""
+def back_to_assistant_twiml(settings: Settings, *, from_number: str, to_number: str, call_sid: str, status: str,
+                            ticket: str) -> str:
+    """Say sorry, then a new Media Stream (opened with `ticket`): the caller is with the assistant again."""
     params = "".join(
         f"<Parameter name={quoteattr(name)} value={quoteattr(value)}/>"
         for name, value in (("From", from_number), ("To", to_number), ("CallSid", call_sid),
-                            ("Resume", f"transfer-{status}"))
+                            ("Resume", f"transfer-{status}"), (TICKET_PARAMETER, ticket))
     )
     return (f"<Response><Say>{escape(BACK_TO_ASSISTANT)}</Say>"
             f"<Connect><Stream url={quoteattr(stream_url(settings))}>{params}</Stream></Connect></Response>")
@@ -169,8 +171,10 @@ async def dial_finished(runtime: Runtime, form: dict[str, str]) -> str:
     if outcome is Outcome.ANSWERED:
         await runtime.store.delete(resume_key(call_sid))
         return hang_up_twiml()
-    return back_to_assistant_twiml(settings, from_number=form.get("From", ""), to_number=form.get("To", ""),
-                                   call_sid=call_sid, status=status or "failed")
+    from_number, to_number = form.get("From", ""), form.get("To", "")
+    ticket = await issue_ticket(runtime.store, StreamTicket(call_sid, from_number, to_number))
+    return back_to_assistant_twiml(settings, from_number=from_number, to_number=to_number,
+                                   call_sid=call_sid, status=status or "failed", ticket=ticket)
 
 
 def _seconds(value: str | None) -> float | None:

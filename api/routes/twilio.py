@@ -2,21 +2,25 @@
 
 With TWILIO_AUTH_TOKEN set, both must carry a valid `X-Twilio-Signature`: the webhook's over
 its public URL and form parameters (403 otherwise), the websocket's over its `wss://` URL
-(closed with 1008 otherwise).
+(closed with 1008 otherwise). Whatever the token, a stream's `start` must present the single-use
+ticket the webhook put in its TwiML (`transports.twilio_ticket`; 1008 otherwise), and the call's
+CallSid and numbers are the ones the webhook saw.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from fastapi import APIRouter, HTTPException, Request, WebSocket, status
 from fastapi.responses import Response
 from starlette.websockets import WebSocketState
 
-from api.deps import SettingsDep
+from api.deps import SettingsDep, StoreDep
 from api.voice import get_agent, get_runtime
 from transports.twilio import StreamError, answer_twiml, read_start, run_media_stream
 from transports.twilio_signature import SIGNATURE_HEADER, is_valid, public_url, stream_url
+from transports.twilio_ticket import TICKET_PARAMETER, StreamTicket, issue_ticket, redeem_ticket
 
 PREFIX = "/twilio"
 router = APIRouter(prefix=PREFIX, tags=["twilio"])
@@ -28,7 +32,7 @@ INTERNAL_ERROR = 1011
 
 
 @router.post("/call", response_class=Response)
-async def incoming_call(request: Request, settings: SettingsDep) -> Response:
+async def incoming_call(request: Request, settings: SettingsDep, store: StoreDep) -> Response:
     """Answer a call by connecting its audio to our Media Streams websocket."""
     form = await request.form()
     params = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
@@ -40,11 +44,15 @@ async def incoming_call(request: Request, settings: SettingsDep) -> Response:
             log.warning("twilio webhook: rejected a request with a missing or wrong signature")
             raise HTTPException(status.HTTP_403_FORBIDDEN, "Invalid Twilio signature")
     values = dict(params)
+    call = StreamTicket(values.get("CallSid", ""), values.get("From", ""), values.get("To", ""))
+    if not call.call_sid or len(call.call_sid) > 64:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "CallSid is missing.")
     twiml = answer_twiml(
         stream_url(settings, f"{PREFIX}/ws"),
-        from_number=values.get("From", ""),
-        to_number=values.get("To", ""),
-        call_sid=values.get("CallSid", ""),
+        from_number=call.from_number,
+        to_number=call.to_number,
+        call_sid=call.call_sid,
+        ticket=await issue_ticket(store, call),
     )
     return Response(twiml, media_type="application/xml")
 
@@ -69,6 +77,15 @@ async def media_stream(websocket: WebSocket) -> None:
         if websocket.client_state == WebSocketState.CONNECTED:
             await websocket.close(code=PROTOCOL_ERROR, reason=str(exc))
         return
+    ticket = await redeem_ticket(runtime.store, start.parameters.get(TICKET_PARAMETER), start.call_sid)
+    if ticket is None:
+        log.warning("twilio stream: refused a start without a live ticket for its call")
+        if websocket.client_state == WebSocketState.CONNECTED:
+            await websocket.close(code=POLICY_VIOLATION, reason="no valid stream ticket")
+        return
+    # Who is calling comes from the signed webhook that issued the ticket, not from `start`.
+    start = replace(start, call_sid=ticket.call_sid, from_number=ticket.from_number or None,
+                    to_number=ticket.to_number or None)
     log.info("twilio stream %s for call %s started", start.stream_sid, start.call_sid)
     try:
         await run_media_stream(websocket, start, runtime, get_agent(websocket))

@@ -14,8 +14,17 @@ def test_placeholder_secret_refused_outside_development(tmp_path: Path) -> None:
     for secret in (None, "changeme", "secret", "short"):
         with pytest.raises((SettingsError, ValueError)):
             Settings(environment="production", jwt_secret=secret, data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
-    ok = Settings(environment="production", jwt_secret="z" * 40, data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    ok = Settings(environment="production", jwt_secret="z" * 40, twilio_auth_token="t" * 32, data_dir=tmp_path,
+                  _env_file=None)  # type: ignore[call-arg]
     assert ok.signing_key == "z" * 40
+
+
+def test_production_refuses_open_twilio_routes_without_a_token(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="TWILIO_AUTH_TOKEN must be set in production"):
+        Settings(environment="production", jwt_secret="z" * 40, data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    off = Settings(environment="production", jwt_secret="z" * 40, twilio_enabled=False, data_dir=tmp_path,
+                   _env_file=None)  # type: ignore[call-arg]
+    assert off.twilio_auth_token is None
 
 
 def test_development_generates_a_secret_once(tmp_path: Path) -> None:

@@ -163,6 +163,7 @@ async def test_dial_failures_bring_the_caller_back_to_the_assistant(
     stream = twiml.find("./Connect/Stream")
     assert stream is not None and stream.get("url") == "wss://convonet.example.com/twilio/ws"
     parameters = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
+    assert parameters.pop("StreamTicket")
     assert parameters == {"From": CALLER_PHONE, "To": "+15550100000", "CallSid": CALL_SID,
                           "Resume": f"transfer-{status}"}
     history = (await outcomes_of(runtime))[0]
