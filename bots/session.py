@@ -97,20 +97,20 @@ class CallSession:
         if text and text.strip():
             self.transcript.append({"role": role, "text": text.strip(), "at": datetime.now(UTC).isoformat(), **extra})
 
-    async def publish_turn(self, record: dict[str, Any]) -> None:
+    async def publish_turn(self, record: monitor.TurnRecord) -> None:
         """Keep a turn's timing for the call record and send it to the Agent Monitor."""
-        self.timings.append(record)
+        self.timings.append(record.model_dump(mode="json"))
         await self._publish(record)
 
     async def request_transfer(self, request: dict[str, Any]) -> None:
         """Announce the transfer on the monitor bus, then carry it out: through the channel's PBX when it
         has one (`pbx_transfer`, Twilio → FusionPBX), else through the in-app call center (`transfer_handler`)."""
-        await self._publish({"type": "transfer", **self.call_info(), "request": request})
+        await self._publish(monitor.TransferRecord(**self.call_info(), request=request))
         handler = self.pbx_transfer or self.transfer_handler
         if handler is not None:
             await handler(request)
 
-    async def _publish(self, event: dict[str, Any]) -> None:
+    async def _publish(self, event: monitor.MonitorRecord) -> None:
         await monitor.publish(self.runtime.store, event)
 
     # --- the call_recordings row ----------------------------------------------------------------

@@ -30,12 +30,12 @@ from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.tts_service import TTSService
 from pipecat.transports.base_output import BaseOutputTransport
 
-from core.monitor import tool_call_summary
+from core.monitor import TurnRecord, tool_call_summary
 from processors.frames import AgentTurnFrame
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[dict[str, Any]], Awaitable[None]]
+Emit = Callable[[TurnRecord], Awaitable[None]]
 CallInfo = Callable[[], dict[str, Any]]
 
 
@@ -57,25 +57,27 @@ class _Turn:
     agent: AgentTurnFrame | None = None
     emitted: bool = False
 
-    def record(self) -> dict[str, Any]:
+    def record(self, at: datetime, call: dict[str, Any]) -> TurnRecord:
         agent = self.agent
-        return {
-            "turn": self.number,
-            "domain": agent.domain if agent else None,
-            "text_in": agent.text_in if agent else None,
-            "text_out": agent.reply if agent else None,
-            "stt_ms": _ms(self.transcript, self.eos),
-            "turn_end_ms": _ms(self.handed_over, self.transcript),
-            "agent_ms": round(agent.agent_ms, 1) if agent else None,
-            "llm_first_token_ms": _ms(self.first_text, self.transcript),
-            "tts_first_audio_ms": _ms(self.first_tts_audio, self.first_text),
-            "eos_to_first_audio_ms": _ms(self.first_audio_out, self.eos),
-            "tool_calls": [tool_call_summary(c) for c in (agent.tool_calls if agent else [])],
-            "agent_timings": agent.agent_timings if agent else {},
-            "filler": agent.filler if agent else False,
-            "failed": agent.failed if agent else False,
-            "completed": agent is not None and self.first_audio_out is not None,
-        }
+        return TurnRecord(
+            at=at,
+            **call,
+            turn=self.number,
+            domain=agent.domain if agent else None,
+            text_in=agent.text_in if agent else None,
+            text_out=agent.reply if agent else None,
+            stt_ms=_ms(self.transcript, self.eos),
+            turn_end_ms=_ms(self.handed_over, self.transcript),
+            agent_ms=round(agent.agent_ms, 1) if agent else None,
+            llm_first_token_ms=_ms(self.first_text, self.transcript),
+            tts_first_audio_ms=_ms(self.first_tts_audio, self.first_text),
+            eos_to_first_audio_ms=_ms(self.first_audio_out, self.eos),
+            tool_calls=[tool_call_summary(c) for c in (agent.tool_calls if agent else [])],
+            agent_timings=agent.agent_timings if agent else {},
+            filler=agent.filler if agent else False,
+            failed=agent.failed if agent else False,
+            completed=agent is not None and self.first_audio_out is not None,
+        )
 
 
 class TurnTimingObserver(BaseObserver):
@@ -134,9 +136,7 @@ class TurnTimingObserver(BaseObserver):
 
     async def _send(self, turn: _Turn) -> None:
         turn.emitted = True
-        record = {"type": "turn", "at": datetime.now(UTC).isoformat(), **(self._call_info() if self._call_info else {})}
-        record.update(turn.record())
         try:
-            await self._emit(record)
+            await self._emit(turn.record(datetime.now(UTC), self._call_info() if self._call_info else {}))
         except Exception:  # the monitor must never break a call
             log.exception("publishing a turn record failed")

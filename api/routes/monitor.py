@@ -73,14 +73,14 @@ class Filters:
     type: str | None
     user_ids: frozenset[str] | None  # None: anyone; empty: the user filter matched no one
 
-    def match(self, record: dict[str, Any]) -> bool:
-        if self.channel and record.get("channel") != self.channel:
+    def match(self, record: monitor.MonitorRecord) -> bool:
+        if self.channel and record.channel != self.channel:
             return False
-        if self.type and record.get("type") != self.type:
+        if self.type and record.type != self.type:
             return False
-        if self.domain and record.get("domain") != self.domain:
+        if self.domain and getattr(record, "domain", None) != self.domain:  # a transfer names no domain
             return False
-        return self.user_ids is None or str(record.get("user_id")) in self.user_ids
+        return self.user_ids is None or str(record.user_id) in self.user_ids
 
 
 async def get_filters(
@@ -121,9 +121,9 @@ async def _emails(session: AsyncSession, ids: Iterable[object]) -> dict[str, str
     return {str(user_id): email for user_id, email in rows.all()}
 
 
-async def _visible_recent(store: Store, viewer: Viewer, filters: Filters, limit: int) -> list[dict[str, Any]]:
+async def _visible_recent(store: Store, viewer: Viewer, filters: Filters, limit: int) -> list[monitor.MonitorRecord]:
     records = await monitor.recent(store, limit)
-    return [r for r in records if viewer.may_see(r.get("user_id")) and filters.match(r)]
+    return [r for r in records if viewer.may_see(r.user_id) and filters.match(r)]
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -157,14 +157,14 @@ async def stats(
 
 
 async def _active_calls(
-    session: AsyncSession, viewer: Viewer, filters: Filters, records: list[dict[str, Any]]
+    session: AsyncSession, viewer: Viewer, filters: Filters, records: list[monitor.MonitorRecord]
 ) -> list[dict[str, Any]]:
     """Calls in progress. A call's row learns its caller only when it ends, so the viewer's own
     live calls are also recognised by the turns they published."""
-    turns: dict[str, list[dict[str, Any]]] = {}
+    turns: dict[str, list[monitor.TurnRecord]] = {}
     for record in records:
-        if record.get("type") == "turn" and record.get("call_sid"):
-            turns.setdefault(str(record["call_sid"]), []).append(record)
+        if isinstance(record, monitor.TurnRecord) and record.call_sid:
+            turns.setdefault(record.call_sid, []).append(record)
     query = select(CallRecording).where(
         CallRecording.status == "in-progress",
         CallRecording.started_at >= utcnow() - timedelta(hours=ACTIVE_CALL_HOURS),
@@ -175,7 +175,7 @@ async def _active_calls(
     found: list[dict[str, Any]] = []
     for row in rows:
         seen = turns.get(row.call_sid, [])
-        user_id = str(row.user_id) if row.user_id else next((str(t["user_id"]) for t in seen if t.get("user_id")), None)
+        user_id = str(row.user_id) if row.user_id else next((t.user_id for t in seen if t.user_id), None)
         if not viewer.may_see(user_id) or (filters.user_ids is not None and user_id not in filters.user_ids):
             continue
         found.append({
@@ -184,7 +184,7 @@ async def _active_calls(
             "user_id": user_id,
             "started_at": row.started_at,
             "turns": len(seen),
-            "last_at": max((str(t.get("at")) for t in seen), default=None),
+            "last_at": max((t.at.isoformat() for t in seen if t.at), default=None),
         })
     emails = await _emails(session, (c["user_id"] for c in found))
     for call in found:
@@ -206,7 +206,7 @@ async def interactions(
     if source == "recent":
         records = await _visible_recent(runtime.store, viewer, filters, monitor.MONITOR_RECENT_CAP)
         total = len(records)
-        items = [{**r, "key": monitor.key(r)} for r in records[(page - 1) * page_size : page * page_size]]
+        items = [monitor.as_json(r) for r in records[(page - 1) * page_size : page * page_size]]
     else:
         total, items = await _finished_calls(session, viewer, filters, page, page_size)
     emails = await _emails(session, (item.get("user_id") for item in items))
@@ -335,19 +335,19 @@ async def _events(request: Request, runtime: Runtime, viewer: Viewer) -> AsyncIt
             if await request.is_disconnected():
                 return
             record = monitor.parse(message) if message is not None else None
-            if record is None or not viewer.may_see(record.get("user_id")):
+            if record is None or not viewer.may_see(record.user_id):
                 if clock() - quiet_since >= PING_SECONDS:
                     quiet_since = clock()
                     yield ": ping\n\n"
                 continue
-            user_id = str(record.get("user_id"))
-            if record.get("user_id") and user_id not in emails:
+            user_id = str(record.user_id)
+            if record.user_id and user_id not in emails:
                 async with runtime.sessions() as session:
                     emails.update(await _emails(session, [user_id]))
-            record["key"] = monitor.key(record)
-            record["user_email"] = emails.get(user_id)
+            shown = monitor.as_json(record)
+            shown["user_email"] = emails.get(user_id)
             quiet_since = clock()
-            yield f"data: {json.dumps(record, default=str)}\n\n"
+            yield f"data: {json.dumps(shown, default=str)}\n\n"
         yield "event: bye\ndata: {}\n\n"
     finally:
         with anyio.CancelScope(shield=True):

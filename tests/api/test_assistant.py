@@ -85,8 +85,8 @@ async def test_a_sentence_runs_the_agent_and_the_thread_carries_the_follow_up(
     assert await todo_titles(api, me) == []
 
     # the Agent Monitor sees the assistant's tool runs, made as this user through the API
-    records = [r for r in await monitor.recent(runtime.store) if r["type"] == "tool"]
-    assert {(r["name"], r["channel"], r["user_id"]) for r in records} >= {
+    records = [r for r in await monitor.recent(runtime.store) if isinstance(r, monitor.ToolRecord)]
+    assert {(r.name, r.channel, r.user_id) for r in records} >= {
         ("create_todo", "api", me.id),
         ("delete_todo", "api", me.id),
     }
@@ -141,7 +141,7 @@ async def test_bad_bodies_are_refused_before_the_agent_runs(api: httpx.AsyncClie
         response = await api.post(SAY, content=raw, headers={**me.auth, "Content-Type": "application/json"})
         assert response.status_code == 422, response.text
     assert await todo_titles(api, me) == []
-    assert [r for r in await monitor.recent(runtime.store) if r["type"] == "tool"] == []
+    assert [r for r in await monitor.recent(runtime.store) if r.type == "tool"] == []
 
 
 async def test_the_route_is_documented(api: httpx.AsyncClient) -> None:

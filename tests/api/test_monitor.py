@@ -28,7 +28,7 @@ STATS = "/agent-monitor/api/stats"
 INTERACTIONS = "/agent-monitor/api/interactions"
 
 
-def turn_record(user: Account | None, call_sid: str, number: int, **overrides: Any) -> dict[str, Any]:
+def turn_record(user: Account | None, call_sid: str, number: int, **overrides: Any) -> monitor.TurnRecord:
     """A turn record with the fields processors/timing.py emits."""
     record: dict[str, Any] = {
         "type": "turn",
@@ -53,7 +53,7 @@ def turn_record(user: Account | None, call_sid: str, number: int, **overrides: A
         "completed": True,
     }
     record.update(overrides)
-    return record
+    return monitor.TurnRecord.model_validate(record)
 
 
 async def staff_account(client: httpx.AsyncClient, runtime: Runtime) -> Account:
@@ -93,11 +93,10 @@ async def test_stats_from_published_turns(client: httpx.AsyncClient, runtime: Ru
         me, "CA-stats-2", 1, failed=True, agent_ms=None,
         tool_calls=[{"name": "create_todo", "elapsed_ms": 40.0, "ok": False}],
     ))
-    await monitor.publish(runtime.store, {
-        "type": "tool", "id": "t1", "at": utcnow().isoformat(), "channel": "api", "user_id": me.id,
-        "domain": "productivity", "name": "get_todos", "arguments": {}, "ok": True, "result": {"count": 0},
-        "error": None, "elapsed_ms": 7.5,
-    })
+    await monitor.publish(runtime.store, monitor.ToolRecord(
+        id="t1", at=utcnow(), channel="api", user_id=me.id, domain="productivity", name="get_todos",
+        arguments={}, ok=True, result={"count": 0}, error=None, elapsed_ms=7.5,
+    ))
 
     body = (await client.get(STATS, headers=me.auth)).json()
     assert body["scope"] == "own"
@@ -172,7 +171,8 @@ async def test_finished_calls_come_from_the_database(client: httpx.AsyncClient, 
     base = utcnow() - timedelta(hours=1)
     for n in range(3):
         await add_call(runtime, a, call_sid=f"CA-a{n}", started_at=base + timedelta(minutes=n),
-                       timings=[turn_record(a, f"CA-a{n}", 1, domain="restaurant" if n == 0 else "productivity")])
+                       timings=[turn_record(a, f"CA-a{n}", 1, domain="restaurant" if n == 0 else "productivity")
+                                .model_dump(mode="json")])
     await add_call(runtime, b, call_sid="CA-b0", channel="browser")
     live = await add_call(runtime, None, call_sid="CA-live", status="in-progress", started_at=utcnow())
     await monitor.publish(runtime.store, turn_record(a, live, 1))

@@ -42,12 +42,12 @@ async def test_run_tools_as_the_logged_in_user(client: httpx.AsyncClient, runtim
     # via the REST API too
     assert [t["title"] for t in (await client.get("/api/todos/", headers=me.auth)).json()] == ["Call the bank"]
 
-    records = [r for r in await monitor.recent(runtime.store) if r["type"] == "tool"]
-    assert [r["name"] for r in records] == ["get_todos", "get_todos", "get_todos", "create_todo"]
+    records = [r for r in await monitor.recent(runtime.store) if isinstance(r, monitor.ToolRecord)]
+    assert [r.name for r in records] == ["get_todos", "get_todos", "get_todos", "create_todo"]
     newest = records[-1]
-    assert newest["channel"] == "api" and newest["user_id"] == me.id and newest["ok"] is True
-    assert newest["arguments"] == {"title": "Call the bank", "priority": "high"}
-    assert newest["domain"] == "productivity" and newest["elapsed_ms"] > 0
+    assert newest.channel == "api" and newest.user_id == me.id and newest.ok is True
+    assert newest.arguments == {"title": "Call the bank", "priority": "high"}
+    assert newest.domain == "productivity" and newest.elapsed_ms > 0
 
 
 async def test_a_tool_that_refuses_answers_ok_false(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -57,7 +57,8 @@ async def test_a_tool_that_refuses_answers_ok_false(client: httpx.AsyncClient, r
     body = refused.json()
     assert body["ok"] is False and body["result"] is None and body["error"]
     [record] = await monitor.recent(runtime.store)
-    assert record["name"] == "complete_todo" and record["ok"] is False and record["error"] == body["error"]
+    assert isinstance(record, monitor.ToolRecord)
+    assert record.name == "complete_todo" and record.ok is False and record.error == body["error"]
 
 
 async def test_bad_arguments_and_unknown_tools(client: httpx.AsyncClient, runtime: Runtime) -> None:

@@ -9,6 +9,7 @@ from sqlmodel import select
 from bots.agent.agent import Agent
 from bots.session import CallInfo, CallSession
 from core.models import CallRecording
+from core.monitor import TurnRecord
 from core.runtime import Runtime
 from processors.pin_auth import Caller
 from tests.processors.callers import CALLER_PHONE, register_caller
@@ -32,14 +33,16 @@ async def test_record_lifecycle_and_monitor_events(runtime: Runtime) -> None:
         result = await call.turn("create a todo to buy milk")
         call.add_line("user", "create a todo to buy milk")
         call.add_line("assistant", result.reply, interrupted=False)
-        await call.publish_turn({"type": "turn", **call.call_info(), "stt_ms": 300.0})
+        await call.publish_turn(TurnRecord(**call.call_info(), turn=1, stt_ms=300.0))
         await call.close_record()
 
     row = await row_of(runtime, "CA-life")
     assert row.status == "completed" and row.ended_at is not None and row.user_id == user.id
     assert [line["role"] for line in row.transcript] == ["user", "assistant"]
-    assert row.timings == [{"type": "turn", "call_sid": "CA-life", "channel": "phone", "user_id": str(user.id),
-                            "stt_ms": 300.0}]
+    [timing] = row.timings
+    assert {k: timing[k] for k in ("type", "call_sid", "channel", "user_id", "turn", "stt_ms")} == {
+        "type": "turn", "call_sid": "CA-life", "channel": "phone", "user_id": str(user.id), "turn": 1, "stt_ms": 300.0}
+    assert TurnRecord.model_validate(timing).stt_ms == 300.0
     recent = [json.loads(m) for m in await runtime.store.range("monitor:recent")]
     assert recent[0]["call_sid"] == "CA-life"
 

@@ -63,7 +63,7 @@ async def some_history(runtime: Runtime, http: httpx.AsyncClient, me: Account, c
     """A little of what a working day leaves: finished calls, a call in progress, recent turns, a tool run."""
     for n, (domain, status) in enumerate((("productivity", "completed"), ("restaurant", "completed"), ("mortgage", "failed"))):
         await add_call(runtime, caller if n else me, status=status, started_at=utcnow() - timedelta(hours=n + 1),
-                       timings=[turn_record(me, f"CA-old{n}", 1, domain=domain)])
+                       timings=[turn_record(me, f"CA-old{n}", 1, domain=domain).model_dump(mode="json")])
     live = await add_call(runtime, None, call_sid="CA7f3e21c9d04b4e55", status="in-progress", started_at=utcnow())
     spoken: list[tuple[str, str, dict[str, Any]]] = [
         ("add a high priority todo to call the bank", "Added “call the bank”, high priority.",

@@ -28,6 +28,7 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from bots.agent.agent import Agent
 from core.models import User
+from core.monitor import TurnRecord
 from core.runtime import Runtime
 from core.tools import ToolContext
 from processors.agent_bridge import AgentBridge
@@ -65,8 +66,8 @@ def user_turn(text: str) -> list[Frame]:
 async def test_one_record_per_turn_with_every_stage(runtime: Runtime, agent: Agent, caller: User) -> None:
     records: list[dict[str, Any]] = []
 
-    async def emit(record: dict[str, Any]) -> None:
-        records.append(record)
+    async def emit(record: TurnRecord) -> None:
+        records.append(record.model_dump(mode="json"))  # as the monitor and the call record keep it
 
     session = agent.session(ToolContext.for_user(runtime, caller.id, channel="phone", call_sid="CA-timing"))
     user_agg, assistant_agg = LLMContextAggregatorPair(
