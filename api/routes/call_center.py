@@ -27,6 +27,15 @@ from pipecat.transports.smallwebrtc.request_handler import (
 from pydantic import BaseModel, Field
 
 from api.deps import RuntimeDep, StaffUser
+from api.routes.call_center_models import (
+    ActivityOut,
+    CallOut,
+    CustomerOut,
+    MetricsOut,
+    OutcomeOut,
+    RingOut,
+    StatusOut,
+)
 from api.sse import EventStream
 from api.web import page
 from core.runtime import Runtime
@@ -101,12 +110,12 @@ async def call_center_page() -> FileResponse:
 # --- agents --------------------------------------------------------------------------------------
 
 
-async def status_view(runtime: Runtime, center: CallCenter, agent: AgentStatus) -> dict[str, Any]:
+async def status_view(runtime: Runtime, center: CallCenter, agent: AgentStatus) -> StatusOut:
     """Everything the page shows about its agent: state, ringing calls, current call, colleagues."""
     settings = runtime.settings
     call = await center.find(agent.call_id) if agent.call_id else None
     sip_enabled = bool(settings.sip_domain)
-    return {
+    return StatusOut.model_validate({
         "agent": agent.view(),
         "ringing": [c.ring_view() for c in await center.ringing_for(agent)],
         "call": call.view() if call else None,
@@ -115,108 +124,109 @@ async def status_view(runtime: Runtime, center: CallCenter, agent: AgentStatus) 
         "transfer_timeout": settings.transfer_timeout,
         "sip": {"enabled": sip_enabled, "domain": settings.sip_domain, "wss_port": settings.sip_wss_port,
                 "url": f"wss://{settings.sip_domain}:{settings.sip_wss_port}" if sip_enabled else None},
-    }
+    })
 
 
 @router.post(f"{API}/agent/login")
-async def agent_login(body: LoginIn, user: Agent, runtime: RuntimeDep, center: Center) -> dict[str, Any]:
+async def agent_login(body: LoginIn, user: Agent, runtime: RuntimeDep, center: Center) -> StatusOut:
     agent = await center.agents.login(str(user.id), user.display_name, user.email, body.departments)
     return await status_view(runtime, center, agent)
 
 
 @router.post(f"{API}/agent/logout")
-async def agent_logout(user: Agent, runtime: RuntimeDep, center: Center) -> dict[str, Any]:
+async def agent_logout(user: Agent, runtime: RuntimeDep, center: Center) -> StatusOut:
     return await status_view(runtime, center, await center.agents.logout(str(user.id)))
 
 
 @router.post(f"{API}/agent/ready")
-async def agent_ready(user: Agent, runtime: RuntimeDep, center: Center) -> dict[str, Any]:
+async def agent_ready(user: Agent, runtime: RuntimeDep, center: Center) -> StatusOut:
     return await status_view(runtime, center, await center.agents.ready(str(user.id)))
 
 
 @router.post(f"{API}/agent/not-ready")
 async def agent_not_ready(
     user: Agent, runtime: RuntimeDep, center: Center, body: Annotated[NotReadyIn | None, Body()] = None
-) -> dict[str, Any]:
+) -> StatusOut:
     agent = await center.agents.not_ready(str(user.id), body.reason if body else None)
     return await status_view(runtime, center, agent)
 
 
 @router.get(f"{API}/agent/status")
-async def agent_status(user: Agent, runtime: RuntimeDep, center: Center) -> dict[str, Any]:
+async def agent_status(user: Agent, runtime: RuntimeDep, center: Center) -> StatusOut:
     return await status_view(runtime, center, await center.agents.get(str(user.id)))
 
 
 @router.get(f"{API}/agent/activity")
-async def agent_activity(user: Agent, center: Center) -> list[dict[str, Any]]:
+async def agent_activity(user: Agent, center: Center) -> list[ActivityOut]:
     """The agent's recent state changes, newest first."""
-    return await center.agents.activity(str(user.id))
+    return [ActivityOut.model_validate(change) for change in await center.agents.activity(str(user.id))]
 
 
 # --- calls ---------------------------------------------------------------------------------------
 
 
 @router.get(f"{API}/call/ringing")
-async def ringing(user: Agent, center: Center) -> list[dict[str, Any]]:
+async def ringing(user: Agent, center: Center) -> list[RingOut]:
     """Calls ringing for this agent now (none unless they are Ready)."""
-    return [c.ring_view() for c in await center.ringing_for(await center.agents.get(str(user.id)))]
+    return [RingOut.model_validate(c.ring_view()) for c in await center.ringing_for(await center.agents.get(str(user.id)))]
 
 
 @router.post(f"{API}/call/ringing")
-async def ringing_seen(body: CallRef, user: Agent, center: Center) -> dict[str, Any]:
+async def ringing_seen(body: CallRef, user: Agent, center: Center) -> RingOut:
     """The agent's page is ringing for this call."""
-    return (await center.acknowledge(body.call_id, str(user.id))).ring_view()
+    return RingOut.model_validate((await center.acknowledge(body.call_id, str(user.id))).ring_view())
 
 
 @router.post(f"{API}/call/answer")
-async def answer(body: CallRef, user: Agent, center: Center) -> dict[str, Any]:
+async def answer(body: CallRef, user: Agent, center: Center) -> CallOut:
     """Answer a ringing call; when two agents answer at once, one gets the call and the other 409."""
-    return (await center.answer(body.call_id, str(user.id))).view()
+    return CallOut.model_validate((await center.answer(body.call_id, str(user.id))).view())
 
 
 @router.post(f"{API}/call/reject")
-async def reject(body: CallRef, user: Agent, center: Center) -> dict[str, Any]:
-    return (await center.reject(body.call_id, str(user.id))).ring_view()
+async def reject(body: CallRef, user: Agent, center: Center) -> RingOut:
+    return RingOut.model_validate((await center.reject(body.call_id, str(user.id))).ring_view())
 
 
 @router.post(f"{API}/call/drop")
-async def drop(body: CallRef, user: Agent, center: Center) -> dict[str, Any]:
+async def drop(body: CallRef, user: Agent, center: Center) -> CallOut:
     """Hang up the agent's call (or decline one that is only ringing)."""
-    return (await center.drop(body.call_id, str(user.id))).view()
+    return CallOut.model_validate((await center.drop(body.call_id, str(user.id))).view())
 
 
 @router.post(f"{API}/call/hold")
-async def hold(body: HoldIn, user: Agent, center: Center) -> dict[str, Any]:
+async def hold(body: HoldIn, user: Agent, center: Center) -> CallOut:
     """`hold: true` puts the caller on hold, `false` takes them off it."""
-    return (await center.hold(body.call_id, str(user.id), body.hold)).view()
+    return CallOut.model_validate((await center.hold(body.call_id, str(user.id), body.hold)).view())
 
 
 @router.post(f"{API}/call/transfer")
-async def transfer(body: TransferIn, user: Agent, center: Center) -> dict[str, Any]:
+async def transfer(body: TransferIn, user: Agent, center: Center) -> CallOut:
     """Blind transfer to a department or an agent, or `to_assistant` to hand the caller back to the AI."""
     call = await center.transfer(body.call_id, str(user.id), department=body.department, to_agent=body.agent_id,
                                  to_assistant=body.to_assistant)
-    return call.view()
+    return CallOut.model_validate(call.view())
 
 
 @router.get(f"{API}/call/history")
 async def history(
     _user: Agent, center: Center, limit: Annotated[int, Query(ge=1, le=500)] = 50
-) -> list[dict[str, Any]]:
+) -> list[OutcomeOut]:
     """Ring outcomes, newest first: answered, no-answer, caller-hung-up, rejected (and the PBX's)."""
-    return await center.history(limit)
+    return [OutcomeOut.model_validate(entry) for entry in await center.history(limit)]
 
 
 @router.get(f"{API}/metrics")
-async def metrics(_user: Agent, center: Center) -> dict[str, Any]:
+async def metrics(_user: Agent, center: Center) -> MetricsOut:
     """Per-agent calls handled, average handle time, answer rate and wait time, and the floor's totals."""
     records = await center.history(2000)
     agents = {a.user_id: a.name or a.email for a in await center.agents.all()}
-    return {"floor": floor_metrics(records), "agents": per_agent(records, agents), "window": len(records)}
+    return MetricsOut.model_validate(
+        {"floor": floor_metrics(records), "agents": per_agent(records, agents), "window": len(records)})
 
 
 @router.get(f"{API}/customer/{{call_id}}")
-async def customer(call_id: str, _user: Agent, runtime: RuntimeDep, center: Center) -> dict[str, Any]:
+async def customer(call_id: str, _user: Agent, runtime: RuntimeDep, center: Center) -> CustomerOut:
     """The popup: who is calling (account and profile), why, the conversation so far and a summary."""
     call = await center.find(call_id)
     if call is None:  # a PBX transfer's context, cached by CallSid for the softphone
@@ -227,9 +237,7 @@ async def customer(call_id: str, _user: Agent, runtime: RuntimeDep, center: Cent
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No caller is known for that call.")
     view = call.view()
-    return {key: view[key] for key in ("id", "call_sid", "channel", "department", "extension", "reason", "caller",
-                                       "profile", "transcript", "summary", "status", "queued_at", "answered_at",
-                                       "agent_name", "caller_name", "waiting_s")}
+    return CustomerOut.model_validate({key: view[key] for key in CustomerOut.model_fields})
 
 
 # --- the live feed -------------------------------------------------------------------------------

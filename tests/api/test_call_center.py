@@ -95,6 +95,7 @@ async def test_agent_state_machine(client: httpx.AsyncClient) -> None:
     assert (await post(client, agent, "/agent/logout")).json()["agent"]["state"] == "logged_out"
     activity = (await client.get(f"{API}/agent/activity", headers=agent.auth)).json()
     assert [a["to"] for a in activity] == ["logged_out", "not_ready", "ready", "logged_in"]
+    assert [a["from"] for a in activity] == ["not_ready", "ready", "logged_in", "logged_out"]
 
 
 async def test_the_call_center_is_for_staff(client: httpx.AsyncClient) -> None:
@@ -262,3 +263,32 @@ async def test_customer_popup(client: httpx.AsyncClient, runtime: Runtime) -> No
     assert (await client.get(f"{API}/customer/unknown", headers=kim.auth)).status_code == 404
     member = await register(client)
     assert (await client.get(f"{API}/customer/{call.id}", headers=member.auth)).status_code == 403
+
+
+def test_response_models_match_the_views_they_are_built_from() -> None:
+    """A field added to a view must be added to its response model too (FastAPI drops what the model
+    does not name), and each route's OpenAPI schema names its model."""
+    from api.app import create_app
+    from api.routes import call_center_models as out
+    from domains.transfer.agents import AgentStatus
+    from domains.transfer.metrics import agent_metrics, floor_metrics
+
+    call = TransferCall(call_sid="CA1", department="support")
+    assert set(call.view()) == set(out.CallOut.model_fields)
+    assert set(call.ring_view()) == set(out.RingOut.model_fields)
+    assert set(out.CustomerOut.model_fields) < set(call.view())
+    assert set(AgentStatus(user_id="u1").view()) == set(out.AgentOut.model_fields)
+    assert set(floor_metrics([])) == set(out.FloorOut.model_fields)
+    assert {"name", *agent_metrics([], "u1")} == set(out.AgentMetricsOut.model_fields)
+    paths = create_app().openapi()["paths"]
+    named = {
+        f"{API}/agent/status": ("get", "StatusOut"),
+        f"{API}/call/answer": ("post", "CallOut"),
+        f"{API}/call/history": ("get", "OutcomeOut"),
+        f"{API}/metrics": ("get", "MetricsOut"),
+        f"{API}/customer/{{call_id}}": ("get", "CustomerOut"),
+        f"{API}/agent/activity": ("get", "ActivityOut"),
+    }
+    for path, (method, model) in named.items():
+        schema = json.dumps(paths[path][method]["responses"]["200"])
+        assert f"#/components/schemas/{model}" in schema, (path, schema)
