@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -53,9 +54,18 @@ class Settings(BaseSettings):
     )
     access_token_minutes: int = Field(30, description="Access-token lifetime.")
     refresh_token_days: int = Field(7, description="Refresh-token lifetime.")
-    voice_pin: str | None = Field(None, description="Fallback voice PIN when no database user matches the caller.")
+    voice_pin: str | None = Field(
+        None,
+        description="Fallback voice PIN for accounts without their own and for numbers no account has "
+        "(then it opens `VOICE_PIN_USER`). Production: 6 digits, and `VOICE_PIN_USER` required.",
+    )
     voice_pin_user: str | None = Field(
-        None, description="Email of the account `VOICE_PIN` opens for an unknown number; unset: the oldest active account."
+        None, description="Email of the account `VOICE_PIN` opens for an unknown number; unset: it opens none."
+    )
+    voice_pin_max_failures: int = Field(
+        20, ge=1,
+        description="Wrong tries of `VOICE_PIN` from all callers together per 15 minutes before it stops opening "
+        "anything until the window ends (an error is logged).",
     )
     bcrypt_rounds: int = Field(12, ge=4, le=16, description="bcrypt cost for passwords and PINs.")
     auth_attempts_per_minute: int = Field(
@@ -161,6 +171,12 @@ class Settings(BaseSettings):
                 "TWILIO_AUTH_TOKEN must be set in production: without it anyone can open a phone call's stream "
                 "and pose as any caller. Set it to the Twilio account's auth token, or set TWILIO_ENABLED=false "
                 "if this server takes no phone calls."
+            )
+        weak_pin = bool(self.voice_pin) and not re.fullmatch(r"\d{6}", self.voice_pin or "")
+        if self.environment == "production" and self.voice_pin and (weak_pin or not (self.voice_pin_user or "").strip()):
+            raise SettingsError(
+                "VOICE_PIN in production must be 6 digits and come with VOICE_PIN_USER (the e-mail of the one "
+                "account it opens); otherwise unset VOICE_PIN."
             )
         return self
 

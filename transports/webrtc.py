@@ -15,7 +15,6 @@ where the phone path is narrowed to 8 kHz.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import uuid
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from pipecat.transports.smallwebrtc.request_handler import (
     SmallWebRTCRequestHandler,
 )
 from pipecat.transports.smallwebrtc.transport import SmallWebRTCTransport
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bots.agent.agent import Agent
 from bots.pipeline import run_call
@@ -45,9 +45,9 @@ from core.accounts import get_user_by_email, normalize_email
 from core.config import Settings
 from core.db import SessionFactory
 from core.runtime import Runtime
-from core.security import is_valid_pin, verify_secret_async
+from core.security import is_valid_pin
 from core.store import Store
-from processors.pin_auth import Caller, PinOutcome, PinVerifier
+from processors.pin_auth import Caller, PinOutcome, PinVerifier, Target
 from processors.pin_gate import GREETING
 
 log = logging.getLogger(__name__)
@@ -119,13 +119,15 @@ def parse_offer(body: dict[str, Any]) -> BrowserOffer:
 
 
 class BrowserPinVerifier(PinVerifier):
-    """The phone path's PIN rules (count, lockout, `VOICE_PIN`) for a browser, keyed by account email.
+    """The phone path's PIN rules for a browser: the typed email is the source (its own count and
+    lockout), the account's count is the one its phone calls share, and `VOICE_PIN` opens an account
+    without a PIN of its own under the same global limit.
 
-    The email must belong to an active account: its own PIN opens it, or `VOICE_PIN` when it
-    has none. Unlike a phone number, an email is typed, so an unknown one never falls back to
-    the install's first user (that would give `VOICE_PIN` unlimited guesses across made-up
-    addresses).
+    The email must belong to an active account. Unlike a phone number, an email is typed, so an
+    unknown one never falls back to `VOICE_PIN_USER`.
     """
+
+    refuse_when_busy = True  # a sign-in page can be told to try again (503) during a flood
 
     def __init__(self, sessions: SessionFactory, store: Store, settings: Settings, email: str) -> None:
         super().__init__(sessions, store, settings, None)
@@ -133,22 +135,13 @@ class BrowserPinVerifier(PinVerifier):
         self.fail_key = f"pin:fail:email:{self.email}"
         self.lock_key = f"pin:lock:email:{self.email}"
 
-    async def caller_by_number(self) -> Caller | None:
-        async with self._sessions() as session:
-            user = await get_user_by_email(session, self.email)
-        return Caller(user.id, user.first_name or user.username) if user is not None and user.is_active else None
-
-    async def _match(self, pin: str) -> Caller | None:
-        async with self._sessions() as session:
-            user = await get_user_by_email(session, self.email)
+    async def _target(self, session: AsyncSession) -> Target:
+        user = await get_user_by_email(session, self.email)
         if user is None or not user.is_active:
-            return None
+            return Target(None, False)
         if user.voice_pin_hash:
-            ok = await verify_secret_async(pin, user.voice_pin_hash)
-        else:
-            fallback = self._settings.voice_pin
-            ok = bool(fallback) and hmac.compare_digest(pin.encode(), (fallback or "").encode())
-        return Caller(user.id, user.first_name or user.username) if ok else None
+            return Target(user, False)
+        return Target(user, True) if self._settings.voice_pin else Target(None, False)
 
 
 class Greeter(FrameProcessor):

@@ -54,3 +54,13 @@ def test_env_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 def test_readme_lists_every_setting() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert settings_table() in readme, "README settings table is stale: run `make readme`"
+
+
+def test_production_voice_pin_needs_six_digits_and_its_account(tmp_path: Path) -> None:
+    base = {"environment": "production", "jwt_secret": "z" * 40, "twilio_auth_token": "t" * 32,
+            "data_dir": tmp_path, "_env_file": None}
+    for bad in ({"voice_pin": "123456"}, {"voice_pin": "1234", "voice_pin_user": "desk@example.com"}):
+        with pytest.raises(SettingsError, match="VOICE_PIN in production"):
+            Settings(**base, **bad)  # type: ignore[arg-type]
+    ok = Settings(**base, voice_pin="482913", voice_pin_user="desk@example.com")  # type: ignore[arg-type]
+    assert ok.voice_pin == "482913"

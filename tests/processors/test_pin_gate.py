@@ -96,21 +96,56 @@ async def test_three_wrong_pins_say_goodbye_and_end_the_call(runtime: Runtime, c
     assert await runtime.store.get(f"pin:fail:{CALLER_PHONE}") == "3"
 
 
-async def test_voice_pin_is_the_fallback_for_unknown_numbers(backend: Any, tmp_path: Any) -> None:
+async def test_voice_pin_without_voice_pin_user_opens_no_account(backend: Any, tmp_path: Any) -> None:
+    """An unknown number with the right `VOICE_PIN` does not get the install's oldest account."""
     from tests.conftest import _reset_shared, make_settings
 
     settings: Settings = make_settings(tmp_path, backend.database_url, backend.redis_url, voice_pin="246810")
     runtime = Runtime.build(settings)
     await _reset_shared(runtime)
     try:
-        owner = await register_caller(runtime, email="owner@example.com", first_name="Olive", phone=None, pin=None)
-        await register_caller(runtime, email="later@example.com", first_name="Lee", phone="+15550001111", pin="1357")
+        await register_caller(runtime, email="owner@example.com", first_name="Olive", phone=None, pin=None)
         check = verifier(runtime, STRANGER)
-        assert await check.check("1357") == (PinOutcome.WRONG, None)  # another user's PIN opens nothing
-        outcome, who = await check.check("246810")
-        assert outcome is PinOutcome.OK and who == Caller(owner.id, "Olive")
+        assert await check.check("246810") == (PinOutcome.WRONG, None)
     finally:
         await runtime.close()
+
+
+async def test_voice_pin_stops_opening_after_too_many_wrong_tries_from_any_numbers(
+    backend: Any, tmp_path: Any
+) -> None:
+    from tests.conftest import _reset_shared, make_settings
+
+    settings: Settings = make_settings(tmp_path, backend.database_url, backend.redis_url, voice_pin="246810",
+                                       voice_pin_user="desk@example.com", voice_pin_max_failures=3)
+    runtime = Runtime.build(settings)
+    await _reset_shared(runtime)
+    try:
+        await register_caller(runtime, email="desk@example.com", first_name="Dana", phone=None, pin=None)
+        for i in range(3):  # each guess from a fresh number: no number reaches its own lockout
+            assert (await verifier(runtime, f"+1555000100{i}").check("111111"))[0] is PinOutcome.WRONG
+        outcome, who = await verifier(runtime, "+15550001009").check("246810")
+        assert outcome is PinOutcome.LOCKED and who is None
+        # an account's own PIN is not affected
+        own = await register_caller(runtime, email="own@example.com", phone="+15550002000", pin="5678")
+        assert (await verifier(runtime, "+15550002000").check("5678"))[1] == Caller(own.id, "Ann")
+    finally:
+        await runtime.close()
+
+
+async def test_one_account_count_for_phone_and_browser(runtime: Runtime, caller: User) -> None:
+    """Wrong PINs for an account add up across numbers and channels; the fifth locks the account."""
+    from transports.webrtc import BrowserPinVerifier
+
+    browser = BrowserPinVerifier(runtime.sessions, runtime.store, runtime.settings, caller.email)
+    for _ in range(3):
+        assert (await verifier(runtime).check("0000"))[0] is PinOutcome.WRONG
+    assert (await browser.check("0000"))[0] is PinOutcome.WRONG
+    assert (await browser.check("0000"))[0] is PinOutcome.LOCKED
+    assert (await verifier(runtime).check(CALLER_PIN))[0] is PinOutcome.LOCKED
+    assert await verifier(runtime).locked()
+    assert (await BrowserPinVerifier(runtime.sessions, runtime.store, runtime.settings, caller.email)
+            .check(CALLER_PIN))[0] is PinOutcome.LOCKED
 
 
 async def test_voice_pin_user_names_the_account_it_opens(backend: Any, tmp_path: Any) -> None:
