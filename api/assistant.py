@@ -98,8 +98,7 @@ async def ask(agent: Agent, user: User, said: SayIn, *, channel: str) -> Assista
     """Run one agent turn for `user`. A turn that fails or times out answers with the agent's apology
     and a fresh thread (the agent's own reset); only a thread the user does not own raises."""
     thread_id = owned_thread_id(user.id, said.thread_id)
-    ctx = ToolContext.for_user(agent.runtime, user.id, channel=channel)
-    ctx.extras["caller_name"] = user.first_name or user.username
+    ctx = ToolContext.for_user(agent.runtime, user.id, channel=channel, caller_name=user.first_name or user.username)
     ctx.listeners.append(monitor.tool_listener(agent.runtime.store, channel))
     result = await agent.session(ctx, thread_id).turn(said.text)
     return AssistantReply(

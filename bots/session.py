@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from core.logging import report_exception
 from core.models import CallRecording
 from core.runtime import Runtime
 from core.timeutil import utcnow
-from core.tools import ToolContext
+from core.tools import ToolContext, TransferRequest
 from processors.pin_auth import Caller, PinVerifier
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 MONITOR_CHANNEL, MONITOR_RECENT = monitor.MONITOR_CHANNEL, monitor.MONITOR_RECENT  # where turn records go
 
 
-TransferHandler = Callable[[dict[str, Any]], Awaitable[None]]
+TransferHandler = Callable[[TransferRequest], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,8 @@ class CallSession:
 
     async def authenticate(self, caller: Caller) -> None:
         """Open the agent conversation as `caller` (the PIN was right)."""
-        ctx = ToolContext.for_user(self.runtime, caller.user_id, channel=self.info.channel, call_sid=self.info.call_sid)
-        ctx.extras["caller_name"] = caller.first_name
+        ctx = ToolContext.for_user(self.runtime, caller.user_id, channel=self.info.channel, call_sid=self.info.call_sid,
+                                   caller_name=caller.first_name)
         self.caller = caller
         self.conversation = self.agent.session(ctx, f"call-{self.info.call_sid}")
 
@@ -102,10 +102,10 @@ class CallSession:
         self.timings.append(record.model_dump(mode="json"))
         await self._publish(record)
 
-    async def request_transfer(self, request: dict[str, Any]) -> None:
+    async def request_transfer(self, request: TransferRequest) -> None:
         """Announce the transfer on the monitor bus, then carry it out: through the channel's PBX when it
         has one (`pbx_transfer`, Twilio → FusionPBX), else through the in-app call center (`transfer_handler`)."""
-        await self._publish(monitor.TransferRecord(**self.call_info(), request=request))
+        await self._publish(monitor.TransferRecord(**self.call_info(), request=asdict(request)))
         handler = self.pbx_transfer or self.transfer_handler
         if handler is not None:
             await handler(request)

@@ -22,8 +22,7 @@ async def text_session(runtime: Runtime, email: str, thread_id: str | None = Non
     if user is None or not user.is_active:
         raise NotFound(f"No active user has the email {email}.")
     async with Agent.open(runtime) as agent:
-        ctx = ToolContext.for_user(runtime, user.id, channel="text")
-        ctx.extras["caller_name"] = user.first_name or user.username
+        ctx = ToolContext.for_user(runtime, user.id, channel="text", caller_name=user.first_name or user.username)
         yield agent.session(ctx, thread_id or f"text-{user.id}")
 
 

@@ -38,6 +38,19 @@ log = logging.getLogger(__name__)
 ToolFunc = Callable[..., Awaitable[Any]]
 
 
+@dataclass(frozen=True)
+class TransferRequest:
+    """The caller asked for a person (`transfer_to_agent`); the call's channel carries it out after the turn."""
+
+    department: str
+    extension: str = ""
+    reason: str = ""
+    user_id: str | None = None
+    call_sid: str | None = None
+    thread_id: str | None = None
+    channel: str = "text"
+
+
 @dataclass
 class ToolContext:
     """Who is calling and with what: never part of a tool's model-facing arguments."""
@@ -52,7 +65,9 @@ class ToolContext:
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     clock: Callable[[], datetime] = utcnow
     listeners: list[Callable[[ToolEvent], Awaitable[None]]] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
+    caller_name: str | None = None  # how the agent may address the caller
+    transfer: TransferRequest | None = None  # set by the transfer tool during a turn
+    extras: dict[str, Any] = field(default_factory=dict)  # per-context caches a domain keeps (the calendar mirror)
 
     @property
     def zone(self) -> tzinfo:

@@ -32,6 +32,7 @@ from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from core.logging import report_exception
+from core.tools import TransferRequest
 from processors.frames import AgentTurnFrame
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class TurnOutcome(Protocol):
     @property
     def end_call(self) -> bool: ...
     @property
-    def transfer(self) -> dict[str, Any] | None: ...
+    def transfer(self) -> TransferRequest | None: ...
 
 
 class Conversation(Protocol):
@@ -67,7 +68,7 @@ class Conversation(Protocol):
     async def turn(self, text: str, on_text: Callable[[str], Awaitable[None]] | None = None) -> TurnOutcome: ...
 
 
-TransferHandler = Callable[[dict[str, Any]], Awaitable[None]]
+TransferHandler = Callable[[TransferRequest], Awaitable[None]]
 
 
 def _message_text(message: Any) -> str:
@@ -225,7 +226,7 @@ class AgentBridge(FrameProcessor):
             self._ending = True
             await self.push_frame(EndWorkerFrame(reason="the caller said goodbye"))
 
-    async def _hand_over(self, request: dict[str, Any]) -> None:
+    async def _hand_over(self, request: TransferRequest) -> None:
         if self._on_transfer is None:
             return
         try:

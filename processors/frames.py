@@ -8,6 +8,8 @@ from typing import Any
 
 from pipecat.frames.frames import SystemFrame
 
+from core.tools import TransferRequest
+
 
 @dataclass
 class AgentTurnFrame(SystemFrame):
@@ -27,7 +29,7 @@ class AgentTurnFrame(SystemFrame):
     filler: bool = False
     failed: bool = False
     end_call: bool = False
-    transfer: dict[str, Any] | None = None
+    transfer: TransferRequest | None = None
 
 
 @dataclass

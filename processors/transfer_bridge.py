@@ -52,6 +52,7 @@ from core.db import transaction
 from core.events import TODOS_CHANGED, publish_change, todo_change
 from core.grammar.dialogue import parse_dialogue
 from core.runtime import Runtime
+from core.tools import TransferRequest
 from domains.productivity import todos
 from domains.transfer.agents import EVENTS
 from domains.transfer.calls import CallStatus, TransferCall
@@ -191,7 +192,7 @@ class TransferBridge(FrameProcessor):
 
     # --- the session's transfer hook ------------------------------------------------------------
 
-    async def request(self, request: dict[str, Any]) -> None:
+    async def request(self, request: TransferRequest) -> None:
         """Queue the call for a person (the agent's transfer tool fired)."""
         if self.phase in ACTIVE or self.phase is Phase.ENDED:
             return

@@ -21,7 +21,6 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from twilio.http.async_http_client import AsyncTwilioHttpClient
@@ -29,6 +28,7 @@ from twilio.rest import Client
 
 from core.config import Settings
 from core.runtime import Runtime
+from core.tools import TransferRequest
 from domains.transfer.calls import Outcome, TransferCall
 from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
@@ -119,13 +119,13 @@ async def redirect_call(settings: Settings, call_sid: str, twiml: str) -> None:
         await http.close()
 
 
-def pbx_transfer(runtime: Runtime, call: TransferringCall) -> Callable[[dict[str, Any]], Awaitable[None]] | None:
+def pbx_transfer(runtime: Runtime, call: TransferringCall) -> Callable[[TransferRequest], Awaitable[None]] | None:
     """The session's PBX transfer handler for a phone call, or None when the PBX is not configured."""
     settings = runtime.settings
     if not pbx_enabled(settings) or call.info.channel != "phone":
         return None
 
-    async def transfer(request: dict[str, Any]) -> None:
+    async def transfer(request: TransferRequest) -> None:
         caller = call.caller
         context = await transfer_call(
             runtime.sessions, request=request, call_sid=call.info.call_sid, channel="phone",

@@ -75,8 +75,7 @@ async def call_tool(
             {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False)
         ]
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems) from None
-    ctx = ToolContext.for_user(runtime, user.id, channel="api")
-    ctx.extras["caller_name"] = user.first_name or user.username
+    ctx = ToolContext.for_user(runtime, user.id, channel="api", caller_name=user.first_name or user.username)
     finished: list[ToolEvent] = []
 
     async def keep(event: ToolEvent) -> None:

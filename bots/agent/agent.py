@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -27,7 +27,7 @@ from bots.llm.providers import TextSink, build_chat_models
 from core.grammar import registry as grammar_registry
 from core.logging import report_exception
 from core.runtime import Runtime
-from core.tools import ToolContext, ToolEvent, ToolSpec
+from core.tools import ToolContext, ToolEvent, ToolSpec, TransferRequest
 from domains import registry
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class TurnResult:
     tool_calls: list[dict[str, Any]]
     timings: dict[str, Any]
     end_call: bool = False
-    transfer: dict[str, Any] | None = None
+    transfer: TransferRequest | None = None
     reset: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -72,7 +72,7 @@ class TurnResult:
             "thread_id": self.thread_id,
             "timings": self.timings,
             "end_call": self.end_call,
-            "transfer": self.transfer,
+            "transfer": asdict(self.transfer) if self.transfer else None,
             "reset": self.reset,
         }
 
@@ -152,7 +152,7 @@ class AgentSession:
         `reply` is still the last message's text."""
         trace = TurnTrace()
         self._events = []
-        self.ctx.extras.pop("transfer", None)
+        self.ctx.transfer = None
         reset = False
         if await self._broken():
             self.reset("tool call without a result")
@@ -188,7 +188,7 @@ class AgentSession:
                 "total_ms": round(total, 2),
             },
             end_call=end_call,
-            transfer=self.ctx.extras.get("transfer"),
+            transfer=self.ctx.transfer,
             reset=reset,
         )
 

@@ -72,12 +72,12 @@ def build_graph(
     async def assistant(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         ctx = _ctx(config)
         domain = state.get("domain") or "productivity"
-        prompt = system_prompt(domain, ctx.now_local(), ctx.extras.get("caller_name"))
+        prompt = system_prompt(domain, ctx.now_local(), ctx.caller_name)
         messages = [SystemMessage(prompt), *_recent(state["messages"])]
         t0 = time.perf_counter()
         trace = _trace(config)
         on_text: TextSink | None = config["configurable"].get("on_text")
-        if on_text is not None and not ctx.extras.get("transfer"):  # after a transfer the channel speaks for itself
+        if on_text is not None and ctx.transfer is None:  # after a transfer the channel speaks for itself
             async def heard(text: str) -> None:
                 if trace.first_text_ms is None:
                     trace.first_text_ms = trace.since_start_ms()

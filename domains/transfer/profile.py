@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from core.db import SessionFactory
 from core.models import CallRecording, User
+from core.tools import TransferRequest
 from domains.productivity.models import Team, TeamMembership, Todo
 from domains.transfer.calls import TransferCall, summarize
 
@@ -69,7 +70,7 @@ async def _user(sessions: SessionFactory, user_id: str | None) -> User | None:
 async def transfer_call(
     sessions: SessionFactory,
     *,
-    request: dict[str, Any],
+    request: TransferRequest,
     call_sid: str,
     channel: str,
     caller_id: str | None,
@@ -78,14 +79,14 @@ async def transfer_call(
 ) -> TransferCall:
     """A call about to be handed to a person, with everything their screen shows about it."""
     caller = await caller_identity(sessions, caller_id, phone)
-    department = str(request.get("department") or "support").lower()
-    reason = str(request.get("reason") or "")
+    department = (request.department or "support").lower()
+    reason = request.reason
     lines = [dict(line) for line in transcript]
     return TransferCall(
         call_sid=call_sid,
         department=department,
         channel=channel,
-        extension=str(request.get("extension") or ""),
+        extension=request.extension,
         reason=reason,
         caller=caller,
         profile=await caller_profile(sessions, caller_id),

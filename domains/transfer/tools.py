@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from core.errors import Invalid
-from core.tools import ToolContext, tool
+from core.tools import ToolContext, TransferRequest, tool
 
 
 def departments(ctx: ToolContext) -> dict[str, str]:
@@ -26,16 +26,15 @@ async def transfer_to_agent(
     if wanted not in known:
         names = ", ".join(sorted(known))
         raise Invalid(f"There is no {department} department. I can transfer you to {names}.")
-    request = {
-        "department": wanted,
-        "extension": known[wanted],
-        "reason": reason.strip(),
-        "user_id": str(ctx.user_id),
-        "call_sid": ctx.call_sid,
-        "thread_id": ctx.thread_id,
-        "channel": ctx.channel,
-    }
-    ctx.extras["transfer"] = request  # the voice session reads this after the turn
+    ctx.transfer = TransferRequest(  # the voice session acts on it after the turn
+        department=wanted,
+        extension=known[wanted],
+        reason=reason.strip(),
+        user_id=str(ctx.user_id),
+        call_sid=ctx.call_sid,
+        thread_id=ctx.thread_id,
+        channel=ctx.channel,
+    )
     return {"transferring": True, "department": wanted, "extension": known[wanted]}
 
 

@@ -14,6 +14,7 @@ import pytest
 from sqlmodel import select
 
 from core.runtime import Runtime
+from core.tools import TransferRequest
 from domains.transfer.calls import TransferCall
 from domains.transfer.models import CallCenterOutcome
 from domains.transfer.profile import transfer_call
@@ -60,7 +61,7 @@ async def queue_call(runtime: Runtime, caller: Account | None, department: str =
         {"role": "user", "text": "transfer me to a person"},
     ]
     call = await transfer_call(
-        runtime.sessions, request={"department": department, "reason": reason}, call_sid="CA-test-1",
+        runtime.sessions, request=TransferRequest(department=department, reason=reason), call_sid="CA-test-1",
         channel="phone", caller_id=caller.id if caller else None, phone="+15551234567", transcript=transcript,
     )
     return await CallCenter(runtime.store, runtime.settings.transfer_departments).enqueue(call)

@@ -58,7 +58,8 @@ async def test_routes_to_each_domain(session: AgentSession) -> None:
     ):
         result = await session.turn(text)
         assert (result.domain, [c["name"] for c in result.tool_calls]) == (domain, [tool]), result.reply
-    assert result.transfer is not None and result.transfer["department"] == "support"
+    assert result.transfer is not None and result.transfer.department == "support"
+    assert result.as_json()["transfer"]["department"] == "support"
 
 
 async def test_conversation_survives_a_restart(settings: Settings, runtime: Runtime) -> None:

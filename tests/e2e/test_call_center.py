@@ -31,6 +31,7 @@ from api.app import create_app
 from core.config import Settings
 from core.models import CallRecording
 from core.runtime import Runtime
+from core.tools import TransferRequest
 from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
 from tests.conftest import Backend
@@ -145,7 +146,7 @@ async def test_ready_agent_rings_and_sees_the_caller(runtime: Runtime, chromium:
         await expect(page.locator("#incoming")).to_be_hidden()
 
         call = await transfer_call(
-            runtime.sessions, request={"department": "support", "reason": "a charge on my bill"},
+            runtime.sessions, request=TransferRequest(department="support", reason="a charge on my bill"),
             call_sid="CA-page-test", channel="phone", caller_id=caller.id, phone="+15551234567",
             transcript=[{"role": "user", "text": "what are my todos", "at": "2026-01-05T10:00:00+00:00"},
                         {"role": "assistant", "text": "You have one todo: renew the passport.",

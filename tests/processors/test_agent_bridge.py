@@ -21,7 +21,7 @@ from bots.agent.agent import ERROR_APOLOGY, Agent, AgentSession
 from core.config import Settings
 from core.models import User
 from core.runtime import Runtime
-from core.tools import ToolContext
+from core.tools import ToolContext, TransferRequest
 from domains.productivity.models import Todo
 from processors.agent_bridge import APOLOGY, FILLER, TRANSFER, AgentBridge
 from processors.frames import AgentTurnFrame
@@ -151,9 +151,9 @@ async def test_goodbye_speaks_then_ends_the_call(runtime: Runtime, agent: Agent,
 
 
 async def test_transfer_announces_and_hands_over(runtime: Runtime, agent: Agent, caller: User) -> None:
-    requests: list[dict[str, Any]] = []
+    requests: list[TransferRequest] = []
 
-    async def on_transfer(request: dict[str, Any]) -> None:
+    async def on_transfer(request: TransferRequest) -> None:
         requests.append(request)
 
     bridge = AgentBridge(phone_session(agent, runtime, caller), on_transfer=on_transfer)
@@ -163,8 +163,8 @@ async def test_transfer_announces_and_hands_over(runtime: Runtime, agent: Agent,
         expected_down_frames=[*REPLY, AgentTurnFrame],
     )
     assert said(down) == [TRANSFER]
-    assert len(requests) == 1 and requests[0]["department"] == "support"
-    assert requests[0]["call_sid"] == "CA-test"
+    assert len(requests) == 1 and requests[0].department == "support"
+    assert requests[0].call_sid == "CA-test"
 
 
 async def streamed_turn(runtime: Runtime, settings: Settings, caller: User, mode: Mode,

@@ -22,6 +22,7 @@ from sqlmodel import select
 from bots.session import CallInfo, CallSession
 from core.config import Settings
 from core.runtime import Runtime
+from core.tools import TransferRequest
 from domains.productivity.models import Todo
 from domains.transfer.queue import CallCenter
 from processors.pin_auth import Caller
@@ -87,14 +88,14 @@ async def test_transfer_redirects_the_live_call_to_the_extension(
     session.caller = Caller(user.id, "Ann")
     session.transcript = [{"role": "user", "text": "transfer me to billing", "at": "2026-01-05T10:00:00+00:00"}]
     session.pbx_transfer = pbx_transfer(runtime, session)
-    in_app: list[dict[str, Any]] = []
+    in_app: list[TransferRequest] = []
 
-    async def queue(request: dict[str, Any]) -> None:
+    async def queue(request: TransferRequest) -> None:
         in_app.append(request)
 
     session.transfer_handler = queue
 
-    await session.request_transfer({"department": "billing", "extension": "2003", "reason": "a refund"})
+    await session.request_transfer(TransferRequest(department="billing", extension="2003", reason="a refund"))
 
     assert in_app == []  # the PBX took it; the in-app queue did not ring
     assert len(rest.updates) == 1

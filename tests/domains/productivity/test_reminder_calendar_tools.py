@@ -50,6 +50,7 @@ async def test_transfer_tools(make_ctx) -> None:  # type: ignore[no-untyped-def]
     assert {"name": "support", "extension": "2001"} in departments
     result = ok(await call(ctx, "transfer_to_agent", department="Billing", reason="refund"))
     assert result == {"transferring": True, "department": "billing", "extension": "2003"}
-    assert ctx.extras["transfer"]["call_sid"] == "CA123"
-    assert ctx.extras["transfer"]["reason"] == "refund"
+    assert ctx.transfer is not None
+    assert (ctx.transfer.department, ctx.transfer.extension, ctx.transfer.reason) == ("billing", "2003", "refund")
+    assert (ctx.transfer.call_sid, ctx.transfer.channel, ctx.transfer.user_id) == ("CA123", "phone", str(ctx.user_id))
     fails(await call(ctx, "transfer_to_agent", department="astrology"), "no astrology department")
