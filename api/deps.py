@@ -70,13 +70,20 @@ UNAUTHORIZED = HTTPException(
 )
 
 
-def user_id_from_token(token: str, settings: Settings) -> uuid.UUID:
-    """The user id of a valid access token; 401 for anything else (refresh tokens included)."""
+def access_token_claims(token: str, settings: Settings) -> tuple[uuid.UUID, int]:
+    """The user id and token version of a valid access token; 401 for anything else (refresh tokens included)."""
     try:
         claims = decode_token(token, "access", key=settings.signing_key)
-        return uuid.UUID(str(claims["sub"]))
-    except (TokenError, ValueError):
+        return uuid.UUID(str(claims["sub"])), int(claims.get("ver", 0))
+    except (TokenError, ValueError, TypeError):
         raise UNAUTHORIZED from None
+
+
+def signed_in(user: User | None, version: int) -> User:
+    """The user, if the account is active and the token was issued under its current version; 401 otherwise."""
+    if user is None or not user.is_active or user.token_version != version:
+        raise UNAUTHORIZED
+    return user
 
 
 async def get_current_user(
@@ -86,10 +93,8 @@ async def get_current_user(
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UNAUTHORIZED
-    user = await session.get(User, user_id_from_token(credentials.credentials, settings))
-    if user is None or not user.is_active:
-        raise UNAUTHORIZED
-    return user
+    user_id, version = access_token_claims(credentials.credentials, settings)
+    return signed_in(await session.get(User, user_id), version)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -103,12 +108,10 @@ async def get_current_user_no_session(
     for seconds (an agent turn) without a transaction, so it holds no pooled connection meanwhile."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UNAUTHORIZED
-    user_id = user_id_from_token(credentials.credentials, runtime.settings)
+    user_id, version = access_token_claims(credentials.credentials, runtime.settings)
     async with runtime.sessions() as session:
         user = await session.get(User, user_id)
-    if user is None or not user.is_active:
-        raise UNAUTHORIZED
-    return user
+    return signed_in(user, version)
 
 
 CurrentUserNoSession = Annotated[User, Depends(get_current_user_no_session)]

@@ -152,9 +152,21 @@ async def update_profile(
     if password is not None:
         check_password_length(password)
         user.password_hash = await hash_secret_async(password, rounds)
+    if voice_pin is not None or password is not None:
+        end_sessions(user)
     session.add(user)
     await session.flush()
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Make every token issued to the account so far worthless (logout everywhere)."""
+    user.token_version += 1
+
+
+async def check_password(user: User, password: str) -> bool:
+    """Whether `password` is the account's (bcrypt off the event loop)."""
+    return await verify_secret_async(password, user.password_hash)
 
 
 async def search_users(session: AsyncSession, query: str, limit: int = 10) -> list[User]:

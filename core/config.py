@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     )
     access_token_minutes: int = Field(30, description="Access-token lifetime.")
     refresh_token_days: int = Field(7, description="Refresh-token lifetime.")
+    session_max_days: int = Field(
+        30, ge=1, description="A sign-in lasts at most this long however often its tokens are refreshed; then log in again."
+    )
     voice_pin: str | None = Field(
         None,
         description="Fallback voice PIN for accounts without their own and for numbers no account has "

@@ -29,6 +29,9 @@ class User(SQLModel, table=True):
     phone_number: str | None = Field(default=None, max_length=32, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    token_version: int = Field(default=0)
+    """Tokens carry the version they were issued under; bumping it (logout, a new password or PIN,
+    a refresh token used twice) ends every session of the account."""
 
     @property
     def display_name(self) -> str:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, SignInAttempt, StoreDep
+from api.deps import CurrentUser, RuntimeDep, SessionDep, SettingsDep, SignInAttempt, StoreDep
 from core import accounts
 from core.config import Settings
+from core.db import transaction
 from core.models import User
 from core.ratelimit import account_failure_limit
 from core.security import TokenError, create_token, decode_token
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+log = logging.getLogger(__name__)
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=72)]
 Pin = Annotated[str, StringConstraints(pattern=r"^\d{4,6}$")]
@@ -50,6 +53,9 @@ class ProfileIn(BaseModel):
     phone_number: Phone | None = None
     voice_pin: Pin | None = None
     password: Password | None = None
+    current_password: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="Required to change password, voice_pin or phone_number."
+    )
 
 
 class UserOut(BaseModel):
@@ -81,13 +87,21 @@ class TokensOut(BaseModel):
     user: UserOut
 
 
-def issue_tokens(user: User, settings: Settings) -> TokensOut:
+def issue_tokens(user: User, settings: Settings, *, signed_in_at: int | None = None) -> TokensOut:
+    """A new token pair under the account's current `token_version`. The refresh token carries when
+    the user signed in (`auth_time`), so refreshing cannot stretch a sign-in past SESSION_MAX_DAYS."""
     access_life = timedelta(minutes=settings.access_token_minutes)
     subject = str(user.id)
+    now = datetime.now(UTC)
+    refresh_life = timedelta(days=settings.refresh_token_days)
+    auth_time = signed_in_at if signed_in_at is not None else int(now.timestamp())
+    session_end = datetime.fromtimestamp(auth_time, UTC) + timedelta(days=settings.session_max_days)
     return TokensOut(
-        access_token=create_token(subject, "access", key=settings.signing_key, lifetime=access_life),
+        access_token=create_token(subject, "access", key=settings.signing_key, lifetime=access_life, now=now,
+                                  extra={"ver": user.token_version}),
         refresh_token=create_token(
-            subject, "refresh", key=settings.signing_key, lifetime=timedelta(days=settings.refresh_token_days)
+            subject, "refresh", key=settings.signing_key, lifetime=min(refresh_life, session_end - now), now=now,
+            extra={"ver": user.token_version, "auth_time": auth_time},
         ),
         expires_in=int(access_life.total_seconds()),
         user=UserOut.of(user),
@@ -119,23 +133,41 @@ REFRESH_USED_TTL = timedelta(days=8)
 
 
 @router.post("/refresh", dependencies=[SignInAttempt])
-async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep, store: StoreDep) -> TokensOut:
-    """Swap a refresh token for a new pair. Each refresh token works once (rotation)."""
+async def refresh(
+    body: RefreshIn, session: SessionDep, settings: SettingsDep, store: StoreDep, runtime: RuntimeDep
+) -> TokensOut:
+    """Swap a refresh token for a new pair. Each refresh token works once (rotation); one used a second
+    time means a copy is in someone else's hands, so every session of the account ends."""
     invalid = HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid or expired refresh token.")
     try:
         claims = decode_token(body.refresh_token, "refresh", key=settings.signing_key)
         user_id = uuid.UUID(str(claims["sub"]))
-    except (TokenError, ValueError):
+        version, auth_time = int(claims.get("ver", 0)), int(claims.get("auth_time", claims["iat"]))
+    except (TokenError, ValueError, TypeError, KeyError):
         raise invalid from None
     first_use = await store.set(
         f"auth:refresh-used:{claims['jti']}", "1", ttl=REFRESH_USED_TTL.total_seconds(), only_if_absent=True
     )
     if not first_use:
+        # In its own transaction: this request's is rolled back by the 401.
+        async with transaction(runtime.sessions) as revoking:
+            user = await revoking.get(User, user_id)
+            if user is not None and user.token_version == version:
+                accounts.end_sessions(user)
+                log.warning("refresh token reused for user %s: every session of the account ended", user_id)
+        raise invalid
+    if datetime.now(UTC).timestamp() >= auth_time + timedelta(days=settings.session_max_days).total_seconds():
         raise invalid
     user = await session.get(User, user_id)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.token_version != version:
         raise invalid
-    return issue_tokens(user, settings)
+    return issue_tokens(user, settings, signed_in_at=auth_time)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(user: CurrentUser) -> None:
+    """End every session of the account: all its access and refresh tokens stop working."""
+    accounts.end_sessions(user)
 
 
 @router.get("/profile")
@@ -143,9 +175,23 @@ async def get_profile(user: CurrentUser) -> UserOut:
     return UserOut.of(user)
 
 
+SENSITIVE_FIELDS = frozenset({"password", "voice_pin", "phone_number"})
+
+
 @router.put("/profile")
-async def update_profile(body: ProfileIn, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> UserOut:
+async def update_profile(
+    body: ProfileIn, user: CurrentUser, session: SessionDep, settings: SettingsDep, store: StoreDep
+) -> UserOut:
+    """Change the profile. A new password, voice PIN or phone number needs `current_password`; a new
+    password or PIN ends every session (sign in again with the new password)."""
     changes = body.model_dump(exclude_unset=True)
+    current = changes.pop("current_password", None)
+    if SENSITIVE_FIELDS & changes.keys():
+        failures = account_failure_limit(settings)
+        await failures.check(store, user.email)
+        if current is None or not await accounts.check_password(user, current):
+            await failures.hit(store, user.email)
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                "Give your current password (current_password) to change the password, PIN or phone.")
     await accounts.update_profile(session, user, **changes, rounds=settings.bcrypt_rounds)
     return UserOut.of(user)
-

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from api.deps import UNAUTHORIZED, client_address, user_id_from_token
+from api.deps import UNAUTHORIZED, access_token_claims, client_address, signed_in
 from api.mcp_server import build_server
 from bots.agent.agent import Agent
 from core.models import User
@@ -53,12 +53,11 @@ async def _authenticate(scope: Scope, runtime: Runtime) -> uuid.UUID | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     try:
-        user_id = user_id_from_token(token.strip(), runtime.settings)
+        user_id, version = access_token_claims(token.strip(), runtime.settings)
+        async with runtime.sessions() as session:
+            return signed_in(await session.get(User, user_id), version).id
     except HTTPException:
         return None
-    async with runtime.sessions() as session:
-        user = await session.get(User, user_id)
-        return user.id if user is not None and user.is_active else None
 
 
 class MCPEndpoint:

@@ -73,7 +73,8 @@ async def test_voice_pin_must_be_four_to_six_digits(client: httpx.AsyncClient) -
         response = await client.put("/api/auth/profile", json={"voice_pin": bad}, headers=account.auth)
         assert response.status_code == 422, bad
         assert response.json()["detail"][0]["loc"] == ["body", "voice_pin"]
-    ok = await client.put("/api/auth/profile", json={"voice_pin": "482913"}, headers=account.auth)
+    ok = await client.put("/api/auth/profile", json={"voice_pin": "482913", "current_password": account.password},
+                          headers=account.auth)
     assert ok.status_code == 200
     assert ok.json()["has_voice_pin"] is True
     bad_register = await client.post(
@@ -205,3 +206,78 @@ async def test_multibyte_password_over_72_bytes_is_refused_not_a_server_error(cl
     response = await client.post("/api/auth/register", json={"email": "mb@example.com", "password": "é" * 40})
     assert response.status_code == 422
     assert "bytes" in response.json()["detail"]
+
+
+
+async def test_logout_ends_every_session(client: httpx.AsyncClient) -> None:
+    account = await register(client)
+    other = (await client.post("/api/auth/login", json={"email": account.email, "password": account.password})).json()
+    assert (await client.post("/api/auth/logout", headers=account.auth)).status_code == 204
+    for access in (account.access, other["access_token"]):
+        assert (await client.get("/api/auth/profile", headers={"Authorization": f"Bearer {access}"})).status_code == 401
+    for refresh in (account.refresh, other["refresh_token"]):
+        assert (await client.post("/api/auth/refresh", json={"refresh_token": refresh})).status_code == 401
+    again = await client.post("/api/auth/login", json={"email": account.email, "password": account.password})
+    assert again.status_code == 200
+    fresh = {"Authorization": f"Bearer {again.json()['access_token']}"}
+    assert (await client.get("/api/auth/profile", headers=fresh)).status_code == 200
+
+
+async def test_password_pin_and_phone_changes_need_the_current_password(client: httpx.AsyncClient) -> None:
+    account = await register(client)
+    for change in ({"password": "brand-new-pass"}, {"voice_pin": "4826"}, {"phone_number": "+15551112222"}):
+        missing = await client.put("/api/auth/profile", json=change, headers=account.auth)
+        wrong = await client.put("/api/auth/profile", json={**change, "current_password": "not-mine-at-all"},
+                                 headers=account.auth)
+        assert missing.status_code == wrong.status_code == 403, change
+    profile = (await client.get("/api/auth/profile", headers=account.auth)).json()
+    assert profile["phone_number"] is None and profile["has_voice_pin"] is False
+    name = await client.put("/api/auth/profile", json={"first_name": "Zed"}, headers=account.auth)
+    assert name.status_code == 200 and name.json()["first_name"] == "Zed"  # a name needs no password
+    phone = await client.put("/api/auth/profile", json={"phone_number": "+15551112222",
+                                                        "current_password": account.password}, headers=account.auth)
+    assert phone.status_code == 200 and phone.json()["phone_number"] == "+15551112222"
+
+
+async def test_a_new_password_ends_the_old_sessions(client: httpx.AsyncClient) -> None:
+    account = await register(client)
+    changed = await client.put("/api/auth/profile", json={"password": "brand-new-pass",
+                                                          "current_password": account.password}, headers=account.auth)
+    assert changed.status_code == 200
+    assert (await client.get("/api/auth/profile", headers=account.auth)).status_code == 401
+    assert (await client.post("/api/auth/refresh", json={"refresh_token": account.refresh})).status_code == 401
+    old = await client.post("/api/auth/login", json={"email": account.email, "password": account.password})
+    new = await client.post("/api/auth/login", json={"email": account.email, "password": "brand-new-pass"})
+    assert (old.status_code, new.status_code) == (401, 200)
+
+
+async def test_a_reused_refresh_token_ends_the_whole_chain(client: httpx.AsyncClient) -> None:
+    account = await register(client)
+    rotated = (await client.post("/api/auth/refresh", json={"refresh_token": account.refresh})).json()
+    stolen = await client.post("/api/auth/refresh", json={"refresh_token": account.refresh})
+    assert stolen.status_code == 401
+    # the pair the first refresh gave out is dead too, whoever holds it
+    assert (await client.post("/api/auth/refresh", json={"refresh_token": rotated["refresh_token"]})).status_code == 401
+    headers = {"Authorization": f"Bearer {rotated['access_token']}"}
+    assert (await client.get("/api/auth/profile", headers=headers)).status_code == 401
+
+
+async def test_refreshing_cannot_stretch_a_sign_in_past_its_maximum(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    account = await register(client)
+    claims = jwt.decode(account.refresh, settings.signing_key, algorithms=["HS256"])
+    signed_in = datetime.now(UTC) - timedelta(days=settings.session_max_days, minutes=1)
+    assert claims["auth_time"] > signed_in.timestamp()
+    old = create_token(account.id, "refresh", key=settings.signing_key, lifetime=timedelta(days=7),
+                       extra={"ver": 0, "auth_time": int(signed_in.timestamp())})
+    assert (await client.post("/api/auth/refresh", json={"refresh_token": old})).status_code == 401
+    # a refresh keeps the sign-in time: the new refresh token expires with the session
+    recent = datetime.now(UTC) - timedelta(days=settings.session_max_days) + timedelta(hours=1)
+    near_end = create_token(account.id, "refresh", key=settings.signing_key, lifetime=timedelta(days=7),
+                            extra={"ver": 0, "auth_time": int(recent.timestamp())})
+    renewed = await client.post("/api/auth/refresh", json={"refresh_token": near_end})
+    assert renewed.status_code == 200
+    new_claims = jwt.decode(renewed.json()["refresh_token"], settings.signing_key, algorithms=["HS256"])
+    assert new_claims["auth_time"] == int(recent.timestamp())
+    assert new_claims["exp"] <= int(recent.timestamp()) + settings.session_max_days * 86400
