@@ -32,7 +32,7 @@ from api.routes import (
 )
 from core.config import Settings, load_settings
 from core.errors import DomainError
-from core.logging import report_exception, setup_logging, setup_sentry
+from core.logging import describe_error, report_exception, setup_logging, setup_sentry
 from core.ratelimit import RateLimited
 from core.runtime import Runtime
 from core.security import HashingBusy
@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
-        log.info("integrity error: %s", exc.orig)
+        log.info("integrity error: %s", describe_error(exc))
         return JSONResponse({"detail": "That conflicts with something that already exists."}, status_code=409)
 
     @app.exception_handler(OperationalError)
@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @app.exception_handler(PoolTimeout)
     @app.exception_handler(ConnectionError)
     async def database_down(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("database unavailable: %s", exc)
+        log.error("database unavailable: %s", describe_error(exc))
         report_exception(exc)
         return JSONResponse({"detail": "The database is unavailable; nothing was changed. Try again shortly."}, 503)
 

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from core.logging import report_exception
+from core.logging import describe_error, report_exception
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class BackgroundTasks:
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("background task %s failed: %s", task.get_name(), exc)
+            log.error("background task %s failed: %s", task.get_name(), describe_error(exc))
             report_exception(exc)
 
     @property

@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol
 
 from redis.exceptions import RedisError
 
-from core.logging import report_exception
+from core.logging import describe_error, report_exception
 from core.store import Store
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ async def publish_change(store: Store, kind: str, payload: dict[str, Any]) -> No
     try:
         await store.publish(kind, json.dumps({"kind": kind, **payload}))
     except (RedisError, OSError) as exc:
-        log.warning("could not publish %s: %s", kind, exc)
+        log.warning("could not publish %s: %s", kind, describe_error(exc))
         report_exception(exc)
 
 

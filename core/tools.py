@@ -28,7 +28,7 @@ from core.background import BackgroundTasks
 from core.config import Settings
 from core.db import SessionFactory
 from core.errors import DomainError
-from core.logging import report_exception
+from core.logging import describe_error, report_exception
 from core.runtime import Runtime
 from core.store import Store
 from core.timeutil import utcnow
@@ -187,7 +187,7 @@ async def run_tool(spec: ToolSpec, ctx: ToolContext, arguments: dict[str, Any] |
     except IntegrityError:
         error = "That clashes with something that already exists."
     except (DBAPIError, OSError) as exc:
-        log.error("tool %s: database unavailable: %s", spec.name, exc)
+        log.error("tool %s: database unavailable: %s", spec.name, describe_error(exc))
         report_exception(exc)
         error = "I can't reach the database right now; nothing was changed. Please try again shortly."
     except Exception as exc:  # a bug in a tool must not end the caller's turn
