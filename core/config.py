@@ -90,6 +90,9 @@ class Settings(BaseSettings):
         None, description="TURN password; it is handed to the browser pages, so use a TURN account just for them."
     )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
+    max_request_body_bytes: int = Field(
+        256 * 1024, ge=1024, description="Largest request body any route reads; bigger ones get 413."
+    )
 
     # --- errors ------------------------------------------------------------------------------
     sentry_dsn: str | None = Field(None, description="Turns Sentry error reporting on.")
