@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, or_, select
@@ -30,6 +31,9 @@ def check_password_length(password: str) -> None:
     if len(password.encode()) > BCRYPT_MAX_BYTES:
         raise Invalid(f"The password is too long: at most {BCRYPT_MAX_BYTES} bytes (fewer letters outside plain ASCII).")
 
+
+# One answer whichever detail clashes, so registration does not say which e-mail or number exists.
+REGISTRATION_CONFLICT = "That email, username or phone number cannot be used for a new account."
 
 _USERNAME_CLEAN = re.compile(r"[^a-z0-9_.-]+")
 
@@ -82,16 +86,16 @@ async def register_user(
     """Create a user. Conflict when the e-mail, username or phone number is taken."""
     email = normalize_email(email)
     if await get_user_by_email(session, email) is not None:
-        raise Conflict("An account with that email already exists.")
+        raise Conflict(REGISTRATION_CONFLICT)
     if username:
         taken = (await session.exec(select(User.id).where(func.lower(User.username) == username.lower()))).first()
         if taken is not None:
-            raise Conflict("That username is taken.")
+            raise Conflict(REGISTRATION_CONFLICT)
     else:
         username = await _unique_username(session, email.split("@")[0])
     phone = normalize_phone(phone_number) if phone_number else None
     if phone and await get_user_by_phone(session, phone) is not None:
-        raise Conflict("That phone number belongs to another account.")
+        raise Conflict(REGISTRATION_CONFLICT)
     if voice_pin is not None and not is_valid_pin(voice_pin):
         raise Invalid("The voice PIN must be 4 to 6 digits.")
     check_password_length(password)
@@ -169,19 +173,26 @@ async def check_password(user: User, password: str) -> bool:
     return await verify_secret_async(password, user.password_hash)
 
 
-async def search_users(session: AsyncSession, query: str, limit: int = 10) -> list[User]:
-    """Active users whose e-mail, username or name contains `query` (case-insensitive)."""
-    needle = f"%{query.strip().lower()}%"
+def escape_like(text: str) -> str:
+    """`text` for a LIKE pattern with `escape="\\"`: its % and _ match only themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def search_users(session: AsyncSession, query: str, *, among: Any, limit: int = 10) -> list[User]:
+    """Active users among `among` (a select of user ids: the people the searcher may see) whose
+    e-mail, username or name contains `query` (case-insensitive, wildcards taken literally)."""
     if len(query.strip()) < 2:
         raise Invalid("Give at least two letters to search for.")
+    needle = f"%{escape_like(query.strip().lower())}%"
     stmt = (
         select(User)
         .where(User.is_active)
+        .where(col(User.id).in_(among))
         .where(
             or_(
-                func.lower(User.email).like(needle),
-                func.lower(User.username).like(needle),
-                func.lower(User.first_name + " " + User.last_name).like(needle),
+                func.lower(User.email).like(needle, escape="\\"),
+                func.lower(User.username).like(needle, escape="\\"),
+                func.lower(User.first_name + " " + User.last_name).like(needle, escape="\\"),
             )
         )
         .order_by(col(User.email))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
+from sqlmodel import col, select
 
 from core import accounts
 from core.db import transaction
@@ -13,6 +14,7 @@ from core.events import TODOS_CHANGED, publish_change, todo_change
 from core.tools import ToolContext, tool
 from domains.common import parse_datetime
 from domains.productivity import teams, todos
+from domains.productivity.models import TeamMembership
 from domains.productivity.views import team_view, todo_view
 
 TeamRef = Annotated[str, Field(description="The team's id or name, e.g. 'design'.")]
@@ -122,9 +124,12 @@ async def change_member_role(ctx: ToolContext, team: TeamRef, email: Email, role
 async def search_users(
     ctx: ToolContext, query: Annotated[str, Field(description="Part of a name or email.", min_length=2)]
 ) -> dict[str, Any]:
-    """Find people by name or email, to add them to a team or assign them a todo."""
+    """Find people in your teams by name or email, e.g. to assign them a todo. Someone new is
+    added to a team by their email address instead."""
+    my_teams = select(TeamMembership.team_id).where(TeamMembership.user_id == ctx.user_id)
+    teammates = select(TeamMembership.user_id).where(col(TeamMembership.team_id).in_(my_teams))
     async with ctx.sessions() as session:
-        found = await accounts.search_users(session, query)
+        found = await accounts.search_users(session, query, among=teammates)
         return {"users": [{"name": u.display_name, "email": u.email} for u in found]}
 
 

@@ -9,8 +9,9 @@ async def test_team_tools_happy_path(make_ctx) -> None:  # type: ignore[no-untyp
     owner = await make_ctx("olga")
     member = await make_ctx("mike")
     assert ok(await call(owner, "create_team", name="Design"))["created"]["my_role"] == "owner"
-    assert ok(await call(owner, "search_users", query="mike"))["users"][0]["email"] == "mike@example.com"
+    assert ok(await call(owner, "search_users", query="mike"))["users"] == []  # not a teammate yet
     ok(await call(owner, "add_team_member", team="design", email="mike@example.com"))
+    assert ok(await call(owner, "search_users", query="mike"))["users"][0]["email"] == "mike@example.com"
     members = ok(await call(owner, "get_team_members", team="the design team"))["members"]
     assert {m["email"]: m["role"] for m in members} == {"olga@example.com": "owner", "mike@example.com": "member"}
     todo = ok(await call(owner, "create_team_todo", team="Design", title="Mockups", assignee_email="mike@example.com"))
@@ -46,3 +47,15 @@ async def test_team_tools_bad_input_and_roles(make_ctx) -> None:  # type: ignore
     ):
         fails(await call(outsider, name, **args), "not in a team")
     assert len(ok(await call(owner, "get_team_members", team="ops"))["members"]) == 2
+
+
+async def test_search_sees_only_teammates_and_takes_wildcards_literally(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    owner = await make_ctx("ursula")
+    await make_ctx("walt")
+    await make_ctx("xena")
+    ok(await call(owner, "create_team", name="Crew"))
+    ok(await call(owner, "add_team_member", team="crew", email="walt@example.com"))
+    emails = [u["email"] for u in ok(await call(owner, "search_users", query="example.com"))["users"]]
+    assert emails == ["ursula@example.com", "walt@example.com"]  # xena shares no team
+    for wildcard in ("%@", "_%", "%%"):
+        assert ok(await call(owner, "search_users", query=wildcard))["users"] == [], wildcard
