@@ -106,7 +106,7 @@ def _list_reply(items: list[Any], words: ToolWords | None, now: datetime) -> str
     intro = words.intro if words else "You have"
     if not items:
         return words.empty if words and words.empty else f"{intro} no {plural}."
-    labels = [_label(item, words, now) for item in items[:_MAX_LISTED]]
+    labels = [label_of(item, words, now) for item in items[:_MAX_LISTED]]
     count = len(items)
     noun = singular if count == 1 else plural
     head = f"{intro} {'one' if count == 1 else say_number(count)} {noun}"
@@ -115,7 +115,8 @@ def _list_reply(items: list[Any], words: ToolWords | None, now: datetime) -> str
     return f"{head}: {join_list(labels)}."
 
 
-def _label(item: Any, words: ToolWords | None, now: datetime) -> str:
+def label_of(item: Any, words: ToolWords | None, now: datetime) -> str:
+    """One listed record in words, by the list tool's `label` formats ("buy milk", "Friday at 10 for a checkup")."""
     if not isinstance(item, dict):
         return speak_value("", item, now)
     formats = words.label if words else ("{title}", "{name}", "{message}", "{email}")

@@ -16,12 +16,13 @@ from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
+from bots.llm.lookup import Lookup, lookups, ordinal, resolve, results_by_tool, spoken_which
 from bots.llm.replies import ToolResult, reply_to_results
 from bots.llm.speech import join_list, speak_value
 from core.grammar.dates import parse_date
 from core.grammar.dialogue import Act, parse_dialogue
 from core.grammar.parser import parse_slot
-from core.grammar.registry import grammars, interpret, parse, tool_words
+from core.grammar.registry import arguments_for, grammars, interpret, parse, tool_words
 from core.grammar.text import normalize, strip_fillers
 from core.grammar.times import iso_time, parse_time
 
@@ -37,10 +38,12 @@ _NEW_REQUEST_CONFIDENCE = 0.9
 class Pending:
     """What the last AI message left open: a question for one argument, or a yes/no before acting."""
 
-    kind: Literal["ask", "confirm", "intent"]
+    kind: Literal["ask", "confirm", "intent", "look"]
     tool: str
     args: dict[str, Any] = field(default_factory=dict)
     ask: str | None = None
+    choices: tuple[str, ...] = ()
+    """For a "which one?" question: the ids of the records read out, in order ("the second one")."""
 
 
 def next_message(
@@ -51,6 +54,9 @@ def next_message(
         return _say(_greeting())
     last = messages[-1]
     if isinstance(last, ToolMessage):
+        looking = _looking(messages)
+        if looking is not None:
+            return _Turn(now, tools, schemas, messages).resolve(looking)
         return _say(reply_to_results(_trailing_results(messages), now))
     if not isinstance(last, HumanMessage):
         return _say(_fallback())
@@ -105,6 +111,9 @@ class _Turn:
         if found is not None and found.confidence >= _NEW_REQUEST_CONFIDENCE and found.args:
             return self.proceed(found.tool, found.args)
         args = dict(pending.args)
+        picked = ordinal(text) if pending.choices else None
+        if picked is not None and -len(pending.choices) <= picked < len(pending.choices):
+            return self.proceed(pending.tool, {**args, ask.arg: pending.choices[picked]})
         filled = _fill(ask.arg, ask.slot_type, text, self.now, args, words.asks if words else ())
         if not filled:
             if found is not None and found.tool != pending.tool:
@@ -112,16 +121,36 @@ class _Turn:
             return _say(f"Sorry, I didn't catch that. {ask.question}", Pending("ask", pending.tool, args, ask.arg))
         return self.proceed(pending.tool, args)
 
-    def proceed(self, tool: str, args: dict[str, Any]) -> AIMessage:
+    def proceed(self, tool: str, args: dict[str, Any], label: str = "", looked: bool = False) -> AIMessage:
+        """Act on `tool`: first look up the records its reference may name, then ask for what is missing,
+        confirm what cannot be undone (`label`: the looked-up record in words), or call it."""
+        if not looked and (calls := lookups(tool, self.tools, self.now)):
+            return _look(calls, Pending("look", tool, args))
         words = tool_words(tool)
         missing = [a for a in words.asks if a.arg not in args] if words else []
         if missing:
             return _say(missing[0].question, Pending("ask", tool, args, missing[0].arg))
         if words and words.confirm:
+            spoken = dict(args)
             if words.ref in args:
-                args = {**args, words.ref: _known_name(self.messages, args[words.ref])}
-            return _say(_confirmation(words.confirm, args, self.now), Pending("confirm", tool, args))
+                spoken[words.ref] = label or _known_name(self.messages, args[words.ref])
+            return _say(_confirmation(words.confirm, spoken, self.now), Pending("confirm", tool, args))
         return self.call(tool, args)
+
+    def resolve(self, pending: Pending) -> AIMessage:
+        """Go on with the pending call once the records it may name are listed (see `bots.llm.lookup`)."""
+        listed = results_by_tool((r.tool, r.content) for r in _trailing_results(self.messages) if not r.is_error)
+        said = _last_said(self.messages)
+
+        def reread(kin: str) -> dict[str, Any] | None:
+            return arguments_for(said, self.now, kin) if said else None
+
+        found = resolve(pending.tool, pending.args, listed, self.now, reread)
+        words = tool_words(found.tool)
+        if found.which and words is not None and words.ref is not None:
+            args = {k: v for k, v in found.args.items() if k != words.ref}
+            return _say(spoken_which(found.which), Pending("ask", found.tool, args, words.ref, found.choices))
+        return self.proceed(found.tool, found.args, found.label, looked=True)
 
     def call(self, tool: str, args: dict[str, Any]) -> AIMessage:
         allowed = self.schemas.get(tool)
@@ -192,6 +221,32 @@ def _reference(key: str, value: Any, now: datetime) -> str:
     if isinstance(value, str) and value.startswith("my "):
         return "your " + value[3:]
     return speak_value(key, value, now)
+
+
+def _look(calls: Sequence[Lookup], pending: Pending) -> AIMessage:
+    """List calls made before acting, with the act they are for."""
+    tool_calls = [{"name": c.tool, "args": c.args, "id": f"call_{uuid.uuid4().hex}", "type": "tool_call"} for c in calls]
+    return AIMessage(content="", tool_calls=tool_calls, additional_kwargs={PENDING: asdict(pending)})
+
+
+def _looking(messages: Sequence[BaseMessage]) -> Pending | None:
+    """The act whose look-up the trailing tool results answer, if they answer one."""
+    for message in reversed(messages):
+        if isinstance(message, ToolMessage):
+            continue
+        if isinstance(message, AIMessage):
+            data = message.additional_kwargs.get(PENDING)
+            if isinstance(data, dict) and data.get("kind") == "look":
+                return Pending(**data)
+        return None
+    return None
+
+
+def _last_said(messages: Sequence[BaseMessage]) -> str:
+    said = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
+    if said is None:
+        return ""
+    return said.text if isinstance(said.content, list) else str(said.content)
 
 
 def _pending(messages: Sequence[BaseMessage]) -> Pending | None:

@@ -18,12 +18,13 @@ from bots.agent.router import route
 from bots.llm.local import PENDING, LocalIntentChatModel
 from domains.registry import all_tools
 
-Kind = Literal["call", "ask", "confirm", "offer", "reply"]
+Kind = Literal["call", "look", "ask", "confirm", "offer", "reply"]
 
 
 @dataclass(frozen=True)
 class Understanding:
-    """The agent's move: a tool call, a question or confirmation about one, or a spoken reply only."""
+    """The agent's move: a tool call (or the look-up before one), a question or confirmation about one, or
+    a spoken reply only."""
 
     kind: Kind
     domain: str
@@ -52,11 +53,14 @@ def understand(text: str, now: datetime, previous_domain: str | None = None) -> 
 
 
 def read_move(message: AIMessage, domain: str) -> Understanding:
-    """An AI message as a move: its tool call, or the tool its pending question or confirmation is about."""
+    """An AI message as a move: its tool call, or the tool its pending question or confirmation is about
+    ("look": the records that tool's reference may name are listed first)."""
+    pending = message.additional_kwargs.get(PENDING)
+    if message.tool_calls and isinstance(pending, dict) and pending.get("kind") == "look":
+        return Understanding("look", domain, pending.get("tool"), dict(pending.get("args") or {}), message.text)
     if message.tool_calls:
         call = message.tool_calls[0]
         return Understanding("call", domain, call["name"], dict(call["args"]), message.text)
-    pending = message.additional_kwargs.get(PENDING)
     if isinstance(pending, dict):
         kind: Kind = {"confirm": "confirm", "intent": "offer"}.get(pending.get("kind", ""), "ask")  # type: ignore[assignment]
         return Understanding(kind, domain, pending.get("tool"), dict(pending.get("args") or {}), message.text)

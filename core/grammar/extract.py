@@ -232,14 +232,16 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
             taken[span.end] = True  # "tomorrow night" with no time asked for: the night is no title
     free = [s for s in shape.args if s.kind.free_text and s.arg not in filled]
     if free:
-        _fill_free_text(args, free, tokens, taken, shape.words - shape.values, now)
+        _fill_free_text(args, free, tokens, taken, shape.words - shape.values, now, shape.words & shape.values)
     return args
 
 
 def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequence[str], taken: Sequence[bool],
-                    tool_words: frozenset[str], now: datetime) -> None:
+                    tool_words: frozenset[str], now: datetime, carriers: frozenset[str] = frozenset()) -> None:
     """Give each stretch of the caller's own words to the argument the words around it name ("the
-    {team} team", "to say {title}"); the longest stretch nothing names goes to the primary argument."""
+    {team} team", "to say {title}"); the longest stretch nothing names goes to the primary argument.
+    A stretch made only of `carriers` (words that ask for the tool as often as they fill it: "make my
+    checkup") is free text only where a cue names it ("for a physical")."""
     left = list(free)
     taken = _take_tails(args, left, tokens, taken, now)
     unnamed: list[tuple[str, int]] = []
@@ -266,6 +268,8 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
                 _assign(args, named[0].arg, parsed)
                 left.remove(named[0])
                 continue
+        if not set(value.split()) - carriers - FUNCTION_WORDS:
+            continue
         unnamed.append((value, len(value.split())))
     main = next((s for s in left if s.primary), None)
     if main is not None and unnamed:

@@ -215,6 +215,11 @@ class Interpreter:
                 and (bool(args) or not self._takes_args(top.tool)) and len(clean.split()) <= _LONGEST_SURE)
         return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure)
 
+    def arguments_for(self, text: str, now: datetime, tool: str) -> dict[str, Any]:
+        """The arguments `text` states for `tool`, whichever tool it reads as best (the words of a request
+        about a reminder, once the caller's records show it is about an event)."""
+        return self._arguments(Ranked(tool, 1.0, 0.0), resolve_restarts(normalize(text)), now)
+
     def _names_another_kind(self, found: Match) -> bool:
         """Whether a reference the template read ends in a word that names another tool's records and not
         this one's ("take off my [pick up the kids reminder]" is no todo)."""

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from core.grammar.dialogue import DIALOGUE_TEMPLATES, OFF_TOPIC
 from core.grammar.interpret import Interpreter, Reading
@@ -133,6 +134,11 @@ def default_interpreter() -> Interpreter:
 def interpret(text: str, now: datetime, tools: Collection[str] | None = None) -> Reading | None:
     """What the caller most likely asked for among `tools` (all when None), sure or to be asked about."""
     return default_interpreter().read(text, now, tools)
+
+
+def arguments_for(text: str, now: datetime, tool: str) -> dict[str, Any]:
+    """The arguments `text` states for `tool`, whatever it reads as best."""
+    return default_interpreter().arguments_for(text, now, tool)
 
 
 def parse(text: str, now: datetime, tools: frozenset[str] | None = None, domains: frozenset[str] | None = None) -> Match | None:

@@ -58,7 +58,7 @@ class ToolWords:
     """What the assistant says around one tool: questions, a confirmation, and replies to its result.
 
     `ref` names the argument that refers to one of the caller's things (read back in full when earlier
-    results show which one it is). `done` holds reply sentences with `{field}` places filled from the call's arguments and its result;
+    results show which one it is; see `lookup`). `done` holds reply sentences with `{field}` places filled from the call's arguments and its result;
     the first one whose fields are all known is used; `negative` replaces it when the result says
     `available`/`ok`/`success` is false. `items` names list results ("todo", "todos"), `intro` leads a
     list ("You have three todos: ..."), `label` holds formats that name one item, and `empty` is said for
@@ -77,6 +77,13 @@ class ToolWords:
     details: str | None = None
     label: tuple[str, ...] = ("{title}", "{name}", "{message}", "{email}")
     empty: str = ""
+    lookup: str | None = None
+    """The tool that lists the records `ref` names, read before acting: the reference resolves to one
+    record (a confirmation then reads its details), or to a `kin` tool's record when it names none of these."""
+    lookup_days: tuple[tuple[str, int], ...] = ()
+    """Arguments of the `lookup` call that are dates this many days from today (a calendar's window)."""
+    kin: tuple[str, ...] = ()
+    """Tools that do the same to another kind of record (a todo's update, a reminder's, an event's)."""
 
 
 @dataclass(frozen=True)

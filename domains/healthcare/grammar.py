@@ -116,7 +116,7 @@ WORDS = (
     ToolWords("list_appointments", offer="tell you your appointments", items=("appointment", "appointments"),
               label=("{when} for {reason}", "{when}"), empty="You have no upcoming appointments."),
     ToolWords("cancel_appointment", offer="cancel an appointment", asks=(Ask("appointment", "booking", "Which appointment? Tell me the day."),),
-              confirm="Cancel {appointment}? Say yes to confirm.", ref="appointment",
+              confirm="Cancel {appointment}? Say yes to confirm.", ref="appointment", lookup="list_appointments",
               done=("Okay, your appointment on {when} is cancelled.", "Okay, your appointment is cancelled.")),
 )
 

@@ -113,9 +113,10 @@ WORDS = (
               negative=_FULL),
     ToolWords("list_reservations", offer="tell you your reservations", items=("reservation", "reservations"),
               label=("a table for {party_size} on {when}", "{when}"), empty="You have no reservations."),
-    ToolWords("change_reservation", offer="change a reservation", asks=(_REF,),
+    ToolWords("change_reservation", offer="change a reservation", asks=(_REF,), ref="reservation", lookup="list_reservations",
               done=("Done, your table for {party_size} is now on {when}.", "Done, I changed your reservation.")),
     ToolWords("cancel_reservation", offer="cancel a reservation", asks=(_REF,), confirm="Cancel {reservation}? Say yes to confirm.", ref="reservation",
+              lookup="list_reservations",
               done=("Okay, your reservation for {when} is cancelled.", "Okay, your reservation is cancelled.")),
 )
 

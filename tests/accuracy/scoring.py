@@ -3,7 +3,8 @@
 Understood means `bots.llm.understanding.understand` (the route plus the local intent model, the
 first turn of a call) makes the move the line expects:
 
-* a tool is expected: a call, a question or a confirmation about that tool, whose arguments equal the
+* a tool is expected: a call (or the look-up of the caller's records that comes first), a question or a
+  confirmation about that tool, whose arguments equal the
   expected ones. Free text is compared by its content words as said (`same_words`: "a checkup" and
   "checkup" are the same reason, "water the to main" is not "water the tomato plants"), numbers as
   numbers, dates and times as dates and times; an argument that names an existing record (`RECORD_ARGS`) matches when the content
@@ -31,7 +32,7 @@ from processors.speech.spoken import spoken_form
 from .sets import Utterance
 
 RECORD_ARGS = frozenset({"todo", "reminder", "event", "appointment", "reservation"})
-TOOL_MOVES = frozenset({"call", "ask", "confirm"})
+TOOL_MOVES = frozenset({"call", "look", "ask", "confirm"})
 # Words that say nothing about which record is meant.
 _FUNCTION_WORDS = frozenset({
     "a", "an", "the", "my", "our", "your", "his", "her", "their", "this", "that", "these", "those", "one",

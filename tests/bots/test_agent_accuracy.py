@@ -18,6 +18,7 @@ from domains.registry import all_tools
 from tests.core.paraphrases import FRESH
 
 NOW = registry.REFERENCE_NOW.replace(tzinfo=UTC)
+LOOKUPS = frozenset(w.lookup for g in registry.grammars() for w in g.tools if w.lookup)
 REQUIRED = {spec.name: set(spec.input_schema().get("required", [])) for spec in all_tools()}
 
 
@@ -32,6 +33,12 @@ def generated(n_per_domain: int = 40, seed: int = 7) -> list[registry.Example]:
     return picked
 
 
+def _acts(calls: list[dict[str, Any]], reply: str) -> list[dict[str, Any]]:
+    """The calls that act, without the list calls made first to look up what a reference names."""
+    acting = [c for c in calls if c["name"] not in LOOKUPS]
+    return acting if acting or "?" in reply else calls  # a list request is its one call
+
+
 async def _score(runtime: Runtime, cases: list[tuple[str, str, dict[str, Any]]]) -> tuple[float, list[str]]:
     async with runtime.sessions() as session, session.begin():
         user = await accounts.register_user(session, email="acc@example.com", password="password123", rounds=4)
@@ -40,9 +47,9 @@ async def _score(runtime: Runtime, cases: list[tuple[str, str, dict[str, Any]]])
         for i, (text, tool, args) in enumerate(cases):
             session = agent.session(ToolContext.for_user(runtime, user.id, clock=lambda: NOW), f"acc-{i}")
             result = await session.turn(text)
-            if not result.tool_calls and "confirm" in result.reply.lower():
+            if not _acts(result.tool_calls, result.reply) and "confirm" in result.reply.lower():
                 result = await session.turn("yes")
-            got = [(c["name"], c["arguments"]) for c in result.tool_calls[:1]]
+            got = [(c["name"], c["arguments"]) for c in _acts(result.tool_calls, result.reply)[:1]]
             if REQUIRED[tool] - set(args):
                 # a request missing a required detail is right when the agent asks for it instead
                 if not got and result.reply.endswith("?"):

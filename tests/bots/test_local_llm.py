@@ -102,24 +102,50 @@ async def test_a_date_answer_with_a_time_fills_both(model: Any) -> None:
     assert reply.tool_calls[0]["args"] == {"date": "2026-11-27", "time": "10:00"}
 
 
-async def test_deleting_asks_for_confirmation_first(model: Any) -> None:
+TODOS = {"todos": [{"id": "t1", "title": "buy milk"}, {"id": "t2", "title": "call mom"},
+                   {"id": "t3", "title": "buy oat milk"}], "count": 3}
+
+
+async def test_deleting_looks_the_todo_up_and_confirms_it_by_name(model: Any) -> None:
     messages: list[BaseMessage] = []
-    reply = await turn(model, messages, "what are my todos")
-    assert reply.tool_calls[0]["name"] == "get_todos"
-    result(messages, {"todos": [{"title": "buy milk"}, {"title": "call mom"}, {"title": "pay rent"}], "count": 3})
+    reply = await turn(model, messages, "delete the call mom todo")
+    assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("get_todos", {})]
+    result(messages, TODOS)
     reply = await model.ainvoke(messages)
-    assert reply.content == "You have three todos: buy milk, call mom, and pay rent."
     messages.append(reply)
-    reply = await turn(model, messages, "delete the milk todo")
-    assert reply.content == "Delete the todo buy milk? Say yes to confirm."
+    assert reply.content == "Delete the todo call mom? Say yes to confirm."
     assert not reply.tool_calls
     reply = await turn(model, messages, "yes")
-    assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("delete_todo", {"todo": "buy milk"})]
+    assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("delete_todo", {"todo": "t2"})]
+
+
+async def test_a_reference_to_several_records_asks_which(model: Any) -> None:
+    messages: list[BaseMessage] = []
+    await turn(model, messages, "delete the milk todo")
+    result(messages, TODOS)
+    reply = await model.ainvoke(messages)
+    messages.append(reply)
+    assert reply.content == "Which one: buy milk or buy oat milk?"
+    reply = await turn(model, messages, "the oat milk one")
+    result(messages, TODOS)  # looked up again with the caller's answer
+    reply = await model.ainvoke(messages)
+    messages.append(reply)
+    assert reply.content == "Delete the todo buy oat milk? Say yes to confirm."
+
+
+async def test_a_reference_to_nothing_listed_is_left_to_the_tool(model: Any) -> None:
+    messages: list[BaseMessage] = []
+    await turn(model, messages, "delete the todo walk the dog")
+    result(messages, TODOS)
+    reply = await model.ainvoke(messages)
+    assert reply.content == "Delete the todo walk the dog? Say yes to confirm."
 
 
 async def test_saying_no_keeps_the_thing(model: Any) -> None:
     messages: list[BaseMessage] = []
     await turn(model, messages, "delete the todo call mom")
+    result(messages, TODOS)
+    messages.append(await model.ainvoke(messages))
     reply = await turn(model, messages, "no")
     assert not reply.tool_calls
     assert "leave it" in str(reply.content)
@@ -128,6 +154,8 @@ async def test_saying_no_keeps_the_thing(model: Any) -> None:
 async def test_error_results_are_relayed(model: Any) -> None:
     messages: list[BaseMessage] = []
     await turn(model, messages, "delete the todo call mom")
+    result(messages, {"todos": [], "count": 0})
+    messages.append(await model.ainvoke(messages))
     await turn(model, messages, "yes please")
     result(messages, {"error": "You have no todo matching call mom."}, status="error")
     reply = await model.ainvoke(messages)
