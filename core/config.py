@@ -161,6 +161,11 @@ class Settings(BaseSettings):
         None, description="OAuth authorized-user JSON; turns Google Calendar mirroring on."
     )
     google_calendar_id: str = Field("primary", description="Calendar to mirror to.")
+    google_calendar_owner: str | None = Field(
+        None,
+        description="Email of the account whose Google calendar it is: only it imports events made in Google itself. "
+        "Every user reads back only the events Convonet wrote for them.",
+    )
     google_calendar_base_url: str | None = Field(None, description="Override the Calendar API address (tests).")
 
     @model_validator(mode="after")

@@ -12,8 +12,10 @@ from pydantic import Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.accounts import normalize_email
 from core.db import transaction
 from core.errors import Invalid
+from core.models import User
 from core.timeutil import utcnow
 from core.tools import ToolContext, tool
 from domains.common import local_day_bounds, parse_date, parse_datetime, pick_one
@@ -168,17 +170,34 @@ async def delete_calendar_event(ctx: ToolContext, event: EventRef) -> dict[str, 
     return {"deleted": view}
 
 
+async def _owns_calendar(session: AsyncSession, ctx: ToolContext) -> bool:
+    owner = ctx.settings.google_calendar_owner
+    if not owner:
+        return False
+    user = await session.get(User, ctx.user_id)
+    return user is not None and user.email == normalize_email(owner)
+
+
 @tool("productivity")
 async def sync_google_calendar_events(ctx: ToolContext) -> dict[str, Any]:
-    """Bring the caller's calendar and Google Calendar in line for the next 30 days."""
+    """Bring the caller's calendar and Google Calendar in line for the next 30 days: the caller's own
+    events only (the Google calendar may hold other users' events too)."""
     from domains.productivity.google_calendar import CalendarUnavailable
 
     mirror = mirror_for(ctx)
     if mirror is None:
         return {"connected": False, "message": NOT_CONNECTED}
     now = ctx.clock()
+    async with ctx.sessions() as session:
+        owns_calendar = await _owns_calendar(session, ctx)
     try:
-        remote = await mirror.list_events(now - timedelta(days=1), now + timedelta(days=30))
+        # The calendar's owner also takes the events made in Google (no Convonet owner); nobody
+        # else is even sent another user's events.
+        window = (now - timedelta(days=1), now + timedelta(days=30))
+        if owns_calendar:
+            remote = [e for e in await mirror.list_events(*window) if e.owner in (None, str(ctx.user_id))]
+        else:
+            remote = await mirror.list_events(*window, owner=ctx.user_id)
     except CalendarUnavailable as exc:
         raise Invalid(f"I couldn't reach Google Calendar: {exc}") from None
     imported = pushed = 0

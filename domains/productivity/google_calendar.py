@@ -35,6 +35,7 @@ import http.client
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +51,7 @@ from googleapiclient.errors import HttpError
 from core.config import Settings
 from domains.productivity.google_calendar_events import (  # noqa: F401  (re-exported)
     API_PATH,
+    OWNER_PROPERTY,
     GoogleEvent,
     api_endpoint,
     client_event_id,
@@ -191,11 +193,13 @@ class GoogleCalendarMirror:
         """Delete the event from Google; one that is already gone (404/410) counts as deleted."""
         await self._run("delete", lambda http: self._delete_sync(http, google_event_id))
 
-    async def list_events(self, start: datetime, end: datetime) -> list[GoogleEvent]:
-        """Events overlapping [start, end), in start order (recurring events expanded)."""
+    async def list_events(self, start: datetime, end: datetime, *, owner: uuid.UUID | None = None) -> list[GoogleEvent]:
+        """Events overlapping [start, end), in start order (recurring events expanded); with `owner`,
+        only the events Convonet wrote for that user (asked of Google, and checked again here)."""
         if _aware(end) <= _aware(start):
             return []
-        return await self._run("list", lambda http: self._list_sync(http, start, end))
+        found = await self._run("list", lambda http: self._list_sync(http, start, end, owner))
+        return found if owner is None else [e for e in found if e.owner == str(owner)]
 
     async def test(self) -> dict[str, object]:
         """Check the credentials and the calendar: {"connected": True, "calendar": its summary}."""
@@ -259,9 +263,10 @@ class GoogleCalendarMirror:
                 raise
             log.info("Google event %s was already deleted (%s)", google_id, exc.resp.status)
 
-    def _list_sync(self, http: Any, start: datetime, end: datetime) -> list[GoogleEvent]:
+    def _list_sync(self, http: Any, start: datetime, end: datetime, owner: uuid.UUID | None) -> list[GoogleEvent]:
         events: list[GoogleEvent] = []
         page_token: str | None = None
+        only_owner = {"privateExtendedProperty": f"{OWNER_PROPERTY}={owner}"} if owner is not None else {}
         for _ in range(MAX_PAGES):
             answer = (
                 self._events()
@@ -273,6 +278,7 @@ class GoogleCalendarMirror:
                     orderBy="startTime",
                     maxResults=PAGE_SIZE,
                     pageToken=page_token,
+                    **only_owner,
                 )
                 .execute(http=http)
             )

@@ -22,6 +22,13 @@ class GoogleEvent:
     location: str | None
     start: datetime
     end: datetime
+    owner: str | None = None
+    """The Convonet user the event was written for (`OWNER_PROPERTY`); None for events made in Google."""
+
+
+# Every event we write names its Convonet user in a private extended property: one Google calendar
+# may hold many users' events, and each user may only ever read back (and so change) their own.
+OWNER_PROPERTY = "convonet_user"
 
 
 def api_endpoint(base_url: str) -> str:
@@ -46,6 +53,7 @@ def event_body(event: CalendarEvent) -> dict[str, Any]:
         "summary": event.title,
         "start": {"dateTime": rfc3339(event.start_time), "timeZone": "UTC"},
         "end": {"dateTime": rfc3339(event.end_time), "timeZone": "UTC"},
+        "extendedProperties": {"private": {OWNER_PROPERTY: str(event.user_id)}},
     }
     if event.description:
         body["description"] = event.description
@@ -76,4 +84,5 @@ def parse_event(item: dict[str, Any]) -> GoogleEvent:
         location=item.get("location") or None,
         start=_parse_when(item["start"]),
         end=_parse_when(item["end"]),
+        owner=((item.get("extendedProperties") or {}).get("private") or {}).get(OWNER_PROPERTY),
     )

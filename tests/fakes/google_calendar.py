@@ -5,7 +5,8 @@ produces when `api_endpoint` is `<url>/calendar/v3/`:
 
     POST   /token                                             OAuth refresh_token grant
     POST   /calendar/v3/calendars/{cal}/events                insert (client-chosen id allowed)
-    GET    /calendar/v3/calendars/{cal}/events                list (timeMin/timeMax, maxResults, pageToken)
+    GET    /calendar/v3/calendars/{cal}/events                list (timeMin/timeMax, maxResults, pageToken,
+                                                              privateExtendedProperty)
     GET    /calendar/v3/calendars/{cal}/events/{id}           get
     PUT    /calendar/v3/calendars/{cal}/events/{id}           update (replace)
     PATCH  /calendar/v3/calendars/{cal}/events/{id}           patch (merge)
@@ -326,9 +327,13 @@ class FakeGoogleCalendar:
         if time_min and time_max and time_max < time_min:
             return 400, _error(400, "Bad Request", "timeRangeEmpty")
         show_deleted = query.get("showDeleted") == "true"
+        private_name, _, private_value = query.get("privateExtendedProperty", "").partition("=")
         chosen = []
         for (event_cal, _), event in self.events.items():
             if event_cal != cal or (event.get("status") == "cancelled" and not show_deleted):
+                continue
+            private = (event.get("extendedProperties") or {}).get("private") or {}
+            if private_name and private.get(private_name) != private_value:
                 continue
             start, end = _when(event["start"]), _when(event["end"])
             # Google: timeMin bounds the event's end, timeMax its start (both exclusive).

@@ -106,6 +106,7 @@ async def test_upsert_inserts_then_updates_keeping_the_id(
         "location": "Main St 1",
         "start": {"dateTime": "2026-11-23T15:00:00Z", "timeZone": "UTC"},
         "end": {"dateTime": "2026-11-23T16:00:00Z", "timeZone": "UTC"},
+        "extendedProperties": {"private": {"convonet_user": str(event.user_id)}},  # whose it is
     }
 
     event.google_event_id = google_id
@@ -301,6 +302,7 @@ def settings(backend: Backend, tmp_path: Path, fake: FakeGoogleCalendar) -> Sett
         backend.redis_url,
         google_calendar_credentials_file=creds,
         google_calendar_base_url=fake.url,
+        google_calendar_owner="Gina@example.com",
     )
 
 
@@ -336,3 +338,24 @@ async def test_calendar_tools_mirror_to_google(
     assert all(
         r.authorization and r.authorization.startswith("Bearer fake-access") for r in fake.api_requests()
     )
+
+
+async def test_each_user_reads_back_only_their_own_events(
+    make_ctx: Any, runtime: Runtime, fake: FakeGoogleCalendar
+) -> None:
+    """One Google calendar, several users: nobody imports (and so can change) another user's event,
+    and events made in Google go only to the calendar's owner (GOOGLE_CALENDAR_OWNER)."""
+    gina, hal = await make_ctx("gina"), await make_ctx("hal")
+    ok(await call(gina, "create_calendar_event", title="Biopsy results", start="2026-11-25T10:00"))
+    ok(await call(hal, "create_calendar_event", title="Team lunch", start="2026-11-26T12:00"))
+    await runtime.background.drain()
+    fake.add_event(summary="Made in Google", start=T0 + timedelta(days=2), end=T0 + timedelta(days=2, hours=1))
+    assert len(fake.events) == 3
+    assert ok(await call(hal, "sync_google_calendar_events"))["imported"] == 0
+    assert [e["title"] for e in ok(await call(hal, "get_calendar_events"))["events"]] == ["Team lunch"]
+    owner_sync = ok(await call(gina, "sync_google_calendar_events"))
+    assert owner_sync["imported"] == 1  # the Google-made event; not Hal's lunch
+    assert [e["title"] for e in ok(await call(gina, "get_calendar_events"))["events"]] == [
+        "Biopsy results", "Made in Google"]
+    listed = [r for r in fake.api_requests() if r.method == "GET" and r.path.endswith("/events")]
+    assert any(r.query.get("privateExtendedProperty") == f"convonet_user={hal.user_id}" for r in listed)
