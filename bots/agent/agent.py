@@ -21,6 +21,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.graph.state import CompiledStateGraph
 
 from bots.agent.checkpoint import open_checkpointer
+from bots.agent.context import TurnContext
 from bots.agent.graph import ModelChain, build_graph
 from bots.agent.trace import TurnTrace
 from bots.llm.providers import TextSink, build_chat_models
@@ -124,11 +125,8 @@ class AgentSession:
     async def _collect(self, event: ToolEvent) -> None:
         self._events.append(event)
 
-    def _config(self, trace: TurnTrace, on_text: TextSink | None = None) -> RunnableConfig:
-        return {
-            "configurable": {"thread_id": self.thread_id, "ctx": self.ctx, "trace": trace, "on_text": on_text},
-            "recursion_limit": 16,
-        }
+    def _config(self) -> RunnableConfig:
+        return {"configurable": {"thread_id": self.thread_id}, "recursion_limit": 16}
 
     def reset(self, why: str) -> None:
         old = self.thread_id
@@ -160,7 +158,8 @@ class AgentSession:
         domain = "productivity"
         try:
             async with asyncio.timeout(self.agent.runtime.settings.turn_timeout_seconds):
-                state = await self.agent.graph.ainvoke({"messages": [HumanMessage(text)]}, self._config(trace, on_text))
+                state = await self.agent.graph.ainvoke({"messages": [HumanMessage(text)]}, self._config(),
+                                                       context=TurnContext(self.ctx, trace, on_text))
             last = state["messages"][-1]
             domain = state.get("domain", domain)
             reply = last.text if isinstance(last, AIMessage) else ""  # text blocks joined (a streamed Claude reply is a list)

@@ -1,7 +1,7 @@
 """The graph: route → assistant ⇄ tools (joined by tools_condition).
 
 One compiled graph serves every session of the process; the caller's ToolContext and the
-turn's trace travel in the run config, never in module state.
+turn's trace travel in the run's typed context (`TurnContext`), never in module state.
 """
 
 from __future__ import annotations
@@ -12,35 +12,25 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
-from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import tools_condition
+from langgraph.runtime import Runtime
 
+from bots.agent.context import TurnContext
 from bots.agent.prompts import system_prompt
 from bots.agent.router import route
 from bots.agent.state import AgentState
-from bots.agent.trace import TurnTrace
 from bots.external_tools import call_outside_tool
 from bots.llm.providers import ChatRunnable, TextSink, invoke_with_fallback, stream_with_fallback
-from core.tools import ToolContext, ToolSpec, run_tool
+from core.tools import ToolSpec, run_tool
 
 HISTORY_LIMIT = 24
 """Messages sent to the model per call; older ones stay in the checkpoint but not in the prompt."""
 
 ModelChain = Sequence[tuple[str, ChatRunnable]]
-
-
-def _ctx(config: RunnableConfig) -> ToolContext:
-    ctx: ToolContext = config["configurable"]["ctx"]
-    return ctx
-
-
-def _trace(config: RunnableConfig) -> TurnTrace:
-    trace: TurnTrace = config["configurable"]["trace"]
-    return trace
 
 
 def _recent(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
@@ -61,22 +51,22 @@ def build_graph(
     by_name = {spec.name: spec for spec in specs}
     outside = {t.name: t for t in external}
 
-    async def route_node(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+    async def route_node(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
         t0 = time.perf_counter()
         last = state["messages"][-1]
         text = last.content if isinstance(last.content, str) else ""
-        domain = route(text, state.get("domain"), _ctx(config).now_local())
-        _trace(config).route_ms = (time.perf_counter() - t0) * 1000
+        domain = route(text, state.get("domain"), runtime.context.ctx.now_local())
+        runtime.context.trace.route_ms = (time.perf_counter() - t0) * 1000
         return {"domain": domain}
 
-    async def assistant(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        ctx = _ctx(config)
+    async def assistant(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+        ctx = runtime.context.ctx
         domain = state.get("domain") or "productivity"
         prompt = system_prompt(domain, ctx.now_local(), ctx.caller_name)
         messages = [SystemMessage(prompt), *_recent(state["messages"])]
         t0 = time.perf_counter()
-        trace = _trace(config)
-        on_text: TextSink | None = config["configurable"].get("on_text")
+        trace = runtime.context.trace
+        on_text: TextSink | None = runtime.context.on_text
         if on_text is not None and ctx.transfer is None:  # after a transfer the channel speaks for itself
             async def heard(text: str) -> None:
                 if trace.first_text_ms is None:
@@ -95,8 +85,8 @@ def build_graph(
             trace.first_text_ms = trace.since_start_ms()
         return {"messages": [reply]}
 
-    async def tools(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        ctx = _ctx(config)
+    async def tools(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+        ctx = runtime.context.ctx
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
         results: list[ToolMessage] = []
@@ -113,7 +103,7 @@ def build_graph(
             results.append(ToolMessage(content=content, tool_call_id=call_id, name=name, status=status))
         return {"messages": results}
 
-    graph = StateGraph(AgentState)
+    graph = StateGraph(AgentState, context_schema=TurnContext)
     graph.add_node("route", route_node)
     graph.add_node("assistant", assistant)
     graph.add_node("tools", tools)
