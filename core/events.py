@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from redis.exceptions import RedisError
 
@@ -19,27 +18,8 @@ from core.store import Store
 
 log = logging.getLogger(__name__)
 
-TODOS_CHANGED = "todos:changed"
-TodoAction = Literal["created", "updated", "completed", "deleted"]
-
-
-class TodoLike(Protocol):
-    id: uuid.UUID
-    team_id: uuid.UUID | None
-
-
-def todo_change(todo: TodoLike, action: TodoAction, user_id: uuid.UUID) -> dict[str, Any]:
-    """The notice for one todo: which one, in which team (None: personal), what happened, by whom."""
-    return {
-        "team_id": str(todo.team_id) if todo.team_id else None,
-        "user_id": str(user_id),
-        "todo_id": str(todo.id),
-        "action": action,
-    }
-
-
 async def publish_change(store: Store, kind: str, payload: dict[str, Any]) -> None:
-    """Send `payload` on the `kind` channel (e.g. TODOS_CHANGED)."""
+    """Send `payload` on the `kind` channel (e.g. the productivity domain's `TODOS_CHANGED`)."""
     try:
         await store.publish(kind, json.dumps({"kind": kind, **payload}))
     except (RedisError, OSError) as exc:

@@ -49,11 +49,12 @@ from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from core.db import transaction
-from core.events import TODOS_CHANGED, publish_change, todo_change
+from core.events import publish_change
 from core.grammar.dialogue import parse_dialogue
 from core.runtime import Runtime
 from core.tools import TransferRequest
 from domains.productivity import todos
+from domains.productivity.notices import TODOS_CHANGED, todo_change
 from domains.transfer.agents import EVENTS
 from domains.transfer.calls import CallStatus, TransferCall
 from domains.transfer.profile import transfer_call

@@ -22,10 +22,10 @@ from pydantic import BaseModel
 
 from api.deps import CurrentUser, RuntimeDep, SettingsDep
 from api.web import page
-from core.events import TODOS_CHANGED
 from core.models import User
 from core.runtime import Runtime
 from core.security import TokenError, create_token, decode_token
+from domains.productivity.notices import TODOS_CHANGED
 from domains.productivity.teams import membership
 
 router = APIRouter(tags=["team dashboard"])

@@ -10,8 +10,8 @@ from api.changes import PUBLISH_AFTER_COMMIT, ChangesDep
 from api.deps import CurrentUser, SessionDep
 from api.routes.schemas import MemberIn, MemberOut, RoleIn, TeamDetailOut, TeamIn, TeamOut, TodoIn, TodoOut
 from core import accounts
-from core.events import TODOS_CHANGED, todo_change
 from domains.productivity import teams, todos
+from domains.productivity.notices import TODOS_CHANGED, todo_change
 
 router = APIRouter(prefix="/api/teams", tags=["teams"], dependencies=PUBLISH_AFTER_COMMIT)
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Response, status
 from api.changes import PUBLISH_AFTER_COMMIT, ChangesDep
 from api.deps import CurrentUser, SessionDep
 from api.routes.schemas import TodoIn, TodoOut, TodoPatch
-from core.events import TODOS_CHANGED, TodoAction, todo_change
 from domains.productivity import todos
 from domains.productivity.models import Priority
+from domains.productivity.notices import TODOS_CHANGED, TodoAction, todo_change
 
 router = APIRouter(prefix="/api/todos", tags=["todos"], dependencies=PUBLISH_AFTER_COMMIT)
 

@@ -10,11 +10,12 @@ from sqlmodel import col, select
 from core import accounts
 from core.db import transaction
 from core.errors import NotFound
-from core.events import TODOS_CHANGED, publish_change, todo_change
+from core.events import publish_change
 from core.tools import ToolContext, tool
 from domains.common import parse_datetime
 from domains.productivity import teams, todos
 from domains.productivity.models import TeamMembership
+from domains.productivity.notices import TODOS_CHANGED, todo_change
 from domains.productivity.views import team_view, todo_view
 
 TeamRef = Annotated[str, Field(description="The team's id or name, e.g. 'design'.")]

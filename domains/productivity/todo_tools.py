@@ -10,10 +10,11 @@ from pydantic import Field
 
 from core.db import transaction
 from core.errors import Invalid
-from core.events import TODOS_CHANGED, publish_change, todo_change
+from core.events import publish_change
 from core.tools import ToolContext, tool
 from domains.common import parse_datetime
 from domains.productivity import todos
+from domains.productivity.notices import TODOS_CHANGED, todo_change
 from domains.productivity.views import todo_view
 
 PriorityArg = Literal["low", "medium", "high", "urgent"]

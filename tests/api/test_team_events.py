@@ -23,11 +23,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from core.events import TODOS_CHANGED
 from core.runtime import Runtime
 from core.security import create_token
 from core.store import Store
 from core.tools import ToolContext, ToolResult, run_tool
+from domains.productivity.notices import TODOS_CHANGED
 from domains.productivity.team_tools import create_team_todo
 from domains.productivity.todo_tools import complete_todo, create_todo
 from tests.helpers import Account, register
