@@ -90,6 +90,7 @@ class Agent:
     async def open(cls, runtime: Runtime, *, external: list[Any] | None = None) -> AsyncIterator[Agent]:
         specs = registry.all_tools()
         grammar_registry.install(registry.grammar_set())  # core reads the domains' grammars from here on
+        grammar_registry.installed().use_cache(runtime.settings.data_dir / "understanding")
         await asyncio.to_thread(_warm_understanding)  # templates, intent model and argument shapes, off the loop
         async with AsyncExitStack() as stack:
             checkpointer = await stack.enter_async_context(open_checkpointer(runtime.settings))

@@ -15,8 +15,10 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
+from core.grammar import trained
 from core.grammar.extract import ToolShape, extract, shapes
 from core.grammar.fuzzy import FUNCTION_WORDS
 from core.grammar.intents import IntentModel, Ranked, training_sentences
@@ -140,13 +142,20 @@ class Interpreter:
 
     def __init__(self, templates: Iterable[Template], domains: Mapping[str, str], now: datetime,
                  primary: Mapping[str, str] | None = None, phrasings: Iterable[Phrasing] = (),
-                 asks: Mapping[str, tuple[str, ...]] | None = None) -> None:
+                 asks: Mapping[str, tuple[str, ...]] | None = None, cache_dir: Path | None = None) -> None:
+        """`cache_dir`, when given, keeps what is trained here (the intent model and the argument shapes)
+        between starts (`trained`)."""
         self.templates = tuple(templates)
         self.parser = Parser(self.templates)
         said = tuple(phrasings)
-        examples = [(_training_text(p), p.tool or NOTHING) for p in said]
-        self.model = IntentModel([*training_sentences(self.templates, now), *examples])
-        self.shapes: dict[str, ToolShape] = shapes(self.templates, primary, said)
+
+        def train() -> tuple[IntentModel, dict[str, ToolShape]]:
+            examples = [(_training_text(p), p.tool or NOTHING) for p in said]
+            model = IntentModel([*training_sentences(self.templates, now), *examples])
+            return model, shapes(self.templates, primary, said)
+
+        name = trained.key(self.templates, said, now, {"primary": primary, "asks": asks}) if cache_dir else ""
+        self.model, self.shapes = trained.Stored(cache_dir).load_or_build(name, train)
         self._domains = domains
         self._asks = dict(asks or {})
         self._flags = _flag_cues(self.templates)

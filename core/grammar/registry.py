@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from core.grammar.dialogue import DIALOGUE_TEMPLATES, OFF_TOPIC
@@ -33,8 +34,10 @@ _SLOT_PLACE = re.compile(r"\{(\w+)\}")
 class GrammarSet:
     """Some domains' grammars, in registry order, and what is built from them (each once, when first read)."""
 
-    def __init__(self, grammars: Iterable[DomainGrammar]) -> None:
+    def __init__(self, grammars: Iterable[DomainGrammar], cache_dir: Path | None = None) -> None:
+        """`cache_dir` keeps the interpreter's trained parts between starts (see `use_cache`)."""
         self.grammars = tuple(grammars)
+        self.cache_dir = cache_dir
         names = [g.domain for g in self.grammars]
         if len(set(names)) != len(names):
             raise ValueError(f"two grammars for one domain: {names}")
@@ -73,7 +76,13 @@ class GrammarSet:
                     primary[words.tool] = first
         phrasings = [p for g in self.grammars for p in g.phrasings] + list(OFF_TOPIC)
         asks = {w.tool: tuple(a.arg for a in w.asks) for g in self.grammars for w in g.tools}
-        return Interpreter(self.templates, domains, REFERENCE_NOW, primary, phrasings, asks)
+        return Interpreter(self.templates, domains, REFERENCE_NOW, primary, phrasings, asks, self.cache_dir)
+
+    def use_cache(self, directory: Path) -> None:
+        """Keep the interpreter's trained parts under `directory` (read back at the next start), unless
+        the interpreter is built already."""
+        if "interpreter" not in self.__dict__:
+            self.cache_dir = directory
 
 
 _installed: GrammarSet | None = None

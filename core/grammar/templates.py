@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -167,8 +168,10 @@ Node = Word | Slot | Group
 _TOKEN = re.compile(r"\[|\]|\(|\)|\||\{[^}]+\}|[^\s\[\]()|{}]+")
 
 
+@cache
 def parse_pattern(pattern: str) -> tuple[Node, ...]:
-    """Parse pattern syntax into a tree (ValueError on unbalanced brackets or unknown slot types)."""
+    """Parse pattern syntax into a tree (ValueError on unbalanced brackets or unknown slot types); the
+    tree is immutable, so each pattern is parsed once per process."""
     tokens = _TOKEN.findall(pattern)
     nodes, end = _parse_seq(tokens, 0, pattern)
     if end != len(tokens):
@@ -312,10 +315,17 @@ def _walk(nodes: tuple[Node, ...], rng: random.Random, now: datetime, words: lis
 
 def flatten(template: Template, limit: int = 64) -> Iterator[str]:
     """The template's phrasings with slots left as `{type}` (for class-based language models)."""
-    for count, words in enumerate(_flat(parse_pattern(template.pattern)), start=1):
-        yield " ".join(w for w in words if w)
-        if count >= limit:
-            return
+    yield from _flattened(template.pattern, limit)
+
+
+@cache
+def _flattened(pattern: str, limit: int) -> tuple[str, ...]:
+    out: list[str] = []
+    for words in _flat(parse_pattern(pattern)):
+        out.append(" ".join(w for w in words if w))
+        if len(out) >= limit:
+            break
+    return tuple(out)
 
 
 def _flat(nodes: tuple[Node, ...]) -> Iterator[list[str]]:
