@@ -30,6 +30,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.routes.monitor_models import InteractionsOut, StatsOut, StreamTokenOut
 from api.sse import EventStream
 from api.web import page as serve_page
 from core import monitor
@@ -144,7 +145,7 @@ async def stats(
     viewer: ViewerDep,
     filters: FiltersDep,
     limit: Annotated[int, Query(ge=1, le=monitor.MONITOR_RECENT_CAP, description="Newest records to use.")] = 200,
-) -> dict[str, Any]:
+) -> StatsOut:
     """p50/p95 per stage, counts and error rate over the newest `limit` records the viewer may see
     (and that match the filters) in the store's recent window."""
     records = (await _visible_recent(runtime.store, viewer, filters, monitor.MONITOR_RECENT_CAP))[:limit]
@@ -153,7 +154,7 @@ async def stats(
     summary["active_calls"] = await _active_calls(session, viewer, filters, records)
     summary["scope"] = "all" if viewer.staff else "own"
     summary["filters"] = {"channels": list(CHANNELS), "domains": list(registry.names())}
-    return summary
+    return StatsOut.model_validate(summary)
 
 
 async def _active_calls(
@@ -201,7 +202,7 @@ async def interactions(
     source: Annotated[Literal["recent", "calls"], Query(description="recent: the live window; calls: finished calls")] = "recent",
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 25,
-) -> dict[str, Any]:
+) -> InteractionsOut:
     """Recent records from the store's window, or finished calls from the database; newest first."""
     if source == "recent":
         records = await _visible_recent(runtime.store, viewer, filters, monitor.MONITOR_RECENT_CAP)
@@ -212,14 +213,8 @@ async def interactions(
     emails = await _emails(session, (item.get("user_id") for item in items))
     for item in items:
         item["user_email"] = emails.get(str(item.get("user_id")))
-    return {
-        "source": source,
-        "items": items,
-        "page": page,
-        "page_size": page_size,
-        "total": total,
-        "pages": math.ceil(total / page_size),
-    }
+    return InteractionsOut(source=source, items=items, page=page, page_size=page_size, total=total,
+                           pages=math.ceil(total / page_size))
 
 
 async def _finished_calls(
@@ -273,7 +268,7 @@ def _call_view(row: CallRecording) -> dict[str, Any]:
 
 
 @router.post("/agent-monitor/api/stream-token")
-async def stream_token(runtime: RuntimeDep, user: CurrentUser) -> dict[str, Any]:
+async def stream_token(runtime: RuntimeDep, user: CurrentUser) -> StreamTokenOut:
     """A one-minute, single-use token for opening `/agent-monitor/api/stream?token=…`."""
     now = utcnow()
     claims = {
@@ -285,7 +280,7 @@ async def stream_token(runtime: RuntimeDep, user: CurrentUser) -> dict[str, Any]
         "jti": uuid.uuid4().hex,
     }
     token = jwt.encode(claims, runtime.settings.signing_key, algorithm=ALGORITHM)
-    return {"token": token, "expires_in": STREAM_TOKEN_SECONDS}
+    return StreamTokenOut(token=token, expires_in=STREAM_TOKEN_SECONDS)
 
 
 STREAM_REFUSED = HTTPException(status.HTTP_401_UNAUTHORIZED, "Stream token missing, expired or already used")

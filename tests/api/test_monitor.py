@@ -276,3 +276,14 @@ async def test_stream_delivers_records_published_after_connecting(runtime: Runti
         while await runtime.store.publish(monitor.MONITOR_CHANNEL, "{}") > 0:
             assert time.monotonic() < deadline, "the stream's subscription outlived its client"
             await asyncio.sleep(0.1)
+
+
+def test_the_openapi_schema_documents_the_monitor_responses() -> None:
+    paths = create_app().openapi()["paths"]
+    for path, method, model in (
+        (STATS, "get", "StatsOut"),
+        (INTERACTIONS, "get", "InteractionsOut"),
+        ("/agent-monitor/api/stream-token", "post", "StreamTokenOut"),
+    ):
+        schema = json.dumps(paths[path][method]["responses"]["200"])
+        assert f"#/components/schemas/{model}" in schema, (path, schema)
