@@ -32,8 +32,10 @@ from api.routes.call_center_models import (
     CallOut,
     CustomerOut,
     MetricsOut,
+    OkOut,
     OutcomeOut,
     RingOut,
+    SdpAnswerOut,
     StatusOut,
 )
 from api.sse import EventStream
@@ -296,7 +298,7 @@ def get_legs(request: Request) -> AgentLegs:
 @router.post(f"{API}/call/{{call_id}}/offer")
 async def agent_offer(
     call_id: str, request: Request, body: Annotated[dict[str, Any], Body()], user: Agent, center: Center
-) -> dict[str, str]:
+) -> SdpAnswerOut:
     """The agent's microphone and speaker for their call: `{sdp, type: "offer", pc_id?}` → `{sdp, type, pc_id}`."""
     call = await center.get(call_id)
     if call.agent_id != str(user.id) or not call.status.with_agent:
@@ -312,13 +314,13 @@ async def agent_offer(
     pc_id = body.get("pc_id")
     offer = SmallWebRTCRequest(sdp=body["sdp"], type="offer", pc_id=pc_id if isinstance(pc_id, str) else None)
     try:
-        return await get_legs(request).answer(offer, bridge, str(user.id), call_id)
+        return SdpAnswerOut.model_validate(await get_legs(request).answer(offer, bridge, str(user.id), call_id))
     except LookupError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
 
 
 @router.patch(f"{API}/call/{{call_id}}/offer")
-async def agent_ice(call_id: str, request: Request, body: CandidatesIn, user: Agent) -> dict[str, str]:
+async def agent_ice(call_id: str, request: Request, body: CandidatesIn, user: Agent) -> OkOut:
     """Trickle ICE for the agent's audio leg."""
     patch = SmallWebRTCPatchRequest(
         pc_id=body.pc_id,
@@ -331,5 +333,5 @@ async def agent_ice(call_id: str, request: Request, body: CandidatesIn, user: Ag
         raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
     except (ValueError, IndexError, AssertionError) as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"Unreadable ICE candidate ({type(exc).__name__}).") from None
-    return {"status": "success"}
+    return OkOut(status="success")
 

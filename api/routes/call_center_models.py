@@ -174,3 +174,11 @@ class MetricsOut(_Out):
 
 class OkOut(_Out):
     status: str
+
+
+class SdpAnswerOut(_Out):
+    """The server's answer to the agent's WebRTC offer."""
+
+    sdp: str
+    type: str
+    pc_id: str
