@@ -65,7 +65,7 @@ class AssistantReply(BaseModel):
 
     reply: str = Field(description="What the assistant says back.")
     tool_calls: list[ToolCallOut] = Field(description="The tools the assistant ran for this turn, in order.")
-    domain: str = Field(description="The domain agent that answered (productivity, mortgage, healthcare, ...).")
+    domain: str = Field(description="The domain agent that answered (a name from the domain registry).")
     thread_id: str = Field(description="Send it back with the next utterance to continue this conversation.")
     end_call: bool = Field(description="True when the caller said goodbye and the conversation is over.")
 
