@@ -25,5 +25,9 @@ RUN pip install -c requirements.lock . \
 USER convonet
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health')"
-# Migrate, then serve; uvicorn trusts X-Forwarded-* from the load balancer in front.
-CMD ["sh", "-c", "convonet migrate && exec uvicorn api.main:app --host 0.0.0.0 --port 8000 --proxy-headers --forwarded-allow-ips='*' --ws-max-size 262144 --timeout-graceful-shutdown 10"]
+# Migrate, then serve. `convonet serve` drains on SIGTERM: live calls get DRAIN_SECONDS (60) and a goodbye,
+# then ~10 s to close, so give the container a stop timeout of at least 90 s (docker run --stop-timeout 90,
+# compose stop_grace_period: 90s, Kubernetes terminationGracePeriodSeconds: 90). FORWARDED_ALLOW_IPS names
+# the load balancer whose X-Forwarded-* headers are believed.
+STOPSIGNAL SIGTERM
+CMD ["sh", "-c", "convonet migrate && exec convonet serve --host 0.0.0.0 --port 8000"]

@@ -109,21 +109,27 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.serve import DrainingServer
 
     settings = _settings()
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Convonet on http://{host}:{port}  (docs: /docs, health: /health)")
-    uvicorn.run(
-        create_app(settings),
+    if settings.environment == "production" and settings.forwarded_allow_ips == "127.0.0.1":
+        print("convonet: FORWARDED_ALLOW_IPS is 127.0.0.1: behind a load balancer, set it to the balancer's address, "
+              "or every client is counted as the balancer (one shared sign-in rate limit).", file=sys.stderr)
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
         host=host,
         port=port,
         proxy_headers=True,
-        forwarded_allow_ips="*" if settings.environment == "production" else "127.0.0.1",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=settings.log_level.lower(),
         ws_max_size=256 * 1024,  # a Twilio media frame is ~1 KB; refuse megabyte messages before reading them
-        timeout_graceful_shutdown=10,  # open event streams would otherwise hold a restart
+        timeout_graceful_shutdown=10,  # after the drain: open event streams would otherwise hold a restart
     )
+    DrainingServer(config, app).run()
 
 
 def cmd_settings(_args: argparse.Namespace) -> None:

@@ -147,9 +147,16 @@ async def run_call(transport: BaseTransport, session: CallSession, **options: An
         async def _hung_up(_transport: Any, _client: Any) -> None:
             await worker.cancel(reason="the caller hung up")
 
-        runner = WorkerRunner(handle_sigint=False)
-        await runner.add_workers(worker)
-        await runner.run()
+        async def _end_with(goodbye: str) -> None:  # the process is draining (core.calls)
+            await worker.queue_frames([TTSSpeakFrame(goodbye), EndFrame()])
+
+        session.runtime.calls.add(worker, _end_with)
+        try:
+            runner = WorkerRunner(handle_sigint=False)
+            await runner.add_workers(worker)
+            await runner.run()
+        finally:
+            session.runtime.calls.discard(worker)
     except Exception:
         session.failed = True
         log.exception("call %s failed", session.info.call_sid)

@@ -31,11 +31,26 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("./data"), description="Where the SQLite file, the dev JWT secret and speech models live.")
     host: str = Field("127.0.0.1", description="Address `convonet serve` binds.")
     port: int = Field(8000, description="Port `convonet serve` binds.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses or networks). "
+        "Behind a load balancer set its address, or every client shares one sign-in rate limit; `*` trusts anyone.",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000",
         description="URL the outside world reaches this server on; TwiML stream URLs use it (https → wss).",
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    max_calls_per_process: int | None = Field(
+        8, ge=1,
+        description="Calls one process carries at once (phone and browser); past it a phone call hears that the "
+        "lines are busy and a browser call gets 503. The README's capacity figures say where calls degrade.",
+    )
+    drain_seconds: float = Field(
+        60.0, ge=0,
+        description="On SIGTERM: how long live calls may run on (no new ones are taken, /health says draining) "
+        "before they hear a goodbye. Give the container a stop timeout above this plus ~15 s.",
+    )
     timezone: str = Field("UTC", description="Time zone used to read spoken dates and times (\"tomorrow at two\").")
 
     # --- storage -----------------------------------------------------------------------------

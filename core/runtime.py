@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.background import BackgroundTasks
+from core.calls import LiveCalls
 from core.config import Settings
 from core.db import SessionFactory, create_engine, create_session_factory, is_sqlite
 from core.store import Store, create_store
@@ -19,6 +20,7 @@ class Runtime:
     sessions: SessionFactory
     store: Store
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
+    calls: LiveCalls = field(default_factory=LiveCalls)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -28,6 +30,7 @@ class Runtime:
             engine=engine,
             sessions=create_session_factory(engine),
             store=create_store(settings.redis_url),
+            calls=LiveCalls(settings.max_calls_per_process),
         )
 
     @property

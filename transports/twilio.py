@@ -82,6 +82,14 @@ def answer_twiml(stream_url: str, *, from_number: str, to_number: str, call_sid:
     )
 
 
+BUSY = "Sorry, all our lines are busy right now. Please call again in a few minutes. Goodbye."
+
+
+def busy_twiml() -> str:
+    """What a caller hears when this process takes no more calls (full, or draining for a restart)."""
+    return f'<?xml version="1.0" encoding="UTF-8"?><Response><Say>{BUSY}</Say><Hangup/></Response>'
+
+
 def _parse(message: str) -> dict[str, Any] | None:
     if len(message) > MAX_MESSAGE_CHARS:
         return None

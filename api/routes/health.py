@@ -29,4 +29,8 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
             log.warning("health check %s failed: %s", name, exc)
             checks[name] = {"status": "error", "backend": backend, "error": type(exc).__name__}
     ok = all(c["status"] == "ok" for c in checks.values())
-    return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, status_code=200 if ok else 503)
+    calls = {"live": runtime.calls.count, "accepting": runtime.calls.accepting()}
+    if runtime.calls.draining:  # the load balancer stops sending new work; live calls finish
+        return JSONResponse({"status": "draining", **checks, "calls": calls}, status_code=503)
+    return JSONResponse({"status": "ok" if ok else "unavailable", **checks, "calls": calls},
+                        status_code=200 if ok else 503)

@@ -18,7 +18,7 @@ from starlette.websockets import WebSocketState
 
 from api.deps import SettingsDep, StoreDep
 from api.voice import get_agent, get_runtime
-from transports.twilio import StreamError, answer_twiml, read_start, run_media_stream
+from transports.twilio import StreamError, answer_twiml, busy_twiml, read_start, run_media_stream
 from transports.twilio_signature import SIGNATURE_HEADER, is_valid, public_url, stream_url
 from transports.twilio_ticket import TICKET_PARAMETER, StreamTicket, issue_ticket, redeem_ticket
 
@@ -43,6 +43,9 @@ async def incoming_call(request: Request, settings: SettingsDep, store: StoreDep
         if len(params) != len(form.multi_items()) or not is_valid(token, url, signature, params, request.headers):
             log.warning("twilio webhook: rejected a request with a missing or wrong signature")
             raise HTTPException(status.HTTP_403_FORBIDDEN, "Invalid Twilio signature")
+    if not get_runtime(request).calls.accepting():
+        log.warning("twilio webhook: full or draining; the caller hears that the lines are busy")
+        return Response(busy_twiml(), media_type="application/xml")
     values = dict(params)
     call = StreamTicket(values.get("CallSid", ""), values.get("From", ""), values.get("To", ""))
     if not call.call_sid or len(call.call_sid) > 64:

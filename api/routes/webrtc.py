@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 WRONG_PIN = "That email and voice PIN don't match an account. Check both and try again."
 LOCKED = "Too many wrong PINs for this email: it is locked for 15 minutes. Try again later."
+BUSY = "All lines are busy right now. Try again in a minute."
 MAX_CANDIDATES = 64
 
 
@@ -79,6 +80,9 @@ async def offer(request: Request, body: Annotated[dict[str, Any], Body()]) -> di
     except OfferError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
     calls = get_calls(request)
+    runtime: Runtime = request.app.state.runtime
+    if checked.request.pc_id is None and not runtime.calls.accepting():
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, BUSY, headers={"Retry-After": "30"})
     outcome, caller = await calls.check_pin(checked.email, checked.pin)
     if outcome is PinOutcome.LOCKED:
         raise HTTPException(status.HTTP_423_LOCKED, LOCKED, headers={"Retry-After": str(int(LOCKOUT_SECONDS))})

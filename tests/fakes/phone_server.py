@@ -12,6 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from api.app import create_app
+from api.serve import DrainingServer
 from core.runtime import Runtime
 from tests.conftest import Backend, _reset_shared, make_settings
 from tests.fakes.twilio_client import FakeTwilio
@@ -24,13 +25,17 @@ class PhoneServer:
     url: str
     runtime: Runtime
     twilio: FakeTwilio
+    server: uvicorn.Server
+    task: asyncio.Task[None]
 
 
 @asynccontextmanager
 async def open_phone_server(
-    backend: Backend, tmp_path: Path, *, auth_token: str | None = AUTH_TOKEN, **overrides: object
+    backend: Backend, tmp_path: Path, *, auth_token: str | None = AUTH_TOKEN, draining: bool = False,
+    **overrides: object
 ) -> AsyncIterator[PhoneServer]:
-    """Serve the real app (lifespan included) on 127.0.0.1; PUBLIC_URL is that address."""
+    """Serve the real app (lifespan included) on 127.0.0.1; PUBLIC_URL is that address. `draining`:
+    under `convonet serve`'s server, which drains on SIGTERM."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -46,18 +51,21 @@ async def open_phone_server(
         )
         runtime = Runtime.build(settings)
         await _reset_shared(runtime)
-        server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), log_level="warning", lifespan="on"))
+        app = create_app(runtime=runtime)
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        server = DrainingServer(config, app) if draining else uvicorn.Server(config)
         task = asyncio.create_task(server.serve(sockets=[sock]))
         try:
             while not server.started:
                 if task.done():
                     task.result()
                 await asyncio.sleep(0.02)
-            yield PhoneServer(url, runtime, twilio)
+            yield PhoneServer(url, runtime, twilio, server, task)
         finally:
             for call in list(twilio.calls.values()):
                 await call.close()
             server.should_exit = True
-            await asyncio.wait_for(task, 30)
+            if not task.done():
+                await asyncio.wait_for(task, 30)
             await runtime.close()
             sock.close()

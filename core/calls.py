@@ -1,0 +1,66 @@
+"""The calls one process is carrying: how many, whether it takes another, and the drain on shutdown.
+
+Each running call registers a way to end it with a sentence (the pipeline says it, then hangs
+up). New calls are refused while the process is full (`MAX_CALLS_PER_PROCESS`: past the measured
+capacity every call degrades) or draining. `drain` stops new calls, lets the live ones run on for
+up to a grace period, then has each say goodbye, and returns once they have ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+EndCall = Callable[[str], Awaitable[None]]
+GOODBYE_SECONDS = 10.0  # for the goodbye to be said and the call to end once asked
+
+
+class LiveCalls:
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit
+        self.draining = False
+        self._calls: dict[object, EndCall] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def count(self) -> int:
+        return len(self._calls)
+
+    def accepting(self) -> bool:
+        """Whether a new call may start here now."""
+        return not self.draining and (self.limit is None or self.count < self.limit)
+
+    def add(self, key: object, end: EndCall) -> None:
+        self._calls[key] = end
+        self._idle.clear()
+
+    def discard(self, key: object) -> None:
+        self._calls.pop(key, None)
+        if not self._calls:
+            self._idle.set()
+
+    async def _until_idle(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._idle.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def drain(self, grace: float, goodbye: str) -> None:
+        """Take no new calls; give the live ones `grace` seconds, then say `goodbye` on each and wait
+        (a little) for them to end."""
+        self.draining = True
+        log.info("draining: %d live calls, up to %.0f s", self.count, grace)
+        if await self._until_idle(grace):
+            return
+        log.info("draining: ending %d calls with a goodbye", self.count)
+        for end in list(self._calls.values()):
+            try:
+                await end(goodbye)
+            except Exception:  # one call's broken pipeline must not keep the others on the line
+                log.exception("draining: a call could not be ended")
+        await self._until_idle(GOODBYE_SECONDS)
