@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="`redis://…` switches the store (events, queues, lockouts) to Redis; default in-process."
     )
+    redis_timeout_seconds: float = Field(
+        2.0, gt=0, description="Deadline for one Redis command (and for connecting): a hung Redis fails fast."
+    )
 
     # --- auth --------------------------------------------------------------------------------
     jwt_secret: str | None = Field(

@@ -29,7 +29,7 @@ class Runtime:
             settings=settings,
             engine=engine,
             sessions=create_session_factory(engine),
-            store=create_store(settings.redis_url),
+            store=create_store(settings.redis_url, settings.redis_timeout_seconds),
             calls=LiveCalls(settings.max_calls_per_process),
         )
 

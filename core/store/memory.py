@@ -34,16 +34,33 @@ class MemorySubscription:
         self._store._unsubscribe(self._channel, self)
 
 
+SWEEP_EVERY = 30.0
+
+
 class MemoryStore:
-    """Dicts with expiry times; single-process only."""
+    """Dicts with expiry times; single-process only. Expired keys go when read, and in a sweep at
+    most every `sweep_every` seconds on a write (keys nobody reads again, such as one-time markers
+    and per-address counters, would otherwise pile up)."""
 
     backend = "memory"
 
-    def __init__(self) -> None:
+    def __init__(self, sweep_every: float = SWEEP_EVERY) -> None:
         self._values: dict[str, str] = {}
         self._lists: dict[str, list[str]] = {}
         self._expiry: dict[str, float] = {}
         self._subscribers: dict[str, set[MemorySubscription]] = {}
+        self._sweep_every = sweep_every
+        self._last_sweep = time.monotonic()
+
+    def _maybe_sweep(self) -> None:
+        now = time.monotonic()
+        if now - self._last_sweep < self._sweep_every:
+            return
+        self._last_sweep = now
+        for key in [k for k, deadline in self._expiry.items() if deadline <= now]:
+            self._values.pop(key, None)
+            self._lists.pop(key, None)
+            self._expiry.pop(key, None)
 
     def _alive(self, key: str) -> bool:
         deadline = self._expiry.get(key)
@@ -58,6 +75,7 @@ class MemoryStore:
         return self._values.get(key) if self._alive(key) else None
 
     async def set(self, key: str, value: str, *, ttl: float | None = None, only_if_absent: bool = False) -> bool:
+        self._maybe_sweep()
         if only_if_absent and self._alive(key):
             return False
         self._lists.pop(key, None)
@@ -85,6 +103,7 @@ class MemoryStore:
         return True
 
     async def incr(self, key: str, amount: int = 1, *, ttl: float | None = None) -> int:
+        self._maybe_sweep()
         existed = self._alive(key)
         value = int(self._values.get(key, "0")) + amount
         self._values[key] = str(value)
@@ -93,6 +112,7 @@ class MemoryStore:
         return value
 
     async def push(self, key: str, value: str, *, cap: int | None = None) -> int:
+        self._maybe_sweep()
         self._alive(key)
         items = self._lists.setdefault(key, [])
         items.insert(0, value)

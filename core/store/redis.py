@@ -42,8 +42,11 @@ class RedisStore:
 
     backend = "redis"
 
-    def __init__(self, url: str) -> None:
-        self._redis: Any = Redis.from_url(url, decode_responses=True, health_check_interval=30)
+    def __init__(self, url: str, timeout: float = 2.0) -> None:
+        # Every command has a deadline: a hung Redis fails a store call in `timeout` seconds
+        # instead of hanging the tool, the PIN check or the call that made it.
+        self._redis: Any = Redis.from_url(url, decode_responses=True, health_check_interval=30,
+                                          socket_timeout=timeout, socket_connect_timeout=timeout)
 
     async def get(self, key: str) -> str | None:
         value: str | None = await self._redis.get(key)

@@ -93,3 +93,38 @@ async def test_redis_pubsub_across_processes() -> None:
     finally:
         await sub.close()
         await store.close()
+
+
+async def test_a_hung_redis_fails_fast_instead_of_hanging() -> None:
+    """A Redis that accepts connections and never answers (a partition): each call gives up in time."""
+    import time
+
+    from redis.exceptions import RedisError
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(-1)  # read everything, answer nothing
+        writer.close()
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    store = create_store(f"redis://127.0.0.1:{port}/0", timeout=0.3)
+    try:
+        started = time.monotonic()
+        with pytest.raises((RedisError, TimeoutError)):
+            await asyncio.wait_for(store.get("pin:lock:+15550001"), 5)
+        assert time.monotonic() - started < 2
+    finally:
+        server.close()
+        await store.close()
+
+
+async def test_the_in_process_store_sweeps_keys_nobody_reads_again() -> None:
+    from core.store.memory import MemoryStore
+
+    store = MemoryStore(sweep_every=0.05)
+    for i in range(500):
+        await store.set(f"auth:refresh-used:{i}", "1", ttl=0.01)
+        await store.incr(f"rl:auth-addr:{i}:1", ttl=0.01)
+    await asyncio.sleep(0.1)
+    await store.set("live", "1")  # any write may sweep
+    assert store._values == {"live": "1"} and store._expiry == {}
