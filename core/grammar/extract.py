@@ -31,9 +31,14 @@ _WEAK_LEADS = frozenset({"the", "a", "an", "is", "are", "my", "our", "it", "that
 _SINGLE_SYNONYMS = {k: v for k, v in SYNONYMS.items() if " " not in k and v and " " not in v}
 _ATTACHED = frozenset({
     "on", "at", "by", "for", "due", "before", "until", "till", "from", "in", "around", "about", "this", "of",
-    "as", "with", "to", "is", "be", "are", "up", "under", "since",
+    "as", "with", "to", "is", "be", "are", "under", "since",
 })
 """Words that lead into a typed value ("due friday", "as high priority") and go with it."""
+_PLACE_NOUNS = frozenset({
+    "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "drive", "floor", "grade",
+    "place", "court", "way", "parkway", "highway",
+})
+"""Words after a number or an ordinal that make it part of an address ("fifth street", "third floor")."""
 _TAIL_CUES = frozenset({"about", "because", "regarding", "concerning", "cause"})
 """Words after which the rest of the sentence is one free-text value (a reason)."""
 _REPLACED = frozenset({("instead", "of"), ("rather", "than"), ("not", "on"), ("not", "at")})
@@ -49,7 +54,7 @@ _LEAD_INS = frozenset({
     "what", "which", "all", "kind", "sort", "them", "they", "he", "she", "him", "her", "its", "thanks", "thank",
     "as", "by", "from", "or", "but", "since", "before", "after", "because", "while", "already", "still",
     "was", "were", "going", "gonna", "honestly", "frankly", "seriously", "literally", "maybe", "perhaps",
-    "rather", "probably", "definitely", "totally", "anyway", "anyways", "though", "down", "instead",
+    "rather", "probably", "definitely", "totally", "anyway", "anyways", "though", "down", "instead", "sorry",
 })
 """Words that may stand at the edge of free text without being part of it."""
 
@@ -176,6 +181,8 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
             text = " ".join(tokens[start:end])
             if regex.fullmatch(text) is None:
                 continue
+            if end < len(tokens) and tokens[end] in _PLACE_NOUNS:
+                continue  # "kim's on fifth street": an address, not a day
             value = slot.kind.parse(text, now)
             if value is None:
                 continue
@@ -210,12 +217,14 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
     args: dict[str, Any] = {}
     filled: set[str | tuple[str, ...]] = set()
     for span in spans:
-        if span.slot.arg in filled or any(taken[span.start:span.end]):
+        if any(taken[span.start:span.end]):
             continue
         before = tuple(tokens[max(0, span.start - 2):span.start])
         if before in _REPLACED or before[-1:] == ("not",):
             for i in range(span.start - len(before), span.end):  # "six people instead of four": four is the old value
                 taken[i] = True
+            continue
+        if span.slot.arg in filled:
             continue
         namesakes = [s for s in spans if s.slot.kind.name == span.slot.kind.name and s.slot.arg not in filled
                      and (s.start, s.end) == (span.start, span.end)]

@@ -310,6 +310,12 @@ class Interpreter:
             found[k] == v or (isinstance(v, str) and isinstance(found[k], str) and found[k] in v) for k, v in args.items()
         ):
             return found
+        reasons = {a.arg for a in shape.args if a.kind.name == "reason"}
+        if set(args) == set(found) and found != args and all(
+            found[k] == v or (k in reasons and isinstance(v, str) and isinstance(found[k], str) and v in found[k])
+            for k, v in args.items()
+        ):
+            return found  # a reason runs on past where a template stopped ("about a charge i don't recognize")
         return args
 
     def _takes_args(self, tool: str) -> bool:

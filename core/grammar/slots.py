@@ -112,13 +112,22 @@ _TRAILING_LINKS = re.compile(r"(?: (?:before|by|for|on|at|until|till|due|from|in
 
 
 def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, suffix: str = "",
-              possessive: bool = True) -> SlotType:
+              possessive: bool = True, lead: str = "", tail: str = "") -> SlotType:
     """A slot that can hold any words (titles, messages, names of things); `suffix` is a regex of words
-    said after the value that are not part of it (a team's "team" or "group")."""
+    said after the value that are not part of it (a team's "team" or "group"); `lead` and `tail` are
+    regexes of words that open or close a value without being part of it ("a copy of" my license, the
+    statements "went out in the mail")."""
     trailing = re.compile(rf"(?: (?:{suffix}))+$") if suffix else None
+    leading = re.compile(rf"^(?:(?:{lead}) )+") if lead else None
+    closing = re.compile(rf" (?:{tail})(?: .*)?$") if tail else None
 
     def parse(text: str, _now: datetime) -> str | None:
-        value = _ARTICLES.sub("", text.strip()) if strip_articles else text.strip()
+        value = text.strip()
+        if closing is not None:
+            value = closing.sub("", value)
+        if leading is not None:
+            value = leading.sub("", value)
+        value = _ARTICLES.sub("", value) if strip_articles else value
         value = _TRAILING_LINKS.sub("", value)
         if trailing is not None:
             value = trailing.sub("", value)
@@ -302,9 +311,14 @@ _TYPES: tuple[SlotType, ...] = (
     free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"], possessive=False),
     free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group"),
     free_text("symptoms", ["headache", "sore throat", "fever", "back pain", "cough and a runny nose",
-                           "stomach ache"]),
-    free_text("document", ["pay stubs", "w2", "tax returns", "bank statements", "photo id"]),
-    free_text("query", ["bob", "alice", "smith", "carol"], strip_articles=False),
+                           "stomach ache"],
+              tail=r"(?:that|which|it) (?:is|has|have|was|had) (?:been )?(?:going on|going|happening|bothering me|there)$"),
+    free_text("document", ["pay stubs", "w2", "tax returns", "bank statements", "photo id"],
+              lead=r"over|off|in|up|along|back|the|my|a|an|copy of|copies of|a copy of|\w+ (?:months|years) of",
+              tail=r"went|was|were|through|via|in|into|by|over|yesterday|today|this|last|just|already|earlier|"
+                   r"should|are|is|came|got|arrived|now"),
+    free_text("query", ["bob", "alice", "smith", "carol"], strip_articles=False,
+              lead=r"somebody|someone|anybody|anyone|a person|a guy|a woman|a man|named|called|by the name of"),
     free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False),
     free_text("location", ["cafe luna", "room two", "city hall", "main street"], strip_articles=False),
     free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"]),

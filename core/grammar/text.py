@@ -21,9 +21,16 @@ _CONTRACTIONS: dict[str, str] = {
 }
 _CONTRACTION_RE = re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in _CONTRACTIONS) + r")(?![\w'])")
 
+_OPENING = r"(^(?:(?:um|uh|so|okay|ok|hey|oh|yeah|and|please) )*)"
+"""The start of a sentence, before any words that only open it."""
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), r)
     for p, r in (
+        # "add a task" / "add a todo" as a recogniser runs the words together or mishears the verb
+        (rf"{_OPENING}(?:aditask|attask|addatask|ad attacks?|ad a task|at a task|add it task|added task|added a task)\b",
+         r"\1add a task"),
+        (rf"{_OPENING}(?:added|add it|at a|ad a|had a) (?=to do\b|todo\b)", r"\1add a "),
+        (rf"{_OPENING}(stick|put) it (?=to do\b|todo\b)", r"\1\2 a "),
         (r"\b([ap])\.\s?m\.?(?=\s|$)", r"\1m"),  # p.m. -> pm
         (r"(\d)\s*([ap])m\b", r"\1 \2m"),  # 2pm -> 2 pm
         (r"\b([ap]) m\b", r"\1m"),  # STT "p m" -> pm
@@ -39,6 +46,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bgood[ -]?bye?\b", "goodbye"),  # "good-by", "good bye"
 
         (r"\b(create|add|make|put|new) (?:it|uh) (?=to do\b|todo\b)", r"\1 a "),
+
         (r"\bto do (list|item)", r"todo \1"),
         (r"\be[ -]?mail\b", "email"),
         # "thursday's table", "tonight's booking": the day, not a possessive

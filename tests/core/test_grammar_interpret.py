@@ -76,6 +76,14 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     # a word that asks for a visit is also what the visit is for
     ("could i come in thursday at nine for my physical", "book_appointment",
      {"date": "2026-11-26", "time": "09:00", "reason": "my physical"}),
+    # the paperwork, without how it was sent
+    ("i mailed in a copy of my pay stubs yesterday", "mark_document_received", {"document": "pay stubs"}),
+    ("can you find somebody called priya nair", "search_users", {"query": "priya nair"}),
+    # the day said to replace another is the one meant, and neither is part of a title
+    ("move the dentist todo to thursday not wednesday", "update_todo", {"todo": "dentist", "due_date": "2026-11-26"}),
+    # an ordinal before "street" is an address, not a day
+    ("add a todo to drop the package at the shop on third street", "create_todo",
+     {"title": "drop the package at the shop on third street"}),
     # how long, as unsure as the caller said it
     ("i have had a sore throat for about three days", "record_symptoms",
      {"symptoms": "sore throat", "duration": "about 3 days"}),

@@ -172,3 +172,14 @@ def test_normalisation_makes_typed_and_spoken_text_alike() -> None:
     assert normalize("What's on my To-Do list?") == "what is on my todo list"
     assert normalize("Meet at 2PM, $350,000!") == "meet at 2 pm $350000"
     assert strip_fillers(normalize("Um, could you please add a todo, thanks")) == "add a todo"
+
+
+@pytest.mark.parametrize(("heard", "meant"), [
+    ("aditask get the oil changed", "add a task get the oil changed"),
+    ("um ad attacks for the warehouse team", "um add a task for the warehouse team"),
+    ("hey so added to do to pick up the cleaning", "hey so add a todo to pick up the cleaning"),
+    ("stick it to do on there", "stick a todo on there"),
+    ("he added a task yesterday", "he added a task yesterday"),  # mid-sentence: what was said
+])
+def test_a_command_the_recogniser_ran_together_is_read_as_said(heard: str, meant: str) -> None:
+    assert normalize(heard) == meant
