@@ -31,6 +31,7 @@ from api.routes import (
     twilio_transfer,
     webrtc,
 )
+from api.security_headers import SecurityHeaders
 from core.config import Settings, load_settings
 from core.errors import DomainError
 from core.logging import describe_error, report_exception, setup_logging, setup_sentry
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(SecurityHeaders, settings=settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -71,7 +71,7 @@ export function header(current) {
   ];
   const nav = links.map(([href, label]) =>
     `<a href="${href}"${href === current ? ' aria-current="page"' : ""}>${label}</a>`).join("");
-  const who = t ? `${escapeHtml(t.user.email)} · <a href="#" id="logout" style="color:#cfd8ea">Log out</a>` : "";
+  const who = t ? `${escapeHtml(t.user.email)} · <a href="#" id="logout" class="logout-link">Log out</a>` : "";
   const el = document.createElement("header");
   el.className = "top";
   el.innerHTML = `<h1>Convonet</h1><nav aria-label="Pages">${nav}</nav><span class="who">${who}</span>`;
