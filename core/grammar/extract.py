@@ -137,8 +137,8 @@ def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = No
                     if i + 1 < len(parts) and not parts[i + 1].startswith("{"):
                         after[template.tool][target][parts[i + 1]] += 1
     for tool, args in kinds.items():  # a free-text slot's own examples count as callers' values too
-        inside[tool].update({w for kind in args.values() if kind.free_text
-                             for v in kind.examples(datetime.min) for w in normalize(str(v)).split()})
+        inside[tool].update(w for kind in args.values() if kind.free_text
+                            for v in kind.examples(datetime.min) for w in set(normalize(str(v)).split()))
     values = {tool: {w for w, n in counts.items() if n >= 2 and n > seen[tool][w] and w not in _LEAD_INS}
               for tool, counts in inside.items()}
     out: dict[str, ToolShape] = {}

@@ -322,8 +322,9 @@ _TYPES: tuple[SlotType, ...] = (
     free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False),
     free_text("location", ["cafe luna", "room two", "city hall", "main street"], strip_articles=False),
     free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"]),
-    free_text("requests", ["a high chair", "a window seat", "a birthday cake", "vegetarian options"],
-              strip_articles=False),
+    free_text("requests", ["a high chair", "a window seat", "a birthday cake", "vegetarian options", "a booth",
+                           "a booth by the window", "a table on the patio", "a quiet corner", "our anniversary"],
+              strip_articles=False, lead=r"please|note|please note|make a note|mention|also|and"),
     free_text("description", ["for the launch", "weekly planning"], strip_articles=False),
 )
 

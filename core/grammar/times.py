@@ -26,6 +26,7 @@ _MERIDIEM_RE = (
 )
 _PM_WORDS = ("pm", "in the afternoon", "in the evening", "at night", "tonight", "this afternoon", "this evening")
 _AM_WORDS = ("am", "in the morning", "this morning")
+_EVENING = ("in the evening", "at night", "tonight", "this evening")
 _NAMED = {"noon": time(12), "midday": time(12), "twelve noon": time(12), "midnight": time(0), "lunchtime": time(12)}
 
 _CLOCK = re.compile(rf"(?P<h>{_HOUR_RE})(?:(?::| )(?P<m>{_MINUTE_RE}))?(?: (?P<mer>{_MERIDIEM_RE}))?")
@@ -60,6 +61,8 @@ def _minute(text: str | None) -> int | None:
 def _resolve(hour: int, minute: int, mer: str | None, policy: Policy) -> time | None:
     if not (0 <= minute < 60) or not (0 <= hour <= 23):
         return None
+    if mer in _EVENING and not 5 <= hour <= 11:
+        return None  # "for two tonight" is a party of two, not two in the afternoon
     if mer in _PM_WORDS or (mer is None and hour <= 12 and _bare_is_pm(hour, policy)):
         if hour > 12:
             return None
