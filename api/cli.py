@@ -38,7 +38,11 @@ async def _with_runtime(settings: Settings, work):  # type: ignore[no-untyped-de
 def cmd_seed(_args: argparse.Namespace) -> None:
     from api.seed import seed_demo
 
-    result = asyncio.run(_with_runtime(_settings(), seed_demo))
+    settings = _settings()
+    if settings.environment == "production":
+        sys.exit("convonet: seed creates a demo staff account with a published password and PIN; "
+                 "it is refused in production (use `convonet create-user`).")
+    result = asyncio.run(_with_runtime(settings, seed_demo))
     state = "created" if result.created else "already present"
     print(f"demo user {state}:")
     print(f"  email    {result.email}")

@@ -245,6 +245,10 @@ class BrowserCalls:
         return answer
 
     async def add_candidates(self, patch: SmallWebRTCPatchRequest) -> None:
+        """Trickled ICE for a connection this process answered; its random `pc_id` (from the answer,
+        which only the caller who gave the right PIN got) is the proof of ownership."""
+        if patch.pc_id not in self._owners:
+            raise LookupError("no such connection")
         await self.handler.handle_patch_request(patch)
 
     def _start(self, connection: SmallWebRTCConnection, caller: Caller, agent: Agent) -> None:

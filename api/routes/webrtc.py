@@ -111,6 +111,8 @@ async def add_ice_candidates(request: Request, body: CandidatesIn) -> dict[str, 
     )
     try:
         await get_calls(request).add_candidates(patch)
+    except LookupError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
     except (ValueError, IndexError, AssertionError) as exc:  # aiortc could not read a candidate line
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"Unreadable ICE candidate ({type(exc).__name__}).") from None
     return {"status": "success"}
