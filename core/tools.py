@@ -199,16 +199,42 @@ async def run_tool(spec: ToolSpec, ctx: ToolContext, arguments: dict[str, Any] |
     return result
 
 
+# What a tool call's record keeps of its arguments and result: the monitor, its live feeds and the
+# call records copy it to every staff screen, so a 50 MB description must not travel with it.
+RECORD_TEXT_CHARS = 500
+RECORD_ITEMS = 50
+RECORD_DEPTH = 6
+
+
+def capped(value: Any, depth: int = 0) -> Any:
+    """`value` with long strings cut to RECORD_TEXT_CHARS, long lists to RECORD_ITEMS, deep nesting elided."""
+    if isinstance(value, str):
+        return value if len(value) <= RECORD_TEXT_CHARS else value[:RECORD_TEXT_CHARS] + "…"
+    if depth >= RECORD_DEPTH and isinstance(value, dict | list | tuple):
+        return "…"
+    if isinstance(value, dict):
+        items = list(value.items())
+        kept = {str(k)[:RECORD_TEXT_CHARS]: capped(v, depth + 1) for k, v in items[:RECORD_ITEMS]}
+        if len(items) > RECORD_ITEMS:
+            kept["…"] = f"{len(items) - RECORD_ITEMS} more"
+        return kept
+    if isinstance(value, list | tuple):
+        kept_list = [capped(v, depth + 1) for v in value[:RECORD_ITEMS]]
+        return [*kept_list, f"… {len(value) - RECORD_ITEMS} more"] if len(value) > RECORD_ITEMS else kept_list
+    return value
+
+
 async def report_tool_call(ctx: ToolContext, name: str, domain: str, arguments: dict[str, Any], started_at: datetime,
                            t0: float, content: Any, error: str | None) -> None:
     """Tell the context's listeners (the turn's record, the Agent Monitor) that a tool call finished;
-    `t0` is its `time.perf_counter()` start. Used for our tools and for outside MCP servers' alike."""
+    `t0` is its `time.perf_counter()` start. Used for our tools and for outside MCP servers' alike.
+    Arguments and result are `capped` (the tool itself saw them whole)."""
     event = ToolEvent(
         name=name,
         domain=domain,
-        arguments=arguments,
+        arguments=capped(arguments),
         ok=error is None,
-        result=content,
+        result=capped(content),
         error=error,
         elapsed_ms=(time.perf_counter() - t0) * 1000,
         started_at=started_at,
