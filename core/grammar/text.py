@@ -31,6 +31,16 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"\1add a task"),
         (rf"{_OPENING}(?:added|add it|at a|ad a|had a) (?=to do\b|todo\b)", r"\1add a "),
         (rf"{_OPENING}(stick|put) it (?=to do\b|todo\b)", r"\1\2 a "),
+        (rf"{_OPENING}(?:atheemtask|ad team task|at team task|add teamtask)\b", r"\1add team task"),
+        (rf"{_OPENING}(?:to lead|to leap|de leap|the lead)\b(?! to\b)", r"\1delete"),
+        (r"\bto lead it\b", "delete it"),
+        (rf"{_OPENING}the race\b", r"\1erase"),
+        (r"\broll (?=on|in|to|as|for)\b", "role "),
+        # "buy" heard as "by" where no deadline follows: "the by milk chore", "called by milk"
+        (r"\b(the|a|called|named|todo|task|to|item|chore|say|says|reads|my|and|rename|delete|remove|complete|finish|drop) by (?!(?:the|a|an|then|now|end|close|"
+         r"tomorrow|today|tonight|noon|midnight|next|this|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+         r"january|february|march|april|may|june|july|august|september|october|november|december|"
+         r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d)\b)", r"\1 buy "),
         (r"\b([ap])\.\s?m\.?(?=\s|$)", r"\1m"),  # p.m. -> pm
         (r"(\d)\s*([ap])m\b", r"\1 \2m"),  # 2pm -> 2 pm
         (r"\b([ap]) m\b", r"\1m"),  # STT "p m" -> pm

@@ -180,6 +180,13 @@ def test_normalisation_makes_typed_and_spoken_text_alike() -> None:
     ("hey so added to do to pick up the cleaning", "hey so add a todo to pick up the cleaning"),
     ("stick it to do on there", "stick a todo on there"),
     ("he added a task yesterday", "he added a task yesterday"),  # mid-sentence: what was said
+    ("start a new todo called by milk", "start a new todo called buy milk"),  # "buy" heard as "by"
+    ("change the by milk chore to friday", "change the buy milk chore to friday"),
+    ("finish the report by friday", "finish the report by friday"),  # a deadline stays one
+    ("pay by card", "pay by card"),
+    ("to leap milk meeting", "delete milk meeting"),
+    ("i want to lead the team", "i want to lead the team"),
+    ("set his roll on the support team to admin", "set his role on the support team to admin"),
 ])
 def test_a_command_the_recogniser_ran_together_is_read_as_said(heard: str, meant: str) -> None:
     assert normalize(heard) == meant
