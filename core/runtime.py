@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.background import BackgroundTasks
 from core.calls import LiveCalls
+from core.clients import Clients
 from core.config import Settings
 from core.db import SessionFactory, create_engine, create_session_factory, is_sqlite
 from core.store import Store, create_store
@@ -21,6 +22,7 @@ class Runtime:
     store: Store
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     calls: LiveCalls = field(default_factory=LiveCalls)
+    clients: Clients = field(default_factory=Clients)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:

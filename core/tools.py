@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.background import BackgroundTasks
+from core.clients import Clients
 from core.config import Settings
 from core.db import SessionFactory
 from core.errors import DomainError
@@ -67,7 +68,7 @@ class ToolContext:
     listeners: list[Callable[[ToolEvent], Awaitable[None]]] = field(default_factory=list)
     caller_name: str | None = None  # how the agent may address the caller
     transfer: TransferRequest | None = None  # set by the transfer tool during a turn
-    extras: dict[str, Any] = field(default_factory=dict)  # per-context caches a domain keeps (the calendar mirror)
+    clients: Clients = field(default_factory=Clients)  # the runtime's, from `for_user`
 
     @property
     def zone(self) -> tzinfo:
@@ -86,6 +87,7 @@ class ToolContext:
             store=runtime.store,
             settings=runtime.settings,
             background=runtime.background,
+            clients=runtime.clients,
             **kwargs,
         )
 

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.accounts import normalize_email
+from core.config import Settings
 from core.db import transaction
 from core.errors import Invalid
 from core.models import User
@@ -31,14 +32,15 @@ When = Annotated[str, Field(description="ISO date-time in the caller's local tim
 NOT_CONNECTED = "Google Calendar is not connected, so your Convonet calendar is the only copy."
 
 
-def mirror_for(ctx: ToolContext) -> GoogleCalendarMirror | None:
-    """The Google mirror when credentials are configured (built once per context)."""
-    if "calendar_mirror" not in ctx.extras:
-        from domains.productivity.google_calendar import GoogleCalendarMirror
+def _build_mirror(settings: Settings) -> GoogleCalendarMirror | None:
+    from domains.productivity.google_calendar import GoogleCalendarMirror
 
-        ctx.extras["calendar_mirror"] = GoogleCalendarMirror.from_settings(ctx.settings)
-    mirror: GoogleCalendarMirror | None = ctx.extras["calendar_mirror"]
-    return mirror
+    return GoogleCalendarMirror.from_settings(settings)
+
+
+def mirror_for(ctx: ToolContext) -> GoogleCalendarMirror | None:
+    """The Google mirror when credentials are configured (one per runtime, made on first use)."""
+    return ctx.clients.get(_build_mirror, ctx.settings)
 
 
 async def _push(ctx: ToolContext, mirror: GoogleCalendarMirror, event_id: uuid.UUID) -> None:

@@ -359,3 +359,12 @@ async def test_each_user_reads_back_only_their_own_events(
         "Biopsy results", "Made in Google"]
     listed = [r for r in fake.api_requests() if r.method == "GET" and r.path.endswith("/events")]
     assert any(r.query.get("privateExtendedProperty") == f"convonet_user={hal.user_id}" for r in listed)
+
+
+async def test_one_mirror_per_runtime(make_ctx: Any) -> None:
+    from domains.productivity.calendar_tools import mirror_for
+
+    gina, gus = await make_ctx("gina"), await make_ctx("gus")
+    mirror = mirror_for(gina)
+    assert isinstance(mirror, GoogleCalendarMirror)
+    assert mirror_for(gus) is mirror
