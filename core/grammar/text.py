@@ -123,7 +123,23 @@ def normalize(text: str) -> str:
     t = _SPACES.sub(" ", t).strip()
     t = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(1)], t)
     t = _SPELLED_OUT.sub(_join_letters, t) if not _CODE_LIKE.search(t) else t
+    t = _NAMED_TODO.sub(_named_todo, t)
     return _PAST_COMMAND_RE.sub(lambda m: _PAST_COMMANDS[m.group(1)], t)
+
+
+_NAMED_TODO = re.compile(r"\b(\w+) to do\b(?= (?:to|can|could|would|will|for|on|item|list|and|so|is|needs?|as|off|from)\b|$)")
+_BEFORE_VERB_TO_DO = frozenset({
+    "have", "has", "had", "need", "needs", "want", "wants", "got", "something", "anything", "nothing",
+    "everything", "things", "thing", "lot", "lots", "what", "much", "more", "else", "going", "able", "like",
+    "love", "hate", "supposed", "plan", "try", "trying", "how", "when", "where", "why", "time", "chance",
+    "me", "you", "him", "her", "them", "us", "it", "i", "we", "they", "not", "never", "also", "just", "there",
+    "here", "left", "still", "enough", "stuff", "work", "jobs", "chores", "errands",
+})
+
+
+def _named_todo(m: re.Match[str]) -> str:
+    """"the piano recital costume to do can you ..." names a todo; "what do i have to do" does not."""
+    return m[0] if m[1] in _BEFORE_VERB_TO_DO else f"{m[1]} todo"
 
 
 def drop_hesitations(text: str) -> str:

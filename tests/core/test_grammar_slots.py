@@ -187,6 +187,9 @@ def test_normalisation_makes_typed_and_spoken_text_alike() -> None:
     ("to leap milk meeting", "delete milk meeting"),
     ("i want to lead the team", "i want to lead the team"),
     ("set his roll on the support team to admin", "set his role on the support team to admin"),
+    ("push the tax filing to do to friday", "push the tax filing todo to friday"),  # a todo named by its title
+    ("what do i have to do", "what do i have to do"),
+    ("i have a lot to do on friday", "i have a lot to do on friday"),
 ])
 def test_a_command_the_recogniser_ran_together_is_read_as_said(heard: str, meant: str) -> None:
     assert normalize(heard) == meant
