@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from api import voice, web
+from api import retention, voice, web
 from api.body_limit import BodySizeLimit
 from api.routes import (
     assistant,
@@ -52,13 +52,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if runtime is not None:
             app.state.runtime = runtime
-            async with mcp.serving(app, runtime), voice.serving(app, runtime):
+            async with mcp.serving(app, runtime), voice.serving(app, runtime), retention.running(app, runtime):
                 yield
             return
         owned = Runtime.build(settings)
         app.state.runtime = owned
         try:
-            async with mcp.serving(app, owned), voice.serving(app, owned):
+            async with mcp.serving(app, owned), voice.serving(app, owned), retention.running(app, owned):
                 yield
         finally:
             await owned.close()

@@ -136,6 +136,23 @@ def cmd_serve(args: argparse.Namespace) -> None:
     DrainingServer(config, app).run()
 
 
+def cmd_purge(args: argparse.Namespace) -> None:
+    from api.retention import purge
+    from bots.agent.checkpoint import open_checkpointer
+    from core.runtime import Runtime
+
+    settings = _settings()
+    days = args.days or settings.retention_days
+    if not days:
+        sys.exit("convonet: give --days or set RETENTION_DAYS.")
+
+    async def work(runtime: Runtime) -> object:
+        async with open_checkpointer(settings) as checkpointer:
+            return await purge(runtime, days, checkpointer.adelete_thread)
+
+    print(f"purged, older than {days} days: {asyncio.run(_with_runtime(settings, work))}")
+
+
 def cmd_settings(_args: argparse.Namespace) -> None:
     from core.settings_doc import settings_table
 
@@ -174,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the database schema to the latest revision").set_defaults(func=cmd_migrate)
     sub.add_parser("seed", help="create the demo user, PIN and team").set_defaults(func=cmd_seed)
     sub.add_parser("settings", help="print every setting as a Markdown table").set_defaults(func=cmd_settings)
+    purge = sub.add_parser("purge", help="delete call transcripts, recordings and monitor records past retention")
+    purge.add_argument("--days", type=int, help="older than this many days (default RETENTION_DAYS)")
+    purge.set_defaults(func=cmd_purge)
 
     say = sub.add_parser("say", help="send one utterance to the agent and print JSON")
     say.add_argument("--user", required=True, help="the caller's email")

@@ -112,6 +112,12 @@ class Settings(BaseSettings):
         256 * 1024, ge=1024, description="Largest request body any route reads; bigger ones get 413."
     )
 
+    retention_days: int | None = Field(
+        None, ge=1,
+        description="Keep call transcripts, recordings, agent conversations of calls, call-center outcomes and "
+        "monitor records this many days, then purge them (hourly in the server, or `convonet purge`); unset: keep.",
+    )
+
     # --- errors ------------------------------------------------------------------------------
     sentry_dsn: str | None = Field(None, description="Turns Sentry error reporting on.")
     sentry_traces_sample_rate: float = Field(0.0, description="Sentry performance tracing sample rate.")
