@@ -26,6 +26,7 @@ Pipelines are objects in one process, so the bridges of this process are listed 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import json
 import logging
@@ -47,10 +48,12 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from redis.exceptions import RedisError
 
 from core.db import transaction
 from core.events import publish_change
 from core.grammar.dialogue import parse_dialogue
+from core.logging import describe_error, report_exception
 from core.runtime import Runtime
 from core.tools import TransferRequest
 from domains.productivity import todos
@@ -84,6 +87,7 @@ CALLBACK_DECLINED = "Okay. What else can I help you with?"
 TRANSFERRING = "Transferring your call. Please hold."
 BACK = "You're back with the assistant. How else can I help?"
 AGENT_HUNG_UP = "The agent has ended the call. Thank you for calling. Goodbye."
+LOST_TRACK = "I'm sorry, I lost track of the transfer. You're back with the assistant. How else can I help?"
 
 
 class Phase(enum.Enum):
@@ -297,8 +301,18 @@ class TransferBridge(FrameProcessor):
                 elif loop.time() >= next_check:  # a missed message must not strand the caller
                     next_check = loop.time() + POLL_SECONDS
                     await self._check(call_id)
+        except (RedisError, OSError) as exc:  # the store went away: never leave the caller on silent hold
+            log.error("transfer %s: the store failed while following the call (%s); back to the assistant",
+                      call_id, describe_error(exc))
+            report_exception(exc)
+            self.phase = Phase.IDLE
+            await self._drop_leg()
+            await self._say(LOST_TRACK)
+            # Take the call out of the queue once the store answers again (tried in the background).
+            self._call.runtime.background.spawn(self._center.caller_left(call_id), name="transfer_caller_left")
         finally:
-            await subscription.close()
+            with contextlib.suppress(RedisError, OSError):
+                await subscription.close()
             if self.phase not in ACTIVE:
                 self._registry.remove(call_id, self)
                 await self._drop_leg()

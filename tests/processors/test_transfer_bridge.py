@@ -39,7 +39,15 @@ from domains.transfer.agents import AgentBoard
 from domains.transfer.queue import CallCenter
 from processors.agent_bridge import AgentBridge
 from processors.pin_auth import Caller
-from processors.transfer_bridge import BACK, HOLD_BEEP, LIVE_CALLS, NO_ONE_FREE, Phase, TransferBridge
+from processors.transfer_bridge import (
+    BACK,
+    HOLD_BEEP,
+    LIVE_CALLS,
+    LOST_TRACK,
+    NO_ONE_FREE,
+    Phase,
+    TransferBridge,
+)
 
 TIMEOUT = 1.5
 
@@ -187,6 +195,34 @@ async def test_caller_hanging_up_while_queued_leaves_the_queue(runtime: Runtime,
         assert [h["outcome"] for h in await center.history()] == ["caller-hung-up"]
     finally:
         await events.close()
+
+
+async def test_a_store_outage_while_queued_hands_the_caller_back_with_words(
+    runtime: Runtime, agent: Agent, caller: User
+) -> None:
+    """Redis goes away while the caller waits for a person: they hear what happened and are back with
+    the assistant, never left on silent hold."""
+    from urllib.parse import urlsplit
+
+    from core.store import create_store
+    from tests.fakes.tcp_link import CuttableLink
+
+    if runtime.settings.redis_url is None:
+        pytest.skip("the in-process store cannot fail apart from the process")
+    target = urlsplit(runtime.settings.redis_url)
+    async with CuttableLink(target.hostname or "127.0.0.1", target.port or 6379) as link:
+        store = create_store(f"redis://127.0.0.1:{link.port}{target.path}", timeout=1.0)
+        linked = Runtime(runtime.settings, runtime.engine, runtime.sessions, store)
+        try:
+            async with phone_call(linked, agent, caller) as call:
+                await call.say("transfer me to the billing department")
+                await eventually(lambda: _true(call.transfer.phase is Phase.QUEUED))
+                await link.cut()
+                await call.heard(LOST_TRACK, within=5)
+                assert call.transfer.phase is Phase.IDLE
+        finally:
+            await linked.background.drain()
+            await store.close()
 
 
 class RecordingLeg:
