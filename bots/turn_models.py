@@ -3,7 +3,8 @@
 Pipecat's `SileroVADAnalyzer` and `LocalSmartTurnAnalyzerV3` each open their own ONNX session
 when constructed. A session is safe to run from several threads, but each analyzer also holds
 one audio stream's state, so every call still needs its own analyzer: these subclasses keep
-the per-call state and borrow the process's one session. (They reach into pipecat 1.14's
+the per-call state and borrow the process's one session, and smart-turn runs on the process's
+few model threads instead of a thread of its own per call. (They reach into pipecat 1.14's
 attributes, which the pin in pyproject.toml holds still.)
 
 `EarlyTurnStopStrategy` is pipecat's smart-turn stop strategy with the turn's end prepared during
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from typing import Any
 
@@ -63,6 +66,19 @@ def _smart_turn_session() -> ort.InferenceSession:
     return ort.InferenceSession(str(path), sess_options=opts)
 
 
+SMART_TURN_THREADS = max(1, min(4, os.cpu_count() or 1))
+"""Threads every call's smart-turn inference runs on. Pipecat gives each analyzer a thread of its own;
+each new thread that runs the model gets its own glibc malloc arena, which keeps the ~8 MB the
+inference touched (features of 8 s of audio, ONNX scratch) after it is freed: 8 MB of RSS per call
+that ever spoke, still there after it hung up (tests/benchmarks/test_bench_call_cost.py). The session
+runs one ONNX thread per inference, so more threads than cores would only contend."""
+
+
+@functools.cache
+def _smart_turn_executor() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=SMART_TURN_THREADS, thread_name_prefix="smart-turn")
+
+
 class _SharedSileroModel(SileroOnnxModel):
     """Silero's per-stream state (`reset_states`) around the shared session."""
 
@@ -89,9 +105,10 @@ class SharedSileroVADAnalyzer(SileroVADAnalyzer):
 
 
 class SharedSmartTurnAnalyzer(LocalSmartTurnAnalyzerV3):
-    """A smart-turn v3 analyzer for one call, on the process's one smart-turn session.
+    """A smart-turn v3 analyzer for one call, on the process's one smart-turn session and its
+    shared threads (`SMART_TURN_THREADS`).
 
-    `speculate()` starts the model on the speech buffered so far (in the analyzer's thread);
+    `speculate()` starts the model on the speech buffered so far (on the shared threads);
     the next `analyze_end_of_turn()` takes that answer if it says the turn is complete, and
     runs the model again on everything buffered by then otherwise (an early "incomplete" must not
     hold a finished turn until the 3 s silence cap). `discard_speculation()` drops it.
@@ -102,6 +119,10 @@ class SharedSmartTurnAnalyzer(LocalSmartTurnAnalyzerV3):
         self._log_data = False
         self._session = _smart_turn_session()
         self._speculation: asyncio.Future[_Prediction] | None = None
+
+    @property
+    def _model_executor(self) -> ThreadPoolExecutor:  # `self._executor` stays None: cleanup() leaves it be
+        return _smart_turn_executor()
 
     def speculate(self) -> None:
         """Start predicting the end of the turn from the audio so far (needs a running loop)."""

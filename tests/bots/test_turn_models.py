@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 import numpy as np
@@ -24,7 +26,12 @@ from pipecat.processors.aggregators.llm_response_universal import (
 from pipecat.tests.utils import SleepFrame, run_test
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
-from bots.turn_models import EarlyTurnStopStrategy, SharedSileroVADAnalyzer, SharedSmartTurnAnalyzer
+from bots.turn_models import (
+    SMART_TURN_THREADS,
+    EarlyTurnStopStrategy,
+    SharedSileroVADAnalyzer,
+    SharedSmartTurnAnalyzer,
+)
 from processors.frames import SpeechPauseFrame, SpeechResumedFrame
 from processors.speech import hibari
 
@@ -60,6 +67,30 @@ async def test_smart_turn_analyzers_share_one_session() -> None:
     state, _ = await first.analyze_end_of_turn()
     assert state in (EndOfTurnState.COMPLETE, EndOfTurnState.INCOMPLETE)
     await first.cleanup()
+
+
+async def test_calls_run_smart_turn_on_the_process_threads_not_one_thread_each() -> None:
+    """Every call's end-of-turn model runs on the process's few smart-turn threads (a thread per call
+    kept ~8 MB of malloc arena per call that ever spoke), and a call's cleanup leaves them running."""
+    before = {t.ident for t in threading.enumerate()}
+    speech, _ = hibari.synthesize("Create a todo to buy milk.", RATE, seed=0)
+    calls = [SharedSmartTurnAnalyzer() for _ in range(SMART_TURN_THREADS + 3)]
+    for analyzer in calls:
+        analyzer.set_sample_rate(RATE)
+        for c in chunks(speech):
+            analyzer.append_audio(c, is_speech=True)
+        for c in chunks(np.zeros(RATE // 4, np.int16)):
+            analyzer.append_audio(c, is_speech=False)
+    results = await asyncio.gather(*(a.analyze_end_of_turn() for a in calls))
+    assert all(state in (EndOfTurnState.COMPLETE, EndOfTurnState.INCOMPLETE) for state, _ in results)
+    new = [t for t in threading.enumerate() if t.ident not in before]
+    assert len(new) <= SMART_TURN_THREADS
+    assert all(t.name.startswith("smart-turn") for t in new)
+    await calls[0].cleanup()  # one call ends; the next still gets an answer
+    for c in chunks(speech):
+        calls[1].append_audio(c, is_speech=True)
+    state, _ = await calls[1].analyze_end_of_turn()
+    assert state in (EndOfTurnState.COMPLETE, EndOfTurnState.INCOMPLETE)
 
 
 async def test_the_end_of_turn_is_prepared_during_the_vad_stop_window(monkeypatch: pytest.MonkeyPatch) -> None:
