@@ -71,6 +71,22 @@ class Reading:
     sure: bool = True
 
 
+_EVIDENCE_LEAD = 2.0
+"""Nats by which a close rival's own words must outweigh an unsure best tool's to be read instead."""
+
+
+def _by_evidence(ranked: list[Ranked]) -> list[Ranked]:
+    """An unsure best tool gives way to a close rival the sentence's own words speak for much more ("what
+    tables have i got booked": the tables say restaurant, whatever the other words lean to)."""
+    if not ranked or ranked[0].probability >= SURE:
+        return ranked
+    top = ranked[0]
+    for rival in ranked[1:3]:
+        if rival.probability >= 0.4 * top.probability and rival.evidence >= top.evidence + _EVIDENCE_LEAD:
+            return [replace(rival, probability=top.probability), *[r for r in ranked if r is not rival]]
+    return ranked
+
+
 def _word_class(word: str) -> str:
     from core.grammar.intents import _kind
 
@@ -216,6 +232,7 @@ class Interpreter:
                 return Reading(found.domain, found.tool, args, found.confidence, how, True)
         if top is None or top.probability < GUESS:
             return None
+        ranked = _by_evidence(ranked)
         top, args = self._most_complete(ranked, clean, now)
         typed = len({str(v) for v in args.values() if not isinstance(v, str) or v[:1].isdigit()})
         if top.evidence < EVIDENCE and typed < 2:
