@@ -42,7 +42,7 @@ class LoginIn(BaseModel):
 
 
 class RefreshIn(BaseModel):
-    refresh_token: str
+    refresh_token: Annotated[str, StringConstraints(max_length=4096)]
 
 
 class ProfileIn(BaseModel):

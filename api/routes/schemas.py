@@ -11,13 +11,14 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from domains.productivity.models import Priority, TeamRole, Todo
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Description = Annotated[str, StringConstraints(max_length=10_000)]
 
 
 class TodoIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
-    description: str | None = None
+    description: Description | None = None
     priority: Priority = Priority.medium
     due_date: datetime | None = None
     assignee_id: uuid.UUID | None = None
@@ -28,7 +29,7 @@ class TodoPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
-    description: str | None = None
+    description: Description | None = None
     priority: Priority | None = None
     due_date: datetime | None = None
     completed: bool | None = None
@@ -59,11 +60,11 @@ class TodoOut(BaseModel):
 
 class TeamIn(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-    description: str | None = None
+    description: Description | None = None
 
 
 class MemberIn(BaseModel):
-    email: str | None = None
+    email: Annotated[str, StringConstraints(max_length=255)] | None = None
     user_id: uuid.UUID | None = None
     role: TeamRole = TeamRole.member
 

@@ -85,7 +85,7 @@ async def create_calendar_event(
     title: Annotated[str, Field(min_length=1, max_length=500)],
     start: When,
     end: Annotated[str | None, Field(description="End, ISO date-time; default one hour after start.")] = None,
-    description: str | None = None,
+    description: Annotated[str | None, Field(max_length=10_000)] = None,
     location: Annotated[str | None, Field(max_length=255)] = None,
 ) -> dict[str, Any]:
     """Put an event on the caller's calendar."""
@@ -132,8 +132,8 @@ async def update_calendar_event(
     title: Annotated[str | None, Field(max_length=500)] = None,
     start: Annotated[str | None, Field(description="New start, ISO date-time, local.")] = None,
     end: Annotated[str | None, Field(description="New end, ISO date-time, local.")] = None,
-    description: str | None = None,
-    location: str | None = None,
+    description: Annotated[str | None, Field(max_length=10_000)] = None,
+    location: Annotated[str | None, Field(max_length=255)] = None,
 ) -> dict[str, Any]:
     """Change an event's title, time, description or location. Moving the start keeps its length."""
     async with transaction(ctx.sessions) as session:

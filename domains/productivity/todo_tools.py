@@ -26,7 +26,7 @@ DueArg = Annotated[str | None, Field(description="When it is due: ISO date or da
 async def create_todo(
     ctx: ToolContext,
     title: Annotated[str, Field(description="What the todo says, e.g. 'buy milk'.", min_length=1, max_length=500)],
-    description: str | None = None,
+    description: Annotated[str | None, Field(max_length=10_000)] = None,
     priority: PriorityArg = "medium",
     due_date: DueArg = None,
 ) -> dict[str, Any]:
@@ -67,7 +67,7 @@ async def update_todo(
     ctx: ToolContext,
     todo: TodoRef,
     title: Annotated[str | None, Field(description="New title.", max_length=500)] = None,
-    description: str | None = None,
+    description: Annotated[str | None, Field(max_length=10_000)] = None,
     priority: PriorityArg | None = None,
     due_date: DueArg = None,
 ) -> dict[str, Any]:

@@ -40,3 +40,11 @@ async def test_ordinary_bodies_pass(client: httpx.AsyncClient) -> None:
     todo = await client.post("/api/todos/", json={"title": "buy milk", "description": "x" * 2000},
                              headers=account.auth)
     assert todo.status_code in (200, 201), todo.text
+
+
+async def test_text_fields_have_a_length_limit(client: httpx.AsyncClient) -> None:
+    account = await register(client)
+    long = await client.post("/api/todos/", json={"title": "x", "description": "y" * 10_001}, headers=account.auth)
+    assert long.status_code == 422 and long.json()["detail"][0]["loc"] == ["body", "description"]
+    token = await client.post("/api/auth/refresh", json={"refresh_token": "z" * 5000})
+    assert token.status_code == 422
