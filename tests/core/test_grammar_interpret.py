@@ -143,3 +143,17 @@ def test_one_turn_reads_the_sentence_once_for_the_router_and_the_domain() -> Non
     again = interpreter.read("could you add call the plumber to my list", datetime(2026, 11, 23, 10),
                              ("create_todo", "get_todos"))
     assert first is again
+
+
+def test_an_unsure_guess_gives_way_to_the_tool_the_words_speak_for() -> None:
+    from core.grammar.intents import Ranked
+    from core.grammar.interpret import _by_evidence
+
+    leaning = [Ranked("list_appointments", 0.48, 2.2), Ranked("get_calendar_events", 0.29, 2.2),
+               Ranked("list_reservations", 0.23, 4.6)]
+    assert [r.tool for r in _by_evidence(leaning)][:1] == ["list_reservations"]
+    assert _by_evidence(leaning)[0].probability == 0.48  # still only as sure as the best guess was
+    sure = [Ranked("list_appointments", 0.7, 2.2), Ranked("list_reservations", 0.29, 4.6)]
+    assert _by_evidence(sure) == sure
+    far = [Ranked("list_appointments", 0.48, 2.2), Ranked("list_reservations", 0.1, 4.6)]
+    assert _by_evidence(far) == far
