@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from api.assistant import SayIn, ask, validation_sentence
 from bots.agent.agent import Agent
+from core import monitor
 from core.errors import DomainError
 from core.models import User
 from core.runtime import Runtime
@@ -102,6 +103,7 @@ def build_server(runtime: Runtime, identity: Identity, agent: AgentSource) -> Se
         if spec is None:
             return _text_result({"error": f"There is no tool called {name!r}."}, is_error=True)
         ctx = ToolContext.for_user(runtime, identity(server.request_context), channel="mcp")
+        ctx.listeners.append(monitor.tool_listener(runtime.store, ctx.channel))  # shown on the Agent Monitor
         result = await run_tool(spec, ctx, arguments)
         return _text_result(result.for_model(), is_error=not result.ok)
 

@@ -255,3 +255,15 @@ async def test_http_wrong_tokens_are_throttled_per_address(runtime: Runtime) -> 
         # a good token from the same address still works: only failures are counted
         ok = await api.post("/mcp", json=INITIALIZE, headers={**headers, **me.auth})
         assert ok.status_code == 200
+
+
+async def test_http_tool_calls_show_on_the_agent_monitor(runtime: Runtime) -> None:
+    from core import monitor
+
+    async with live_server(runtime) as base_url, httpx.AsyncClient(base_url=base_url) as api:
+        me: Account = await register(api)
+        async with mcp_session(base_url, me.access) as session:
+            created = await session.call_tool("create_todo", {"title": "Seen on the monitor"})
+            assert not created.isError
+    records = [r for r in await monitor.recent(runtime.store) if isinstance(r, monitor.ToolRecord)]
+    assert [(r.name, r.channel, r.user_id) for r in records] == [("create_todo", "mcp", me.id)]
