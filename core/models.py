@@ -57,3 +57,40 @@ class CallRecording(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, index=True)
     ended_at: datetime | None = None
     audio_path: str | None = Field(default=None, max_length=512)
+
+
+class Line(SQLModel, table=True):
+    """A phone number the business owns (the Twilio webhook's `To`): what answers it and who may use it.
+
+    `pin`: the personal assistant, as a number with no line (caller ID and voice PIN open an account).
+    `public`: anyone may call; the caller is a `Contact` known by caller ID, and no PIN is asked."""
+
+    __tablename__ = "lines"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    number: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=120)
+    domains: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """The business domains the agent serves on this line (`domains.registry` names); empty: all of them."""
+    greeting: str | None = Field(default=None, max_length=500)
+    access: str = Field(default="pin", max_length=8)  # pin | public
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Contact(SQLModel, table=True):
+    """Someone who called a public line, known by caller ID. Their bookings and enquiries are owned by
+    `user_id`, an account of their own that cannot sign in (inactive, no password, no PIN): every
+    tool and query that is scoped to "the caller's user" is scoped to this contact alone."""
+
+    __tablename__ = "contacts"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", unique=True, index=True, ondelete="CASCADE")
+    phone: str | None = Field(default=None, max_length=32, unique=True, index=True)
+    """E.164 caller ID; None when it was withheld or malformed (such a contact lasts one call)."""
+    name: str | None = Field(default=None, max_length=120)
+    email: str | None = Field(default=None, max_length=255)
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    first_call_at: datetime = Field(default_factory=utcnow)
+    last_call_at: datetime = Field(default_factory=utcnow)

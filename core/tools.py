@@ -69,6 +69,14 @@ class ToolContext:
     caller_name: str | None = None  # how the agent may address the caller
     transfer: TransferRequest | None = None  # set by the transfer tool during a turn
     clients: Clients = field(default_factory=Clients)  # the runtime's, from `for_user`
+    contact_id: uuid.UUID | None = None
+    """Set on a public line: the caller is this contact (`core.contacts`), and proves a booking by its code."""
+    domains: tuple[str, ...] | None = None
+    """The business domains the call's line serves (None: all); the agent routes and calls tools only there."""
+
+    def serves(self, domain: str) -> bool:
+        """Whether this caller's line serves `domain` (transfer to a person is served everywhere)."""
+        return self.domains is None or domain in self.domains or domain == "transfer"
 
     @property
     def zone(self) -> tzinfo:
@@ -177,6 +185,8 @@ async def run_tool(spec: ToolSpec, ctx: ToolContext, arguments: dict[str, Any] |
     content: Any = None
     error: str | None = None
     try:
+        if not ctx.serves(spec.domain):
+            raise DomainError("That isn't something I can help with on this line.")
         args = spec.args_model.model_validate(arguments)
         values = {name: getattr(args, name) for name in spec.args_model.model_fields}
         content = await asyncio.wait_for(spec.func(ctx, **values), timeout=ctx.settings.tool_timeout_seconds)

@@ -66,5 +66,7 @@ class Appointment(SQLModel, table=True):
     starts_at: datetime = Field(index=True)
     reason: str | None = Field(default=None, max_length=500)
     status: str = Field(default=AppointmentStatus.booked.value, max_length=16)
+    confirmation_code: str | None = Field(default=None, max_length=8, unique=True, index=True)
+    """Read to the caller when booked; proves the booking on a public line (None: booked before codes)."""
     created_at: datetime = Field(default_factory=utcnow)
     cancelled_at: datetime | None = None

@@ -1,0 +1,167 @@
+"""Contacts: callers of a public line, known by caller ID (`core.models.Contact`).
+
+A contact owns its bookings and enquiries through an account of its own that cannot sign in, so
+every tool keeps acting for "the caller's user" and sees that contact's records and no one else's.
+Caller ID can be forged: on a public line, changing or cancelling an existing booking needs its
+confirmation code, and wrong codes are counted in the store (`CODE_TRIES` per 15 minutes per
+caller) so codes cannot be guessed by trying.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.accounts import normalize_phone
+from core.db import SessionFactory, transaction
+from core.errors import Invalid
+from core.models import Contact, User
+from core.ratelimit import Limit, RateLimited
+from core.tools import ToolContext
+
+CODE_TRIES = 5
+CODE_WINDOW = 15 * 60
+UNUSABLE_PASSWORD = "!"  # no bcrypt hash: nothing verifies against it
+CONTACT_EMAIL_DOMAIN = "contacts.invalid"
+
+# What carriers and Twilio put in `From` when the number is withheld: "anonymous" spelt on a keypad
+# (+266696687), "restricted", "blocked", "unavailable" and the like.
+_WITHHELD = frozenset({"+266696687", "+7378742833", "+2562533", "+86282452253", "+8656696"})
+
+
+def caller_number(raw: str | None) -> str | None:
+    """The caller's number in E.164, or None when it is withheld, empty or not a phone number."""
+    text = (raw or "").strip()
+    if not text or re.search(r"[a-z]", text, re.IGNORECASE):
+        return None
+    phone = normalize_phone(text)
+    if not phone.startswith("+") or not 8 <= len(phone) - 1 <= 15 or phone in _WITHHELD:
+        return None
+    return phone
+
+
+def clean_name(name: str | None) -> str | None:
+    text = " ".join((name or "").split())
+    return text[:120] or None
+
+
+async def _create(session: AsyncSession, phone: str | None, now: datetime) -> Contact:
+    key = uuid.uuid4().hex
+    owner = User(
+        email=f"contact-{key}@{CONTACT_EMAIL_DOMAIN}",
+        username=f"contact-{key}",
+        password_hash=UNUSABLE_PASSWORD,
+        is_active=False,
+    )
+    session.add(owner)
+    await session.flush()
+    contact = Contact(user_id=owner.id, phone=phone, first_call_at=now, last_call_at=now)
+    session.add(contact)
+    await session.flush()
+    return contact
+
+
+async def by_phone(session: AsyncSession, phone: str) -> Contact | None:
+    return (await session.exec(select(Contact).where(Contact.phone == phone))).first()
+
+
+async def by_owner(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, Contact]:
+    """The contacts among the owners `user_ids` of some records, by owner (account holders are absent)."""
+    if not user_ids:
+        return {}
+    found = await session.exec(select(Contact).where(col(Contact.user_id).in_(user_ids)))
+    return {c.user_id: c for c in found.all()}
+
+
+async def open_for_call(sessions: SessionFactory, from_number: str | None, now: datetime) -> Contact:
+    """The contact calling from `from_number` (made on their first call), with this call noted. A
+    withheld or malformed number gets a contact of its own that no later call will find."""
+    phone = caller_number(from_number)
+    for _ in range(2):  # two first calls from one number at once: the loser reads the winner's contact
+        try:
+            async with transaction(sessions) as session:
+                contact = await by_phone(session, phone) if phone else None
+                if contact is None:
+                    return await _create(session, phone, now)
+                contact.last_call_at = now
+                session.add(contact)
+                return contact
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not record the caller as a contact")
+
+
+async def contact_of(session: AsyncSession, ctx: ToolContext) -> Contact | None:
+    if ctx.contact_id is None:
+        return None
+    return await session.get(Contact, ctx.contact_id)
+
+
+async def booking_name(session: AsyncSession, ctx: ToolContext, given: str | None) -> str:
+    """The name a booking is made under: the one given (a contact's first one is remembered), else
+    the contact's or the account's; a contact who has given none is asked for it."""
+    name = clean_name(given)
+    if ctx.contact_id is None:
+        if name:
+            return name
+        user = await session.get(User, ctx.user_id)
+        return user.display_name if user is not None else "Guest"
+    contact = await contact_of(session, ctx)
+    if name:
+        if contact is not None and contact.name is None:
+            contact.name = name
+            session.add(contact)
+        return name
+    if contact is not None and contact.name:
+        return contact.name
+    raise Invalid("What name should I put the booking under?")
+
+
+def code_in(ref: str, prefix: str, alphabet: str) -> str | None:
+    """The confirmation code `ref` says (`HT-4K2P`, "ht 4k2p", "4K2P"), as stored; None when it says none."""
+    letters = re.sub(r"[^A-Z0-9]", "", ref.upper())
+    letters = letters.removeprefix(prefix) if len(letters) == len(prefix) + 4 else letters
+    if len(letters) != 4 or any(c not in alphabet for c in letters):
+        return None
+    return f"{prefix}-{letters}"
+
+
+def code_limit() -> Limit:
+    return Limit("booking-code-fail", CODE_TRIES, CODE_WINDOW)
+
+
+def _subject(ctx: ToolContext) -> str:
+    return f"contact:{ctx.contact_id}"
+
+
+async def check_code_tries(ctx: ToolContext) -> None:
+    """Invalid when this caller has used up its wrong confirmation codes for now."""
+    try:
+        await code_limit().check(ctx.store, _subject(ctx))
+    except RateLimited:
+        raise Invalid(
+            "Too many wrong confirmation codes; I can't change bookings on this call. "
+            "Please try again later, or ask for a person."
+        ) from None
+
+
+def code_needed(what: str) -> Invalid:
+    return Invalid(
+        f"To change or cancel a {what} on this line, I need its confirmation code, the one I read out "
+        "when it was made."
+    )
+
+
+async def wrong_code(ctx: ToolContext, what: str) -> Invalid:
+    """Count a wrong code; the error to raise, with a last warning when the tries run out."""
+    try:
+        await code_limit().hit(ctx.store, _subject(ctx))
+        await code_limit().check(ctx.store, _subject(ctx))
+    except RateLimited:
+        return Invalid("That code isn't right, and that was the last try for now. Please try again later.")
+    return Invalid(f"That confirmation code doesn't match any {what} of yours. Please check it and try again.")
