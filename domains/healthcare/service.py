@@ -6,6 +6,7 @@ patient per slot. Times here are aware datetimes; `zone` is the clinic's (the ca
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -23,6 +24,8 @@ CLOSES = time(17, 0)
 SLOT = timedelta(minutes=30)
 MAX_DAYS_AHEAD = 180
 MAX_SYMPTOMS = 2000
+CODE_PREFIX = "CL"
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read aloud
 
 
 async def get_patient(session: AsyncSession, user_id: uuid.UUID) -> Patient | None:
@@ -175,6 +178,15 @@ async def free_slots_near(
     return sorted(sorted(free, key=lambda s: abs(s - wanted))[:count])
 
 
+async def _new_code(session: AsyncSession) -> str:
+    for _ in range(10):
+        code = f"{CODE_PREFIX}-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
+        taken = await session.exec(select(Appointment.id).where(Appointment.confirmation_code == code))
+        if taken.first() is None:
+            return code
+    raise Conflict("I couldn't make a confirmation code just now; please try again.")
+
+
 async def book(session: AsyncSession, patient: Patient, starts_at: datetime, reason: str | None) -> Appointment:
     """Book the slot, or Conflict when someone holds it (the caller picks another)."""
     stmt = select(Appointment).where(Appointment.starts_at == starts_at, Appointment.status == AppointmentStatus.booked)
@@ -184,6 +196,7 @@ async def book(session: AsyncSession, patient: Patient, starts_at: datetime, rea
         patient_id=patient.id,
         starts_at=starts_at,
         reason=_text(reason, "reason", 500) if reason and reason.strip() else None,
+        confirmation_code=await _new_code(session),
     )
     session.add(appointment)
     await session.flush()

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field
 from sqlalchemy.exc import DBAPIError
 
+from core import contacts
 from core.db import transaction
 from core.errors import Conflict, NotFound
 from core.logging import report_exception
@@ -42,9 +43,10 @@ def _label(ctx: ToolContext, appointment: Appointment) -> str:
     return f"{local:%A %Y-%m-%d %H:%M} {appointment.reason or ''}".strip()
 
 
-def _appointment(ctx: ToolContext, appointment: Appointment) -> dict[str, Any]:
+def _appointment(ctx: ToolContext, appointment: Appointment, *, code: bool = True) -> dict[str, Any]:
     return {
         "appointment_id": str(appointment.id),
+        **({"confirmation_code": appointment.confirmation_code} if code else {}),
         "when": local_iso(ctx, appointment.starts_at),
         "day": f"{appointment.starts_at.astimezone(ctx.zone):%A}",
         "reason": appointment.reason,
@@ -53,9 +55,13 @@ def _appointment(ctx: ToolContext, appointment: Appointment) -> dict[str, Any]:
 
 
 def _find(ctx: ToolContext, ref: str, appointments: list[Appointment]) -> Appointment:
-    """The caller's upcoming appointment `ref` names: its id, its date/time, words of its reason."""
+    """The caller's upcoming appointment `ref` names: its code, its id, its date/time, words of its reason."""
     if not appointments:
         raise NotFound("You have no upcoming appointments.")
+    code = contacts.code_in(ref, service.CODE_PREFIX, service.CODE_ALPHABET)
+    for a in appointments:
+        if code is not None and a.confirmation_code == code:
+            return a
     words = [w for w in re.sub(r"(\d)T(\d)", r"\1 \2", ref).lower().split() if w not in _GENERIC]
     if not words and len(appointments) == 1:
         return appointments[0]
@@ -64,6 +70,23 @@ def _find(ctx: ToolContext, ref: str, appointments: list[Appointment]) -> Appoin
     except NotFound:
         listing = "; ".join(_label(ctx, a) for a in appointments[:5])
         raise NotFound(f"I couldn't find an upcoming appointment matching {ref!r}. You have: {listing}.") from None
+
+
+async def _proven(ctx: ToolContext, ref: str, appointments: list[Appointment]) -> Appointment:
+    """The appointment to cancel. On a public line caller ID proves nothing: only the confirmation
+    code names one, and wrong codes are counted (`core.contacts`)."""
+    if ctx.contact_id is None:
+        return _find(ctx, ref, appointments)
+    if not appointments:
+        raise NotFound("You have no upcoming appointments.")
+    await contacts.check_code_tries(ctx)
+    code = contacts.code_in(ref, service.CODE_PREFIX, service.CODE_ALPHABET)
+    if code is None:
+        raise contacts.code_needed("appointment")
+    for a in appointments:
+        if a.confirmation_code == code:
+            return a
+    raise await contacts.wrong_code(ctx, "appointment")
 
 
 @tool("healthcare")
@@ -154,8 +177,8 @@ async def book_appointment(
     reason: Annotated[str | None, Field(description="Why the caller wants to be seen, briefly.")] = None,
 ) -> dict[str, Any]:
     """Book a clinic appointment for the caller (Monday to Friday, 8:00 to 16:30, 30-minute slots).
-    The caller must be registered as a patient first. If the time is taken, the error names the
-    nearest free times."""
+    The caller must be registered as a patient first. Read back the confirmation code (it is needed
+    to cancel later). If the time is taken, the error names the nearest free times."""
     day, at = parse_date(date), parse_time(time)
     now = ctx.clock()
     async with transaction(ctx.sessions) as session:
@@ -181,20 +204,23 @@ async def list_appointments(ctx: ToolContext) -> dict[str, Any]:
         if patient is None:
             return {"appointments": [], "patient_registered": False}
         appointments = await service.upcoming(session, patient, ctx.clock())
-        return {"appointments": [_appointment(ctx, a) for a in appointments], "patient_registered": True}
+        # On a public line the code is the proof for a cancellation, so a listing never says it.
+        listed = [_appointment(ctx, a, code=ctx.contact_id is None) for a in appointments]
+        return {"appointments": listed, "patient_registered": True}
 
 
 @tool("healthcare")
 async def cancel_appointment(
     ctx: ToolContext,
     appointment: Annotated[
-        str, Field(description="Which one: its id, its date and time (2026-11-24 09:30), or words of its reason.")
+        str, Field(description="Which one: its confirmation code (CL-4K2P), id, date and time (2026-11-24 09:30), "
+                               "or words of its reason.")
     ],
 ) -> dict[str, Any]:
     """Cancel one of the caller's upcoming clinic appointments."""
     async with transaction(ctx.sessions) as session:
         patient = await service.require_patient(session, ctx.user_id)
-        chosen = _find(ctx, appointment, await service.upcoming(session, patient, ctx.clock()))
+        chosen = await _proven(ctx, appointment, await service.upcoming(session, patient, ctx.clock()))
         await service.cancel(session, chosen)
         return {"cancelled": True, **_appointment(ctx, chosen)}
 

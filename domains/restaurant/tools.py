@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from core import contacts
 from core.db import transaction
 from core.errors import Invalid, NotFound
-from core.models import User
 from core.tools import ToolContext, ToolSpec, tool
 from domains.common import local_iso, parse_date, parse_time, pick_one
 from domains.restaurant import service
@@ -28,10 +28,10 @@ def _label(ctx: ToolContext, r: Reservation) -> str:
     return f"{r.starts_at.astimezone(ctx.zone):%A %Y-%m-%d %H:%M} party of {r.party_size} {r.name} {requests}".strip()
 
 
-def _reservation(ctx: ToolContext, r: Reservation) -> dict[str, Any]:
+def _reservation(ctx: ToolContext, r: Reservation, *, code: bool = True) -> dict[str, Any]:
     return {
         "reservation_id": str(r.id),
-        "confirmation_code": r.confirmation_code,
+        **({"confirmation_code": r.confirmation_code} if code else {}),
         "when": local_iso(ctx, r.starts_at),
         "day": f"{r.starts_at.astimezone(ctx.zone):%A}",
         "party_size": r.party_size,
@@ -57,6 +57,23 @@ def _find(ctx: ToolContext, ref: str, reservations: list[Reservation]) -> Reserv
     except NotFound:
         listing = "; ".join(f"{r.confirmation_code} {_label(ctx, r)}" for r in reservations[:5])
         raise NotFound(f"I couldn't find a reservation matching {ref!r}. You have: {listing}.") from None
+
+
+async def _proven(ctx: ToolContext, ref: str, reservations: list[Reservation]) -> Reservation:
+    """The reservation to change or cancel. On a public line caller ID proves nothing: only the
+    confirmation code names one, and wrong codes are counted (`core.contacts`)."""
+    if ctx.contact_id is None:
+        return _find(ctx, ref, reservations)
+    if not reservations:
+        raise NotFound("You have no upcoming reservations at Hanok Table.")
+    await contacts.check_code_tries(ctx)
+    code = contacts.code_in(ref, "HT", service.CODE_ALPHABET)
+    if code is None:
+        raise contacts.code_needed("reservation")
+    for r in reservations:
+        if r.confirmation_code == code:
+            return r
+    raise await contacts.wrong_code(ctx, "reservation")
 
 
 def _times(ctx: ToolContext, slots: list[datetime]) -> list[str | None]:
@@ -100,16 +117,15 @@ async def create_reservation(
         str | None, Field(description="Allergies, occasions, seating wishes, in the caller's words.")
     ] = None,
 ) -> dict[str, Any]:
-    """Reserve a table at Hanok Table for the caller. Returns a confirmation code to read back.
+    """Reserve a table at Hanok Table for the caller. Returns a confirmation code to read back (it is
+    needed to change or cancel the booking later).
     If the seating is full, the error names the nearest seatings with room."""
     day, at = parse_date(date), parse_time(time)
     service.check_party(party_size)
     now = ctx.clock()
     starts = service.slot_start(day, at, ctx.zone, now)
     async with transaction(ctx.sessions) as session:
-        if name is None or not name.strip():
-            user = await session.get(User, ctx.user_id)
-            name = user.display_name if user is not None else "Guest"
+        name = await contacts.booking_name(session, ctx, name)
         reservation = await service.create(
             session, ctx.user_id, starts, party_size, name, special_requests, ctx.zone, now
         )
@@ -121,7 +137,8 @@ async def list_reservations(ctx: ToolContext) -> dict[str, Any]:
     """The caller's upcoming Hanok Table reservations, soonest first."""
     async with transaction(ctx.sessions) as session:
         reservations = await service.upcoming(session, ctx.user_id, ctx.clock())
-        return {"reservations": [_reservation(ctx, r) for r in reservations]}
+        # On a public line the code is the proof for changes, so a listing never says it.
+        return {"reservations": [_reservation(ctx, r, code=ctx.contact_id is None) for r in reservations]}
 
 
 @tool("restaurant")
@@ -143,7 +160,7 @@ async def change_reservation(
         service.check_party(party_size)
     now = ctx.clock()
     async with transaction(ctx.sessions) as session:
-        chosen = _find(ctx, reservation, await service.upcoming(session, ctx.user_id, now))
+        chosen = await _proven(ctx, reservation, await service.upcoming(session, ctx.user_id, now))
         local = chosen.starts_at.astimezone(ctx.zone)
         starts = service.slot_start(new_day or local.date(), new_at or local.time(), ctx.zone, now)
         await service.change(session, chosen, starts, party_size or chosen.party_size, ctx.zone, now)
@@ -159,7 +176,7 @@ async def cancel_reservation(
 ) -> dict[str, Any]:
     """Cancel one of the caller's upcoming Hanok Table reservations."""
     async with transaction(ctx.sessions) as session:
-        chosen = _find(ctx, reservation, await service.upcoming(session, ctx.user_id, ctx.clock()))
+        chosen = await _proven(ctx, reservation, await service.upcoming(session, ctx.user_id, ctx.clock()))
         await service.cancel(session, chosen)
         return {"cancelled": True, **_reservation(ctx, chosen)}
 
