@@ -10,12 +10,11 @@ from sqlmodel import col, select
 from core import accounts
 from core.db import transaction
 from core.errors import NotFound
-from core.events import publish_change
 from core.tools import ToolContext, tool
 from domains.common import parse_datetime
 from domains.productivity import teams, todos
 from domains.productivity.models import TeamMembership
-from domains.productivity.notices import TODOS_CHANGED, todo_change
+from domains.productivity.notices import notify, todo_change
 from domains.productivity.views import team_view, todo_view
 
 TeamRef = Annotated[str, Field(description="The team's id or name, e.g. 'design'.")]
@@ -87,7 +86,7 @@ async def create_team_todo(
             team_id=found.id,
             assignee_id=assignee,
         )
-    await publish_change(ctx.store, TODOS_CHANGED, todo_change(todo, "created", ctx.user_id))
+    notify(ctx, todo_change(todo, "created", ctx.user_id))
     return {"created": todo_view(ctx, todo), "team": found.name}
 
 

@@ -10,11 +10,10 @@ from pydantic import Field
 
 from core.db import transaction
 from core.errors import Invalid
-from core.events import publish_change
 from core.tools import ToolContext, tool
 from domains.common import parse_datetime
 from domains.productivity import todos
-from domains.productivity.notices import TODOS_CHANGED, todo_change
+from domains.productivity.notices import notify, todo_change
 from domains.productivity.views import todo_view
 
 PriorityArg = Literal["low", "medium", "high", "urgent"]
@@ -36,7 +35,7 @@ async def create_todo(
         todo = await todos.create_todo(
             session, ctx.user_id, title=title, description=description, priority=priority, due_date=due
         )
-    await publish_change(ctx.store, TODOS_CHANGED, todo_change(todo, "created", ctx.user_id))
+    notify(ctx, todo_change(todo, "created", ctx.user_id))
     return {"created": todo_view(ctx, todo)}
 
 
@@ -58,7 +57,7 @@ async def complete_todo(ctx: ToolContext, todo: TodoRef) -> dict[str, Any]:
     async with transaction(ctx.sessions) as session:
         found = await todos.find_todo(session, ctx.user_id, todo, include_completed=False)
         updated = await todos.update_todo(session, ctx.user_id, found.id, {"completed": True})
-    await publish_change(ctx.store, TODOS_CHANGED, todo_change(updated, "completed", ctx.user_id))
+    notify(ctx, todo_change(updated, "completed", ctx.user_id))
     return {"completed": todo_view(ctx, updated)}
 
 
@@ -86,7 +85,7 @@ async def update_todo(
     async with transaction(ctx.sessions) as session:
         found = await todos.find_todo(session, ctx.user_id, todo)
         updated = await todos.update_todo(session, ctx.user_id, found.id, changes)
-    await publish_change(ctx.store, TODOS_CHANGED, todo_change(updated, "updated", ctx.user_id))
+    notify(ctx, todo_change(updated, "updated", ctx.user_id))
     return {"updated": todo_view(ctx, updated)}
 
 
@@ -97,7 +96,7 @@ async def delete_todo(ctx: ToolContext, todo: TodoRef) -> dict[str, Any]:
         found = await todos.find_todo(session, ctx.user_id, todo)
         view = todo_view(ctx, found)
         await todos.delete_todo(session, ctx.user_id, found.id)
-    await publish_change(ctx.store, TODOS_CHANGED, todo_change(found, "deleted", ctx.user_id))
+    notify(ctx, todo_change(found, "deleted", ctx.user_id))
     return {"deleted": view}
 
 
