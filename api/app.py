@@ -18,7 +18,9 @@ from api.routes import (
     assistant,
     auth,
     call_center,
+    contacts,
     health,
+    lines,
     mcp,
     monitor,
     pages,
@@ -115,6 +117,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(monitor.router)
     app.include_router(tools.router)
     app.include_router(staff.build_router())
+    app.include_router(lines.router)
+    app.include_router(contacts.router)
     app.include_router(team_dashboard.router)
     app.include_router(call_center.router)
     app.include_router(assistant.router)

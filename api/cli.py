@@ -1,4 +1,4 @@
-"""The `convonet` command: serve, migrate, seed, create-user, settings."""
+"""The `convonet` command: serve, migrate, seed, create-user, line, settings."""
 
 from __future__ import annotations
 
@@ -153,6 +153,59 @@ def cmd_purge(args: argparse.Namespace) -> None:
     print(f"purged, older than {days} days: {asyncio.run(_with_runtime(settings, work))}")
 
 
+def cmd_line_set(args: argparse.Namespace) -> None:
+    from core import lines
+    from core.errors import DomainError
+    from domains import registry
+
+    domains = args.domains.split(",") if args.domains is not None else None
+
+    async def work(runtime):  # type: ignore[no-untyped-def]
+        async with runtime.sessions() as session, session.begin():
+            return await lines.set_line(session, args.number, known_domains=registry.names(), name=args.name,
+                                        domains=domains, greeting=args.greeting, access=args.access)
+
+    try:
+        line, created = asyncio.run(_with_runtime(_settings(), work))
+    except DomainError as exc:
+        sys.exit(f"convonet: {exc.message}")
+    print(f"{'created' if created else 'changed'} {_describe_line(line)}")
+
+
+def _describe_line(line) -> str:  # type: ignore[no-untyped-def]
+    served = ",".join(line.domains) or "all domains"
+    return f"{line.number}  {line.access:<6}  {line.name}  ({served})"
+
+
+def cmd_line_list(_args: argparse.Namespace) -> None:
+    from core import lines
+
+    async def work(runtime):  # type: ignore[no-untyped-def]
+        async with runtime.sessions() as session:
+            return await lines.list_lines(session)
+
+    found = asyncio.run(_with_runtime(_settings(), work))
+    for line in found:
+        print(_describe_line(line))
+    if not found:
+        print("no lines: every number is a PIN line serving all domains")
+
+
+def cmd_line_delete(args: argparse.Namespace) -> None:
+    from core import lines
+    from core.errors import DomainError
+
+    async def work(runtime):  # type: ignore[no-untyped-def]
+        async with runtime.sessions() as session, session.begin():
+            await lines.delete_line(session, args.number)
+
+    try:
+        asyncio.run(_with_runtime(_settings(), work))
+    except DomainError as exc:
+        sys.exit(f"convonet: {exc.message}")
+    print(f"deleted the line of {args.number}")
+
+
 def cmd_settings(_args: argparse.Namespace) -> None:
     from core.settings_doc import settings_table
 
@@ -220,6 +273,24 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("email")
     grant.add_argument("--revoke", action="store_true")
     grant.set_defaults(func=cmd_grant_staff)
+
+    line = sub.add_parser("line", help="the business's phone lines: which number answers how")
+    line_sub = line.add_subparsers(dest="line_command", required=True)
+    line_set = line_sub.add_parser("set", help="create or change the line of a number (the Twilio webhook's To)")
+    line_set.add_argument("number", help="the number, in international form: +15550100000")
+    line_set.add_argument("--name", help='what callers are told they reached, e.g. "Hanok Table"')
+    line_set.add_argument("--domains", help="comma-separated domains the line serves, e.g. restaurant (empty: all)")
+    line_set.add_argument("--greeting", help="what a public line says when it answers")
+    access = line_set.add_mutually_exclusive_group()
+    access.add_argument("--public", dest="access", action="store_const", const="public",
+                        help="anyone may call; no PIN; callers are contacts known by caller ID")
+    access.add_argument("--pin", dest="access", action="store_const", const="pin",
+                        help="the personal assistant: caller ID and voice PIN open an account (the default)")
+    line_set.set_defaults(func=cmd_line_set, access=None)
+    line_sub.add_parser("list", help="list the lines").set_defaults(func=cmd_line_list)
+    line_delete = line_sub.add_parser("delete", help="remove a number's line (it becomes a default PIN line)")
+    line_delete.add_argument("number")
+    line_delete.set_defaults(func=cmd_line_delete)
 
     mcp = sub.add_parser("mcp", help="serve every tool over MCP on stdin/stdout, as one user")
     mcp.add_argument("--user", required=True, metavar="EMAIL", help="the account every tool call acts for")

@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from core import contacts
 from core.deps import SessionDep, SettingsDep
 from domains.restaurant import service as restaurant
 from domains.staff import EndDay, StartDay, day_range
@@ -23,6 +24,9 @@ class ReservationOut(BaseModel):
     special_requests: str | None
     status: str
     confirmation_code: str
+    contact_phone: str | None = None
+    """Who booked it on a public line (`core.models.Contact`); None for an account holder's booking."""
+    contact_name: str | None = None
 
 
 @router.get("/reservations")
@@ -35,4 +39,10 @@ async def list_reservations(
 ) -> list[ReservationOut]:
     since, until = day_range(start, end, settings.timezone)
     found = await restaurant.list_all_reservations(session, since, until, include_cancelled=include_cancelled)
-    return [ReservationOut.model_validate(r, from_attributes=True) for r in found]
+    by_owner = await contacts.by_owner(session, {r.user_id for r in found})
+    out = []
+    for r in found:
+        contact = by_owner.get(r.user_id)
+        extra = {"contact_phone": contact.phone, "contact_name": contact.name} if contact else {}
+        out.append(ReservationOut.model_validate({**r.model_dump(), **extra}))
+    return out

@@ -1,0 +1,73 @@
+"""Staff manage lines and see contacts through `/api/staff/lines` and `/api/staff/contacts`; the
+reservation list names the contact who booked; nobody else sees any of it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+
+from core import contacts
+from core.runtime import Runtime
+from core.tools import ToolContext
+from tests.domains.tool_calls import call, ok
+from tests.helpers import make_staff, register
+
+HANOK = {"number": "+15550100000", "name": "Hanok Table", "domains": ["restaurant"], "access": "public"}
+
+
+async def test_staff_create_change_and_delete_lines(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    staff = await make_staff(runtime, await register(client))
+    made = await client.post("/api/staff/lines", json=HANOK, headers=staff.auth)
+    assert made.status_code == 201, made.text
+    line = made.json()
+    assert line["number"] == "+15550100000" and line["access"] == "public" and line["greeting"] is None
+    again = await client.post("/api/staff/lines", json=HANOK, headers=staff.auth)
+    assert again.status_code == 409
+
+    changed = await client.patch(f"/api/staff/lines/{line['id']}", json={"greeting": "Hanok Table, hello!",
+                                                                        "access": "pin"}, headers=staff.auth)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["greeting"] == "Hanok Table, hello!" and changed.json()["access"] == "pin"
+    assert changed.json()["domains"] == ["restaurant"] and changed.json()["name"] == "Hanok Table"
+
+    bad = await client.patch(f"/api/staff/lines/{line['id']}", json={"domains": ["pizza"]}, headers=staff.auth)
+    assert bad.status_code == 422 and "pizza" in bad.json()["detail"]
+    bad = await client.post("/api/staff/lines", json={**HANOK, "number": "12"}, headers=staff.auth)
+    assert bad.status_code == 422
+
+    listed = await client.get("/api/staff/lines", headers=staff.auth)
+    assert [x["number"] for x in listed.json()] == ["+15550100000"]
+    assert (await client.delete(f"/api/staff/lines/{line['id']}", headers=staff.auth)).status_code == 204
+    assert (await client.delete(f"/api/staff/lines/{line['id']}", headers=staff.auth)).status_code == 404
+    assert (await client.get("/api/staff/lines", headers=staff.auth)).json() == []
+
+
+async def test_only_staff_reach_lines_and_contacts(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    member = await register(client)
+    for method, url in (("GET", "/api/staff/lines"), ("POST", "/api/staff/lines"), ("GET", "/api/staff/contacts")):
+        response = await client.request(method, url, json=HANOK if method == "POST" else None, headers=member.auth)
+        assert response.status_code == 403, (url, response.text)
+        assert (await client.request(method, url)).status_code == 401
+    staff = await make_staff(runtime, await register(client))
+    assert (await client.get("/api/staff/lines", headers=staff.auth)).json() == []  # the member's POST made nothing
+
+
+async def test_staff_see_who_booked_on_a_public_line(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    kim = await contacts.open_for_call(runtime.sessions, "+15551110001", now)
+    ctx = ToolContext.for_user(runtime, kim.user_id, contact_id=kim.id, clock=lambda: now)
+    made = ok(await call(ctx, "create_reservation", date="2026-11-27", time="19:00", party_size=2, name="Kim Park"))
+
+    staff = await make_staff(runtime, await register(client))
+    listed = (await client.get("/api/staff/reservations", headers=staff.auth)).json()
+    assert [(r["confirmation_code"], r["contact_phone"], r["contact_name"]) for r in listed] == [
+        (made["confirmation_code"], "+15551110001", "Kim Park")
+    ]
+    people = (await client.get("/api/staff/contacts", headers=staff.auth)).json()
+    assert [(p["phone"], p["name"]) for p in people] == [("+15551110001", "Kim Park")]
+    noted = await client.patch(f"/api/staff/contacts/{people[0]['id']}", json={"notes": "prefers a booth",
+                                                                             "email": "kim@example.com"},
+                               headers=staff.auth)
+    assert noted.status_code == 200 and noted.json()["notes"] == "prefers a booth"
+    assert noted.json()["name"] == "Kim Park"
