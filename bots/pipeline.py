@@ -57,8 +57,10 @@ def build_pipeline(
     idle_timeout_secs: float | None = 180.0,
     filler_after: float | None = 1.5,
     observers: Sequence[BaseObserver] = (),
+    greeting: str | None = None,
 ) -> PipelineWorker:
-    """Assemble one call's worker. `stt`/`tts` default to the configured speech providers."""
+    """Assemble one call's worker. `stt`/`tts` default to the configured speech providers; `greeting`
+    is said first on a call with no PIN gate (a public line's)."""
     settings = session.runtime.settings
     out_rate = out_sample_rate or sample_rate
     stt = stt or make_stt(settings, sample_rate)
@@ -109,6 +111,11 @@ def build_pipeline(
     @assistant_agg.event_handler("on_assistant_turn_stopped")
     async def _bot_said(_agg: Any, message: Any) -> None:
         session.add_line("assistant", message.content, interrupted=bool(message.interrupted))
+
+    if greeting and gate is None:
+        @worker.event_handler("on_pipeline_started")
+        async def _greet(w: PipelineWorker, _frame: Any) -> None:
+            await w.queue_frame(TTSSpeakFrame(greeting))
 
     @worker.event_handler("on_idle_timeout")
     async def _idle(w: PipelineWorker) -> None:

@@ -21,10 +21,11 @@ from sqlmodel import select
 
 from bots.agent.agent import Agent, AgentSession, TurnResult
 from bots.llm.providers import TextSink
-from core import monitor
+from core import contacts, lines, monitor
 from core.db import transaction
+from core.lines import Access
 from core.logging import report_exception
-from core.models import CallRecording
+from core.models import CallRecording, Contact, Line
 from core.runtime import Runtime
 from core.timeutil import utcnow
 from core.tools import ToolContext, TransferRequest
@@ -48,16 +49,24 @@ class CallInfo:
     to_number: str | None = None
 
 
+async def find_line(runtime: Runtime, to_number: str | None) -> Line | None:
+    """The line a call to `to_number` came in on (None: the default, a PIN line serving every domain)."""
+    async with runtime.sessions() as session:
+        return await lines.for_call(session, to_number)
+
+
 class NotAuthenticated(RuntimeError):
     """A turn was asked for before the caller's PIN was accepted."""
 
 
 class CallSession:
-    def __init__(self, runtime: Runtime, agent: Agent, info: CallInfo) -> None:
+    def __init__(self, runtime: Runtime, agent: Agent, info: CallInfo, line: Line | None = None) -> None:
         self.runtime = runtime
         self.agent = agent
         self.info = info
+        self.line = line  # the number called, when it is a configured line (`core.lines`)
         self.caller: Caller | None = None
+        self.contact: Contact | None = None
         self.conversation: AgentSession | None = None
         self.transcript: list[dict[str, Any]] = []
         self.timings: list[dict[str, Any]] = []
@@ -75,8 +84,26 @@ class CallSession:
     async def authenticate(self, caller: Caller) -> None:
         """Open the agent conversation as `caller` (the PIN was right)."""
         ctx = ToolContext.for_user(self.runtime, caller.user_id, channel=self.info.channel, call_sid=self.info.call_sid,
-                                   caller_name=caller.first_name)
+                                   caller_name=caller.first_name, domains=self._served())
         self.caller = caller
+        self.conversation = self.agent.session(ctx, f"call-{self.info.call_sid}")
+
+    @property
+    def is_public(self) -> bool:
+        return self.line is not None and self.line.access == Access.public
+
+    def _served(self) -> tuple[str, ...] | None:
+        return tuple(self.line.domains) if self.line is not None and self.line.domains else None
+
+    async def admit_contact(self) -> None:
+        """Open the agent conversation for whoever called this public line, as the contact their
+        caller ID names (made on their first call); no PIN."""
+        contact = await contacts.open_for_call(self.runtime.sessions, self.info.from_number, utcnow())
+        ctx = ToolContext.for_user(self.runtime, contact.user_id, channel=self.info.channel,
+                                   call_sid=self.info.call_sid, caller_name=contact.name, contact_id=contact.id,
+                                   domains=self._served())
+        self.contact = contact
+        self.caller = Caller(contact.user_id, contact.name or "")
         self.conversation = self.agent.session(ctx, f"call-{self.info.call_sid}")
 
     async def turn(self, text: str, on_text: TextSink | None = None) -> TurnResult:

@@ -42,7 +42,8 @@ from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPI
 
 from bots.agent.agent import Agent
 from bots.pipeline import run_call
-from bots.session import CallInfo, CallSession
+from bots.session import CallInfo, CallSession, find_line
+from core.lines import greeting_of
 from core.runtime import Runtime
 from transports.twilio_ticket import TICKET_PARAMETER
 from transports.twilio_transfer import pbx_transfer, resume_caller
@@ -245,9 +246,14 @@ async def run_media_stream(
         ),
     )
     info = CallInfo(start.call_sid or start.stream_sid, "phone", start.from_number, start.to_number)
-    session = CallSession(runtime, agent, info)
+    line = await find_line(runtime, start.to_number)
+    session = CallSession(runtime, agent, info, line)
     session.pbx_transfer = pbx_transfer(runtime, session)  # None unless Twilio + FusionPBX are configured
-    if (back := await resume_caller(runtime, info.call_sid)) is not None:  # back from an unanswered PBX transfer
+    back = await resume_caller(runtime, info.call_sid)  # back from an unanswered PBX transfer
+    if line is not None and session.is_public:  # no PIN: the caller is a contact, greeted by the line
+        await session.admit_contact()
+        options = {**options, "require_pin": False, **({} if back else {"greeting": greeting_of(line)})}
+    elif back is not None:
         await session.authenticate(back)
         options = {**options, "require_pin": False}
     await run_call(

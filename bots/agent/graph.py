@@ -55,7 +55,8 @@ def build_graph(
         t0 = time.perf_counter()
         last = state["messages"][-1]
         text = last.content if isinstance(last.content, str) else ""
-        domain = route(text, state.get("domain"), runtime.context.ctx.now_local())
+        ctx = runtime.context.ctx
+        domain = route(text, state.get("domain"), ctx.now_local(), ctx.domains)
         runtime.context.trace.route_ms = (time.perf_counter() - t0) * 1000
         return {"domain": domain}
 
