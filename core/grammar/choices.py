@@ -56,7 +56,8 @@ DEPARTMENT = Choice(
 EMPLOYMENT = Choice(
     "employment_status",
     {
-        "employed": ("employed full time", "working full time", "working", "a salaried employee"),
+        "employed": ("employed full time", "working full time", "working", "a salaried employee", "work full time",
+                     "full time", "work part time", "working part time", "part time", "on salary", "have a job"),
         "self_employed": ("self employed", "a freelancer", "freelancing", "a business owner"),
         "retired": (),
         "unemployed": ("not working", "between jobs", "out of work"),
@@ -71,11 +72,16 @@ CREDIT = Choice(
         "poor": ("bad", "low", "not great"),
     },
 )
+_BUYING = tuple(
+    f"{verb} {whose} {what}"
+    for verb in ("buying", "buy", "purchasing", "purchase", "bought", "found", "closing on")
+    for whose in ("a", "my", "our", "the", "my own", "our own", "my first", "our first", "a new", "a little")
+    for what in ("home", "house", "condo", "place", "apartment", "townhouse", "property", "bungalow")
+)
+"""The ways a caller says the loan is for buying a home ("finally buying my own condo")."""
 LOAN_PURPOSE = Choice(
     "loan_purpose",
-    {"purchase": ("home purchase", "buying a home", "buying a house", "buying our first house", "buying my first home",
-                  "buying our first home", "buying my first house", "buy a house", "buy a home", "found a house",
-                  "found a home"),
+    {"purchase": ("home purchase", *_BUYING),
      "refinance": ("refinancing", "refi", "refinance our home", "refinance my home", "refinance my house")},
 )
 

@@ -157,3 +157,12 @@ def test_an_unsure_guess_gives_way_to_the_tool_the_words_speak_for() -> None:
     assert _by_evidence(sure) == sure
     far = [Ranked("list_appointments", 0.48, 2.2), Ranked("list_reservations", 0.1, 4.6)]
     assert _by_evidence(far) == far
+
+
+@pytest.mark.parametrize(("said", "args"), [
+    ("my husband and i are buying our first house and need a mortgage", {"loan_purpose": "purchase"}),
+    ("we just found a little townhouse and want to get a loan started", {"loan_purpose": "purchase"}),
+])
+def test_a_home_being_bought_is_a_purchase_loan(said: str, args: dict[str, object]) -> None:
+    reading = interpret(said, NOW)
+    assert reading is not None and (reading.tool, reading.args) == ("start_mortgage_application", args)
