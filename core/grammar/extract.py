@@ -281,6 +281,10 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
             continue
         unnamed.append((value, len(value.split())))
     main = next((s for s in left if s.primary), None)
+    if main is not None and main.kind.name == "reason":
+        # a reason no cue leads in is a clause ("my app keeps crashing"), or a word callers give as one
+        # ("a checkup"); "this robot isn't helping" or "i'd like to be transferred" states none
+        unnamed = [u for u in unnamed if u[1] > 1 or u[0] in carriers]
     if main is not None and unnamed:
         value = max(unnamed, key=lambda u: u[1])[0]
         names = [s for s in left if s.kind.name == "name"]

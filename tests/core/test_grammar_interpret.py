@@ -73,6 +73,10 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     # a reason after "about" runs to the end, tool words and all
     ("get me someone in billing about a late fee on my account", "transfer_to_agent",
      {"department": "billing", "reason": "a late fee on my account"}),
+    # asking for a person is no reason to give them; a stated problem is
+    ("yes hi could i be transferred over to a real person", "transfer_to_agent", {}),
+    ("put me through to billing my card got charged twice", "transfer_to_agent",
+     {"department": "billing", "reason": "card got charged twice"}),
     # a word that asks for a visit is also what the visit is for
     ("could i come in thursday at nine for my physical", "book_appointment",
      {"date": "2026-11-26", "time": "09:00", "reason": "my physical"}),
