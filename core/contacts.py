@@ -102,6 +102,15 @@ async def contact_of(session: AsyncSession, ctx: ToolContext) -> Contact | None:
     return await session.get(Contact, ctx.contact_id)
 
 
+async def remember_name(session: AsyncSession, ctx: ToolContext, name: str) -> None:
+    """A public-line caller's name, as they first gave it (to a booking or the clinic), kept on their contact."""
+    contact = await contact_of(session, ctx)
+    cleaned = clean_name(name)
+    if contact is not None and contact.name is None and cleaned:
+        contact.name = cleaned
+        session.add(contact)
+
+
 async def booking_name(session: AsyncSession, ctx: ToolContext, given: str | None) -> str:
     """The name a booking is made under: the one given (a contact's first one is remembered), else
     the contact's or the account's; a contact who has given none is asked for it."""
@@ -111,12 +120,10 @@ async def booking_name(session: AsyncSession, ctx: ToolContext, given: str | Non
             return name
         user = await session.get(User, ctx.user_id)
         return user.display_name if user is not None else "Guest"
-    contact = await contact_of(session, ctx)
     if name:
-        if contact is not None and contact.name is None:
-            contact.name = name
-            session.add(contact)
+        await remember_name(session, ctx, name)
         return name
+    contact = await contact_of(session, ctx)
     if contact is not None and contact.name:
         return contact.name
     raise Invalid("What name should I put the booking under?")

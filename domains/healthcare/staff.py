@@ -8,6 +8,7 @@ from datetime import date, datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from core import contacts
 from core.deps import SessionDep, SettingsDep
 from domains.healthcare import service as healthcare
 from domains.staff import EndDay, StartDay, day_range
@@ -29,7 +30,10 @@ class AppointmentOut(BaseModel):
     starts_at: datetime
     reason: str | None
     status: str
+    confirmation_code: str | None
     patient: PatientOut
+    contact_phone: str | None = None
+    """The caller ID of a patient who booked on a public line (a contact)."""
 
 
 @router.get("/appointments")
@@ -42,13 +46,16 @@ async def list_appointments(
 ) -> list[AppointmentOut]:
     since, until = day_range(start, end, settings.timezone)
     rows = await healthcare.list_all_appointments(session, since, until, include_cancelled=include_cancelled)
+    callers = await contacts.by_owner(session, {p.user_id for _, p in rows})
     return [
         AppointmentOut(
             id=a.id,
             starts_at=a.starts_at,
             reason=a.reason,
             status=a.status,
+            confirmation_code=a.confirmation_code,
             patient=PatientOut.model_validate(p, from_attributes=True),
+            contact_phone=c.phone if (c := callers.get(p.user_id)) is not None else None,
         )
         for a, p in rows
     ]

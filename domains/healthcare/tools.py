@@ -104,6 +104,7 @@ async def register_patient(
         patient, created = await service.register_patient(
             session, ctx.user_id, today, first_name=first_name, last_name=last_name, date_of_birth=birth, phone=phone
         )
+        await contacts.remember_name(session, ctx, f"{patient.first_name} {patient.last_name}")
         return {"created": created, **_patient(patient)}
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core import contacts
 from core.deps import SessionDep
 from core.models import User
 from domains.mortgage import service as mortgage
@@ -25,6 +26,8 @@ class Person(BaseModel):
     user_id: uuid.UUID
     name: str
     email: str
+    phone: str | None = None
+    """The caller ID of an applicant who called a public line (a contact); their email is the one they gave."""
 
 
 class ApplicationOut(BaseModel):
@@ -67,7 +70,15 @@ async def _people(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.
     if not user_ids:
         return {}
     users = (await session.exec(select(User).where(col(User.id).in_(user_ids)))).all()
-    return {u.id: Person(user_id=u.id, name=u.display_name, email=u.email) for u in users}
+    callers = await contacts.by_owner(session, user_ids)
+    people = {}
+    for u in users:
+        if (c := callers.get(u.id)) is not None:
+            people[u.id] = Person(user_id=u.id, name=c.name or c.phone or "Unknown caller", email=c.email or "",
+                                  phone=c.phone)
+        else:
+            people[u.id] = Person(user_id=u.id, name=u.display_name, email=u.email)
+    return people
 
 
 def _application(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import httpx
 
 from core import contacts
+from core.models import Contact
 from core.runtime import Runtime
 from core.tools import ToolContext
 from tests.domains.tool_calls import call, ok
@@ -71,3 +72,26 @@ async def test_staff_see_who_booked_on_a_public_line(client: httpx.AsyncClient, 
                                headers=staff.auth)
     assert noted.status_code == 200 and noted.json()["notes"] == "prefers a booth"
     assert noted.json()["name"] == "Kim Park"
+
+
+async def test_staff_see_which_caller_a_clinic_or_mortgage_record_is_for(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    dana = await contacts.open_for_call(runtime.sessions, "+15551110001", now)
+    ctx = ToolContext.for_user(runtime, dana.user_id, contact_id=dana.id, clock=lambda: now)
+    ok(await call(ctx, "register_patient", first_name="Dana", last_name="Lee"))
+    booked = ok(await call(ctx, "book_appointment", date="2026-11-24", time="10:00"))
+    ok(await call(ctx, "start_mortgage_application"))
+
+    staff = await make_staff(runtime, await register(client))
+    [appointment] = (await client.get("/api/staff/appointments", headers=staff.auth)).json()
+    assert appointment["contact_phone"] == "+15551110001"
+    assert appointment["confirmation_code"] == booked["confirmation_code"]
+    assert appointment["patient"]["first_name"] == "Dana"
+    [application] = (await client.get("/api/staff/mortgage/applications", headers=staff.auth)).json()
+    assert application["applicant"]["phone"] == "+15551110001"
+    assert application["applicant"]["name"] == "Dana Lee"  # the name given to the clinic
+    async with runtime.sessions() as session:
+        named = await session.get(Contact, dana.id)
+    assert named is not None and named.name == "Dana Lee"

@@ -3,7 +3,7 @@ and the agent works only in the line's domains."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import select
 
@@ -14,10 +14,13 @@ from core import lines
 from core.db import transaction
 from core.models import Contact
 from core.runtime import Runtime
+from domains.healthcare.models import Appointment, Patient, SymptomRecord
+from domains.mortgage.models import MortgageApplication
 from domains.productivity.models import Todo
 from domains.restaurant.models import Reservation
 
 NOW = datetime(2026, 11, 23, 9, 0)
+MONDAY = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 KNOWN = ("productivity", "transfer", "mortgage", "healthcare", "restaurant")
 
 
@@ -39,6 +42,8 @@ async def test_a_public_caller_books_as_a_contact(runtime: Runtime) -> None:
         call = CallSession(runtime, agent, CallInfo("CA-public", "phone", "+15551110001", "+15550100000"), line)
         assert call.is_public
         await call.admit_contact()
+        assert call.conversation is not None
+        call.conversation.ctx.clock = lambda: MONDAY
         todo = await call.turn("create a todo to buy milk")
         assert not any(c["ok"] and c["name"] == "create_todo" for c in todo.tool_calls)
         booked = await call.turn("book a table for two on friday at seven under the name Kim")
@@ -48,3 +53,44 @@ async def test_a_public_caller_books_as_a_contact(runtime: Runtime) -> None:
         assert (await session.exec(select(Todo))).all() == []
     assert contact.phone == "+15551110001" and call.caller is not None and call.caller.user_id == contact.user_id
     assert [(r.user_id, r.party_size, r.name) for r in reservations] == [(contact.user_id, 2, "Kim")], booked.reply
+
+
+async def public_call(runtime: Runtime, agent: Agent, call_sid: str, caller: str, number: str) -> CallSession:
+    line = await find_line(runtime, number)
+    call = CallSession(runtime, agent, CallInfo(call_sid, "phone", caller, number), line)
+    await call.admit_contact()
+    assert call.conversation is not None
+    call.conversation.ctx.clock = lambda: MONDAY  # "tuesday at ten" is always ahead
+    return call
+
+
+async def test_clinic_intake_and_a_mortgage_enquiry_on_public_lines(runtime: Runtime) -> None:
+    async with transaction(runtime.sessions) as session:
+        await lines.set_line(session, "+15550100001", known_domains=KNOWN, name="Clinic", domains=["healthcare"],
+                             access="public")
+        await lines.set_line(session, "+15550100002", known_domains=KNOWN, name="Mortgage desk",
+                             domains=["mortgage"], access="public")
+    async with Agent.open(runtime) as agent:
+        patient = await public_call(runtime, agent, "CA-clinic", "+15551110001", "+15550100001")
+        registered = await patient.turn("register me as Dana Lee")
+        noted = await patient.turn("I've had a headache for three days")
+        booked = await patient.turn("book an appointment on tuesday at ten am")
+        other = await public_call(runtime, agent, "CA-clinic-2", "+15552220002", "+15550100001")
+        theirs = await other.turn("what appointments do I have")
+        applicant = await public_call(runtime, agent, "CA-loan", "+15553330003", "+15550100002")
+        started = await applicant.turn("start a mortgage application")
+    async with runtime.sessions() as session:
+        people = {c.phone: c for c in (await session.exec(select(Contact))).all()}
+        patients = (await session.exec(select(Patient))).all()
+        symptoms = (await session.exec(select(SymptomRecord))).all()
+        appointments = (await session.exec(select(Appointment))).all()
+        applications = (await session.exec(select(MortgageApplication))).all()
+    dana = people["+15551110001"]
+    assert [(p.user_id, p.first_name, p.last_name) for p in patients] == [(dana.user_id, "Dana", "Lee")], \
+        registered.reply
+    assert [(s.user_id, s.patient_id) for s in symptoms] == [(dana.user_id, patients[0].id)], noted.reply
+    assert [a.patient_id for a in appointments] == [patients[0].id], booked.reply
+    assert appointments[0].confirmation_code is not None
+    assert [c["name"] for c in theirs.tool_calls] == ["list_appointments"]
+    assert theirs.tool_calls[0]["result"]["appointments"] == []  # the other caller sees none of Dana's
+    assert [a.user_id for a in applications] == [people["+15553330003"].user_id], started.reply

@@ -61,7 +61,7 @@ async def test_an_unknown_caller_books_by_voice_and_a_stranger_cancels_nothing(
     call = await phone.twilio.place_call(GUEST, HANOK)
     await call.wait_for_bot(time.monotonic() - 5, within=15)  # the line's greeting, no PIN asked
     await call.wait_quiet()
-    await converse(call, "book a table for two on friday at seven under the name Kim")
+    await converse(call, "book a table for two tomorrow at seven under the name Kim")
     row = await ended(phone, call)
     assert row.transcript[0]["role"] == "assistant" and "hanok table" in row.transcript[0]["text"].lower()
     assert not any("pin" in line["text"].lower() for line in row.transcript if line["role"] == "assistant")

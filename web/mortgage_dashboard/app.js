@@ -106,7 +106,7 @@ async function loadApplications() {
     const complete = a.documents_received === a.documents_required;
     return `<tr data-id="${a.id}" aria-selected="${a.id === state.selected}">
       <td><button type="button" class="link" data-open="${a.id}">${escapeHtml(who)}</button>
-        <div class="muted">${escapeHtml(a.applicant?.email ?? "")}</div></td>
+        <div class="muted">${escapeHtml(a.applicant?.email || a.applicant?.phone || "")}</div></td>
       <td>${escapeHtml(words(a.loan_purpose))}</td>
       <td class="num">${amount(a.loan_amount)}</td>
       <td><span class="badge ${complete ? "ok" : ""}">${docs}</span></td>
@@ -126,7 +126,8 @@ function renderApplication(a) {
   $("application-title").textContent = a.applicant ? a.applicant.name : "Application";
   $("application-status").className = `badge ${STATUS_BADGE[a.status] ?? ""}`;
   $("application-status").textContent = words(a.status);
-  const facts = [["Applicant", a.applicant ? `${a.applicant.name} · ${a.applicant.email}` : "—"],
+  const facts = [["Applicant", a.applicant
+    ? [a.applicant.name, a.applicant.email, a.applicant.phone].filter(Boolean).join(" · ") : "—"],
     ...FACTS.map(([label, show]) => [label, show(a)])];
   $("application-facts").innerHTML = facts.map(([label, value]) =>
     `<dt>${label}</dt><dd>${escapeHtml(value)}</dd>`).join("");
@@ -179,14 +180,14 @@ const LISTS = {
     url: "/api/staff/appointments",
     row: (a) => `<td>${when(a.starts_at)}</td>
       <td>${escapeHtml(`${a.patient.first_name} ${a.patient.last_name}`)}</td>
-      <td>${escapeHtml(a.patient.phone ?? "—")}</td>
+      <td>${escapeHtml(a.patient.phone ?? a.contact_phone ?? "—")}</td>
       <td>${escapeHtml(a.reason ?? "—")}</td>
       <td><span class="badge ${a.status === "booked" ? "ok" : ""}">${escapeHtml(a.status)}</span></td>`,
   },
   reservations: {
     url: "/api/staff/reservations",
     row: (r) => `<td>${when(r.starts_at)}</td>
-      <td>${escapeHtml(r.name)}</td>
+      <td>${escapeHtml(r.name)}${r.contact_phone ? `<div class="muted">${escapeHtml(r.contact_phone)}</div>` : ""}</td>
       <td class="num">${r.party_size}</td>
       <td><code>${escapeHtml(r.confirmation_code)}</code></td>
       <td>${escapeHtml(r.special_requests ?? "—")}</td>
