@@ -71,6 +71,8 @@ class Reading:
     sure: bool = True
 
 
+_CLOCKISH = re.compile(r"\b(?:am|pm|oclock|o'clock|noon|midnight|\d{1,2}(?::\d\d)?)\b")
+"""Words of a clock time: free text holding one has swallowed a time its template should have read."""
 _EVIDENCE_LEAD = 2.0
 """Nats by which a close rival's own words must outweigh an unsure best tool's to be read instead."""
 
@@ -333,6 +335,10 @@ class Interpreter:
             for k, v in args.items()
         ):
             return found  # a reason runs on past where a template stopped ("about a charge i don't recognize")
+        free = {a.arg for a in shape.args if a.kind.free_text and isinstance(a.arg, str)}
+        moved = [k for k in args if k not in free and k in found and found[k] != args[k]]
+        if moved and any(isinstance(args.get(k), str) and _CLOCKISH.search(args[k]) for k in free):
+            return found  # the template left the time in free text ("... tomorrow at [three pm guitar lesson]")
         return args
 
     def _takes_args(self, tool: str) -> bool:

@@ -77,6 +77,9 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     ("yes hi could i be transferred over to a real person", "transfer_to_agent", {}),
     ("put me through to billing my card got charged twice", "transfer_to_agent",
      {"department": "billing", "reason": "card got charged twice"}),
+    # a time the template left inside free text is read as the time
+    ("add an event thursday at ten am parent teacher conference", "create_calendar_event",
+     {"start": "2026-11-26T10:00:00", "title": "parent teacher conference"}),
     # a word that asks for a visit is also what the visit is for
     ("could i come in thursday at nine for my physical", "book_appointment",
      {"date": "2026-11-26", "time": "09:00", "reason": "my physical"}),
