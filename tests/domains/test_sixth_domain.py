@@ -93,6 +93,7 @@ async def test_the_mcp_server_offers_it_and_the_monitor_shows_it(greenhouse: Dom
     assert stats["filters"]["domains"][-1] == "greenhouse"
     shown = (await client.get("/agent-monitor/api/interactions", params={"domain": "greenhouse"},
                               headers=account.auth)).json()
-    assert [(i["type"], i["name"], i["arguments"]) for i in shown["items"]] == [
-        ("tool", "water_plant", {"plant": "figs"})
+    assert [(i["type"], i["name"], i["arguments"]) for i in shown["items"]] == [  # newest first
+        ("tool", "water_plant", {"plant": "figs"}),  # through the assistant
+        ("tool", "water_plant", {"plant": "basil"}),  # called directly over MCP: shown too
     ]
