@@ -10,10 +10,11 @@ DOMAIN = Domain(
     tools=tuple(tools.TOOLS),
     grammar=grammar.GRAMMAR,
     prompt=(
-        "You take reservations for Hanok Table, a Korean restaurant open 5 to 10 PM: availability for a "
-        "date, time and party size, and creating, listing, changing or cancelling reservations."
+        "You take reservations for Hanok Table, a Korean restaurant: availability for a date, time and "
+        "party size (check_availability knows the opening hours and closures), and creating, listing, "
+        "changing or cancelling reservations."
     ),
     keywords=re.compile(r"\b(table|reservation|reserve|restaurant|dinner|hanok|party of|seating)\b"),
-    tables=(models.Reservation,),
+    tables=(models.Reservation, models.RestaurantSettings),
     staff=staff.router,
 )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Text
+from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
 from core.timeutil import utcnow
@@ -31,3 +32,20 @@ class Reservation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     cancelled_at: datetime | None = None
+
+
+class RestaurantSettings(SQLModel, table=True):
+    """Hanok Table's seating rules as staff set them (`service.Rules`); with no row, the defaults in
+    `service` apply. One row, id 1."""
+
+    __tablename__ = "restaurant_settings"
+
+    id: int = Field(default=1, primary_key=True)
+    hours: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """By weekday name: {"first": "17:00", "last": "21:00"} (first and last seating), or null when closed."""
+    closures: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """ISO dates the restaurant is closed, whatever the weekday."""
+    capacity: int
+    """Guests seated at most per half-hour seating."""
+    max_party: int
+    updated_at: datetime = Field(default_factory=utcnow)

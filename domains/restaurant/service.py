@@ -1,7 +1,9 @@
 """Hanok Table's seating rules: opening hours, half-hour slots, covers per slot, party sizes.
 
-Seatings run every 30 minutes from 17:00 to 21:00 local time (the kitchen closes at 22:00). A slot
-seats at most 40 covers (guests); a party is 1 to 12. Capacity is checked after the write, inside
+Seatings run every 30 minutes between each weekday's first and last seating, local time; closures
+are whole days. A slot seats at most `capacity` covers (guests); a party is 1 to `max_party`. Staff
+set these (`Rules`, stored in `restaurant_settings`); until they do, seatings run from 17:00 to
+21:00 every day, 40 covers a slot, parties up to 12. Capacity is checked after the write, inside
 the same transaction and under a per-slot lock, so two callers can't both take the last seats.
 """
 
@@ -9,7 +11,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -17,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import Conflict, Invalid
 from core.timeutil import utcnow
-from domains.restaurant.models import Reservation, ReservationStatus
+from domains.restaurant.models import Reservation, ReservationStatus, RestaurantSettings
 
 RESTAURANT = "Hanok Table"
 OPENS = time(17, 0)
@@ -32,20 +37,116 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read
 _LOCK_NAMESPACE = 0x48544142  # "HTAB": keeps these advisory locks apart from any others
 
 
-def check_party(party_size: int) -> int:
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_CAPACITY = 1000
+
+
+@dataclass(frozen=True)
+class Rules:
+    """When and how many Hanok Table seats."""
+
+    hours: tuple[tuple[time, time] | None, ...] = ((OPENS, LAST_SEATING),) * 7
+    """By weekday, Monday first: the first and last seating, or None when closed that weekday."""
+    closures: frozenset[date] = field(default_factory=frozenset)
+    capacity: int = CAPACITY
+    max_party: int = MAX_PARTY
+
+    def seatings(self, day: date) -> tuple[time, time] | None:
+        """The day's first and last seating; None when the restaurant is closed that day."""
+        return None if day in self.closures else self.hours[day.weekday()]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "hours": {name: ({"first": f"{h[0]:%H:%M}", "last": f"{h[1]:%H:%M}"} if h else None)
+                      for name, h in zip(WEEKDAYS, self.hours, strict=True)},
+            "closures": sorted(d.isoformat() for d in self.closures),
+            "capacity": self.capacity,
+            "max_party": self.max_party,
+        }
+
+
+DEFAULT_RULES = Rules()
+
+
+def _seating_time(value: Any, what: str) -> time:
+    try:
+        at = time.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(f"{what}: {value!r} is not a time such as 17:30.") from None
+    if at.second or at.microsecond or at.minute not in (0, 30):
+        raise Invalid(f"{what}: seatings are on the hour or at half past.")
+    return at
+
+
+def make_rules(hours: Mapping[str, Any], closures: Iterable[str], capacity: int, max_party: int) -> Rules:
+    """Rules from what staff typed (weekday names, HH:MM times, ISO dates); Invalid saying what is wrong."""
+    unknown = set(hours) - set(WEEKDAYS)
+    if unknown:
+        raise Invalid(f"No such weekday: {', '.join(sorted(unknown))}.")
+    by_day: list[tuple[time, time] | None] = []
+    for name in WEEKDAYS:
+        spec = hours.get(name)
+        if spec is None:
+            by_day.append(None)
+            continue
+        if not isinstance(spec, Mapping):
+            raise Invalid(f"{name}: give the first and last seating, or nothing when closed.")
+        first = _seating_time(spec.get("first"), f"{name} first seating")
+        last = _seating_time(spec.get("last"), f"{name} last seating")
+        if last < first:
+            raise Invalid(f"{name}: the last seating is before the first.")
+        by_day.append((first, last))
+    days = set()
+    for text in closures:
+        try:
+            days.add(date.fromisoformat(str(text)))
+        except ValueError:
+            raise Invalid(f"{text!r} is not a date such as 2026-12-25.") from None
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise Invalid(f"The capacity per seating is 1 to {MAX_CAPACITY} guests.")
+    if not 1 <= max_party <= capacity:
+        raise Invalid("The largest party is at least 1 and at most the capacity per seating.")
+    return Rules(tuple(by_day), frozenset(days), capacity, max_party)
+
+
+async def load_rules(session: AsyncSession) -> Rules:
+    """The rules staff set, or the defaults."""
+    row = await session.get(RestaurantSettings, 1)
+    if row is None:
+        return DEFAULT_RULES
+    return make_rules(row.hours, row.closures, row.capacity, row.max_party)
+
+
+async def save_rules(session: AsyncSession, rules: Rules) -> Rules:
+    data = rules.as_json()
+    row = await session.get(RestaurantSettings, 1)
+    if row is None:
+        row = RestaurantSettings(id=1, capacity=rules.capacity, max_party=rules.max_party)
+    row.hours, row.closures = data["hours"], data["closures"]
+    row.capacity, row.max_party, row.updated_at = rules.capacity, rules.max_party, utcnow()
+    session.add(row)
+    await session.flush()
+    return rules
+
+
+def check_party(party_size: int, rules: Rules = DEFAULT_RULES) -> int:
     if party_size < 1:
         raise Invalid("A party needs at least one guest.")
-    if party_size > MAX_PARTY:
-        raise Invalid(f"We book parties of up to {MAX_PARTY} here; please call us for large groups.")
+    if party_size > rules.max_party:
+        raise Invalid(f"We book parties of up to {rules.max_party} here; please call us for large groups.")
     return party_size
 
 
-def seating_problem(at: time) -> str | None:
-    """Why `at` is not one of our seating times, or None when it is one."""
+def seating_problem(day: date, at: time, rules: Rules = DEFAULT_RULES) -> str | None:
+    """Why `at` on `day` is not one of our seatings, or None when it is one."""
+    hours = rules.seatings(day)
+    if hours is None:
+        return f"We're closed on {day:%A} {day.isoformat()}."
     if at.second or at.microsecond or at.minute not in (0, 30):
         return "We seat every half hour, on the hour or at half past."
-    if not OPENS <= at <= LAST_SEATING:
-        return f"We seat from {OPENS:%H:%M} until our last seating at {LAST_SEATING:%H:%M}."
+    first, last = hours
+    if not first <= at <= last:
+        return f"On {day:%A}s we seat from {first:%H:%M} until our last seating at {last:%H:%M}."
     return None
 
 
@@ -60,9 +161,9 @@ def local_start(day: date, at: time, zone: tzinfo) -> datetime:
     return datetime.combine(day, at).replace(tzinfo=zone).astimezone(UTC)
 
 
-def slot_start(day: date, at: time, zone: tzinfo, now: datetime) -> datetime:
+def slot_start(day: date, at: time, zone: tzinfo, now: datetime, rules: Rules = DEFAULT_RULES) -> datetime:
     """The aware UTC start of the seating, or Invalid saying why there is none."""
-    problem = seating_problem(at)
+    problem = seating_problem(day, at, rules)
     if problem:
         raise Invalid(problem)
     starts = local_start(day, at, zone)
@@ -70,9 +171,13 @@ def slot_start(day: date, at: time, zone: tzinfo, now: datetime) -> datetime:
     return starts
 
 
-def day_slots(day: date, zone: tzinfo) -> list[datetime]:
-    first = datetime.combine(day, OPENS).replace(tzinfo=zone)
-    count = int((datetime.combine(day, LAST_SEATING) - datetime.combine(day, OPENS)) / SLOT) + 1
+def day_slots(day: date, zone: tzinfo, rules: Rules = DEFAULT_RULES) -> list[datetime]:
+    hours = rules.seatings(day)
+    if hours is None:
+        return []
+    opens, last = hours
+    first = datetime.combine(day, opens).replace(tzinfo=zone)
+    count = int((datetime.combine(day, last) - datetime.combine(day, opens)) / SLOT) + 1
     return [(first + i * SLOT).astimezone(UTC) for i in range(count)]
 
 
@@ -91,9 +196,11 @@ async def covers_by_slot(
     return {starts: int(total or 0) for starts, total in rows}
 
 
-async def seats_left(session: AsyncSession, starts_at: datetime, exclude: uuid.UUID | None = None) -> int:
+async def seats_left(
+    session: AsyncSession, starts_at: datetime, exclude: uuid.UUID | None = None, *, capacity: int = CAPACITY
+) -> int:
     booked = await covers_by_slot(session, starts_at, starts_at, exclude)
-    return CAPACITY - booked.get(starts_at, 0)
+    return capacity - booked.get(starts_at, 0)
 
 
 async def nearest_open(
@@ -104,16 +211,17 @@ async def nearest_open(
     now: datetime,
     count: int = 3,
     exclude: uuid.UUID | None = None,
+    rules: Rules = DEFAULT_RULES,
 ) -> list[datetime]:
     """The `count` seatings closest to `wanted` (that day or the week after) with room for the party."""
     first = wanted.astimezone(zone).date()
     horizon = now + timedelta(days=MAX_DAYS_AHEAD)
     days = (first + timedelta(days=i) for i in range(8))
-    candidates = [s for d in days for s in day_slots(d, zone) if now < s <= horizon]
+    candidates = [s for d in days for s in day_slots(d, zone, rules) if now < s <= horizon]
     if not candidates:
         return []
     booked = await covers_by_slot(session, candidates[0], candidates[-1], exclude)
-    fits = [s for s in candidates if s != wanted and booked.get(s, 0) + party_size <= CAPACITY]
+    fits = [s for s in candidates if s != wanted and booked.get(s, 0) + party_size <= rules.capacity]
     return sorted(sorted(fits, key=lambda s: abs(s - wanted))[:count])
 
 
@@ -125,12 +233,14 @@ async def _lock_slot(session: AsyncSession, starts_at: datetime) -> None:
         await session.exec(select(func.pg_advisory_xact_lock(_LOCK_NAMESPACE, minute)))
 
 
-async def _ensure_capacity(session: AsyncSession, reservation: Reservation, zone: tzinfo, now: datetime) -> None:
-    left = await seats_left(session, reservation.starts_at)
+async def _ensure_capacity(
+    session: AsyncSession, reservation: Reservation, zone: tzinfo, now: datetime, rules: Rules
+) -> None:
+    left = await seats_left(session, reservation.starts_at, capacity=rules.capacity)
     if left >= 0:
         return
     near = await nearest_open(
-        session, reservation.starts_at, reservation.party_size, zone, now, exclude=reservation.id
+        session, reservation.starts_at, reservation.party_size, zone, now, exclude=reservation.id, rules=rules
     )
     room = left + reservation.party_size
     options = ", ".join(f"{s.astimezone(zone):%A %Y-%m-%d %H:%M}" for s in near)
@@ -173,31 +283,38 @@ async def create(
     special_requests: str | None,
     zone: tzinfo,
     now: datetime,
+    rules: Rules = DEFAULT_RULES,
 ) -> Reservation:
     await _lock_slot(session, starts_at)
     reservation = Reservation(
         user_id=user_id,
         starts_at=starts_at,
-        party_size=check_party(party_size),
+        party_size=check_party(party_size, rules),
         name=clean_name(name),
         special_requests=clean_requests(special_requests),
         confirmation_code=await _new_code(session),
     )
     session.add(reservation)
     await session.flush()
-    await _ensure_capacity(session, reservation, zone, now)
+    await _ensure_capacity(session, reservation, zone, now, rules)
     return reservation
 
 
 async def change(
-    session: AsyncSession, reservation: Reservation, starts_at: datetime, party_size: int, zone: tzinfo, now: datetime
+    session: AsyncSession,
+    reservation: Reservation,
+    starts_at: datetime,
+    party_size: int,
+    zone: tzinfo,
+    now: datetime,
+    rules: Rules = DEFAULT_RULES,
 ) -> Reservation:
     await _lock_slot(session, starts_at)
-    reservation.starts_at, reservation.party_size = starts_at, check_party(party_size)
+    reservation.starts_at, reservation.party_size = starts_at, check_party(party_size, rules)
     reservation.updated_at = utcnow()
     session.add(reservation)
     await session.flush()
-    await _ensure_capacity(session, reservation, zone, now)
+    await _ensure_capacity(session, reservation, zone, now, rules)
     return reservation
 
 

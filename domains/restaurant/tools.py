@@ -19,8 +19,8 @@ from domains.restaurant.models import Reservation
 _GENERIC = frozenset({"my", "the", "a", "an", "reservation", "booking", "table", "on", "at", "for", "one"})
 
 Date = Annotated[str, Field(description="ISO date, e.g. 2026-11-27.")]
-Time = Annotated[str, Field(description="24-hour time on the hour or half hour, 17:00 to 21:00, e.g. 19:30.")]
-PartySize = Annotated[int, Field(description="Number of guests, 1 to 12.")]
+Time = Annotated[str, Field(description="24-hour time on the hour or half hour, e.g. 19:30.")]
+PartySize = Annotated[int, Field(description="Number of guests.")]
 
 
 def _label(ctx: ToolContext, r: Reservation) -> str:
@@ -82,18 +82,20 @@ def _times(ctx: ToolContext, slots: list[datetime]) -> list[str | None]:
 
 @tool("restaurant", mutates=False)
 async def check_availability(ctx: ToolContext, date: Date, time: Time, party_size: PartySize) -> dict[str, Any]:
-    """Whether Hanok Table can seat the party at that date and time; if not, why, and the nearest
-    seatings that can. Seatings every 30 minutes from 17:00, last seating 21:00."""
+    """Whether Hanok Table can seat the party at that date and time; if not, why (closed, outside
+    the day's seatings, full), and the nearest seatings that can. Seatings are every 30 minutes."""
     day, at = parse_date(date), parse_time(time)
-    service.check_party(party_size)
     now = ctx.clock()
     wanted = service.local_start(day, at, ctx.zone)
     service.check_window(wanted, now)
-    problem = service.seating_problem(at)
     async with transaction(ctx.sessions) as session:
-        left = 0 if problem else await service.seats_left(session, wanted)
+        rules = await service.load_rules(session)
+        service.check_party(party_size, rules)
+        problem = service.seating_problem(day, at, rules)
+        left = 0 if problem else await service.seats_left(session, wanted, capacity=rules.capacity)
         available = problem is None and party_size <= left
-        near = [] if available else await service.nearest_open(session, wanted, party_size, ctx.zone, now)
+        near = [] if available else await service.nearest_open(session, wanted, party_size, ctx.zone, now,
+                                                                rules=rules)
     if problem is None and not available:
         problem = f"That seating has room for only {max(left, 0)} more guests."
     return {
@@ -121,13 +123,14 @@ async def create_reservation(
     needed to change or cancel the booking later).
     If the seating is full, the error names the nearest seatings with room."""
     day, at = parse_date(date), parse_time(time)
-    service.check_party(party_size)
     now = ctx.clock()
-    starts = service.slot_start(day, at, ctx.zone, now)
     async with transaction(ctx.sessions) as session:
+        rules = await service.load_rules(session)
+        service.check_party(party_size, rules)
+        starts = service.slot_start(day, at, ctx.zone, now, rules)
         name = await contacts.booking_name(session, ctx, name)
         reservation = await service.create(
-            session, ctx.user_id, starts, party_size, name, special_requests, ctx.zone, now
+            session, ctx.user_id, starts, party_size, name, special_requests, ctx.zone, now, rules
         )
         return {"reserved": True, "restaurant": service.RESTAURANT, **_reservation(ctx, reservation)}
 
@@ -149,21 +152,22 @@ async def change_reservation(
     ],
     date: Annotated[str | None, Field(description="New ISO date; leave out to keep it.")] = None,
     time: Annotated[str | None, Field(description="New time, e.g. 19:30; leave out to keep it.")] = None,
-    party_size: Annotated[int | None, Field(description="New number of guests, 1 to 12.")] = None,
+    party_size: Annotated[int | None, Field(description="New number of guests.")] = None,
 ) -> dict[str, Any]:
     """Move one of the caller's upcoming reservations or change its party size; pass only what changes."""
     if date is None and time is None and party_size is None:
         raise Invalid("Tell me the new date, time or party size.")
     new_day = parse_date(date) if date else None
     new_at = parse_time(time) if time else None
-    if party_size is not None:
-        service.check_party(party_size)
     now = ctx.clock()
     async with transaction(ctx.sessions) as session:
+        rules = await service.load_rules(session)
+        if party_size is not None:
+            service.check_party(party_size, rules)
         chosen = await _proven(ctx, reservation, await service.upcoming(session, ctx.user_id, now))
         local = chosen.starts_at.astimezone(ctx.zone)
-        starts = service.slot_start(new_day or local.date(), new_at or local.time(), ctx.zone, now)
-        await service.change(session, chosen, starts, party_size or chosen.party_size, ctx.zone, now)
+        starts = service.slot_start(new_day or local.date(), new_at or local.time(), ctx.zone, now, rules)
+        await service.change(session, chosen, starts, party_size or chosen.party_size, ctx.zone, now, rules)
         return {"changed": True, **_reservation(ctx, chosen)}
 
 
