@@ -80,6 +80,7 @@ function showTab(name, focus = false) {
     state.loaded.add(name);
     if (name === "mortgage") guarded("applications-error", loadApplications);
     else loadList(document.querySelector(`form[data-list="${name}"]`));
+    if (name === "reservations") guarded("seating-error", loadSeating);
   }
 }
 
@@ -209,6 +210,53 @@ function loadList(form) {
     $(`${singular}-rows`).innerHTML = rows.map((r) => `<tr>${list.row(r)}</tr>`).join("");
   });
 }
+
+// --- restaurant opening hours -------------------------------------------------------------------
+
+const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+const SEATING_URL = "/api/staff/restaurant/settings";
+
+function showSeating(rules) {
+  $("seating-days").innerHTML = WEEKDAYS.map((day) => {
+    const hours = rules.hours[day];
+    const label = day[0].toUpperCase() + day.slice(1);
+    return `<tr data-day="${day}"><th scope="row">${label}</th>
+      <td><input type="checkbox" name="open" aria-label="${label} open" ${hours ? "checked" : ""}></td>
+      <td><input type="time" step="1800" name="first" aria-label="${label} first seating" value="${hours?.first ?? "17:00"}"></td>
+      <td><input type="time" step="1800" name="last" aria-label="${label} last seating" value="${hours?.last ?? "21:00"}"></td></tr>`;
+  }).join("");
+  const form = $("seating-form");
+  form.closures.value = rules.closures.join(", ");
+  form.capacity.value = rules.capacity;
+  form.max_party.value = rules.max_party;
+}
+
+async function loadSeating() {
+  showSeating(await api(SEATING_URL));
+}
+
+$("seating-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const form = e.target;
+  const hours = {};
+  for (const row of document.querySelectorAll("#seating-days tr")) {
+    const open = row.querySelector("[name=open]").checked;
+    hours[row.dataset.day] = open
+      ? { first: row.querySelector("[name=first]").value, last: row.querySelector("[name=last]").value }
+      : null;
+  }
+  const body = {
+    hours,
+    closures: form.closures.value.split(",").map((d) => d.trim()).filter(Boolean),
+    capacity: Number(form.capacity.value),
+    max_party: Number(form.max_party.value),
+  };
+  $("seating-saved").textContent = "";
+  guarded("seating-error", async () => {
+    showSeating(await api(SEATING_URL, { method: "PUT", body }));
+    $("seating-saved").textContent = "Saved.";
+  });
+});
 
 const today = new Date();
 const inAMonth = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 30);
