@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from core.db import SessionFactory
-from core.models import CallRecording, User
+from core.models import CallRecording, Contact, User
 from core.tools import TransferRequest
 from domains.productivity.models import Team, TeamMembership, Todo
 from domains.transfer.calls import TransferCall, summarize
@@ -20,6 +20,10 @@ async def caller_identity(sessions: SessionFactory, user_id: str | None, phone: 
     user = await _user(sessions, user_id)
     if user is None:
         return {"user_id": None, "name": phone or "Unknown caller", "email": None, "phone": phone}
+    contact = await _contact(sessions, user.id)
+    if contact is not None:  # a caller of a public line: who they said they are, and their caller ID
+        return {"user_id": str(user.id), "name": contact.name or contact.phone or phone or "Unknown caller",
+                "email": contact.email, "phone": contact.phone or phone, "contact_id": str(contact.id)}
     return {"user_id": str(user.id), "name": user.display_name, "email": user.email,
             "phone": user.phone_number or phone}
 
@@ -29,6 +33,14 @@ async def caller_profile(sessions: SessionFactory, user_id: str | None) -> dict[
     user = await _user(sessions, user_id)
     if user is None:
         return {}
+    contact = await _contact(sessions, user.id)
+    if contact is not None:
+        return {
+            "contact": True,
+            "first_call_at": contact.first_call_at.isoformat(),
+            "last_call_at": contact.last_call_at.isoformat(),
+            "notes": contact.notes,
+        }
     async with sessions() as session:
         teams = (await session.exec(
             select(Team.name, TeamMembership.role)
@@ -54,6 +66,11 @@ async def caller_profile(sessions: SessionFactory, user_id: str | None) -> dict[
         "previous_calls": len(calls),
         "last_call_at": calls[0].isoformat() if calls else None,
     }
+
+
+async def _contact(sessions: SessionFactory, user_id: uuid.UUID) -> Contact | None:
+    async with sessions() as session:
+        return (await session.exec(select(Contact).where(Contact.user_id == user_id))).first()
 
 
 async def _user(sessions: SessionFactory, user_id: str | None) -> User | None:

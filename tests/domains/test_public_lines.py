@@ -7,6 +7,7 @@ from __future__ import annotations
 from core import contacts
 from core.runtime import Runtime
 from core.tools import ToolContext
+from domains.transfer import profile
 from tests.domains.conftest import FIXED_NOW, ZONE, MakeCaller
 from tests.domains.tool_calls import call, fails, ok
 
@@ -119,3 +120,16 @@ async def test_a_line_serves_only_its_domains(runtime: Runtime) -> None:
     fails(await call(kim, "create_todo", title="buy milk"), "on this line")
     fails(await call(kim, "start_mortgage_application"), "on this line")
     ok(await call(kim, "check_availability", date=FRIDAY, time="19:00", party_size=2))
+
+
+async def test_the_call_center_popup_names_the_contact(runtime: Runtime, caller: MakeCaller) -> None:
+    kim = await contact(runtime, "+15551110001")
+    ok(await call(kim, "create_reservation", date=FRIDAY, time="19:00", party_size=2, name="Kim Park"))
+    who = await profile.caller_identity(runtime.sessions, str(kim.user_id), "+15551110001")
+    assert who["name"] == "Kim Park" and who["phone"] == "+15551110001" and who["email"] is None
+    assert who["contact_id"] == str(kim.contact_id)
+    seen = await profile.caller_profile(runtime.sessions, str(kim.user_id))
+    assert seen["contact"] is True and seen["first_call_at"].startswith("2026-11-23")
+    alice = await caller("alice")
+    assert (await profile.caller_identity(runtime.sessions, str(alice.user_id)))["name"] == "Alice"
+    assert "contact" not in await profile.caller_profile(runtime.sessions, str(alice.user_id))
