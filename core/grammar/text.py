@@ -36,6 +36,11 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bto lead it\b", "delete it"),
         (rf"{_OPENING}the race\b", r"\1erase"),
         (r"\broll (?=on|in|to|as|for)\b", "role "),
+        # "due friday" heard "do friday"; "mark it as done" heard "mark it is done"
+        (r"\b(?<!what )(?<!i )(?<!you )(?<!we )(?<!they )(?<!to )do (?=(?:this |next |on |by )?(?:monday|tuesday|"
+         r"wednesday|thursday|friday|saturday|sunday|today|tomorrow|tonight)\b)", "due "),
+        (r"^((?:please )?mark .+) is (done|complete|completed|finished)$", r"\1 as \2"),
+        (r"\bdr\b\.?", "doctor"),
         # "buy" heard as "by" where no deadline follows: "the by milk chore", "called by milk"
         (r"\b(the|a|called|named|todo|task|to|item|chore|say|says|reads|my|and|rename|delete|remove|complete|finish|drop) by (?!(?:the|a|an|then|now|end|close|"
          r"tomorrow|today|tonight|noon|midnight|next|this|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"

@@ -190,6 +190,9 @@ def test_normalisation_makes_typed_and_spoken_text_alike() -> None:
     ("push the tax filing to do to friday", "push the tax filing todo to friday"),  # a todo named by its title
     ("what do i have to do", "what do i have to do"),
     ("i have a lot to do on friday", "i have a lot to do on friday"),
+    ("order printer paper do friday", "order printer paper due friday"),  # "due" heard "do"
+    ("what do i have to do friday", "what do i have to do friday"),
+    ("mark the plumber task is done", "mark the plumber task as done"),
 ])
 def test_a_command_the_recogniser_ran_together_is_read_as_said(heard: str, meant: str) -> None:
     assert normalize(heard) == meant
