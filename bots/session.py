@@ -95,10 +95,11 @@ class CallSession:
     def _served(self) -> tuple[str, ...] | None:
         return tuple(self.line.domains) if self.line is not None and self.line.domains else None
 
-    async def admit_contact(self) -> None:
-        """Open the agent conversation for whoever called this public line, as the contact their
-        caller ID names (made on their first call); no PIN."""
-        contact = await contacts.open_for_call(self.runtime.sessions, self.info.from_number, utcnow())
+    async def admit_contact(self, contact: Contact | None = None) -> None:
+        """Open the agent conversation for whoever called this public line, as `contact` or else the
+        contact their caller ID names (made on their first call); no PIN."""
+        if contact is None:
+            contact = await contacts.open_for_call(self.runtime.sessions, self.info.from_number, utcnow())
         ctx = ToolContext.for_user(self.runtime, contact.user_id, channel=self.info.channel,
                                    call_sid=self.info.call_sid, caller_name=contact.name, contact_id=contact.id,
                                    domains=self._served())

@@ -96,6 +96,16 @@ async def open_for_call(sessions: SessionFactory, from_number: str | None, now: 
     raise RuntimeError("could not record the caller as a contact")
 
 
+async def open_for_web(sessions: SessionFactory, name: str | None, phone: str | None, now: datetime) -> Contact:
+    """A caller of a public line on the web page: nothing they type proves who they are, so they are a
+    contact of their own for this call, with the name and number they gave (for staff to call back)."""
+    async with transaction(sessions) as session:
+        contact = await _create(session, None, now)
+        contact.name, contact.given_phone = clean_name(name), caller_number(phone)
+        session.add(contact)
+        return contact
+
+
 async def contact_of(session: AsyncSession, ctx: ToolContext) -> Contact | None:
     if ctx.contact_id is None:
         return None

@@ -88,9 +88,17 @@ class Contact(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="users.id", unique=True, index=True, ondelete="CASCADE")
     phone: str | None = Field(default=None, max_length=32, unique=True, index=True)
-    """E.164 caller ID; None when it was withheld or malformed (such a contact lasts one call)."""
+    """E.164 caller ID; None when it was withheld or malformed, or the caller came by the web page (such a
+    contact lasts one call)."""
+    given_phone: str | None = Field(default=None, max_length=32)
+    """A number the caller gave (typed on the web page): for staff to call back, never to find the contact by."""
     name: str | None = Field(default=None, max_length=120)
     email: str | None = Field(default=None, max_length=255)
     notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     first_call_at: datetime = Field(default_factory=utcnow)
     last_call_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def reach(self) -> str | None:
+        """The number staff can call back: the caller ID, else the one the caller gave."""
+        return self.phone or self.given_phone

@@ -44,6 +44,8 @@ from bots.speech import make_tts
 from core.accounts import get_user_by_email, normalize_email
 from core.config import Settings
 from core.db import SessionFactory
+from core.lines import greeting_of
+from core.models import Contact, Line
 from core.runtime import Runtime
 from core.security import is_valid_pin
 from core.store import Store
@@ -56,6 +58,8 @@ BROWSER_IN_RATE = 16000
 BROWSER_OUT_RATE = 24000
 MAX_SDP_CHARS = 64 * 1024  # a browser's audio + data offer is 3-6 kB
 MAX_EMAIL_CHARS = 255
+MAX_NUMBER_CHARS = 32
+MAX_NAME_CHARS = 120
 SHUTDOWN_GRACE = 5.0
 WRITE_TIMEOUT = 3.0
 
@@ -71,6 +75,18 @@ class BrowserOffer:
     request: SmallWebRTCRequest
     email: str
     pin: str
+    line: str | None = None
+    """A public line's number (`/voice_assistant?line=…`): no email or PIN, the caller is a contact."""
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class PublicCaller:
+    """A web-page caller of a public line: the line and the contact they are for this call."""
+
+    line: Line
+    contact: Contact
 
 
 def check_sdp(sdp: Any, sdp_type: Any) -> None:
@@ -106,6 +122,8 @@ def parse_offer(body: dict[str, Any]) -> BrowserOffer:
     if pc_id is not None and not isinstance(pc_id, str):
         raise OfferError("'pc_id' must be a string.")
     data = body.get("requestData", body.get("request_data"))
+    if isinstance(data, dict) and data.get("line") is not None:
+        return _public_offer(body, pc_id, data)
     email = data.get("email") if isinstance(data, dict) else None
     pin = data.get("pin") if isinstance(data, dict) else None
     if not isinstance(email, str) or not email.strip() or len(email) > MAX_EMAIL_CHARS or "@" not in email:
@@ -116,6 +134,19 @@ def parse_offer(body: dict[str, Any]) -> BrowserOffer:
         sdp=body["sdp"], type="offer", pc_id=pc_id, restart_pc=bool(body.get("restart_pc")) or None
     )
     return BrowserOffer(request, normalize_email(email), pin)
+
+
+def _public_offer(body: dict[str, Any], pc_id: str | None, data: dict[str, Any]) -> BrowserOffer:
+    line, name, phone = data.get("line"), data.get("name"), data.get("phone")
+    if not isinstance(line, str) or not line.strip() or len(line) > MAX_NUMBER_CHARS:
+        raise OfferError("requestData.line must be a public line's number.")
+    for value, what, limit in ((name, "name", MAX_NAME_CHARS), (phone, "phone", MAX_NUMBER_CHARS)):
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            raise OfferError(f"requestData.{what} must be text of at most {limit} characters.")
+    request = SmallWebRTCRequest(
+        sdp=body["sdp"], type="offer", pc_id=pc_id, restart_pc=bool(body.get("restart_pc")) or None
+    )
+    return BrowserOffer(request, "", "", line=line.strip(), name=name, phone=phone)
 
 
 class BrowserPinVerifier(PinVerifier):
@@ -224,8 +255,11 @@ class BrowserCalls:
         rt = self._runtime
         return await BrowserPinVerifier(rt.sessions, rt.store, rt.settings, email).check(pin)
 
-    async def answer(self, request: SmallWebRTCRequest, caller: Caller, agent: Agent) -> dict[str, str]:
-        """Answer an authenticated offer; a new peer connection starts its call in the background.
+    async def answer(
+        self, request: SmallWebRTCRequest, caller: Caller, agent: Agent, public: PublicCaller | None = None
+    ) -> dict[str, str]:
+        """Answer an authenticated offer (or `public`, a contact on a public line); a new peer connection
+        starts its call in the background.
 
         A `pc_id` renegotiates one of the caller's own connections (anyone else's is unknown).
         """
@@ -233,7 +267,7 @@ class BrowserCalls:
             raise LookupError("no such connection")
 
         async def start(connection: SmallWebRTCConnection) -> None:
-            self._start(connection, caller, agent)
+            self._start(connection, caller, agent, public)
 
         try:
             answer = await self.handler.handle_web_request(request, start)
@@ -251,13 +285,19 @@ class BrowserCalls:
             raise LookupError("no such connection")
         await self.handler.handle_patch_request(patch)
 
-    def _start(self, connection: SmallWebRTCConnection, caller: Caller, agent: Agent) -> None:
-        task = asyncio.get_running_loop().create_task(self._call(connection, caller, agent), name="browser-call")
+    def _start(
+        self, connection: SmallWebRTCConnection, caller: Caller, agent: Agent, public: PublicCaller | None
+    ) -> None:
+        task = asyncio.get_running_loop().create_task(self._call(connection, caller, agent, public),
+                                                      name="browser-call")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _call(self, connection: SmallWebRTCConnection, caller: Caller, agent: Agent) -> None:
-        info = CallInfo(call_sid=f"web-{connection.pc_id.rsplit('-', 1)[-1]}", channel="browser")
+    async def _call(
+        self, connection: SmallWebRTCConnection, caller: Caller, agent: Agent, public: PublicCaller | None
+    ) -> None:
+        info = CallInfo(call_sid=f"web-{connection.pc_id.rsplit('-', 1)[-1]}", channel="browser",
+                        to_number=public.line.number if public else None)
         params = TransportParams(
             audio_in_enabled=True,
             audio_out_enabled=True,
@@ -265,7 +305,7 @@ class BrowserCalls:
             audio_out_write_timeout_secs=WRITE_TIMEOUT,
         )
         transport = SmallWebRTCTransport(connection, params)
-        greeter = Greeter(GREETING.format(name=caller.first_name))
+        greeter = Greeter(greeting_of(public.line) if public else GREETING.format(name=caller.first_name))
 
         @transport.event_handler("on_client_connected")
         async def _connected(_transport: Any, _client: Any) -> None:
@@ -273,8 +313,11 @@ class BrowserCalls:
 
         try:
             try:
-                session = CallSession(self._runtime, agent, info)
-                await session.authenticate(caller)
+                session = CallSession(self._runtime, agent, info, public.line if public else None)
+                if public:
+                    await session.admit_contact(public.contact)
+                else:
+                    await session.authenticate(caller)
                 tts = make_tts(self._runtime.settings, BROWSER_OUT_RATE)
             except Exception:
                 log.exception("browser call %s could not start", info.call_sid)

@@ -19,6 +19,9 @@ router = APIRouter(prefix="/api/staff/contacts", tags=["staff"], dependencies=[D
 class ContactOut(BaseModel):
     id: uuid.UUID
     phone: str | None
+    """Caller ID (None when withheld, or for a web-page caller)."""
+    given_phone: str | None
+    """A number the caller typed or gave, for a call back; unverified."""
     name: str | None
     email: str | None
     notes: str | None

@@ -1,5 +1,6 @@
-"""The browser's doors: `POST /api/offer` (SDP offer + email and voice PIN → answer, and a call)
-and `PATCH /api/offer` (trickled ICE candidates).
+"""The browser's doors: `POST /api/offer` (SDP offer + email and voice PIN → answer, and a call;
+or + a public line's number, with no PIN: the caller is a contact for that call) and
+`PATCH /api/offer` (trickled ICE candidates).
 
 An offer is answered only once its PIN is right: 400 for an offer pipecat could not serve,
 401 for a wrong email/PIN (counted toward the lockout), 423 while the email is locked out.
@@ -19,15 +20,27 @@ from pydantic import BaseModel, Field
 
 from api.deps import SignInAttempt
 from api.voice import get_agent
+from bots.session import find_line
+from core import contacts
+from core.lines import Access
 from core.runtime import Runtime
-from processors.pin_auth import LOCKOUT_SECONDS, PinOutcome
-from transports.webrtc import BrowserCalls, OfferError, browser_ice_servers, parse_offer
+from core.timeutil import utcnow
+from processors.pin_auth import LOCKOUT_SECONDS, Caller, PinOutcome
+from transports.webrtc import (
+    BrowserCalls,
+    BrowserOffer,
+    OfferError,
+    PublicCaller,
+    browser_ice_servers,
+    parse_offer,
+)
 
 log = logging.getLogger(__name__)
 
 WRONG_PIN = "That email and voice PIN don't match an account. Check both and try again."
 LOCKED = "Too many wrong PINs for this email: it is locked for 15 minutes. Try again later."
 BUSY = "All lines are busy right now. Try again in a minute."
+NO_LINE = "No public line has that number."
 MAX_CANDIDATES = 64
 
 
@@ -83,6 +96,8 @@ async def offer(request: Request, body: Annotated[dict[str, Any], Body()]) -> di
     runtime: Runtime = request.app.state.runtime
     if checked.request.pc_id is None and not runtime.calls.accepting():
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, BUSY, headers={"Retry-After": "30"})
+    if checked.line is not None:
+        return await _public_call(request, calls, checked)
     outcome, caller = await calls.check_pin(checked.email, checked.pin)
     if outcome is PinOutcome.LOCKED:
         raise HTTPException(status.HTTP_423_LOCKED, LOCKED, headers={"Retry-After": str(int(LOCKOUT_SECONDS))})
@@ -96,6 +111,22 @@ async def offer(request: Request, body: Annotated[dict[str, Any], Body()]) -> di
         raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
     log.info("browser call answered for user %s (%s)", caller.user_id, answer["pc_id"])
     return answer
+
+
+async def _public_call(request: Request, calls: BrowserCalls, checked: BrowserOffer) -> dict[str, str]:
+    """A public line's call from the web page: no PIN; whoever it is, a contact of their own."""
+    runtime: Runtime = request.app.state.runtime
+    line = await find_line(runtime, checked.line)
+    if line is None or line.access != Access.public:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_LINE)
+    contact = await contacts.open_for_web(runtime.sessions, checked.name, checked.phone, utcnow())
+    caller = Caller(contact.user_id, contact.name or "")
+    try:
+        return await calls.answer(checked.request, caller, get_agent(request), PublicCaller(line, contact))
+    except OfferError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    except LookupError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
 
 
 @router.patch("/offer")

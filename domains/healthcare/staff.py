@@ -33,7 +33,7 @@ class AppointmentOut(BaseModel):
     confirmation_code: str | None
     patient: PatientOut
     contact_phone: str | None = None
-    """The caller ID of a patient who booked on a public line (a contact)."""
+    """The number of a patient who booked on a public line (a contact): caller ID, else the one they gave."""
 
 
 @router.get("/appointments")
@@ -55,7 +55,7 @@ async def list_appointments(
             status=a.status,
             confirmation_code=a.confirmation_code,
             patient=PatientOut.model_validate(p, from_attributes=True),
-            contact_phone=c.phone if (c := callers.get(p.user_id)) is not None else None,
+            contact_phone=c.reach if (c := callers.get(p.user_id)) is not None else None,
         )
         for a, p in rows
     ]

@@ -74,8 +74,8 @@ async def _people(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.
     people = {}
     for u in users:
         if (c := callers.get(u.id)) is not None:
-            people[u.id] = Person(user_id=u.id, name=c.name or c.phone or "Unknown caller", email=c.email or "",
-                                  phone=c.phone)
+            people[u.id] = Person(user_id=u.id, name=c.name or c.reach or "Unknown caller", email=c.email or "",
+                                  phone=c.reach)
         else:
             people[u.id] = Person(user_id=u.id, name=u.display_name, email=u.email)
     return people

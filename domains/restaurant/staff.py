@@ -81,6 +81,6 @@ async def list_reservations(
     out = []
     for r in found:
         contact = by_owner.get(r.user_id)
-        extra = {"contact_phone": contact.phone, "contact_name": contact.name} if contact else {}
+        extra = {"contact_phone": contact.reach, "contact_name": contact.name} if contact else {}
         out.append(ReservationOut.model_validate({**r.model_dump(), **extra}))
     return out

@@ -22,8 +22,8 @@ async def caller_identity(sessions: SessionFactory, user_id: str | None, phone: 
         return {"user_id": None, "name": phone or "Unknown caller", "email": None, "phone": phone}
     contact = await _contact(sessions, user.id)
     if contact is not None:  # a caller of a public line: who they said they are, and their caller ID
-        return {"user_id": str(user.id), "name": contact.name or contact.phone or phone or "Unknown caller",
-                "email": contact.email, "phone": contact.phone or phone, "contact_id": str(contact.id)}
+        return {"user_id": str(user.id), "name": contact.name or contact.reach or phone or "Unknown caller",
+                "email": contact.email, "phone": contact.reach or phone, "contact_id": str(contact.id)}
     return {"user_id": str(user.id), "name": user.display_name, "email": user.email,
             "phone": user.phone_number or phone}
 

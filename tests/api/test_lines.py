@@ -95,3 +95,15 @@ async def test_staff_see_which_caller_a_clinic_or_mortgage_record_is_for(
     async with runtime.sessions() as session:
         named = await session.get(Contact, dana.id)
     assert named is not None and named.name == "Dana Lee"
+
+
+async def test_a_web_callers_typed_number_is_the_one_staff_see(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    lee = await contacts.open_for_web(runtime.sessions, "Lee", "+1 555 333 0003", now)
+    ctx = ToolContext.for_user(runtime, lee.user_id, contact_id=lee.id, clock=lambda: now)
+    ok(await call(ctx, "create_reservation", date="2026-11-27", time="19:00", party_size=2))
+    staff = await make_staff(runtime, await register(client))
+    [listed] = (await client.get("/api/staff/reservations", headers=staff.auth)).json()
+    assert (listed["name"], listed["contact_name"], listed["contact_phone"]) == ("Lee", "Lee", "+15553330003")
+    [person] = (await client.get("/api/staff/contacts", headers=staff.auth)).json()
+    assert (person["phone"], person["given_phone"]) == (None, "+15553330003")

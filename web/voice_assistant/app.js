@@ -8,12 +8,17 @@ const MIN_PIN = 4;
 const MAX_PIN = 6;
 const RTVI_LABEL = "rtvi-ai";
 const RTVI_VERSION = "2.2.0";
+// `?line=+15550100000`: a business's public line. No account or PIN: name and phone are asked for.
+const LINE = new URLSearchParams(location.search).get("line");
 
 const $ = (id) => document.getElementById(id);
 const ui = {
   form: $("signin-form"),
   email: $("email"),
   credentials: $("credentials"),
+  guest: $("guest"),
+  guestName: $("guest-name"),
+  guestPhone: $("guest-phone"),
   signedIn: $("signed-in"),
   pinFieldset: $("pin-fieldset"),
   pinDisplay: $("pin-display"),
@@ -58,9 +63,10 @@ function setBusy(busy) {
   ui.stop.hidden = !busy;
   ui.email.disabled = busy;
   ui.pinFieldset.disabled = busy;
-  ui.credentials.hidden = busy;
+  ui.credentials.hidden = busy || Boolean(LINE);
+  ui.guest.hidden = busy || !LINE;
   ui.signedIn.hidden = !busy;
-  ui.signedIn.textContent = busy ? `Signed in as ${ui.email.value.trim()}` : "";
+  ui.signedIn.textContent = !busy ? "" : LINE ? `Connected to ${LINE}` : `Signed in as ${ui.email.value.trim()}`;
 }
 
 function renderPin() {
@@ -328,12 +334,12 @@ async function startCall(event) {
   event.preventDefault();
   if (call) return;
   const email = ui.email.value.trim();
-  if (!email || !ui.email.checkValidity()) {
+  if (!LINE && (!email || !ui.email.checkValidity())) {
     showMessage("Enter your account email.");
     ui.email.focus();
     return;
   }
-  if (pin.length < MIN_PIN) {
+  if (!LINE && pin.length < MIN_PIN) {
     showMessage(`Enter your ${MIN_PIN} to ${MAX_PIN} digit voice PIN on the keypad.`);
     return;
   }
@@ -341,8 +347,10 @@ async function startCall(event) {
     showMessage("The microphone needs a secure page: open this page over https:// (or on localhost).");
     return;
   }
-  localStorage.setItem(EMAIL_KEY, email);
-  const secret = pin;
+  if (!LINE) localStorage.setItem(EMAIL_KEY, email);
+  const requestData = LINE
+    ? { line: LINE, name: ui.guestName.value.trim() || null, phone: ui.guestPhone.value.trim() || null }
+    : { email, pin };
   pin = "";
   renderPin();
 
@@ -395,7 +403,7 @@ async function startCall(event) {
     const response = await fetch("/api/offer", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sdp: pc.localDescription.sdp, type: "offer", requestData: { email, pin: secret } }),
+      body: JSON.stringify({ sdp: pc.localDescription.sdp, type: "offer", requestData }),
     });
     if (attempt !== call) return;
     if (!response.ok) {
@@ -443,6 +451,11 @@ function endCall(text = "", kind = "error") {
 
 ui.email.value = localStorage.getItem(EMAIL_KEY) || "";
 renderPin();
+setBusy(false);
+if (LINE) {
+  $("signin-title").textContent = "Talk to us";
+  ui.agentText.textContent = "Press Start and say what you need: no account or PIN on this line.";
+}
 
 ui.keypad.addEventListener("click", (event) => {
   const button = event.target.closest("button");
@@ -451,7 +464,7 @@ ui.keypad.addEventListener("click", (event) => {
 });
 
 document.addEventListener("keydown", (event) => {
-  if (event.target === ui.email || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (LINE || event.target === ui.email || event.ctrlKey || event.metaKey || event.altKey) return;
   if (/^[0-9]$/.test(event.key)) pressKey(event.key);
   else if (event.key === "Backspace") pressKey("delete");
   else if (event.key === "Escape") pressKey("clear");
