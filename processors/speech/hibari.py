@@ -15,7 +15,9 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -28,6 +30,14 @@ BUNDLED_VOICE = "heart"
 _lock = threading.Lock()        # guards model creation
 _synth_lock = threading.Lock()  # serialises synthesis (G2P is pure Python, ORT runs 1 thread)
 _model: Any = None
+
+
+@cache
+def _voice_thread() -> ThreadPoolExecutor:
+    """The one thread every call's synthesis runs on. Synthesis is serialised anyway (`_synth_lock`);
+    spread over the event loop's default threads, each of them kept a malloc arena holding what the
+    voice had touched (several MB per thread, RSS that stayed after the calls ended)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="hibari")
 
 
 def get_model(voice: str = BUNDLED_VOICE, threads: int = 1) -> Any:
@@ -134,14 +144,15 @@ def stream_sentences(text: str, sample_rate: int = MODEL_RATE, *, speed: float =
 
 async def astream_sentences(text: str, sample_rate: int = MODEL_RATE, *, speed: float = 1.0,
                             seed: int | None = None) -> AsyncIterator[SentenceAudio]:
-    """Async variant of :func:`stream_sentences`; synthesis runs in a worker thread
+    """Async variant of :func:`stream_sentences`; synthesis runs on the voice's one thread
     so the event loop stays free (what a Pipecat TTSService.run_tts needs)."""
-    model = await asyncio.to_thread(get_model)
+    loop = asyncio.get_running_loop()
+    model = await loop.run_in_executor(_voice_thread(), get_model)
     rng = np.random.default_rng(seed)
     for sentence in split_sentences(text):
         t0 = time.perf_counter()
-        for ps in await asyncio.to_thread(_phonemize, model, sentence):
-            audio = await asyncio.to_thread(_synth_phonemes, model, ps, speed, rng)
+        for ps in await loop.run_in_executor(_voice_thread(), _phonemize, model, sentence):
+            audio = await loop.run_in_executor(_voice_thread(), _synth_phonemes, model, ps, speed, rng)
             pcm = _convert(audio, sample_rate)
             yield SentenceAudio(sentence, ps, pcm, sample_rate, time.perf_counter() - t0)
             t0 = time.perf_counter()

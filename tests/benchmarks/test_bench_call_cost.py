@@ -3,10 +3,11 @@
 The server runs in its own process (calls.server_process, as the capacity sweep); a warm-up call talks
 first so the process-wide models (Silero, smart-turn, the Moonshine worker, hibari, the intent model)
 are loaded before anything is counted. Then N calls are dialled over the real Twilio Media Streams
-protocol and left silent (idle cost), then each caller says commands one after another (talking
-cost), then they hang up. Printed per stage: RSS of the server process and of its children (the
-Moonshine worker), MB per call against the warmed server, and CPU seconds: per idle call per second,
-and per spoken turn above idle. RSS and CPU seconds are the figures to compare between runs on a shared
+protocol and left silent (idle cost), then all callers say a command at once (peak RSS, as the
+capacity sweep sees it), then each caller says commands one after another (CPU per turn), then they
+hang up. Printed per stage: RSS of the server process and of its children (the Moonshine worker), MB
+per call against the warmed server, and CPU seconds: per idle call per second (above the server's own
+with no call), and per spoken turn above idle. RSS and CPU seconds are the figures to compare between runs on a shared
 machine: wall-clock numbers move with other people's load, these move much less.
 
     CONVONET_BENCH=full .venv/bin/python -m pytest -s -p no:cacheprovider tests/benchmarks/test_bench_call_cost.py
@@ -52,6 +53,9 @@ async def _cost(server: ServerProcess, audio: dict[str, list[bytes]]) -> dict[st
     await warm.call.hang_up()
     await asyncio.sleep(SETTLE)
     base_main, base_tree = _rss(server.pid)
+    cpu_a, t_a = process_usage(server.pid)[0], time.monotonic()
+    await asyncio.sleep(IDLE_SECONDS)
+    no_call_cores = (process_usage(server.pid)[0] - cpu_a) / (time.monotonic() - t_a)
 
     cpu0 = process_usage(server.pid)[0]
     callers = [await Caller.dial(server, phone_of(i), within=60) for i in range(CALLS)]
@@ -63,13 +67,21 @@ async def _cost(server: ServerProcess, audio: dict[str, list[bytes]]) -> dict[st
     cpu2, t2 = process_usage(server.pid)[0], time.monotonic()
     idle_cores = (cpu2 - cpu1) / (t2 - t1)
 
-    t3 = time.monotonic()
+    together = asyncio.gather(*(_say(c, audio, PHRASES[n % len(PHRASES)]) for n, c in enumerate(callers)))
+    peak_main, peak_tree = 0.0, 0.0
+    while not together.done():
+        main, tree = _rss(server.pid)
+        peak_main, peak_tree = max(peak_main, main), max(peak_tree, tree)
+        await asyncio.wait([together], timeout=0.25)
+    together.result()
+
+    cpu_t, t3 = process_usage(server.pid)[0], time.monotonic()
     for i in range(TURNS):  # one caller at a time: the CPU per turn is not inflated by contention
         for n, caller in enumerate(callers):
             await _say(caller, audio, PHRASES[(i + n) % len(PHRASES)])
     cpu3, t4 = process_usage(server.pid)[0], time.monotonic()
     talk_main, talk_tree = _rss(server.pid)
-    turns = [t for c in callers for t in c.turns]
+    turns = [t for c in callers for t in c.turns][CALLS:]  # the one-at-a-time turns
     for caller in callers:
         await caller.call.hang_up()
     await asyncio.sleep(2 * SETTLE)
@@ -79,16 +91,20 @@ async def _cost(server: ServerProcess, audio: dict[str, list[bytes]]) -> dict[st
         "calls": CALLS,
         "rss_mb": {"warmed_server": [round(base_main, 1), round(base_tree, 1)],
                    "idle_calls": [round(idle_main, 1), round(idle_tree, 1)],
+                   "peak_all_talking_at_once": [round(peak_main, 1), round(peak_tree, 1)],
                    "after_talking": [round(talk_main, 1), round(talk_tree, 1)],
                    "after_hang_up": [round(end_main, 1), round(end_tree, 1)]},
         "mb_per_idle_call": per(idle_tree - base_tree),
+        "mb_per_call_at_peak": per(peak_tree - base_tree),
         "mb_per_call_after_talking": per(talk_tree - base_tree),
         "mb_per_call_left_after_hang_up": per(end_tree - base_tree),
-        "cpu_s_per_dial": round(cpu_dial / CALLS, 3),
-        "idle_cpu_ms_per_call_per_s": round(1000 * idle_cores / CALLS, 2),
-        "cpu_s_per_turn_above_idle": round(((cpu3 - cpu2) - idle_cores * (t4 - t3)) / max(1, len(turns)), 3),
+        "cpu_s_per_dial": round(cpu_dial / CALLS, 3),  # with the idle cost of the calls already connected
+        "server_cpu_ms_per_s_no_call": round(1000 * no_call_cores, 2),
+        "idle_cpu_ms_per_call_per_s": round(1000 * (idle_cores - no_call_cores) / CALLS, 2),
+        "cpu_s_per_turn_above_idle": round(((cpu3 - cpu_t) - idle_cores * (t4 - t3)) / max(1, len(turns)), 3),
         "turns": len(turns),
-        "answered": sum(t.gap is not None for t in turns),
+        "answered": sum(t.gap is not None for c in callers for t in c.turns),
+        "asked": sum(len(c.turns) for c in callers),
         "load_average": load_average(),
     }
 
@@ -102,16 +118,18 @@ async def test_bench_call_cost(backend: Backend, bench_data_dir: Path) -> None:
     rss = result["rss_mb"]
     print(f"\n== call cost, offline stack, {CALLS} calls ({'full' if FULL else 'smoke'} run) ==")
     print(f"{'RSS MB (server / with worker)':34} " + "  ".join(f"{k} {v[0]:.0f}/{v[1]:.0f}" for k, v in rss.items()))
-    for key in ("mb_per_idle_call", "mb_per_call_after_talking", "mb_per_call_left_after_hang_up",
-                "cpu_s_per_dial", "idle_cpu_ms_per_call_per_s", "cpu_s_per_turn_above_idle"):
+    for key in ("mb_per_idle_call", "mb_per_call_at_peak", "mb_per_call_after_talking",
+                "mb_per_call_left_after_hang_up", "cpu_s_per_dial", "server_cpu_ms_per_s_no_call",
+                "idle_cpu_ms_per_call_per_s", "cpu_s_per_turn_above_idle"):
         print(f"{key:34} {result[key]}")
-    print(f"{'turns answered':34} {result['answered']}/{result['turns']}; load average before {load_before}, "
+    print(f"{'turns answered':34} {result['answered']}/{result['asked']}; load average before {load_before}, "
           f"after {result['load_average']}")
     assert result["answered"] > 0, "no turn was answered"
     report("call-cost", [], {
         **result,
         "conditions": (f"offline stack (Moonshine worker, intent model, hibari), server in a child process, "
                        f"SQLite + in-process store, a warm-up call first, {CALLS} calls dialled one by one, "
-                       f"silent {IDLE_SECONDS} s, then {TURNS} commands per caller, one caller at a time"),
+                       f"silent {IDLE_SECONDS} s, then one command from every caller at once, then {TURNS} commands per "
+                       f"caller, one caller at a time"),
         "load_average_before": load_before,
     })
