@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from api import retention, voice, web
+from api import reminders, retention, voice, web
 from api.body_limit import BodySizeLimit
 from api.routes import (
     assistant,
@@ -23,6 +23,7 @@ from api.routes import (
     lines,
     mcp,
     monitor,
+    notices,
     pages,
     staff,
     team_dashboard,
@@ -54,13 +55,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if runtime is not None:
             app.state.runtime = runtime
-            async with mcp.serving(app, runtime), voice.serving(app, runtime), retention.running(app, runtime):
+            async with (mcp.serving(app, runtime), voice.serving(app, runtime), retention.running(app, runtime),
+                        reminders.running(app, runtime)):
                 yield
             return
         owned = Runtime.build(settings)
         app.state.runtime = owned
         try:
-            async with mcp.serving(app, owned), voice.serving(app, owned), retention.running(app, owned):
+            async with (mcp.serving(app, owned), voice.serving(app, owned), retention.running(app, owned),
+                        reminders.running(app, owned)):
                 yield
         finally:
             await owned.close()
@@ -120,6 +123,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(lines.router)
     app.include_router(contacts.router)
     app.include_router(team_dashboard.router)
+    app.include_router(notices.router)
     app.include_router(call_center.router)
     app.include_router(assistant.router)
     mcp.mount(app)

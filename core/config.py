@@ -112,6 +112,11 @@ class Settings(BaseSettings):
         256 * 1024, ge=1024, description="Largest request body any route reads; bigger ones get 413."
     )
 
+    reminder_poll_seconds: float = Field(
+        2.0, gt=0, le=60,
+        description="How often the reminder scheduler looks for due reminders (every replica looks; each reminder "
+        "is claimed by exactly one).",
+    )
     retention_days: int | None = Field(
         None, ge=1,
         description="Keep call transcripts, recordings, agent conversations of calls, call-center outcomes and "
@@ -171,6 +176,10 @@ class Settings(BaseSettings):
     twilio_account_sid: str | None = Field(None, description="Twilio account; with the token, enables REST hang-up and redirect.")
     twilio_auth_token: str | None = Field(None, description="When set, every Twilio webhook and websocket must be signed.")
     twilio_api_base_url: str | None = Field(None, description="Override the Twilio REST address (tests).")
+    twilio_from_number: str | None = Field(
+        None, description="The Twilio number (E.164) text messages come from; with the account SID and token, "
+        "a reminder is also sent by SMS to its user's phone number.",
+    )
     transfer_departments: dict[str, str] = Field(
         default_factory=lambda: {"support": "2001", "sales": "2002", "billing": "2003"},
         description="Departments a caller can be transferred to, and their extensions (JSON object).",

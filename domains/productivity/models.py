@@ -26,6 +26,14 @@ class Priority(StrEnum):
     urgent = "urgent"
 
 
+class Importance(StrEnum):
+    """How much a reminder matters (the seed's `importance`): a high one is marked on the page and in its text."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
 class Team(SQLModel, table=True):
     __tablename__ = "teams"
 
@@ -75,6 +83,11 @@ class Reminder(SQLModel, table=True):
     remind_at: datetime = Field(index=True)
     is_done: bool = Field(default=False)
     todo_id: uuid.UUID | None = Field(default=None, foreign_key="todos.id", ondelete="SET NULL")
+    importance: str = Field(default=Importance.medium.value, max_length=16)
+    # Set once, by the one scheduler that claims the reminder when it is due; `fired_late` when that
+    # was well after its time (the server was down).
+    fired_at: datetime | None = Field(default=None, index=True)
+    fired_late: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 from sqlmodel import col, select
@@ -12,11 +12,12 @@ from core.db import transaction
 from core.errors import Invalid
 from core.tools import ToolContext, tool
 from domains.common import parse_datetime, pick_one
-from domains.productivity.models import Reminder
+from domains.productivity.models import Importance, Reminder
 from domains.productivity.views import reminder_view
 
 ReminderRef = Annotated[str, Field(description="The reminder's id, or words from its message.")]
 WhenArg = Annotated[str, Field(description="When to remind: ISO date-time in the caller's local time.")]
+ImportanceArg = Annotated[Literal["low", "medium", "high"], Field(description="How much it matters.")]
 
 
 async def _mine(session: AsyncSession, ctx: ToolContext, include_done: bool = True) -> list[Reminder]:
@@ -42,11 +43,14 @@ async def create_reminder(
     ctx: ToolContext,
     message: Annotated[str, Field(description="What to be reminded of.", min_length=1, max_length=500)],
     remind_at: WhenArg,
+    importance: ImportanceArg = "medium",
 ) -> dict[str, Any]:
-    """Set a reminder for the caller at a future time."""
+    """Set a reminder for the caller at a future time; at that time it shows on their open pages and,
+    when they have a phone number, comes as a text message."""
     moment = _future(ctx, remind_at)
     async with transaction(ctx.sessions) as session:
-        reminder = Reminder(user_id=ctx.user_id, message=message.strip(), remind_at=moment)
+        reminder = Reminder(user_id=ctx.user_id, message=message.strip(), remind_at=moment,
+                            importance=Importance(importance).value)
         session.add(reminder)
         await session.flush()
         return {"created": reminder_view(ctx, reminder)}
@@ -68,18 +72,23 @@ async def update_reminder(
     reminder: ReminderRef,
     message: Annotated[str | None, Field(max_length=500)] = None,
     remind_at: Annotated[str | None, Field(description="New time, ISO date-time, local.")] = None,
+    importance: ImportanceArg | None = None,
 ) -> dict[str, Any]:
-    """Change a reminder's message or time."""
-    if message is None and remind_at is None:
-        raise Invalid("Tell me the new message or the new time.")
+    """Change a reminder's message, time or importance; a new time sets it to fire again."""
+    if message is None and remind_at is None and importance is None:
+        raise Invalid("Tell me the new message, time or importance.")
     moment = _future(ctx, remind_at) if remind_at else None
     async with transaction(ctx.sessions) as session:
         found = await _find(session, ctx, reminder)
         if message is not None:
             found.message = message.strip()
+        if importance is not None:
+            found.importance = Importance(importance).value
         if moment is not None:
             found.remind_at = moment
             found.is_done = False
+            found.fired_at = None
+            found.fired_late = False
         session.add(found)
         await session.flush()
         return {"updated": reminder_view(ctx, found)}

@@ -35,12 +35,17 @@ def team_view(team: Team, role: str | None = None, members: int | None = None) -
 
 
 def reminder_view(ctx: ToolContext, reminder: Reminder) -> dict[str, Any]:
-    return {
+    view: dict[str, Any] = {
         "id": str(reminder.id),
         "message": reminder.message,
         "remind_at": local_iso(ctx, reminder.remind_at),
+        "importance": reminder.importance,
         "done": reminder.is_done,
     }
+    if reminder.fired_at is not None:
+        view["fired_at"] = local_iso(ctx, reminder.fired_at)
+        view["late"] = reminder.fired_late
+    return view
 
 
 def event_view(ctx: ToolContext, event: CalendarEvent) -> dict[str, Any]:

@@ -225,14 +225,26 @@ class HangUp:
     unplayed_seconds: float  # bot audio still buffered, unheard, when the hang-up came
 
 
+@dataclass
+class TextMessage:
+    account_sid: str
+    to: str
+    from_: str
+    body: str
+    authorization: str | None
+
+
 class FakeTwilio:
-    """Twilio for tests: places calls at a Convonet server and serves the REST hang-up."""
+    """Twilio for tests: places calls at a Convonet server and serves the REST hang-up and text messages
+    (numbers in `unreachable` are refused with Twilio's 400, code 21211)."""
 
     def __init__(self, server_url: str, *, auth_token: str | None, account_sid: str = "AC" + "0" * 32) -> None:
         self.server_url = server_url.rstrip("/")
         self.auth_token = auth_token
         self.account_sid = account_sid
         self.hang_ups: list[HangUp] = []
+        self.messages: list[TextMessage] = []
+        self.unreachable: set[str] = set()
         self.calls: dict[str, FakeCall] = {}
         self._runner: web.AppRunner | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -241,6 +253,7 @@ class FakeTwilio:
     async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{account}/Calls/{call}.json", self._rest_hang_up)
+        app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._rest_message)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -266,6 +279,18 @@ class FakeTwilio:
         if call is not None and status == "completed":  # Twilio answers first, then ends the call
             self._background.add(asyncio.create_task(call.hang_up()))
         return web.json_response({"sid": call_sid, "status": "completed"})
+
+    async def _rest_message(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        to, account = str(form.get("To", "")), request.match_info["account"]
+        if to in self.unreachable:
+            return web.json_response({"code": 21211, "message": f"The 'To' number {to} is not a valid phone number.",
+                                      "status": 400}, status=400)
+        self.messages.append(TextMessage(account, to, str(form.get("From", "")), str(form.get("Body", "")),
+                                         request.headers.get("Authorization")))
+        sid = "SM" + uuid.uuid4().hex
+        return web.json_response({"sid": sid, "account_sid": account, "to": to, "from": form.get("From"),
+                                  "body": form.get("Body"), "status": "queued"}, status=201)
 
     # --- the webhook ----------------------------------------------------------------------------
     async def webhook(self, params: dict[str, str], *, signature: str | None = None,

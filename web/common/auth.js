@@ -77,6 +77,7 @@ export function header(current) {
   el.innerHTML = `<h1>Convonet</h1><nav aria-label="Pages">${nav}</nav><span class="who">${who}</span>`;
   document.body.prepend(el);
   el.querySelector("#logout")?.addEventListener("click", (e) => { e.preventDefault(); logout(); });
+  if (t) import("/static/common/notices.js").then((m) => m.watchNotices()); // reminders, on every page
 }
 
 export function escapeHtml(text) {
