@@ -84,7 +84,8 @@ class CallSession:
     async def authenticate(self, caller: Caller) -> None:
         """Open the agent conversation as `caller` (the PIN was right)."""
         ctx = ToolContext.for_user(self.runtime, caller.user_id, channel=self.info.channel, call_sid=self.info.call_sid,
-                                   caller_name=caller.first_name, domains=self._served())
+                                   caller_name=caller.first_name, domains=self._served(),
+                                   line_name=self.line.name if self.line else None)
         self.caller = caller
         self.conversation = self.agent.session(ctx, f"call-{self.info.call_sid}")
 
@@ -102,7 +103,7 @@ class CallSession:
             contact = await contacts.open_for_call(self.runtime.sessions, self.info.from_number, utcnow())
         ctx = ToolContext.for_user(self.runtime, contact.user_id, channel=self.info.channel,
                                    call_sid=self.info.call_sid, caller_name=contact.name, contact_id=contact.id,
-                                   domains=self._served())
+                                   domains=self._served(), line_name=self.line.name if self.line else None)
         self.contact = contact
         self.caller = Caller(contact.user_id, contact.name or "")
         self.conversation = self.agent.session(ctx, f"call-{self.info.call_sid}")

@@ -73,6 +73,8 @@ class ToolContext:
     """Set on a public line: the caller is this contact (`core.contacts`), and proves a booking by its code."""
     domains: tuple[str, ...] | None = None
     """The business domains the call's line serves (None: all); the agent routes and calls tools only there."""
+    line_name: str | None = None
+    """The name of the business line the caller reached (`core.models.Line`), for the agent to answer as."""
 
     def serves(self, domain: str) -> bool:
         """Whether this caller's line serves `domain` (transfer to a person is served everywhere)."""

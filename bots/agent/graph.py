@@ -63,7 +63,7 @@ def build_graph(
     async def assistant(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
         ctx = runtime.context.ctx
         domain = state.get("domain") or "productivity"
-        prompt = system_prompt(domain, ctx.now_local(), ctx.caller_name)
+        prompt = system_prompt(domain, ctx.now_local(), ctx.caller_name, ctx.line_name, ctx.contact_id is not None)
         messages = [SystemMessage(prompt), *_recent(state["messages"])]
         t0 = time.perf_counter()
         trace = runtime.context.trace

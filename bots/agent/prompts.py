@@ -16,8 +16,18 @@ VOICE_RULES = (
 )
 
 
-def system_prompt(domain: str, now_local: datetime, caller_name: str | None) -> str:
+PUBLIC_CALLER = (
+    " The caller has no account and is known only by their phone number. Creating a booking needs nothing; "
+    "to change or cancel one, ask for its confirmation code, and never read out the code of an existing booking."
+)
+
+
+def system_prompt(
+    domain: str, now_local: datetime, caller_name: str | None, line_name: str | None = None, public: bool = False
+) -> str:
+    """The instructions for one turn; `line_name` and `public` describe the line the caller reached."""
     who = f" The caller is {caller_name}." if caller_name else ""
+    who = (f" You answer the phone for {line_name}." if line_name else "") + who + (PUBLIC_CALLER if public else "")
     when = now_local.strftime("%A %Y-%m-%d %H:%M")
     names = registry.names()
     own = registry.get(domain if domain in names else registry.DEFAULT).prompt

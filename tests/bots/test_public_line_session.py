@@ -4,6 +4,7 @@ and the agent works only in the line's domains."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -18,6 +19,8 @@ from domains.healthcare.models import Appointment, Patient, SymptomRecord
 from domains.mortgage.models import MortgageApplication
 from domains.productivity.models import Todo
 from domains.restaurant.models import Reservation
+from tests.conftest import Backend, _reset_shared, make_settings
+from tests.fakes.llm_servers import FakeOpenAIServer
 
 NOW = datetime(2026, 11, 23, 9, 0)
 MONDAY = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -94,3 +97,26 @@ async def test_clinic_intake_and_a_mortgage_enquiry_on_public_lines(runtime: Run
     assert [c["name"] for c in theirs.tool_calls] == ["list_appointments"]
     assert theirs.tool_calls[0]["result"]["appointments"] == []  # the other caller sees none of Dana's
     assert [a.user_id for a in applications] == [people["+15553330003"].user_id], started.reply
+
+
+async def test_a_cloud_model_is_told_the_line_and_the_public_callers_rules(
+    backend: Backend, tmp_path: Path, openai_server: FakeOpenAIServer
+) -> None:
+    settings = make_settings(tmp_path, backend.database_url, backend.redis_url, llm_providers=["openai"],
+                             openai_api_key="sk-test", openai_base_url=openai_server.base_url)
+    runtime = Runtime.build(settings)
+    await _reset_shared(runtime)
+    try:
+        async with transaction(runtime.sessions) as session:
+            await lines.set_line(session, "+15550100000", known_domains=KNOWN, name="Hanok Table",
+                                 domains=["restaurant"], access="public")
+        async with Agent.open(runtime) as agent:
+            call = await public_call(runtime, agent, "CA-cloud", "+15551110001", "+15550100000")
+            await call.turn("what do you have on friday")
+    finally:
+        await runtime.close()
+    sent = openai_server.requests[0].body
+    system = sent["messages"][0]["content"]
+    assert "You answer the phone for Hanok Table." in system and "confirmation code" in system
+    offered = {t["function"]["name"] for t in sent["tools"]}
+    assert "check_availability" in offered and "create_todo" not in offered and "book_appointment" not in offered

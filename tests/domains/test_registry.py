@@ -77,6 +77,7 @@ async def test_the_staff_routes_and_pages_are_the_domains() -> None:
         "/api/staff/mortgage/applications/{application_id}/status",
         "/api/staff/appointments",
         "/api/staff/reservations",
+        "/api/staff/restaurant/settings",
     }
     assert _documented(build_router(())) == set()
     app = FastAPI()
