@@ -64,7 +64,7 @@ function forbid() {
 
 // --- tabs ---------------------------------------------------------------------------------------
 
-const TABS = ["mortgage", "appointments", "reservations"];
+const TABS = ["mortgage", "appointments", "reservations", "lines"];
 
 function showTab(name, focus = false) {
   for (const tab of TABS) {
@@ -79,6 +79,7 @@ function showTab(name, focus = false) {
   if (!state.loaded.has(name)) {
     state.loaded.add(name);
     if (name === "mortgage") guarded("applications-error", loadApplications);
+    else if (name === "lines") guarded("lines-error", loadLines);
     else loadList(document.querySelector(`form[data-list="${name}"]`));
     if (name === "reservations") guarded("seating-error", loadSeating);
   }
@@ -255,6 +256,77 @@ $("seating-form").addEventListener("submit", (e) => {
   guarded("seating-error", async () => {
     showSeating(await api(SEATING_URL, { method: "PUT", body }));
     $("seating-saved").textContent = "Saved.";
+  });
+});
+
+// --- phone lines --------------------------------------------------------------------------------
+
+const LINE_DOMAINS = ["restaurant", "healthcare", "mortgage", "productivity"];
+const LINES_URL = "/api/staff/lines";
+const linesById = new Map();
+
+$("line-domains").insertAdjacentHTML("beforeend", LINE_DOMAINS.map((d) =>
+  `<label><input type="checkbox" name="domain" value="${d}"> ${d}</label>`).join(""));
+
+async function loadLines() {
+  const lines = await api(LINES_URL);
+  linesById.clear();
+  for (const line of lines) linesById.set(line.id, line);
+  $("no-lines").hidden = lines.length > 0;
+  $("line-rows").innerHTML = lines.map((l) => `<tr data-id="${l.id}">
+      <td><code>${escapeHtml(l.number)}</code></td>
+      <td>${escapeHtml(l.name)}</td>
+      <td><span class="badge ${l.access === "public" ? "ok" : ""}">${escapeHtml(l.access)}</span></td>
+      <td>${escapeHtml(l.domains.join(", ") || "everything")}</td>
+      <td>${escapeHtml(l.greeting ?? "—")}</td>
+      <td><button type="button" class="link" data-edit="${l.id}">Edit</button>
+        <button type="button" class="link" data-delete="${l.id}">Delete</button></td></tr>`).join("");
+}
+
+function editLine(line) {
+  const form = $("line-form");
+  form.line_id.value = line?.id ?? "";
+  form.number.value = line?.number ?? "";
+  form.number.disabled = Boolean(line);
+  form.line_name.value = line?.name ?? "";
+  form.greeting.value = line?.greeting ?? "";
+  for (const radio of form.access) radio.checked = radio.value === (line?.access ?? "public");
+  for (const box of form.domain) box.checked = Boolean(line?.domains.includes(box.value));
+  $("line-form-title").textContent = line ? `Edit ${line.number}` : "Add a line";
+  $("line-saved").textContent = "";
+}
+
+$("line-rows").addEventListener("click", (e) => {
+  const edit = e.target.closest("[data-edit]");
+  const remove = e.target.closest("[data-delete]");
+  if (edit) editLine(linesById.get(edit.dataset.edit));
+  if (remove) {
+    guarded("lines-error", async () => {
+      await api(`${LINES_URL}/${remove.dataset.delete}`, { method: "DELETE" });
+      editLine(null);
+      await loadLines();
+    });
+  }
+});
+$("line-new").addEventListener("click", () => editLine(null));
+
+$("line-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const form = e.target;
+  const body = {
+    name: form.line_name.value.trim(),
+    access: form.access.value,
+    domains: [...form.domain].filter((b) => b.checked).map((b) => b.value),
+    greeting: form.greeting.value.trim(),
+  };
+  $("line-saved").textContent = "";
+  guarded("line-error", async () => {
+    const saved = form.line_id.value
+      ? await api(`${LINES_URL}/${form.line_id.value}`, { method: "PATCH", body })
+      : await api(LINES_URL, { method: "POST", body: { ...body, number: form.number.value.trim() } });
+    await loadLines();
+    editLine(saved);
+    $("line-saved").textContent = "Saved.";
   });
 });
 
