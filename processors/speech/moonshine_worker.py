@@ -11,6 +11,7 @@ pair of pipes, answered in order, one at a time (the model reads one utterance a
 
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
 import sys
@@ -23,6 +24,19 @@ import numpy as np
 from core.config import child_process_environment
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+_MALLOC_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform == "linux" else None
+RELEASE_FREED_MEMORY = _MALLOC_TRIM is not None
+"""Hand the pages the model freed back to the system after each reading (glibc's `malloc_trim`). The
+library frees what a reading allocated, but in pieces glibc keeps: on 100 readings of phone commands the
+worker grew ~1.6 MB per reading without it and ~0.15 MB with it, at no CPU cost we could measure. What is left is the
+library's own slow growth (~0.1 MB a reading, `moonshine.TRANSCRIBER_OPTIONS`), which only a new
+process gives back."""
+
+
+def _release_freed_memory() -> None:
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 class RecognizerCrashed(RuntimeError):
@@ -46,6 +60,7 @@ def serve(requests_fd: int, replies_fd: int) -> None:
         except Exception as e:  # sent back to the caller, who raises it
             reply = (False, repr(e))
         replies.send(reply)
+        _release_freed_memory()  # after the answer, not before it
 
 
 class MoonshineWorker:

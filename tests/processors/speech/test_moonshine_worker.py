@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ from core.config import Settings
 from processors.speech import models
 from processors.speech.moonshine import shared_recognizer
 from processors.speech.moonshine_stt import MoonshineSTTService
-from processors.speech.moonshine_worker import MoonshineWorker
+from processors.speech.moonshine_worker import RELEASE_FREED_MEMORY, MoonshineWorker
 
 COMMAND = "create a high priority task to call mom"
 
@@ -45,6 +46,30 @@ def test_a_bad_request_is_reported_and_the_worker_goes_on(worker: MoonshineWorke
         worker.transcribe(np.zeros(100, np.int16), 44100)
     assert worker.transcribe(np.zeros(0, np.int16), 8000) == ""
     assert worker.pid == pid
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(not RELEASE_FREED_MEMORY, reason="glibc's malloc_trim and /proc: Linux")
+def test_the_worker_does_not_grow_with_every_reading(worker: MoonshineWorker) -> None:
+    """Without handing freed pages back the worker grew ~1.6 MB per reading, for good (a server reads
+    thousands of utterances a day); with it, ~0.15 MB."""
+    clips = [speech(text, 8000) for text in (COMMAND, "what is on my calendar today", "book a table for two")]
+    for pcm in clips * 2:
+        worker.transcribe(pcm, 8000)
+    pid = worker.pid
+    assert pid is not None
+    before = _rss_mb(pid)
+    for pcm in clips * 10:
+        worker.transcribe(pcm, 8000)
+    grown = _rss_mb(pid) - before
+    print(f"worker RSS grew {grown:.1f} MB over 30 readings")
+    assert worker.pid == pid and grown < 20
 
 
 def test_a_killed_worker_is_replaced(worker: MoonshineWorker) -> None:
