@@ -18,6 +18,7 @@ from api.routes import (
     assistant,
     auth,
     call_center,
+    callbacks,
     contacts,
     health,
     lines,
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(team_dashboard.router)
     app.include_router(notices.router)
     app.include_router(call_center.router)
+    app.include_router(callbacks.router)
     app.include_router(assistant.router)
     mcp.mount(app)
     web.mount(app)

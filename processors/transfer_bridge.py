@@ -7,8 +7,8 @@ bridge follows it through the store's `callcenter:events`:
 
 * **queued** — the caller's turns and barge-ins stop here, so the assistant stays quiet; if no
   agent answers within `transfer_timeout` seconds the bridge claims the no-answer (exactly one
-  of answer / no-answer / hang-up wins), says "No one is free right now…" and offers to leave
-  a callback todo, which a "yes" creates;
+  of answer / no-answer / hang-up wins), says "No one is free right now…" and offers a call back,
+  which a "yes" puts in the staff callback queue (`domains.transfer.callbacks`);
 * **connected** — an agent answered. The caller's audio frames (`InputAudioRawFrame`, which the
   STT and aggregator pass through) are copied to the agent's audio leg (`attach`ed by the
   agent's SmallWebRTC connection, `transports.agent_leg`), and the agent's microphone comes back
@@ -50,14 +50,12 @@ from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from redis.exceptions import RedisError
 
-from core.db import transaction
 from core.events import publish_change
 from core.grammar.dialogue import parse_dialogue
 from core.logging import describe_error, report_exception
 from core.runtime import Runtime
 from core.tools import TransferRequest
-from domains.productivity import todos
-from domains.productivity.notices import TODOS_CHANGED, todo_change
+from domains.transfer import callbacks
 from domains.transfer.agents import EVENTS
 from domains.transfer.calls import CallStatus, TransferCall
 from domains.transfer.profile import transfer_call
@@ -80,9 +78,9 @@ def hold_beep(seconds: float = 0.25, freq: float = 440.0, level: float = 0.12) -
 
 HOLD_BEEP = hold_beep()
 
-NO_ONE_FREE = ("No one is free right now. Would you like me to leave a todo so someone calls you back? "
+NO_ONE_FREE = ("No one is free right now. Would you like someone from the team to call you back? "
                "Please say yes or no.")
-CALLBACK_LEFT = "Okay, I've left a todo for someone to call you back. Is there anything else I can help with?"
+CALLBACK_LEFT = "Okay, someone from the team will call you back. Is there anything else I can help with?"
 CALLBACK_DECLINED = "Okay. What else can I help you with?"
 TRANSFERRING = "Transferring your call. Please hold."
 BACK = "You're back with the assistant. How else can I help?"
@@ -95,7 +93,7 @@ class Phase(enum.Enum):
     QUEUED = "queued"
     CONNECTED = "connected"
     HELD = "held"
-    OFFERING = "offering"  # a callback todo was offered; the next yes/no answers it
+    OFFERING = "offering"  # a call back was offered; the next yes/no answers it
     ENDED = "ended"
 
 
@@ -371,17 +369,15 @@ class TransferBridge(FrameProcessor):
         await self.push_frame(EndWorkerFrame(reason="the agent hung up"))
 
     async def _leave_callback(self) -> None:
-        call, caller = self._transfer, self._call.caller
-        if call is None or caller is None:
+        call = self._transfer
+        if call is None:
             await self._say(CALLBACK_DECLINED)
             return
         runtime = self._call.runtime
-        title = f"Callback from {call.department}" + (f" about {call.reason}" if call.reason else "")
-        async with transaction(runtime.sessions) as session:
-            todo = await todos.create_todo(session, caller.user_id, title=title[:500], description=call.summary,
-                                           priority="high")
-        await publish_change(runtime.store, TODOS_CHANGED, todo_change(todo, "created", caller.user_id))
-        log.info("callback todo %s left for call %s", todo.id, call.id)
+        call.transcript = [dict(line) for line in self._call.transcript]  # what was said up to now
+        request = await callbacks.leave(runtime.sessions, call)
+        await publish_change(runtime.store, EVENTS, callbacks.notice(request))
+        log.info("callback request %s left for call %s", request.id, call.id)
         await self._say(CALLBACK_LEFT)
 
     async def _pipeline_ending(self) -> None:

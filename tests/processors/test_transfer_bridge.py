@@ -1,5 +1,6 @@
 """The transfer bridge in a running pipeline with the real agent and call session: the transfer tool
-queues the call; nobody answers → the assistant comes back and leaves a callback todo on "yes";
+queues the call; nobody answers → the assistant comes back and, on "yes", puts the caller in the staff
+callback queue (not in their own todos);
 a caller hanging up while queued leaves the queue; an answered call is relayed and handed back."""
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from core.config import Settings
 from core.models import User
 from core.runtime import Runtime
 from domains.productivity.models import Todo
+from domains.transfer import callbacks
 from domains.transfer.agents import AgentBoard
 from domains.transfer.queue import CallCenter
 from processors.agent_bridge import AgentBridge
@@ -159,10 +161,17 @@ async def test_nobody_answers_the_assistant_comes_back_and_leaves_a_callback(
         assert [h["outcome"] for h in await center.history()] == ["no-answer"]
         assert LIVE_CALLS.get(call_id) is None
 
+        # (this harness has no transcript processor: the lines are added as bots/pipeline.py would)
+        call.session.add_line("user", "transfer me to the billing department")
+        call.session.add_line("user", "hello is anyone there")
         await call.say("yes please")
-        await call.heard("left a todo")
-        titles = await eventually(lambda: todos_of(runtime, caller))
-        assert titles == ["Callback from billing"]
+        await call.heard("will call you back")
+        [request] = await eventually(lambda: callbacks.listed(runtime.sessions, callbacks.CallbackStatus.OPEN))
+        assert (request.call_id, request.department, request.phone) == (call_id, "billing", "+15551234567")
+        assert request.caller_user_id == caller.id
+        assert request.transcript == [{"role": "user", "text": "transfer me to the billing department"},
+                                      {"role": "user", "text": "hello is anyone there"}]
+        assert await todos_of(runtime, caller) == []  # not a todo in the caller's own list any more
 
         # The conversation carries on with the assistant, the earlier words forgotten.
         await call.say("create a todo to buy milk")

@@ -3,6 +3,7 @@
 // connection to the caller's pipeline), history and metrics. Live updates come from
 // /call-center/api/events (server-sent events read with fetch, so the bearer token goes in a header).
 import { api, escapeHtml, header, iceServers, requireLogin, tokens } from "/static/common/auth.js";
+import { refreshCallbacks, setUpCallbacks } from "/static/call_center/callbacks.js";
 
 requireLogin();
 header("/call-center");
@@ -437,6 +438,7 @@ async function follow() {
           const data = block.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n");
           if (!data || data === "{}") continue;
           const event = JSON.parse(data);
+          if (event.type === "callback") { refreshCallbacks(); continue; }
           soon(async () => { await refresh(); await refreshHistory(); });
           if (event.type === "answered" && state.status?.ringing.some((c) => c.id === event.call_id)) ringing(false);
         }
@@ -457,4 +459,5 @@ setInterval(() => {
 
 await refresh();
 await refreshHistory();
+setUpCallbacks();
 follow();

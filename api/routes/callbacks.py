@@ -1,0 +1,94 @@
+"""The staff callback queue on the call center: callers nobody could take, waiting to be called back.
+
+* `GET /call-center/api/callbacks?status=open|claimed|closed` — the queue (default: open and claimed)
+* `POST /call-center/api/callbacks/{id}/claim` — take one (409 when someone else has it)
+* `POST /call-center/api/callbacks/{id}/release` — give it back
+* `POST /call-center/api/callbacks/{id}/close` — done, with an outcome and an optional note
+
+Staff only. Each change goes out on the call center's event feed, so every open page updates.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api.deps import RuntimeDep, StaffUser
+from core.events import publish_change
+from core.runtime import Runtime
+from domains.transfer import callbacks
+from domains.transfer.agents import EVENTS
+from domains.transfer.callbacks import CallbackOutcome, CallbackRequest, CallbackStatus
+
+router = APIRouter(prefix="/call-center/api/callbacks", tags=["call-center"])
+
+
+class TranscriptLine(BaseModel):
+    role: str
+    text: str
+
+
+class CallbackOut(BaseModel):
+    """One callback request as the queue shows it."""
+
+    id: str
+    call_id: str
+    department: str
+    caller_user_id: str | None
+    caller_name: str
+    phone: str | None
+    reason: str
+    summary: str
+    transcript: list[TranscriptLine]
+    created_at: str
+    status: CallbackStatus
+    claimed_by: str | None
+    claimed_at: str | None
+    outcome: CallbackOutcome | None
+    note: str | None
+    closed_at: str | None
+
+
+class CloseIn(BaseModel):
+    outcome: CallbackOutcome
+    note: str | None = Field(default=None, max_length=2000)
+
+
+def _out(request: CallbackRequest) -> CallbackOut:
+    return CallbackOut.model_validate(callbacks.view(request))
+
+
+async def _changed(runtime: Runtime, request: CallbackRequest) -> CallbackOut:
+    await publish_change(runtime.store, EVENTS, callbacks.notice(request))
+    return _out(request)
+
+
+@router.get("")
+async def queue(
+    _user: StaffUser, runtime: RuntimeDep, status: CallbackStatus | None = None,
+    limit: int = Query(100, ge=1, le=500),
+) -> list[CallbackOut]:
+    """The waiting requests (open, then claimed, oldest first), or those of one status."""
+    if status is not None:
+        return [_out(r) for r in await callbacks.listed(runtime.sessions, status, limit)]
+    found = [*await callbacks.listed(runtime.sessions, CallbackStatus.OPEN, limit),
+             *await callbacks.listed(runtime.sessions, CallbackStatus.CLAIMED, limit)]
+    return [_out(r) for r in found[:limit]]
+
+
+@router.post("/{request_id}/claim")
+async def claim(request_id: uuid.UUID, user: StaffUser, runtime: RuntimeDep) -> CallbackOut:
+    return await _changed(runtime, await callbacks.claim(runtime.sessions, request_id, user.id))
+
+
+@router.post("/{request_id}/release")
+async def release(request_id: uuid.UUID, user: StaffUser, runtime: RuntimeDep) -> CallbackOut:
+    return await _changed(runtime, await callbacks.release(runtime.sessions, request_id, user.id))
+
+
+@router.post("/{request_id}/close")
+async def close(request_id: uuid.UUID, body: CloseIn, user: StaffUser, runtime: RuntimeDep) -> CallbackOut:
+    request = await callbacks.close(runtime.sessions, request_id, user.id, body.outcome, body.note)
+    return await _changed(runtime, request)
