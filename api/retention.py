@@ -2,7 +2,8 @@
 
 A purge removes, for calls that started before the cutoff: their `call_recordings` rows (transcript,
 timings, summary) and audio files, their agent conversation (the checkpointer's thread
-`call-<CallSid>`), their call-center outcome entries; and from the store, monitor records older
+`call-<CallSid>`), their call-center outcome entries, callback requests (with the transcript they
+carry) made before the cutoff; and from the store, monitor records older
 than the cutoff. It runs hourly inside the server when RETENTION_DAYS is set (`running`), and on
 demand with `convonet purge`.
 """
@@ -26,6 +27,7 @@ from core.logging import describe_error, report_exception
 from core.models import CallRecording
 from core.runtime import Runtime
 from core.timeutil import utcnow
+from domains.transfer.callbacks import CallbackRequest
 from domains.transfer.models import CallCenterOutcome
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class Purged:
     audio_files: int = 0
     threads: int = 0
     outcomes: int = 0
+    callbacks: int = 0
     monitor_records: int = 0
 
 
@@ -75,6 +78,8 @@ async def purge(runtime: Runtime, days: int, forget_thread: ForgetThread | None,
     async with transaction(runtime.sessions) as session:
         result = await session.exec(delete(CallCenterOutcome).where(col(CallCenterOutcome.at) < cutoff))  # type: ignore[call-overload]
         done.outcomes = int(result.rowcount or 0)
+        result = await session.exec(delete(CallbackRequest).where(col(CallbackRequest.created_at) < cutoff))  # type: ignore[call-overload]
+        done.callbacks = int(result.rowcount or 0)
     for message in await runtime.store.range(monitor.MONITOR_RECENT):
         record = monitor.parse(message)
         if record is None or (record.at is not None and record.at < cutoff):

@@ -119,8 +119,8 @@ class Settings(BaseSettings):
     )
     retention_days: int | None = Field(
         None, ge=1,
-        description="Keep call transcripts, recordings, agent conversations of calls, call-center outcomes and "
-        "monitor records this many days, then purge them (hourly in the server, or `convonet purge`); unset: keep.",
+        description="Keep call transcripts, recordings, agent conversations of calls, call-center outcomes, "
+        "callback requests and monitor records this many days, then purge them (hourly in the server, or `convonet purge`); unset: keep.",
     )
 
     # --- errors ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from core import monitor
 from core.models import CallRecording
 from core.runtime import Runtime
 from core.timeutil import utcnow
+from domains.transfer.callbacks import CallbackRequest
 from domains.transfer.models import CallCenterOutcome
 
 
@@ -30,6 +31,9 @@ async def test_purge_removes_old_calls_everywhere_and_keeps_recent_ones(runtime:
         session.add(CallCenterOutcome(call_id="c1", call_sid="CAold", outcome="answered", at=old,
                                       entry={"summary": "chest pain"}))
         session.add(CallCenterOutcome(call_id="c2", call_sid="CAnew", outcome="answered", at=new))
+        session.add(CallbackRequest(call_id="c1", department="support", caller_name="Ann", created_at=old,
+                                    transcript=[{"role": "user", "text": "my date of birth is 1 May 1960"}]))
+        session.add(CallbackRequest(call_id="c2", department="support", caller_name="Bo", created_at=new))
     for at, sid in ((old, "CAold"), (new, "CAnew")):
         await monitor.publish(runtime.store, monitor.TransferRecord(at=at, call_sid=sid, request={"reason": "x"}))
 
@@ -42,10 +46,12 @@ async def test_purge_removes_old_calls_everywhere_and_keeps_recent_ones(runtime:
         assert await saver.aget_tuple({"configurable": {"thread_id": "call-CAnew"}}) is not None
 
     assert (purged.calls, purged.audio_files, purged.threads, purged.outcomes, purged.monitor_records) == (1, 1, 1, 1, 1)
+    assert purged.callbacks == 1
     assert not audio.exists()
     async with runtime.sessions() as session:
         assert [r.call_sid for r in (await session.exec(select(CallRecording))).all()] == ["CAnew"]
         assert [o.call_sid for o in (await session.exec(select(CallCenterOutcome))).all()] == ["CAnew"]
+        assert [c.call_id for c in (await session.exec(select(CallbackRequest))).all()] == ["c2"]
     assert [r.call_sid for r in await monitor.recent(runtime.store)] == ["CAnew"]
     again = await purge(runtime, 30, None)
     assert (again.calls, again.outcomes, again.monitor_records) == (0, 0, 0)
