@@ -1,4 +1,5 @@
-"""Closed sets of words: priorities, roles, departments, employment status, credit ranges, loan purposes."""
+"""Closed sets of words a slot may hold, each said several ways: priorities and roles here, a domain's own
+(departments, employment status) with its slot types."""
 
 from __future__ import annotations
 
@@ -42,47 +43,5 @@ PRIORITY = Choice(
     {"low": ("low",), "medium": ("normal", "regular"), "high": ("important", "high"), "urgent": ("critical", "top")},
 )
 ROLE = Choice("role", {"admin": ("administrator", "owner"), "member": ("regular member",), "viewer": ("read only",)})
-DEPARTMENT = Choice(
-    "department",
-    {
-        "support": ("customer support", "customer service", "help desk", "tech support", "technical support"),
-        "billing": ("accounts", "payments", "the billing department"),
-        "sales": ("the sales team",),
-        "mortgage": ("a loan officer", "mortgages", "loans"),
-        "healthcare": ("a nurse", "the clinic", "the front desk"),
-        "restaurant": ("the restaurant", "the host", "reservations"),
-    },
-)
-EMPLOYMENT = Choice(
-    "employment_status",
-    {
-        "employed": ("employed full time", "working full time", "working", "a salaried employee", "work full time",
-                     "full time", "work part time", "working part time", "part time", "on salary", "have a job"),
-        "self_employed": ("self employed", "a freelancer", "freelancing", "a business owner"),
-        "retired": (),
-        "unemployed": ("not working", "between jobs", "out of work"),
-    },
-)
-CREDIT = Choice(
-    "credit_score_range",
-    {
-        "excellent": ("great", "very good", "exceptional"),
-        "good": ("pretty good",),
-        "fair": ("average", "okay", "ok"),
-        "poor": ("bad", "low", "not great"),
-    },
-)
-_BUYING = tuple(
-    f"{verb} {whose} {what}"
-    for verb in ("buying", "buy", "purchasing", "purchase", "bought", "found", "closing on")
-    for whose in ("a", "my", "our", "the", "my own", "our own", "my first", "our first", "a new", "a little")
-    for what in ("home", "house", "condo", "place", "apartment", "townhouse", "property", "bungalow")
-)
-"""The ways a caller says the loan is for buying a home ("finally buying my own condo")."""
-LOAN_PURPOSE = Choice(
-    "loan_purpose",
-    {"purchase": ("home purchase", *_BUYING),
-     "refinance": ("refinancing", "refi", "refinance our home", "refinance my home", "refinance my house")},
-)
-
-ALL: tuple[Choice, ...] = (PRIORITY, ROLE, DEPARTMENT, EMPLOYMENT, CREDIT, LOAN_PURPOSE)
+ALL: tuple[Choice, ...] = (PRIORITY, ROLE)
+"""The choices every domain may use; a domain's own come with its slot types."""

@@ -38,14 +38,27 @@ SYNONYMS: dict[str, str] = {
     "appt": "appointment", "doc": "doctor", "physician": "doctor", "gp": "doctor",
     "mtg": "meeting", "meetings": "meetings", "gatherings": "events",
     "booking": "reservation", "bookings": "reservations",
-    "home loan": "mortgage", "loan application": "mortgage application",
     # how a quick "what're" comes out of the recogniser (heard so on generated phone audio)
     "where my": "what are my",
     # small connectors
     "around about": "around", "at about": "at", "at around": "at", "approximately": "about",
     "please": "", "for me": "", "real quick": "", "right away": "", "asap": "",
 }
-_SYNONYM_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(SYNONYMS, key=len, reverse=True)) + r")\b")
+def _synonym_re() -> re.Pattern[str]:
+    return re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(SYNONYMS, key=len, reverse=True)) + r")\b")
+
+
+_SYNONYM_RE = _synonym_re()
+
+
+def add_synonyms(words: dict[str, str]) -> None:
+    """A domain's own words for what its templates say ("a home loan" for a loan the templates name)."""
+    global _SYNONYM_RE
+    clash = {k: v for k, v in words.items() if SYNONYMS.get(k, v) != v}
+    if clash:
+        raise ValueError(f"synonyms already mean something else: {clash}")
+    SYNONYMS.update(words)
+    _SYNONYM_RE = _synonym_re()
 _MAX_DROPS = 2
 _MAX_WORDS = 18
 _DECAY = 0.85

@@ -22,14 +22,14 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.grammar.choices import DEPARTMENT, PRIORITY, ROLE
+from core.grammar import slots
 from core.grammar.dates import _MONTH_NUM, WEEKDAYS
 from core.grammar.fuzzy import FUNCTION_WORDS, with_synonyms
 from core.grammar.numbers import ONES, ORDINAL_WORDS, SCALES, TENS
 from core.grammar.slots import SLOT_TYPES
 from core.grammar.templates import Template, flatten
 from core.grammar.text import normalize, strip_fillers
-from core.grammar.vocab import DOCUMENT_WORDS, EVERYDAY_THINGS, SYMPTOM_WORDS
+from core.grammar.vocab import EVERYDAY_THINGS
 
 _NUM = frozenset((*ONES, *TENS[2:], "hundred", *SCALES, "k", "grand", "dollars", "bucks", "percent", "point"))
 _DAY = frozenset((*WEEKDAYS, *_MONTH_NUM, *ORDINAL_WORDS, "today", "tomorrow", "tonight", "weekend", "tmrw"))
@@ -59,16 +59,28 @@ def _stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
-_LEXICONS: tuple[tuple[frozenset[str], str], ...] = (
-    (SYMPTOM_WORDS, "<symptom>"),
-    (DOCUMENT_WORDS, "<document>"),
-    (frozenset(DEPARTMENT.values), "<department>"),
-    (frozenset(w for w in PRIORITY.lookup if " " not in w and w != "top"), "<priority>"),
-    (frozenset(w for w in ROLE.lookup if " " not in w and w != "member"), "<role>"),
-)
-LEXICAL = frozenset((*(name for _, name in _LEXICONS), "<code>"))
-"""Word classes that are evidence of a tool on their own (a symptom word says "clinic")."""
-_LEXICON_OF = {"symptoms": "<symptom>", "document": "<document>"}
+_word_classes: dict[int, tuple[dict[str, str], frozenset[str]]] = {}
+
+
+def _classes() -> tuple[dict[str, str], frozenset[str]]:
+    """Each lexicon word's class, and every class, from the registered slot types (`SlotType.lexicon`)."""
+    key = slots.version()
+    built = _word_classes.get(key)
+    if built is None:
+        words: dict[str, str] = {}
+        for kind in SLOT_TYPES.values():
+            if kind.word_class:
+                for word in kind.lexicon:
+                    words.setdefault(word, kind.word_class)
+        names = frozenset((*(k.word_class for k in SLOT_TYPES.values() if k.word_class), "<code>"))
+        _word_classes.clear()
+        built = _word_classes[key] = (words, names)
+    return built
+
+
+def lexical() -> frozenset[str]:
+    """Word classes that are evidence of a tool on their own (a symptom word says "clinic")."""
+    return _classes()[1]
 _EVERYDAY_SLOTS = frozenset({"title", "message", "event_title", "ref", "text"})
 """Free-text slots filled in training with everyday errands and events (see `EVERYDAY_THINGS`)."""
 
@@ -76,9 +88,8 @@ _EVERYDAY_SLOTS = frozenset({"title", "message", "event_title", "ref", "text"})
 def _kind(word: str, previous: str = "") -> str:
     if word.startswith("<"):
         return word
-    for words, name in _LEXICONS:
-        if word in words:
-            return name
+    if (name := _classes()[0].get(word)) is not None:
+        return name
     if word in ("am", "pm") and previous != "<num>":
         return word
     if word[0].isdigit() or word.startswith("$") or word in _NUM:
@@ -165,7 +176,7 @@ class IntentModel:
         top = max(scores.values())
         norm = top + math.log(sum(math.exp(s - top) for s in scores.values()))
         content = [t for t in dict.fromkeys(toks) if t in self._vocab and t not in FUNCTION_WORDS and t not in _WEAK
-                   and (not t.startswith("<") or t in LEXICAL)]
+                   and (not t.startswith("<") or t in lexical())]
         ranked = [Ranked(t, math.exp(s - norm), self._support(t, content)) for t, s in scores.items()]
         return sorted(ranked, key=lambda r: -r.probability)
 
@@ -198,8 +209,8 @@ def training_sentences(templates: Iterable[Template], now: datetime, seed: int =
 
     def fill(match: re.Match[str]) -> str:
         kind = SLOT_TYPES[match[1]]
-        if kind.name in _LEXICON_OF:
-            return _LEXICON_OF[kind.name]
+        if kind.word_class and kind.free_text:
+            return kind.word_class
         if kind.name in _EVERYDAY_SLOTS:
             return rng.choice(EVERYDAY_THINGS)
         if kind.free_text:

@@ -79,7 +79,7 @@ _EVIDENCE_LEAD = 2.0
 
 def _by_evidence(ranked: list[Ranked]) -> list[Ranked]:
     """An unsure best tool gives way to a close rival the sentence's own words speak for much more ("what
-    tables have i got booked": the tables say restaurant, whatever the other words lean to)."""
+    tables have i got booked": the tables say reservations, whatever the other words lean to)."""
     if not ranked or ranked[0].probability >= SURE:
         return ranked
     top = ranked[0]
@@ -121,9 +121,9 @@ def _flag_cues(templates: Iterable[Template]) -> dict[str, dict[tuple[str, Any],
 def _training_text(phrasing: Phrasing) -> str:
     """A phrasing as the intent model learns it: the words around its free text, plus the words inside
     that are evidence on their own ("[a bad headache]" says clinic, whatever the headache is)."""
-    from core.grammar.intents import LEXICAL, _kind
+    from core.grammar.intents import _kind, lexical
 
-    inside = [w for value in phrasing.values for w in normalize(value).split() if _kind(w) in LEXICAL]
+    inside = [w for value in phrasing.values for w in normalize(value).split() if _kind(w) in lexical()]
     return " ".join([normalize(phrasing.carrier), *inside])
 
 

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from core.grammar.dialogue import DIALOGUE_TEMPLATES, OFF_TOPIC
+from core.grammar.fuzzy import add_synonyms
 from core.grammar.interpret import Interpreter, Reading
 from core.grammar.parser import Match, Parser
 from core.grammar.slots import SLOT_TYPES, SlotType
+from core.grammar.slots import register as register_slot_types
 from core.grammar.templates import DomainGrammar, Example, Template, ToolWords, flatten, sample
 from core.grammar.text import normalize
 
@@ -38,6 +40,9 @@ class GrammarSet:
         """`cache_dir` keeps the interpreter's trained parts between starts (see `use_cache`)."""
         self.grammars = tuple(grammars)
         self.cache_dir = cache_dir
+        for g in self.grammars:  # before any template naming them is parsed
+            register_slot_types(*g.slot_types)
+            add_synonyms(dict(g.synonyms))
         names = [g.domain for g in self.grammars]
         if len(set(names)) != len(names):
             raise ValueError(f"two grammars for one domain: {names}")

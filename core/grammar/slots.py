@@ -75,6 +75,8 @@ class SlotType:
     the value a tool receives (None when they are not one); `say` is the words for a spoken reply; `phrase`
     is one of the ways a caller says a value (for generated utterances); `examples` gives sample values.
     `loose`, when set, is a cheap superset of `pattern` that templates try first (see `vocab`).
+    `lexicon` holds words that on their own say a value of this kind is meant (a symptom, a department);
+    the intent model reads them as the class `word_class`.
     """
 
     name: str
@@ -85,10 +87,16 @@ class SlotType:
     examples: Examples
     free_text: bool = False
     loose: str | None = None
+    word_class: str = ""
+    lexicon: frozenset[str] = frozenset()
 
 
-def _fixed(values: Sequence[Any]) -> Examples:
+def fixed(values: Sequence[Any]) -> Examples:
+    """Examples that do not depend on the day."""
     return lambda _now: values
+
+
+_fixed = fixed
 
 
 def _number_type(name: str, values: Sequence[int], low: int, high: int) -> SlotType:
@@ -140,21 +148,8 @@ def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, s
     )
 
 
-def _party(text: str, _now: datetime) -> int | None:
-    t = re.sub(r"^(?:a party of|party of|a group of) ", "", text.strip())
-    t = re.sub(r" (?:people|persons|guests|adults|of us|diners|pax)$", "", t)
-    if t in ("just me", "just myself", "me", "myself", "one person"):
-        return 1
-    value = parse_number(t)
-    return value if isinstance(value, int) and 1 <= value <= 30 else None
-
-
-def _phrase_party(n: int, _now: datetime, rng: random.Random) -> str:
-    count = str(n) if rng.random() < 0.3 else say_number(n)
-    return rng.choice([count, f"{count} people", f"a party of {count}", f"{count} guests", count])
-
-
-def _time_type(name: str, policy: str, values: Sequence[str]) -> SlotType:
+def time_type(name: str, policy: str, values: Sequence[str]) -> SlotType:
+    """A clock time; `policy` \"meal\" reads a bare 1-10 as afternoon or evening."""
     def parse(text: str, _now: datetime) -> str | None:
         value = parse_time(text, "meal" if policy == "meal" else "general")
         return iso_time(value) if value else None
@@ -166,7 +161,7 @@ def _time_type(name: str, policy: str, values: Sequence[str]) -> SlotType:
     )
 
 
-def _date_examples(now: datetime) -> list[str]:
+def date_examples(now: datetime) -> list[str]:
     today = now.date()
     days = [0, 1, 2, 3, 4, 5, 6, 8, 11, 16, 25, 40]
     return [(today + timedelta(days=d)).isoformat() for d in days]
@@ -174,7 +169,7 @@ def _date_examples(now: datetime) -> list[str]:
 
 def _datetime_examples(now: datetime) -> list[str]:
     out = []
-    for i, d in enumerate(_date_examples(now)[1:]):
+    for i, d in enumerate(date_examples(now)[1:]):
         clock = [time(9), time(14), time(15, 30), time(10), time(16), time(11, 15), time(19)][i % 7]
         out.append(iso_datetime(datetime.combine(date.fromisoformat(d), clock)))
     return out
@@ -194,54 +189,11 @@ def _event_examples(now: datetime) -> list[tuple[str, str | None]]:
     ]
 
 
-def _credit_type() -> SlotType:
-    base = _choice_type(choices.CREDIT)
-
-    def parse(text: str, _now: datetime) -> str | None:
-        value = parse_number(text)
-        if isinstance(value, int) and 300 <= value <= 850:
-            return "excellent" if value >= 740 else "good" if value >= 670 else "fair" if value >= 580 else "poor"
-        return choices.CREDIT.parse(text)
-
-    return SlotType(base.name, rf"(?:{base.pattern}|{NUMBER_RE})", parse, base.say, base.phrase, base.examples)
-
-
-_SPELLED = {**{w: str(i) for i, w in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven",
-                                                   "eight", "nine"))}, "oh": "0"}
-_CODE = re.compile(r"(?:(?:confirmation )?(?:code|number) )?h ?t(?: |-)?((?:[a-z0-9]|" + "|".join(_SPELLED) + r")(?: ?(?:[a-z0-9]|"
-                   + "|".join(_SPELLED) + r")){3})")
-
-
-def _booking(text: str, now: datetime) -> str | None:
-    """A booking by its day, its confirmation code ("h t four k two p" -> HT-4K2P) or its name."""
-    day = parse_date(text, now)
-    if day is not None:
-        return day.isoformat()
-    if (code := _CODE.fullmatch(text.strip())) is not None:
-        parts = [_SPELLED.get(p, p) for p in code[1].split()] if " " in code[1] else list(code[1])
-        if len(parts) == 4 and all(len(p) == 1 for p in parts):
-            return "HT-" + "".join(parts).upper()
-    return _ARTICLES.sub("", text.strip()) or None
-
-
-def _say_booking(value: str, now: datetime) -> str:
-    return say_date(date.fromisoformat(value), now) if re.fullmatch(r"\d{4}-\d\d-\d\d", value) else value
-
-
-def _phrase_booking(value: str, now: datetime, rng: random.Random) -> str:
-    if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
-        return phrase_date(date.fromisoformat(value), now, rng)
-    return value
-
-
-def _booking_examples(now: datetime) -> list[str]:
-    return [*_date_examples(now)[1:6], "smith", "birthday dinner", "dentist", "checkup"]
-
-
-def _choice_type(choice: choices.Choice) -> SlotType:
+def choice_type(choice: choices.Choice, word_class: str = "", lexicon: frozenset[str] = frozenset()) -> SlotType:
+    """A slot holding one of `choice`'s values, said any of its ways."""
     return SlotType(
         choice.name, choice.pattern, lambda t, _n: choice.parse(t), lambda v, _n: choice.say(v),
-        lambda v, _n, rng: choice.phrase(v, rng), _fixed(choice.values),
+        lambda v, _n, rng: choice.phrase(v, rng), _fixed(choice.values), word_class=word_class, lexicon=lexicon,
     )
 
 
@@ -258,20 +210,16 @@ def _iso_value(parse: Callable[[str, datetime], date | datetime | None]) -> Pars
 _TYPES: tuple[SlotType, ...] = (
     _number_type("integer", [2, 3, 4, 10, 12, 15, 20, 23, 30, 105], 0, 10**9),
     _number_type("years", [10, 15, 20, 25, 30], 1, 50),
-    SlotType("party_size", rf"(?:(?:a party of |party of |a group of )?{NUMBER_RE}(?: people| persons| guests"
-             r"| adults| of us| diners)?|just me|just myself)", _party, lambda v, _n: say_number(v), _phrase_party,
-             _fixed([1, 2, 3, 4, 5, 6, 8, 10, 12])),
     SlotType("money", MONEY_RE, lambda t, _n: parse_money(t), lambda v, _n: say_money(v), phrase_money,
              _fixed([350000.0, 420000.0, 85000.0, 120000.0, 60000.0, 1200000.0, 75000.0, 40000.0, 250000.0])),
     SlotType("percent", PERCENT_RE, lambda t, _n: parse_percent(t), lambda v, _n: say_percent(v),
              phrase_percent, _fixed([6.5, 7.0, 5.25, 6.0, 4.75, 7.125])),
     SlotType("date", DATE_RE, _iso_value(parse_date), lambda v, n: say_date(date.fromisoformat(v), n),
-             lambda v, n, rng: phrase_date(date.fromisoformat(v), n, rng), _date_examples, loose=DATE_WORDS),
+             lambda v, n, rng: phrase_date(date.fromisoformat(v), n, rng), date_examples, loose=DATE_WORDS),
     SlotType("birth_date", BIRTH_DATE_RE, _iso_value(parse_birth_date), lambda v, n: say_date(date.fromisoformat(v), n),
              lambda v, _n, rng: phrase_birth_date(date.fromisoformat(v), rng),
              _fixed(["1985-03-03", "1990-07-14", "1972-12-01", "2001-05-23", "1964-10-30"]), loose=DATE_WORDS),
-    _time_type("time", "general", ["09:00", "14:00", "14:30", "12:00", "10:15", "16:45", "08:30", "11:00"]),
-    _time_type("meal_time", "meal", ["19:00", "18:30", "20:00", "12:30", "13:00", "17:45", "19:15", "21:00"]),
+    time_type("time", "general", ["09:00", "14:00", "14:30", "12:00", "10:15", "16:45", "08:30", "11:00"]),
     SlotType("datetime", DATETIME_RE, _iso_value(parse_datetime),
              lambda v, n: say_datetime(datetime.fromisoformat(v), n),
              lambda v, n, rng: phrase_datetime(datetime.fromisoformat(v), n, rng), _datetime_examples,
@@ -292,15 +240,12 @@ _TYPES: tuple[SlotType, ...] = (
              lambda v, _n, rng: phrase_phone(v, rng), _fixed(["5551234567", "4155550199", "2125550143"])),
     SlotType("pin", PHONE_RE, lambda t, _n: parse_pin(t), lambda v, _n: " ".join(say_digits(v).replace(",", "").split()),
              lambda v, _n, rng: say_digits(v).replace(",", ""), _fixed(["1234", "4321", "987654", "24680"])),
+    choice_type(choices.PRIORITY, "<priority>",
+                frozenset(w for w in choices.PRIORITY.lookup if " " not in w and w != "top")),
+    choice_type(choices.ROLE, "<role>", frozenset(w for w in choices.ROLE.lookup if " " not in w and w != "member")),
     SlotType("name", r"[a-z][a-z'.]*", lambda t, _n: t.strip().title() or None, lambda v, _n: str(v),
              lambda v, _n, _r: str(v).lower(), _fixed(["John", "Maria", "Smith", "Garcia", "Lee", "Chen", "Olivia"]),
              free_text=True),
-    *(_choice_type(c) for c in choices.ALL if c is not choices.CREDIT),
-    _credit_type(),
-    SlotType("booking", r"[^ ].*?", _booking, _say_booking, _phrase_booking, _booking_examples, free_text=True),
-    SlotType("booking_code", _CODE.pattern.replace("(?:(?:confirmation )?(?:code|number) )?", ""),
-             lambda t, n: v if (v := _booking(t, n)) and v.startswith("HT-") else None, _say_booking,
-             _phrase_booking, lambda _n: ["HT-4K2P"]),
     free_text("text", ["the quarterly report", "new laptop setup", "budget review"]),
     free_text("title", ["buy milk", "call mom", "pay rent", "renew passport", "water the plants",
                         "pick up dry cleaning", "book flights to boston", "send the invoice"]),
@@ -310,26 +255,32 @@ _TYPES: tuple[SlotType, ...] = (
                           "submit the report"]),
     free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"], possessive=False),
     free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group"),
-    free_text("symptoms", ["headache", "sore throat", "fever", "back pain", "cough and a runny nose",
-                           "stomach ache"],
-              tail=r"(?:that|which|it) (?:is|has|have|was|had) (?:been )?(?:going on|going|happening|bothering me|there)$"),
-    free_text("document", ["pay stubs", "w2", "tax returns", "bank statements", "photo id"],
-              lead=r"over|off|in|up|along|back|the|my|a|an|copy of|copies of|a copy of|\w+ (?:months|years) of",
-              tail=r"went|was|were|through|via|in|into|by|over|yesterday|today|this|last|just|already|earlier|"
-                   r"should|are|is|came|got|arrived|now"),
     free_text("query", ["bob", "alice", "smith", "carol"], strip_articles=False,
               lead=r"somebody|someone|anybody|anyone|a person|a guy|a woman|a man|named|called|by the name of"),
     free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False),
     free_text("location", ["cafe luna", "room two", "city hall", "main street"], strip_articles=False),
-    free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"]),
-    free_text("requests", ["a high chair", "a window seat", "a birthday cake", "vegetarian options", "a booth",
-                           "a booth by the window", "a table on the patio", "a quiet corner", "our anniversary"],
-              strip_articles=False, lead=r"please|note|please note|make a note|mention|also|and"),
     free_text("description", ["for the launch", "weekly planning"], strip_articles=False),
 )
 
 SLOT_TYPES: Mapping[str, SlotType] = {t.name: t for t in _TYPES}
-"""Every slot type by name."""
+"""Every slot type by name: the ones here, and the ones domains `register` (a party size, a symptom)."""
+_registered: dict[str, SlotType] = SLOT_TYPES  # type: ignore[assignment]
+_version = [0]
+
+
+def register(*types: SlotType) -> None:
+    """Add a domain's own slot types; a name already taken by another type is an error."""
+    for kind in types:
+        known = _registered.get(kind.name)
+        if known is not None and known is not kind:
+            raise ValueError(f"slot type {kind.name!r} is registered already")
+        _registered[kind.name] = kind
+    _version[0] += 1
+
+
+def version() -> int:
+    """Changes whenever a slot type is registered (for what is built from all of them)."""
+    return _version[0]
 
 
 def slot_type(name: str) -> SlotType:

@@ -98,6 +98,11 @@ class DomainGrammar:
     tools: tuple[ToolWords, ...] = ()
     phrasings: tuple[Phrasing, ...] = ()
     """Hand-written requests that teach the intent model how callers ask (not parsed word for word)."""
+    slot_types: tuple[SlotType, ...] = ()
+    """The kinds of values only this domain's callers say (a party size, a symptom), registered when the
+    grammar is installed."""
+    synonyms: tuple[tuple[str, str], ...] = ()
+    """This domain's callers' words for what its templates say (a "home loan" for the loan its templates name)."""
 
 
 @dataclass(frozen=True)

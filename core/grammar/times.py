@@ -1,7 +1,7 @@
 """Clock times and moments: "two pm", "half past six", "14:00", "tomorrow at two", "in twenty minutes".
 
 A bare hour with no am/pm is read by a policy: `general` takes 1-6 as afternoon and 7-11 as morning;
-`meal` (restaurant bookings) takes 1-10 as afternoon or evening.
+`meal` (a table, a lunch) takes 1-10 as afternoon or evening.
 """
 
 from __future__ import annotations

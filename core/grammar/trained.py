@@ -12,6 +12,7 @@ import io
 import logging
 import os
 import pickle
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core.grammar.fuzzy import SYNONYMS
 from core.grammar.slots import SLOT_TYPES, SlotType
 from core.grammar.templates import Phrasing, Template
 
@@ -48,7 +50,19 @@ def key(templates: Iterable[Template], phrasings: Iterable[Phrasing], now: datet
         h.update(repr((p.tool, p.said)).encode())
     h.update(now.isoformat().encode())
     h.update(repr(sorted((k, repr(v)) for k, v in extra.items())).encode())
+    for kind in SLOT_TYPES.values():  # domains' slot types: their definitions and the code that parses them
+        h.update(repr((kind.name, kind.pattern, kind.word_class, sorted(kind.lexicon), kind.free_text,
+                       [repr(v) for v in kind.examples(now)])).encode())
+        h.update(_module_digest(kind.parse.__module__).encode())
+    h.update(repr(sorted(SYNONYMS.items())).encode())
     return h.hexdigest()[:32]
+
+
+@cache
+def _module_digest(name: str) -> str:
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None)
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else name
 
 
 class _Pickler(pickle.Pickler):

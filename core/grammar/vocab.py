@@ -40,23 +40,6 @@ TIME_WORDS = word_class(_NUMBER_WORDS, _TIME_WORDS)
 MOMENT_WORDS = word_class(_NUMBER_WORDS, _DATE_WORDS, _TIME_WORDS, _SPAN_WORDS)
 
 
-SYMPTOM_WORDS = frozenset({
-    "pain", "pains", "painful", "ache", "aches", "aching", "hurts", "hurting", "sore", "swollen", "swelling",
-    "fever", "feverish", "cough", "coughing", "headache", "headaches", "migraine", "migraines", "nausea",
-    "nauseous", "vomiting", "throwing", "dizzy", "dizziness", "rash", "itchy", "itching", "bleeding", "breath",
-    "breathing", "wheezing", "congestion", "congested", "runny", "sneezing", "fatigue", "exhausted", "chills",
-    "sweats", "cramps", "cramping", "diarrhea", "constipation", "insomnia", "blurry", "numb", "numbness",
-    "tingling", "sprain", "sprained", "burned", "burn", "blister", "blistering", "infection", "infected", "flu",
-    "allergies", "allergic", "throat", "chest", "stomach", "stomachache", "knee", "ankle", "wrist", "shoulder",
-    "ear", "earache", "toothache", "tightness", "palpitations", "fainting", "faint", "sick", "ill", "unwell",
-    "temperature", "symptoms", "symptom", "lump", "bruise", "bruised", "stiff", "stiffness", "spells",
-    "vision", "sinus", "sinuses", "bloated", "heartburn", "nose", "joints", "muscle", "muscles", "hip",
-})
-"""Words that on their own say a caller is describing how they feel (the intent model's `<symptom>`)."""
-
-DOCUMENT_WORDS = frozenset({"stubs", "paystubs", "paystub", "payslips", "w2", "1099", "statements", "license"})
-"""Words that on their own name a document an application needs (the intent model's `<document>`)."""
-
 EVERYDAY_THINGS: tuple[str, ...] = (
     "buy milk", "buy groceries", "pick up the dry cleaning", "call mom", "call the plumber", "pay the rent",
     "pay the electric bill", "water the plants", "walk the dog", "feed the cat", "clean the garage",

@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import Path
 
 from core.grammar.templates import DomainGrammar, ToolWords, load_phrasings, phrasings
+from domains.mortgage import slots
 
 _t = partial(phrasings, "mortgage")
 
@@ -144,4 +145,5 @@ GRAMMAR = DomainGrammar(
     templates=(*TEMPLATES, *EVERYDAY),
     tools=WORDS,
     phrasings=load_phrasings(Path(__file__).with_name("phrasings.jsonl")),
+    slot_types=slots.TYPES, synonyms=tuple(slots.SYNONYMS.items()),
 )

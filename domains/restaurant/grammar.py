@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import Path
 
 from core.grammar.templates import Ask, DomainGrammar, ToolWords, load_phrasings, phrasings
+from domains.restaurant import slots
 
 _t = partial(phrasings, "restaurant")
 
@@ -127,4 +128,5 @@ GRAMMAR = DomainGrammar(
     templates=(*TEMPLATES, *EVERYDAY),
     tools=WORDS,
     phrasings=load_phrasings(Path(__file__).with_name("phrasings.jsonl")),
+    slot_types=slots.TYPES,
 )

@@ -1,0 +1,70 @@
+"""The kinds of values mortgage applicants say: documents, employment, credit, what the loan is for,
+and the words they use for a mortgage."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from core.grammar.choices import Choice
+from core.grammar.numbers import NUMBER_RE, parse_number
+from core.grammar.slots import SlotType, choice_type, free_text
+
+DOCUMENT_WORDS = frozenset({"stubs", "paystubs", "paystub", "payslips", "w2", "1099", "statements", "license"})
+"""Words that on their own name a document an application needs (the intent model's `<document>`)."""
+
+EMPLOYMENT = Choice(
+    "employment_status",
+    {
+        "employed": ("employed full time", "working full time", "working", "a salaried employee", "work full time",
+                     "full time", "work part time", "working part time", "part time", "on salary", "have a job"),
+        "self_employed": ("self employed", "a freelancer", "freelancing", "a business owner"),
+        "retired": (),
+        "unemployed": ("not working", "between jobs", "out of work"),
+    },
+)
+CREDIT = Choice(
+    "credit_score_range",
+    {
+        "excellent": ("great", "very good", "exceptional"),
+        "good": ("pretty good",),
+        "fair": ("average", "okay", "ok"),
+        "poor": ("bad", "low", "not great"),
+    },
+)
+_BUYING = tuple(
+    f"{verb} {whose} {what}"
+    for verb in ("buying", "buy", "purchasing", "purchase", "bought", "found", "closing on")
+    for whose in ("a", "my", "our", "the", "my own", "our own", "my first", "our first", "a new", "a little")
+    for what in ("home", "house", "condo", "place", "apartment", "townhouse", "property", "bungalow")
+)
+"""The ways a caller says the loan is for buying a home ("finally buying my own condo")."""
+LOAN_PURPOSE = Choice(
+    "loan_purpose",
+    {"purchase": ("home purchase", *_BUYING),
+     "refinance": ("refinancing", "refi", "refinance our home", "refinance my home", "refinance my house")},
+)
+
+
+def _credit_type() -> SlotType:
+    base = choice_type(CREDIT)
+
+    def parse(text: str, _now: datetime) -> str | None:
+        value = parse_number(text)
+        if isinstance(value, int) and 300 <= value <= 850:
+            return "excellent" if value >= 740 else "good" if value >= 670 else "fair" if value >= 580 else "poor"
+        return CREDIT.parse(text)
+
+    return SlotType(base.name, rf"(?:{base.pattern}|{NUMBER_RE})", parse, base.say, base.phrase, base.examples)
+
+
+DOCUMENT = replace(
+    free_text("document", ["pay stubs", "w2", "tax returns", "bank statements", "photo id"],
+              lead=r"over|off|in|up|along|back|the|my|a|an|copy of|copies of|a copy of|\w+ (?:months|years) of",
+              tail=r"went|was|were|through|via|in|into|by|over|yesterday|today|this|last|just|already|earlier|"
+                   r"should|are|is|came|got|arrived|now"),
+    word_class="<document>", lexicon=DOCUMENT_WORDS,
+)
+
+TYPES = (DOCUMENT, choice_type(EMPLOYMENT), _credit_type(), choice_type(LOAN_PURPOSE))
+SYNONYMS = {"home loan": "mortgage", "loan application": "mortgage application"}

@@ -1,0 +1,40 @@
+"""The kinds of values guests say: a party's size, a meal time, special requests."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import datetime
+
+from core.grammar.numbers import NUMBER_RE, parse_number, say_number
+from core.grammar.slots import SlotType, fixed, free_text, time_type
+from domains import bookings
+
+
+def _party(text: str, _now: datetime) -> int | None:
+    t = re.sub(r"^(?:a party of|party of|a group of) ", "", text.strip())
+    t = re.sub(r" (?:people|persons|guests|adults|of us|diners|pax)$", "", t)
+    if t in ("just me", "just myself", "me", "myself", "one person"):
+        return 1
+    value = parse_number(t)
+    return value if isinstance(value, int) and 1 <= value <= 30 else None
+
+
+def _phrase_party(n: int, _now: datetime, rng: random.Random) -> str:
+    count = str(n) if rng.random() < 0.3 else say_number(n)
+    return rng.choice([count, f"{count} people", f"a party of {count}", f"{count} guests", count])
+
+
+PARTY_SIZE = SlotType(
+    "party_size", rf"(?:(?:a party of |party of |a group of )?{NUMBER_RE}(?: people| persons| guests"
+    r"| adults| of us| diners)?|just me|just myself)", _party, lambda v, _n: say_number(v), _phrase_party,
+    fixed([1, 2, 3, 4, 5, 6, 8, 10, 12]),
+)
+MEAL_TIME = time_type("meal_time", "meal", ["19:00", "18:30", "20:00", "12:30", "13:00", "17:45", "19:15", "21:00"])
+REQUESTS = free_text(
+    "requests", ["a high chair", "a window seat", "a birthday cake", "vegetarian options", "a booth",
+                 "a booth by the window", "a table on the patio", "a quiet corner", "our anniversary"],
+    strip_articles=False, lead=r"please|note|please note|make a note|mention|also|and",
+)
+
+TYPES = (PARTY_SIZE, MEAL_TIME, REQUESTS, *bookings.TYPES)
