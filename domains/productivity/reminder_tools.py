@@ -49,6 +49,12 @@ async def create_reminder(
     when they have a phone number, comes as a text message."""
     moment = _future(ctx, remind_at)
     async with transaction(ctx.sessions) as session:
+        same = (await session.exec(select(Reminder).where(
+            Reminder.user_id == ctx.user_id, Reminder.message == message.strip(), Reminder.remind_at == moment,
+            col(Reminder.fired_at).is_(None),
+        ))).first()
+        if same is not None:  # said twice in one breath (or a retried call): one reminder, fired once
+            return {"created": reminder_view(ctx, same), "already_set": True}
         reminder = Reminder(user_id=ctx.user_id, message=message.strip(), remind_at=moment,
                             importance=Importance(importance).value)
         session.add(reminder)

@@ -27,6 +27,7 @@ from domains.productivity.models import Reminder
 from domains.productivity.reminder_firing import REMINDER_DUE
 from domains.productivity.reminder_tools import create_reminder, get_reminders, update_reminder
 from tests.api.test_team_events import Feed, serve
+from tests.conftest import Backend
 from tests.fakes.twilio_client import FakeTwilio
 from tests.helpers import register
 
@@ -91,6 +92,16 @@ async def test_a_reminder_fires_once_at_its_time_with_a_notice(runtime: Runtime)
     stored = await row(runtime, reminder_id)
     assert stored.is_done and stored.fired_at == NOON and not stored.fired_late
     assert stored.importance == "high"
+
+
+async def test_a_reminder_said_twice_is_set_and_fired_once(runtime: Runtime) -> None:
+    ada = await make_user(runtime, "ada")
+    first = await remind(runtime, ada, "call mum", NOON)
+    assert await remind(runtime, ada, "call mum", NOON) == first
+    other = await remind(runtime, ada, "call mum", NOON + timedelta(hours=1))  # another time is another reminder
+    assert other != first
+    fired = await ReminderScheduler(runtime, clock=Clock(NOON + timedelta(hours=1))).sweep()
+    assert sorted(str(r.id) for r in fired) == sorted([first, other])
 
 
 async def test_a_reminder_missed_while_down_fires_late(runtime: Runtime) -> None:
@@ -217,3 +228,29 @@ async def test_the_notice_reaches_only_its_users_open_pages(client: httpx.AsyncC
         assert used.status_code == 401  # a stream token opens one feed, once
 
 
+
+
+async def test_a_reminder_fired_by_another_replica_reaches_the_page(
+    backend: Backend, settings: Settings, client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    if backend.redis_url is None:
+        pytest.skip("the in-process store belongs to one process; replicas share Redis")
+    max_ = await register(client)
+    await remind(runtime, uuid.UUID(max_.id), "check the oven", NOON)
+    other = Runtime.build(settings)  # a second server process: same database, same Redis
+    try:
+        async with serve(runtime) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
+            token = (await http.post("/api/notices/stream-token", headers=max_.auth)).json()["token"]
+            async with http.stream("GET", "/api/notices/stream", params={"token": token}) as response:
+                feed = Feed(response)
+                assert await feed.next() == ("ready", {})
+                clock = Clock(NOON)
+                fired = await asyncio.gather(ReminderScheduler(other, clock=clock).sweep(),
+                                             ReminderScheduler(runtime, clock=clock).sweep())
+                assert sum(len(f) for f in fired) == 1
+                event, notice = await feed.next()
+                assert (event, notice["message"]) == ("reminder", "check the oven")
+                with pytest.raises(TimeoutError):
+                    await feed.next(within=0.5)  # once
+    finally:
+        await other.close()
