@@ -140,7 +140,11 @@ async def booking_name(session: AsyncSession, ctx: ToolContext, given: str | Non
 
 
 def code_in(ref: str, prefix: str, alphabet: str) -> str | None:
-    """The confirmation code `ref` says (`HT-4K2P`, "ht 4k2p", "4K2P"), as stored; None when it says none."""
+    """The confirmation code `ref` says (`HT-4K2P`, "ht 4k2p", "4K2P", "the one with code HT-4K2P"), as
+    stored; None when it says none."""
+    named = re.search(rf"\b{prefix}[\s-]*([A-Z0-9]{{4}})\b", ref.upper())
+    if named and all(c in alphabet for c in named.group(1)):
+        return f"{prefix}-{named.group(1)}"
     letters = re.sub(r"[^A-Z0-9]", "", ref.upper())
     letters = letters.removeprefix(prefix) if len(letters) == len(prefix) + 4 else letters
     if len(letters) != 4 or any(c not in alphabet for c in letters):

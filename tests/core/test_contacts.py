@@ -72,6 +72,8 @@ def test_codes_are_read_from_what_callers_say() -> None:
     assert contacts.code_in("HT-4K2P", "HT", alphabet) == "HT-4K2P"
     assert contacts.code_in("ht 4k2p", "HT", alphabet) == "HT-4K2P"
     assert contacts.code_in("4K2P", "HT", alphabet) == "HT-4K2P"
+    assert contacts.code_in("h t 4 k 2 p", "HT", alphabet) == "HT-4K2P"
+    assert contacts.code_in("the one with code HT-4K2P please", "HT", alphabet) == "HT-4K2P"
     assert contacts.code_in("my reservation", "HT", alphabet) is None
     assert contacts.code_in("friday", "HT", alphabet) is None
     assert contacts.code_in("HT-4K2O", "HT", alphabet) is None  # no O in codes
