@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 
 from core import contacts
 from core.deps import SessionDep, SettingsDep
+from core.errors import Conflict
+from core.models import Contact
 from domains.healthcare import service as healthcare
+from domains.healthcare.models import Appointment, AppointmentStatus, Patient
 from domains.staff import EndDay, StartDay, day_range
 
 router = APIRouter(tags=["staff"])
@@ -47,15 +50,29 @@ async def list_appointments(
     since, until = day_range(start, end, settings.timezone)
     rows = await healthcare.list_all_appointments(session, since, until, include_cancelled=include_cancelled)
     callers = await contacts.by_owner(session, {p.user_id for _, p in rows})
-    return [
-        AppointmentOut(
-            id=a.id,
-            starts_at=a.starts_at,
-            reason=a.reason,
-            status=a.status,
-            confirmation_code=a.confirmation_code,
-            patient=PatientOut.model_validate(p, from_attributes=True),
-            contact_phone=c.reach if (c := callers.get(p.user_id)) is not None else None,
-        )
-        for a, p in rows
-    ]
+    return [_out(a, p, callers.get(p.user_id)) for a, p in rows]
+
+
+def _out(appointment: Appointment, patient: Patient, contact: Contact | None) -> AppointmentOut:
+    return AppointmentOut(
+        id=appointment.id,
+        starts_at=appointment.starts_at,
+        reason=appointment.reason,
+        status=appointment.status,
+        confirmation_code=appointment.confirmation_code,
+        patient=PatientOut.model_validate(patient, from_attributes=True),
+        contact_phone=contact.reach if contact is not None else None,
+    )
+
+
+@router.post("/appointments/{appointment_id}/cancel")
+async def cancel_appointment(appointment_id: uuid.UUID, session: SessionDep) -> AppointmentOut:
+    """Cancel a patient's appointment (its slot is free at once)."""
+    appointment = await session.get(Appointment, appointment_id)
+    patient = await session.get(Patient, appointment.patient_id) if appointment is not None else None
+    if appointment is None or patient is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such appointment.")
+    if appointment.status != AppointmentStatus.booked:
+        raise Conflict(f"That appointment is {appointment.status}, not booked.")
+    await healthcare.cancel(session, appointment)
+    return _out(appointment, patient, (await contacts.by_owner(session, {patient.user_id})).get(patient.user_id))

@@ -16,6 +16,7 @@ from core.timeutil import utcnow
 class ReservationStatus(StrEnum):
     confirmed = "confirmed"
     cancelled = "cancelled"
+    no_show = "no_show"
 
 
 class Reservation(SQLModel, table=True):

@@ -326,6 +326,19 @@ async def cancel(session: AsyncSession, reservation: Reservation) -> Reservation
     return reservation
 
 
+async def mark_no_show(session: AsyncSession, reservation: Reservation, now: datetime) -> Reservation:
+    """The guests never came: only a confirmed reservation whose seating has begun."""
+    if reservation.status != ReservationStatus.confirmed:
+        raise Conflict(f"That reservation is {reservation.status}, not confirmed.")
+    if reservation.starts_at > now:
+        raise Conflict("That seating has not begun yet.")
+    reservation.status = ReservationStatus.no_show.value
+    reservation.updated_at = utcnow()
+    session.add(reservation)
+    await session.flush()
+    return reservation
+
+
 async def upcoming(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> list[Reservation]:
     stmt = (
         select(Reservation)

@@ -6,12 +6,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict
 
 from core import contacts
 from core.deps import SessionDep, SettingsDep
+from core.errors import Conflict
+from core.models import Contact
+from core.timeutil import utcnow
 from domains.restaurant import service as restaurant
+from domains.restaurant.models import Reservation, ReservationStatus
 from domains.staff import EndDay, StartDay, day_range
 
 router = APIRouter(tags=["staff"])
@@ -28,6 +32,33 @@ class ReservationOut(BaseModel):
     contact_phone: str | None = None
     """Who booked it on a public line (`core.models.Contact`); None for an account holder's booking."""
     contact_name: str | None = None
+
+
+async def _with_contact(session: SessionDep, reservation: Reservation) -> ReservationOut:
+    return _out(reservation, (await contacts.by_owner(session, {reservation.user_id})).get(reservation.user_id))
+
+
+async def _reservation(session: SessionDep, reservation_id: uuid.UUID) -> Reservation:
+    found = await session.get(Reservation, reservation_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such reservation.")
+    return found
+
+
+@router.post("/reservations/{reservation_id}/cancel")
+async def cancel_reservation(reservation_id: uuid.UUID, session: SessionDep) -> ReservationOut:
+    """Cancel a guest's reservation (it frees its seats at once)."""
+    reservation = await _reservation(session, reservation_id)
+    if reservation.status != ReservationStatus.confirmed:
+        raise Conflict(f"That reservation is {reservation.status}, not confirmed.")
+    return await _with_contact(session, await restaurant.cancel(session, reservation))
+
+
+@router.post("/reservations/{reservation_id}/no-show")
+async def mark_no_show(reservation_id: uuid.UUID, session: SessionDep) -> ReservationOut:
+    """The guests never came (once the seating has begun)."""
+    reservation = await _reservation(session, reservation_id)
+    return await _with_contact(session, await restaurant.mark_no_show(session, reservation, utcnow()))
 
 
 class Seatings(BaseModel):
@@ -78,9 +109,9 @@ async def list_reservations(
     since, until = day_range(start, end, settings.timezone)
     found = await restaurant.list_all_reservations(session, since, until, include_cancelled=include_cancelled)
     by_owner = await contacts.by_owner(session, {r.user_id for r in found})
-    out = []
-    for r in found:
-        contact = by_owner.get(r.user_id)
-        extra = {"contact_phone": contact.reach, "contact_name": contact.name} if contact else {}
-        out.append(ReservationOut.model_validate({**r.model_dump(), **extra}))
-    return out
+    return [_out(r, by_owner.get(r.user_id)) for r in found]
+
+
+def _out(reservation: Reservation, contact: Contact | None) -> ReservationOut:
+    extra = {"contact_phone": contact.reach, "contact_name": contact.name} if contact else {}
+    return ReservationOut.model_validate({**reservation.model_dump(), **extra})

@@ -3,14 +3,20 @@ reservation list names the contact who booked; nobody else sees any of it."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 
 from core import contacts
+from core.db import transaction
+from core.errors import Conflict
 from core.models import Contact
 from core.runtime import Runtime
 from core.tools import ToolContext
+from domains.restaurant import service as restaurant
+from domains.restaurant.models import Reservation
 from tests.domains.tool_calls import call, ok
 from tests.helpers import make_staff, register
 
@@ -107,3 +113,39 @@ async def test_a_web_callers_typed_number_is_the_one_staff_see(client: httpx.Asy
     assert (listed["name"], listed["contact_name"], listed["contact_phone"]) == ("Lee", "Lee", "+15553330003")
     [person] = (await client.get("/api/staff/contacts", headers=staff.auth)).json()
     assert (person["phone"], person["given_phone"]) == (None, "+15553330003")
+
+
+async def test_staff_cancel_bookings_and_mark_no_shows(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    kim = await contacts.open_for_call(runtime.sessions, "+15551110001", now)
+    ctx = ToolContext.for_user(runtime, kim.user_id, contact_id=kim.id, clock=lambda: now)
+    soon = ok(await call(ctx, "create_reservation", date="2026-11-23", time="17:00", party_size=2, name="Kim"))
+    later = ok(await call(ctx, "create_reservation", date="2026-11-27", time="19:00", party_size=2))
+    ok(await call(ctx, "register_patient", first_name="Kim", last_name="Park"))
+    seen = ok(await call(ctx, "book_appointment", date="2026-11-24", time="10:00"))
+
+    staff = await make_staff(runtime, await register(client))
+    member = await register(client)
+    url = f"/api/staff/reservations/{later['reservation_id']}/cancel"
+    assert (await client.post(url, headers=member.auth)).status_code == 403
+    cancelled = await client.post(url, headers=staff.auth)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["contact_phone"] == "+15551110001"
+    assert (await client.post(url, headers=staff.auth)).status_code == 409  # already cancelled
+
+    async with transaction(runtime.sessions) as session:  # before the seating: nobody is missing yet
+        row = await session.get(Reservation, uuid.UUID(soon["reservation_id"]))
+        assert row is not None
+        with pytest.raises(Conflict, match="not begun"):
+            await restaurant.mark_no_show(session, row, now)
+    no_show = f"/api/staff/reservations/{soon['reservation_id']}/no-show"
+    marked = await client.post(no_show, headers=staff.auth)  # the server's clock: long after that seating
+    assert marked.status_code == 200 and marked.json()["status"] == "no_show", marked.text
+    left = ok(await call(ctx, "list_reservations"))["reservations"]
+    assert left == []  # the caller hears of neither
+
+    gone = await client.post(f"/api/staff/appointments/{seen['appointment_id']}/cancel", headers=staff.auth)
+    assert gone.status_code == 200 and gone.json()["status"] == "cancelled"
+    assert gone.json()["contact_phone"] == "+15551110001"
+    assert (await client.post(f"/api/staff/appointments/{uuid.uuid4()}/cancel", headers=staff.auth)).status_code == 404
+    assert ok(await call(ctx, "list_appointments"))["appointments"] == []

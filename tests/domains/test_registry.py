@@ -76,7 +76,10 @@ async def test_the_staff_routes_and_pages_are_the_domains() -> None:
         "/api/staff/mortgage/applications/{application_id}",
         "/api/staff/mortgage/applications/{application_id}/status",
         "/api/staff/appointments",
+        "/api/staff/appointments/{appointment_id}/cancel",
         "/api/staff/reservations",
+        "/api/staff/reservations/{reservation_id}/cancel",
+        "/api/staff/reservations/{reservation_id}/no-show",
         "/api/staff/restaurant/settings",
     }
     assert _documented(build_router(())) == set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from bots.agent.agent import Agent
 from core.runtime import Runtime
 from core.tools import ToolContext
 from tests.api.test_team_events import serve
+from tests.domains.tool_calls import call, ok
 from tests.e2e.test_dashboards import ARTIFACTS, browser, expect, log_in, named, new_page  # noqa: F401
 from tests.helpers import make_staff
 from tests.processors.callers import register_caller
@@ -60,3 +62,27 @@ async def test_closing_fridays_in_the_dashboard_changes_the_agents_answer(
     assert after["available"] is False and "closed" in after["reason"].lower(), after
     assert "closed" in after["reply"].lower()
     assert not any("T19:00" in t and t[:10] == after["date"] for t in after["alternatives"])
+
+
+async def test_staff_cancel_a_reservation_on_the_page(
+    client: httpx.AsyncClient, runtime: Runtime, browser: Any  # noqa: F811
+) -> None:
+    guest = await register_caller(runtime, email="guest@example.com", phone=None)
+    ctx = ToolContext.for_user(runtime, guest.id)
+    day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    made = ok(await call(ctx, "create_reservation", date=day, time="19:00", party_size=2, name="Moon"))
+    staff = await make_staff(runtime, await named(client, "Sam", "Staff"))
+    async with serve(runtime) as url:
+        page = await new_page(browser)
+        await log_in(page, url, staff, "/mortgage_dashboard")
+        await page.click("#tab-reservations")
+        row = page.locator("#reservation-rows tr", has_text=made["confirmation_code"])
+        await expect(row).to_contain_text("Moon")
+        await row.get_by_role("button", name="Cancel").click()
+        await expect(page.locator("#reservation-rows tr")).to_have_count(0)
+        reservations = page.locator('form[data-list="reservations"]')
+        await reservations.get_by_label("Include cancelled").check()
+        await reservations.get_by_role("button", name="Show").click()
+        await expect(row).to_contain_text("cancelled")
+        assert page.problems == []
+    assert ok(await call(ctx, "list_reservations"))["reservations"] == []

@@ -184,7 +184,8 @@ const LISTS = {
       <td>${escapeHtml(`${a.patient.first_name} ${a.patient.last_name}`)}</td>
       <td>${escapeHtml(a.patient.phone ?? a.contact_phone ?? "—")}</td>
       <td>${escapeHtml(a.reason ?? "—")}</td>
-      <td><span class="badge ${a.status === "booked" ? "ok" : ""}">${escapeHtml(a.status)}</span></td>`,
+      <td><span class="badge ${a.status === "booked" ? "ok" : ""}">${escapeHtml(a.status)}</span></td>
+      <td>${a.status === "booked" ? action(`/api/staff/appointments/${a.id}/cancel`, "Cancel") : ""}</td>`,
   },
   reservations: {
     url: "/api/staff/reservations",
@@ -193,9 +194,28 @@ const LISTS = {
       <td class="num">${r.party_size}</td>
       <td><code>${escapeHtml(r.confirmation_code)}</code></td>
       <td>${escapeHtml(r.special_requests ?? "—")}</td>
-      <td><span class="badge ${r.status === "confirmed" ? "ok" : ""}">${escapeHtml(r.status)}</span></td>`,
+      <td><span class="badge ${r.status === "confirmed" ? "ok" : ""}">${escapeHtml(words(r.status))}</span></td>
+      <td>${r.status !== "confirmed" ? "" : new Date(r.starts_at) > new Date()
+        ? action(`/api/staff/reservations/${r.id}/cancel`, "Cancel")
+        : action(`/api/staff/reservations/${r.id}/no-show`, "No-show")}</td>`,
   },
 };
+
+function action(url, label) {
+  return `<button type="button" class="link" data-action="${escapeHtml(url)}">${label}</button>`;
+}
+
+for (const form of document.querySelectorAll("form[data-list]")) {
+  const name = form.dataset.list;
+  $(`${name.slice(0, -1)}-rows`).addEventListener("click", (e) => {
+    const button = e.target.closest("[data-action]");
+    if (!button) return;
+    guarded(`${name}-error`, async () => {
+      await api(button.dataset.action, { method: "POST" });
+      await loadList(form);
+    });
+  });
+}
 
 function loadList(form) {
   const name = form.dataset.list;
