@@ -19,8 +19,10 @@ from domains.healthcare.models import Appointment, Patient, SymptomRecord
 from domains.mortgage.models import MortgageApplication
 from domains.productivity.models import Todo
 from domains.restaurant.models import Reservation
+from processors.pin_auth import Caller
 from tests.conftest import Backend, _reset_shared, make_settings
 from tests.fakes.llm_servers import FakeOpenAIServer
+from tests.processors.callers import register_caller
 
 NOW = datetime(2026, 11, 23, 9, 0)
 MONDAY = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -120,3 +122,23 @@ async def test_a_cloud_model_is_told_the_line_and_the_public_callers_rules(
     assert "You answer the phone for Hanok Table." in system and "confirmation code" in system
     offered = {t["function"]["name"] for t in sent["tools"]}
     assert "check_availability" in offered and "create_todo" not in offered and "book_appointment" not in offered
+
+
+async def test_a_pin_line_keeps_the_pin_but_serves_only_its_domains(runtime: Runtime) -> None:
+    user = await register_caller(runtime)
+    async with transaction(runtime.sessions) as session:
+        await lines.set_line(session, "+15550100003", known_domains=KNOWN, name="Ann's desk",
+                             domains=["productivity"], access="pin")
+    line = await find_line(runtime, "+15550100003")
+    async with Agent.open(runtime) as agent:
+        call = CallSession(runtime, agent, CallInfo("CA-pin", "phone", "+15551234567", "+15550100003"), line)
+        assert not call.is_public
+        await call.authenticate(Caller(user.id, "Ann"))
+        assert call.conversation is not None
+        ctx = call.conversation.ctx
+        assert (ctx.domains, ctx.line_name, ctx.contact_id) == (("productivity",), "Ann's desk", None)
+        booked = await call.turn("book a table for two tomorrow at seven under the name Ann")
+    assert not any(c["ok"] and c["name"] == "create_reservation" for c in booked.tool_calls)
+    async with runtime.sessions() as session:
+        assert (await session.exec(select(Reservation))).all() == []
+        assert (await session.exec(select(Contact))).all() == []
