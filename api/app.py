@@ -33,6 +33,7 @@ from api.routes import (
     tools,
     twilio,
     twilio_transfer,
+    voice_ws,
     webrtc,
 )
 from api.security_headers import SecurityHeaders
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(call_center.router)
     app.include_router(callbacks.router)
     app.include_router(assistant.router)
+    app.include_router(voice_ws.router)
     mcp.mount(app)
     web.mount(app)
     if runtime is not None:
