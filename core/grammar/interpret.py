@@ -325,6 +325,11 @@ class Interpreter:
         if shape is None or len(args) == sum(len(a.arg) if isinstance(a.arg, tuple) else 1 for a in shape.args):
             return args
         found = extract(shape, drop_hesitations(strip_fillers(clean)), now)
+        free = {a.arg for a in shape.args if a.kind.free_text and isinstance(a.arg, str)}
+        if not any(isinstance(v, str) and v[:1].isalpha() for v in args.values()):
+            # every word the template read is a value of its own: what it left can only be free text
+            # ("for a physical"), not another typed value ("invite a team member" names no role)
+            found = {k: v for k, v in found.items() if k in args or k in free}
         if set(args) < set(found) and all(
             found[k] == v or (isinstance(v, str) and isinstance(found[k], str) and found[k] in v) for k, v in args.items()
         ):
@@ -335,7 +340,6 @@ class Interpreter:
             for k, v in args.items()
         ):
             return found  # a reason runs on past where a template stopped ("about a charge i don't recognize")
-        free = {a.arg for a in shape.args if a.kind.free_text and isinstance(a.arg, str)}
         moved = [k for k in args if k not in free and k in found and found[k] != args[k]]
         if moved and any(isinstance(args.get(k), str) and _CLOCKISH.search(args[k]) for k in free):
             return found  # the template left the time in free text ("... tomorrow at [three pm guitar lesson]")
