@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import asdict, dataclass, field
@@ -84,6 +85,16 @@ class Agent:
     def __init__(self, runtime: Runtime, graph: CompiledStateGraph[Any, Any, Any, Any]) -> None:
         self.runtime = runtime
         self.graph = graph
+        self._threads: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def thread_lock(self, thread_id: str) -> asyncio.Lock:
+        """One turn at a time per conversation in this process: two sentences sent at once on one thread
+        (two browser tabs, a retried request) are answered in turn, neither overwriting the other's
+        messages."""
+        lock = self._threads.get(thread_id)
+        if lock is None:
+            lock = self._threads[thread_id] = asyncio.Lock()
+        return lock
 
     @classmethod
     @asynccontextmanager
@@ -148,7 +159,11 @@ class AgentSession:
     async def turn(self, text: str, on_text: TextSink | None = None) -> TurnResult:
         """Answer one utterance. With `on_text`, the models' text is handed over piece by piece as it
         is generated (`stream_with_fallback`), every model call of the turn included; the result's
-        `reply` is still the last message's text."""
+        `reply` is still the last message's text. Turns on one thread wait for each other."""
+        async with self.agent.thread_lock(self.thread_id):
+            return await self._turn(text, on_text)
+
+    async def _turn(self, text: str, on_text: TextSink | None) -> TurnResult:
         trace = TurnTrace()
         self._events = []
         self.ctx.transfer = None

@@ -3,11 +3,12 @@ timeouts, broken threads and provider fallback."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, HumanMessage
 from sqlmodel import select
 
 from bots.agent.agent import APOLOGY, Agent, AgentSession
@@ -129,3 +130,16 @@ async def test_openai_provider_round_trip_through_the_graph(runtime: Runtime, se
     assert result.reply == "Added buy milk."
     assert [c["provider"] for c in result.timings["llm"]] == ["openai", "openai"]
     assert await _titles(runtime) == ["buy milk"]
+
+
+async def test_two_sentences_at_once_on_one_thread_are_answered_in_turn(runtime: Runtime) -> None:
+    user = await _user(runtime, "twice@example.com")
+    async with Agent.open(runtime) as agent:
+        first = agent.session(ToolContext.for_user(runtime, user.id), "thread-twice")
+        second = agent.session(ToolContext.for_user(runtime, user.id), "thread-twice")  # a second tab
+        results = await asyncio.gather(first.turn("add a todo to buy milk"), second.turn("add a todo to call mom"))
+        assert not any(r.reset for r in results)
+        state = await agent.graph.aget_state({"configurable": {"thread_id": "thread-twice"}})
+    said = [m.content for m in state.values["messages"] if isinstance(m, HumanMessage)]
+    assert sorted(said) == ["add a todo to buy milk", "add a todo to call mom"]  # neither overwrote the other
+    assert await _titles(runtime) == ["buy milk", "call mom"]
