@@ -29,7 +29,8 @@ _MALLOC_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform =
 RELEASE_FREED_MEMORY = _MALLOC_TRIM is not None
 """Hand the pages the model freed back to the system after each reading (glibc's `malloc_trim`). The
 library frees what a reading allocated, but in pieces glibc keeps: on 100 readings of phone commands the
-worker grew ~1.6 MB per reading without it and ~0.15 MB with it, at no CPU cost we could measure. What is left is the
+worker grew ~1.6 MB per reading without it and ~0.15 MB with it. It costs ~3 ms of CPU (~11 ms wall on the
+loaded 2-core machine) per reading, spent after the answer is sent. What is left is the
 library's own slow growth (~0.1 MB a reading, `moonshine.TRANSCRIBER_OPTIONS`), which only a new
 process gives back."""
 
