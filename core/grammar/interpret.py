@@ -140,8 +140,12 @@ def resolve_restarts(text: str) -> str:
     """"thursday no wait friday at two" -> "friday at two"; "for for two" -> "for two"; fillers dropped."""
     t = _FILLER_WORDS.sub(" ", text)
     t = _REPEAT.sub(r"\1", " ".join(t.split()))
-    while (m := _RESTART.search(t)) is not None:
+    start = 0
+    while (m := _RESTART.search(t, start)) is not None:
         before, after = t[: m.start()].split(), t[m.end():].split()
+        if not before and m[0] in ("actually make it", "make that"):
+            start = m.end()  # nothing said yet to take back: "actually make it five of us" asks for a change
+            continue
         if not after:
             t = " ".join(before)
             break

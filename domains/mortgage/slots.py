@@ -60,7 +60,7 @@ def _credit_type() -> SlotType:
 
 DOCUMENT = replace(
     free_text("document", ["pay stubs", "w2", "tax returns", "bank statements", "photo id"],
-              lead=r"over|off|in|up|along|back|the|my|a|an|copy of|copies of|a copy of|\w+ (?:months|years) of",
+              lead=r"over|off|in|up|along|back|the|my|a|an|copy of|copies of|a copy of|(?:\w+ )?(?:months|years|weeks) of",
               tail=r"went|was|were|through|via|in|into|by|over|yesterday|today|this|last|just|already|earlier|"
                    r"should|are|is|came|got|arrived|now"),
     word_class="<document>", lexicon=DOCUMENT_WORDS,

@@ -25,6 +25,8 @@ NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
     ("um a table for for two uh people", "a table for two people"),
     ("call five five five one two one two", "call five five five one two one two"),  # digits said twice stay
     ("the year twenty twenty six", "the year twenty twenty six"),
+    ("actually make it six of us for saturday", "actually make it six of us for saturday"),  # a change asked for
+    ("sorry i mean cancel the booking", "cancel the booking"),
 ])
 def test_restarts_and_repeats(said: str, meant: str) -> None:
     assert resolve_restarts(said) == meant
