@@ -3,7 +3,7 @@
 A purge removes, for calls that started before the cutoff: their `call_recordings` rows (transcript,
 timings, summary) and audio files, their agent conversation (the checkpointer's thread
 `call-<CallSid>`), their call-center outcome entries, callback requests (with the transcript they
-carry) made before the cutoff; and from the store, monitor records older
+carry, and the voice messages' audio files) made before the cutoff; and from the store, monitor records older
 than the cutoff. It runs hourly inside the server when RETENTION_DAYS is set (`running`), and on
 demand with `convonet purge`.
 """
@@ -78,8 +78,16 @@ async def purge(runtime: Runtime, days: int, forget_thread: ForgetThread | None,
     async with transaction(runtime.sessions) as session:
         result = await session.exec(delete(CallCenterOutcome).where(col(CallCenterOutcome.at) < cutoff))  # type: ignore[call-overload]
         done.outcomes = int(result.rowcount or 0)
+        messages = (await session.exec(
+            select(CallbackRequest.message_path).where(col(CallbackRequest.created_at) < cutoff,
+                                                       col(CallbackRequest.message_path).is_not(None))
+        )).all()
         result = await session.exec(delete(CallbackRequest).where(col(CallbackRequest.created_at) < cutoff))  # type: ignore[call-overload]
         done.callbacks = int(result.rowcount or 0)
+    for message_path in messages:
+        if message_path and (path := _inside(message_path, runtime.settings.data_dir)) is not None and path.is_file():
+            path.unlink()
+            done.audio_files += 1
     for message in await runtime.store.range(monitor.MONITOR_RECENT):
         record = monitor.parse(message)
         if record is None or (record.at is not None and record.at < cutoff):

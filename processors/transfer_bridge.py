@@ -7,8 +7,8 @@ bridge follows it through the store's `callcenter:events`:
 
 * **queued** — the caller's turns and barge-ins stop here, so the assistant stays quiet; if no
   agent answers within `transfer_timeout` seconds the bridge claims the no-answer (exactly one
-  of answer / no-answer / hang-up wins), says "No one is free right now…" and offers a call back,
-  which a "yes" puts in the staff callback queue (`domains.transfer.callbacks`);
+  of answer / no-answer / hang-up wins) and hands the caller to `processors.callback_offer`: the
+  offer of a call back, a voice message, the request in the staff callback queue;
 * **connected** — an agent answered. The caller's audio frames (`InputAudioRawFrame`, which the
   STT and aggregator pass through) are copied to the agent's audio leg (`attach`ed by the
   agent's SmallWebRTC connection, `transports.agent_leg`), and the agent's microphone comes back
@@ -46,20 +46,17 @@ from pipecat.frames.frames import (
     OutputAudioRawFrame,
     TTSSpeakFrame,
 )
-from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from redis.exceptions import RedisError
 
-from core.events import publish_change
-from core.grammar.dialogue import parse_dialogue
 from core.logging import describe_error, report_exception
 from core.runtime import Runtime
 from core.tools import TransferRequest
-from domains.transfer import callbacks
 from domains.transfer.agents import EVENTS
 from domains.transfer.calls import CallStatus, TransferCall
 from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
+from processors.callback_offer import CallbackOffer, silence_unanswered
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +75,6 @@ def hold_beep(seconds: float = 0.25, freq: float = 440.0, level: float = 0.12) -
 
 HOLD_BEEP = hold_beep()
 
-NO_ONE_FREE = ("No one is free right now. Would you like someone from the team to call you back? "
-               "Please say yes or no.")
-CALLBACK_LEFT = "Okay, someone from the team will call you back. Is there anything else I can help with?"
-CALLBACK_DECLINED = "Okay. What else can I help you with?"
 TRANSFERRING = "Transferring your call. Please hold."
 BACK = "You're back with the assistant. How else can I help?"
 AGENT_HUNG_UP = "The agent has ended the call. Thank you for calling. Goodbye."
@@ -93,7 +86,7 @@ class Phase(enum.Enum):
     QUEUED = "queued"
     CONNECTED = "connected"
     HELD = "held"
-    OFFERING = "offering"  # a call back was offered; the next yes/no answers it
+    OFFERING = "offering"  # nobody answered: `CallbackOffer` has the caller (the offer, then maybe a message)
     ENDED = "ended"
 
 
@@ -153,19 +146,6 @@ class LiveCalls:
 LIVE_CALLS = LiveCalls()
 
 
-def _silence_unanswered(context: LLMContext) -> str:
-    """Blank the caller's messages after the assistant's last reply (they were not for it); their text."""
-    said: list[str] = []
-    for message in reversed(context.messages):
-        if not isinstance(message, dict) or message.get("role") != "user":
-            break
-        content = message.get("content")
-        if isinstance(content, str) and content.strip():
-            said.append(content.strip())
-        message["content"] = ""
-    return " ".join(reversed(said))
-
-
 class TransferBridge(FrameProcessor):
     """Carries one call through the call center and back (see the module docstring)."""
 
@@ -192,6 +172,8 @@ class TransferBridge(FrameProcessor):
         self._leg: AgentLeg | None = None
         self.relayed_to_agent = 0  # audio frames, for tests and logs
         self.relayed_to_caller = 0
+        self.offer = CallbackOffer(call, self._say, lambda coro, name: self.create_task(coro, name=name),
+                                   self.cancel_task)
 
     # --- the session's transfer hook ------------------------------------------------------------
 
@@ -243,34 +225,23 @@ class TransferBridge(FrameProcessor):
             await self._pipeline_ending()
         elif direction is FrameDirection.DOWNSTREAM and self.phase in ACTIVE:
             if isinstance(frame, LLMContextFrame):
-                _silence_unanswered(frame.context)  # the caller is talking to a person, or waiting for one
+                silence_unanswered(frame.context)  # the caller is talking to a person, or waiting for one
                 return
             if isinstance(frame, InterruptionFrame):
                 return  # would cut the agent's voice (and send Twilio a `clear`)
             if isinstance(frame, InputAudioRawFrame) and self.phase is Phase.CONNECTED and self._leg is not None:
                 self.relayed_to_agent += 1
                 await self._leg.to_agent(frame)
-        elif (direction is FrameDirection.DOWNSTREAM and self.phase is Phase.OFFERING
-              and isinstance(frame, LLMContextFrame) and not frame.speculation and self._answer_offer(frame.context)):
-            return
+        elif direction is FrameDirection.DOWNSTREAM and self.phase is Phase.OFFERING:
+            if self.offer.handle(frame):
+                return
+            if not self.offer.active:
+                self.phase = Phase.IDLE
         await self.push_frame(frame, direction)
 
     async def cleanup(self) -> None:
         await super().cleanup()
         await self._pipeline_ending()
-
-    def _answer_offer(self, context: LLMContext) -> bool:
-        """Handle the caller's yes/no to the callback offer; False lets anything else reach the agent."""
-        messages = [m for m in context.messages if isinstance(m, dict)]
-        last = messages[-1] if messages else None
-        text = last.get("content") if last and last.get("role") == "user" else None
-        act = parse_dialogue(text) if isinstance(text, str) else None
-        self.phase = Phase.IDLE
-        if act not in ("yes", "no"):
-            return False
-        _silence_unanswered(context)
-        self.create_task(self._leave_callback() if act == "yes" else self._say(CALLBACK_DECLINED), name="callback")
-        return True
 
     # --- following the call ---------------------------------------------------------------------
 
@@ -357,7 +328,7 @@ class TransferBridge(FrameProcessor):
 
     async def _no_answer(self) -> None:
         self.phase = Phase.OFFERING
-        await self._say(NO_ONE_FREE)
+        await self.offer.start(self._transfer)
 
     async def _returned(self) -> None:
         self.phase = Phase.IDLE
@@ -368,23 +339,12 @@ class TransferBridge(FrameProcessor):
         await self._say(AGENT_HUNG_UP)
         await self.push_frame(EndWorkerFrame(reason="the agent hung up"))
 
-    async def _leave_callback(self) -> None:
-        call = self._transfer
-        if call is None:
-            await self._say(CALLBACK_DECLINED)
-            return
-        runtime = self._call.runtime
-        call.transcript = [dict(line) for line in self._call.transcript]  # what was said up to now
-        request = await callbacks.leave(runtime.sessions, call)
-        await publish_change(runtime.store, EVENTS, callbacks.notice(request))
-        log.info("callback request %s left for call %s", request.id, call.id)
-        await self._say(CALLBACK_LEFT)
-
     async def _pipeline_ending(self) -> None:
         """The call is ending: a caller still waiting or talking to an agent has hung up."""
         if self._watch_task is not None:
             task, self._watch_task = self._watch_task, None
             await self.cancel_task(task)
+        await self.offer.ending()  # a caller leaving a message has left it
         if self.call_id is not None and self.phase in ACTIVE:
             self.phase = Phase.ENDED
             self._registry.remove(self.call_id, self)

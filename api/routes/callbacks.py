@@ -4,6 +4,7 @@
 * `POST /call-center/api/callbacks/{id}/claim` — take one (409 when someone else has it)
 * `POST /call-center/api/callbacks/{id}/release` — give it back
 * `POST /call-center/api/callbacks/{id}/close` — done, with an outcome and an optional note
+* `GET /call-center/api/callbacks/{id}/message` — the caller's voice message (WAV), when they left one
 
 Staff only. Each change goes out on the call center's event feed, so every open page updates.
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.deps import RuntimeDep, StaffUser
@@ -42,6 +44,8 @@ class CallbackOut(BaseModel):
     reason: str
     summary: str
     transcript: list[TranscriptLine]
+    message_text: str | None
+    has_message: bool
     created_at: str
     status: CallbackStatus
     claimed_by: str | None
@@ -92,3 +96,14 @@ async def release(request_id: uuid.UUID, user: StaffUser, runtime: RuntimeDep) -
 async def close(request_id: uuid.UUID, body: CloseIn, user: StaffUser, runtime: RuntimeDep) -> CallbackOut:
     request = await callbacks.close(runtime.sessions, request_id, user.id, body.outcome, body.note)
     return await _changed(runtime, request)
+
+
+@router.get("/{request_id}/message", response_class=FileResponse)
+async def voice_message(request_id: uuid.UUID, _user: StaffUser, runtime: RuntimeDep) -> FileResponse:
+    """The caller's voice message as WAV; 404 when they left none (or it has been purged)."""
+    request = await callbacks.get(runtime.sessions, request_id)
+    root = runtime.settings.data_dir.resolve()
+    path = (root / request.message_path).resolve() if request.message_path else None
+    if path is None or not path.is_relative_to(root) or not path.is_file():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "This callback has no voice message.")
+    return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "no-store"})

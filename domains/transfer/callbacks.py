@@ -50,6 +50,8 @@ class CallbackRequest(SQLModel, table=True):
     reason: str = Field(default="", max_length=500)
     summary: str = Field(default="", sa_type=Text)
     transcript: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    message_text: str | None = Field(default=None, sa_type=Text)  # the caller's voice message, as heard
+    message_path: str | None = Field(default=None, max_length=255)  # its audio, under DATA_DIR
     created_at: datetime = Field(default_factory=utcnow, index=True)
     status: str = Field(default=CallbackStatus.OPEN.value, max_length=16, index=True)
     claimed_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
@@ -70,13 +72,17 @@ def from_call(call: TransferCall) -> CallbackRequest:
     )
 
 
-async def leave(sessions: SessionFactory, call: TransferCall) -> CallbackRequest:
-    """Put `call`'s caller in the queue (once per call: a second "yes" finds the first request)."""
+async def leave(sessions: SessionFactory, call: TransferCall, *, message_text: str | None = None,
+                message_path: str | None = None) -> CallbackRequest:
+    """Put `call`'s caller in the queue, with their voice message if they left one (once per call: a
+    second "yes" finds the first request)."""
     async with transaction(sessions) as session:
         found = (await session.exec(select(CallbackRequest).where(CallbackRequest.call_id == call.id))).first()
         if found is not None:
             return found
         request = from_call(call)
+        request.message_text = message_text or None
+        request.message_path = message_path
         session.add(request)
         await session.flush()
         return request
@@ -93,7 +99,7 @@ async def listed(sessions: SessionFactory, status: CallbackStatus | None = None,
         return list((await session.exec(stmt)).all())
 
 
-async def _get(sessions: SessionFactory, request_id: uuid.UUID) -> CallbackRequest:
+async def get(sessions: SessionFactory, request_id: uuid.UUID) -> CallbackRequest:
     async with sessions() as session:
         found = await session.get(CallbackRequest, request_id)
     if found is None:
@@ -109,7 +115,7 @@ async def claim(sessions: SessionFactory, request_id: uuid.UUID, staff_id: uuid.
             .where(col(CallbackRequest.id) == request_id, col(CallbackRequest.status) == CallbackStatus.OPEN.value)
             .values(status=CallbackStatus.CLAIMED.value, claimed_by=staff_id, claimed_at=utcnow())
         )
-    found = await _get(sessions, request_id)
+    found = await get(sessions, request_id)
     if result.rowcount != 1 and not (found.status == CallbackStatus.CLAIMED and found.claimed_by == staff_id):
         raise Conflict("Someone else has claimed this callback." if found.status == CallbackStatus.CLAIMED
                        else "This callback is already closed.")
@@ -125,7 +131,7 @@ async def release(sessions: SessionFactory, request_id: uuid.UUID, staff_id: uui
                    col(CallbackRequest.claimed_by) == staff_id)
             .values(status=CallbackStatus.OPEN.value, claimed_by=None, claimed_at=None)
         )
-    found = await _get(sessions, request_id)
+    found = await get(sessions, request_id)
     if result.rowcount != 1:
         raise Conflict("Only the staff member who claimed this callback can give it back.")
     return found
@@ -146,7 +152,7 @@ async def close(sessions: SessionFactory, request_id: uuid.UUID, staff_id: uuid.
             .values(status=CallbackStatus.CLOSED.value, claimed_by=staff_id, outcome=outcome.value,
                     note=(note or None), closed_at=now)
         )
-    found = await _get(sessions, request_id)
+    found = await get(sessions, request_id)
     if result.rowcount != 1:
         raise Conflict("This callback is already closed." if found.status == CallbackStatus.CLOSED
                        else "Someone else has claimed this callback.")
@@ -164,6 +170,7 @@ def view(request: CallbackRequest) -> dict[str, Any]:
         "caller_user_id": str(request.caller_user_id) if request.caller_user_id else None,
         "caller_name": request.caller_name, "phone": request.phone, "reason": request.reason,
         "summary": request.summary, "transcript": request.transcript, "created_at": request.created_at.isoformat(),
+        "message_text": request.message_text, "has_message": bool(request.message_path),
         "status": request.status, "claimed_by": str(request.claimed_by) if request.claimed_by else None,
         "claimed_at": request.claimed_at.isoformat() if request.claimed_at else None,
         "outcome": request.outcome, "note": request.note,

@@ -4,14 +4,18 @@ until a staff member claims the request, calls back, and closes it with an outco
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import wave
 
 import httpx
+from pipecat.frames.frames import InputAudioRawFrame
 
 from core.config import Settings
 from core.runtime import Runtime
 from domains.transfer import callbacks
 from domains.transfer.calls import TransferCall
+from processors.voicemail import MessageRecorder
 from tests.helpers import Account, make_staff, register
 
 API = "/call-center/api/callbacks"
@@ -107,3 +111,24 @@ async def test_the_queue_survives_a_restart(settings: Settings, runtime: Runtime
         await restarted.close()
     assert (found.id, found.caller_name, found.summary) == (request.id, "Bo Caller",
                                                             "Bo Caller asked for billing about a double charge.")
+
+
+async def test_staff_play_the_voice_message(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    recorder = MessageRecorder()
+    recorder.heard_speech = True
+    recorder.add(InputAudioRawFrame(audio=b"\x10\x00" * 8000, sample_rate=8000, num_channels=1))
+    call = unanswered()
+    path = await recorder.save(runtime.settings.data_dir, call.id)
+    with_message = await callbacks.leave(runtime.sessions, call, message_text="call me after five", message_path=path)
+    without = await callbacks.leave(runtime.sessions, unanswered("Bo Caller"))
+    kim, member = await staff(client, runtime), await register(client)
+
+    listed = {r["caller_name"]: r for r in (await client.get(API, headers=kim.auth)).json()}
+    assert (listed["Ann Caller"]["message_text"], listed["Ann Caller"]["has_message"]) == ("call me after five", True)
+    assert listed["Bo Caller"]["has_message"] is False
+    played = await client.get(f"{API}/{with_message.id}/message", headers=kim.auth)
+    assert played.status_code == 200 and played.headers["content-type"] == "audio/wav"
+    with wave.open(io.BytesIO(played.content)) as audio:
+        assert (audio.getframerate(), audio.getnframes()) == (8000, 8000)
+    assert (await client.get(f"{API}/{with_message.id}/message", headers=member.auth)).status_code == 403
+    assert (await client.get(f"{API}/{without.id}/message", headers=kim.auth)).status_code == 404

@@ -23,6 +23,9 @@ async def test_purge_removes_old_calls_everywhere_and_keeps_recent_ones(runtime:
     audio = runtime.settings.data_dir / "recordings" / "CAold.wav"
     audio.parent.mkdir(parents=True, exist_ok=True)
     audio.write_bytes(b"RIFF")
+    message = runtime.settings.data_dir / "voicemail" / "c1.wav"
+    message.parent.mkdir(parents=True, exist_ok=True)
+    message.write_bytes(b"RIFF")
     async with runtime.sessions() as session, session.begin():
         session.add(CallRecording(call_sid="CAold", channel="phone", started_at=old, audio_path="recordings/CAold.wav",
                                   transcript=[{"role": "user", "text": "my date of birth is 1 May 1960"}]))
@@ -32,7 +35,8 @@ async def test_purge_removes_old_calls_everywhere_and_keeps_recent_ones(runtime:
                                       entry={"summary": "chest pain"}))
         session.add(CallCenterOutcome(call_id="c2", call_sid="CAnew", outcome="answered", at=new))
         session.add(CallbackRequest(call_id="c1", department="support", caller_name="Ann", created_at=old,
-                                    transcript=[{"role": "user", "text": "my date of birth is 1 May 1960"}]))
+                                    transcript=[{"role": "user", "text": "my date of birth is 1 May 1960"}],
+                                    message_path="voicemail/c1.wav"))
         session.add(CallbackRequest(call_id="c2", department="support", caller_name="Bo", created_at=new))
     for at, sid in ((old, "CAold"), (new, "CAnew")):
         await monitor.publish(runtime.store, monitor.TransferRecord(at=at, call_sid=sid, request={"reason": "x"}))
@@ -45,8 +49,8 @@ async def test_purge_removes_old_calls_everywhere_and_keeps_recent_ones(runtime:
         assert await saver.aget_tuple({"configurable": {"thread_id": "call-CAold"}}) is None
         assert await saver.aget_tuple({"configurable": {"thread_id": "call-CAnew"}}) is not None
 
-    assert (purged.calls, purged.audio_files, purged.threads, purged.outcomes, purged.monitor_records) == (1, 1, 1, 1, 1)
-    assert purged.callbacks == 1
+    assert (purged.calls, purged.audio_files, purged.threads, purged.outcomes, purged.monitor_records) == (1, 2, 1, 1, 1)
+    assert purged.callbacks == 1 and not message.exists()
     assert not audio.exists()
     async with runtime.sessions() as session:
         assert [r.call_sid for r in (await session.exec(select(CallRecording))).all()] == ["CAnew"]

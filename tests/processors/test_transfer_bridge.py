@@ -1,6 +1,6 @@
 """The transfer bridge in a running pipeline with the real agent and call session: the transfer tool
-queues the call; nobody answers → the assistant comes back and, on "yes", puts the caller in the staff
-callback queue (not in their own todos);
+queues the call; nobody answers → the assistant comes back and, on "yes", takes a voice message and puts
+the caller in the staff callback queue (not in their own todos), also with silence or a hang-up instead;
 a caller hanging up while queued leaves the queue; an answered call is relayed and handed back."""
 
 from __future__ import annotations
@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import wave
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pytest
 from pipecat.frames.frames import (
     AudioRawFrame,
@@ -22,6 +24,7 @@ from pipecat.frames.frames import (
     LLMTextFrame,
     OutputAudioRawFrame,
     TTSSpeakFrame,
+    UserStartedSpeakingFrame,
 )
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
@@ -40,13 +43,13 @@ from domains.transfer import callbacks
 from domains.transfer.agents import AgentBoard
 from domains.transfer.queue import CallCenter
 from processors.agent_bridge import AgentBridge
+from processors.callback_offer import CALLBACK_LEFT, LEAVE_MESSAGE, MESSAGE_TAKEN, NO_ONE_FREE
 from processors.pin_auth import Caller
 from processors.transfer_bridge import (
     BACK,
     HOLD_BEEP,
     LIVE_CALLS,
     LOST_TRACK,
-    NO_ONE_FREE,
     Phase,
     TransferBridge,
 )
@@ -165,17 +168,68 @@ async def test_nobody_answers_the_assistant_comes_back_and_leaves_a_callback(
         call.session.add_line("user", "transfer me to the billing department")
         call.session.add_line("user", "hello is anyone there")
         await call.say("yes please")
-        await call.heard("will call you back")
+        await call.heard(LEAVE_MESSAGE)
+        # The message: the caller's audio (as the transport would send it) and, at the turn's end, its words.
+        await call.worker.queue_frame(UserStartedSpeakingFrame())
+        await call.worker.queue_frames([InputAudioRawFrame(audio=tone(0.02), sample_rate=8000, num_channels=1)
+                                        for _ in range(50)])
+        await call.say("please call me about the double charge")
+        await call.heard(MESSAGE_TAKEN)
         [request] = await eventually(lambda: callbacks.listed(runtime.sessions, callbacks.CallbackStatus.OPEN))
         assert (request.call_id, request.department, request.phone) == (call_id, "billing", "+15551234567")
         assert request.caller_user_id == caller.id
         assert request.transcript == [{"role": "user", "text": "transfer me to the billing department"},
                                       {"role": "user", "text": "hello is anyone there"}]
+        assert request.message_text == "please call me about the double charge"
+        assert request.message_path is not None
+        with wave.open(str(runtime.settings.data_dir / request.message_path)) as message:
+            assert (message.getframerate(), message.getnframes()) == (8000, 50 * 160)  # one second, all of it
+        assert not any("double charge" in s for s in call.sink.spoken())  # the message is not for the assistant
         assert await todos_of(runtime, caller) == []  # not a todo in the caller's own list any more
 
         # The conversation carries on with the assistant, the earlier words forgotten.
         await call.say("create a todo to buy milk")
         await eventually(lambda: _has(runtime, caller, "buy milk"))
+
+
+def tone(seconds: float, rate: int = 8000) -> bytes:
+    t = np.arange(int(rate * seconds)) / rate
+    return (np.sin(2 * np.pi * 300 * t) * 8000).astype("<i2").tobytes()
+
+
+async def no_answer(call: Call) -> None:
+    await call.say("transfer me to support")
+    await call.heard(NO_ONE_FREE, within=TIMEOUT + 3)
+    await call.say("yes")
+    await call.heard(LEAVE_MESSAGE)
+
+
+async def test_silence_instead_of_a_message_still_asks_for_the_call_back(
+    runtime: Runtime, agent: Agent, caller: User
+) -> None:
+    async with phone_call(runtime, agent, caller) as call:
+        call.transfer.offer.message_wait = 0.5
+        await no_answer(call)
+        await call.heard(CALLBACK_LEFT)
+        [request] = await callbacks.listed(runtime.sessions, callbacks.CallbackStatus.OPEN)
+        assert (request.message_text, request.message_path) == (None, None)
+        await call.say("create a todo to buy milk")  # back with the assistant
+        await eventually(lambda: _has(runtime, caller, "buy milk"))
+
+
+async def test_hanging_up_while_leaving_a_message_leaves_it(runtime: Runtime, agent: Agent, caller: User) -> None:
+    async with phone_call(runtime, agent, caller) as call:
+        await no_answer(call)
+        await call.worker.queue_frame(UserStartedSpeakingFrame())
+        await call.worker.queue_frames([InputAudioRawFrame(audio=tone(0.02), sample_rate=8000, num_channels=1)
+                                        for _ in range(25)])
+        await eventually(lambda: _true(call.transfer.offer._recorder is not None
+                                       and call.transfer.offer._recorder.seconds >= 0.5))
+    # (phone_call ends the pipeline as a hang-up does, and waits for background work)
+    [request] = await callbacks.listed(runtime.sessions, callbacks.CallbackStatus.OPEN)
+    assert request.message_text is None and request.message_path is not None
+    with wave.open(str(runtime.settings.data_dir / request.message_path)) as message:
+        assert message.getnframes() == 25 * 160
 
 
 async def _has(runtime: Runtime, user: User, title: str) -> bool:

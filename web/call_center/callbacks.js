@@ -34,13 +34,34 @@ function item(cb, me) {
   } else {
     actions = `<span class="muted small">Claimed by a colleague</span>`;
   }
+  const message = cb.message_text || cb.has_message
+    ? `<div class="message small"><strong>Message:</strong> ${cb.message_text ? `“${escapeHtml(cb.message_text)}”` : "(no words heard)"}` +
+      (cb.has_message ? ` <button type="button" class="play">Play message</button>` : "") + `</div>`
+    : "";
   li.innerHTML = `<div class="callback-head"><strong>${escapeHtml(cb.caller_name)}</strong> ${phone}` +
     ` <span class="badge">${escapeHtml(cb.department)}</span> <span class="muted small">${since(cb.created_at)}</span></div>` +
-    (cb.reason ? `<div class="small">About: ${escapeHtml(cb.reason)}</div>` : "") +
+    (cb.reason ? `<div class="small">About: ${escapeHtml(cb.reason)}</div>` : "") + message +
     `<div class="muted small">${escapeHtml(cb.summary)}</div>` +
     (lines ? `<details><summary>Conversation so far</summary><ol class="transcript">${lines}</ol></details>` : "") +
     `<div class="buttons">${actions}</div>`;
   return li;
+}
+
+// An <audio> element cannot send the bearer token: the message is fetched, then played from a blob.
+async function play(li) {
+  const button = li.querySelector(".play");
+  try {
+    let r = await fetch(`${API}/${li.dataset.id}/message`, { headers: { Authorization: `Bearer ${tokens()?.access}` } });
+    if (r.status === 401) { await api(API); r = await fetch(`${API}/${li.dataset.id}/message`, { headers: { Authorization: `Bearer ${tokens()?.access}` } }); }
+    if (!r.ok) throw new Error(r.status === 404 ? "The message is no longer kept." : `message: ${r.status}`);
+    const audio = document.createElement("audio");
+    audio.controls = true;
+    audio.src = URL.createObjectURL(await r.blob());
+    button.replaceWith(audio);
+    await audio.play().catch(() => {}); // autoplay may be refused; the controls are there
+  } catch (error) {
+    $("callbacks-error").textContent = error.message || String(error);
+  }
 }
 
 async function act(path, body) {
@@ -75,6 +96,7 @@ export function setUpCallbacks() {
     if (!li) return;
     if (e.target.closest(".claim")) act(`${li.dataset.id}/claim`);
     if (e.target.closest(".release")) act(`${li.dataset.id}/release`);
+    if (e.target.closest(".play")) play(li);
   });
   $("callbacks").addEventListener("submit", (e) => {
     e.preventDefault();
