@@ -34,6 +34,7 @@ _ATTACHED = frozenset({
     "as", "with", "to", "is", "be", "are", "under", "since",
 })
 """Words that lead into a typed value ("due friday", "as high priority") and go with it."""
+_CLOCK_KINDS = frozenset({"time", "meal_time"})
 _PLACE_NOUNS = frozenset({
     "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "drive", "floor", "grade",
     "place", "court", "way", "parkway", "highway",
@@ -186,6 +187,9 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
             value = slot.kind.parse(text, now)
             if value is None:
                 continue
+            if end - start > 1 and end < len(tokens) and slot.kind.name in _CLOCK_KINDS and slot.kind.parse(
+                    " ".join(tokens[end - 1:end + 1]), now) is not None:
+                continue  # "from seven to seven thirty": not ten to seven, the end is a time of its own
             led = (start and tokens[start - 1] in slot.before) or (end < len(tokens) and tokens[end] in slot.after)
             if _BARE_NUMBER.fullmatch(text) and not led and not (
                 isinstance(value, float) and value >= 1000

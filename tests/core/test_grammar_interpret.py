@@ -175,3 +175,10 @@ def test_an_unsure_guess_gives_way_to_the_tool_the_words_speak_for() -> None:
 def test_a_home_being_bought_is_a_purchase_loan(said: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
     assert reading is not None and (reading.tool, reading.args) == ("start_mortgage_application", args)
+
+
+def test_a_range_of_times_is_not_read_as_minutes_to_the_hour() -> None:
+    moved = interpret("can we push my reservation from eight to eight thirty", NOW)
+    assert moved is not None and moved.args.get("time") == "20:30"
+    booked = interpret("book a table for two at ten to seven tonight", NOW)
+    assert booked is not None and booked.args.get("time") == "18:50"  # "ten to seven" still is 6:50
