@@ -156,7 +156,7 @@ def tool(domain: str, *, mutates: bool = True) -> Callable[[ToolFunc], ToolSpec]
             annotation = hints.get(name, Any)
             default = ... if param.default is inspect.Parameter.empty else param.default
             fields[name] = (annotation, default)
-        model = create_model(  # type: ignore[call-overload]
+        model = create_model(
             f"{func.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields
         )
         return ToolSpec(
