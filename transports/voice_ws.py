@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import WebSocket
+from fastapi import WebSocket, WebSocketDisconnect
 from pipecat.frames.frames import (
     Frame,
     InputAudioRawFrame,
@@ -143,7 +143,10 @@ async def authenticate(websocket: WebSocket, runtime: Runtime) -> Caller | None:
         async with asyncio.timeout(AUTH_SECONDS):
             for _ in range(MAX_AUTH_TRIES):
                 while True:
-                    data = parse(await websocket.receive_text())
+                    received = await websocket.receive()
+                    if received["type"] == "websocket.disconnect":
+                        raise WebSocketDisconnect(received.get("code", 1000))
+                    data = parse(received.get("text") or received.get("bytes") or "")
                     if data is not None and data.get("type") == "authenticate":
                         break
                     await websocket.send_json(message("error", text="Authenticate first."))
