@@ -55,7 +55,7 @@ from core.accounts import normalize_email
 from core.config import Settings
 from core.db import SessionFactory
 from core.runtime import Runtime
-from core.security import is_valid_pin
+from core.security import HashingBusy, is_valid_pin
 from core.store import Store
 from processors.frames import AgentTurnFrame
 from processors.pin_auth import Caller, PinOutcome, PinVerifier, Target
@@ -128,7 +128,10 @@ async def sign_in(runtime: Runtime, data: dict[str, Any], client: str) -> SignIn
     rt = runtime
     verifier: PinVerifier = (BrowserPinVerifier(rt.sessions, rt.store, rt.settings, normalize_email(email)) if email
                              else SocketPinVerifier(rt.sessions, rt.store, rt.settings, client))
-    outcome, caller = await verifier.check(pin.strip())
+    try:
+        outcome, caller = await verifier.check(pin.strip())
+    except HashingBusy:
+        return SignIn(None, message("auth_failed", text="The server is busy; try again in a moment."))
     if outcome is PinOutcome.LOCKED:
         return SignIn(None, message("auth_failed", text="Too many wrong PINs. Try again in 15 minutes."), final=True)
     if outcome is not PinOutcome.OK or caller is None:
