@@ -103,7 +103,7 @@ async def ask(agent: Agent, user: User, said: SayIn, *, channel: str) -> Assista
     result = await agent.session(ctx, thread_id).turn(said.text)
     return AssistantReply(
         reply=result.reply,
-        tool_calls=[ToolCallOut.model_validate(call) for call in result.tool_calls],
+        tool_calls=[ToolCallOut.model_validate(call.as_json()) for call in result.tool_calls],
         domain=result.domain,
         # After a reset the agent continues on a thread id of its own making; hand out one the
         # caller owns instead (the reset thread holds at most this turn, the conversation restarts).

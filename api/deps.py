@@ -1,43 +1,27 @@
-"""Request dependencies: the runtime, a database session, the current user."""
+"""Request dependencies: the current user and who may call a route, on top of `core.deps` (the runtime,
+its settings and store, the request's database session), which this module re-exports."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
+
+# The same dependencies as a domain's staff routes use, not copies: FastAPI runs a dependency once
+# per request, so a route and the staff check it sits behind share one database session.
+from core.deps import RuntimeDep as RuntimeDep
+from core.deps import SessionDep as SessionDep
+from core.deps import SettingsDep as SettingsDep
+from core.deps import StoreDep as StoreDep
 from core.models import User
 from core.ratelimit import address_limit
-from core.runtime import Runtime
 from core.security import TokenError, decode_token
-from core.store import Store
 
 bearer = HTTPBearer(auto_error=False)
-
-
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-def get_settings(runtime: RuntimeDep) -> Settings:
-    return runtime.settings
-
-
-def get_store(runtime: RuntimeDep) -> Store:
-    return runtime.store
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[Store, Depends(get_store)]
 
 
 def client_address(request: Request) -> str:
@@ -52,16 +36,6 @@ async def limit_sign_in_attempts(request: Request, store: StoreDep, settings: Se
 
 SignInAttempt = Depends(limit_sign_in_attempts)
 
-
-async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the handler returns, rolled back when it raises."""
-    async with runtime.sessions() as session, session.begin():
-        yield session
-
-
-# scope="function": the transaction commits before the response is sent, so a client that was
-# told "created" can read it back at once, and a failed commit is an error response, not a lie.
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 UNAUTHORIZED = HTTPException(
     status_code=status.HTTP_401_UNAUTHORIZED,

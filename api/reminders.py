@@ -24,7 +24,7 @@ from core.logging import describe_error, report_exception
 from core.models import User
 from core.runtime import Runtime
 from core.timeutil import utcnow
-from domains.productivity.reminder_firing import REMINDER_DUE, DueReminder, claim_due
+from domains.productivity.reminder_firing import BATCH, REMINDER_DUE, DueReminder, claim_due
 from transports.twilio_sms import send_sms, sms_enabled
 
 log = logging.getLogger(__name__)
@@ -79,13 +79,15 @@ class ReminderScheduler:
     async def run(self, every: float) -> None:
         """Sweep now, then every `every` seconds, until cancelled."""
         while True:
+            fired = 0
             try:
-                await self.sweep()
+                fired = len(await self.sweep())
             except Exception as exc:  # the next sweep tries again; the server goes on
                 log.error("reminders: sweep failed: %s", describe_error(exc))
                 report_exception(exc)
-            self.first_sweep.set()
-            await asyncio.sleep(every)
+            if fired < BATCH:  # a full batch (a long downtime's backlog): look again at once
+                self.first_sweep.set()
+                await asyncio.sleep(every)
 
 
 @asynccontextmanager

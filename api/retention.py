@@ -66,7 +66,7 @@ async def purge(runtime: Runtime, days: int, forget_thread: ForgetThread | None,
             )).all()
             if not rows:
                 break
-            await session.exec(delete(CallRecording).where(col(CallRecording.id).in_([r[0] for r in rows])))  # type: ignore[call-overload]
+            await session.exec(delete(CallRecording).where(col(CallRecording.id).in_([r[0] for r in rows])))
         done.calls += len(rows)
         for _, call_sid, audio_path in rows:
             if audio_path and (path := _inside(audio_path, runtime.settings.data_dir)) is not None and path.is_file():
@@ -76,13 +76,13 @@ async def purge(runtime: Runtime, days: int, forget_thread: ForgetThread | None,
                 await forget_thread(f"call-{call_sid}")
                 done.threads += 1
     async with transaction(runtime.sessions) as session:
-        result = await session.exec(delete(CallCenterOutcome).where(col(CallCenterOutcome.at) < cutoff))  # type: ignore[call-overload]
+        result = await session.exec(delete(CallCenterOutcome).where(col(CallCenterOutcome.at) < cutoff))
         done.outcomes = int(result.rowcount or 0)
         messages = (await session.exec(
             select(CallbackRequest.message_path).where(col(CallbackRequest.created_at) < cutoff,
                                                        col(CallbackRequest.message_path).is_not(None))
         )).all()
-        result = await session.exec(delete(CallbackRequest).where(col(CallbackRequest.created_at) < cutoff))  # type: ignore[call-overload]
+        result = await session.exec(delete(CallbackRequest).where(col(CallbackRequest.created_at) < cutoff))
         done.callbacks = int(result.rowcount or 0)
     for message_path in messages:
         if message_path and (path := _inside(message_path, runtime.settings.data_dir)) is not None and path.is_file():

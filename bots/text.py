@@ -45,7 +45,7 @@ async def chat(runtime: Runtime, email: str, thread_id: str | None = None) -> No
             if not line:
                 continue
             result = await session.turn(line)
-            calls = ", ".join(c["name"] for c in result.tool_calls)
+            calls = ", ".join(c.name for c in result.tool_calls)
             print(f"bot> {result.reply}" + (f"   [{calls}]" if calls else ""), flush=True)
             if result.end_call:
                 return

@@ -135,12 +135,11 @@ def result_preview(result: Any) -> tuple[Any, bool]:
     return result, False
 
 
-def tool_call_summary(call: dict[str, Any]) -> ToolCallSummary:
+def tool_call_summary(event: ToolEvent) -> ToolCallSummary:
     """One tool call of an agent turn (`TurnResult.tool_calls`) as a turn record lists it."""
-    result, truncated = result_preview(call.get("result"))
-    return ToolCallSummary(name=call["name"], arguments=call.get("arguments") or {}, ok=call["ok"],
-                           error=call.get("error"), elapsed_ms=call.get("elapsed_ms"), result=result,
-                           result_truncated=truncated)
+    result, truncated = result_preview(event.result)
+    return ToolCallSummary(name=event.name, arguments=event.arguments, ok=event.ok, error=event.error,
+                           elapsed_ms=round(event.elapsed_ms, 2), result=result, result_truncated=truncated)
 
 
 def tool_record(event: ToolEvent, channel: str) -> ToolRecord:

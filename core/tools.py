@@ -133,6 +133,12 @@ class ToolEvent:
     thread_id: str | None
     user_id: str
 
+    def as_json(self) -> dict[str, Any]:
+        """The call as a turn's JSON lists it (the assistant API, `convonet say`): what ran, with
+        which arguments, and how it went."""
+        return {"name": self.name, "arguments": self.arguments, "ok": self.ok, "error": self.error,
+                "elapsed_ms": round(self.elapsed_ms, 2), "result": self.result}
+
 
 @dataclass(frozen=True)
 class ToolResult:
@@ -156,7 +162,7 @@ def tool(domain: str, *, mutates: bool = True) -> Callable[[ToolFunc], ToolSpec]
             annotation = hints.get(name, Any)
             default = ... if param.default is inspect.Parameter.empty else param.default
             fields[name] = (annotation, default)
-        model = create_model(  # type: ignore[call-overload]
+        model = create_model(
             f"{func.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields
         )
         return ToolSpec(

@@ -32,7 +32,7 @@ from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from core.logging import report_exception
-from core.tools import TransferRequest
+from core.tools import ToolEvent, TransferRequest
 from processors.frames import AgentTurnFrame
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class TurnOutcome(Protocol):
     @property
     def thread_id(self) -> str: ...
     @property
-    def tool_calls(self) -> list[dict[str, Any]]: ...
+    def tool_calls(self) -> list[ToolEvent]: ...
     @property
     def timings(self) -> dict[str, Any]: ...
     @property

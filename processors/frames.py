@@ -8,7 +8,7 @@ from typing import Any
 
 from pipecat.frames.frames import SystemFrame
 
-from core.tools import TransferRequest
+from core.tools import ToolEvent, TransferRequest
 
 
 @dataclass
@@ -23,7 +23,7 @@ class AgentTurnFrame(SystemFrame):
     reply: str = ""
     domain: str = ""
     thread_id: str = ""
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[ToolEvent] = field(default_factory=list)
     agent_timings: dict[str, Any] = field(default_factory=dict)
     agent_ms: float = 0.0
     filler: bool = False

@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import WebSocket
+from fastapi import WebSocket, WebSocketDisconnect
 from pipecat.frames.frames import (
     Frame,
     InputAudioRawFrame,
@@ -55,7 +55,7 @@ from core.accounts import normalize_email
 from core.config import Settings
 from core.db import SessionFactory
 from core.runtime import Runtime
-from core.security import is_valid_pin
+from core.security import HashingBusy, is_valid_pin
 from core.store import Store
 from processors.frames import AgentTurnFrame
 from processors.pin_auth import Caller, PinOutcome, PinVerifier, Target
@@ -128,7 +128,10 @@ async def sign_in(runtime: Runtime, data: dict[str, Any], client: str) -> SignIn
     rt = runtime
     verifier: PinVerifier = (BrowserPinVerifier(rt.sessions, rt.store, rt.settings, normalize_email(email)) if email
                              else SocketPinVerifier(rt.sessions, rt.store, rt.settings, client))
-    outcome, caller = await verifier.check(pin.strip())
+    try:
+        outcome, caller = await verifier.check(pin.strip())
+    except HashingBusy:
+        return SignIn(None, message("auth_failed", text="The server is busy; try again in a moment."))
     if outcome is PinOutcome.LOCKED:
         return SignIn(None, message("auth_failed", text="Too many wrong PINs. Try again in 15 minutes."), final=True)
     if outcome is not PinOutcome.OK or caller is None:
@@ -143,7 +146,10 @@ async def authenticate(websocket: WebSocket, runtime: Runtime) -> Caller | None:
         async with asyncio.timeout(AUTH_SECONDS):
             for _ in range(MAX_AUTH_TRIES):
                 while True:
-                    data = parse(await websocket.receive_text())
+                    received = await websocket.receive()
+                    if received["type"] == "websocket.disconnect":
+                        raise WebSocketDisconnect(received.get("code", 1000))
+                    data = parse(received.get("text") or received.get("bytes") or "")
                     if data is not None and data.get("type") == "authenticate":
                         break
                     await websocket.send_json(message("error", text="Authenticate first."))

@@ -51,8 +51,8 @@ class WebmOpusDecoder:
         self._pending = bytearray()
         self._started = False
         self._decoder = av.CodecContext.create("libopus", "r")
-        self._decoder.sample_rate = OPUS_RATE  # type: ignore[attr-defined]
-        self._decoder.layout = "mono"  # type: ignore[attr-defined]
+        self._decoder.sample_rate = OPUS_RATE
+        self._decoder.layout = "mono"
         self._resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
 
     def feed(self, chunk: bytes) -> bytes:
@@ -110,10 +110,10 @@ class WebmOpusDecoder:
         for payload in packets:
             try:
                 frames = self._decoder.decode(av.Packet(payload))
-            except av.error.FFmpegError:  # type: ignore[attr-defined]
+            except av.error.FFmpegError:
                 continue  # one damaged packet is a 20 ms gap, not the end of the recording
             for frame in frames:
-                out += [f.to_ndarray() for f in self._resampler.resample(frame)]  # type: ignore[arg-type]
+                out += [f.to_ndarray() for f in self._resampler.resample(frame)]
         return _join(out)
 
 

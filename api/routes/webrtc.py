@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, status
 from pipecat.transports.smallwebrtc.request_handler import IceCandidate, SmallWebRTCPatchRequest
@@ -78,15 +78,40 @@ class CandidatesIn(BaseModel):
     candidates: list[CandidateIn] = Field(max_length=MAX_CANDIDATES)
 
 
-@router.get("/ice-servers")
-async def get_ice_servers(request: Request) -> dict[str, list[dict[str, object]]]:
+class IceServerOut(BaseModel):
+    """A STUN or TURN server, as `RTCPeerConnection({iceServers})` takes it; the TURN account only when set."""
+
+    urls: str | list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class IceServersOut(BaseModel):
+    ice_servers: list[IceServerOut] = Field(serialization_alias="iceServers")
+
+
+class AnswerOut(BaseModel):
+    """The SDP answer to a browser's offer, and the connection's id for trickled ICE (`PATCH /api/offer`)."""
+
+    sdp: str
+    type: str
+    pc_id: str
+
+
+class CandidatesAdded(BaseModel):
+    status: Literal["success"] = "success"
+
+
+@router.get("/ice-servers", response_model_exclude_none=True)
+async def get_ice_servers(request: Request) -> IceServersOut:
     """`{iceServers}` for the pages' `RTCPeerConnection`: the `WEBRTC_ICE_URLS` servers, or none."""
     runtime: Runtime = request.app.state.runtime
-    return {"iceServers": browser_ice_servers(runtime.settings)}
+    servers = [IceServerOut.model_validate(server) for server in browser_ice_servers(runtime.settings)]
+    return IceServersOut(ice_servers=servers)
 
 
 @router.post("/offer", dependencies=[SignInAttempt])
-async def offer(request: Request, body: Annotated[dict[str, Any], Body()]) -> dict[str, str]:
+async def offer(request: Request, body: Annotated[dict[str, Any], Body()]) -> AnswerOut:
     """Start a browser call: `{sdp, type: "offer", requestData: {email, pin}}` → `{sdp, type, pc_id}`."""
     try:
         checked = parse_offer(body)
@@ -110,10 +135,10 @@ async def offer(request: Request, body: Annotated[dict[str, Any], Body()]) -> di
     except LookupError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
     log.info("browser call answered for user %s (%s)", caller.user_id, answer["pc_id"])
-    return answer
+    return AnswerOut.model_validate(answer)
 
 
-async def _public_call(request: Request, calls: BrowserCalls, checked: BrowserOffer) -> dict[str, str]:
+async def _public_call(request: Request, calls: BrowserCalls, checked: BrowserOffer) -> AnswerOut:
     """A public line's call from the web page: no PIN; whoever it is, a contact of their own."""
     runtime: Runtime = request.app.state.runtime
     line = await find_line(runtime, checked.line)
@@ -122,15 +147,16 @@ async def _public_call(request: Request, calls: BrowserCalls, checked: BrowserOf
     contact = await contacts.open_for_web(runtime.sessions, checked.name, checked.phone, utcnow())
     caller = Caller(contact.user_id, contact.name or "")
     try:
-        return await calls.answer(checked.request, caller, get_agent(request), PublicCaller(line, contact))
+        answer = await calls.answer(checked.request, caller, get_agent(request), PublicCaller(line, contact))
     except OfferError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
     except LookupError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
+    return AnswerOut.model_validate(answer)
 
 
 @router.patch("/offer")
-async def add_ice_candidates(request: Request, body: CandidatesIn) -> dict[str, str]:
+async def add_ice_candidates(request: Request, body: CandidatesIn) -> CandidatesAdded:
     """Trickle ICE: `{pc_id, candidates: [{candidate, sdp_mid, sdp_mline_index}]}`; "" ends the candidates."""
     patch = SmallWebRTCPatchRequest(
         pc_id=body.pc_id,
@@ -146,4 +172,4 @@ async def add_ice_candidates(request: Request, body: CandidatesIn) -> dict[str, 
         raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
     except (ValueError, IndexError, AssertionError) as exc:  # aiortc could not read a candidate line
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"Unreadable ICE candidate ({type(exc).__name__}).") from None
-    return {"status": "success"}
+    return CandidatesAdded()

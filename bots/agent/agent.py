@@ -60,7 +60,7 @@ class TurnResult:
     reply: str
     domain: str
     thread_id: str
-    tool_calls: list[dict[str, Any]]
+    tool_calls: list[ToolEvent]
     timings: dict[str, Any]
     end_call: bool = False
     transfer: TransferRequest | None = None
@@ -69,7 +69,7 @@ class TurnResult:
     def as_json(self) -> dict[str, Any]:
         return {
             "reply": self.reply,
-            "tool_calls": self.tool_calls,
+            "tool_calls": [call.as_json() for call in self.tool_calls],
             "domain": self.domain,
             "thread_id": self.thread_id,
             "timings": self.timings,
@@ -191,11 +191,7 @@ class AgentSession:
             reply=reply,
             domain=domain,
             thread_id=self.thread_id,
-            tool_calls=[
-                {"name": e.name, "arguments": e.arguments, "ok": e.ok, "error": e.error,
-                 "elapsed_ms": round(e.elapsed_ms, 2), "result": e.result}
-                for e in self._events
-            ],
+            tool_calls=list(self._events),
             timings={
                 "route_ms": round(trace.route_ms, 2),
                 "llm": trace.llm_calls,

@@ -53,7 +53,7 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
     )
     await pool.open()
     try:
-        saver_pg = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        saver_pg = AsyncPostgresSaver(pool)
         await saver_pg.setup()
         yield saver_pg
     finally:

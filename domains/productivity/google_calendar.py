@@ -352,7 +352,7 @@ def load_credentials(path: Path) -> Credentials:
         info = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(info, dict):
             raise ValueError("not a JSON object")
-        credentials = Credentials.from_authorized_user_info(info)
+        credentials: Credentials = Credentials.from_authorized_user_info(info)
     except (OSError, ValueError) as exc:  # missing file, bad JSON, missing fields
         raise CalendarUnavailable(
             f"Cannot read the Google Calendar credentials file {path}: {_short(exc)}"

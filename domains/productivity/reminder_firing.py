@@ -52,7 +52,7 @@ async def claim_due(sessions: SessionFactory, now: datetime, *, limit: int = BAT
         async with transaction(sessions) as session:
             # The row may have been fired by another scheduler, or moved to a later time, since it was read.
             result = await session.exec(
-                update(Reminder)  # type: ignore[call-overload]
+                update(Reminder)
                 .where(col(Reminder.id) == reminder_id, col(Reminder.fired_at).is_(None),
                        col(Reminder.is_done).is_(False), col(Reminder.remind_at) <= now)
                 .values(fired_at=now, fired_late=late, is_done=True)

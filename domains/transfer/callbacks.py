@@ -111,7 +111,7 @@ async def claim(sessions: SessionFactory, request_id: uuid.UUID, staff_id: uuid.
     """Take an open request for `staff_id`; 409 when someone else has it or it is closed."""
     async with transaction(sessions) as session:
         result = await session.exec(
-            update(CallbackRequest)  # type: ignore[call-overload]
+            update(CallbackRequest)
             .where(col(CallbackRequest.id) == request_id, col(CallbackRequest.status) == CallbackStatus.OPEN.value)
             .values(status=CallbackStatus.CLAIMED.value, claimed_by=staff_id, claimed_at=utcnow())
         )
@@ -126,7 +126,7 @@ async def release(sessions: SessionFactory, request_id: uuid.UUID, staff_id: uui
     """Give back a request `staff_id` claimed, for anyone to take."""
     async with transaction(sessions) as session:
         result = await session.exec(
-            update(CallbackRequest)  # type: ignore[call-overload]
+            update(CallbackRequest)
             .where(col(CallbackRequest.id) == request_id, col(CallbackRequest.status) == CallbackStatus.CLAIMED.value,
                    col(CallbackRequest.claimed_by) == staff_id)
             .values(status=CallbackStatus.OPEN.value, claimed_by=None, claimed_at=None)
@@ -144,7 +144,7 @@ async def close(sessions: SessionFactory, request_id: uuid.UUID, staff_id: uuid.
     now = utcnow()
     async with transaction(sessions) as session:
         result = await session.exec(
-            update(CallbackRequest)  # type: ignore[call-overload]
+            update(CallbackRequest)
             .where(col(CallbackRequest.id) == request_id,
                    (col(CallbackRequest.status) == CallbackStatus.OPEN.value)
                    | ((col(CallbackRequest.status) == CallbackStatus.CLAIMED.value)

@@ -42,7 +42,7 @@ def as_int16(pcm: np.ndarray | bytes | bytearray | memoryview) -> np.ndarray:
         return a
     if np.issubdtype(a.dtype, np.floating):
         return float_to_int16(a)
-    return np.clip(a, -32768, 32767).astype(np.int16)
+    return a.clip(-32768, 32767).astype(np.int16)
 
 
 def resampled_length(n: int, in_rate: int, out_rate: int) -> int:
@@ -63,7 +63,7 @@ def resample(audio: np.ndarray, in_rate: int, out_rate: int, quality: str = "HQ"
     want = resampled_length(a.size, in_rate, out_rate)
     if _soxr is not None:
         src = a if a.dtype in (np.int16, np.float32, np.float64, np.int32) else a.astype(np.float32)
-        out = _soxr.resample(src, in_rate, out_rate, quality=quality)
+        out: np.ndarray = _soxr.resample(src, in_rate, out_rate, quality=quality)
     else:  # pragma: no cover - fallback path
         out = _interp_resample(a.astype(np.float32), in_rate, out_rate, want)
         if a.dtype == np.int16:
@@ -79,7 +79,8 @@ def _interp_resample(a: np.ndarray, in_rate: int, out_rate: int, n_out: int) -> 
         k = max(1, round(in_rate / out_rate))
         a = np.convolve(a, np.ones(k, np.float32) / k, mode="same")
     t = np.arange(n_out, dtype=np.float64) * (in_rate / out_rate)
-    return np.interp(t, np.arange(a.size), a).astype(np.float32)
+    resampled: np.ndarray = np.interp(t, np.arange(a.size), a)
+    return resampled.astype(np.float32)
 
 
 class StreamResampler:
@@ -102,7 +103,8 @@ class StreamResampler:
             return a
         if self._stream is None:  # pragma: no cover - fallback path
             return resample(a, self.in_rate, self.out_rate)
-        return self._stream.resample_chunk(a, last=last)
+        resampled: np.ndarray = self._stream.resample_chunk(a, last=last)
+        return resampled
 
     def flush(self) -> np.ndarray:
         """Drain whatever the filter still holds."""
@@ -237,7 +239,7 @@ class BandExtender:
         lo, hi = 20 * np.log10(self.voiced), 20 * np.log10(self.fricative)
         target = 10 ** (np.interp(ratio, self.RATIO_DB, (lo, hi)) / 20)
         ends = np.minimum(np.arange(1, len(target) + 1) * self.BLOCK, n)  # each block ramps to its target
-        g = np.interp(np.arange(1, n + 1), np.concatenate([[0], ends]), np.concatenate([[self._gain], target]))
+        g: np.ndarray = np.interp(np.arange(1, n + 1), np.concatenate([[0], ends]), np.concatenate([[self._gain], target]))
         self._gain = float(target[-1])
         return g.astype(np.float32)
 

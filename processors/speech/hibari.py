@@ -70,17 +70,20 @@ def split_sentences(text: str) -> list[str]:
     """Split text into the sentences hibari synthesizes one at a time."""
     from hibari import Hibari
 
-    return Hibari.split_sentences(text)
+    sentences: list[str] = Hibari.split_sentences(text)
+    return sentences
 
 
 def _synth_phonemes(model: Any, phonemes: str, speed: float, rng: np.random.Generator) -> np.ndarray:
     with _synth_lock:
-        return model.from_ids(model.ids(phonemes), speed, rng)
+        audio: np.ndarray = model.from_ids(model.ids(phonemes), speed, rng)
+        return audio
 
 
 def _phonemize(model: Any, text: str) -> list[str]:
     with _synth_lock:
-        return model.phonemize(text)
+        phonemes: list[str] = model.phonemize(text)
+        return phonemes
 
 
 def _convert(audio: np.ndarray, sample_rate: int) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -150,7 +151,7 @@ def g2p_arpabet(word: str) -> list[str] | None:
     return phones or None
 
 
-def _g2p_lock():  # the hibari module serialises G2P with its synth lock
+def _g2p_lock() -> threading.Lock:  # the hibari module serialises G2P with its synth lock
     from .hibari import _synth_lock
 
     return _synth_lock

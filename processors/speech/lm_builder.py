@@ -44,7 +44,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from processors.speech.general_lm import LOG10_BASE  # noqa: F401  (pocketsphinx's log base, for tests)
+from processors.speech.general_lm import (  # noqa: F401  (re-exported for tests; LOG10_BASE is pocketsphinx's log base)
+    LOG10_BASE,
+    GeneralModel,
+    build_general_model,
+    load_general_model,
+    read_trie_lm,
+)
 from processors.speech.lexicon import (  # noqa: F401  (re-exported: this module was their home)
     default_dict_path,
     default_general_lm_path,
@@ -57,11 +63,7 @@ from processors.speech.lexicon import (  # noqa: F401  (re-exported: this module
 )
 from processors.speech.ngram import (  # noqa: F401
     DomainModel,
-    GeneralModel,
     build_domain_model,
-    build_general_model,
-    load_general_model,
-    read_trie_lm,
     write_mixture_arpa,
 )
 

@@ -106,7 +106,8 @@ class MoonshineWorker:
                 raise e if isinstance(e, RecognizerCrashed) else RecognizerCrashed(f"the Moonshine worker exited: {e!r}") from e
         if not ok:
             raise RuntimeError(f"Moonshine failed: {value}")
-        return value
+        text: str = value  # the worker answers (True, text) or (False, error)
+        return text
 
     def shutdown(self) -> None:
         """Stop the worker (it sees EOF and exits); the next call starts a new one."""

@@ -143,7 +143,8 @@ def _logsumexp2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     m = np.maximum(a, b)
     m = np.where(np.isfinite(m), m, 0.0)
     with np.errstate(divide="ignore"):
-        return m + np.log(np.exp(a - m) + np.exp(b - m))
+        total: np.ndarray = m + np.log(np.exp(a - m) + np.exp(b - m))
+        return total
 
 
 def write_mixture_arpa(path: Path, dom: DomainModel, gen: GeneralModel | None, general_weight: float) -> dict[str, int]:

@@ -256,7 +256,7 @@ class SphinxStream:
         x = self._upsampler.flush() if last else self._upsampler.process(as_int16(pcm))
         assert self._extender is not None
         x = self._extender.process(x, last)
-        return np.clip(x, -32768, 32767).astype("<i2").tobytes()
+        return x.clip(-32768, 32767).astype("<i2").tobytes()
 
     def feed(self, pcm: bytes | bytearray | np.ndarray) -> list[SpeechEvent]:
         """Process a chunk of 16-bit mono PCM at ``sample_rate``; returns new events."""

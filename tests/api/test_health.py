@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,8 @@ async def test_docs_and_openapi(client: httpx.AsyncClient) -> None:
     for path in ("/api/auth/register", "/api/auth/login", "/api/auth/refresh", "/api/auth/profile", "/api/teams/",
                  "/api/teams/{team_id}/members/{user_id}/role", "/api/teams/{team_id}/todos", "/api/todos/{todo_id}"):
         assert path in paths
+    health = json.dumps(paths["/health"]["get"]["responses"])
+    assert health.count("#/components/schemas/HealthOut") == 2, health  # 200 and 503
 
 
 async def test_database_down_is_503_not_empty(tmp_path: Path) -> None:

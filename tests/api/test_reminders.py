@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlmodel import col, select
 
 from api.app import create_app
 from api.reminders import ReminderScheduler
@@ -24,7 +25,7 @@ from core.config import Settings
 from core.runtime import Runtime
 from core.tools import ToolContext, run_tool
 from domains.productivity.models import Reminder
-from domains.productivity.reminder_firing import REMINDER_DUE
+from domains.productivity.reminder_firing import BATCH, REMINDER_DUE
 from domains.productivity.reminder_tools import create_reminder, get_reminders, update_reminder
 from tests.api.test_team_events import Feed, serve
 from tests.conftest import Backend
@@ -198,10 +199,16 @@ async def test_the_server_fires_what_it_missed_when_it_starts(runtime: Runtime) 
     now = datetime.now(UTC)
     missed = await remind(runtime, hank, "take the medicine", now - timedelta(minutes=30))
     later = await remind(runtime, hank, "go to bed", now + timedelta(hours=3))
+    async with runtime.sessions() as session, session.begin():  # a long downtime's backlog: more than a batch
+        session.add_all(Reminder(user_id=hank, message=f"backlog {i}", remind_at=now - timedelta(days=1, minutes=i))
+                        for i in range(BATCH + 20))
     app = create_app(runtime=runtime)
     async with app.router.lifespan_context(app):
-        await asyncio.wait_for(app.state.reminders.first_sweep.wait(), 10)
+        await asyncio.wait_for(app.state.reminders.first_sweep.wait(), 30)
+        async with runtime.sessions() as session:
+            unfired = (await session.exec(select(Reminder.message).where(col(Reminder.fired_at).is_(None)))).all()
     assert (await row(runtime, missed)).fired_late
+    assert unfired == ["go to bed"]
     assert (await row(runtime, later)).fired_at is None
 
 

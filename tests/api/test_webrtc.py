@@ -204,6 +204,15 @@ async def test_locked_out_is_423_even_with_the_right_pin(browser: Browser) -> No
     assert await browser.runtime.store.keys("pin:lock:+") == []
 
 
+def test_the_browser_doors_document_their_answers() -> None:
+    """The OpenAPI schema names what each door answers with, instead of a bare object."""
+    paths = create_app().openapi()["paths"]
+    for path, method, model in (("/api/ice-servers", "get", "IceServersOut"), ("/api/offer", "post", "AnswerOut"),
+                                ("/api/offer", "patch", "CandidatesAdded")):
+        schema = json.dumps(paths[path][method]["responses"]["200"])
+        assert f"#/components/schemas/{model}" in schema, (path, method, schema)
+
+
 async def test_patch_for_an_unknown_connection_is_404(browser: Browser) -> None:
     body = {"pc_id": "SmallWebRTCConnection#0-nope", "candidates": [{"candidate": "", "sdp_mid": "0", "sdp_mline_index": 0}]}
     response = await browser.client.patch("/api/offer", json=body)

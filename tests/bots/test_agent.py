@@ -4,6 +4,7 @@ timeouts, broken threads and provider fallback."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -39,16 +40,26 @@ async def session(runtime: Runtime) -> AsyncIterator[AgentSession]:
 
 async def test_turn_calls_the_tool_and_speaks_the_result(session: AgentSession, runtime: Runtime) -> None:
     result = await session.turn("create a todo to buy milk")
-    assert [c["name"] for c in result.tool_calls] == ["create_todo"]
-    assert result.tool_calls[0]["arguments"]["title"] == "buy milk"
+    assert [c.name for c in result.tool_calls] == ["create_todo"]
+    assert result.tool_calls[0].arguments["title"] == "buy milk"
     assert result.domain == "productivity"
     assert "buy milk" in result.reply.lower()
     assert "*" not in result.reply and "#" not in result.reply
     assert await _titles(runtime) == ["buy milk"]
     listing = await session.turn("what are my todos")
-    assert [c["name"] for c in listing.tool_calls] == ["get_todos"]
+    assert [c.name for c in listing.tool_calls] == ["get_todos"]
     assert "buy milk" in listing.reply.lower()
     assert listing.timings["total_ms"] > 0 and listing.timings["llm"][0]["provider"] == "local"
+
+
+async def test_a_turn_as_json_lists_each_tool_call_as_before(session: AgentSession) -> None:
+    """`convonet say` and the assistant API print a turn's tool calls with these keys, in this order."""
+    result = await session.turn("create a todo to buy milk")
+    [call] = json.loads(json.dumps(result.as_json(), default=str))["tool_calls"]
+    assert list(call) == ["name", "arguments", "ok", "error", "elapsed_ms", "result"]
+    assert (call["name"], call["arguments"], call["ok"], call["error"]) == ("create_todo", {"title": "buy milk"}, True, None)
+    assert call["elapsed_ms"] == round(result.tool_calls[0].elapsed_ms, 2)
+    assert call["result"] == result.tool_calls[0].result and "buy milk" in json.dumps(call["result"])
 
 
 async def test_routes_to_each_domain(session: AgentSession) -> None:
@@ -58,7 +69,7 @@ async def test_routes_to_each_domain(session: AgentSession) -> None:
         ("I want to talk to a person", "transfer", "transfer_to_agent"),
     ):
         result = await session.turn(text)
-        assert (result.domain, [c["name"] for c in result.tool_calls]) == (domain, [tool]), result.reply
+        assert (result.domain, [c.name for c in result.tool_calls]) == (domain, [tool]), result.reply
     assert result.transfer is not None and result.transfer.department == "support"
     assert result.as_json()["transfer"]["department"] == "support"
 
@@ -74,7 +85,7 @@ async def test_conversation_survives_a_restart(settings: Settings, runtime: Runt
         async with Agent.open(second_runtime) as agent:
             session = agent.session(ToolContext.for_user(second_runtime, user.id), "thread-restart")
             answer = await session.turn("call the plumber")
-        assert [c["name"] for c in answer.tool_calls] == ["create_todo"]
+        assert [c.name for c in answer.tool_calls] == ["create_todo"]
         assert await _titles(second_runtime) == ["call the plumber"]
     finally:
         await second_runtime.close()
@@ -87,7 +98,7 @@ async def test_broken_tool_sequence_resets_the_thread(session: AgentSession) -> 
     old = session.thread_id
     result = await session.turn("what are my todos")
     assert result.reset is True and session.thread_id != old
-    assert [c["name"] for c in result.tool_calls] == ["get_todos"]
+    assert [c.name for c in result.tool_calls] == ["get_todos"]
 
 
 async def test_stalled_provider_times_out_resets_and_apologises(runtime: Runtime, settings: Settings) -> None:

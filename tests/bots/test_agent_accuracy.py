@@ -13,7 +13,7 @@ from bots.agent.agent import Agent
 from core import accounts
 from core.grammar import registry
 from core.runtime import Runtime
-from core.tools import ToolContext
+from core.tools import ToolContext, ToolEvent
 from domains.registry import all_tools
 from tests.core.paraphrases import FRESH
 
@@ -33,9 +33,9 @@ def generated(n_per_domain: int = 40, seed: int = 7) -> list[registry.Example]:
     return picked
 
 
-def _acts(calls: list[dict[str, Any]], reply: str) -> list[dict[str, Any]]:
+def _acts(calls: list[ToolEvent], reply: str) -> list[ToolEvent]:
     """The calls that act, without the list calls made first to look up what a reference names."""
-    acting = [c for c in calls if c["name"] not in LOOKUPS]
+    acting = [c for c in calls if c.name not in LOOKUPS]
     return acting if acting or "?" in reply else calls  # a list request is its one call
 
 
@@ -49,7 +49,7 @@ async def _score(runtime: Runtime, cases: list[tuple[str, str, dict[str, Any]]])
             result = await session.turn(text)
             if not _acts(result.tool_calls, result.reply) and "confirm" in result.reply.lower():
                 result = await session.turn("yes")
-            got = [(c["name"], c["arguments"]) for c in _acts(result.tool_calls, result.reply)[:1]]
+            got = [(c.name, c.arguments) for c in _acts(result.tool_calls, result.reply)[:1]]
             if REQUIRED[tool] - set(args):
                 # a request missing a required detail is right when the agent asks for it instead
                 if not got and result.reply.endswith("?"):

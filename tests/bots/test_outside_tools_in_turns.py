@@ -41,12 +41,12 @@ async def test_an_outside_tool_call_is_recorded_and_its_text_reaches_the_model(
     result, seen, fake = await outside_turn(runtime, settings, tmp_path, pid_server, {})
     assert result.reply == "It is running."
     [call] = result.tool_calls
-    assert (call["name"], call["arguments"], call["ok"]) == ("pid", {}, True)
-    assert call["result"].isdigit() and call["elapsed_ms"] > 0  # the server's process id, as text
+    assert (call.name, call.arguments, call.ok) == ("pid", {}, True)
+    assert call.result.isdigit() and call.elapsed_ms > 0  # the server's process id, as text
     [event] = seen
-    assert (event.name, event.domain, event.result) == ("pid", OUTSIDE_DOMAIN, call["result"])
+    assert (event.name, event.domain, event.result) == ("pid", OUTSIDE_DOMAIN, call.result)
     tool_message = fake.requests[1].body["messages"][-1]
-    assert tool_message["role"] == "tool" and tool_message["content"] == call["result"]  # not a list's repr
+    assert tool_message["role"] == "tool" and tool_message["content"] == call.result  # not a list's repr
 
 
 async def test_a_failing_outside_tool_is_recorded_as_an_error_and_the_turn_goes_on(
@@ -55,9 +55,9 @@ async def test_a_failing_outside_tool_is_recorded_as_an_error_and_the_turn_goes_
     result, seen, fake = await outside_turn(runtime, settings, tmp_path, pid_server, {"seconds": "not a number"})
     assert result.reply == "It is running."  # the model was told, and answered
     [call] = result.tool_calls
-    assert call["name"] == "pid" and not call["ok"] and "seconds" in call["error"] and call["result"] is None
-    assert not seen[0].ok and seen[0].error == call["error"]
-    assert fake.requests[1].body["messages"][-1]["content"] == call["error"]
+    assert call.name == "pid" and not call.ok and call.error and "seconds" in call.error and call.result is None
+    assert not seen[0].ok and seen[0].error == call.error
+    assert fake.requests[1].body["messages"][-1]["content"] == call.error
 
 
 def test_result_text_joins_text_blocks_and_keeps_the_rest_as_json() -> None:

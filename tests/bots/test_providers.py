@@ -296,7 +296,7 @@ async def test_gemini_round_trip_through_the_agent(runtime: Runtime, settings: S
 
     assert result.reply == "Added buy milk."
     assert [c["provider"] for c in result.timings["llm"]] == ["google", "google"]
-    assert [(c["name"], c["arguments"]["title"]) for c in result.tool_calls] == [("create_todo", "buy milk")]
+    assert [(c.name, c.arguments["title"]) for c in result.tool_calls] == [("create_todo", "buy milk")]
     async with runtime.sessions() as session:
         todos = (await session.exec(select(Todo))).all()
     assert [(t.title, t.creator_id) for t in todos] == [("buy milk", user.id)]

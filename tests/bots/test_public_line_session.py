@@ -50,7 +50,7 @@ async def test_a_public_caller_books_as_a_contact(runtime: Runtime) -> None:
         assert call.conversation is not None
         call.conversation.ctx.clock = lambda: MONDAY
         todo = await call.turn("create a todo to buy milk")
-        assert not any(c["ok"] and c["name"] == "create_todo" for c in todo.tool_calls)
+        assert not any(c.ok and c.name == "create_todo" for c in todo.tool_calls)
         booked = await call.turn("book a table for two on friday at seven under the name Kim")
     async with runtime.sessions() as session:
         contact = (await session.exec(select(Contact))).one()
@@ -96,8 +96,8 @@ async def test_clinic_intake_and_a_mortgage_enquiry_on_public_lines(runtime: Run
     assert [(s.user_id, s.patient_id) for s in symptoms] == [(dana.user_id, patients[0].id)], noted.reply
     assert [a.patient_id for a in appointments] == [patients[0].id], booked.reply
     assert appointments[0].confirmation_code is not None
-    assert [c["name"] for c in theirs.tool_calls] == ["list_appointments"]
-    assert theirs.tool_calls[0]["result"]["appointments"] == []  # the other caller sees none of Dana's
+    assert [c.name for c in theirs.tool_calls] == ["list_appointments"]
+    assert theirs.tool_calls[0].result["appointments"] == []  # the other caller sees none of Dana's
     assert [a.user_id for a in applications] == [people["+15553330003"].user_id], started.reply
 
 
@@ -138,7 +138,7 @@ async def test_a_pin_line_keeps_the_pin_but_serves_only_its_domains(runtime: Run
         ctx = call.conversation.ctx
         assert (ctx.domains, ctx.line_name, ctx.contact_id) == (("productivity",), "Ann's desk", None)
         booked = await call.turn("book a table for two tomorrow at seven under the name Ann")
-    assert not any(c["ok"] and c["name"] == "create_reservation" for c in booked.tool_calls)
+    assert not any(c.ok and c.name == "create_reservation" for c in booked.tool_calls)
     async with runtime.sessions() as session:
         assert (await session.exec(select(Reservation))).all() == []
         assert (await session.exec(select(Contact))).all() == []

@@ -13,7 +13,7 @@ from bots.agent.agent import Agent, AgentSession
 from core import accounts
 from core.grammar.registry import REFERENCE_NOW
 from core.runtime import Runtime
-from core.tools import ToolContext
+from core.tools import ToolContext, ToolEvent
 from tests.domains.tool_calls import call, ok
 
 NOW = REFERENCE_NOW.replace(tzinfo=UTC)  # Monday 2026-11-23 10:00
@@ -32,8 +32,8 @@ async def session(runtime: Runtime, ctx: ToolContext) -> AsyncIterator[AgentSess
         yield agent.session(ctx, "thread-lookup")
 
 
-def _acts(calls: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    return [(c["name"], c["arguments"]) for c in calls if not c["name"].startswith(("get_", "list_"))]
+def _acts(calls: list[ToolEvent]) -> list[tuple[str, dict[str, Any]]]:
+    return [(c.name, c.arguments) for c in calls if not c.name.startswith(("get_", "list_"))]
 
 
 async def test_an_event_named_as_if_it_were_a_reminder_is_moved_on_the_calendar(

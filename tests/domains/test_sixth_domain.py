@@ -63,8 +63,8 @@ async def test_the_agent_routes_to_it_and_calls_its_tool(greenhouse: Domain, run
         session = agent.session(ToolContext.for_user(runtime, uuid.UUID(account.id)))
         result = await session.turn("water the tomatoes in the greenhouse")
     assert result.domain == "greenhouse"
-    assert [(c["name"], c["arguments"]) for c in result.tool_calls] == [("water_plant", {"plant": "tomatoes"})]
-    assert result.tool_calls[0]["ok"] and "watered the tomatoes" in result.reply.lower()
+    assert [(c.name, c.arguments) for c in result.tool_calls] == [("water_plant", {"plant": "tomatoes"})]
+    assert result.tool_calls[0].ok and "watered the tomatoes" in result.reply.lower()
 
 
 async def test_the_mcp_server_offers_it_and_the_monitor_shows_it(greenhouse: Domain, runtime: Runtime,

@@ -1,5 +1,6 @@
-"""A reminder as it fires shows on its user's open page (headless Chromium against the app on uvicorn),
-and not on another user's. Screenshot: test-artifacts/reminder-notice.png."""
+"""A reminder as it fires shows on its user's open pages (headless Chromium against the app on uvicorn):
+one tab holds the feed and passes it to the user's other tabs; another user's page shows nothing.
+Screenshot: test-artifacts/reminder-notice.png."""
 
 from __future__ import annotations
 
@@ -29,9 +30,13 @@ async def test_a_fired_reminder_appears_on_the_users_open_page(
         kims, lees = await new_page(browser), await new_page(browser)
         await log_in(kims, url, kim, "/team-dashboard")
         await log_in(lees, url, lee, "/agent-monitor")
+        kims_other_tab = await kims.context.new_page()  # same browser profile: logged in, a follower
+        await kims_other_tab.goto(f"{url}/mortgage_dashboard")
         for page in (kims, lees):
             await expect(page.locator("body[data-notices=live]")).to_have_count(1, timeout=10000)
+        await expect(kims_other_tab.locator("body[data-notices=follower]")).to_have_count(1, timeout=10000)
         await ReminderScheduler(runtime, clock=Clock(NOON)).sweep()
+        await expect(kims_other_tab.locator("#notices .notice")).to_have_count(2, timeout=10000)
         notices = kims.locator("#notices .notice")
         await expect(notices).to_have_count(2, timeout=10000)
         await expect(kims.locator(".notice.important")).to_contain_text("Important reminder")

@@ -29,8 +29,8 @@ async def offer(runtime: Runtime) -> dict[str, Any]:
     async with Agent.open(runtime) as agent:
         caller = await register_caller(runtime, email=f"guest-{uuid.uuid4().hex[:8]}@example.com", phone=None)
         turn = await agent.session(ToolContext.for_user(runtime, caller.id)).turn(ASK)
-    [check] = [c for c in turn.tool_calls if c["name"] == "check_availability"]
-    return {"reply": turn.reply, **check["result"]}
+    [check] = [c for c in turn.tool_calls if c.name == "check_availability"]
+    return {"reply": turn.reply, **check.result}
 
 
 async def test_closing_fridays_in_the_dashboard_changes_the_agents_answer(

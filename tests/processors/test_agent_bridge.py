@@ -59,7 +59,7 @@ async def test_reply_is_framed_as_one_llm_response(runtime: Runtime, agent: Agen
     turn = down[-1]
     assert isinstance(turn, AgentTurnFrame)
     assert turn.text_in == "create a todo to buy milk"
-    assert [c["name"] for c in turn.tool_calls] == ["create_todo"] and not turn.filler
+    assert [c.name for c in turn.tool_calls] == ["create_todo"] and not turn.filler
     assert await todo_titles(runtime, caller) == ["buy milk"]
 
 
@@ -202,7 +202,7 @@ async def test_a_cloud_models_reply_is_spoken_as_it_streams(runtime: Runtime, se
     assert sum(isinstance(f, LLMFullResponseEndFrame) for f in down) == 1
     [turn] = [f for f in down if isinstance(f, AgentTurnFrame)]
     assert turn.reply == "Done, I added buy milk to your list." and not turn.failed
-    assert [c["name"] for c in turn.tool_calls] == ["create_todo"]
+    assert [c.name for c in turn.tool_calls] == ["create_todo"]
     assert await todo_titles(runtime, caller) == ["buy milk"]
 
 

@@ -12,7 +12,12 @@ import pytest
 from sqlmodel import select
 
 from api.cli import main
+from core import lines
+from core.db import transaction
 from core.models import CallRecording, Contact
+from domains import registry
+from domains.healthcare.models import Appointment, Patient, SymptomRecord
+from domains.mortgage.models import MortgageApplication
 from domains.restaurant.models import Reservation, ReservationStatus
 from tests.fakes.phone_server import PhoneServer
 from tests.fakes.twilio_client import FakeCall
@@ -23,6 +28,7 @@ pytest.importorskip("bots.speech", reason="needs the offline speech services")
 pytestmark = pytest.mark.slow
 
 HANOK = "+15550100000"
+CLINIC, LOANS = "+15550100001", "+15550100002"
 GUEST, STRANGER = "+15551110001", "+15552220002"
 
 
@@ -89,3 +95,38 @@ async def test_an_unknown_caller_books_by_voice_and_a_stranger_cancels_nothing(
         stranger = (await session.exec(select(Contact).where(Contact.phone == STRANGER))).one()
     assert still is not None and still.status == ReservationStatus.confirmed
     assert row.user_id == stranger.user_id != guest.user_id
+
+
+async def test_clinic_intake_and_a_mortgage_enquiry_by_phone(phone: PhoneServer) -> None:
+    async with transaction(phone.runtime.sessions) as session:
+        await lines.set_line(session, CLINIC, known_domains=registry.names(), name="Riverside Clinic",
+                             domains=["healthcare"], access="public")
+        await lines.set_line(session, LOANS, known_domains=registry.names(), name="Mortgage desk",
+                             domains=["mortgage"], access="public")
+
+    call = await phone.twilio.place_call(GUEST, CLINIC)
+    await call.wait_for_bot(time.monotonic() - 5, within=15)
+    await call.wait_quiet()
+    await converse(call, "I've had a headache for three days")
+    await converse(call, "register me as Dana Lee")
+    await converse(call, "book an appointment on monday at ten am")
+    clinic = await ended(phone, call)
+
+    call = await phone.twilio.place_call(STRANGER, LOANS)
+    await call.wait_for_bot(time.monotonic() - 5, within=15)
+    await call.wait_quiet()
+    await converse(call, "start a mortgage application")
+    loans = await ended(phone, call)
+
+    async with phone.runtime.sessions() as session:
+        people = {c.phone: c for c in (await session.exec(select(Contact))).all()}
+        symptoms = (await session.exec(select(SymptomRecord))).all()
+        patients = (await session.exec(select(Patient))).all()
+        appointments = (await session.exec(select(Appointment))).all()
+        applications = (await session.exec(select(MortgageApplication))).all()
+    assert [(s.user_id, "headache" in s.symptoms) for s in symptoms] == [(people[GUEST].user_id, True)], \
+        clinic.transcript
+    assert [p.user_id for p in patients] == [people[GUEST].user_id], clinic.transcript
+    assert [(a.patient_id, a.confirmation_code is not None) for a in appointments] == [(patients[0].id, True)], \
+        clinic.transcript
+    assert [a.user_id for a in applications] == [people[STRANGER].user_id], loans.transcript

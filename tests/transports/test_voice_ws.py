@@ -136,6 +136,8 @@ async def test_a_pin_alone_is_the_shared_voice_pin_and_a_wrong_one_is_refused(se
     await register_caller(server.runtime)
     async with websockets.connect(ws_url(server)) as ws:
         client = Client(ws)
+        await ws.send(b"\x00\x01 not text")
+        assert await client.next() == {"type": "error", "text": "Authenticate first."}
         await client.send(type="authenticate", pin=CALLER_PIN)  # Ann's own PIN needs her email
         assert await client.next() == {"type": "auth_failed", "text": "That PIN is not right."}
         await client.send(type="authenticate", pin="12")

@@ -1,7 +1,10 @@
 // The signed-in user's own notices on every page with the common header: their reminders as they fire.
-// The feed opens with a single-use stream token; when it ends or fails, a new token reopens it.
+// One tab of the browser holds the feed (a Web Lock elects it) and passes each notice to the others
+// (BroadcastChannel), so open tabs do not use up the browser's few connections to the server. The feed
+// opens with a single-use stream token; when it ends or fails, a new token reopens it.
 import { api, escapeHtml } from "/static/common/auth.js";
 
+const NAME = "convonet-notices";
 let retryMs = 1000;
 
 function tray() {
@@ -31,29 +34,39 @@ function show(notice) {
   tray().append(item);
 }
 
-async function connect() {
+async function connect(deliver) {
   let token;
   try {
     ({ token } = await api("/api/notices/stream-token", { method: "POST" }));
   } catch {
-    setTimeout(connect, retryMs);
+    setTimeout(() => connect(deliver), retryMs);
     retryMs = Math.min(retryMs * 2, 30000);
     return;
   }
   const source = new EventSource("/api/notices/stream?token=" + encodeURIComponent(token));
   source.addEventListener("ready", () => { retryMs = 1000; document.body.dataset.notices = "live"; });
-  source.addEventListener("reminder", (e) => show(JSON.parse(e.data)));
+  source.addEventListener("reminder", (e) => deliver(JSON.parse(e.data)));
   source.onerror = () => {
     source.close();
-    delete document.body.dataset.notices;
-    setTimeout(connect, retryMs);
+    document.body.dataset.notices = "reconnecting";
+    setTimeout(() => connect(deliver), retryMs);
     retryMs = Math.min(retryMs * 2, 30000);
   };
 }
 
 /** Start listening (once per page). */
 export function watchNotices() {
-  if (document.body.dataset.noticesStarted) return;
-  document.body.dataset.noticesStarted = "1";
-  connect();
+  if (document.body.dataset.notices) return;
+  if (!navigator.locks || typeof BroadcastChannel === "undefined") { // not a secure context: each tab its own feed
+    document.body.dataset.notices = "connecting";
+    connect(show);
+    return;
+  }
+  const channel = new BroadcastChannel(NAME);
+  channel.onmessage = (e) => show(e.data);
+  document.body.dataset.notices = "follower"; // another tab holds the feed and passes notices on
+  navigator.locks.request(NAME, () => new Promise(() => { // held until this tab closes
+    document.body.dataset.notices = "connecting";
+    connect((notice) => { show(notice); channel.postMessage(notice); });
+  }));
 }
