@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     line_set = line_sub.add_parser("set", help="create or change the line of a number (the Twilio webhook's To)")
     line_set.add_argument("number", help="the number, in international form: +15550100000")
     line_set.add_argument("--name", help='what callers are told they reached, e.g. "Hanok Table"')
-    line_set.add_argument("--domains", help="comma-separated domains the line serves, e.g. restaurant (empty: all)")
+    line_set.add_argument("--domains", help="comma-separated names of the domains the line serves (empty: all)")
     line_set.add_argument("--greeting", help="what a public line says when it answers")
     access = line_set.add_mutually_exclusive_group()
     access.add_argument("--public", dest="access", action="store_const", const="public",

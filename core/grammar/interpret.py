@@ -47,7 +47,8 @@ _RECORD_NOUNS = frozenset({
 })
 """Words that say which kind of record a reference is about, when a tool's templates use them."""
 _LONGEST_SURE = 30
-"""Words past which a sentence is a monologue: a reading of it by the model is checked with the caller."""
+"""Words past which a sentence is a monologue: a reading of it by the model is checked with the caller (as
+is one of a single word: "cough", heard alone, is no request to note a symptom)."""
 NOTHING = "(nothing)"
 """The intent model's class for sentences that ask no tool for anything."""
 
@@ -244,7 +245,7 @@ class Interpreter:
         if top.evidence < EVIDENCE and typed < 2:
             return None  # likely only by elimination, and the sentence says nothing the tool needs
         sure = (top.probability >= SURE and (top.evidence >= SURE_EVIDENCE or typed >= 2)
-                and (bool(args) or not self._takes_args(top.tool)) and len(clean.split()) <= _LONGEST_SURE)
+                and (bool(args) or not self._takes_args(top.tool)) and 1 < len(clean.split()) <= _LONGEST_SURE)
         return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure)
 
     def arguments_for(self, text: str, now: datetime, tool: str) -> dict[str, Any]:

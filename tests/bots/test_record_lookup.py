@@ -86,3 +86,12 @@ async def test_two_matching_todos_are_told_apart_by_their_place(session: AgentSe
     assert confirm.reply == f"Delete the todo {named[1]}? Say yes to confirm."
     await session.turn("yes")
     assert [t["title"] for t in ok(await call(ctx, "get_todos"))["todos"]] == [named[0]]
+
+
+async def test_a_booked_visit_is_read_back_with_its_confirmation_code(session: AgentSession, ctx: ToolContext) -> None:
+    ok(await call(ctx, "register_patient", first_name="Ada", last_name="Byron", date_of_birth="1990-12-10"))
+    booked = await session.turn("book me a doctor's appointment on friday at ten am for a checkup")
+    [(tool, _args)] = _acts(booked.tool_calls)
+    assert tool == "book_appointment"
+    code = booked.tool_calls[-1]["result"]["confirmation_code"]
+    assert code and "confirmation code" in booked.reply.lower(), booked.reply

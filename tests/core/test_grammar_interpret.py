@@ -182,3 +182,10 @@ def test_a_range_of_times_is_not_read_as_minutes_to_the_hour() -> None:
     assert moved is not None and moved.args.get("time") == "20:30"
     booked = interpret("book a table for two at ten to seven tonight", NOW)
     assert booked is not None and booked.args.get("time") == "18:50"  # "ten to seven" still is 6:50
+
+
+def test_noise_heard_as_one_word_is_asked_about_not_acted_on() -> None:
+    coughed = interpret("cough cough", NOW)  # a cough the recogniser wrote down
+    assert coughed is None or not coughed.sure
+    said = interpret("i have had a cough since monday", NOW)
+    assert said is not None and said.sure and said.tool == "record_symptoms"
