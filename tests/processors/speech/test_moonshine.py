@@ -50,7 +50,7 @@ def test_a_long_monologue_is_bounded_to_its_last_seconds() -> None:
     text = shared_recognizer().transcribe(pcm, ASR_RATE)
     took = time.perf_counter() - t0
     assert words(text).endswith(COMMAND)
-    assert took < 2.0  # ~0.45 s on the 2-core machine; unbounded, 30 s takes ~1.2 s
+    # what bounds the time is what is read (the size checked above), never a clock here
     print(f"30 s monologue: {took * 1000:.0f} ms for its last {kept.size / ASR_RATE:.1f} s")
 
 
