@@ -31,8 +31,8 @@ pytest.importorskip("bots.speech", reason="needs the offline speech services")
 
 pytestmark = pytest.mark.slow
 
-CALLS = size(8, 2)
-IDLE_SECONDS = size(10, 2)
+CALLS = size(8, 1)
+IDLE_SECONDS = size(10, 1)
 TURNS = size(2, 1)  # per caller, after the others have spoken theirs
 SETTLE = 1.5  # seconds for a level's pipelines to start or end before RSS is read
 

@@ -63,7 +63,7 @@ async def _flood(url: str, statuses: Counter[int], stop: asyncio.Event) -> None:
 
 @pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)
 async def test_bench_calls_during_a_login_flood(backend: Backend, tmp_path: Path, bench_data_dir: Path) -> None:
-    turns = size(6, 2)
+    turns = size(6, 1)
     audio = frames_for(PHRASES)
     load_before = load_average()
     async with bench_server(backend, tmp_path, bench_data_dir, bcrypt_rounds=12) as server:

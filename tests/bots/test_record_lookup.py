@@ -93,5 +93,5 @@ async def test_a_booked_visit_is_read_back_with_its_confirmation_code(session: A
     booked = await session.turn("book me a doctor's appointment on friday at ten am for a checkup")
     [(tool, _args)] = _acts(booked.tool_calls)
     assert tool == "book_appointment"
-    code = booked.tool_calls[-1]["result"]["confirmation_code"]
+    code = booked.tool_calls[-1].result["confirmation_code"]
     assert code and "confirmation code" in booked.reply.lower(), booked.reply

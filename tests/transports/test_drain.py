@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import httpx
+import pytest
 
 from core.calls import LiveCalls
 from tests.conftest import Backend
@@ -39,6 +40,7 @@ async def test_live_calls_admit_up_to_the_limit_and_none_while_draining() -> Non
     assert not calls.accepting()  # a draining process takes nothing new, even when empty
 
 
+@pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)  # a whole call: once
 async def test_a_full_process_answers_busy(backend: Backend, tmp_path: Path, voice_data_dir: Path) -> None:
     async with open_phone_server(backend, tmp_path, data_dir=voice_data_dir, max_calls_per_process=1) as phone:
         first = await phone.twilio.place_call("+15551234567")
@@ -53,6 +55,7 @@ async def test_a_full_process_answers_busy(backend: Backend, tmp_path: Path, voi
         assert health["calls"] == {"live": 1, "accepting": False}
 
 
+@pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)  # a whole call: once
 async def test_sigterm_drains_then_says_goodbye(backend: Backend, tmp_path: Path, voice_data_dir: Path) -> None:
     async with open_phone_server(backend, tmp_path, data_dir=voice_data_dir, draining=True,
                                  drain_seconds=1.5) as phone:

@@ -16,7 +16,9 @@ from tests.processors.callers import CALLER_PHONE, CALLER_PIN, register_caller
 
 pytest.importorskip("bots.speech", reason="needs the offline speech services")
 
-pytestmark = pytest.mark.slow
+# A whole call over the phone protocol: the database and store code it runs is tested on both
+# backends in its own modules; the calls themselves run once, on the embedded ones.
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)]
 
 
 async def hung_up(phone: PhoneServer, call: FakeCall, within: float = 20.0) -> None:

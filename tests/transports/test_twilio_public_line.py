@@ -25,7 +25,9 @@ from tests.helpers import make_staff, register
 
 pytest.importorskip("bots.speech", reason="needs the offline speech services")
 
-pytestmark = pytest.mark.slow
+# A whole call over the phone protocol: the database and store code it runs is tested on both
+# backends in its own modules; the calls themselves run once, on the embedded ones.
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)]
 
 HANOK = "+15550100000"
 CLINIC, LOANS = "+15550100001", "+15550100002"

@@ -23,7 +23,9 @@ from transports.twilio_signature import sign
 
 pytest.importorskip("bots.speech", reason="needs the offline speech services")
 
-pytestmark = pytest.mark.slow
+# A whole call over the phone protocol: the database and store code it runs is tested on both
+# backends in its own modules; the calls themselves run once, on the embedded ones.
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)]
 
 
 async def rows(runtime: Runtime) -> dict[str, CallRecording]:

@@ -189,6 +189,7 @@ async def pbx_phone(backend: Backend, tmp_path: Path, voice_data_dir: Path) -> A
         yield server
 
 
+@pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)  # a whole call: once
 @pytest.mark.slow
 async def test_unanswered_pbx_transfer_returns_the_caller_to_the_assistant(pbx_phone: PhoneServer) -> None:
     runtime, twilio = pbx_phone.runtime, pbx_phone.twilio
