@@ -18,6 +18,6 @@ DOMAIN = Domain(
     keywords=re.compile(
         r"\b(doctor|appointment|symptom\w*|clinic|patient|sick|pain|fever|cough|medical|insurance)\b"
     ),
-    tables=(models.Patient, models.SymptomRecord, models.Appointment),
+    tables=(models.Patient, models.SymptomRecord, models.Appointment, models.Provider, models.ClinicSettings),
     staff=staff.router,
 )

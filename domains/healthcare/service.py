@@ -1,14 +1,14 @@
 """Patients, symptom reports and clinic appointments: the rules behind the healthcare tools.
 
-The clinic sees patients Monday to Friday, 8:00 to 17:00 local time, in 30-minute slots, one
-patient per slot. Times here are aware datetimes; `zone` is the clinic's (the caller's) zone.
+When the clinic sees patients and who sees them is in `schedule` (staff set it). Times here are
+aware datetimes; `zone` is the clinic's (the caller's) zone.
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlmodel import col, select
@@ -17,12 +17,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.accounts import normalize_phone
 from core.errors import Conflict, Invalid, NotFound
 from core.timeutil import utcnow
-from domains.healthcare.models import Appointment, AppointmentStatus, Patient, SymptomRecord
+from domains.healthcare.models import (
+    NO_PROVIDER,
+    Appointment,
+    AppointmentStatus,
+    Patient,
+    Provider,
+    SymptomRecord,
+)
+from domains.healthcare.schedule import DEFAULT_RULES, ClinicRules, day_slots
 
-OPENS = time(8, 0)
-CLOSES = time(17, 0)
-SLOT = timedelta(minutes=30)
-MAX_DAYS_AHEAD = 180
 MAX_SYMPTOMS = 2000
 CODE_PREFIX = "CL"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read aloud
@@ -135,46 +139,40 @@ async def record_symptoms(
     return record
 
 
-def slot_start(day: date, at: time, zone: tzinfo, now: datetime) -> datetime:
-    """The aware start of a bookable slot, or Invalid saying why it isn't one."""
-    if day.weekday() >= 5:
-        raise Invalid(f"The clinic is open Monday to Friday; {day:%A} is closed.")
-    if at.second or at.microsecond or at.minute not in (0, 30):
-        raise Invalid("Appointments start on the hour or the half hour, such as 9:00 or 9:30.")
-    last = (datetime.combine(day, CLOSES) - SLOT).time()
-    if not OPENS <= at <= last:
-        raise Invalid(f"Appointments run from {OPENS:%H:%M} to {last:%H:%M}; the clinic closes at {CLOSES:%H:%M}.")
-    starts = datetime.combine(day, at).replace(tzinfo=zone).astimezone(UTC)
-    if starts <= now:
-        raise Invalid("That time has already passed; pick a time from now on.")
-    if starts > now + timedelta(days=MAX_DAYS_AHEAD):
-        raise Invalid(f"Appointments can be booked up to {MAX_DAYS_AHEAD} days ahead.")
-    return starts
+async def _booked_at(session: AsyncSession, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    stmt = select(Appointment.starts_at, Appointment.provider_id).where(
+        Appointment.status == AppointmentStatus.booked,
+        col(Appointment.starts_at) >= start,
+        col(Appointment.starts_at) <= end,
+    )
+    return [(at, provider) for at, provider in (await session.exec(stmt)).all()]
 
 
-def _day_slots(day: date, zone: tzinfo) -> list[datetime]:
-    if day.weekday() >= 5:
-        return []
-    start = datetime.combine(day, OPENS).replace(tzinfo=zone)
-    count = int((datetime.combine(day, CLOSES) - datetime.combine(day, OPENS)) / SLOT)
-    return [(start + i * SLOT).astimezone(UTC) for i in range(count)]
+def _room(slot: datetime, booked: list[tuple[datetime, int]], staff: list[Provider]) -> bool:
+    """Whether `slot` can take one more patient: a free provider, or no booking when none are listed."""
+    holders = {p for at, p in booked if at == slot}
+    if not staff:
+        return not holders
+    return any(p.id not in holders for p in staff)
 
 
 async def free_slots_near(
-    session: AsyncSession, wanted: datetime, zone: tzinfo, now: datetime, count: int = 3
+    session: AsyncSession,
+    wanted: datetime,
+    zone: tzinfo,
+    now: datetime,
+    count: int = 3,
+    rules: ClinicRules = DEFAULT_RULES,
+    staff: list[Provider] | None = None,
 ) -> list[datetime]:
-    """The `count` free slots closest to `wanted`, searching that day and the week after it."""
+    """The `count` slots closest to `wanted` with room (with one of `staff` free, when given), searching
+    that day and the week after it."""
     first = wanted.astimezone(zone).date()
-    candidates = [s for i in range(8) for s in _day_slots(first + timedelta(days=i), zone) if s > now]
+    candidates = [s for i in range(8) for s in day_slots(first + timedelta(days=i), zone, rules) if s > now]
     if not candidates:
         return []
-    stmt = select(Appointment.starts_at).where(
-        Appointment.status == AppointmentStatus.booked,
-        col(Appointment.starts_at) >= candidates[0],
-        col(Appointment.starts_at) <= candidates[-1],
-    )
-    taken = set((await session.exec(stmt)).all())
-    free = [s for s in candidates if s not in taken]
+    booked = await _booked_at(session, candidates[0], candidates[-1])
+    free = [s for s in candidates if _room(s, booked, staff or [])]
     return sorted(sorted(free, key=lambda s: abs(s - wanted))[:count])
 
 
@@ -187,14 +185,30 @@ async def _new_code(session: AsyncSession) -> str:
     raise Conflict("I couldn't make a confirmation code just now; please try again.")
 
 
-async def book(session: AsyncSession, patient: Patient, starts_at: datetime, reason: str | None) -> Appointment:
-    """Book the slot, or Conflict when someone holds it (the caller picks another)."""
-    stmt = select(Appointment).where(Appointment.starts_at == starts_at, Appointment.status == AppointmentStatus.booked)
-    if (await session.exec(stmt)).first() is not None:
+async def book(
+    session: AsyncSession,
+    patient: Patient,
+    starts_at: datetime,
+    reason: str | None,
+    staff: list[Provider] | None = None,
+) -> Appointment:
+    """Book the slot with the first of `staff` free then (no one in particular when the clinic lists no
+    providers), or Conflict when there is no room (the caller picks another time)."""
+    booked = await _booked_at(session, starts_at, starts_at)
+    holders = {p for _, p in booked}
+    if staff:
+        free = [p for p in staff if p.id not in holders]
+        if not free:
+            raise Conflict("That time is already taken.")
+        provider_id = free[0].id or NO_PROVIDER
+    elif holders:
         raise Conflict("That time is already taken.")
+    else:
+        provider_id = NO_PROVIDER
     appointment = Appointment(
         patient_id=patient.id,
         starts_at=starts_at,
+        provider_id=provider_id,
         reason=_text(reason, "reason", 500) if reason and reason.strip() else None,
         confirmation_code=await _new_code(session),
     )

@@ -1,4 +1,5 @@
-"""Staff view of the clinic's appointments over a range of days (mounted under `/api/staff`)."""
+"""Staff view of the clinic's appointments over a range of days, and the clinic's hours and providers
+the booking tools use (mounted under `/api/staff`)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import uuid
 from datetime import date, datetime
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from core import contacts
 from core.deps import SessionDep, SettingsDep
 from core.errors import Conflict
 from core.models import Contact
+from domains.healthcare import schedule
 from domains.healthcare import service as healthcare
 from domains.healthcare.models import Appointment, AppointmentStatus, Patient
 from domains.staff import EndDay, StartDay, day_range
@@ -76,3 +78,54 @@ async def cancel_appointment(appointment_id: uuid.UUID, session: SessionDep) -> 
         raise Conflict(f"That appointment is {appointment.status}, not booked.")
     await healthcare.cancel(session, appointment)
     return _out(appointment, patient, (await contacts.by_owner(session, {patient.user_id})).get(patient.user_id))
+
+
+class DayHours(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    first: str = Field(max_length=5)
+    """First appointment start, HH:MM."""
+    last: str = Field(max_length=5)
+    """Last appointment start, HH:MM."""
+
+
+class ProviderBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int | None = None
+    """Leave out to add a provider."""
+    name: str = Field(max_length=120)
+    active: bool = True
+
+
+class ClinicBody(BaseModel):
+    """The clinic's hours and providers; a weekday that is null or left out is closed; a provider left
+    out of the list is made inactive."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hours: dict[str, DayHours | None]
+    closures: list[str] = Field(default=[], max_length=400)
+    slot_minutes: int = 30
+    providers: list[ProviderBody] = Field(default=[], max_length=schedule.MAX_PROVIDERS)
+
+
+async def _clinic(session: SessionDep) -> ClinicBody:
+    rules = await schedule.load_rules(session)
+    staff = [ProviderBody(id=p.id, name=p.name, active=p.active) for p in await schedule.providers(session)]
+    return ClinicBody.model_validate({**rules.as_json(), "providers": staff})
+
+
+@router.get("/clinic/settings")
+async def get_clinic_settings(session: SessionDep) -> ClinicBody:
+    return await _clinic(session)
+
+
+@router.put("/clinic/settings")
+async def put_clinic_settings(body: ClinicBody, session: SessionDep) -> ClinicBody:
+    """Replace the clinic's hours and providers; the voice agent books by them from its next tool call."""
+    hours = {day: (h.model_dump() if h else None) for day, h in body.hours.items()}
+    rules = schedule.make_rules(hours, body.closures, body.slot_minutes)
+    await schedule.save_providers(session, [p.model_dump() for p in body.providers])
+    await schedule.save_rules(session, rules)
+    return await _clinic(session)

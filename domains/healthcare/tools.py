@@ -19,7 +19,7 @@ from core.errors import Conflict, NotFound
 from core.logging import report_exception
 from core.tools import ToolContext, ToolSpec, tool
 from domains.common import local_iso, parse_date, parse_time, pick_one
-from domains.healthcare import service, triage
+from domains.healthcare import schedule, service, triage
 from domains.healthcare.models import Appointment, Patient, SymptomRecord
 
 log = logging.getLogger(__name__)
@@ -174,27 +174,36 @@ async def record_symptoms(
 async def book_appointment(
     ctx: ToolContext,
     date: Annotated[str, Field(description="ISO date, e.g. 2026-11-24.")],
-    time: Annotated[str, Field(description="24-hour time on the hour or half hour, e.g. 09:30.")],
+    time: Annotated[str, Field(description="24-hour start time, e.g. 09:30.")],
     reason: Annotated[str | None, Field(description="Why the caller wants to be seen, briefly.")] = None,
+    provider: Annotated[
+        str | None, Field(description="The doctor or nurse the caller asks for by name; leave out for anyone.")
+    ] = None,
 ) -> dict[str, Any]:
-    """Book a clinic appointment for the caller (Monday to Friday, 8:00 to 16:30, 30-minute slots).
-    The caller must be registered as a patient first. Read back the confirmation code (it is needed
-    to cancel later). If the time is taken, the error names the nearest free times."""
+    """Book a clinic appointment for the caller within the clinic's opening hours (an error names the
+    open days and times). The caller must be registered as a patient first. Read back the
+    confirmation code (it is needed to cancel later). If the time is taken, the error names the
+    nearest free times."""
     day, at = parse_date(date), parse_time(time)
     now = ctx.clock()
     async with transaction(ctx.sessions) as session:
         patient = await service.require_patient(session, ctx.user_id)
-        starts = service.slot_start(day, at, ctx.zone, now)
+        rules = await schedule.load_rules(session)
+        staff = await schedule.providers(session, active_only=True)
+        if provider and provider.strip():
+            staff = [schedule.provider_named(provider, staff)]
+        starts = schedule.slot_start(day, at, ctx.zone, now, rules)
         try:
-            appointment = await service.book(session, patient, starts, reason)
+            appointment = await service.book(session, patient, starts, reason, staff)
         except Conflict:
-            near = await service.free_slots_near(session, starts, ctx.zone, now)
+            near = await service.free_slots_near(session, starts, ctx.zone, now, rules=rules, staff=staff)
             options = ", ".join(f"{s.astimezone(ctx.zone):%A %Y-%m-%d %H:%M}" for s in near)
             raise Conflict(
                 f"{at:%H:%M} on {day:%A %Y-%m-%d} is already taken. "
                 + (f"The nearest free times are {options}." if near else "There are no free times that week.")
             ) from None
-        return {"booked": True, **_appointment(ctx, appointment)}
+        names = {p.id: p.name for p in staff}
+        return {"booked": True, **_appointment(ctx, appointment), "provider": names.get(appointment.provider_id)}
 
 
 @tool("healthcare", mutates=False)

@@ -15,7 +15,7 @@ DOMAIN = Domain(
         "and payment estimates. Estimates are not offers."
     ),
     keywords=re.compile(r"\b(mortgage|loan|down payment|refinanc\w*|credit score|property value|pre-?approv\w*)\b"),
-    tables=(models.MortgageApplication, models.MortgageDocument),
+    tables=(models.MortgageApplication, models.MortgageDocument, models.MortgageSettings),
     staff=staff.router,
     page="mortgage_dashboard",
 )

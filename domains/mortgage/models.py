@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from core.timeutil import utcnow
@@ -66,3 +66,14 @@ class MortgageDocument(SQLModel, table=True):
     received: bool = Field(default=False)
     received_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class MortgageSettings(SQLModel, table=True):
+    """The desk's typical yearly rates by credit score range, used for payment estimates
+    (`rates.Rates`); with no row, the defaults there. One row, id 1."""
+
+    __tablename__ = "mortgage_settings"
+
+    id: int = Field(default=1, primary_key=True)
+    rates: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -18,10 +18,10 @@ from core.errors import Conflict, Invalid, NotFound
 from core.timeutil import utcnow
 from domains.mortgage.documents import CATALOG, required_kinds, resolve_document
 from domains.mortgage.models import ACTIVE_STATUSES, ApplicationStatus, MortgageApplication, MortgageDocument
+from domains.mortgage.rates import CREDIT_RANGES
 
 LOAN_PURPOSES = ("purchase", "refinance")
 EMPLOYMENT_STATUSES = ("employed", "self_employed", "retired", "unemployed")
-CREDIT_RATES = {"excellent": 6.25, "good": 6.75, "fair": 7.5, "poor": 8.5}
 FIELDS = ("annual_income", "employment_status", "property_value", "loan_amount", "down_payment", "credit_score_range")
 MAX_AMOUNT = 100_000_000.0
 MIN_PROPERTY_VALUE = 10_000.0
@@ -157,7 +157,7 @@ async def update_application(session: AsyncSession, app: MortgageApplication, ch
         raise Invalid(f"These details can't be changed: {', '.join(sorted(set(changes) - set(FIELDS)))}.")
     if "employment_status" in changes and changes["employment_status"] not in EMPLOYMENT_STATUSES:
         raise Invalid("Employment status is employed, self-employed, retired or unemployed.")
-    if "credit_score_range" in changes and changes["credit_score_range"] not in CREDIT_RATES:
+    if "credit_score_range" in changes and changes["credit_score_range"] not in CREDIT_RANGES:
         raise Invalid("A credit score range is excellent, good, fair or poor.")
     lows = {"annual_income": 0.0, "property_value": MIN_PROPERTY_VALUE, "loan_amount": MIN_LOAN, "down_payment": 0.0}
     for name, low in lows.items():

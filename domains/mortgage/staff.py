@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import contacts
 from core.deps import SessionDep
 from core.models import User
+from domains.mortgage import rates
 from domains.mortgage import service as mortgage
 from domains.mortgage.documents import CATALOG, required_kinds
 from domains.mortgage.models import ApplicationStatus, MortgageApplication, MortgageDocument
@@ -145,3 +146,25 @@ async def set_application_status(
     """Move an application along: draft → submitted → in review → approved or denied (or back to draft)."""
     app = await mortgage.set_status(session, application_id, body.status.value)
     return await _detail(session, app)
+
+
+class RatesBody(BaseModel):
+    """Typical yearly rates in percent by credit score range, used when a caller asks for an estimate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    excellent: float = Field(ge=0, le=rates.MAX_RATE)
+    good: float = Field(ge=0, le=rates.MAX_RATE)
+    fair: float = Field(ge=0, le=rates.MAX_RATE)
+    poor: float = Field(ge=0, le=rates.MAX_RATE)
+
+
+@router.get("/mortgage/rates")
+async def get_rates(session: SessionDep) -> RatesBody:
+    return RatesBody.model_validate(await rates.load_rates(session))
+
+
+@router.put("/mortgage/rates")
+async def put_rates(body: RatesBody, session: SessionDep) -> RatesBody:
+    """Replace the typical rates; the voice agent's estimates use them from its next tool call."""
+    return RatesBody.model_validate(await rates.save_rates(session, body.model_dump()))

@@ -10,7 +10,7 @@ from core.db import transaction
 from core.errors import Invalid, NotFound
 from core.tools import ToolContext, ToolSpec, tool
 from domains.common import local_iso
-from domains.mortgage import service
+from domains.mortgage import rates, service
 from domains.mortgage.documents import CATALOG
 from domains.mortgage.models import MortgageApplication, MortgageDocument
 
@@ -156,8 +156,10 @@ async def estimate_monthly_payment(
     """Estimate the monthly principal-and-interest payment. Without a loan amount it uses the
     caller's application; without a rate, a typical rate for their credit score range."""
     app: MortgageApplication | None = None
+    typical: dict[str, float] = {}
     if loan_amount is None or interest_rate is None:
         async with transaction(ctx.sessions) as session:
+            typical = await rates.load_rates(session)
             try:
                 app = await service.current_application(session, ctx.user_id)
             except NotFound:
@@ -170,7 +172,7 @@ async def estimate_monthly_payment(
     rate_basis = "the rate you gave"
     if interest_rate is None:
         credit = app.credit_score_range if app is not None and app.credit_score_range else "good"
-        interest_rate = service.CREDIT_RATES[credit]
+        interest_rate = typical[credit]
         rate_basis = f"a typical rate for {credit} credit"
     if not 0 <= interest_rate <= 30:
         raise Invalid("The interest rate is a yearly percentage between 0 and 30, such as 6.5.")

@@ -75,6 +75,8 @@ async def test_the_staff_routes_and_pages_are_the_domains() -> None:
         "/api/staff/mortgage/applications",
         "/api/staff/mortgage/applications/{application_id}",
         "/api/staff/mortgage/applications/{application_id}/status",
+        "/api/staff/mortgage/rates",
+        "/api/staff/clinic/settings",
         "/api/staff/appointments",
         "/api/staff/appointments/{appointment_id}/cancel",
         "/api/staff/reservations",

@@ -2,6 +2,7 @@
 // appointments and restaurant reservations. Staff have the staff flag; the API says 403
 // to anyone else and this page then says so.
 import { api, escapeHtml, header, requireLogin } from "/static/common/auth.js";
+import { loadClinic, loadRates } from "/static/mortgage_dashboard/settings.js";
 
 requireLogin();
 header("/mortgage_dashboard");
@@ -82,6 +83,8 @@ function showTab(name, focus = false) {
     else if (name === "lines") guarded("lines-error", loadLines);
     else loadList(document.querySelector(`form[data-list="${name}"]`));
     if (name === "reservations") guarded("seating-error", loadSeating);
+    if (name === "appointments") guarded("clinic-error", loadClinic);
+    if (name === "mortgage") guarded("rates-error", loadRates);
   }
 }
 

@@ -1,0 +1,70 @@
+"""The clinic's hours and providers and the mortgage desk's rates, set in the staff dashboard
+(headless Chromium), change what the booking and estimate tools do."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from core.runtime import Runtime
+from core.tools import ToolContext
+from tests.api.test_team_events import serve
+from tests.domains.tool_calls import call, fails, ok
+from tests.e2e.test_dashboards import ARTIFACTS, browser, expect, log_in, named, new_page  # noqa: F401
+from tests.helpers import make_staff
+from tests.processors.callers import register_caller
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)]
+
+
+def next_weekday(name: str) -> str:
+    day = datetime.now(UTC).date() + timedelta(days=2)
+    while day.strftime("%A") != name:
+        day += timedelta(days=1)
+    return day.isoformat()
+
+
+async def test_clinic_hours_providers_and_rates_on_the_page(
+    client: httpx.AsyncClient, runtime: Runtime, browser: Any  # noqa: F811
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    guest = await register_caller(runtime, email=f"guest-{uuid.uuid4().hex[:8]}@example.com", phone=None)
+    ctx = ToolContext.for_user(runtime, guest.id)
+    ok(await call(ctx, "register_patient", first_name="Ana", last_name="Ruiz"))
+    saturday = next_weekday("Saturday")
+    fails(await call(ctx, "book_appointment", date=saturday, time="09:00"), "closed")
+
+    staff = await make_staff(runtime, await named(client, "Sam", "Staff"))
+    async with serve(runtime) as url:
+        page = await new_page(browser)
+        await log_in(page, url, staff, "/mortgage_dashboard")
+        await expect(page.get_by_label("Good credit")).to_have_value("6.75")
+        await page.get_by_label("Good credit").fill("5.5")
+        await page.get_by_role("button", name="Save rates").click()
+        await expect(page.locator("#rates-saved")).to_have_text("Saved.")
+
+        await page.click("#tab-appointments")
+        await expect(page.get_by_label("Monday open")).to_be_checked()
+        await page.get_by_label("Saturday open").check()
+        await page.get_by_label("Saturday first appointment").fill("09:00")
+        await page.get_by_label("Saturday last appointment").fill("12:00")
+        await page.get_by_label("Appointment length").select_option("20")
+        await page.get_by_label("New provider").fill("Dr. Maya Lee")
+        await page.get_by_role("button", name="Save clinic settings").click()
+        await expect(page.locator("#clinic-saved")).to_have_text("Saved.")
+        await expect(page.get_by_label("Provider name")).to_have_value("Dr. Maya Lee")
+        await page.screenshot(path=str(ARTIFACTS / "clinic_settings.png"), full_page=True)
+        await page.reload()
+        await page.click("#tab-appointments")
+        await expect(page.get_by_label("Saturday open")).to_be_checked()
+        await expect(page.get_by_label("Appointment length")).to_have_value("20")
+        assert page.problems == []
+
+    booked = ok(await call(ctx, "book_appointment", date=saturday, time="09:20"))
+    assert booked["provider"] == "Dr. Maya Lee"
+    assert ok(await call(ctx, "estimate_monthly_payment", loan_amount=400000))["interest_rate"] == 5.5
