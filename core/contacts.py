@@ -106,6 +106,22 @@ async def open_for_web(sessions: SessionFactory, name: str | None, phone: str | 
         return contact
 
 
+async def for_staff(session: AsyncSession, phone: str | None, name: str | None, now: datetime) -> Contact:
+    """The contact a staff member books for: the one with that number (made if new), or with no number
+    a contact of its own. A number that is not a phone number is Invalid."""
+    number = caller_number(phone) if phone and phone.strip() else None
+    if phone and phone.strip() and number is None:
+        raise Invalid("That phone number doesn't look right; give it with its country code, such as +15550100000.")
+    contact = await by_phone(session, number) if number else None
+    if contact is None:
+        contact = await _create(session, number, now)
+    cleaned = clean_name(name)
+    if contact.name is None and cleaned:
+        contact.name = cleaned
+        session.add(contact)
+    return contact
+
+
 async def contact_of(session: AsyncSession, ctx: ToolContext) -> Contact | None:
     if ctx.contact_id is None:
         return None

@@ -217,6 +217,30 @@ async def book(
     return appointment
 
 
+async def move(
+    session: AsyncSession, appointment: Appointment, starts_at: datetime, staff: list[Provider] | None = None
+) -> Appointment:
+    """Move a booked appointment to `starts_at` (with the first of `staff` free then), or Conflict when
+    there is no room; the appointment's own place does not count against it."""
+    booked = [(at, p) for at, p in await _booked_at(session, starts_at, starts_at)
+              if not (at == appointment.starts_at and p == appointment.provider_id)]
+    holders = {p for _, p in booked}
+    keep = appointment.provider_id if appointment.provider_id not in holders else None
+    if staff:
+        free = [p.id or NO_PROVIDER for p in staff if p.id not in holders]
+        if not free:
+            raise Conflict("That time is already taken.")
+        provider_id = keep if keep is not None and keep in free else free[0]
+    elif holders:
+        raise Conflict("That time is already taken.")
+    else:
+        provider_id = NO_PROVIDER
+    appointment.starts_at, appointment.provider_id = starts_at, provider_id
+    session.add(appointment)
+    await session.flush()
+    return appointment
+
+
 async def upcoming(session: AsyncSession, patient: Patient, now: datetime) -> list[Appointment]:
     stmt = (
         select(Appointment)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from datetime import date as date_
+from datetime import time as time_
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,9 +16,10 @@ from core import contacts
 from core.deps import SessionDep, SettingsDep
 from core.errors import Conflict
 from core.models import Contact
+from core.timeutil import utcnow
 from domains.healthcare import schedule
 from domains.healthcare import service as healthcare
-from domains.healthcare.models import Appointment, AppointmentStatus, Patient
+from domains.healthcare.models import Appointment, AppointmentStatus, Patient, Provider
 from domains.staff import EndDay, StartDay, day_range
 
 router = APIRouter(tags=["staff"])
@@ -37,8 +41,14 @@ class AppointmentOut(BaseModel):
     status: str
     confirmation_code: str | None
     patient: PatientOut
+    provider: str | None = None
+    """Who sees the patient; None when the clinic lists no providers."""
     contact_phone: str | None = None
     """The number of a patient who booked on a public line (a contact): caller ID, else the one they gave."""
+
+
+async def _names(session: SessionDep) -> dict[int, str]:
+    return {p.id or 0: p.name for p in await schedule.providers(session)}
 
 
 @router.get("/appointments")
@@ -52,10 +62,11 @@ async def list_appointments(
     since, until = day_range(start, end, settings.timezone)
     rows = await healthcare.list_all_appointments(session, since, until, include_cancelled=include_cancelled)
     callers = await contacts.by_owner(session, {p.user_id for _, p in rows})
-    return [_out(a, p, callers.get(p.user_id)) for a, p in rows]
+    names = await _names(session)
+    return [_out(a, p, callers.get(p.user_id), names) for a, p in rows]
 
 
-def _out(appointment: Appointment, patient: Patient, contact: Contact | None) -> AppointmentOut:
+def _out(appointment: Appointment, patient: Patient, contact: Contact | None, names: dict[int, str]) -> AppointmentOut:
     return AppointmentOut(
         id=appointment.id,
         starts_at=appointment.starts_at,
@@ -63,21 +74,105 @@ def _out(appointment: Appointment, patient: Patient, contact: Contact | None) ->
         status=appointment.status,
         confirmation_code=appointment.confirmation_code,
         patient=PatientOut.model_validate(patient, from_attributes=True),
+        provider=names.get(appointment.provider_id),
         contact_phone=contact.reach if contact is not None else None,
     )
 
 
-@router.post("/appointments/{appointment_id}/cancel")
-async def cancel_appointment(appointment_id: uuid.UUID, session: SessionDep) -> AppointmentOut:
-    """Cancel a patient's appointment (its slot is free at once)."""
+async def _full(session: SessionDep, appointment: Appointment, patient: Patient) -> AppointmentOut:
+    caller = (await contacts.by_owner(session, {patient.user_id})).get(patient.user_id)
+    return _out(appointment, patient, caller, await _names(session))
+
+
+async def _booked(session: SessionDep, appointment_id: uuid.UUID) -> tuple[Appointment, Patient]:
     appointment = await session.get(Appointment, appointment_id)
     patient = await session.get(Patient, appointment.patient_id) if appointment is not None else None
     if appointment is None or patient is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such appointment.")
     if appointment.status != AppointmentStatus.booked:
         raise Conflict(f"That appointment is {appointment.status}, not booked.")
+    return appointment, patient
+
+
+@router.post("/appointments/{appointment_id}/cancel")
+async def cancel_appointment(appointment_id: uuid.UUID, session: SessionDep) -> AppointmentOut:
+    """Cancel a patient's appointment (its slot is free at once)."""
+    appointment, patient = await _booked(session, appointment_id)
     await healthcare.cancel(session, appointment)
-    return _out(appointment, patient, (await contacts.by_owner(session, {patient.user_id})).get(patient.user_id))
+    return await _full(session, appointment, patient)
+
+
+class AppointmentIn(BaseModel):
+    """An appointment staff book (a patient on the phone, at the desk): for the patient of the contact
+    with that number, registered as a patient if new."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: date_
+    time: time_
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    phone: str | None = Field(default=None, max_length=32)
+    date_of_birth: date_ | None = None
+    reason: str | None = Field(default=None, max_length=500)
+    provider_id: int | None = None
+    """One provider in particular; leave out for whoever is free."""
+
+
+class AppointmentChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: date_ | None = None
+    time: time_ | None = None
+    reason: str | None = Field(default=None, max_length=500)
+    provider_id: int | None = None
+
+
+async def _on_duty(session: SessionDep, provider_id: int | None) -> list[Provider]:
+    active = await schedule.providers(session, active_only=True)
+    if provider_id is None:
+        return active
+    chosen = [p for p in active if p.id == provider_id]
+    if not chosen:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such provider seeing patients.")
+    return chosen
+
+
+@router.post("/appointments", status_code=status.HTTP_201_CREATED)
+async def create_appointment(body: AppointmentIn, session: SessionDep, settings: SettingsDep) -> AppointmentOut:
+    """Book an appointment by the clinic's hours and providers, as the voice agent would."""
+    zone, now = ZoneInfo(settings.timezone), utcnow()
+    rules = await schedule.load_rules(session)
+    starts = schedule.slot_start(body.date, body.time, zone, now, rules)
+    on_duty = await _on_duty(session, body.provider_id)
+    person = await contacts.for_staff(session, body.phone, f"{body.first_name} {body.last_name}", now)
+    patient = await healthcare.get_patient(session, person.user_id)
+    if patient is None:
+        patient, _ = await healthcare.register_patient(
+            session, person.user_id, now.astimezone(zone).date(), first_name=body.first_name,
+            last_name=body.last_name, date_of_birth=body.date_of_birth, phone=person.phone,
+        )
+    appointment = await healthcare.book(session, patient, starts, body.reason, on_duty)
+    return await _full(session, appointment, patient)
+
+
+@router.patch("/appointments/{appointment_id}")
+async def change_appointment(
+    appointment_id: uuid.UUID, body: AppointmentChange, session: SessionDep, settings: SettingsDep
+) -> AppointmentOut:
+    """Move a booked appointment, change its reason or its provider."""
+    appointment, patient = await _booked(session, appointment_id)
+    zone, now = ZoneInfo(settings.timezone), utcnow()
+    if "reason" in body.model_fields_set:
+        appointment.reason = " ".join((body.reason or "").split()) or None
+    if body.date is not None or body.time is not None or body.provider_id is not None:
+        local = appointment.starts_at.astimezone(zone)
+        rules = await schedule.load_rules(session)
+        starts = schedule.slot_start(body.date or local.date(), body.time or local.time(), zone, now, rules)
+        await healthcare.move(session, appointment, starts, await _on_duty(session, body.provider_id))
+    session.add(appointment)
+    await session.flush()
+    return await _full(session, appointment, patient)
 
 
 class DayHours(BaseModel):

@@ -4,10 +4,13 @@ hours, closures, covers per seating, largest party) the booking tools use (mount
 from __future__ import annotations
 
 import uuid
+from datetime import date as date_
 from datetime import datetime
+from datetime import time as time_
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from core import contacts
 from core.deps import SessionDep, SettingsDep
@@ -59,6 +62,67 @@ async def mark_no_show(reservation_id: uuid.UUID, session: SessionDep) -> Reserv
     """The guests never came (once the seating has begun)."""
     reservation = await _reservation(session, reservation_id)
     return await _with_contact(session, await restaurant.mark_no_show(session, reservation, utcnow()))
+
+
+class ReservationIn(BaseModel):
+    """A reservation staff take (on the phone, at the door): for the guest with that number, made a contact."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: date_
+    time: time_
+    party_size: int = Field(ge=1, le=restaurant.MAX_CAPACITY)
+    name: str = Field(min_length=1, max_length=120)
+    phone: str | None = Field(default=None, max_length=32)
+    special_requests: str | None = Field(default=None, max_length=restaurant.MAX_REQUESTS)
+
+
+class ReservationChange(BaseModel):
+    """What changes; leave out what stays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: date_ | None = None
+    time: time_ | None = None
+    party_size: int | None = Field(default=None, ge=1, le=restaurant.MAX_CAPACITY)
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    special_requests: str | None = Field(default=None, max_length=restaurant.MAX_REQUESTS)
+
+
+@router.post("/reservations", status_code=status.HTTP_201_CREATED)
+async def create_reservation(body: ReservationIn, session: SessionDep, settings: SettingsDep) -> ReservationOut:
+    """Book a table for a guest by the seating rules (hours, capacity, party size), as the voice agent would."""
+    zone, now = ZoneInfo(settings.timezone), utcnow()
+    rules = await restaurant.load_rules(session)
+    restaurant.check_party(body.party_size, rules)
+    starts = restaurant.slot_start(body.date, body.time, zone, now, rules)
+    guest = await contacts.for_staff(session, body.phone, body.name, now)
+    made = await restaurant.create(
+        session, guest.user_id, starts, body.party_size, body.name, body.special_requests, zone, now, rules
+    )
+    return _out(made, guest)
+
+
+@router.patch("/reservations/{reservation_id}")
+async def change_reservation(
+    reservation_id: uuid.UUID, body: ReservationChange, session: SessionDep, settings: SettingsDep
+) -> ReservationOut:
+    """Move a confirmed reservation, change its party, name or requests (capacity is checked again)."""
+    reservation = await _reservation(session, reservation_id)
+    if reservation.status != ReservationStatus.confirmed:
+        raise Conflict(f"That reservation is {reservation.status}, not confirmed.")
+    zone, now = ZoneInfo(settings.timezone), utcnow()
+    rules = await restaurant.load_rules(session)
+    local = reservation.starts_at.astimezone(zone)
+    if body.name is not None:
+        reservation.name = restaurant.clean_name(body.name)
+    if "special_requests" in body.model_fields_set:
+        reservation.special_requests = restaurant.clean_requests(body.special_requests)
+    starts = reservation.starts_at
+    if body.date is not None or body.time is not None:
+        starts = restaurant.slot_start(body.date or local.date(), body.time or local.time(), zone, now, rules)
+    await restaurant.change(session, reservation, starts, body.party_size or reservation.party_size, zone, now, rules)
+    return await _with_contact(session, reservation)
 
 
 class Seatings(BaseModel):

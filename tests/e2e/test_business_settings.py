@@ -68,3 +68,47 @@ async def test_clinic_hours_providers_and_rates_on_the_page(
     booked = ok(await call(ctx, "book_appointment", date=saturday, time="09:20"))
     assert booked["provider"] == "Dr. Maya Lee"
     assert ok(await call(ctx, "estimate_monthly_payment", loan_amount=400000))["interest_rate"] == 5.5
+
+
+async def test_staff_book_and_change_on_the_page(
+    client: httpx.AsyncClient, runtime: Runtime, browser: Any  # noqa: F811
+) -> None:
+    wednesday = next_weekday("Wednesday")
+    staff = await make_staff(runtime, await named(client, "Sam", "Staff"))
+    async with serve(runtime) as url:
+        page = await new_page(browser)
+        await log_in(page, url, staff, "/mortgage_dashboard")
+        await page.click("#tab-reservations")
+        form = page.locator("#reservation-form")
+        await form.get_by_label("Date").fill(wednesday)
+        await form.get_by_label("Time").fill("19:00")
+        await form.get_by_label("Guests").fill("3")
+        await form.get_by_label("Name").fill("Kim Lee")
+        await form.get_by_label("Phone").fill("+15551110001")
+        await form.get_by_role("button", name="Save reservation").click()
+        await expect(page.locator("#reservation-saved")).to_have_text("Saved.")
+        row = page.locator("#reservation-rows tr", has_text="Kim Lee")
+        await expect(row).to_contain_text("+15551110001")
+        await row.get_by_role("button", name="Change").click()
+        await expect(form.get_by_label("Phone")).to_be_hidden()
+        await form.get_by_label("Guests").fill("5")
+        await form.get_by_role("button", name="Save reservation").click()
+        await expect(row.locator("td.num")).to_have_text("5")
+
+        await page.click("#tab-appointments")
+        form = page.locator("#appointment-form")
+        await form.get_by_label("Date").fill(wednesday)
+        await form.get_by_label("Time").fill("10:00")
+        await form.get_by_label("First name").fill("Ana")
+        await form.get_by_label("Last name").fill("Ruiz")
+        await form.get_by_label("Reason").fill("checkup")
+        await form.get_by_role("button", name="Save appointment").click()
+        await expect(page.locator("#appointment-saved")).to_have_text("Saved.")
+        row = page.locator("#appointment-rows tr", has_text="Ana Ruiz")
+        await expect(row).to_contain_text("checkup")
+        await row.get_by_role("button", name="Change").click()
+        await form.get_by_label("Time").fill("11:30")
+        await form.get_by_role("button", name="Save appointment").click()
+        await expect(row).to_contain_text("11:30")
+        await page.screenshot(path=str(ARTIFACTS / "staff_bookings.png"), full_page=True)
+        assert page.problems == []

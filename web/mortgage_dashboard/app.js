@@ -3,6 +3,7 @@
 // to anyone else and this page then says so.
 import { api, escapeHtml, header, requireLogin } from "/static/common/auth.js";
 import { loadClinic, loadRates } from "/static/mortgage_dashboard/settings.js";
+import { editBooking } from "/static/mortgage_dashboard/bookings.js";
 
 requireLogin();
 header("/mortgage_dashboard");
@@ -188,7 +189,7 @@ const LISTS = {
       <td>${escapeHtml(a.patient.phone ?? a.contact_phone ?? "—")}</td>
       <td>${escapeHtml(a.reason ?? "—")}</td>
       <td><span class="badge ${a.status === "booked" ? "ok" : ""}">${escapeHtml(a.status)}</span></td>
-      <td>${a.status === "booked" ? action(`/api/staff/appointments/${a.id}/cancel`, "Cancel") : ""}</td>`,
+      <td>${a.status === "booked" ? `${change(a)} ${action(`/api/staff/appointments/${a.id}/cancel`, "Cancel")}` : ""}</td>`,
   },
   reservations: {
     url: "/api/staff/reservations",
@@ -199,10 +200,16 @@ const LISTS = {
       <td>${escapeHtml(r.special_requests ?? "—")}</td>
       <td><span class="badge ${r.status === "confirmed" ? "ok" : ""}">${escapeHtml(words(r.status))}</span></td>
       <td>${r.status !== "confirmed" ? "" : new Date(r.starts_at) > new Date()
-        ? action(`/api/staff/reservations/${r.id}/cancel`, "Cancel")
+        ? `${change(r)} ${action(`/api/staff/reservations/${r.id}/cancel`, "Cancel")}`
         : action(`/api/staff/reservations/${r.id}/no-show`, "No-show")}</td>`,
   },
 };
+
+const shown = new Map();  // the listed bookings by id, for "Change"
+
+function change(booking) {
+  return `<button type="button" class="link" data-action data-change="${escapeHtml(booking.id)}">Change</button>`;
+}
 
 function action(url, label) {
   return `<button type="button" class="link" data-action="${escapeHtml(url)}">${label}</button>`;
@@ -213,6 +220,7 @@ for (const form of document.querySelectorAll("form[data-list]")) {
   $(`${name.slice(0, -1)}-rows`).addEventListener("click", (e) => {
     const button = e.target.closest("[data-action]");
     if (!button) return;
+    if (button.dataset.change) return editBooking(name.slice(0, -1), shown.get(button.dataset.change));
     guarded(`${name}-error`, async () => {
       await api(button.dataset.action, { method: "POST" });
       await loadList(form);
@@ -230,6 +238,7 @@ function loadList(form) {
   const singular = name.slice(0, -1);
   return guarded(`${name}-error`, async () => {
     const rows = await api(`${list.url}?${params}`);
+    for (const r of rows) shown.set(r.id, r);
     $(`no-${name}`).hidden = rows.length > 0;
     $(`${singular}-rows`).innerHTML = rows.map((r) => `<tr>${list.row(r)}</tr>`).join("");
   });
@@ -352,6 +361,8 @@ $("line-form").addEventListener("submit", (e) => {
     $("line-saved").textContent = "Saved.";
   });
 });
+
+document.addEventListener("bookings-changed", (e) => loadList(document.querySelector(`form[data-list="${e.detail}"]`)));
 
 const today = new Date();
 const inAMonth = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 30);

@@ -2,6 +2,7 @@
 // hours, appointment length and providers, and the mortgage desk's typical rates. Each form loads
 // when its tab first shows (`loadClinic`, `loadRates`) and saves with PUT.
 import { api, escapeHtml } from "/static/common/auth.js";
+import { showProviders } from "/static/mortgage_dashboard/bookings.js";
 
 const $ = (id) => document.getElementById(id);
 const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
@@ -35,6 +36,7 @@ function showClinic(clinic) {
   form.slot_minutes.value = String(clinic.slot_minutes);
   form.closures.value = clinic.closures.join(", ");
   form.new_provider.value = "";
+  showProviders(clinic.providers);
   $("clinic-providers").innerHTML = clinic.providers.map((p) => `<li data-id="${p.id}">
       <input type="text" name="provider_name" maxlength="120" aria-label="Provider name" value="${escapeHtml(p.name)}">
       <label><input type="checkbox" name="provider_active" ${p.active ? "checked" : ""}> sees patients</label></li>`).join("");
