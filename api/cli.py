@@ -110,30 +110,31 @@ def cmd_mcp(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    import uvicorn
+    import os
 
-    from api.app import create_app
-    from api.serve import DrainingServer
+    from api.serve import Workers, listen, preload, serve_process
+    from core.db import is_sqlite
 
     settings = _settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    print(f"Convonet on http://{host}:{port}  (docs: /docs, health: /health)")
+    shared = bool(settings.redis_url) and not is_sqlite(settings.effective_database_url)
+    workers = args.workers or settings.workers or ((os.cpu_count() or 1) if shared else 1)
+    if workers > 1 and not shared:
+        sys.exit(f"convonet: {workers} workers need a shared database and store: set DATABASE_URL to PostgreSQL "
+                 "(postgresql+asyncpg://...) and REDIS_URL (redis://...), or run one worker (--workers 1). "
+                 "SQLite and the in-process store are one process's own.")
+    print(f"Convonet on http://{host}:{port}  (docs: /docs, health: /health, {workers} "
+          f"worker{'s' if workers > 1 else ''})")
     if settings.environment == "production" and settings.forwarded_allow_ips == "127.0.0.1":
         print("convonet: FORWARDED_ALLOW_IPS is 127.0.0.1: behind a load balancer, set it to the balancer's address, "
               "or every client is counted as the balancer (one shared sign-in rate limit).", file=sys.stderr)
-    app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        log_level=settings.log_level.lower(),
-        ws_max_size=256 * 1024,  # a Twilio media frame is ~1 KB; refuse megabyte messages before reading them
-        timeout_graceful_shutdown=10,  # after the drain: open event streams would otherwise hold a restart
-    )
-    DrainingServer(config, app).run()
+    public = listen(host, port)
+    if workers == 1:
+        serve_process(settings, public)
+        return
+    preload(settings)
+    sys.exit(Workers(settings, public, workers).run())
 
 
 def cmd_purge(args: argparse.Namespace) -> None:
@@ -239,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the API, voice endpoints and dashboards")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, metavar="N",
+                       help="processes, each with its own event loop (default WORKERS, or one per core with "
+                            "PostgreSQL and Redis, else 1)")
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="bring the database schema to the latest revision").set_defaults(func=cmd_migrate)

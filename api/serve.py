@@ -4,19 +4,28 @@ On the first SIGTERM the process keeps listening but takes no new calls (`/healt
 "draining", so the load balancer moves new work elsewhere; a phone call hears that the lines are
 busy, a browser call gets 503), lets live calls run on for up to DRAIN_SECONDS, then has each say
 goodbye, and only then lets uvicorn shut down. Ctrl-C, or a second SIGTERM, stops at once.
+
+`--workers N` forks N such servers after loading the read-only models once (`preload`); they accept
+on one socket, and each also listens on a port of its own for requests other processes forward to it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import signal
 import socket
+import sys
+import time
+import traceback
 from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
 
+from core.config import Settings
 from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -53,3 +62,149 @@ class DrainingServer(uvicorn.Server):
         finally:
             log.info("drained; shutting down")
             self.should_exit = True
+
+
+# --- one process or several -----------------------------------------------------------------------
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket (inherited by forked workers, who all accept on it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(f"convonet: cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def advertised_host(settings: Settings) -> str:
+    """The host other processes reach this one's own port by."""
+    if settings.advertise_host:
+        return settings.advertise_host
+    if settings.internal_host in ("0.0.0.0", "::", ""):
+        return socket.gethostbyname(socket.gethostname())
+    return settings.internal_host
+
+
+def serve_process(settings: Settings, public: socket.socket, index: int = 0) -> None:
+    """Run one server process on the shared `public` socket. With a shared store it also listens on a
+    port of its own, which it announces so other processes can forward a call's requests to it."""
+    from api.app import create_app
+
+    sockets = [public]
+    address = None
+    if settings.redis_url:
+        own = listen(settings.internal_host, settings.internal_port + index if settings.internal_port else 0)
+        sockets.append(own)
+        address = f"http://{advertised_host(settings)}:{own.getsockname()[1]}"
+    app = create_app(settings)
+    app.state.node_address = address
+    host, port = public.getsockname()[:2]
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_level=settings.log_level.lower(),
+        ws_max_size=256 * 1024,  # a Twilio media frame is ~1 KB; refuse megabyte messages before reading them
+        timeout_graceful_shutdown=10,  # after the drain: open event streams would otherwise hold a restart
+    )
+    if address:
+        log.info("process %d (pid %d) reachable by other processes at %s", index, os.getpid(), address)
+    DrainingServer(config, app).run(sockets=sockets)
+
+
+def preload(settings: Settings) -> None:
+    """Load, before the fork, what every worker reads and never writes: the code, the domains' grammar,
+    the VAD and turn models (ONNX sessions on one thread, no pool to lose in the fork), the hibari voice
+    and the speech language model's files. Workers share those pages until they write them. The speech
+    worker processes (Moonshine, PocketSphinx) and the agent are started by each worker after the fork."""
+    import api.app  # noqa: F401  (the imports)
+    from bots import turn_models
+    from core.grammar import registry as grammar_registry
+    from domains import registry
+    from processors.speech import models as speech_models
+
+    grammar_registry.install(registry.grammar_set())
+    turn_models.warm_up()
+    if settings.tts_provider == "hibari":
+        speech_models.hibari_voice()
+    if settings.stt_provider == "sphinx":
+        speech_models.language_model(settings)
+
+
+FAST_FAILURE_SECONDS = 15.0  # a worker dying this soon after it started is broken, not unlucky
+
+
+class Workers:
+    """`convonet serve --workers N`: N forked processes, each with its own event loop, accepting on one
+    socket. SIGTERM is passed on (each worker drains its calls), as is Ctrl-C; a worker that dies is
+    replaced, unless it died right after starting (then all stop: the configuration is at fault)."""
+
+    def __init__(self, settings: Settings, public: socket.socket, count: int) -> None:
+        self._settings = settings
+        self._public = public
+        self._count = count
+        self._children: dict[int, tuple[int, float]] = {}  # pid → (index, started at)
+        self._stopping = False
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._pass_on)
+        signal.signal(signal.SIGINT, self._pass_on)
+        for index in range(self._count):
+            self._spawn(index)
+        code = 0
+        while self._children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            index, started = self._children.pop(pid, (-1, 0.0))
+            if index < 0 or self._stopping:
+                continue
+            exit_code = os.waitstatus_to_exitcode(status)
+            if time.monotonic() - started < FAST_FAILURE_SECONDS:
+                log.error("worker %d (pid %d) exited with %s right after starting; stopping", index, pid, exit_code)
+                code = 1
+                self._stop(signal.SIGINT)
+                continue
+            log.warning("worker %d (pid %d) exited with %s; starting another", index, pid, exit_code)
+            self._spawn(index)
+        return code
+
+    def _spawn(self, index: int) -> None:
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                serve_process(self._settings, self._public, index)
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+                if isinstance(exc.code, str):
+                    print(exc.code, file=sys.stderr)
+            except KeyboardInterrupt:
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        self._children[pid] = (index, time.monotonic())
+
+    def _pass_on(self, sig: int, _frame: FrameType | None) -> None:
+        self._stopping = True
+        self._stop(sig)
+
+    def _stop(self, sig: int) -> None:
+        self._stopping = True
+        for pid in self._children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)

@@ -2,7 +2,8 @@
 
 Each running call registers a way to end it with a sentence (the pipeline says it, then hangs
 up). New calls are refused while the process is full (`MAX_CALLS_PER_PROCESS`: past the measured
-capacity every call degrades) or draining. `drain` stops new calls, lets the live ones run on for
+capacity every call degrades), busy (its CPU moving average, `load`, at or above `LOAD_THRESHOLD`) or
+draining. `drain` stops new calls, lets the live ones run on for
 up to a grace period, then has each say goodbye, and returns once they have ended.
 """
 
@@ -19,8 +20,10 @@ GOODBYE_SECONDS = 10.0  # for the goodbye to be said and the call to end once as
 
 
 class LiveCalls:
-    def __init__(self, limit: int | None = None) -> None:
+    def __init__(self, limit: int | None = None, load_limit: float | None = None) -> None:
         self.limit = limit
+        self.load_limit = load_limit
+        self.load = 0.0  # cores, kept up to date by the process's load meter (api.routes.health)
         self.draining = False
         self._calls: dict[object, EndCall] = {}
         self._idle = asyncio.Event()
@@ -32,7 +35,12 @@ class LiveCalls:
 
     def accepting(self) -> bool:
         """Whether a new call may start here now."""
-        return not self.draining and (self.limit is None or self.count < self.limit)
+        return not self.draining and not self.full()
+
+    def full(self) -> bool:
+        """At the call limit, or at or above the load threshold."""
+        return (self.limit is not None and self.count >= self.limit) or (
+            self.load_limit is not None and self.load >= self.load_limit)
 
     def add(self, key: object, end: EndCall) -> None:
         self._calls[key] = end

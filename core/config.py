@@ -46,6 +46,31 @@ class Settings(BaseSettings):
         description="Calls one process carries at once (phone and browser); past it a phone call hears that the "
         "lines are busy and a browser call gets 503. The README's capacity figures say where calls degrade.",
     )
+    load_threshold: float | None = Field(
+        0.75, gt=0,
+        description="CPU a process may use (cores, a 10 s moving average of all its threads) before it declines new "
+        "calls: /health/ready then answers 503 \"full\" and a new call goes to another process; only when none "
+        "takes it does the caller hear that the lines are busy. Unset: no load limit.",
+    )
+    workers: int | None = Field(
+        None, ge=1,
+        description="Processes `convonet serve` runs (each its own event loop); default one per core with "
+        "PostgreSQL and Redis, else 1. More than one needs both (`--workers` overrides).",
+    )
+    internal_host: str = Field(
+        "127.0.0.1",
+        description="Address each `convonet serve` process binds its own port on, where other processes forward "
+        "a call's requests (browser ICE, the agent's audio leg). `0.0.0.0` when processes run on several machines.",
+    )
+    internal_port: int = Field(
+        0, ge=0, le=65535,
+        description="First of the processes' own ports (worker i binds INTERNAL_PORT + i); 0: any free port.",
+    )
+    advertise_host: str | None = Field(
+        None,
+        description="Host other processes reach this one's own port by; default INTERNAL_HOST, or this "
+        "machine's address when that is 0.0.0.0 (in Docker, the container's).",
+    )
     drain_seconds: float = Field(
         60.0, ge=0,
         description="On SIGTERM: how long live calls may run on (no new ones are taken, /health says draining) "

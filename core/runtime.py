@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.background import BackgroundTasks
 from core.calls import LiveCalls
 from core.clients import Clients
+from core.cluster import Cluster
 from core.config import Settings
 from core.db import SessionFactory, create_engine, create_session_factory, is_sqlite
 from core.store import Store, create_store
@@ -23,16 +24,19 @@ class Runtime:
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     calls: LiveCalls = field(default_factory=LiveCalls)
     clients: Clients = field(default_factory=Clients)
+    cluster: Cluster | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         engine = create_engine(settings.effective_database_url, pool_size=settings.database_pool_size)
+        store = create_store(settings.redis_url, settings.redis_timeout_seconds)
         return cls(
             settings=settings,
             engine=engine,
             sessions=create_session_factory(engine),
-            store=create_store(settings.redis_url, settings.redis_timeout_seconds),
-            calls=LiveCalls(settings.max_calls_per_process),
+            store=store,
+            calls=LiveCalls(settings.max_calls_per_process, settings.load_threshold),
+            cluster=Cluster(store),
         )
 
     @property

@@ -30,6 +30,7 @@ import contextlib
 import enum
 import json
 import logging
+import os
 import uuid
 from typing import Any, Protocol
 
@@ -49,6 +50,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from redis.exceptions import RedisError
 
+from core.cluster import node_id
 from core.logging import describe_error, report_exception
 from core.runtime import Runtime
 from core.tools import TransferRequest
@@ -60,7 +62,16 @@ from processors.callback_offer import CallbackOffer, silence_unanswered
 
 log = logging.getLogger(__name__)
 
-NODE = uuid.uuid4().hex[:12]  # this process, as named in a queued call's record
+NODE = node_id()  # this process, as named in a queued call's record (renamed in a forked worker)
+
+
+def _renamed_after_fork() -> None:
+    global NODE
+    NODE = node_id()
+
+
+os.register_at_fork(after_in_child=_renamed_after_fork)
+
 POLL_SECONDS = 1.0
 HOLD_BEEP_EVERY = 4.0  # a held caller hears a soft beep (which also keeps the call from idling out)
 HOLD_RATE = 16000

@@ -100,6 +100,10 @@ class AgentLegs:
         self._owners[answer["pc_id"]] = (agent_id, call_id)
         return answer
 
+    def holds(self, pc_id: str) -> bool:
+        """Whether the leg `pc_id` is one of this process's."""
+        return pc_id in self._owners
+
     async def add_candidates(self, patch: SmallWebRTCPatchRequest, agent_id: str) -> None:
         if self._owners.get(patch.pc_id, ("",))[0] != agent_id:
             raise LookupError("no such connection")

@@ -15,6 +15,7 @@ where the phone path is narrowed to 8 kHz.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from pipecat.transports.smallwebrtc.request_handler import (
     SmallWebRTCRequestHandler,
 )
 from pipecat.transports.smallwebrtc.transport import SmallWebRTCTransport
+from redis.exceptions import RedisError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bots.agent.agent import Agent
@@ -62,6 +64,7 @@ MAX_NUMBER_CHARS = 32
 MAX_NAME_CHARS = 120
 SHUTDOWN_GRACE = 5.0
 WRITE_TIMEOUT = 3.0
+CLAIM = "webrtc"  # a browser peer's `pc_id`, as claimed in the cluster
 
 
 class OfferError(ValueError):
@@ -276,7 +279,13 @@ class BrowserCalls:
         if answer is None:
             raise OfferError("The SDP offer produced no answer.")
         self._owners[answer["pc_id"]] = caller.user_id
+        if self._runtime.cluster is not None:  # so that its ICE and renegotiations find this process
+            await self._runtime.cluster.claim(CLAIM, answer["pc_id"])
         return answer
+
+    def holds(self, pc_id: str) -> bool:
+        """Whether the peer connection `pc_id` is one of this process's."""
+        return pc_id in self._owners
 
     async def add_candidates(self, patch: SmallWebRTCPatchRequest) -> None:
         """Trickled ICE for a connection this process answered; its random `pc_id` (from the answer,
@@ -336,6 +345,9 @@ class BrowserCalls:
         finally:
             self._owners.pop(connection.pc_id, None)
             await connection.disconnect()
+            if self._runtime.cluster is not None:
+                with contextlib.suppress(RedisError, OSError):  # the claim expires on its own
+                    await self._runtime.cluster.release(CLAIM, connection.pc_id)
             log.info("browser call %s ended", info.call_sid)
 
     async def close(self, grace: float = SHUTDOWN_GRACE) -> None:

@@ -7,7 +7,8 @@ logged-in user. The URL contract:
 * `GET|POST /call-center/api/call/ringing`, `POST /call-center/api/call/{answer,reject,drop,hold,transfer}`
 * `GET /call-center/api/customer/{id}` (a call id, or a PBX call's CallSid)
 * `GET /call-center/api/events` — server-sent events from the store's `callcenter:events`
-* `POST|PATCH /call-center/api/call/{id}/offer` — the agent's audio leg (SmallWebRTC)
+* `POST|PATCH /call-center/api/call/{id}/offer` — the agent's audio leg (SmallWebRTC), forwarded to the
+  process that carries the caller's audio when it lands on another (`api.forward`)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pipecat.transports.smallwebrtc.request_handler import (
     IceCandidate,
     SmallWebRTCPatchRequest,
@@ -27,6 +28,7 @@ from pipecat.transports.smallwebrtc.request_handler import (
 from pydantic import BaseModel, Field
 
 from api.deps import RuntimeDep, StaffUser
+from api.forward import forward, owner_node
 from api.routes.call_center_models import (
     ActivityOut,
     CallOut,
@@ -125,7 +127,8 @@ async def status_view(runtime: Runtime, center: CallCenter, agent: AgentStatus) 
         "agents": [a.view() for a in await center.agents.all()],
         "transfer_timeout": settings.transfer_timeout,
         "sip": {"enabled": sip_enabled, "domain": settings.sip_domain, "wss_port": settings.sip_wss_port,
-                "url": f"wss://{settings.sip_domain}:{settings.sip_wss_port}" if sip_enabled else None},
+                "url": (settings.sip_ws_url or f"wss://{settings.sip_domain}:{settings.sip_wss_port}")
+                if sip_enabled else None},
     })
 
 
@@ -295,16 +298,20 @@ def get_legs(request: Request) -> AgentLegs:
     return legs
 
 
-@router.post(f"{API}/call/{{call_id}}/offer")
+@router.post(f"{API}/call/{{call_id}}/offer", response_model=SdpAnswerOut)
 async def agent_offer(
-    call_id: str, request: Request, body: Annotated[dict[str, Any], Body()], user: Agent, center: Center
-) -> SdpAnswerOut:
-    """The agent's microphone and speaker for their call: `{sdp, type: "offer", pc_id?}` → `{sdp, type, pc_id}`."""
+    call_id: str, request: Request, body: Annotated[dict[str, Any], Body()], user: Agent, runtime: RuntimeDep,
+    center: Center,
+) -> SdpAnswerOut | Response:
+    """The agent's microphone and speaker for their call: `{sdp, type: "offer", pc_id?}` → `{sdp, type, pc_id}`.
+    Forwarded to the process carrying the caller's audio when that is another one."""
     call = await center.get(call_id)
     if call.agent_id != str(user.id) or not call.status.with_agent:
         raise HTTPException(status.HTTP_409_CONFLICT, "That call is not connected to you.")
     bridge = LIVE_CALLS.get(call_id)
     if bridge is None:
+        if (owner := await owner_node(runtime, request, call.node or None)) is not None:
+            return await forward(request, owner)
         raise HTTPException(status.HTTP_409_CONFLICT,
                             f"The caller's audio is carried by another server ({call.node or 'unknown'}).")
     try:
@@ -319,16 +326,22 @@ async def agent_offer(
         raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
 
 
-@router.patch(f"{API}/call/{{call_id}}/offer")
-async def agent_ice(call_id: str, request: Request, body: CandidatesIn, user: Agent) -> OkOut:
-    """Trickle ICE for the agent's audio leg."""
+@router.patch(f"{API}/call/{{call_id}}/offer", response_model=OkOut)
+async def agent_ice(
+    call_id: str, request: Request, body: CandidatesIn, user: Agent, runtime: RuntimeDep, center: Center
+) -> OkOut | Response:
+    """Trickle ICE for the agent's audio leg (forwarded, like the offer, to the process carrying the call)."""
+    legs = get_legs(request)
+    call = None if legs.holds(body.pc_id) else await center.find(call_id)
+    if call is not None and (owner := await owner_node(runtime, request, call.node or None)) is not None:
+        return await forward(request, owner)
     patch = SmallWebRTCPatchRequest(
         pc_id=body.pc_id,
         candidates=[IceCandidate(c.candidate.removeprefix("candidate:"), c.sdp_mid, c.sdp_mline_index)
                     for c in body.candidates],
     )
     try:
-        await get_legs(request).add_candidates(patch, str(user.id))
+        await legs.add_candidates(patch, str(user.id))
     except LookupError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
     except (ValueError, IndexError, AssertionError) as exc:

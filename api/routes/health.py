@@ -1,4 +1,5 @@
-"""Liveness and dependencies: the database and the store."""
+"""Liveness and dependencies (`/health`: the database and the store), and readiness for new calls
+(`/health/ready`: 503 while the process is full or draining, so a load balancer sends calls elsewhere)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import Literal
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
+from api import cluster
 from api.deps import RuntimeDep
+from core.cluster import node_id
 from core.db import ping
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], lifespan=cluster.running)
 log = logging.getLogger(__name__)
 
 
@@ -61,3 +64,23 @@ async def health(runtime: RuntimeDep, response: Response) -> HealthOut:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return HealthOut(status="ok" if ok else "unavailable", database=checks["database"], store=checks["store"],
                      calls=calls)
+
+
+class ReadyOut(BaseModel):
+    """Whether this process takes a new call now: "full" past MAX_CALLS_PER_PROCESS or LOAD_THRESHOLD."""
+
+    status: Literal["ready", "full", "draining"]
+    node: str
+    load: float
+    calls: CallsOut
+
+
+@router.get("/health/ready", responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": ReadyOut}})
+async def ready(runtime: RuntimeDep, response: Response) -> ReadyOut:
+    calls = runtime.calls
+    state: Literal["ready", "full", "draining"] = (
+        "draining" if calls.draining else "full" if calls.full() else "ready")
+    if state != "ready":
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return ReadyOut(status=state, node=node_id(), load=round(calls.load, 3),
+                    calls=CallsOut(live=calls.count, accepting=calls.accepting()))

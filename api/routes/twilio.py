@@ -43,7 +43,9 @@ async def incoming_call(request: Request, settings: SettingsDep, store: StoreDep
         if len(params) != len(form.multi_items()) or not is_valid(token, url, signature, params, request.headers):
             log.warning("twilio webhook: rejected a request with a missing or wrong signature")
             raise HTTPException(status.HTTP_403_FORBIDDEN, "Invalid Twilio signature")
-    if not get_runtime(request).calls.accepting():
+    runtime = get_runtime(request)
+    # Full here but another process takes calls: answer anyway, the load balancer sends the stream there.
+    if not runtime.calls.accepting() and (runtime.cluster is None or await runtime.cluster.accepting_peer() is None):
         log.warning("twilio webhook: full or draining; the caller hears that the lines are busy")
         return Response(busy_twiml(), media_type="application/xml")
     values = dict(params)

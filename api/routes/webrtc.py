@@ -14,11 +14,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, Response, status
 from pipecat.transports.smallwebrtc.request_handler import IceCandidate, SmallWebRTCPatchRequest
 from pydantic import BaseModel, Field
 
 from api.deps import SignInAttempt
+from api.forward import claimed_by, forward, was_forwarded
 from api.voice import get_agent
 from bots.session import find_line
 from core import contacts
@@ -27,6 +28,7 @@ from core.runtime import Runtime
 from core.timeutil import utcnow
 from processors.pin_auth import LOCKOUT_SECONDS, Caller, PinOutcome
 from transports.webrtc import (
+    CLAIM,
     BrowserCalls,
     BrowserOffer,
     OfferError,
@@ -110,16 +112,26 @@ async def get_ice_servers(request: Request) -> IceServersOut:
     return IceServersOut(ice_servers=servers)
 
 
-@router.post("/offer", dependencies=[SignInAttempt])
-async def offer(request: Request, body: Annotated[dict[str, Any], Body()]) -> AnswerOut:
-    """Start a browser call: `{sdp, type: "offer", requestData: {email, pin}}` → `{sdp, type, pc_id}`."""
+@router.post("/offer", dependencies=[SignInAttempt], response_model=AnswerOut)
+async def offer(request: Request, body: Annotated[dict[str, Any], Body()]) -> AnswerOut | Response:
+    """Start a browser call: `{sdp, type: "offer", requestData: {email, pin}}` → `{sdp, type, pc_id}`.
+
+    A renegotiation (`pc_id`) of a call another process holds is forwarded to it; a new call that this
+    process is too busy for goes to a process that takes it, and only when none does is it refused (503).
+    """
     try:
         checked = parse_offer(body)
     except OfferError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
     calls = get_calls(request)
     runtime: Runtime = request.app.state.runtime
-    if checked.request.pc_id is None and not runtime.calls.accepting():
+    pc_id = checked.request.pc_id
+    if pc_id is not None and not calls.holds(pc_id) and (owner := await claimed_by(runtime, request, CLAIM, pc_id)):
+        return await forward(request, owner)
+    if pc_id is None and not runtime.calls.accepting():
+        peer = None if was_forwarded(request) or runtime.cluster is None else await runtime.cluster.accepting_peer()
+        if peer is not None:
+            return await forward(request, peer)
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, BUSY, headers={"Retry-After": "30"})
     if checked.line is not None:
         return await _public_call(request, calls, checked)
@@ -155,9 +167,14 @@ async def _public_call(request: Request, calls: BrowserCalls, checked: BrowserOf
     return AnswerOut.model_validate(answer)
 
 
-@router.patch("/offer")
-async def add_ice_candidates(request: Request, body: CandidatesIn) -> CandidatesAdded:
-    """Trickle ICE: `{pc_id, candidates: [{candidate, sdp_mid, sdp_mline_index}]}`; "" ends the candidates."""
+@router.patch("/offer", response_model=CandidatesAdded)
+async def add_ice_candidates(request: Request, body: CandidatesIn) -> CandidatesAdded | Response:
+    """Trickle ICE: `{pc_id, candidates: [{candidate, sdp_mid, sdp_mline_index}]}`; "" ends the candidates.
+    Candidates for a call another process holds are forwarded to it."""
+    calls = get_calls(request)
+    runtime: Runtime = request.app.state.runtime
+    if not calls.holds(body.pc_id) and (owner := await claimed_by(runtime, request, CLAIM, body.pc_id)):
+        return await forward(request, owner)
     patch = SmallWebRTCPatchRequest(
         pc_id=body.pc_id,
         # Browsers send "candidate:<foundation> ..."; aiortc reads the line without that prefix.
@@ -167,7 +184,7 @@ async def add_ice_candidates(request: Request, body: CandidatesIn) -> Candidates
         ],
     )
     try:
-        await get_calls(request).add_candidates(patch)
+        await calls.add_candidates(patch)
     except LookupError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
     except (ValueError, IndexError, AssertionError) as exc:  # aiortc could not read a candidate line

@@ -1,0 +1,66 @@
+"""A process in a deployment: its readiness for new calls, and a call's request that lands on the wrong
+process (the whole path, through HAProxy and two servers, is tests/e2e/test_load_balanced.py)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.forward import FORWARDED
+from core.cluster import Cluster
+from core.runtime import Runtime
+from transports.webrtc import CLAIM, BrowserCalls
+
+ICE = {"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "sdp_mid": "0", "sdp_mline_index": 0}
+
+
+@pytest.fixture
+async def here(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """The app as process "here" of a deployment, with its browser calls (no voice lifespan)."""
+    runtime.cluster = Cluster(runtime.store, "http://127.0.0.1:9", node="here")
+    app = create_app(runtime=runtime)
+    calls = BrowserCalls(runtime)
+    app.state.browser_calls = calls
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+            yield c
+    finally:
+        await calls.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_readiness_says_full_and_draining(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    ready = await client.get("/health/ready")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    runtime.calls.load = (runtime.calls.load_limit or 0) + 0.1
+    full = await client.get("/health/ready")
+    assert full.status_code == 503 and full.json()["status"] == "full" and full.json()["calls"]["accepting"] is False
+    assert (await client.get("/health")).status_code == 200  # still alive: live calls carry on
+    runtime.calls.load = 0.0
+    runtime.calls.draining = True
+    assert (await client.get("/health/ready")).json()["status"] == "draining"
+
+
+async def test_ice_for_a_call_another_process_holds_is_forwarded(runtime: Runtime, here: httpx.AsyncClient) -> None:
+    there = Cluster(runtime.store, f"http://127.0.0.1:{closed_port()}", node="there")
+    await there.announce(accepting=True, load=0.0, calls=1)
+    await there.claim(CLAIM, "pc-there")
+    body = {"pc_id": "pc-there", "candidates": [ICE]}
+    # The owner is announced but does not answer: a clear 503 to retry, not a 404 that ends the call.
+    response = await here.patch("/api/offer", json=body)
+    assert response.status_code == 503 and "did not answer" in response.json()["detail"]
+    # A request that was already forwarded once is never sent on again.
+    assert (await here.patch("/api/offer", json=body, headers={FORWARDED: "1"})).status_code == 404
+    # An owner that has gone (no heartbeat) or a connection nobody claimed: 404, as before.
+    await there.leave()
+    assert (await here.patch("/api/offer", json=body)).status_code == 404
+    assert (await here.patch("/api/offer", json={**body, "pc_id": "pc-nobody"})).status_code == 404
