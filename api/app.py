@@ -18,6 +18,7 @@ from api.routes import (
     assistant,
     auth,
     call_center,
+    call_center_dial,
     callbacks,
     contacts,
     health,
@@ -32,6 +33,7 @@ from api.routes import (
     todos,
     tools,
     twilio,
+    twilio_outbound,
     twilio_transfer,
     voice_ws,
     webrtc,
@@ -119,6 +121,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if settings.twilio_enabled:
         app.include_router(twilio.router)
         app.include_router(twilio_transfer.router)
+        app.include_router(twilio_outbound.router)
     app.include_router(monitor.router)
     app.include_router(tools.router)
     app.include_router(staff.build_router())
@@ -127,6 +130,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(team_dashboard.router)
     app.include_router(notices.router)
     app.include_router(call_center.router)
+    app.include_router(call_center_dial.router)
     app.include_router(callbacks.router)
     app.include_router(assistant.router)
     app.include_router(voice_ws.router)

@@ -117,6 +117,13 @@ def build_pipeline(
         async def _greet(w: PipelineWorker, _frame: Any) -> None:
             await w.queue_frame(TTSSpeakFrame(greeting))
 
+    if session.outbound_call_id:
+        call_id = session.outbound_call_id
+
+        @worker.event_handler("on_pipeline_started")
+        async def _join(_w: PipelineWorker, _frame: Any) -> None:
+            await transfer.join_outbound(call_id)
+
     @worker.event_handler("on_idle_timeout")
     async def _idle(w: PipelineWorker) -> None:
         await w.queue_frames([TTSSpeakFrame(IDLE_GOODBYE), EndFrame()])

@@ -74,6 +74,7 @@ class CallSession:
         self.failed = False
         self.transfer_handler: TransferHandler | None = None  # the call center's bridge (bots.pipeline)
         self.pbx_transfer: TransferHandler | None = None  # set by a channel that can dial a PBX
+        self.outbound_call_id: str | None = None  # an agent placed this call: the callee joins them at once
 
     # --- who is calling -------------------------------------------------------------------------
 

@@ -205,6 +205,10 @@ class Settings(BaseSettings):
         None, description="The Twilio number (E.164) text messages come from; with the account SID and token, "
         "a reminder is also sent by SMS to its user's phone number.",
     )
+    outbound_caller_id: str | None = Field(
+        None, description="The number (E.164, one of the account's Twilio numbers) that calls placed from the call "
+        "center show; unset: TWILIO_FROM_NUMBER. With the account SID and token, the dialpad calls phones.",
+    )
     transfer_departments: dict[str, str] = Field(
         default_factory=lambda: {"support": "2001", "sales": "2002", "billing": "2003"},
         description="Departments a caller can be transferred to, and their extensions (JSON object).",

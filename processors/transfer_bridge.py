@@ -56,6 +56,7 @@ from core.runtime import Runtime
 from core.tools import TransferRequest
 from domains.transfer.agents import EVENTS
 from domains.transfer.calls import CallStatus, TransferCall
+from domains.transfer.outbound import OUTBOUND, Dialer
 from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
 from processors.callback_offer import CallbackOffer, silence_unanswered
@@ -89,6 +90,7 @@ HOLD_BEEP = hold_beep()
 TRANSFERRING = "Transferring your call. Please hold."
 BACK = "You're back with the assistant. How else can I help?"
 AGENT_HUNG_UP = "The agent has ended the call. Thank you for calling. Goodbye."
+CALL_ENDED = "Thank you for your time. Goodbye."  # the agent hung up a call they placed
 LOST_TRACK = "I'm sorry, I lost track of the transfer. You're back with the assistant. How else can I help?"
 
 
@@ -210,6 +212,27 @@ class TransferBridge(FrameProcessor):
         self.phase = Phase.QUEUED
         self._registry.add(call.id, self)
         self._watch_task = self.create_task(self._watch(subscription, call.id), name="transfer_watch")
+
+    async def join_outbound(self, call_id: str) -> None:
+        """An agent's outbound call was answered and this pipeline carries the callee: they talk to the
+        agent from the first word (`domains.transfer.outbound`). Hangs up if the call ended meanwhile."""
+        subscription = await self._call.runtime.store.subscribe(EVENTS)
+        self.phase, self.call_id = Phase.CONNECTED, call_id
+        self._registry.add(call_id, self)  # before the page hears "answered" and sends the agent's offer
+        try:
+            call = await Dialer(self._center).answered(call_id, NODE)
+        except BaseException:
+            self._registry.remove(call_id, self)
+            await subscription.close()
+            raise
+        if call is None:
+            self._registry.remove(call_id, self)
+            await subscription.close()
+            self.phase = Phase.ENDED
+            await self.push_frame(EndWorkerFrame(reason="the outbound call had already ended"))
+            return
+        self._transfer, self._attempt = call, call.attempt
+        self._watch_task = self.create_task(self._watch(subscription, call_id), name="transfer_watch")
 
     # --- the agent's audio leg ------------------------------------------------------------------
 
@@ -347,7 +370,8 @@ class TransferBridge(FrameProcessor):
 
     async def _agent_hung_up(self) -> None:
         self.phase = Phase.ENDED
-        await self._say(AGENT_HUNG_UP)
+        outbound = self._transfer is not None and self._transfer.direction == OUTBOUND
+        await self._say(CALL_ENDED if outbound else AGENT_HUNG_UP)
         await self.push_frame(EndWorkerFrame(reason="the agent hung up"))
 
     async def _pipeline_ending(self) -> None:

@@ -231,9 +231,11 @@ def make_serializer(runtime: Runtime, start: StreamStart) -> ConvonetTwilioSeria
 
 
 async def run_media_stream(
-    websocket: WebSocket, start: StreamStart, runtime: Runtime, agent: Agent, **options: Any
+    websocket: WebSocket, start: StreamStart, runtime: Runtime, agent: Agent, *, outbound: str | None = None,
+    **options: Any
 ) -> CallSession:
-    """Run one phone call over an accepted, started Media Streams websocket."""
+    """Run one phone call over an accepted, started Media Streams websocket; `outbound`: the call an agent
+    placed (`transports.twilio_outbound`), whose callee talks to that agent, not the assistant."""
     transport = FastAPIWebsocketTransport(
         websocket,
         FastAPIWebsocketParams(
@@ -246,6 +248,12 @@ async def run_media_stream(
         ),
     )
     info = CallInfo(start.call_sid or start.stream_sid, "phone", start.from_number, start.to_number)
+    if outbound is not None:
+        session = CallSession(runtime, agent, info)
+        session.outbound_call_id = outbound
+        await run_call(transport, session, sample_rate=TWILIO_RATE, before_output=[TwilioMarks(start.stream_sid)],
+                       **{**options, "require_pin": False})
+        return session
     line = await find_line(runtime, start.to_number)
     session = CallSession(runtime, agent, info, line)
     session.pbx_transfer = pbx_transfer(runtime, session)  # None unless Twilio + FusionPBX are configured

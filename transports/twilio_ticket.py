@@ -29,6 +29,7 @@ class StreamTicket:
     from_number: str
     to_number: str
     resume: str | None = None
+    outbound: str | None = None  # the call center's id of an agent's outbound call this stream carries
 
 
 def _key(ticket: str) -> str:

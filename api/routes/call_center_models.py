@@ -66,6 +66,9 @@ class CallOut(_Out):
     offered_to: list[str]
     rejected_by: list[str]
     node: str
+    direction: str
+    dialed: str
+    callback_id: str | None
     caller_name: str
     waiting_s: float | None
     talking_s: float | None
@@ -145,6 +148,9 @@ class OutcomeOut(_Out):
     handle_s: float | None = None
     dial_status: str | None = None
     dial_sid: str | None = None
+    direction: str = "inbound"
+    dialed: str | None = None
+    callback_id: str | None = None
 
 
 class FloorOut(_Out):
@@ -153,6 +159,7 @@ class FloorOut(_Out):
     answer_rate: float | None
     average_wait_s: float | None
     average_handle_s: float | None
+    calls_placed: int
 
 
 class AgentMetricsOut(_Out):
@@ -164,6 +171,7 @@ class AgentMetricsOut(_Out):
     answer_rate: float | None
     average_handle_s: float | None
     average_wait_s: float | None
+    calls_placed: int
 
 
 class MetricsOut(_Out):

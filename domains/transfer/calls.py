@@ -17,6 +17,7 @@ from core.timeutil import utcnow
 
 
 class CallStatus(enum.StrEnum):
+    DIALING = "dialing"  # an agent's outbound call, ringing the callee (`domains.transfer.outbound`)
     QUEUED = "queued"  # waiting in a department's (or an agent's) queue, ringing Ready agents
     CONNECTED = "connected"  # an agent answered; the caller talks to them
     ON_HOLD = "on_hold"
@@ -81,6 +82,9 @@ class TransferCall:
     offered_to: list[str] = field(default_factory=list)  # agents it rang, this attempt
     rejected_by: list[str] = field(default_factory=list)
     node: str = ""  # the process carrying the caller's audio (the agent's audio leg must reach it)
+    direction: str = "inbound"  # inbound: a caller handed over by the assistant; outbound: an agent dialled
+    dialed: str = ""  # the number (or user) an outbound call rings
+    callback_id: str | None = None  # the callback request an outbound call answers
 
     @property
     def queue_key(self) -> str:

@@ -4,7 +4,9 @@
 * average handle time — from answer to the end of the agent's part of the call;
 * answer rate — answered ÷ rings offered to the agent (a ring is offered to every Ready agent
   of the department while it rings);
-* wait time — how long callers waited before someone answered (or gave up).
+* wait time — how long callers waited before someone answered (or gave up);
+* calls placed — outbound calls the agent dialled (kept out of the figures above, which are about
+  callers waiting for the floor).
 """
 
 from __future__ import annotations
@@ -21,7 +23,18 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return round(fmean(found), 1) if found else None
 
 
+def _inbound(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [h for h in history if h.get("direction", "inbound") != "outbound"]
+
+
+def _placed(history: list[dict[str, Any]], agent_id: str | None = None) -> int:
+    return sum(1 for h in history if h.get("direction") == "outbound" and h.get("outcome") in FINAL
+               and (agent_id is None or h.get("agent_id") == agent_id))
+
+
 def agent_metrics(history: list[dict[str, Any]], agent_id: str) -> dict[str, Any]:
+    placed = _placed(history, agent_id)
+    history = _inbound(history)
     handled = [h for h in history if h.get("outcome") == "answered" and h.get("agent_id") == agent_id]
     offered = [h for h in history if h.get("outcome") in FINAL and agent_id in (h.get("offered_to") or [])]
     rejected = [h for h in history if h.get("outcome") == "rejected" and h.get("agent_id") == agent_id]
@@ -33,11 +46,12 @@ def agent_metrics(history: list[dict[str, Any]], agent_id: str) -> dict[str, Any
         "answer_rate": round(len(handled) / len(offered), 3) if offered else None,
         "average_handle_s": _mean(h.get("handle_s") for h in handled),
         "average_wait_s": _mean(h.get("wait_s") for h in handled),
+        "calls_placed": placed,
     }
 
 
 def floor_metrics(history: list[dict[str, Any]]) -> dict[str, Any]:
-    final = [h for h in history if h.get("outcome") in FINAL]
+    final = [h for h in _inbound(history) if h.get("outcome") in FINAL]
     answered = [h for h in final if h.get("outcome") == "answered"]
     counts: dict[str, int] = {}
     for h in final:
@@ -48,6 +62,7 @@ def floor_metrics(history: list[dict[str, Any]]) -> dict[str, Any]:
         "answer_rate": round(len(answered) / len(final), 3) if final else None,
         "average_wait_s": _mean(h.get("wait_s") for h in final),
         "average_handle_s": _mean(h.get("handle_s") for h in answered),
+        "calls_placed": _placed(history),
     }
 
 

@@ -196,6 +196,8 @@ class CallCenter:
         if sum((bool(department), bool(to_agent), to_assistant)) != 1:
             raise Invalid("Transfer to exactly one of: a department, an agent, or the assistant.")
         call = await self._own(call_id, agent_id)
+        if to_assistant and call.direction == "outbound":
+            raise Invalid("The assistant has nobody to go back to on a call you placed: hang up instead.")
         if department is not None and department.lower() not in self.departments:
             raise Invalid(f"There is no {department} department.")
         if to_agent is not None:
@@ -235,6 +237,18 @@ class CallCenter:
     async def record(self, call: TransferCall, outcome: Outcome, **extra: Any) -> None:
         """Add one outcome to the history (also used by the PBX path, which has no queue)."""
         await self._record(call, outcome, **extra)
+
+    async def save(self, call: TransferCall) -> None:
+        """Store the call's record as it is now (the outbound dialler's moves)."""
+        await self._save(call)
+
+    async def claim(self, call: TransferCall, who: str) -> bool:
+        """Win this ring of `call` for `who` (exactly one claimant wins, whichever process)."""
+        return await self._claim(call, who)
+
+    async def publish(self, kind: str, call: TransferCall, **extra: Any) -> None:
+        """Tell the pages and the call's pipeline that `call` changed."""
+        await self._publish(kind, call, **extra)
 
     # --- inside ------------------------------------------------------------------------------
 
@@ -290,6 +304,7 @@ class CallCenter:
             "reason": call.reason, "outcome": outcome.value, "agent_id": call.agent_id,
             "agent_name": call.agent_name, "queued_at": call.queued_at, "answered_at": call.answered_at,
             "ended_at": call.ended_at, "offered_to": list(call.offered_to), "at": now,
+            "direction": call.direction, "dialed": call.dialed or None, "callback_id": call.callback_id,
         }
         entry.update(extra)
         if outcome in (Outcome.REJECTED,):

@@ -234,9 +234,24 @@ class TextMessage:
     authorization: str | None
 
 
+@dataclass
+class PlacedCall:
+    """A call the server asked Twilio to place (`POST …/Calls.json`)."""
+
+    call_sid: str
+    account_sid: str
+    to: str
+    from_: str
+    url: str
+    status_callback: str
+    timeout: str
+    authorization: str | None
+
+
 class FakeTwilio:
-    """Twilio for tests: places calls at a Convonet server and serves the REST hang-up and text messages
-    (numbers in `unreachable` are refused with Twilio's 400, code 21211)."""
+    """Twilio for tests: places calls at a Convonet server and serves the REST hang-up, text messages and
+    outbound calls (numbers in `unreachable` are refused with Twilio's 400, code 21211). A placed call
+    rings until the test answers it (`answer_placed`) or reports how it ended (`report_status`)."""
 
     def __init__(self, server_url: str, *, auth_token: str | None, account_sid: str = "AC" + "0" * 32) -> None:
         self.server_url = server_url.rstrip("/")
@@ -245,6 +260,7 @@ class FakeTwilio:
         self.hang_ups: list[HangUp] = []
         self.messages: list[TextMessage] = []
         self.unreachable: set[str] = set()
+        self.placed: list[PlacedCall] = []
         self.calls: dict[str, FakeCall] = {}
         self._runner: web.AppRunner | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -254,6 +270,7 @@ class FakeTwilio:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{account}/Calls/{call}.json", self._rest_hang_up)
         app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._rest_message)
+        app.router.add_post("/2010-04-01/Accounts/{account}/Calls.json", self._rest_place_call)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -291,6 +308,42 @@ class FakeTwilio:
         sid = "SM" + uuid.uuid4().hex
         return web.json_response({"sid": sid, "account_sid": account, "to": to, "from": form.get("From"),
                                   "body": form.get("Body"), "status": "queued"}, status=201)
+
+    async def _rest_place_call(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        to, account = str(form.get("To", "")), request.match_info["account"]
+        if to in self.unreachable:
+            return web.json_response({"code": 21211, "message": f"The 'To' number {to} is not a valid phone number.",
+                                      "status": 400}, status=400)
+        placed = PlacedCall("CA" + uuid.uuid4().hex, account, to, str(form.get("From", "")), str(form.get("Url", "")),
+                            str(form.get("StatusCallback", "")), str(form.get("Timeout", "")),
+                            request.headers.get("Authorization"))
+        self.placed.append(placed)
+        return web.json_response({"sid": placed.call_sid, "account_sid": account, "to": to, "from": placed.from_,
+                                  "status": "queued", "direction": "outbound-api"}, status=201)
+
+    async def signed_post(self, url: str, params: dict[str, str]) -> httpx.Response:
+        """POST a webhook the way Twilio does: form-encoded, signed over `url`."""
+        headers = {"X-Twilio-Signature": sign(self.auth_token, url, params)} if self.auth_token else {}
+        async with httpx.AsyncClient() as client:
+            return await client.post(url, data=params, headers=headers)
+
+    async def answer_placed(self, placed: PlacedCall) -> FakeCall:
+        """The callee picks up: Twilio fetches the call's TwiML from its Url and opens the stream it names."""
+        response = await self.signed_post(placed.url, {
+            "CallSid": placed.call_sid, "AccountSid": placed.account_sid, "From": placed.from_, "To": placed.to,
+            "CallStatus": "in-progress", "Direction": "outbound-api"})
+        response.raise_for_status()
+        stream = ET.fromstring(response.text).find("./Connect/Stream")
+        assert stream is not None, response.text
+        parameters = {p.get("name", ""): p.get("value", "") for p in stream.findall("Parameter")}
+        return await self.open_stream(stream.get("url", ""), placed.call_sid, parameters)
+
+    async def report_status(self, placed: PlacedCall, status: str) -> httpx.Response:
+        """Twilio's status callback for a placed call (busy, no-answer, failed, canceled, completed)."""
+        return await self.signed_post(placed.status_callback, {
+            "CallSid": placed.call_sid, "AccountSid": placed.account_sid, "From": placed.from_, "To": placed.to,
+            "CallStatus": status, "Direction": "outbound-api"})
 
     # --- the webhook ----------------------------------------------------------------------------
     async def webhook(self, params: dict[str, str], *, signature: str | None = None,

@@ -4,6 +4,7 @@
 // /call-center/api/events (server-sent events read with fetch, so the bearer token goes in a header).
 import { api, escapeHtml, header, iceServers, requireLogin, tokens } from "/static/common/auth.js";
 import { refreshCallbacks, setUpCallbacks } from "/static/call_center/callbacks.js";
+import { renderDialpad, setUpDialpad } from "/static/call_center/dialpad.js";
 
 requireLogin();
 header("/call-center");
@@ -123,15 +124,19 @@ function renderRinging(status) {
 }
 
 function renderCall(status) {
-  const call = status.call && ["connected", "on_hold"].includes(status.call.status) ? status.call : null;
+  const call = status.call && ["connected", "on_hold", "dialing"].includes(status.call.status) ? status.call : null;
   $("call-panel").hidden = !call;
   if (!call) {
     stopAudio();
     return;
   }
   $("call-caller").textContent = call.caller_name;
-  $("call-status").textContent = call.status === "on_hold" ? "On hold" : "Connected";
-  $("call-status").className = "badge " + (call.status === "on_hold" ? "warn" : "ok");
+  $("call-status").textContent = { on_hold: "On hold", dialing: "Calling…" }[call.status] || "Connected";
+  $("call-status").className = "badge " + (call.status === "connected" ? "ok" : "warn");
+  $("call-panel").dataset.status = call.status;
+  $("call-panel").dataset.direction = call.direction || "inbound";
+  for (const id of ["hold", "transfer-form"]) $(id).hidden = call.status === "dialing";
+  $("to-assistant").hidden = call.direction === "outbound";
   $("hold").textContent = call.status === "on_hold" ? "Unhold" : "Hold";
   $("call-panel").dataset.answeredAt = call.answered_at || "";
   const select = $("transfer-target");
@@ -142,11 +147,12 @@ function renderCall(status) {
     (colleagues.length ? `<optgroup label="Agents">${colleagues.map((a) =>
       `<option value="agent:${escapeHtml(a.user_id)}">${escapeHtml(a.name || a.email)} (${escapeHtml(a.state_label)})</option>`).join("")}</optgroup>` : "");
   if (keep) select.value = keep;
+  if (call.status === "dialing") { stopAudio(); return; } // the callee's phone is still ringing
   if (!state.audio || state.audio.callId !== call.id) startAudio(call.id);
 }
 
 async function renderPopup(status) {
-  const callId = (status.call && ["connected", "on_hold"].includes(status.call.status) && status.call.id)
+  const callId = (status.call && ["connected", "on_hold", "dialing"].includes(status.call.status) && status.call.id)
     || (status.agent.state === "ready" && status.ringing[0] && status.ringing[0].id) || null;
   const popup = $("popup");
   popup.classList.toggle("ringing", Boolean(callId) && !status.call);
@@ -193,6 +199,7 @@ function render(status) {
   renderCall(status);
   renderPopup(status);
   renderSip(status.sip);
+  renderDialpad(status);
   renderMetrics();
 }
 
@@ -213,7 +220,7 @@ async function refreshHistory() {
   renderMetrics();
   const tone = { answered: "ok", "no-answer": "warn", rejected: "warn", "caller-hung-up": "bad", busy: "warn", failed: "bad", canceled: "warn" };
   $("history").tBodies[0].innerHTML = history.map((h) => `<tr>
-    <td>${escapeHtml(clock(h.at))}</td><td>${escapeHtml(h.caller_name)}</td><td>${escapeHtml(h.department)}</td>
+    <td>${escapeHtml(clock(h.at))}</td><td>${h.direction === "outbound" ? '<span class="badge out">outbound</span> ' : ""}${escapeHtml(h.caller_name)}</td><td>${escapeHtml(h.department)}</td>
     <td><span class="badge ${tone[h.outcome] || ""} outcome">${escapeHtml(h.outcome)}</span></td>
     <td>${escapeHtml(h.agent_name || "—")}</td><td class="num">${duration(h.wait_s)}</td>
     <td class="num">${duration(h.handle_s)}</td></tr>`).join("")
@@ -389,7 +396,7 @@ $("hold").addEventListener("click", () => {
 });
 $("hangup").addEventListener("click", () => {
   const call = state.status?.call;
-  if (call) act("call-error", "/call/drop", { call_id: call.id });
+  if (call) act("call-error", call.status === "dialing" ? "/call/cancel" : "/call/drop", { call_id: call.id });
 });
 $("to-assistant").addEventListener("click", () => {
   const call = state.status?.call;
@@ -460,4 +467,5 @@ setInterval(() => {
 await refresh();
 await refreshHistory();
 setUpCallbacks();
+setUpDialpad(async () => { await refresh(); await refreshHistory(); });
 follow();

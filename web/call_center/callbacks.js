@@ -1,6 +1,8 @@
 // The staff callback queue on the call-center page: callers nobody could take, waiting to be called back.
-// Claim one, call the number, close it with an outcome. The page's event feed calls refreshCallbacks().
+// Claim one, call the number back (through the dialpad's call path), close it with an outcome. The page's
+// event feed calls refreshCallbacks().
 import { api, escapeHtml, tokens } from "/static/common/auth.js";
+import { callBack } from "/static/call_center/dialpad.js";
 
 const API = "/call-center/api/callbacks";
 const $ = (id) => document.getElementById(id);
@@ -21,16 +23,17 @@ function item(cb, me) {
   const lines = cb.transcript.map((t) => `<li class="${t.role === "user" ? "user" : "assistant"}">` +
     `<span class="who">${t.role === "user" ? "Caller" : "Assistant"}</span> ${escapeHtml(t.text)}</li>`).join("");
   const mine = cb.status === "claimed" && cb.claimed_by === me;
+  const call = cb.phone && (cb.status === "open" || mine) ? `<button type="button" class="call-back">Call back</button>` : "";
   let actions;
   if (cb.status === "open") {
-    actions = `<button type="button" class="primary claim">Claim</button>`;
+    actions = `<button type="button" class="primary claim">Claim</button>${call}`;
   } else if (mine) {
     const options = OUTCOMES.map(([v, label]) => `<option value="${v}">${label}</option>`).join("");
     actions = `<form class="close-form"><label class="sr-only" for="outcome-${cb.id}">Outcome</label>` +
       `<select id="outcome-${cb.id}" name="outcome">${options}</select>` +
       `<label class="sr-only" for="note-${cb.id}">Note</label>` +
       `<input id="note-${cb.id}" name="note" maxlength="2000" placeholder="Note (optional)">` +
-      `<button type="submit" class="primary">Close</button><button type="button" class="release">Give back</button></form>`;
+      `<button type="submit" class="primary">Close</button><button type="button" class="release">Give back</button>${call}</form>`;
   } else {
     actions = `<span class="muted small">Claimed by a colleague</span>`;
   }
@@ -97,6 +100,7 @@ export function setUpCallbacks() {
     if (e.target.closest(".claim")) act(`${li.dataset.id}/claim`);
     if (e.target.closest(".release")) act(`${li.dataset.id}/release`);
     if (e.target.closest(".play")) play(li);
+    if (e.target.closest(".call-back")) callBack(li.dataset.id, refreshCallbacks);
   });
   $("callbacks").addEventListener("submit", (e) => {
     e.preventDefault();

@@ -1,0 +1,134 @@
+"""Calls placed from the call-center page, in headless Chromium against the app on uvicorn, with the fake
+Twilio (tests/fakes/twilio_client.py) ringing the callee: the dialpad's twelve keys and a busy line, then
+a callback request's "Call back" answered by the callee over the Media Streams protocol, with audio both
+ways between the callee and the agent's browser, and both calls in the history.
+
+Screenshots go to test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from core.runtime import Runtime
+from domains.transfer import callbacks
+from domains.transfer.calls import TransferCall
+from tests.conftest import Backend
+from tests.e2e.test_call_center import (
+    ARTIFACTS,
+    CHROMIUM,
+    REMOTE_PEAK,
+    agent_page,
+    audible_after,
+    chromium,
+    eventually_closed,
+)
+from tests.fakes.phone_server import PhoneServer, open_phone_server
+from tests.fakes.twilio_client import PlacedCall
+from tests.helpers import Account, make_staff, register
+
+playwright_api = pytest.importorskip("playwright.async_api")
+expect = playwright_api.expect
+
+CALLER_ID = "+15550100999"
+__all__ = ["chromium"]  # the browser fixture, shared with the call-center page's tests
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium"),
+    pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True),
+]
+
+
+@pytest.fixture
+async def phone(backend: Backend, tmp_path: Path, sqlite_template: Path) -> AsyncIterator[PhoneServer]:
+    db = tmp_path / "convonet.db"
+    shutil.copy(sqlite_template, db)
+    async with open_phone_server(Backend("sqlite+memory", f"sqlite+aiosqlite:///{db}", None), tmp_path,
+                                 data_dir=tmp_path / "data", outbound_caller_id=CALLER_ID) as server:
+        yield server
+
+
+async def placed_call(phone: PhoneServer, count: int) -> PlacedCall:
+    deadline = time.monotonic() + 10
+    while len(phone.twilio.placed) < count:
+        assert time.monotonic() < deadline, "Twilio was never asked to place the call"
+        await asyncio.sleep(0.05)
+    return phone.twilio.placed[count - 1]
+
+
+@pytest.mark.slow
+async def test_agent_dials_from_the_page_and_calls_a_caller_back(phone: PhoneServer, chromium: Any) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    runtime: Runtime = phone.runtime
+    request = await callbacks.leave(runtime.sessions, TransferCall(
+        call_sid="CA-earlier", department="billing", reason="a double charge",
+        caller={"user_id": None, "name": "Ann Caller", "phone": "+15551234567"},
+        transcript=[{"role": "user", "text": "I was charged twice for one order"}]))
+    async with httpx.AsyncClient(base_url=phone.url, timeout=10) as http:
+        agent: Account = await make_staff(runtime, await register(http, first_name="Kim", last_name="Park"))
+        page = await agent_page(chromium, phone.url, agent)
+
+        # The dialpad: ten key presses, Call; the line is busy.
+        for key in "5550001111":
+            await page.locator(f"#dial-keys .key[data-key='{key}']").click()
+        await expect(page.locator("#dial-number")).to_have_value("5550001111")
+        await page.get_by_role("button", name="Call", exact=True).click()
+        busy = await placed_call(phone, 1)
+        assert (busy.to, busy.from_) == ("5550001111", CALLER_ID)
+        await expect(page.locator("#call-status")).to_have_text("Calling…")
+        await expect(page.locator("#to-assistant")).to_be_hidden()
+        await page.screenshot(path=str(ARTIFACTS / "call_center_dialing.png"), full_page=True)
+        assert (await phone.twilio.report_status(busy, "busy")).status_code == 204
+        await expect(page.locator("#call-panel")).to_be_hidden()
+        first = page.locator("#history tbody tr").first
+        await expect(first).to_contain_text("busy")
+        await expect(first).to_contain_text("outbound")
+        await expect(page.locator("#state")).to_have_text("Wrap Up")
+        await page.get_by_role("button", name="Ready", exact=True).click()
+        await expect(page.locator("#state")).to_have_text("Ready")
+
+        # "Call back" on the request: the caller answers and talks to the agent's browser.
+        item = page.locator(f"li.callback[data-id='{request.id}']")
+        await item.get_by_role("button", name="Call back").click()
+        placed = await placed_call(phone, 2)
+        assert (placed.to, placed.from_) == ("+15551234567", CALLER_ID)
+        await expect(page.locator("#popup-name")).to_have_text("Ann Caller")
+        await expect(page.locator("#popup-transcript")).to_contain_text("charged twice")
+        await expect(item.locator(".close-form")).to_be_visible()  # claimed for the agent, to close afterwards
+        callee = await phone.twilio.answer_placed(placed)
+        await expect(page.locator("#call-status")).to_have_text("Connected", timeout=10_000)
+        await expect(page.locator("#audio-status")).to_have_attribute("data-state", "connected", timeout=15_000)
+
+        answered_at_sample = len(callee.playback.pcm) // 2
+        peak_task = asyncio.create_task(page.evaluate(REMOTE_PEAK, 4000))
+        await asyncio.sleep(0.3)
+        await callee.say("hello this is ann returning your call")
+        peak = await peak_task
+        print(f"\nagent's speaker peak while the callee spoke: {peak:.3f}")
+        assert peak > 0.02, peak  # the agent hears the callee
+        assert audible_after(callee.playback.pcm, answered_at_sample), "the callee heard nothing from the agent"
+        await page.screenshot(path=str(ARTIFACTS / "call_center_call_back.png"), full_page=True)
+
+        await page.locator("#hangup").click()
+        await expect(page.locator("#call-panel")).to_be_hidden()
+        await expect(page.locator("#state")).to_have_text("Wrap Up")
+        first = page.locator("#history tbody tr").first
+        await expect(first).to_contain_text("answered")
+        await expect(first).to_contain_text("Ann Caller")
+        await asyncio.wait_for(callee.closed.wait(), 15)  # the goodbye played, then Twilio was told to hang up
+        assert [h.status for h in phone.twilio.hang_ups if h.call_sid == placed.call_sid] == ["completed"]
+        assert page.problems == []
+        await page.context.close()
+
+    row = await eventually_closed(runtime, placed.call_sid)  # the call's own record, like an inbound call's
+    assert (row.from_number, row.to_number, row.status) == (CALLER_ID, "+15551234567", "completed")
+    assert any(line["role"] == "user" and "ann" in line["text"].lower() for line in row.transcript), row.transcript
