@@ -3,14 +3,20 @@
 A contact owns its bookings and enquiries through an account of its own that cannot sign in, so
 every tool keeps acting for "the caller's user" and sees that contact's records and no one else's.
 Caller ID can be forged: on a public line, changing or cancelling an existing booking needs its
-confirmation code, and wrong codes are counted in the store (`CODE_TRIES` per 15 minutes per
-caller) so codes cannot be guessed by trying.
+confirmation code, or the name on it plus a code texted to the caller's number (when Twilio is
+configured: a forger does not get the real number's texts). Wrong codes are counted in the store
+(`CODE_TRIES` per 15 minutes per caller) so codes cannot be guessed by trying.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
+import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -22,10 +28,13 @@ from core.db import SessionFactory, transaction
 from core.errors import Invalid
 from core.models import Contact, User
 from core.ratelimit import Limit, RateLimited
+from core.sms import send_sms, sms_enabled
 from core.tools import ToolContext
 
 CODE_TRIES = 5
 CODE_WINDOW = 15 * 60
+TEXT_CODE_TTL = 10 * 60
+TEXTS_PER_WINDOW = 3
 UNUSABLE_PASSWORD = "!"  # no bcrypt hash: nothing verifies against it
 CONTACT_EMAIL_DOMAIN = "contacts.invalid"
 
@@ -187,11 +196,72 @@ async def check_code_tries(ctx: ToolContext) -> None:
         ) from None
 
 
-def code_needed(what: str) -> Invalid:
+def code_needed(ctx: ToolContext, what: str) -> Invalid:
+    texting = sms_enabled(ctx.settings)
     return Invalid(
         f"To change or cancel a {what} on this line, I need its confirmation code, the one I read out "
-        "when it was made."
+        "when it was made" + (", or the name on it, and I'll text a code to the number you're calling from."
+                              if texting else ".")
     )
+
+
+def same_name(given: str, on_booking: str) -> bool:
+    """Whether the name a caller gives is the booking's ("Kim" for "Kim Lee", any case)."""
+    words = set(given.lower().split())
+    return bool(words) and words <= set(on_booking.lower().split())
+
+
+@dataclass(frozen=True)
+class TextProof:
+    """What a caller proved with a texted code: the bookings under `name` are theirs to change."""
+
+    name: str
+
+
+def _text_key(ctx: ToolContext) -> str:
+    return f"booking-text-code:{ctx.contact_id}"
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+async def text_a_code(session: AsyncSession, ctx: ToolContext, name: str, business: str) -> Invalid:
+    """Text a one-time code to the caller's number for their bookings under `name`; the error to raise
+    (it asks the caller for the code), or one saying why no text can be sent."""
+    if not sms_enabled(ctx.settings):
+        return Invalid("I can't send text messages here, so I need the booking's confirmation code.")
+    contact = await contact_of(session, ctx)
+    if contact is None or contact.phone is None:
+        return Invalid("Your number is withheld, so I can't text you a code; I need the booking's confirmation code.")
+    try:
+        await Limit("booking-code-text", TEXTS_PER_WINDOW, CODE_WINDOW).hit(ctx.store, _subject(ctx))
+    except RateLimited:
+        return Invalid("I've sent as many codes as I can for now; please use the confirmation code or try later.")
+    code = f"{secrets.randbelow(10**6):06d}"
+    pending = json.dumps({"digest": _digest(code), "name": name})
+    await ctx.store.set(_text_key(ctx), pending, ttl=TEXT_CODE_TTL)
+    await send_sms(ctx.settings, contact.phone, f"{business}: your code to change a booking is {code}. "
+                                                "It works for 10 minutes.")
+    return Invalid("I've texted a six-digit code to the number you're calling from. Tell me the code to go ahead.")
+
+
+async def texted_proof(ctx: ToolContext, ref: str, texted_code: str | None) -> TextProof | None:
+    """The proof a texted code gives (the code in `texted_code` or as six digits in `ref`); None when
+    no code was said; a wrong code is counted and raised."""
+    said = re.sub(r"\D", "", texted_code or "") or next(iter(re.findall(r"\b\d{6}\b", ref)), "")
+    if not said:
+        return None
+    pending = await ctx.store.get(_text_key(ctx))
+    if pending is None:
+        if texted_code:
+            raise Invalid("There is no texted code waiting: it has run out or was never sent. Tell me the name "
+                          "on the booking and I'll text a new one.")
+        return None
+    data = json.loads(pending)
+    if not hmac.compare_digest(_digest(said), str(data["digest"])):
+        raise await wrong_code(ctx, "booking")
+    return TextProof(str(data["name"]))
 
 
 async def wrong_code(ctx: ToolContext, what: str) -> Invalid:

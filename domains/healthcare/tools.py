@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 from sqlalchemy.exc import DBAPIError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import contacts
 from core.db import transaction
@@ -72,21 +73,37 @@ def _find(ctx: ToolContext, ref: str, appointments: list[Appointment]) -> Appoin
         raise NotFound(f"I couldn't find an upcoming appointment matching {ref!r}. You have: {listing}.") from None
 
 
-async def _proven(ctx: ToolContext, ref: str, appointments: list[Appointment]) -> Appointment:
+async def _proven(
+    ctx: ToolContext, session: AsyncSession, ref: str, patient: Patient, appointments: list[Appointment],
+    name_on_booking: str | None, texted_code: str | None,
+) -> Appointment:
     """The appointment to cancel. On a public line caller ID proves nothing: only the confirmation
-    code names one, and wrong codes are counted (`core.contacts`)."""
+    code names one, or the patient's name plus a code texted to the caller's number
+    (`core.contacts`); wrong codes are counted."""
     if ctx.contact_id is None:
         return _find(ctx, ref, appointments)
     if not appointments:
         raise NotFound("You have no upcoming appointments.")
     await contacts.check_code_tries(ctx)
     code = contacts.code_in(ref, service.CODE_PREFIX, service.CODE_ALPHABET)
-    if code is None:
-        raise contacts.code_needed("appointment")
-    for a in appointments:
-        if a.confirmation_code == code:
-            return a
-    raise await contacts.wrong_code(ctx, "appointment")
+    if code is not None:
+        for a in appointments:
+            if a.confirmation_code == code:
+                return a
+        raise await contacts.wrong_code(ctx, "appointment")
+    full_name = f"{patient.first_name} {patient.last_name}"
+    texted = await contacts.texted_proof(ctx, ref, texted_code)
+    if texted is not None:
+        if not contacts.same_name(texted.name, full_name):
+            raise NotFound("You have no upcoming appointments under that name.")
+        if len(appointments) == 1:
+            return appointments[0]
+        return _find(ctx, re.sub(r"\b\d{6}\b", "", ref), appointments)
+    if name_on_booking and name_on_booking.strip():
+        if not contacts.same_name(name_on_booking, full_name):
+            raise NotFound("You have no upcoming appointments under that name.")
+        raise await contacts.text_a_code(session, ctx, name_on_booking, "The clinic")
+    raise contacts.code_needed(ctx, "appointment")
 
 
 @tool("healthcare")
@@ -226,11 +243,19 @@ async def cancel_appointment(
         str, Field(description="Which one: its confirmation code (CL-4K2P), id, date and time (2026-11-24 09:30), "
                                "or words of its reason.")
     ],
+    name_on_booking: Annotated[
+        str | None, Field(description="On a public line without the confirmation code: the patient's name "
+                                      "(a code is then texted to the caller).")
+    ] = None,
+    texted_code: Annotated[
+        str | None, Field(description="The six-digit code the caller was texted, once they say it.")
+    ] = None,
 ) -> dict[str, Any]:
     """Cancel one of the caller's upcoming clinic appointments."""
     async with transaction(ctx.sessions) as session:
         patient = await service.require_patient(session, ctx.user_id)
-        chosen = await _proven(ctx, appointment, await service.upcoming(session, patient, ctx.clock()))
+        mine = await service.upcoming(session, patient, ctx.clock())
+        chosen = await _proven(ctx, session, appointment, patient, mine, name_on_booking, texted_code)
         await service.cancel(session, chosen)
         return {"cancelled": True, **_appointment(ctx, chosen)}
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import contacts
 from core.db import transaction
@@ -21,6 +23,17 @@ _GENERIC = frozenset({"my", "the", "a", "an", "reservation", "booking", "table",
 Date = Annotated[str, Field(description="ISO date, e.g. 2026-11-27.")]
 Time = Annotated[str, Field(description="24-hour time on the hour or half hour, e.g. 19:30.")]
 PartySize = Annotated[int, Field(description="Number of guests.")]
+NameOnBooking = Annotated[
+    str | None, Field(description="On a public line without the confirmation code: the name the booking is under "
+                                  "(a code is then texted to the caller).")
+]
+TextedCode = Annotated[str | None, Field(description="The six-digit code the caller was texted, once they say it.")]
+
+
+@dataclass(frozen=True)
+class Proof:
+    name_on_booking: str | None = None
+    texted_code: str | None = None
 
 
 def _label(ctx: ToolContext, r: Reservation) -> str:
@@ -59,21 +72,32 @@ def _find(ctx: ToolContext, ref: str, reservations: list[Reservation]) -> Reserv
         raise NotFound(f"I couldn't find a reservation matching {ref!r}. You have: {listing}.") from None
 
 
-async def _proven(ctx: ToolContext, ref: str, reservations: list[Reservation]) -> Reservation:
+async def _proven(
+    ctx: ToolContext, session: AsyncSession, ref: str, reservations: list[Reservation], proof: Proof
+) -> Reservation:
     """The reservation to change or cancel. On a public line caller ID proves nothing: only the
-    confirmation code names one, and wrong codes are counted (`core.contacts`)."""
+    confirmation code names one, or the name on it plus a code texted to the caller's number
+    (`core.contacts`); wrong codes are counted."""
     if ctx.contact_id is None:
         return _find(ctx, ref, reservations)
     if not reservations:
         raise NotFound("You have no upcoming reservations at Hanok Table.")
     await contacts.check_code_tries(ctx)
     code = contacts.code_in(ref, "HT", service.CODE_ALPHABET)
-    if code is None:
-        raise contacts.code_needed("reservation")
-    for r in reservations:
-        if r.confirmation_code == code:
-            return r
-    raise await contacts.wrong_code(ctx, "reservation")
+    if code is not None:
+        for r in reservations:
+            if r.confirmation_code == code:
+                return r
+        raise await contacts.wrong_code(ctx, "reservation")
+    texted = await contacts.texted_proof(ctx, ref, proof.texted_code)
+    if texted is not None:
+        named = [r for r in reservations if contacts.same_name(texted.name, r.name)]
+        return named[0] if len(named) == 1 else _find(ctx, re.sub(r"\b\d{6}\b", "", ref), named)
+    if proof.name_on_booking and proof.name_on_booking.strip():
+        if not any(contacts.same_name(proof.name_on_booking, r.name) for r in reservations):
+            raise NotFound("None of your upcoming reservations is under that name.")
+        raise await contacts.text_a_code(session, ctx, proof.name_on_booking, service.RESTAURANT)
+    raise contacts.code_needed(ctx, "reservation")
 
 
 def _times(ctx: ToolContext, slots: list[datetime]) -> list[str | None]:
@@ -153,6 +177,8 @@ async def change_reservation(
     date: Annotated[str | None, Field(description="New ISO date; leave out to keep it.")] = None,
     time: Annotated[str | None, Field(description="New time, e.g. 19:30; leave out to keep it.")] = None,
     party_size: Annotated[int | None, Field(description="New number of guests.")] = None,
+    name_on_booking: NameOnBooking = None,
+    texted_code: TextedCode = None,
 ) -> dict[str, Any]:
     """Move one of the caller's upcoming reservations or change its party size; pass only what changes."""
     if date is None and time is None and party_size is None:
@@ -164,7 +190,8 @@ async def change_reservation(
         rules = await service.load_rules(session)
         if party_size is not None:
             service.check_party(party_size, rules)
-        chosen = await _proven(ctx, reservation, await service.upcoming(session, ctx.user_id, now))
+        mine = await service.upcoming(session, ctx.user_id, now)
+        chosen = await _proven(ctx, session, reservation, mine, Proof(name_on_booking, texted_code))
         local = chosen.starts_at.astimezone(ctx.zone)
         starts = service.slot_start(new_day or local.date(), new_at or local.time(), ctx.zone, now, rules)
         await service.change(session, chosen, starts, party_size or chosen.party_size, ctx.zone, now, rules)
@@ -177,10 +204,13 @@ async def cancel_reservation(
     reservation: Annotated[
         str, Field(description="Which one: its confirmation code (HT-4K2P), id, date and time, or name.")
     ],
+    name_on_booking: NameOnBooking = None,
+    texted_code: TextedCode = None,
 ) -> dict[str, Any]:
     """Cancel one of the caller's upcoming Hanok Table reservations."""
     async with transaction(ctx.sessions) as session:
-        chosen = await _proven(ctx, reservation, await service.upcoming(session, ctx.user_id, ctx.clock()))
+        mine = await service.upcoming(session, ctx.user_id, ctx.clock())
+        chosen = await _proven(ctx, session, reservation, mine, Proof(name_on_booking, texted_code))
         await service.cancel(session, chosen)
         return {"cancelled": True, **_reservation(ctx, chosen)}
 
