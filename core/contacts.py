@@ -19,8 +19,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Table, UniqueConstraint, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.accounts import normalize_phone
@@ -272,3 +273,44 @@ async def wrong_code(ctx: ToolContext, what: str) -> Invalid:
     except RateLimited:
         return Invalid("That code isn't right, and that was the last try for now. Please try again later.")
     return Invalid(f"That confirmation code doesn't match any {what} of yours. Please check it and try again.")
+
+
+def _owned_tables() -> list[tuple[Table, bool]]:
+    """Every table with a `user_id` that points at users (but contacts), and whether one user may own
+    only one row there (a unique column or index on it)."""
+    found = []
+    for table in SQLModel.metadata.sorted_tables:
+        column = table.c.get("user_id")
+        if table.name in ("users", "contacts") or column is None:
+            continue
+        if not any(fk.column.table.name == "users" for fk in column.foreign_keys):
+            continue
+        single = bool(column.unique) or any(
+            index.unique and "user_id" in index.columns for index in table.indexes
+        ) or any(isinstance(c, UniqueConstraint) and "user_id" in c.columns for c in table.constraints)
+        found.append((table, single))
+    return found
+
+
+async def adopt_history(session: AsyncSession, user: User) -> list[str]:
+    """Give `user` the records of the contact that called from their number (which they have proved
+    is theirs), and make later calls from it theirs too. Where one user may own only one row (a
+    patient record, an active application) and they have one already, the contact's stays behind;
+    the names of those tables are returned."""
+    if not user.phone_number:
+        return []
+    contact = await by_phone(session, normalize_phone(user.phone_number))
+    if contact is None or contact.user_id == user.id:
+        return []
+    kept = []
+    connection = await session.connection()  # the session's transaction, for plain table statements
+    for table, single in _owned_tables():
+        column = table.c.user_id
+        if single and (await connection.execute(select(column).where(column == user.id).limit(1))).first():
+            kept.append(table.name)
+            continue
+        await connection.execute(update(table).where(column == contact.user_id).values(user_id=user.id))
+    contact.user_id = user.id
+    session.add(contact)
+    await session.flush()
+    return kept

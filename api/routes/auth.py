@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from api.deps import CurrentUser, RuntimeDep, SessionDep, SettingsDep, SignInAttempt, StoreDep
+from api.routes import phone
 from core import accounts
 from core.config import Settings
 from core.db import transaction
@@ -19,6 +20,7 @@ from core.ratelimit import account_failure_limit
 from core.security import TokenError, create_token, decode_token
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+router.include_router(phone.router)
 log = logging.getLogger(__name__)
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=72)]
