@@ -121,6 +121,7 @@ class CallSession:
             "call_sid": self.info.call_sid,
             "channel": self.info.channel,
             "user_id": str(self.caller.user_id) if self.caller else None,
+            "line": self.line.number if self.line else None,
         }
 
     def add_line(self, role: str, text: str | None, **extra: Any) -> None:

@@ -50,6 +50,8 @@ class _Record(BaseModel):
     call_sid: str | None = None
     channel: str | None = None
     user_id: str | None = None
+    line: str | None = None
+    """The number of the business line the call came in on (`core.models.Line`); None for the default."""
 
     @field_serializer("at")
     def _iso(self, at: datetime | None) -> str | None:

@@ -34,7 +34,7 @@ from api.routes.monitor_models import InteractionsOut, StatsOut, StreamTokenOut
 from api.sse import EventStream
 from api.web import page as serve_page
 from core import monitor
-from core.models import CallRecording, User
+from core.models import CallRecording, Line, User
 from core.runtime import Runtime
 from core.security import ALGORITHM
 from core.store import Store
@@ -73,9 +73,12 @@ class Filters:
     domain: str | None
     type: str | None
     user_ids: frozenset[str] | None  # None: anyone; empty: the user filter matched no one
+    line: str | None = None
 
     def match(self, record: monitor.MonitorRecord) -> bool:
         if self.channel and record.channel != self.channel:
+            return False
+        if self.line and record.line != self.line:
             return False
         if self.type and record.type != self.type:
             return False
@@ -90,12 +93,13 @@ async def get_filters(
     domain: Annotated[str | None, Query(max_length=32)] = None,
     user: Annotated[str | None, Query(max_length=255, description="A user's id or email.")] = None,
     type: Annotated[Literal["turn", "tool", "transfer", "call"] | None, Query()] = None,
+    line: Annotated[str | None, Query(max_length=32, description="A business line's number.")] = None,
 ) -> Filters:
     user_ids: frozenset[str] | None = None
     if user and user.strip():
         found = await _find_user(session, user.strip())
         user_ids = frozenset({str(found)} if found else ())
-    return Filters(channel or None, domain or None, type, user_ids)
+    return Filters(channel or None, domain or None, type, user_ids, (line or "").strip() or None)
 
 
 FiltersDep = Annotated[Filters, Depends(get_filters)]
@@ -153,8 +157,14 @@ async def stats(
     summary["window"]["limit"] = limit
     summary["active_calls"] = await _active_calls(session, viewer, filters, records)
     summary["scope"] = "all" if viewer.staff else "own"
-    summary["filters"] = {"channels": list(CHANNELS), "domains": list(registry.names())}
+    summary["filters"] = {"channels": list(CHANNELS), "domains": list(registry.names()),
+                          "lines": await _lines(session) if viewer.staff else []}
     return StatsOut.model_validate(summary)
+
+
+async def _lines(session: AsyncSession) -> list[dict[str, str]]:
+    rows = (await session.exec(select(Line.number, Line.name).order_by(col(Line.name)))).all()
+    return [{"number": number, "name": name} for number, name in rows]
 
 
 async def _active_calls(
@@ -172,6 +182,8 @@ async def _active_calls(
     )
     if filters.channel:
         query = query.where(CallRecording.channel == filters.channel)
+    if filters.line:
+        query = query.where(CallRecording.to_number == filters.line)
     rows = (await session.exec(query.order_by(col(CallRecording.started_at).desc()).limit(100))).all()
     found: list[dict[str, Any]] = []
     for row in rows:
@@ -225,6 +237,8 @@ async def _finished_calls(
         conditions.append(col(CallRecording.user_id) == viewer.user.id)
     if filters.channel:
         conditions.append(col(CallRecording.channel) == filters.channel)
+    if filters.line:
+        conditions.append(col(CallRecording.to_number) == filters.line)
     if filters.user_ids is not None:
         conditions.append(col(CallRecording.user_id).in_([uuid.UUID(u) for u in filters.user_ids]))
     if filters.domain:

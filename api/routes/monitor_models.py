@@ -48,9 +48,16 @@ class ActiveCallOut(BaseModel):
     last_at: str | None
 
 
+class LineChoiceOut(BaseModel):
+    number: str
+    name: str
+
+
 class FilterChoicesOut(BaseModel):
     channels: list[str]
     domains: list[str]
+    lines: list[LineChoiceOut] = []
+    """The business lines, for staff (a line's calls are many callers')."""
 
 
 class StatsOut(BaseModel):

@@ -25,7 +25,7 @@ const SVG = "http://www.w3.org/2000/svg";
 
 const $ = (id) => document.getElementById(id);
 const state = {
-  filters: { channel: "", domain: "", user: "" },
+  filters: { channel: "", domain: "", line: "", user: "" },
   records: [], // newest first
   stats: null,
   scope: "own",
@@ -92,6 +92,7 @@ function matches(r) {
   const f = state.filters;
   if (f.channel && r.channel !== f.channel) return false;
   if (f.domain && r.domain !== f.domain) return false;
+  if (f.line && r.line !== f.line) return false;
   if (f.user) {
     const u = f.user.trim().toLowerCase();
     if (String(r.user_id || "").toLowerCase() !== u && String(r.user_email || "").toLowerCase() !== u) return false;
@@ -209,6 +210,11 @@ function renderStats() {
   $("user-filter").hidden = s.scope !== "all";
   fillSelect($("f-channel"), s.filters.channels, "All channels");
   fillSelect($("f-domain"), s.filters.domains, "All domains");
+  const lines = s.filters.lines || [];
+  $("line-filter").hidden = lines.length === 0;
+  if ($("f-line").options.length === 1) {
+    for (const l of lines) $("f-line").append(new Option(`${l.name} (${l.number})`, l.number));
+  }
   renderPercentiles();
   renderActive(s.active_calls);
 }
