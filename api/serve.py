@@ -121,8 +121,8 @@ def serve_process(settings: Settings, public: socket.socket, index: int = 0) -> 
 
 
 def preload(settings: Settings) -> None:
-    """Load, before the fork, what every worker reads and never writes: the code, the domains' grammar,
-    the VAD and turn models (ONNX sessions on one thread, no pool to lose in the fork), the hibari voice
+    """Load, before the fork, what every worker reads and never writes: the code, the domains' grammar and
+    the offline intent model built from it, the VAD and turn models (ONNX sessions on one thread, no pool to lose in the fork), the hibari voice
     and the speech language model's files. Workers share those pages until they write them. The speech
     worker processes (Moonshine, PocketSphinx) and the agent are started by each worker after the fork."""
     import api.app  # noqa: F401  (the imports)
@@ -132,6 +132,8 @@ def preload(settings: Settings) -> None:
     from processors.speech import models as speech_models
 
     grammar_registry.install(registry.grammar_set())
+    grammar_registry.installed().use_cache(settings.data_dir / "understanding")  # as `Agent.open` does
+    grammar_registry.default_interpreter().parser.warm()  # the offline intent model
     turn_models.warm_up()
     if settings.tts_provider == "hibari":
         speech_models.hibari_voice()
@@ -179,6 +181,8 @@ class Workers:
         return code
 
     def _spawn(self, index: int) -> None:
+        sys.stdout.flush()  # or the child writes the parent's buffered output again
+        sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             code = 1

@@ -129,6 +129,7 @@ cmd_install() {
 
   local sudo=()
   if ! is_root; then
+  command -v haproxy >/dev/null 2>&1 || need+=(haproxy)  # the load balancer of tests/e2e/test_load_balanced.py
     command -v sudo >/dev/null 2>&1 || die "missing ${need[*]} and not root (no sudo)"
     sudo=(sudo)
   fi
