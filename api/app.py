@@ -22,6 +22,7 @@ from api.routes import (
     callbacks,
     contacts,
     health,
+    incoming_calls,
     lines,
     mcp,
     monitor,
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(notices.router)
     app.include_router(call_center.router)
     app.include_router(call_center_dial.router)
+    app.include_router(incoming_calls.router)
     app.include_router(callbacks.router)
     app.include_router(assistant.router)
     app.include_router(voice_ws.router)

@@ -259,10 +259,12 @@ class BrowserCalls:
         return await BrowserPinVerifier(rt.sessions, rt.store, rt.settings, email).check(pin)
 
     async def answer(
-        self, request: SmallWebRTCRequest, caller: Caller, agent: Agent, public: PublicCaller | None = None
+        self, request: SmallWebRTCRequest, caller: Caller, agent: Agent, public: PublicCaller | None = None,
+        *, outbound: str | None = None,
     ) -> dict[str, str]:
-        """Answer an authenticated offer (or `public`, a contact on a public line); a new peer connection
-        starts its call in the background.
+        """Answer an authenticated offer (or `public`, a contact on a public line; or `outbound`, a user
+        answering an agent's call, who talks to that agent); a new peer connection starts its call in the
+        background.
 
         A `pc_id` renegotiates one of the caller's own connections (anyone else's is unknown).
         """
@@ -270,7 +272,7 @@ class BrowserCalls:
             raise LookupError("no such connection")
 
         async def start(connection: SmallWebRTCConnection) -> None:
-            self._start(connection, caller, agent, public)
+            self._start(connection, caller, agent, public, outbound)
 
         try:
             answer = await self.handler.handle_web_request(request, start)
@@ -295,15 +297,17 @@ class BrowserCalls:
         await self.handler.handle_patch_request(patch)
 
     def _start(
-        self, connection: SmallWebRTCConnection, caller: Caller, agent: Agent, public: PublicCaller | None
+        self, connection: SmallWebRTCConnection, caller: Caller, agent: Agent, public: PublicCaller | None,
+        outbound: str | None = None,
     ) -> None:
-        task = asyncio.get_running_loop().create_task(self._call(connection, caller, agent, public),
+        task = asyncio.get_running_loop().create_task(self._call(connection, caller, agent, public, outbound),
                                                       name="browser-call")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _call(
-        self, connection: SmallWebRTCConnection, caller: Caller, agent: Agent, public: PublicCaller | None
+        self, connection: SmallWebRTCConnection, caller: Caller, agent: Agent, public: PublicCaller | None,
+        outbound: str | None = None,
     ) -> None:
         info = CallInfo(call_sid=f"web-{connection.pc_id.rsplit('-', 1)[-1]}", channel="browser",
                         to_number=public.line.number if public else None)
@@ -327,6 +331,7 @@ class BrowserCalls:
                     await session.admit_contact(public.contact)
                 else:
                     await session.authenticate(caller)
+                session.outbound_call_id = outbound  # the agent who called speaks first, not the assistant
                 tts = make_tts(self._runtime.settings, BROWSER_OUT_RATE)
             except Exception:
                 log.exception("browser call %s could not start", info.call_sid)
@@ -338,7 +343,7 @@ class BrowserCalls:
                 out_sample_rate=BROWSER_OUT_RATE,
                 enable_rtvi=True,
                 require_pin=False,
-                tts=Pipeline([VadMessages(), greeter, tts]),
+                tts=Pipeline([VadMessages(), tts] if outbound else [VadMessages(), greeter, tts]),
             )
         except Exception:  # run_call has logged it and marked the record; the other calls carry on
             log.warning("browser call %s ended with an error", info.call_sid)

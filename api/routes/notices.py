@@ -1,4 +1,5 @@
-"""A user's own live notices, for every page they have open: their reminders as they fire.
+"""A user's own live notices, for every page they have open: their reminders as they fire, and a call
+from the call center ringing them (`domains.transfer.outbound`, the in-app path).
 
 Like the team dashboard's feed, it opens with a short-lived single-use stream token in its URL
 (EventSource cannot send an Authorization header), and ends after a while for the page to reopen.
@@ -25,6 +26,7 @@ from api.routes.team_dashboard import (
 )
 from core.security import create_token
 from domains.productivity.reminder_firing import REMINDER_DUE
+from domains.transfer.outbound import INCOMING_CALL
 
 router = APIRouter(tags=["notices"])
 
@@ -40,7 +42,8 @@ async def stream_token(user: CurrentUser, settings: SettingsDep) -> StreamTokenO
 async def stream(
     user_id: Annotated[uuid.UUID, Depends(stream_viewer)], runtime: RuntimeDep
 ) -> AsyncIterator[ServerSentEvent]:
-    """`ready` once listening, then a `reminder` event for each of the viewer's reminders as it fires."""
+    """`ready` once listening, then a `reminder` event for each of the viewer's reminders as it fires, and a
+    `call` event when an agent calls them."""
     subscription = await runtime.store.subscribe(REMINDER_DUE)
     mine = str(user_id)
     try:
@@ -56,7 +59,8 @@ async def stream(
             except ValueError:
                 continue
             if isinstance(notice, dict) and notice.get("user_id") == mine:
-                yield ServerSentEvent(event="reminder", data=notice)
+                kind = "call" if notice.get("notice") == INCOMING_CALL else "reminder"
+                yield ServerSentEvent(event=kind, data=notice)
     finally:
         with anyio.CancelScope(shield=True):
             await subscription.close()

@@ -1,5 +1,9 @@
 """Calls an agent places from the call center: a number typed on the dialpad, or a callback request.
 
+A phone is called through Twilio; without Twilio, the call goes to a user of the product in their
+browser (`channel` "browser", `dialed` their user id): a notice rings their open pages, and answering
+opens a browser call whose pipeline joins the agent.
+
 A placed call is a `TransferCall` with direction "outbound" in the call center's store, so once it
 is connected the page, hold, hang-up and blind transfer treat it like a transferred caller:
 
@@ -13,13 +17,16 @@ up just as the agent cancels gets exactly one of the two.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import uuid
 from typing import Any
 
 from core.accounts import get_user_by_phone, normalize_phone
 from core.contacts import by_phone
 from core.db import SessionFactory
 from core.errors import Conflict, Invalid
+from core.models import User
 from core.timeutil import utcnow
 from domains.transfer.agents import AgentState
 from domains.transfer.callbacks import CallbackRequest
@@ -40,6 +47,23 @@ def dialable(raw: str) -> str:
     if not _NUMBER.fullmatch(text):
         raise Invalid("Enter a phone number: 3 to 15 digits, optionally starting with +.")
     return normalize_phone(text)
+
+
+INCOMING_CALL = "call"  # the `notice` of an in-app call on a user's notice feed (`api.routes.notices`)
+
+
+async def app_user(sessions: SessionFactory, *, user_id: uuid.UUID | None = None, number: str | None = None
+                   ) -> User | None:
+    """The account an in-app call rings: by id or by phone number; only people who can sign in."""
+    async with sessions() as session:
+        user = await session.get(User, user_id) if user_id else await get_user_by_phone(session, number or "")
+    return user if user is not None and user.is_active else None
+
+
+def ring_notice(call: TransferCall, ring_seconds: float) -> dict[str, Any]:
+    """What the callee's pages are told: who is calling and for how long it rings (no other personal data)."""
+    return {"user_id": call.dialed, "notice": INCOMING_CALL, "call_id": call.id,
+            "from": call.agent_name or "The team", "ring_seconds": ring_seconds}
 
 
 async def callee(sessions: SessionFactory, number: str) -> dict[str, Any]:
@@ -115,6 +139,12 @@ class Dialer:
             await self.center.agents.wrap_up(call.agent_id, call.id)
         await self.center.publish("ended", call, why=outcome.value)
         return call
+
+
+async def ring_out(dialer: Dialer, call_id: str, seconds: float) -> None:
+    """An in-app call nobody answered within `seconds` ends as no-answer (if it is still ringing)."""
+    await asyncio.sleep(seconds)
+    await dialer.gave_up(call_id, Outcome.NO_ANSWER, "no-answer")
 
 
 def callback_caller(request: CallbackRequest) -> dict[str, Any]:

@@ -4,7 +4,9 @@ receives from the real twilio library, the signed webhooks Twilio answers with, 
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
@@ -14,6 +16,7 @@ import pytest
 
 from core.config import Settings
 from core.runtime import Runtime
+from domains.productivity.reminder_firing import REMINDER_DUE as NOTICES
 from domains.transfer import callbacks
 from domains.transfer.calls import TransferCall
 from domains.transfer.outbound import Dialer
@@ -198,10 +201,57 @@ async def test_call_back_claims_the_request_and_rings_its_number(
     assert taken.status_code == 409 and "Someone else" in taken.json()["detail"]
 
 
-async def test_without_twilio_the_dialpad_says_what_is_missing(client: httpx.AsyncClient, runtime: Runtime) -> None:
-    bare = runtime.settings.model_copy(update={"outbound_caller_id": None, "twilio_from_number": None})
-    runtime.settings = bare
-    kim = await agent(client, runtime)
-    response = await client.post(f"{API}/call/dial", json={"number": "5550001111"}, headers=kim.auth)
-    assert response.status_code == 409 and "OUTBOUND_CALLER_ID" in response.json()["detail"]
+# --- without Twilio: the call rings a user of the product in their browser ---------------------------
 
+
+@pytest.fixture
+def in_app(runtime: Runtime) -> Runtime:
+    runtime.settings = runtime.settings.model_copy(update={"outbound_caller_id": None, "twilio_from_number": None,
+                                                          "transfer_timeout": 1})
+    return runtime
+
+
+async def test_without_twilio_a_user_is_rung_in_their_pages_and_may_decline(
+    client: httpx.AsyncClient, in_app: Runtime, twilio: FakeTwilio
+) -> None:
+    runtime = in_app
+    kim = await agent(client, runtime)
+    ann = await register(client, first_name="Ann", last_name="Lee", phone_number="+15551234567")
+    lee = await register(client, first_name="Lee")
+    feed = await runtime.store.subscribe(NOTICES)
+    try:
+        response = await client.post(f"{API}/call/dial", json={"number": "555-123-4567"}, headers=kim.auth)
+        assert response.status_code == 409 and "No user of Convonet has that number" in response.json()["detail"]
+        response = await client.post(f"{API}/call/dial", json={"number": "+15551234567"}, headers=kim.auth)
+        assert response.status_code == 200, response.text
+        call = response.json()
+        assert (call["channel"], call["dialed"], call["status"]) == ("browser", ann.id, "dialing")
+        assert call["caller"]["name"] == "Ann Lee" and twilio.placed == []
+        notice = json.loads(await feed.get(wait=2) or "{}")
+        assert {k: notice[k] for k in ("user_id", "notice", "call_id", "from")} == {
+            "user_id": ann.id, "notice": "call", "call_id": call["id"], "from": "Kim Agent"}
+    finally:
+        await feed.close()
+
+    answer = f"/api/calls/{call['id']}/answer"
+    assert (await client.post(answer, json={"sdp": "v=0", "type": "offer"}, headers=lee.auth)).status_code == 404
+    assert (await client.post(f"/api/calls/{call['id']}/decline", headers=lee.auth)).status_code == 404
+    assert (await client.post(answer, json={"sdp": "", "type": "offer"}, headers=ann.auth)).status_code == 400
+    assert (await client.post(f"/api/calls/{call['id']}/decline", headers=ann.auth)).status_code == 200
+    assert (await client.post(f"/api/calls/{call['id']}/decline", headers=ann.auth)).status_code == 409
+    assert [(h["outcome"], h["dial_status"], h["channel"]) for h in await history(runtime)] == [
+        ("busy", "declined", "browser")]
+    assert await state_of(client, kim) == {"state": "wrap_up", "call": "ended"}
+
+
+async def test_an_in_app_call_nobody_answers_ends_as_no_answer(client: httpx.AsyncClient, in_app: Runtime) -> None:
+    kim = await agent(client, in_app)
+    ann = await register(client, first_name="Ann")
+    response = await client.post(f"{API}/call/dial", json={"user_id": ann.id}, headers=kim.auth)
+    assert response.status_code == 200 and response.json()["dialed"] == ann.id
+    deadline = asyncio.get_running_loop().time() + 5
+    while not await history(in_app):
+        assert asyncio.get_running_loop().time() < deadline, "the ring never timed out"
+        await asyncio.sleep(0.1)
+    assert [h["outcome"] for h in await history(in_app)] == ["no-answer"]
+    assert await state_of(client, kim) == {"state": "wrap_up", "call": "ended"}

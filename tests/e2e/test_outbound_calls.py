@@ -1,7 +1,11 @@
-"""Calls placed from the call-center page, in headless Chromium against the app on uvicorn, with the fake
-Twilio (tests/fakes/twilio_client.py) ringing the callee: the dialpad's twelve keys and a busy line, then
-a callback request's "Call back" answered by the callee over the Media Streams protocol, with audio both
-ways between the callee and the agent's browser, and both calls in the history.
+"""Calls placed from the call-center page, in headless Chromium against the app on uvicorn (one server,
+two configurations, to keep the suite short):
+
+1. Without Twilio, the dialpad calls a user of the product by their number: their open page rings, they
+   answer in the browser, and agent and user hear each other.
+2. With a caller ID, through the fake Twilio (tests/fakes/twilio_client.py): the dialpad's twelve keys and a
+   busy line, then a callback request's "Call back" answered by the callee over the Media Streams
+   protocol, with audio both ways; every call lands in the history, and the phone call has its own record.
 
 Screenshots go to test-artifacts/ for a person to look at.
 """
@@ -18,8 +22,10 @@ from typing import Any
 import httpx
 import pytest
 
+from core.events import publish_change
 from core.runtime import Runtime
 from domains.transfer import callbacks
+from domains.transfer.agents import EVENTS
 from domains.transfer.calls import TransferCall
 from tests.conftest import Backend
 from tests.e2e.test_call_center import (
@@ -47,14 +53,33 @@ pytestmark = [
     pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True),
 ]
 
+# The peak level an <audio> element (by selector) plays over `ms` milliseconds.
+PEAK_OF = REMOTE_PEAK.replace('document.getElementById("remote-audio")', "document.querySelector(selector)").replace(
+    "async (ms) =>", "async ([selector, ms]) =>")
+
 
 @pytest.fixture
 async def phone(backend: Backend, tmp_path: Path, sqlite_template: Path) -> AsyncIterator[PhoneServer]:
     db = tmp_path / "convonet.db"
     shutil.copy(sqlite_template, db)
     async with open_phone_server(Backend("sqlite+memory", f"sqlite+aiosqlite:///{db}", None), tmp_path,
-                                 data_dir=tmp_path / "data", outbound_caller_id=CALLER_ID) as server:
+                                 data_dir=tmp_path / "data") as server:  # Twilio's account, but no caller ID yet
         yield server
+
+
+async def user_page(browser: Any, url: str, who: Account, path: str) -> Any:
+    context = await browser.new_context(viewport={"width": 1100, "height": 800})
+    page = await context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    await page.goto(f"{url}{path}")
+    await page.wait_for_url(f"{url}/login?next=*")
+    await page.fill("#email", who.email)
+    await page.fill("#password", who.password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{url}{path}*")
+    page.problems.clear()  # the first visit, before signing in, redirects with an error
+    return page
 
 
 async def placed_call(phone: PhoneServer, count: int) -> PlacedCall:
@@ -66,18 +91,48 @@ async def placed_call(phone: PhoneServer, count: int) -> PlacedCall:
 
 
 @pytest.mark.slow
-async def test_agent_dials_from_the_page_and_calls_a_caller_back(phone: PhoneServer, chromium: Any) -> None:
+async def test_agent_calls_out_from_the_page(phone: PhoneServer, chromium: Any) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     runtime: Runtime = phone.runtime
-    request = await callbacks.leave(runtime.sessions, TransferCall(
-        call_sid="CA-earlier", department="billing", reason="a double charge",
-        caller={"user_id": None, "name": "Ann Caller", "phone": "+15551234567"},
-        transcript=[{"role": "user", "text": "I was charged twice for one order"}]))
     async with httpx.AsyncClient(base_url=phone.url, timeout=10) as http:
         agent: Account = await make_staff(runtime, await register(http, first_name="Kim", last_name="Park"))
+        ann = await register(http, first_name="Ann", last_name="Lee", phone_number="+15551234567")
+        anns = await user_page(chromium, phone.url, ann, "/team-dashboard")
+        await expect(anns.locator("body[data-notices=live]")).to_have_count(1, timeout=10_000)
         page = await agent_page(chromium, phone.url, agent)
 
-        # The dialpad: ten key presses, Call; the line is busy.
+        # 1. No caller ID: the call rings Ann's open page; she answers in the browser.
+        await page.fill("#dial-number", "+1 555 123 4567")
+        await page.get_by_role("button", name="Call", exact=True).click()
+        await expect(page.locator("#call-status")).to_have_text("Calling…")
+        await expect(page.locator("#popup-name")).to_have_text("Ann Lee")
+        ringing = anns.locator(".notice.call")
+        await expect(ringing).to_contain_text("Kim Park is calling you", timeout=10_000)
+        await anns.screenshot(path=str(ARTIFACTS / "incoming_call_ringing.png"))
+        await ringing.get_by_role("button", name="Answer").click()
+        await expect(ringing).to_have_attribute("data-state", "connected", timeout=15_000)
+        await expect(page.locator("#call-status")).to_have_text("Connected", timeout=10_000)
+        await expect(page.locator("#audio-status")).to_have_attribute("data-state", "connected", timeout=15_000)
+        # Both have Chromium's fake microphone (a beep): each hears the other.
+        heard_by_agent, heard_by_ann = await asyncio.gather(
+            page.evaluate(PEAK_OF, ["#remote-audio", 3000]), anns.evaluate(PEAK_OF, [".notice.call audio", 3000]))
+        print(f"\npeaks: the agent hears {heard_by_agent:.3f}, the user hears {heard_by_ann:.3f}")
+        assert heard_by_agent > 0.02 and heard_by_ann > 0.02, (heard_by_agent, heard_by_ann)
+        await anns.screenshot(path=str(ARTIFACTS / "incoming_call_connected.png"))
+        await page.locator("#hangup").click()
+        await expect(page.locator("#state")).to_have_text("Wrap Up")
+        await expect(page.locator("#history tbody tr").first).to_contain_text("Ann Lee")
+        await expect(ringing).to_have_attribute("data-state", "ended", timeout=20_000)
+        assert phone.twilio.placed == [] and anns.problems == []
+        await anns.context.close()
+
+        # 2. With a caller ID, phones are called through Twilio. The dialpad's keys; the line is busy.
+        runtime.settings = runtime.settings.model_copy(update={"outbound_caller_id": CALLER_ID})
+        request = await callbacks.leave(runtime.sessions, TransferCall(
+            call_sid="CA-earlier", department="billing", reason="a double charge",
+            caller={"user_id": None, "name": "Ann Caller", "phone": "+15557654321"},
+            transcript=[{"role": "user", "text": "I was charged twice for one order"}]))
+        await publish_change(runtime.store, EVENTS, callbacks.notice(request))  # the queue's pages refresh
         for key in "5550001111":
             await page.locator(f"#dial-keys .key[data-key='{key}']").click()
         await expect(page.locator("#dial-number")).to_have_value("5550001111")
@@ -92,35 +147,30 @@ async def test_agent_dials_from_the_page_and_calls_a_caller_back(phone: PhoneSer
         first = page.locator("#history tbody tr").first
         await expect(first).to_contain_text("busy")
         await expect(first).to_contain_text("outbound")
-        await expect(page.locator("#state")).to_have_text("Wrap Up")
-        await page.get_by_role("button", name="Ready", exact=True).click()
-        await expect(page.locator("#state")).to_have_text("Ready")
 
         # "Call back" on the request: the caller answers and talks to the agent's browser.
         item = page.locator(f"li.callback[data-id='{request.id}']")
         await item.get_by_role("button", name="Call back").click()
         placed = await placed_call(phone, 2)
-        assert (placed.to, placed.from_) == ("+15551234567", CALLER_ID)
+        assert (placed.to, placed.from_) == ("+15557654321", CALLER_ID)
         await expect(page.locator("#popup-name")).to_have_text("Ann Caller")
         await expect(page.locator("#popup-transcript")).to_contain_text("charged twice")
         await expect(item.locator(".close-form")).to_be_visible()  # claimed for the agent, to close afterwards
         callee = await phone.twilio.answer_placed(placed)
         await expect(page.locator("#call-status")).to_have_text("Connected", timeout=10_000)
         await expect(page.locator("#audio-status")).to_have_attribute("data-state", "connected", timeout=15_000)
-
         answered_at_sample = len(callee.playback.pcm) // 2
         peak_task = asyncio.create_task(page.evaluate(REMOTE_PEAK, 4000))
         await asyncio.sleep(0.3)
         await callee.say("hello this is ann returning your call")
         peak = await peak_task
-        print(f"\nagent's speaker peak while the callee spoke: {peak:.3f}")
+        print(f"agent's speaker peak while the callee spoke: {peak:.3f}")
         assert peak > 0.02, peak  # the agent hears the callee
         assert audible_after(callee.playback.pcm, answered_at_sample), "the callee heard nothing from the agent"
         await page.screenshot(path=str(ARTIFACTS / "call_center_call_back.png"), full_page=True)
 
         await page.locator("#hangup").click()
         await expect(page.locator("#call-panel")).to_be_hidden()
-        await expect(page.locator("#state")).to_have_text("Wrap Up")
         first = page.locator("#history tbody tr").first
         await expect(first).to_contain_text("answered")
         await expect(first).to_contain_text("Ann Caller")
@@ -130,5 +180,5 @@ async def test_agent_dials_from_the_page_and_calls_a_caller_back(phone: PhoneSer
         await page.context.close()
 
     row = await eventually_closed(runtime, placed.call_sid)  # the call's own record, like an inbound call's
-    assert (row.from_number, row.to_number, row.status) == (CALLER_ID, "+15551234567", "completed")
+    assert (row.from_number, row.to_number, row.status) == (CALLER_ID, "+15557654321", "completed")
     assert any(line["role"] == "user" and "ann" in line["text"].lower() for line in row.transcript), row.transcript

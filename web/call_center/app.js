@@ -294,6 +294,7 @@ function stopAudio() {
   attempt.stream?.getTracks().forEach((t) => t.stop());
   $("remote-audio").srcObject = null;
   $("audio-status").textContent = "Audio: not connected";
+  delete $("audio-status").dataset.state; // a new call's audio starts from nothing
 }
 
 // --- the optional SIP softphone (FusionPBX over WSS), only when SIP_DOMAIN is set -----------------

@@ -1,4 +1,5 @@
-// The signed-in user's own notices on every page with the common header: their reminders as they fire.
+// The signed-in user's own notices on every page with the common header: their reminders as they fire, and
+// a call from the call center ringing them (incoming_call.js).
 // One tab of the browser holds the feed (a Web Lock elects it) and passes each notice to the others
 // (BroadcastChannel), so open tabs do not use up the browser's few connections to the server. The feed
 // opens with a single-use stream token; when it ends or fails, a new token reopens it.
@@ -21,6 +22,10 @@ function tray() {
 }
 
 function show(notice) {
+  if (notice.notice === "call") {
+    import("/static/common/incoming_call.js").then((m) => m.ring(notice, tray()));
+    return;
+  }
   const item = document.createElement("div");
   item.className = "notice" + (notice.importance === "high" ? " important" : "") + (notice.late ? " late" : "");
   item.setAttribute("role", "alert");
@@ -46,6 +51,7 @@ async function connect(deliver) {
   const source = new EventSource("/api/notices/stream?token=" + encodeURIComponent(token));
   source.addEventListener("ready", () => { retryMs = 1000; document.body.dataset.notices = "live"; });
   source.addEventListener("reminder", (e) => deliver(JSON.parse(e.data)));
+  source.addEventListener("call", (e) => deliver(JSON.parse(e.data)));
   source.onerror = () => {
     source.close();
     document.body.dataset.notices = "reconnecting";
