@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from core import devices
 from core.config import Settings
 
 # The same dependencies as a domain's staff routes use, not copies: FastAPI runs a dependency once
@@ -20,6 +21,7 @@ from core.deps import StoreDep as StoreDep
 from core.models import User
 from core.ratelimit import address_limit
 from core.security import TokenError, decode_token
+from core.store import Store
 
 bearer = HTTPBearer(auto_error=False)
 
@@ -46,11 +48,24 @@ UNAUTHORIZED = HTTPException(
 
 def access_token_claims(token: str, settings: Settings) -> tuple[uuid.UUID, int]:
     """The user id and token version of a valid access token; 401 for anything else (refresh tokens included)."""
+    user_id, version, _ = access_token_session(token, settings)
+    return user_id, version
+
+
+def access_token_session(token: str, settings: Settings) -> tuple[uuid.UUID, int, str | None]:
+    """`access_token_claims` and the device session the token belongs to (`core.devices`)."""
     try:
         claims = decode_token(token, "access", key=settings.signing_key)
-        return uuid.UUID(str(claims["sub"])), int(claims.get("ver", 0))
+        sid = claims.get("sid")
+        return uuid.UUID(str(claims["sub"])), int(claims.get("ver", 0)), str(sid) if sid else None
     except (TokenError, ValueError, TypeError):
         raise UNAUTHORIZED from None
+
+
+async def device_signed_in(store: Store, user_id: uuid.UUID, sid: str | None) -> None:
+    """401 when the token's device session was ended (signed out from another device)."""
+    if sid is not None and not await devices.alive(store, user_id, sid):
+        raise UNAUTHORIZED
 
 
 def signed_in(user: User | None, version: int) -> User:
@@ -63,11 +78,13 @@ def signed_in(user: User | None, version: int) -> User:
 async def get_current_user(
     session: SessionDep,
     settings: SettingsDep,
+    store: StoreDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UNAUTHORIZED
-    user_id, version = access_token_claims(credentials.credentials, settings)
+    user_id, version, sid = access_token_session(credentials.credentials, settings)
+    await device_signed_in(store, user_id, sid)
     return signed_in(await session.get(User, user_id), version)
 
 
@@ -82,7 +99,8 @@ async def get_current_user_no_session(
     for seconds (an agent turn) without a transaction, so it holds no pooled connection meanwhile."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UNAUTHORIZED
-    user_id, version = access_token_claims(credentials.credentials, runtime.settings)
+    user_id, version, sid = access_token_session(credentials.credentials, runtime.settings)
+    await device_signed_in(runtime.store, user_id, sid)
     async with runtime.sessions() as session:
         user = await session.get(User, user_id)
     return signed_in(user, version)

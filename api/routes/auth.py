@@ -7,20 +7,23 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from api.deps import CurrentUser, RuntimeDep, SessionDep, SettingsDep, SignInAttempt, StoreDep
+from api.routes import devices as device_routes
 from api.routes import phone
-from core import accounts
+from core import accounts, devices
 from core.config import Settings
 from core.db import transaction
 from core.models import User
 from core.ratelimit import account_failure_limit
 from core.security import TokenError, create_token, decode_token
+from core.store import Store
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 router.include_router(phone.router)
+router.include_router(device_routes.router)
 log = logging.getLogger(__name__)
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=72)]
@@ -89,9 +92,10 @@ class TokensOut(BaseModel):
     user: UserOut
 
 
-def issue_tokens(user: User, settings: Settings, *, signed_in_at: int | None = None) -> TokensOut:
-    """A new token pair under the account's current `token_version`. The refresh token carries when
-    the user signed in (`auth_time`), so refreshing cannot stretch a sign-in past SESSION_MAX_DAYS."""
+def issue_tokens(user: User, settings: Settings, *, sid: str, signed_in_at: int | None = None) -> TokensOut:
+    """A new token pair under the account's current `token_version`, for device session `sid`
+    (`core.devices`). The refresh token carries when the user signed in (`auth_time`), so refreshing
+    cannot stretch a sign-in past SESSION_MAX_DAYS."""
     access_life = timedelta(minutes=settings.access_token_minutes)
     subject = str(user.id)
     now = datetime.now(UTC)
@@ -100,10 +104,10 @@ def issue_tokens(user: User, settings: Settings, *, signed_in_at: int | None = N
     session_end = datetime.fromtimestamp(auth_time, UTC) + timedelta(days=settings.session_max_days)
     return TokensOut(
         access_token=create_token(subject, "access", key=settings.signing_key, lifetime=access_life, now=now,
-                                  extra={"ver": user.token_version}),
+                                  extra={"ver": user.token_version, "sid": sid}),
         refresh_token=create_token(
             subject, "refresh", key=settings.signing_key, lifetime=min(refresh_life, session_end - now), now=now,
-            extra={"ver": user.token_version, "auth_time": auth_time},
+            extra={"ver": user.token_version, "auth_time": auth_time, "sid": sid},
         ),
         expires_in=int(access_life.total_seconds()),
         user=UserOut.of(user),
@@ -111,13 +115,22 @@ def issue_tokens(user: User, settings: Settings, *, signed_in_at: int | None = N
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, dependencies=[SignInAttempt])
-async def register(body: RegisterIn, session: SessionDep, settings: SettingsDep) -> TokensOut:
+async def register(
+    body: RegisterIn, request: Request, session: SessionDep, settings: SettingsDep, store: StoreDep
+) -> TokensOut:
     user = await accounts.register_user(session, **body.model_dump(), rounds=settings.bcrypt_rounds)
-    return issue_tokens(user, settings)
+    return issue_tokens(user, settings, sid=await _new_device(request, store, settings, user))
+
+
+async def _new_device(request: Request, store: Store, settings: Settings, user: User) -> str:
+    lifetime = timedelta(days=settings.session_max_days).total_seconds()
+    return await devices.start(store, user.id, request.headers.get("user-agent"), lifetime)
 
 
 @router.post("/login", dependencies=[SignInAttempt])
-async def login(body: LoginIn, session: SessionDep, settings: SettingsDep, store: StoreDep) -> TokensOut:
+async def login(
+    body: LoginIn, request: Request, session: SessionDep, settings: SettingsDep, store: StoreDep
+) -> TokensOut:
     """Password sign-in. Wrong passwords count against the account; past `AUTH_FAILURES_PER_ACCOUNT` in
     15 minutes its logins get 429 (unknown e-mails are counted the same way, so 429 tells nothing)."""
     email = accounts.normalize_email(body.email)
@@ -128,7 +141,7 @@ async def login(body: LoginIn, session: SessionDep, settings: SettingsDep, store
         await failures.hit(store, email)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Incorrect email or password.")
     await failures.clear(store, email)
-    return issue_tokens(user, settings)
+    return issue_tokens(user, settings, sid=await _new_device(request, store, settings, user))
 
 
 REFRESH_USED_TTL = timedelta(days=8)
@@ -145,6 +158,7 @@ async def refresh(
         claims = decode_token(body.refresh_token, "refresh", key=settings.signing_key)
         user_id = uuid.UUID(str(claims["sub"]))
         version, auth_time = int(claims.get("ver", 0)), int(claims.get("auth_time", claims["iat"]))
+        sid = str(claims["sid"])
     except (TokenError, ValueError, TypeError, KeyError):
         raise invalid from None
     first_use = await store.set(
@@ -163,13 +177,17 @@ async def refresh(
     user = await session.get(User, user_id)
     if user is None or not user.is_active or user.token_version != version:
         raise invalid
-    return issue_tokens(user, settings, signed_in_at=auth_time)
+    if not await devices.touch(store, user.id, sid, timedelta(days=settings.session_max_days).total_seconds()):
+        raise invalid  # signed out from another device
+    return issue_tokens(user, settings, sid=sid, signed_in_at=auth_time)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(user: CurrentUser) -> None:
-    """End every session of the account: all its access and refresh tokens stop working."""
+async def logout(user: CurrentUser, store: StoreDep) -> None:
+    """End every session of the account: all its access and refresh tokens stop working. (One device
+    alone: `DELETE /api/auth/sessions/{id}`.)"""
     accounts.end_sessions(user)
+    await devices.end_all(store, user.id)
 
 
 @router.get("/profile")

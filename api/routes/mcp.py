@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from api.deps import UNAUTHORIZED, access_token_claims, client_address, signed_in
+from api.deps import UNAUTHORIZED, access_token_session, client_address, device_signed_in, signed_in
 from api.mcp_server import build_server
 from bots.agent.agent import Agent
 from core.models import User
@@ -53,7 +53,8 @@ async def _authenticate(scope: Scope, runtime: Runtime) -> uuid.UUID | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     try:
-        user_id, version = access_token_claims(token.strip(), runtime.settings)
+        user_id, version, sid = access_token_session(token.strip(), runtime.settings)
+        await device_signed_in(runtime.store, user_id, sid)
         async with runtime.sessions() as session:
             return signed_in(await session.get(User, user_id), version).id
     except HTTPException:

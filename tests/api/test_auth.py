@@ -279,7 +279,7 @@ async def test_refreshing_cannot_stretch_a_sign_in_past_its_maximum(
     # a refresh keeps the sign-in time: the new refresh token expires with the session
     recent = datetime.now(UTC) - timedelta(days=settings.session_max_days) + timedelta(hours=1)
     near_end = create_token(account.id, "refresh", key=settings.signing_key, lifetime=timedelta(days=7),
-                            extra={"ver": 0, "auth_time": int(recent.timestamp())})
+                            extra={"ver": 0, "auth_time": int(recent.timestamp()), "sid": claims["sid"]})
     renewed = await client.post("/api/auth/refresh", json={"refresh_token": near_end})
     assert renewed.status_code == 200
     new_claims = jwt.decode(renewed.json()["refresh_token"], settings.signing_key, algorithms=["HS256"])
