@@ -91,6 +91,20 @@ async def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+async def bearer_user(request: Request, settings: Settings, store: Store) -> uuid.UUID | None:
+    """The signed-in user whose valid access token the request carries, if any (no database read:
+    for routes that answer anyone, and a little more to a signed-in user)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        user_id, _, sid = access_token_session(token.strip(), settings)
+        await device_signed_in(store, user_id, sid)
+    except HTTPException:
+        return None
+    return user_id
+
+
 async def get_current_user_no_session(
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],

@@ -130,8 +130,14 @@ class Settings(BaseSettings):
     )
     webrtc_turn_username: str | None = Field(None, description="TURN username given with `WEBRTC_ICE_URLS`.")
     webrtc_turn_credential: str | None = Field(
-        None, description="TURN password; it is handed to the browser pages, so use a TURN account just for them."
+        None, description="TURN password; it is handed to signed-in pages (after the PIN), so use a TURN account "
+        "just for them, or better WEBRTC_TURN_SECRET."
     )
+    webrtc_turn_secret: str | None = Field(
+        None, description="TURN REST API shared secret (coturn `static-auth-secret`): each page that proved its "
+        "user gets its own TURN account, valid WEBRTC_TURN_TTL_SECONDS.",
+    )
+    webrtc_turn_ttl_seconds: int = Field(3600, ge=60, le=86400, description="Lifetime of a page's TURN account.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
     max_request_body_bytes: int = Field(
         256 * 1024, ge=1024, description="Largest request body any route reads; bigger ones get 413."

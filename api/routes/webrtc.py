@@ -18,7 +18,7 @@ from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, Response, 
 from pipecat.transports.smallwebrtc.request_handler import IceCandidate, SmallWebRTCPatchRequest
 from pydantic import BaseModel, Field
 
-from api.deps import SignInAttempt
+from api.deps import RuntimeDep, SettingsDep, SignInAttempt, StoreDep, bearer_user
 from api.forward import claimed_by, forward, was_forwarded
 from api.voice import get_agent
 from bots.session import find_line
@@ -27,13 +27,13 @@ from core.lines import Access
 from core.runtime import Runtime
 from core.timeutil import utcnow
 from processors.pin_auth import LOCKOUT_SECONDS, Caller, PinOutcome
+from transports.turn import page_ice_servers
 from transports.webrtc import (
     CLAIM,
     BrowserCalls,
     BrowserOffer,
     OfferError,
     PublicCaller,
-    browser_ice_servers,
     parse_offer,
 )
 
@@ -88,6 +88,11 @@ class IceServerOut(BaseModel):
     credential: str | None = None
 
 
+class PinIn(BaseModel):
+    email: str = Field(max_length=255)
+    pin: str = Field(pattern=r"^\d{4,6}$")
+
+
 class IceServersOut(BaseModel):
     ice_servers: list[IceServerOut] = Field(serialization_alias="iceServers")
 
@@ -105,11 +110,28 @@ class CandidatesAdded(BaseModel):
 
 
 @router.get("/ice-servers", response_model_exclude_none=True)
-async def get_ice_servers(request: Request) -> IceServersOut:
-    """`{iceServers}` for the pages' `RTCPeerConnection`: the `WEBRTC_ICE_URLS` servers, or none."""
-    runtime: Runtime = request.app.state.runtime
-    servers = [IceServerOut.model_validate(server) for server in browser_ice_servers(runtime.settings)]
-    return IceServersOut(ice_servers=servers)
+async def get_ice_servers(request: Request, runtime: RuntimeDep, settings: SettingsDep, store: StoreDep) -> IceServersOut:
+    """`{iceServers}` for the pages' `RTCPeerConnection`: the `WEBRTC_ICE_URLS` STUN servers for anyone;
+    the TURN servers with an account (time-limited with `WEBRTC_TURN_SECRET`) only with a signed-in
+    user's bearer token. A voice-PIN page gets them from `POST /api/ice-servers`."""
+    user = await bearer_user(request, settings, store)
+    return _servers(runtime, str(user) if user else None)
+
+
+@router.post("/ice-servers", dependencies=[SignInAttempt], response_model_exclude_none=True)
+async def post_ice_servers(request: Request, body: PinIn) -> IceServersOut:
+    """The ICE servers with a TURN account, after the voice PIN (wrong PINs count as at `/api/offer`)."""
+    outcome, caller = await get_calls(request).check_pin(body.email, body.pin)
+    if outcome is PinOutcome.LOCKED:
+        raise HTTPException(status.HTTP_423_LOCKED, LOCKED, headers={"Retry-After": str(int(LOCKOUT_SECONDS))})
+    if outcome is not PinOutcome.OK or caller is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, WRONG_PIN)
+    return _servers(request.app.state.runtime, str(caller.user_id))
+
+
+def _servers(runtime: Runtime, user: str | None) -> IceServersOut:
+    found = page_ice_servers(runtime.settings, user=user, now=utcnow())
+    return IceServersOut(ice_servers=[IceServerOut.model_validate(server) for server in found])
 
 
 @router.post("/offer", dependencies=[SignInAttempt], response_model=AnswerOut)

@@ -7,8 +7,12 @@ microphone track carrying hibari's voice at 48 kHz in real time, and the RTVI da
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,6 +29,7 @@ from api.app import create_app
 from core.runtime import Runtime
 from processors.pin_auth import PinOutcome
 from tests.conftest import Backend, _reset_shared, make_settings
+from tests.helpers import register
 from tests.processors.callers import CALLER_PIN, register_caller
 from transports.agent_leg import AgentLegs
 from transports.webrtc import BrowserCalls, ice_servers
@@ -160,23 +165,55 @@ async def test_voice_pin_opens_an_account_without_a_pin_but_not_an_unknown_email
 
 
 async def test_ice_servers_from_settings_reach_both_peers(backend: Backend, tmp_path: Path) -> None:
-    """`WEBRTC_ICE_URLS` (+ TURN account) go to the pages' RTCPeerConnection and the server's peers."""
+    """`WEBRTC_ICE_URLS` go to the server's peers with the TURN account, and to the pages: STUN to anyone,
+    the TURN servers and account only to a signed-in user."""
     urls = ["stun:stun.example.org:3478", "turn:turn.example.org:3478?transport=udp"]
     configured = make_settings(tmp_path, backend.database_url, backend.redis_url, webrtc_ice_urls=urls,
                                webrtc_turn_username="pages", webrtc_turn_credential="s3cret")
-    for settings, expected in ((configured, [{"urls": urls, "username": "pages", "credential": "s3cret"}]),
-                               (make_settings(tmp_path, backend.database_url, backend.redis_url), [])):
+    stun = {"urls": urls[:1]}
+    turn = {"urls": urls[1:], "username": "pages", "credential": "s3cret"}
+    for settings, anyone, signed_in in ((configured, [stun], [stun, turn]),
+                                        (make_settings(tmp_path, backend.database_url, backend.redis_url), [], [])):
         runtime = Runtime.build(settings)
         try:
             transport = httpx.ASGITransport(app=create_app(runtime=runtime))
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 response = await client.get("/api/ice-servers")
-            assert response.status_code == 200 and response.json() == {"iceServers": expected}
+                assert response.status_code == 200 and response.json() == {"iceServers": anyone}
+                account = await register(client)
+                response = await client.get("/api/ice-servers", headers=account.auth)
+                assert response.json() == {"iceServers": signed_in}
+            expected = [(urls, "pages", "s3cret")] if settings is configured else []
             for handler in (BrowserCalls(runtime).handler, AgentLegs(ice_servers(settings)).handler):
-                assert [(s.urls, s.username, s.credential) for s in handler._ice_servers or []] == [
-                    (e["urls"], e["username"], e["credential"]) for e in expected]
+                assert [(s.urls, s.username, s.credential) for s in handler._ice_servers or []] == expected
         finally:
             await runtime.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)  # PIN counting runs on both in the tests above
+async def test_turn_accounts_only_after_the_pin_and_time_limited(backend: Backend, tmp_path: Path) -> None:
+    urls = ["stun:stun.example.org:3478", "turns:turn.example.org:5349"]
+    settings = make_settings(tmp_path, backend.database_url, backend.redis_url, webrtc_ice_urls=urls,
+                             webrtc_turn_secret="coturn-shared-secret", webrtc_turn_ttl_seconds=600)
+    runtime = Runtime.build(settings)
+    try:
+        await _reset_shared(runtime)
+        caller = await register_caller(runtime)
+        async with serve(runtime) as served:
+            client = served.client
+            wrong = await client.post("/api/ice-servers", json={"email": EMAIL, "pin": "0000"})
+            assert wrong.status_code == 401 and "turn" not in wrong.text
+            right = await client.post("/api/ice-servers", json={"email": EMAIL, "pin": CALLER_PIN})
+            assert right.status_code == 200, right.text
+            [stun, turn] = right.json()["iceServers"]
+            assert stun == {"urls": urls[:1]} and turn["urls"] == urls[1:]
+            expires, user = turn["username"].split(":")
+            assert user == str(caller.id) and 590 <= int(expires) - time.time() <= 600
+            digest = hmac.new(b"coturn-shared-secret", turn["username"].encode(), hashlib.sha1).digest()
+            assert turn["credential"] == base64.b64encode(digest).decode()  # what coturn checks
+            assert (await client.get("/api/ice-servers")).json() == {"iceServers": [stun]}
+    finally:
+        await runtime.close()
 
 
 async def test_locked_out_is_423_even_with_the_right_pin(browser: Browser) -> None:

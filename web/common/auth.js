@@ -86,9 +86,11 @@ export function escapeHtml(text) {
 
 let iceServersPromise = null;
 
-/** The STUN/TURN servers the server is configured with (`WEBRTC_ICE_URLS`); none when unreachable. */
+/** The STUN servers the server is configured with (`WEBRTC_ICE_URLS`), and its TURN servers when signed
+ * in (the TURN account is for proven users only); none when unreachable. */
 export function iceServers() {
-  iceServersPromise ||= fetch("/api/ice-servers")
+  const t = tokens();
+  iceServersPromise ||= fetch("/api/ice-servers", t ? { headers: { Authorization: "Bearer " + t.access } } : {})
     .then((r) => (r.ok ? r.json() : { iceServers: [] }))
     .then((body) => (Array.isArray(body.iceServers) ? body.iceServers : []))
     .catch(() => []);

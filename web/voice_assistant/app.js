@@ -373,7 +373,22 @@ async function startCall(event) {
     endCall(`The microphone is not available (${error.name}). Allow microphone access and try again.`);
     return;
   }
-  const servers = await iceServers();
+  // A PIN caller proves the PIN first and gets the TURN relay with it; a public-line caller gets STUN only.
+  let servers;
+  if (LINE) {
+    servers = await iceServers();
+  } else {
+    const proof = await fetch("/api/ice-servers", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(requestData),
+    });
+    if (attempt !== call) return;
+    if (!proof.ok) {
+      endCall(await errorDetail(proof));
+      if (proof.status === 401 || proof.status === 423) ui.keypad.querySelector("button").focus();
+      return;
+    }
+    servers = (await proof.json()).iceServers || [];
+  }
   if (attempt !== call) return;
   startMeter(attempt);
 
