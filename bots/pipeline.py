@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipecat.audio.vad.vad_analyzer import VADParams
-from pipecat.frames.frames import EndFrame, Frame, InputAudioRawFrame, TTSSpeakFrame
+from pipecat.frames.frames import EndFrame, TTSSpeakFrame
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
@@ -25,22 +25,25 @@ from pipecat.processors.aggregators.llm_response_universal import (
     LLMContextAggregatorPair,
     LLMUserAggregatorParams,
 )
-from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.transports.base_transport import BaseTransport
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
+from bots.call_worker import CallWorker
 from bots.session import CallSession
 from bots.speech import make_stt, make_tts
 from bots.turn_models import EarlyTurnStopStrategy, SharedSileroVADAnalyzer, SharedSmartTurnAnalyzer
 from processors.agent_bridge import AgentBridge
 from processors.pin_gate import PinGate
+from processors.recorder import CALLER, HEARD, CallRecorder
 from processors.timing import TurnTimingObserver
 from processors.transfer_bridge import TransferBridge
 
 log = logging.getLogger(__name__)
 
 IDLE_GOODBYE = "I haven't heard anything for a while, so I'll hang up now. Goodbye."
+RECORDING_NOTICE = "This call is recorded."
 
 
 def build_pipeline(
@@ -58,9 +61,12 @@ def build_pipeline(
     filler_after: float | None = 1.5,
     observers: Sequence[BaseObserver] = (),
     greeting: str | None = None,
+    announce: bool = True,
 ) -> PipelineWorker:
     """Assemble one call's worker. `stt`/`tts` default to the configured speech providers; `greeting`
-    is said first on a call with no PIN gate (a public line's)."""
+    is said first on a call with no PIN gate (a public line's). With RECORD_CALLS the call is recorded
+    (`processors.recorder`, kept by `CallSession.close_record`) and, with ANNOUNCE_RECORDING and
+    `announce`, says so first (a browser call says it in its greeting instead)."""
     settings = session.runtime.settings
     out_rate = out_sample_rate or sample_rate
     stt = stt or make_stt(settings, sample_rate)
@@ -83,13 +89,16 @@ def build_pipeline(
     transfer = TransferBridge(session)  # in-app transfer to a person (processors/transfer_bridge.py)
     session.transfer_handler = transfer.request
     timing = TurnTimingObserver(session.publish_turn, call_info=session.call_info)
+    recorder = session.recorder = CallRecorder(
+        settings.recording_max_minutes * 60.0,
+        armed=lambda: session.caller is not None or session.outbound_call_id is not None,
+    ) if settings.record_calls else None
 
     processors: list[FrameProcessor] = [transport.input(), stt]
     processors += [gate] if gate else []
-    processors += [user_agg, transfer, CallerAudioEnds(), bridge, tts, *before_output, transport.output(),
-                   assistant_agg]
-    worker = PipelineWorker(
-        Pipeline(processors),
+    processors += [user_agg, transfer, bridge, tts, *before_output, transport.output(), assistant_agg]
+    worker = CallWorker(
+        Pipeline(with_recorder(processors, transport, recorder)),
         params=PipelineParams(
             audio_in_sample_rate=sample_rate,
             audio_out_sample_rate=out_rate,
@@ -111,6 +120,11 @@ def build_pipeline(
     @assistant_agg.event_handler("on_assistant_turn_stopped")
     async def _bot_said(_agg: Any, message: Any) -> None:
         session.add_line("assistant", message.content, interrupted=bool(message.interrupted))
+
+    if recorder is not None and announce and settings.announce_recording:
+        @worker.event_handler("on_pipeline_started")
+        async def _announce(w: PipelineWorker, _frame: Any) -> None:
+            await w.queue_frame(TTSSpeakFrame(RECORDING_NOTICE))
 
     if greeting and gate is None:
         @worker.event_handler("on_pipeline_started")
@@ -140,15 +154,14 @@ def build_pipeline(
     return worker
 
 
-class CallerAudioEnds(FrameProcessor):
-    """Where the caller's audio stops going down the pipeline: after the user aggregator (VAD,
-    smart-turn) and the transfer bridge (which relays it to a person), nothing reads it, and each
-    20 ms frame would otherwise pass four more processors and the observers."""
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        await super().process_frame(frame, direction)
-        if not isinstance(frame, InputAudioRawFrame):
-            await self.push_frame(frame, direction)
+def with_recorder(processors: list[FrameProcessor], transport: BaseTransport, recorder: CallRecorder | None
+                  ) -> list[FrameProcessor]:
+    """The recorder's taps: the caller's side right after the input, what they heard right after the output."""
+    if recorder is None:
+        return processors
+    out = processors.index(transport.output())
+    return [processors[0], recorder.tap(CALLER), *processors[1 : out + 1], recorder.tap(HEARD),
+            *processors[out + 1 :]]
 
 
 async def run_call(transport: BaseTransport, session: CallSession, **options: Any) -> None:

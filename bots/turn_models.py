@@ -96,12 +96,56 @@ class SharedSileroVADAnalyzer(SileroVADAnalyzer):
         self._model = _SharedSileroModel()
         self._windows_since_reset = 0
         self._low_confidence_windows = 0
+        self.model_windows_skipped = 0
+        """Quiet windows the model was not run on (`_run_analyzer`)."""
 
     async def analyze_audio(self, buffer: bytes) -> VADState:
         """Analyse on the event loop: one 32 ms window is ~0.15 ms of inference, less than pipecat's
         hand-off of every 20 ms frame to the analyzer's thread cost (20 % of an idle call's CPU at
         10 calls, py-spy; README "Performance")."""
         return self._run_analyzer(buffer)
+
+    def _run_analyzer(self, buffer: bytes) -> VADState:
+        """Pipecat's analysis, with the model run only where its answer can matter.
+
+        A window is speech only if it is loud enough (`min_volume`) *and* the model is confident, so
+        while the caller is quiet a window below `min_volume` is not speech whatever the model says:
+        its inference (~130 µs of the ~200 µs a window costs) is skipped, and the model's state is
+        reset as Pipecat resets it in a quiet stretch, so the next loud window starts it afresh.
+        Every window outside the quiet state (starting, speaking, stopping) runs the model as before.
+        """
+        self._vad_buffer += buffer
+        size = self._vad_frames_num_bytes
+        while len(self._vad_buffer) >= size:
+            window, self._vad_buffer = self._vad_buffer[:size], self._vad_buffer[size:]
+            volume = self._get_smoothed_volume(window)
+            self._prev_volume = volume
+            if volume < self._params.min_volume and self._vad_state == VADState.QUIET:
+                self.model_windows_skipped += 1
+                if self._windows_since_reset:
+                    self._model.reset_states()
+                    self._windows_since_reset = self._low_confidence_windows = 0
+                continue  # not speech, and still quiet
+            confident = bool(self.voice_confidence(window) >= self._params.confidence)  # a numpy bool otherwise
+            speaking = confident and volume >= self._params.min_volume
+            match (speaking, self._vad_state):
+                case (True, VADState.QUIET):
+                    self._vad_state, self._vad_starting_count = VADState.STARTING, 1
+                case (True, VADState.STARTING):
+                    self._vad_starting_count += 1
+                case (True, VADState.STOPPING):
+                    self._vad_state, self._vad_stopping_count = VADState.SPEAKING, 0
+                case (False, VADState.STARTING):
+                    self._vad_state, self._vad_starting_count = VADState.QUIET, 0
+                case (False, VADState.SPEAKING):
+                    self._vad_state, self._vad_stopping_count = VADState.STOPPING, 1
+                case (False, VADState.STOPPING):
+                    self._vad_stopping_count += 1
+        if self._vad_state == VADState.STARTING and self._vad_starting_count >= self._vad_start_frames:
+            self._vad_state, self._vad_starting_count = VADState.SPEAKING, 0
+        if self._vad_state == VADState.STOPPING and self._vad_stopping_count >= self._vad_stop_frames:
+            self._vad_state, self._vad_stopping_count = VADState.QUIET, 0
+        return self._vad_state
 
 
 class SharedSmartTurnAnalyzer(LocalSmartTurnAnalyzerV3):

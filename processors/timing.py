@@ -83,6 +83,10 @@ class _Turn:
 class TurnTimingObserver(BaseObserver):
     """Turns the frames of each user→bot exchange into one timing record."""
 
+    frame_types = (VADUserStoppedSpeakingFrame, TranscriptionFrame, LLMContextFrame, LLMTextFrame,
+                   TTSAudioRawFrame, BotStartedSpeakingFrame, AgentTurnFrame)
+    """The frames `on_push_frame` reads (`bots.call_worker` tells it about no others)."""
+
     def __init__(self, emit: Emit, *, call_info: CallInfo | None = None, **kwargs: Any) -> None:
         super().__init__(observe_every_push=False, **kwargs)
         self._emit = emit

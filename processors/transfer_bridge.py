@@ -255,6 +255,15 @@ class TransferBridge(FrameProcessor):
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
+        if isinstance(frame, InputAudioRawFrame) and direction is FrameDirection.DOWNSTREAM:
+            # The caller's audio ends here: to the agent while connected, to a voice message while one is
+            # being left; nothing after the bridge reads it.
+            if self.phase is Phase.CONNECTED and self._leg is not None:
+                self.relayed_to_agent += 1
+                await self._leg.to_agent(frame)
+            elif self.phase is Phase.OFFERING:
+                self.offer.handle(frame)
+            return
         if isinstance(frame, (EndFrame, CancelFrame)):
             await self._pipeline_ending()
         elif direction is FrameDirection.DOWNSTREAM and self.phase in ACTIVE:
@@ -263,9 +272,6 @@ class TransferBridge(FrameProcessor):
                 return
             if isinstance(frame, InterruptionFrame):
                 return  # would cut the agent's voice (and send Twilio a `clear`)
-            if isinstance(frame, InputAudioRawFrame) and self.phase is Phase.CONNECTED and self._leg is not None:
-                self.relayed_to_agent += 1
-                await self._leg.to_agent(frame)
         elif direction is FrameDirection.DOWNSTREAM and self.phase is Phase.OFFERING:
             if self.offer.handle(frame):
                 return

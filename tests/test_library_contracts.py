@@ -1,7 +1,8 @@
 """The private attributes of Pipecat, LangChain and google-genai our code reaches into, checked on the
 real library objects: an upgrade that renames or drops one fails here, by name, rather than in a call.
 
-Who relies on what: bots/turn_models.py (the shared VAD and smart-turn sessions, the early turn stop),
+Who relies on what: bots/turn_models.py (the shared VAD and smart-turn sessions, the gated VAD, the early
+turn stop), bots/call_worker.py (the filtered observer proxy),
 transports/twilio.py (the hardened Twilio serializer), bots/llm/providers.py (the Gemini client
 rebuilt for the Gemini API)."""
 
@@ -35,8 +36,26 @@ def test_silero_vad_attributes_the_shared_session_relies_on() -> None:
     # EarlyTurnStopStrategy reads the VAD's state machine (set up with the params, once the rate is known).
     analyzer.set_sample_rate(8000)
     assert _missing(analyzer, ("_vad_state", "_vad_stopping_count")) == []
+    # The gated analysis (SharedSileroVADAnalyzer._run_analyzer) runs Pipecat's state machine itself.
+    names = ("_vad_buffer", "_vad_frames_num_bytes", "_params", "_prev_volume", "_get_smoothed_volume",
+             "_vad_starting_count", "_vad_start_frames", "_vad_stop_frames", "voice_confidence")
+    assert _missing(analyzer, names) == []
+    assert isinstance(analyzer._vad_buffer, bytes) and analyzer._vad_frames_num_bytes == 512
     assert isinstance(analyzer._vad_state, VADState) and isinstance(analyzer._vad_stopping_count, int)
     assert {"STOPPING", "SPEAKING", "QUIET"} <= set(VADState.__members__)
+
+
+def test_worker_observer_attributes_the_filtered_observer_relies_on() -> None:
+    """bots/call_worker.py swaps the worker's observer proxy for a filtering one."""
+    from pipecat.pipeline.pipeline import Pipeline
+    from pipecat.pipeline.worker import IdleFrameObserver, PipelineWorker
+    from pipecat.pipeline.worker_observer import WorkerObserver
+
+    worker = PipelineWorker(Pipeline([]), idle_timeout_secs=30, enable_rtvi=False)
+    assert isinstance(worker._observer, WorkerObserver)
+    assert _missing(worker._observer, ("_observers", "_proxies", "_frames_pushed")) == []
+    idle = [o for o in worker._observer._observers if isinstance(o, IdleFrameObserver)]
+    assert len(idle) == 1 and isinstance(idle[0]._idle_timeout_frames, tuple)
 
 
 def test_smart_turn_attributes_the_shared_session_and_speculation_rely_on() -> None:

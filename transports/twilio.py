@@ -45,6 +45,7 @@ from bots.pipeline import run_call
 from bots.session import CallInfo, CallSession, find_line
 from core.lines import greeting_of
 from core.runtime import Runtime
+from transports.inbound_audio import QuietBatcher
 from transports.twilio_ticket import TICKET_PARAMETER
 from transports.twilio_transfer import pbx_transfer, resume_caller
 
@@ -136,8 +137,10 @@ class ConvonetTwilioSerializer(TwilioFrameSerializer):
     * the REST hang-up waits until the audio already sent (the goodbye) has played out.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, hangover_secs: float = 1.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._hangover_secs = hangover_secs  # audio passes frame by frame this long after anything is heard
+        self._batcher: QuietBatcher | None = None
         self.marks_played: list[str] = []
         self.dropped = 0
         self._playing_until = 0.0
@@ -168,7 +171,12 @@ class ConvonetTwilioSerializer(TwilioFrameSerializer):
                 pcm = audioop.ulaw2lin(ulaw, 2)  # what ulaw_to_pcm does, without the no-op resample
             else:
                 pcm = await ulaw_to_pcm(ulaw, self._twilio_sample_rate, self._sample_rate, self._input_resampler)
-            return InputAudioRawFrame(audio=pcm, num_channels=1, sample_rate=self._sample_rate) if pcm else None
+            if not pcm:
+                return None
+            if self._batcher is None:
+                self._batcher = QuietBatcher(self._sample_rate, hangover_secs=self._hangover_secs)
+            audio = self._batcher.add(pcm)  # silence in 100 ms chunks (transports/inbound_audio.py)
+            return InputAudioRawFrame(audio=audio, num_channels=1, sample_rate=self._sample_rate) if audio else None
         if event == "mark":
             mark = message.get("mark")
             if isinstance(mark, dict) and isinstance(mark.get("name"), str):
@@ -227,6 +235,7 @@ def make_serializer(runtime: Runtime, start: StreamStart) -> ConvonetTwilioSeria
         params=TwilioFrameSerializer.InputParams(
             twilio_sample_rate=TWILIO_RATE, sample_rate=TWILIO_RATE, auto_hang_up=can_hang_up
         ),
+        hangover_secs=settings.vad_stop_secs + 1.0,
     )
 
 

@@ -55,6 +55,33 @@ async def test_calls_share_one_silero_session_but_not_state() -> None:
     assert set(quiet) == {VADState.QUIET}  # and the other call's silence stays its own
 
 
+def _edges(states: list[VADState], to: VADState) -> list[int]:
+    return [i for i in range(1, len(states)) if states[i] == to != states[i - 1]]
+
+
+async def test_quiet_windows_skip_the_model_and_the_vad_decides_as_pipecat_does() -> None:
+    """Below `min_volume` in the quiet state the model is not run; the caller's turns start and end
+    where Pipecat's own analyzer says, with a noise floor between them as on a phone line."""
+    from pipecat.audio.vad.silero import SileroVADAnalyzer
+
+    first, _ = hibari.synthesize("Create a todo to buy milk.", RATE, seed=0)
+    second, _ = hibari.synthesize("What is on my calendar today?", RATE, seed=0)
+    noise = (np.random.default_rng(0).standard_normal(RATE) * 20).astype(np.int16)  # ~-64 dBFS line noise
+    pcm = np.concatenate([noise, first, noise, second, noise, np.zeros(RATE, np.int16)])
+    ours, theirs = SharedSileroVADAnalyzer(params=VADParams(stop_secs=0.2)), SileroVADAnalyzer(
+        params=VADParams(stop_secs=0.2))
+    for vad in (ours, theirs):
+        vad.set_sample_rate(RATE)
+    mine = [await ours.analyze_audio(c) for c in chunks(pcm)]
+    pipecats = [theirs._run_analyzer(c) for c in chunks(pcm)]
+    starts, stops = _edges(mine, VADState.SPEAKING), _edges(mine, VADState.QUIET)
+    assert len(starts) == len(_edges(pipecats, VADState.SPEAKING)) == 2
+    assert all(0 <= a - b <= 2 for a, b in zip(starts, _edges(pipecats, VADState.SPEAKING), strict=True))
+    assert stops == _edges(pipecats, VADState.QUIET)  # the end of a turn is not moved
+    assert ours.model_windows_skipped > len(pcm) // 256 // 2  # most of the audio is quiet: no inference on it
+    await theirs.cleanup()
+
+
 async def test_smart_turn_analyzers_share_one_session() -> None:
     first, second = SharedSmartTurnAnalyzer(), SharedSmartTurnAnalyzer()
     assert first._session is second._session
