@@ -28,6 +28,7 @@ from api.routes import (
     monitor,
     notices,
     pages,
+    recordings,
     staff,
     team_dashboard,
     teams,
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(twilio_transfer.router)
         app.include_router(twilio_outbound.router)
     app.include_router(monitor.router)
+    app.include_router(recordings.router)
     app.include_router(tools.router)
     app.include_router(staff.build_router())
     app.include_router(lines.router)

@@ -9,6 +9,7 @@ transaction when it ends, so a call that breaks midway never leaves a half-writt
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -24,12 +25,14 @@ from bots.llm.providers import TextSink
 from core import contacts, lines, monitor
 from core.db import transaction
 from core.lines import Access
-from core.logging import report_exception
+from core.logging import describe_error, report_exception
 from core.models import CallRecording, Contact, Line
+from core.recordings import recording_key, recording_store
 from core.runtime import Runtime
 from core.timeutil import utcnow
 from core.tools import ToolContext, TransferRequest
 from processors.pin_auth import Caller, PinVerifier
+from processors.recorder import CallRecorder
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,7 @@ class CallSession:
         self.transfer_handler: TransferHandler | None = None  # the call center's bridge (bots.pipeline)
         self.pbx_transfer: TransferHandler | None = None  # set by a channel that can dial a PBX
         self.outbound_call_id: str | None = None  # an agent placed this call: the callee joins them at once
+        self.recorder: CallRecorder | None = None  # the call's audio, when RECORD_CALLS (bots.pipeline)
 
     # --- who is calling -------------------------------------------------------------------------
 
@@ -163,10 +167,28 @@ class CallSession:
                 found = await session.exec(select(CallRecording.id).where(CallRecording.call_sid == self.info.call_sid))
                 self.recording_id = found.first()
 
+    async def keep_recording(self) -> str | None:
+        """Store the call's audio (`core.recordings`); its key, or None when there is none or it could not
+        be kept (a full disk is logged; the call's record is completed all the same)."""
+        if self.recorder is None:
+            return None
+        data = await asyncio.to_thread(self.recorder.wav)
+        if data is None:
+            return None
+        key = recording_key(self.info.call_sid)
+        try:
+            await recording_store(self.runtime.settings).put(key, data)
+        except OSError as exc:
+            log.error("the recording of %s could not be kept: %s", self.info.call_sid, describe_error(exc))
+            return None
+        return key
+
     async def close_record(self) -> None:
-        """Complete the row (transcript, timings, caller, end) in one transaction; logged, never raised."""
+        """Complete the row (transcript, timings, caller, end, recording) in one transaction; logged, never
+        raised."""
         if self.recording_id is None:
             return
+        audio_path = await self.keep_recording()
         try:
             async with transaction(self.runtime.sessions) as session:
                 row = await session.get(CallRecording, self.recording_id)
@@ -177,6 +199,7 @@ class CallSession:
                 row.user_id = self.caller.user_id if self.caller else row.user_id
                 row.status = "failed" if self.failed else "completed"
                 row.ended_at = utcnow()
+                row.audio_path = audio_path or row.audio_path
                 session.add(row)
         except Exception as exc:  # the row stays "in-progress", complete as written at the start
             log.exception("could not close the call record for %s", self.info.call_sid)

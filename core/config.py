@@ -154,6 +154,17 @@ class Settings(BaseSettings):
         "callback requests and monitor records this many days, then purge them (hourly in the server, or `convonet purge`); unset: keep.",
     )
 
+    record_calls: bool = Field(
+        False, description="Keep each call's audio (caller and what they heard, two tracks of a WAV) under "
+        "DATA_DIR/recordings, for staff to play and download in the Agent Monitor; RETENTION_DAYS purges them.",
+    )
+    announce_recording: bool = Field(
+        True, description="With RECORD_CALLS: every call starts by saying that it is recorded.",
+    )
+    recording_max_minutes: int = Field(
+        60, ge=1, le=600, description="A recording keeps at most this much of a call (its first minutes).",
+    )
+
     # --- errors ------------------------------------------------------------------------------
     sentry_dsn: str | None = Field(None, description="Turns Sentry error reporting on.")
     sentry_traces_sample_rate: float = Field(0.0, description="Sentry performance tracing sample rate.")

@@ -40,7 +40,7 @@ from redis.exceptions import RedisError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bots.agent.agent import Agent
-from bots.pipeline import run_call
+from bots.pipeline import RECORDING_NOTICE, run_call
 from bots.session import CallInfo, CallSession
 from bots.speech import make_tts
 from core.accounts import get_user_by_email, normalize_email
@@ -318,7 +318,11 @@ class BrowserCalls:
             audio_out_write_timeout_secs=WRITE_TIMEOUT,
         )
         transport = SmallWebRTCTransport(connection, params)
-        greeter = Greeter(greeting_of(public.line) if public else GREETING.format(name=caller.first_name))
+        greeting = "" if outbound else greeting_of(public.line) if public else GREETING.format(name=caller.first_name)
+        settings = self._runtime.settings
+        if settings.record_calls and settings.announce_recording:  # said once the browser hears it
+            greeting = f"{RECORDING_NOTICE} {greeting}".strip()
+        greeter = Greeter(greeting)
 
         @transport.event_handler("on_client_connected")
         async def _connected(_transport: Any, _client: Any) -> None:
@@ -343,7 +347,8 @@ class BrowserCalls:
                 out_sample_rate=BROWSER_OUT_RATE,
                 enable_rtvi=True,
                 require_pin=False,
-                tts=Pipeline([VadMessages(), tts] if outbound else [VadMessages(), greeter, tts]),
+                tts=Pipeline([VadMessages(), greeter, tts] if greeting else [VadMessages(), tts]),
+                announce=False,
             )
         except Exception:  # run_call has logged it and marked the record; the other calls carry on
             log.warning("browser call %s ended with an error", info.call_sid)

@@ -275,6 +275,7 @@ def _call_view(row: CallRecording) -> dict[str, Any]:
         "domains": sorted({str(t["domain"]) for t in row.timings if isinstance(t, dict) and t.get("domain")}),
         "transcript": row.transcript,
         "timings": row.timings,
+        "has_recording": bool(row.audio_path),  # staff play it from /agent-monitor/api/calls/{id}/recording
     }
 
 

@@ -6,6 +6,8 @@ two configurations, to keep the suite short):
 2. With a caller ID, through the fake Twilio (tests/fakes/twilio_client.py): the dialpad's twelve keys and a
    busy line, then a callback request's "Call back" answered by the callee over the Media Streams
    protocol, with audio both ways; every call lands in the history, and the phone call has its own record.
+3. Calls are recorded (RECORD_CALLS): the phone call's two tracks are kept, and the agent plays the
+   recording in the Agent Monitor page.
 
 Screenshots go to test-artifacts/ for a person to look at.
 """
@@ -15,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
+import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 
 from core.events import publish_change
@@ -63,7 +67,7 @@ async def phone(backend: Backend, tmp_path: Path, sqlite_template: Path) -> Asyn
     db = tmp_path / "convonet.db"
     shutil.copy(sqlite_template, db)
     async with open_phone_server(Backend("sqlite+memory", f"sqlite+aiosqlite:///{db}", None), tmp_path,
-                                 data_dir=tmp_path / "data") as server:  # Twilio's account, but no caller ID yet
+                                 data_dir=tmp_path / "data", record_calls=True) as server:  # no caller ID yet
         yield server
 
 
@@ -177,8 +181,23 @@ async def test_agent_calls_out_from_the_page(phone: PhoneServer, chromium: Any) 
         await asyncio.wait_for(callee.closed.wait(), 15)  # the goodbye played, then Twilio was told to hang up
         assert [h.status for h in phone.twilio.hang_ups if h.call_sid == placed.call_sid] == ["completed"]
         assert page.problems == []
-        await page.context.close()
 
-    row = await eventually_closed(runtime, placed.call_sid)  # the call's own record, like an inbound call's
-    assert (row.from_number, row.to_number, row.status) == (CALLER_ID, "+15557654321", "completed")
-    assert any(line["role"] == "user" and "ann" in line["text"].lower() for line in row.transcript), row.transcript
+        row = await eventually_closed(runtime, placed.call_sid)  # the call's own record, like an inbound call's
+        assert (row.from_number, row.to_number, row.status) == (CALLER_ID, "+15557654321", "completed")
+        assert any(line["role"] == "user" and "ann" in line["text"].lower() for line in row.transcript), row.transcript
+        # 3. Its recording: the callee's words on the left, what they heard (the notice, the agent) on the right.
+        assert row.audio_path == f"recordings/{placed.call_sid}.wav"
+        with wave.open(str(runtime.settings.data_dir / row.audio_path)) as w:
+            stereo = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
+        print(f"recording: {len(stereo) / 8000:.1f} s, peaks {np.abs(stereo).max(axis=0).tolist()}")
+        assert (np.abs(stereo).max(axis=0) > 1000).all()
+        await page.goto(f"{phone.url}/agent-monitor")
+        box = page.locator(f".recording[data-call-id='{row.id}']")
+        await box.get_by_role("button", name="Play recording").click()
+        player = box.locator("audio")
+        await expect(player).to_be_visible()
+        await page.wait_for_function("el => el.duration > 1", arg=await player.element_handle())
+        await box.evaluate("el => el.closest('details, tr').previousElementSibling?.scrollIntoView()")
+        await page.screenshot(path=str(ARTIFACTS / "agent_monitor_recording.png"), full_page=True)
+        assert page.problems == []
+        await page.context.close()

@@ -2,6 +2,7 @@
 // Charts are plain SVG. The stream is opened with a short-lived single-use token (EventSource cannot
 // send an Authorization header) and reopened with a fresh one whenever it drops or the server ends it.
 import { api, escapeHtml, header, requireLogin } from "/static/common/auth.js";
+import { recordingControls, setUpRecordings } from "/static/agent_monitor/recordings.js";
 
 requireLogin();
 header("/agent-monitor");
@@ -473,7 +474,7 @@ function renderCalls(body) {
     detail.className = "transcript-row";
     const lines = (c.transcript || []).map((l) => `<li><b>${escapeHtml(l.role)}</b> ${escapeHtml(l.text)}</li>`).join("");
     detail.innerHTML = `<td colspan="8"><details><summary>Transcript (${(c.transcript || []).length} lines)</summary>
-      <ol class="transcript">${lines || '<li class="muted">Nothing was said.</li>'}</ol></details></td>`;
+      <ol class="transcript">${lines || '<li class="muted">Nothing was said.</li>'}</ol></details>${recordingControls(c, state.scope === "all")}</td>`;
     tbody.append(row, detail);
   }
   $("calls").hidden = !body.items.length;
@@ -497,9 +498,8 @@ function reloadAll() {
   showError("");
   state.turnsShown = TURN_PAGE;
   state.callsPage = 1;
-  loadStats();
   loadRecent();
-  loadCalls();
+  loadStats().then(loadCalls); // a call's recording controls are for staff: the scope comes with the stats
 }
 
 let userTimer = null;
@@ -523,5 +523,6 @@ window.addEventListener("resize", () => {
 setInterval(loadStats, 15000); // active calls and the window move on even when this viewer sees nothing new
 
 legend();
+setUpRecordings($("calls"));
 reloadAll();
 connect();
