@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     )
     load_threshold: float | None = Field(
         0.75, gt=0,
-        description="CPU a process may use (cores, a 10 s moving average of all its threads) before it declines new "
+        description="CPU a process may use (cores, a 10 s moving average of its threads and speech workers) before it "
+        "declines new "
         "calls: /health/ready then answers 503 \"full\" and a new call goes to another process; only when none "
         "takes it does the caller hear that the lines are busy. Unset: no load limit.",
     )

@@ -1,4 +1,6 @@
-"""How busy this process is: its CPU time (every thread) per second of wall time, as a moving average.
+"""How busy this process is: its CPU time per second of wall time, as a moving average, counting every
+thread and the child processes it runs (the speech workers: Moonshine, PocketSphinx), where much of a
+call's CPU goes.
 
 1.0 is one core fully used. `LiveCalls` compares it with `LOAD_THRESHOLD` to decide whether a new
 call may start here; the readiness endpoint reports it, so a load balancer sends calls elsewhere.
@@ -7,16 +9,49 @@ call may start here; the readiness endpoint reports it, so a load balancer sends
 from __future__ import annotations
 
 import math
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 WINDOW_SECONDS = 10.0
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _children(pid: int) -> Iterator[int]:
+    """Live child processes of `pid` (any of its threads may have started one), from /proc on Linux."""
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            yield from (int(child) for child in children.read_text().split())
+        except (OSError, ValueError):  # the thread or the child has just ended
+            continue
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
+def tree_cpu_seconds() -> float:
+    """CPU seconds used by this process and its live child processes and theirs (this process alone
+    where /proc is missing). A child that ends takes its share with it; the meter ignores the drop."""
+    total = time.process_time()
+    pending = list(_children(os.getpid()))
+    while pending:
+        pid = pending.pop()
+        total += _cpu_of(pid)
+        pending.extend(_children(pid))
+    return total
 
 
 class LoadMeter:
-    """An exponential moving average of the process's CPU use, fed by `sample()` once a second or so."""
+    """An exponential moving average of the CPU use of the process and its children, fed by `sample()`
+    once a second or so."""
 
-    def __init__(self, window: float = WINDOW_SECONDS, *, cpu: Callable[[], float] = time.process_time,
+    def __init__(self, window: float = WINDOW_SECONDS, *, cpu: Callable[[], float] = tree_cpu_seconds,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._window = window
         self._cpu = cpu

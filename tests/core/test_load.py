@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import pytest
 
 from core.calls import LiveCalls
-from core.load import LoadMeter
+from core.load import LoadMeter, tree_cpu_seconds
 
 
 class Clock:
@@ -61,3 +65,19 @@ def test_a_process_over_its_load_threshold_takes_no_new_call() -> None:
     unlimited = LiveCalls(limit=None, load_limit=None)
     unlimited.load = 5.0
     assert unlimited.accepting()
+
+
+def test_the_cpu_of_child_processes_counts() -> None:
+    """A process whose speech worker does the work is busy, though its own threads idle."""
+    before, own_before = tree_cpu_seconds(), time.process_time()
+    child = subprocess.Popen([sys.executable, "-c", "import time\nend = time.process_time() + 0.3\n"
+                              "while time.process_time() < end: pass\ntime.sleep(5)"])
+    try:
+        deadline = time.monotonic() + 10
+        while tree_cpu_seconds() - before < 0.25:
+            assert time.monotonic() < deadline, "the child's CPU was never counted"
+            time.sleep(0.05)
+    finally:
+        child.kill()
+        child.wait()
+    assert time.process_time() - own_before < 0.2  # the test's own threads did not use it: the child did

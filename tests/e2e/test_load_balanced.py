@@ -1,4 +1,4 @@
-"""The deployment's real shape: HAProxy (deploy/haproxy.cfg, round robin, no sticky sessions) in front of the
+"""The deployment's real shape: HAProxy (deploy/haproxy.cfg, round robin here, no sticky sessions) in front of the
 two processes of `convonet serve --workers 2`, with PostgreSQL and Redis, everything on loopback. HAProxy
 sends each request to one process's own port (INTERNAL_PORT + i), so the test knows which one took it.
 
@@ -150,47 +150,69 @@ async def wait_ready(url: str, process: asyncio.subprocess.Process, processes: P
     raise AssertionError(f"{url} was not ready in {within:.0f} s:\n{processes.tail()}")
 
 
-@pytest.fixture
-async def deployment(runtime: Runtime, tmp_path: Path) -> AsyncIterator[Deployment]:
+def haproxy_binary() -> str:
     haproxy = shutil.which("haproxy")
     if haproxy is None:
         if REQUIRE_SERVICES:
             pytest.fail("haproxy is not installed (scripts/services.sh install installs it)")
         pytest.skip("needs HAProxy (Debian package haproxy)")
-    settings = runtime.settings
-    assert settings.database_url and settings.redis_url
-    front, public, own = free_port(), free_port(), free_port_pair()
+    return haproxy
+
+
+@contextlib.asynccontextmanager
+async def open_deployment(runtime: Runtime, tmp_path: Path, *, machines: int = 1, balance: str = "roundrobin",
+                          **settings: str) -> AsyncIterator[Deployment]:
+    """HAProxy in front of two processes: `convonet serve --workers 2` (`machines=1`, HAProxy reaching each
+    worker at its own port), or two `convonet serve --workers 1` as two machines would run them (`machines=2`).
+    `settings` are extra environment variables of the servers."""
+    haproxy = haproxy_binary()
+    assert runtime.settings.database_url and runtime.settings.redis_url
+    front = free_port()
     url = f"http://127.0.0.1:{front}"
     processes = Processes(tmp_path)
     async with FakeTwilio(url, auth_token=TOKEN) as twilio:
         env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG", "TMPDIR")} | {
             "ENVIRONMENT": "test", "JWT_SECRET": TEST_SECRET, "BCRYPT_ROUNDS": "4", "DATA_DIR": str(tmp_path / "data"),
-            "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, "PUBLIC_URL": url,
-            "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": twilio.account_sid,
+            "DATABASE_URL": runtime.settings.database_url, "REDIS_URL": runtime.settings.redis_url,
+            "PUBLIC_URL": url, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": twilio.account_sid,
             "TWILIO_API_BASE_URL": twilio.rest_url, "FORWARDED_ALLOW_IPS": "127.0.0.1", "DRAIN_SECONDS": "0",
             "LOAD_THRESHOLD": "8",  # a loaded test machine must not turn the processes away (tests/core/test_load.py)
             "LOG_LEVEL": "INFO",
-        }
+        } | settings
         try:
-            server = await processes.start("convonet", CONVONET, "serve", "--port", public, "--workers", "2",
-                                           env=env | {"INTERNAL_PORT": str(own)})
-            for port in (own, own + 1):
-                await wait_ready(f"http://127.0.0.1:{port}", server, processes, within=120)
+            if machines == 1:
+                own = free_port_pair()
+                server = await processes.start("convonet", CONVONET, "serve", "--port", free_port(), "--workers",
+                                               "2", env=env | {"INTERNAL_PORT": str(own)})
+                backends = [(own, server), (own + 1, server)]
+            else:
+                backends = []
+                for i in range(machines):
+                    port = free_port()
+                    backends.append((port, await processes.start(f"convonet{i + 1}", CONVONET, "serve", "--port",
+                                                                 port, "--workers", "1", env=env)))
+            for port, server in backends:
+                await wait_ready(f"http://127.0.0.1:{port}", server, processes, within=180)
             balancer = await processes.start("haproxy", haproxy, "-db", "-f", HAPROXY_CONFIG, env=env | {
-                "CONVONET_LISTEN": f"127.0.0.1:{front}", "CONVONET_APP1": f"127.0.0.1:{own}",
-                "CONVONET_APP2": f"127.0.0.1:{own + 1}"})
+                "CONVONET_LISTEN": f"127.0.0.1:{front}", "CONVONET_APP1": f"127.0.0.1:{backends[0][0]}",
+                "CONVONET_APP2": f"127.0.0.1:{backends[1][0]}", "CONVONET_BALANCE": balance})
             await wait_ready(url, balancer, processes, within=10)
             async with httpx.AsyncClient(base_url=url, timeout=15) as http:
-                deployment = Deployment(url, runtime, twilio, http)
-                for _ in range(2):
-                    await deployment.probe()
-                assert len(set(deployment.nodes.values())) == 2, deployment.nodes  # round robin over both
-                yield deployment
+                yield Deployment(url, runtime, twilio, http)
         except BaseException:
             print(processes.tail())
             raise
         finally:
             await processes.stop()
+
+
+@pytest.fixture
+async def deployment(runtime: Runtime, tmp_path: Path) -> AsyncIterator[Deployment]:
+    async with open_deployment(runtime, tmp_path) as deployment:
+        for _ in range(2):
+            await deployment.probe()
+        assert len(set(deployment.nodes.values())) == 2, deployment.nodes  # round robin over both
+        yield deployment
 
 
 # --- the peers ---------------------------------------------------------------------------------------------
