@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
+from aiortc import RTCPeerConnection
 
 from api.app import create_app
 from api.forward import FORWARDED
 from core.cluster import Cluster
 from core.runtime import Runtime
+from tests.api.test_webrtc import offer_body
 from transports.webrtc import CLAIM, BrowserCalls
 
 ICE = {"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "sdp_mid": "0", "sdp_mline_index": 0}
@@ -64,3 +68,52 @@ async def test_ice_for_a_call_another_process_holds_is_forwarded(runtime: Runtim
     await there.leave()
     assert (await here.patch("/api/offer", json=body)).status_code == 404
     assert (await here.patch("/api/offer", json={**body, "pc_id": "pc-nobody"})).status_code == 404
+
+
+@pytest.fixture
+async def peer() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
+    """Another process's own port, as far as forwarding can tell: it records what reaches it and answers."""
+    seen: list[dict[str, Any]] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append({"method": request.method, "path": request.path, "headers": dict(request.headers),
+                     "body": await request.json()})
+        return web.json_response({"sdp": "v=0", "type": "answer", "pc_id": "pc-peer"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", seen
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_new_call_on_a_full_process_goes_to_one_with_room(
+    runtime: Runtime, here: httpx.AsyncClient, peer: tuple[str, list[dict[str, Any]]]
+) -> None:
+    address, seen = peer
+    runtime.calls.load = (runtime.calls.load_limit or 0) + 0.5  # this process is full
+    full = Cluster(runtime.store, "http://127.0.0.1:9", node="full-too")
+    await full.announce(accepting=False, load=2.0, calls=8)
+    pc = RTCPeerConnection()
+    pc.addTransceiver("audio")
+    await pc.setLocalDescription(await pc.createOffer())
+    body = offer_body(pc.localDescription.sdp)
+    await pc.close()
+    # No process has room: the caller is told the lines are busy.
+    busy = await here.post("/api/offer", json=body)
+    assert busy.status_code == 503 and "busy" in busy.json()["detail"]
+    assert seen == []
+    # Another process has room: the offer goes there, as sent, and its answer comes back.
+    room = Cluster(runtime.store, address, node="room")
+    await room.announce(accepting=True, load=0.1, calls=1)
+    answered = await here.post("/api/offer", json=body, headers={"User-Agent": "test-browser"})
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["pc_id"] == "pc-peer"
+    assert len(seen) == 1 and seen[0]["method"] == "POST" and seen[0]["path"] == "/api/offer"
+    assert seen[0]["body"] == body and seen[0]["headers"][FORWARDED] == "1"
+    assert seen[0]["headers"]["User-Agent"] == "test-browser"
