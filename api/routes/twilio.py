@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from starlette.websockets import WebSocketState
 
 from api.deps import SettingsDep, StoreDep
+from api.forward import FORWARDED, relay_stream
 from api.voice import get_agent, get_runtime
 from transports.twilio import StreamError, answer_twiml, busy_twiml, read_start, run_media_stream
 from transports.twilio_signature import SIGNATURE_HEADER, is_valid, public_url, stream_url
@@ -75,6 +76,12 @@ async def media_stream(websocket: WebSocket) -> None:
         log.warning("twilio stream: rejected a websocket with a missing or wrong signature")
         await websocket.close(code=POLICY_VIOLATION, reason="invalid Twilio signature")
         return
+    cluster = runtime.cluster
+    if not runtime.calls.accepting() and cluster is not None and FORWARDED not in websocket.headers:
+        # Full here (the load balancer had not noticed yet): the call runs where there is room, if anywhere.
+        peer = await cluster.accepting_peer()
+        if peer is not None and await relay_stream(websocket, peer):
+            return
     try:
         start = await read_start(websocket)
     except StreamError as exc:

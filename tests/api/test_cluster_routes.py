@@ -3,12 +3,15 @@ process (the whole path, through HAProxy and two servers, is tests/e2e/test_load
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+import websockets
 from aiohttp import web
 from aiortc import RTCPeerConnection
 
@@ -117,3 +120,55 @@ async def test_a_new_call_on_a_full_process_goes_to_one_with_room(
     assert len(seen) == 1 and seen[0]["method"] == "POST" and seen[0]["path"] == "/api/offer"
     assert seen[0]["body"] == body and seen[0]["headers"][FORWARDED] == "1"
     assert seen[0]["headers"]["User-Agent"] == "test-browser"
+
+
+async def test_a_phone_stream_on_a_full_process_is_relayed_to_one_with_room(runtime: Runtime) -> None:
+    """The balancer sent the media stream to a process that just filled up: the call runs where there is room."""
+    seen: list[Any] = []
+
+    async def stream(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        seen.append(dict(request.headers))
+        async for message in ws:
+            seen.append(message.data)
+            if message.data == "stop":
+                await ws.close(code=4000)
+            else:
+                await ws.send_str(f"heard {message.data}")
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/twilio/ws", stream)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    room = Cluster(runtime.store, f"http://127.0.0.1:{runner.addresses[0][1]}", node="room")
+    await room.announce(accepting=True, load=0.0, calls=0)
+    runtime.cluster = Cluster(runtime.store, "http://127.0.0.1:9", node="here")
+    runtime.calls.load = (runtime.calls.load_limit or 0) + 0.5
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), lifespan="off", log_level="warning"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.02)
+        url = f"ws://127.0.0.1:{sock.getsockname()[1]}/twilio/ws"
+        async with websockets.connect(url, additional_headers={"X-Twilio-Signature": "sig"}) as ws:
+            await ws.send('{"event": "connected"}')
+            assert await ws.recv() == 'heard {"event": "connected"}'
+            await ws.send("stop")
+            with pytest.raises(websockets.ConnectionClosed):
+                await ws.recv()
+            assert ws.close_code == 4000
+        headers = {k.lower(): v for k, v in seen[0].items()}
+        assert headers["x-twilio-signature"] == "sig" and headers[FORWARDED.lower()] == "1"
+        assert seen[1:] == ['{"event": "connected"}', "stop"]
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+        await runner.cleanup()
