@@ -18,6 +18,7 @@ from api.routes import (
     assistant,
     auth,
     call_center,
+    call_center_agent,
     call_center_dial,
     callbacks,
     contacts,
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(team_dashboard.router)
     app.include_router(notices.router)
     app.include_router(call_center.router)
+    app.include_router(call_center_agent.router)
     app.include_router(call_center_dial.router)
     app.include_router(incoming_calls.router)
     app.include_router(callbacks.router)

@@ -231,6 +231,11 @@ class Settings(BaseSettings):
         default_factory=lambda: {"support": "2001", "sales": "2002", "billing": "2003"},
         description="Departments a caller can be transferred to, and their extensions (JSON object).",
     )
+    wrap_up_codes: list[str] = Field(
+        default_factory=lambda: ["Resolved", "Follow-up needed", "Callback scheduled", "Escalated",
+                                 "Wrong department", "No action needed"],
+        description="The codes an agent files a finished call under in the call center (JSON list).",
+    )
     transfer_timeout: int = Field(30, description="Seconds a transfer rings before the AI takes the caller back.")
     fusionpbx_sip_domain: str | None = Field(None, description="With Twilio credentials, transfers dial sip:{ext}@this domain.")
     sip_domain: str | None = Field(None, description="SIP domain the call-center softphone registers to.")

@@ -126,6 +126,7 @@ async def status_view(runtime: Runtime, center: CallCenter, agent: AgentStatus) 
         "departments": sorted(center.departments),
         "agents": [a.view() for a in await center.agents.all()],
         "transfer_timeout": settings.transfer_timeout,
+        "wrap_up_codes": settings.wrap_up_codes,
         "sip": {"enabled": sip_enabled, "domain": settings.sip_domain, "wss_port": settings.sip_wss_port,
                 "url": (settings.sip_ws_url or f"wss://{settings.sip_domain}:{settings.sip_wss_port}")
                 if sip_enabled else None},

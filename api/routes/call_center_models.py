@@ -26,6 +26,9 @@ class AgentOut(_Out):
     call_id: str | None
     reason: str | None
     logged_in_at: str | None
+    totals: dict[str, float]
+    availability: float | None
+    wrapped_up: str | None
 
 
 class RingOut(_Out):
@@ -112,6 +115,7 @@ class StatusOut(_Out):
     agents: list[AgentOut]
     transfer_timeout: int
     sip: SipOut
+    wrap_up_codes: list[str] = Field(default_factory=list)
 
 
 class ActivityOut(_Out):
@@ -148,6 +152,8 @@ class OutcomeOut(_Out):
     handle_s: float | None = None
     dial_status: str | None = None
     dial_sid: str | None = None
+    wrap_up: str | None = None
+    wrap_up_note: str | None = None
     direction: str = "inbound"
     dialed: str | None = None
     callback_id: str | None = None

@@ -27,6 +27,7 @@ AGENT_PREFIX = "callcenter:agent:"
 ACTIVITY_PREFIX = "callcenter:agent-log:"
 EVENTS = "callcenter:events"
 ACTIVITY_CAP = 50
+AVAILABLE = frozenset({"ready", "on_call", "wrap_up"})  # the shift's time that counts as available
 
 
 class AgentState(enum.StrEnum):
@@ -62,13 +63,32 @@ class AgentStatus:
     call_id: str | None = None
     reason: str | None = None  # why Not Ready (break, lunch, training)
     logged_in_at: str | None = None
+    totals: dict[str, float] = field(default_factory=dict)  # seconds in each state since logging in (past states)
+    wrapped_up: str | None = None  # the wrap-up code given for `call_id`, once given
+
+    def shift_seconds(self, now: datetime | None = None) -> dict[str, float]:
+        """Seconds in each state since logging in, the current one included."""
+        if self.state is AgentState.LOGGED_OUT:
+            return {}
+        out = dict(self.totals)
+        out[self.state.value] = out.get(self.state.value, 0.0) + self.seconds_in_state(now)
+        return out
+
+    def availability(self, now: datetime | None = None) -> float | None:
+        """The share of the shift spent Ready, On Call or in Wrap Up (None before any time has passed)."""
+        seconds = self.shift_seconds(now)
+        total = sum(seconds.values())
+        return round(sum(v for k, v in seconds.items() if k in AVAILABLE) / total, 3) if total > 0 else None
 
     def seconds_in_state(self, now: datetime | None = None) -> float:
         return max(0.0, ((now or utcnow()) - datetime.fromisoformat(self.since)).total_seconds())
 
     def view(self) -> dict[str, Any]:
+        now = utcnow()
         return {**asdict(self), "state": self.state.value, "state_label": self.state.label,
-                "seconds_in_state": round(self.seconds_in_state(), 1)}
+                "seconds_in_state": round(self.seconds_in_state(now), 1),
+                "totals": {k: round(v, 1) for k, v in self.shift_seconds(now).items()},
+                "availability": self.availability(now)}
 
     def serves(self, department: str) -> bool:
         return department in self.departments
@@ -158,7 +178,7 @@ class AgentBoard:
     async def on_call(self, user_id: str, call_id: str) -> AgentStatus:
         current = await self.get(user_id)
         status = AgentStatus(**{**asdict(current), "state": AgentState.ON_CALL, "since": utcnow().isoformat(),
-                                "call_id": call_id, "reason": None})
+                                "call_id": call_id, "reason": None, "wrapped_up": None})
         await self._save(status, current)
         return status
 
@@ -171,11 +191,25 @@ class AgentBoard:
         await self._save(status, current)
         return status
 
+    async def wrapped(self, user_id: str, call_id: str, code: str) -> AgentStatus:
+        """The agent gave `code` for their call `call_id` (shown until their next call)."""
+        current = await self.get(user_id)
+        if current.call_id != call_id:
+            return current
+        status = AgentStatus(**{**asdict(current), "wrapped_up": code})
+        await self._save(status, current)
+        return status
+
     async def activity(self, user_id: str, limit: int = ACTIVITY_CAP) -> list[dict[str, Any]]:
         """The agent's recent state changes, newest first."""
         return [json.loads(item) for item in await self._store.range(f"{ACTIVITY_PREFIX}{user_id}", 0, limit - 1)]
 
     async def _save(self, status: AgentStatus, previous: AgentStatus) -> None:
+        same_shift = status.logged_in_at is not None and status.logged_in_at == previous.logged_in_at
+        if same_shift and previous.state is not status.state:  # the state just left adds to the shift's totals
+            status.totals = dict(previous.totals)
+            key = previous.state.value
+            status.totals[key] = round(status.totals.get(key, 0.0) + previous.seconds_in_state(), 1)
         await self._store.set(self.key(status.user_id), json.dumps(asdict(status)))
         if previous.state is not status.state or previous.call_id != status.call_id:
             change = {"from": previous.state.value, "to": status.state.value, "at": status.since,

@@ -6,7 +6,8 @@ two configurations, to keep the suite short):
 2. With a caller ID, through the fake Twilio (tests/fakes/twilio_client.py): the dialpad's twelve keys and a
    busy line, then a callback request's "Call back" answered by the callee over the Media Streams
    protocol, with audio both ways; every call lands in the history, and the phone call has its own record.
-3. Calls are recorded (RECORD_CALLS): the phone call's two tracks are kept, and the agent plays the
+3. The agent files the call under a wrap-up code; availability and the activity timeline show.
+4. Calls are recorded (RECORD_CALLS): the phone call's two tracks are kept, and the agent plays the
    recording in the Agent Monitor page.
 
 Screenshots go to test-artifacts/ for a person to look at.
@@ -180,12 +181,21 @@ async def test_agent_calls_out_from_the_page(phone: PhoneServer, chromium: Any) 
         await expect(first).to_contain_text("Ann Caller")
         await asyncio.wait_for(callee.closed.wait(), 15)  # the goodbye played, then Twilio was told to hang up
         assert [h.status for h in phone.twilio.hang_ups if h.call_sid == placed.call_sid] == ["completed"]
+        # Wrap-up: the agent files the call; their availability and activity show on the page.
+        await page.locator("#wrap-up-code").select_option("Callback scheduled")
+        await page.fill("#wrap-up-note", "calls back friday")
+        await page.get_by_role("button", name="File call").click()
+        await expect(page.locator("#wrap-up-done")).to_contain_text("Callback scheduled")
+        await expect(page.locator("#history tbody tr").first).to_contain_text("Callback scheduled")
+        await expect(page.locator("#availability")).to_contain_text("Available")
+        await expect(page.locator("#activity li").first).to_contain_text("Wrap Up")
+        await page.screenshot(path=str(ARTIFACTS / "call_center_wrap_up.png"), full_page=True)
         assert page.problems == []
 
         row = await eventually_closed(runtime, placed.call_sid)  # the call's own record, like an inbound call's
         assert (row.from_number, row.to_number, row.status) == (CALLER_ID, "+15557654321", "completed")
         assert any(line["role"] == "user" and "ann" in line["text"].lower() for line in row.transcript), row.transcript
-        # 3. Its recording: the callee's words on the left, what they heard (the notice, the agent) on the right.
+        # 4. Its recording: the callee's words on the left, what they heard (the notice, the agent) on the right.
         assert row.audio_path == f"recordings/{placed.call_sid}.wav"
         with wave.open(str(runtime.settings.data_dir / row.audio_path)) as w:
             stereo = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)

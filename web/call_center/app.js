@@ -5,6 +5,7 @@
 import { api, escapeHtml, header, iceServers, requireLogin, tokens } from "/static/common/auth.js";
 import { refreshCallbacks, setUpCallbacks } from "/static/call_center/callbacks.js";
 import { renderDialpad, setUpDialpad } from "/static/call_center/dialpad.js";
+import { renderAgentTools, setUpAgentTools, showNotes } from "/static/call_center/agent_tools.js";
 
 requireLogin();
 header("/call-center");
@@ -174,6 +175,7 @@ function showCustomer(c) {
   const popup = $("popup");
   popup.hidden = false;
   popup.dataset.callId = c.id;
+  showNotes(c);
   $("popup-name").textContent = c.caller.name || c.caller_name;
   $("popup-contact").textContent = [c.caller.email, c.caller.phone].filter(Boolean).join(" · ") || "No account";
   $("popup-department").textContent = c.department;
@@ -200,6 +202,7 @@ function render(status) {
   renderPopup(status);
   renderSip(status.sip);
   renderDialpad(status);
+  renderAgentTools(status);
   renderMetrics();
 }
 
@@ -221,7 +224,7 @@ async function refreshHistory() {
   const tone = { answered: "ok", "no-answer": "warn", rejected: "warn", "caller-hung-up": "bad", busy: "warn", failed: "bad", canceled: "warn" };
   $("history").tBodies[0].innerHTML = history.map((h) => `<tr>
     <td>${escapeHtml(clock(h.at))}</td><td>${h.direction === "outbound" ? '<span class="badge out">outbound</span> ' : ""}${escapeHtml(h.caller_name)}</td><td>${escapeHtml(h.department)}</td>
-    <td><span class="badge ${tone[h.outcome] || ""} outcome">${escapeHtml(h.outcome)}</span></td>
+    <td><span class="badge ${tone[h.outcome] || ""} outcome">${escapeHtml(h.outcome)}</span>${h.wrap_up ? ` <span class="muted small wrap-up">${escapeHtml(h.wrap_up)}</span>` : ""}</td>
     <td>${escapeHtml(h.agent_name || "—")}</td><td class="num">${duration(h.wait_s)}</td>
     <td class="num">${duration(h.handle_s)}</td></tr>`).join("")
     || '<tr><td colspan="7" class="muted">No calls yet.</td></tr>';
@@ -469,4 +472,5 @@ await refresh();
 await refreshHistory();
 setUpCallbacks();
 setUpDialpad(async () => { await refresh(); await refreshHistory(); });
+setUpAgentTools(async () => { await refresh(); await refreshHistory(); });
 follow();
