@@ -7,7 +7,9 @@ Before the local model changes, completes, deletes or cancels something, it list
 * several match: the caller is asked which, by name;
 * none of this kind but exactly one of a kin's ("move the budget review", a calendar event, read as a
   reminder): the kin tool is meant;
-* "cancel my appointment" with one upcoming appointment: that one.
+* "cancel my appointment" with one upcoming appointment: that one;
+* none by its words, but one whose name sounds like them (the recogniser wrote "hauling forth" for
+  Hollingsworth, "garage sail" for garage sale): the caller is asked "Did you mean ...?" first.
 Anything else leaves the call as it was, and the tool says what it could not find.
 """
 
@@ -16,10 +18,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from bots.llm.sounds import sounds_alike
 from core.grammar.registry import tool_words
 from core.grammar.templates import ToolWords
 
@@ -35,6 +38,10 @@ _CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{4}$")
 _DAY = re.compile(r"^(\d{4}-\d\d-\d\d)(?:[ T](\d\d:\d\d))?")
 _SKIP_KEYS = frozenset({"status", "count"})
 _NAME_KEYS = frozenset({"title", "message", "name", "reason"})
+SOUNDS_LIKE = 0.55
+"""How alike (`sounds.sounds_alike`) a reference and a record's name must sound to be offered."""
+SOUNDS_LEAD = 0.15
+"""By how much the record offered must sound closer than any other."""
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latter": -1, "former": 0}
 
 
@@ -78,6 +85,8 @@ class Resolution:
     label: str = ""
     choices: tuple[str, ...] = ()
     """The ids of the records `which` reads out, in the same order."""
+    heard_as: bool = False
+    """`which` is the one record whose name sounds like the reference: ask "Did you mean ...?"."""
 
 
 def resolve(tool: str, args: Mapping[str, Any], listed: Mapping[str, Any], now: datetime,
@@ -120,6 +129,13 @@ def resolve(tool: str, args: Mapping[str, Any], listed: Mapping[str, Any], now: 
         kin_args = dict(stated) if isinstance(stated, Mapping) else {}
         kin_args.setdefault(kin.ref, ref)
         return _chosen(name, kin, kin_args, record, now)
+    if not hits:
+        guess = _sounds_like(ref, mine)
+        if guess is not None:
+            record, name = guess
+            asked = _which(tool, words, args, [record], now)
+            label = asked.which[0] if name.lower() in asked.which[0].lower() else f"{name}, {asked.which[0]}"
+            return replace(asked, which=(label,), heard_as=True)
     if not hits and len(mine) == 1 and words.confirm:
         # "cancel my doctor appointment" with one appointment: that one, read back before anything happens
         return _chosen(tool, words, args, mine[0], now)
@@ -200,6 +216,27 @@ def _matches(ref: str, record: Mapping[str, Any]) -> bool:
     return bool(wanted) and all(w in have for w in wanted)
 
 
+def _names_of(record: Mapping[str, Any]) -> list[str]:
+    return [v for k, v in record.items() if k in _NAME_KEYS and isinstance(v, str) and v.strip()]
+
+
+def _sounds_like(ref: str, records: Sequence[Mapping[str, Any]]) -> tuple[Mapping[str, Any], str] | None:
+    """The one record a name in `ref` sounds like, clearly closer than any other, and that name; or None. Every run of
+    the reference's words is tried against each name ("scrap the garage sail task altogether": "garage
+    sail" against "garage sale")."""
+    spoken = [w for w in re.findall(r"[a-z0-9']+", ref.lower()) if w not in _GENERIC]
+    runs = {" ".join(spoken[i:j]) for i in range(len(spoken)) for j in range(i + 1, min(len(spoken), i + 4) + 1)}
+    scored = sorted((max(((sounds_alike(run, name), name) for run in runs for name in _names_of(r)), default=(0.0, "")), n)
+                    for n, r in enumerate(records))
+    scored.sort(key=lambda s: -s[0][0])
+    if not scored or scored[0][0][0] < SOUNDS_LIKE:
+        return None
+    if len(scored) > 1 and scored[1][0][0] > scored[0][0][0] - SOUNDS_LEAD:
+        return None
+    (_, name), n = scored[0]
+    return records[n], name
+
+
 def _same_name(ref: str, record: Mapping[str, Any]) -> bool:
     wanted = set(_content(ref))
     return any(set(_content(v)) == wanted for k, v in record.items() if k in _NAME_KEYS and isinstance(v, str))
@@ -224,7 +261,9 @@ def results_by_tool(results: Iterable[tuple[str, str]]) -> dict[str, Any]:
     return out
 
 
-def spoken_which(labels: Sequence[str]) -> str:
+def spoken_which(labels: Sequence[str], heard_as: bool = False) -> str:
     from bots.llm.speech import join_list
 
+    if heard_as:
+        return f"Did you mean {labels[0]}?"
     return f"Which one: {join_list(list(labels[:5]), 'or')}?"

@@ -75,6 +75,8 @@ def next_message(
         if act in ("no", "cancel"):
             return _say("Okay, I'll leave it as it is. Anything else?")
     if pending and pending.kind == "ask":
+        if act == "yes" and len(pending.choices) == 1 and pending.ask is not None:  # "Did you mean ...?"
+            return turn.proceed(pending.tool, {**pending.args, pending.ask: pending.choices[0]})
         if act in ("no", "cancel"):
             return _say("Okay, never mind. What else can I do for you?")
         if act == "goodbye":
@@ -149,7 +151,7 @@ class _Turn:
         words = tool_words(found.tool)
         if found.which and words is not None and words.ref is not None:
             args = {k: v for k, v in found.args.items() if k != words.ref}
-            return _say(spoken_which(found.which), Pending("ask", found.tool, args, words.ref, found.choices))
+            return _say(spoken_which(found.which, found.heard_as), Pending("ask", found.tool, args, words.ref, found.choices))
         return self.proceed(found.tool, found.args, found.label, looked=True)
 
     def call(self, tool: str, args: dict[str, Any]) -> AIMessage:

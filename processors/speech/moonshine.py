@@ -1,13 +1,12 @@
 """Moonshine tiny English: the neural offline recogniser whose weights ship inside the wheel.
 
-``moonshine-voice==0.0.55`` bundles ``assets/tiny-en`` and its own onnxruntime, so nothing is
-downloaded at run time (later versions fetch their models; the pin matters). One model is loaded
-per process (`shared_recognizer`) and every call shares it: a call costs no memory of its own.
-Decoding is serialised by a lock (the C library's thread-safety for one handle is not documented,
-and the handle keeps state between calls, see `LEAD_SECONDS`),
-and the audio one call decodes is bounded (`MAX_SECONDS`) so that a long monologue holds the model
-for a bounded time. Only ``moonshine_voice.transcriber`` is imported: the package's microphone
-helper needs PortAudio, which a server does not have.
+``moonshine-voice==0.0.55`` bundles ``assets/tiny-en``, so nothing is downloaded at run time (later
+versions fetch their models; the pin matters). The project runs those files on onnxruntime itself
+(`moonshine_decoder`: the whole utterance, beam search) instead of the package's C library. One model
+is loaded per process (`shared_recognizer`) and every call shares it: a call costs no memory of its
+own. The audio one call decodes is bounded (`MAX_SECONDS`) so that a long monologue holds the model
+for a bounded time. Only ``moonshine_voice.utils`` is imported (where the wheel keeps the files): the
+package's microphone helper needs PortAudio, which a server does not have.
 """
 
 from __future__ import annotations
@@ -18,11 +17,11 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from moonshine_voice.moonshine_api import ModelArch
-from moonshine_voice.transcriber import Transcriber
 from moonshine_voice.utils import get_model_path
 
 from .audio import ASR_RATE, PHONE_RATE, as_int16, int16_to_float, resample
+from .moonshine_decoder import MoonshineModel, Reading
+from .spoken import spoken_transcript
 
 MODEL_NAME = "tiny-en"
 MAX_SECONDS = 10.0
@@ -30,16 +29,11 @@ MAX_SECONDS = 10.0
 2-core machine), cut at its quietest moment near the start so no word is split."""
 SAMPLE_RATES = (PHONE_RATE, ASR_RATE)
 LEAD_SECONDS, TAIL_SECONDS = 0.2, 0.5
-"""Silence put around every input. The library's voice detector keeps its state from one call to the
-next: after audio that ended mid-word, the next call read a stray "?" or "you" before its words. With
-silence on both sides the detector starts and closes each segment cleanly (tests/processors/speech/
-test_moonshine.py); it costs no measurable time (silence is not decoded)."""
-TRANSCRIBER_OPTIONS = {"identify_speakers": "false"}
-"""The library labels each line with a speaker by default; one caller's utterance needs no label. Off, on
-the 162 phone-audio utterances of tests/processors/speech/test_stt_accuracy.py (2-core machine, loaded):
-the same transcripts, word for word, and CPU per reading 0.276 -> 0.234 s; the library's own memory
-grows ~0.11 instead of ~0.2 MB per reading (it never gives that back: see
-`moonshine_worker.RELEASE_FREED_MEMORY`)."""
+"""Silence put around every input, as the model saw speech in training: a word cut at the very edge
+of the audio is read more often whole."""
+QUIET_RMS = 60.0
+"""Below this root-mean-square level (int16; speech over the phone is ~1,000-4,000) an input has no
+words to read and is not decoded: the model would make some up ("you") from silence."""
 _CUT_SEARCH_SECONDS = 1.0
 _FRAME = 320  # 20 ms at 16 kHz
 
@@ -70,8 +64,8 @@ class MoonshineRecognizer:
 
     def __init__(self, model_path: Path | None = None, *, max_seconds: float = MAX_SECONDS) -> None:
         """Loads the model (~0.3 s) from ``model_path`` (default: the wheel's bundled tiny-en)."""
-        path = model_path or get_model_path(MODEL_NAME)
-        self._transcriber = Transcriber(str(path), ModelArch.TINY, options=dict(TRANSCRIBER_OPTIONS))
+        path = Path(model_path or get_model_path(MODEL_NAME))
+        self._model = MoonshineModel(path)
         self._lock = threading.Lock()
         self.max_seconds = max_seconds
 
@@ -87,17 +81,32 @@ class MoonshineRecognizer:
             return ""
         if sample_rate != ASR_RATE:
             audio = resample(audio, sample_rate, ASR_RATE)
-        audio = np.concatenate([np.zeros(int(LEAD_SECONDS * ASR_RATE), np.int16), bounded(audio, ASR_RATE, self.max_seconds),
+        audio = bounded(audio, ASR_RATE, self.max_seconds)
+        if np.sqrt(np.mean(audio.astype(np.float64) ** 2)) < QUIET_RMS:
+            return ""
+        audio = np.concatenate([np.zeros(int(LEAD_SECONDS * ASR_RATE), np.int16), audio,
                                 np.zeros(int(TAIL_SECONDS * ASR_RATE), np.int16)])
-        samples = int16_to_float(audio).tolist()
-        with self._lock:
-            transcript = self._transcriber.transcribe_without_streaming(samples, ASR_RATE)
-        return " ".join(line.text.strip() for line in transcript.lines if line.text.strip()).lower()
+        with self._lock:  # one reading at a time: two at once would only share the same cores
+            readings = self._model.read(int16_to_float(audio))
+        return best_words(readings).lower()
 
     def close(self) -> None:
-        """Free the model (the shared one lives as long as the process)."""
-        with self._lock:
-            self._transcriber.close()
+        """Nothing to free: the sessions go with the object."""
+
+
+def best_words(readings: list[Reading]) -> str:
+    """The reading whose words are likeliest: spellings of the same words ("December 9th?", "december
+    ninth") pool their probability, and the likeliest spelling of the winning words is returned."""
+    pooled: dict[str, float] = {}
+    spelling: dict[str, Reading] = {}
+    for r in readings:
+        words = spoken_transcript(r.text)
+        pooled[words] = float(np.logaddexp(pooled[words], r.logprob)) if words in pooled else r.logprob
+        if words not in spelling or r.logprob > spelling[words].logprob:
+            spelling[words] = r
+    if not pooled:
+        return ""
+    return spelling[max(pooled, key=lambda w: pooled[w])].text
 
 
 @cache

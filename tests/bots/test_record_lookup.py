@@ -95,3 +95,35 @@ async def test_a_booked_visit_is_read_back_with_its_confirmation_code(session: A
     assert tool == "book_appointment"
     code = booked.tool_calls[-1].result["confirmation_code"]
     assert code and "confirmation code" in booked.reply.lower(), booked.reply
+
+
+async def test_a_name_the_recogniser_misheard_is_offered_by_its_sound(session: AgentSession, ctx: ToolContext) -> None:
+    """"hauling forth" is what the recogniser wrote for Hollingsworth: no record has those words, one
+    sounds like them; the caller is asked before anything changes."""
+    ok(await call(ctx, "create_reservation", date="2026-11-27", time="19:00", party_size=4, name="Hollingsworth"))
+    ok(await call(ctx, "create_reservation", date="2026-11-28", time="20:00", party_size=2, name="Delgado"))
+    asked = await session.turn("change the hauling forth party to ten people")
+    assert _acts(asked.tool_calls) == []
+    assert asked.reply.startswith("Did you mean ") and "Hollingsworth" in asked.reply, asked.reply
+    done = await session.turn("yes")
+    [(tool, args)] = _acts(done.tool_calls)
+    assert tool == "change_reservation" and args["party_size"] == 10
+    sizes = {r["name"]: r["party_size"] for r in ok(await call(ctx, "list_reservations"))["reservations"]}
+    assert sizes == {"Hollingsworth": 10, "Delgado": 2}
+
+
+async def test_no_is_an_answer_to_did_you_mean(session: AgentSession, ctx: ToolContext) -> None:
+    ok(await call(ctx, "create_todo", title="garage sale"))
+    ok(await call(ctx, "create_todo", title="buy milk"))
+    asked = await session.turn("scrap the garage sail task altogether")
+    assert asked.reply == "Did you mean garage sale?", asked.reply
+    await session.turn("no")
+    assert sorted(t["title"] for t in ok(await call(ctx, "get_todos"))["todos"]) == ["buy milk", "garage sale"]
+
+
+async def test_a_name_like_none_of_the_records_is_not_offered(session: AgentSession, ctx: ToolContext) -> None:
+    ok(await call(ctx, "create_reservation", date="2026-11-27", time="19:00", party_size=4, name="Hollingsworth"))
+    ok(await call(ctx, "create_reservation", date="2026-11-28", time="20:00", party_size=2, name="Delgado"))
+    asked = await session.turn("cancel the booking under pemberton")
+    assert "Did you mean" not in asked.reply, asked.reply
+    assert len(ok(await call(ctx, "list_reservations"))["reservations"]) == 2
