@@ -101,7 +101,9 @@ def serve_process(settings: Settings, public: socket.socket, index: int = 0) -> 
     if settings.redis_url:
         own = listen(settings.internal_host, settings.internal_port + index if settings.internal_port else 0)
         sockets.append(own)
-        address = f"http://{advertised_host(settings)}:{own.getsockname()[1]}"
+        advertised = advertised_host(settings)
+        advertised = f"[{advertised}]" if ":" in advertised else advertised  # an IPv6 address in a URL
+        address = f"http://{advertised}:{own.getsockname()[1]}"
     app = create_app(settings)
     app.state.node_address = address
     host, port = public.getsockname()[:2]
@@ -122,9 +124,10 @@ def serve_process(settings: Settings, public: socket.socket, index: int = 0) -> 
 
 def preload(settings: Settings) -> None:
     """Load, before the fork, what every worker reads and never writes: the code, the domains' grammar and
-    the offline intent model built from it, the VAD and turn models (ONNX sessions on one thread, no pool to lose in the fork), the hibari voice
-    and the speech language model's files. Workers share those pages until they write them. The speech
-    worker processes (Moonshine, PocketSphinx) and the agent are started by each worker after the fork."""
+    the offline intent model built from it, the VAD and turn models (ONNX sessions on one thread: no pool
+    to lose in the fork), the hibari voice and the speech language model's files. Workers share those pages
+    until they write them. The speech worker processes (Moonshine, PocketSphinx) and the agent (database
+    connections) are started by each worker after the fork."""
     import api.app  # noqa: F401  (the imports)
     from bots import turn_models
     from core.grammar import registry as grammar_registry
