@@ -26,6 +26,7 @@ from api.routes import (
     incoming_calls,
     lines,
     mcp,
+    metrics,
     monitor,
     notices,
     pages,
@@ -63,14 +64,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if runtime is not None:
             app.state.runtime = runtime
             async with (mcp.serving(app, runtime), voice.serving(app, runtime), retention.running(app, runtime),
-                        reminders.running(app, runtime)):
+                        reminders.running(app, runtime), runtime.metrics.watching_loop()):
                 yield
             return
         owned = Runtime.build(settings)
         app.state.runtime = owned
         try:
             async with (mcp.serving(app, owned), voice.serving(app, owned), retention.running(app, owned),
-                        reminders.running(app, owned)):
+                        reminders.running(app, owned), owned.metrics.watching_loop()):
                 yield
         finally:
             await owned.close()
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         report_exception(exc)
         return JSONResponse({"detail": "The database is unavailable; nothing was changed. Try again shortly."}, 503)
 
-    for router in (health.router, auth.router, teams.router, todos.router, webrtc.router, pages.router):
+    for router in (health.router, metrics.router, auth.router, teams.router, todos.router, webrtc.router, pages.router):
         app.include_router(router)
     if settings.twilio_enabled:
         app.include_router(twilio.router)

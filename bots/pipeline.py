@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipecat.audio.vad.vad_analyzer import VADParams
-from pipecat.frames.frames import EndFrame, TTSSpeakFrame
+from pipecat.frames.frames import EndFrame, FatalErrorFrame, TTSSpeakFrame
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
@@ -34,6 +34,8 @@ from bots.call_worker import CallWorker
 from bots.session import CallSession
 from bots.speech import make_stt, make_tts
 from bots.turn_models import EarlyTurnStopStrategy, SharedSileroVADAnalyzer, SharedSmartTurnAnalyzer
+from core.monitor import TurnRecord
+from core.tracing import CallTrace, TurnTimes
 from processors.agent_bridge import AgentBridge
 from processors.pin_gate import PinGate
 from processors.recorder import CALLER, HEARD, CallRecorder
@@ -62,6 +64,7 @@ def build_pipeline(
     observers: Sequence[BaseObserver] = (),
     greeting: str | None = None,
     announce: bool = True,
+    call_trace: CallTrace | None = None,
 ) -> PipelineWorker:
     """Assemble one call's worker. `stt`/`tts` default to the configured speech providers; `greeting`
     is said first on a call with no PIN gate (a public line's). With RECORD_CALLS the call is recorded
@@ -88,7 +91,13 @@ def build_pipeline(
     bridge = AgentBridge(session, filler_after=filler_after, on_transfer=session.request_transfer)
     transfer = TransferBridge(session)  # in-app transfer to a person (processors/transfer_bridge.py)
     session.transfer_handler = transfer.request
-    timing = TurnTimingObserver(session.publish_turn, call_info=session.call_info)
+
+    def _turn_done(record: TurnRecord, times: TurnTimes) -> None:
+        session.runtime.metrics.turn(record)
+        if call_trace is not None:
+            call_trace.turn(record, times)
+
+    timing = TurnTimingObserver(session.publish_turn, call_info=session.call_info, on_turn=_turn_done)
     recorder = session.recorder = CallRecorder(
         settings.recording_max_minutes * 60.0,
         armed=lambda: session.caller is not None or session.outbound_call_id is not None,
@@ -146,6 +155,8 @@ def build_pipeline(
     async def _error(_w: PipelineWorker, frame: Any) -> None:
         if frame.processor is not None and not frame.processor.is_usable:
             session.failed = True
+        session.runtime.metrics.pipeline_error(type(frame.processor).__name__ if frame.processor else "pipeline",
+                                               fatal=session.failed or isinstance(frame, FatalErrorFrame))
 
     @worker.event_handler("on_pipeline_finished")
     async def _finished(_w: PipelineWorker, _frame: Any) -> None:
@@ -165,29 +176,35 @@ def with_recorder(processors: list[FrameProcessor], transport: BaseTransport, re
 
 
 async def run_call(transport: BaseTransport, session: CallSession, **options: Any) -> None:
-    """Run one call to its end; its record is written at the start and completed at the end."""
+    """Run one call to its end; its record is written at the start and completed at the end. The call is
+    counted (`core.metrics`) and traced (`core.tracing`) while it runs."""
     await session.open_record()
-    try:
-        worker = build_pipeline(transport, session, **options)
-
-        @transport.event_handler("on_client_disconnected")
-        async def _hung_up(_transport: Any, _client: Any) -> None:
-            await worker.cancel(reason="the caller hung up")
-
-        async def _end_with(goodbye: str) -> None:  # the process is draining (core.calls)
-            await worker.queue_frames([TTSSpeakFrame(goodbye), EndFrame()])
-
-        session.runtime.calls.add(worker, _end_with)
+    runtime, channel = session.runtime, session.info.channel
+    line = session.line.name if session.line is not None else "default"
+    with runtime.tracing.call(call_sid=session.info.call_sid, channel=channel, line=line) as call_trace:
         try:
-            runner = WorkerRunner(handle_sigint=False)
-            await runner.add_workers(worker)
-            await runner.run()
+            worker = build_pipeline(transport, session, call_trace=call_trace, **options)
+
+            @transport.event_handler("on_client_disconnected")
+            async def _hung_up(_transport: Any, _client: Any) -> None:
+                await worker.cancel(reason="the caller hung up")
+
+            async def _end_with(goodbye: str) -> None:  # the process is draining (core.calls)
+                await worker.queue_frames([TTSSpeakFrame(goodbye), EndFrame()])
+
+            runtime.calls.add(worker, _end_with)
+            try:
+                with runtime.metrics.call(line, channel):
+                    runner = WorkerRunner(handle_sigint=False)
+                    await runner.add_workers(worker)
+                    await runner.run()
+            finally:
+                runtime.calls.discard(worker)
+        except Exception:
+            session.failed = True
+            log.exception("call %s failed", session.info.call_sid)
+            raise
         finally:
-            session.runtime.calls.discard(worker)
-    except Exception:
-        session.failed = True
-        log.exception("call %s failed", session.info.call_sid)
-        raise
-    finally:
-        # Shielded: a server shutting down must not cut the record's last write in half.
-        await asyncio.shield(session.close_record())
+            call_trace.failed = call_trace.failed or session.failed
+            # Shielded: a server shutting down must not cut the record's last write in half.
+            await asyncio.shield(session.close_record())

@@ -170,6 +170,17 @@ class Settings(BaseSettings):
     sentry_dsn: str | None = Field(None, description="Turns Sentry error reporting on.")
     sentry_traces_sample_rate: float = Field(0.0, description="Sentry performance tracing sample rate.")
     sentry_profiles_sample_rate: float = Field(0.0, description="Sentry profiling sample rate.")
+    metrics_token: str | None = Field(
+        None, min_length=16,
+        description="Bearer token that opens `GET /metrics` (Prometheus) from anywhere; unset: only clients on this "
+        "machine's loopback that did not come through a proxy may read it.",
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None,
+        description="OpenTelemetry collector (OTLP over HTTP, e.g. `http://otel-collector:4318`): each call is a "
+        "trace, with a span per turn and its stages and tool calls. Unset: no tracing.",
+    )
+    otel_service_name: str = Field("convonet", description="`service.name` of the traces sent to the collector.")
 
     # --- agent / LLM -------------------------------------------------------------------------
     llm_providers: list[str] = Field(

@@ -4,7 +4,8 @@ Neither may carry what callers told us. Database errors are logged by class (`de
 their text can hold the statement's values (names, dates of birth, symptoms, password hashes),
 and the engine hides bound parameters anyway. Sentry gets no local variables, no request bodies,
 query strings, cookies or credentials, and `scrub_event` masks e-mail addresses, phone numbers and
-SQL parameters in whatever text is left.
+SQL parameters in whatever text is left. Of the user only the account's id is kept (a call's scope
+sets it, `core.tracing`).
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def scrub_event(sentry_event: Event, _hint: Hint | None = None) -> Event:
         headers = request.get("headers")
         if isinstance(headers, dict):
             request["headers"] = {k: v for k, v in headers.items() if k.lower() not in _SECRET_HEADERS}
-    event.pop("user", None)
+    user = event.pop("user", None)
+    if isinstance(user, dict) and user.get("id"):
+        event["user"] = {"id": str(user["id"])}  # the account's id (`core.tracing`); no name, e-mail or address
     return sentry_event
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,7 +13,9 @@ from core.clients import Clients
 from core.cluster import Cluster
 from core.config import Settings
 from core.db import SessionFactory, create_engine, create_session_factory, is_sqlite
+from core.metrics import Metrics
 from core.store import Store, create_store
+from core.tracing import Tracing
 
 
 @dataclass
@@ -25,6 +28,8 @@ class Runtime:
     calls: LiveCalls = field(default_factory=LiveCalls)
     clients: Clients = field(default_factory=Clients)
     cluster: Cluster | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    tracing: Tracing = field(default_factory=Tracing)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -37,6 +42,7 @@ class Runtime:
             store=store,
             calls=LiveCalls(settings.max_calls_per_process, settings.load_threshold),
             cluster=Cluster(store),
+            tracing=Tracing.from_settings(settings),
         )
 
     @property
@@ -47,3 +53,4 @@ class Runtime:
         await self.background.drain()
         await self.store.close()
         await self.engine.dispose()
+        await asyncio.to_thread(self.tracing.shutdown)

@@ -11,6 +11,7 @@ ends first).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,12 +32,14 @@ from pipecat.services.tts_service import TTSService
 from pipecat.transports.base_output import BaseOutputTransport
 
 from core.monitor import TurnRecord, tool_call_summary
+from core.tracing import TurnTimes
 from processors.frames import AgentTurnFrame
 
 log = logging.getLogger(__name__)
 
 Emit = Callable[[TurnRecord], Awaitable[None]]
 CallInfo = Callable[[], dict[str, Any]]
+OnTurn = Callable[[TurnRecord, TurnTimes], None]
 
 
 def _ms(later: int | None, earlier: int | None) -> float | None:
@@ -56,6 +59,15 @@ class _Turn:
     first_audio_out: int | None = None
     agent: AgentTurnFrame | None = None
     emitted: bool = False
+
+    def times(self, wall_offset: int) -> TurnTimes:
+        def wall(t: int | None) -> int | None:
+            return None if t is None else t + wall_offset
+
+        return TurnTimes(end_of_speech=wall(self.eos), transcript=wall(self.transcript),
+                         handed_over=self.handed_over + wall_offset, first_text=wall(self.first_text),
+                         first_tts_audio=wall(self.first_tts_audio), first_audio_out=wall(self.first_audio_out),
+                         emitted=time.time_ns())
 
     def record(self, at: datetime, call: dict[str, Any]) -> TurnRecord:
         agent = self.agent
@@ -87,10 +99,14 @@ class TurnTimingObserver(BaseObserver):
                    TTSAudioRawFrame, BotStartedSpeakingFrame, AgentTurnFrame)
     """The frames `on_push_frame` reads (`bots.call_worker` tells it about no others)."""
 
-    def __init__(self, emit: Emit, *, call_info: CallInfo | None = None, **kwargs: Any) -> None:
+    def __init__(self, emit: Emit, *, call_info: CallInfo | None = None, on_turn: OnTurn | None = None,
+                 **kwargs: Any) -> None:
+        """`on_turn` also gets each record, with its moments on the wall clock (metrics, traces)."""
         super().__init__(observe_every_push=False, **kwargs)
         self._emit = emit
         self._call_info = call_info
+        self._on_turn = on_turn
+        self._wall_offset = 0  # wall-clock ns minus pipeline-clock ns, as of the last frame seen
         self._eos: int | None = None
         self._transcript: int | None = None
         self._turn: _Turn | None = None
@@ -98,6 +114,7 @@ class TurnTimingObserver(BaseObserver):
 
     async def on_push_frame(self, data: FramePushed) -> None:
         frame, ts, source = data.frame, data.timestamp, data.source
+        self._wall_offset = time.time_ns() - ts
         if isinstance(frame, VADUserStoppedSpeakingFrame):
             if data.direction == FrameDirection.DOWNSTREAM:
                 self._eos = ts - int(frame.stop_secs * 1e9)
@@ -140,7 +157,13 @@ class TurnTimingObserver(BaseObserver):
 
     async def _send(self, turn: _Turn) -> None:
         turn.emitted = True
+        record = turn.record(datetime.now(UTC), self._call_info() if self._call_info else {})
+        if self._on_turn is not None:
+            try:
+                self._on_turn(record, turn.times(self._wall_offset))
+            except Exception:  # metrics and traces must never break a call either
+                log.exception("recording a turn's metrics failed")
         try:
-            await self._emit(turn.record(datetime.now(UTC), self._call_info() if self._call_info else {}))
+            await self._emit(record)
         except Exception:  # the monitor must never break a call
             log.exception("publishing a turn record failed")

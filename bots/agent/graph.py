@@ -81,7 +81,7 @@ def build_graph(
             provider, reply = await invoke_with_fallback(
                 models[domain], messages, per_model_timeout=ctx.settings.llm_timeout_seconds
             )
-        trace.llm(provider, (time.perf_counter() - t0) * 1000)
+        trace.llm(provider, (time.perf_counter() - t0) * 1000, first_choice=models[domain][0][0])
         if trace.first_text_ms is None and reply.content and not reply.tool_calls:
             trace.first_text_ms = trace.since_start_ms()
         return {"messages": [reply]}

@@ -17,5 +17,9 @@ class TurnTrace:
     def since_start_ms(self) -> float:
         return (time.perf_counter() - self.started) * 1000
 
-    def llm(self, provider: str, elapsed_ms: float) -> None:
-        self.llm_calls.append({"provider": provider, "ms": round(elapsed_ms, 2)})
+    def llm(self, provider: str, elapsed_ms: float, first_choice: str | None = None) -> None:
+        """A model answered; `first_choice` is the one asked first (another answering is a failover)."""
+        call: dict[str, Any] = {"provider": provider, "ms": round(elapsed_ms, 2)}
+        if first_choice is not None and first_choice != provider:
+            call["failover_from"] = first_choice
+        self.llm_calls.append(call)

@@ -15,6 +15,8 @@ from sqlmodel import select
 from bots.agent.agent import APOLOGY, Agent, AgentSession
 from core import accounts
 from core.config import Settings
+from core.metrics import Metrics
+from core.monitor import TurnRecord
 from core.runtime import Runtime
 from core.tools import ToolContext
 from domains.productivity.models import Todo
@@ -127,7 +129,12 @@ async def test_failing_provider_hands_the_turn_to_the_next(runtime: Runtime, set
             result = await agent.session(ToolContext.for_user(runtime, user.id)).turn("create a todo to water the plants")
         assert fake.requests, "the OpenAI client was tried first"
     assert result.timings["llm"][0]["provider"] == "local"
+    assert result.timings["llm"][0]["failover_from"] == "openai"  # what the failover metric counts
     assert await _titles(runtime) == ["water the plants"]
+    metrics = Metrics()
+    metrics.turn(TurnRecord(turn=1, channel="phone", completed=True, agent_timings=result.timings))
+    labels = {"kind": "llm", "from_provider": "openai", "to_provider": "local"}
+    assert metrics.registry.get_sample_value("convonet_provider_failovers_total", labels) == len(result.timings["llm"])
 
 
 async def test_openai_provider_round_trip_through_the_graph(runtime: Runtime, settings: Settings) -> None:

@@ -70,12 +70,13 @@ def test_scrub_event_removes_what_identifies_people() -> None:
         "breadcrumbs": {"values": [{"message": f"login {EMAIL}", "data": {"body": "x"}}]},
         "request": {"url": "https://h/api/offer?email=a@b.co", "query_string": "email=a@b.co", "data": {"pin": "1234"},
                     "cookies": {"s": "1"}, "headers": {"Authorization": "Bearer t", "User-Agent": "ua"}},
-        "user": {"email": EMAIL},
+        "user": {"email": EMAIL, "id": "4f1c", "ip_address": "203.0.113.9"},
     }
     text = json.dumps(scrub_event(event))  # type: ignore[arg-type]
     for secret in (EMAIL, HASH, "hunter22", "1234567", "a@b.co", "Bearer t", '"pin"', '"body"'):
         assert secret not in text, secret
     assert "IntegrityError" in text and "ua" in text
+    assert json.loads(text)["user"] == {"id": "4f1c"}  # the account's id only
 
 
 @pytest.fixture

@@ -1,0 +1,49 @@
+"""`GET /metrics`: Prometheus text for this machine, or for whoever holds METRICS_TOKEN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from api.app import create_app
+from core.runtime import Runtime
+from tests.conftest import Backend, make_settings
+
+TOKEN = "metrics-token-for-tests-0123"
+
+
+def _client(runtime: Runtime, host: str = "127.0.0.1") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=create_app(runtime=runtime), client=(host, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def test_loopback_reads_the_metrics_others_and_proxied_requests_do_not(runtime: Runtime) -> None:
+    with runtime.metrics.call("default", "phone"):
+        async with _client(runtime) as local:
+            response = await local.get("/metrics")
+            proxied = await local.get("/metrics", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    families = {f.name: f for f in text_string_to_metric_families(response.text)}
+    active = families["convonet_active_calls"].samples
+    assert [(s.labels, s.value) for s in active] == [({"line": "default", "channel": "phone"}, 1.0)]
+    assert families["process_resident_memory_bytes"].samples[0].value > 0
+    assert proxied.status_code == 403  # through a proxy on this machine is not "this machine"
+    async with _client(runtime, "203.0.113.7") as remote:
+        assert (await remote.get("/metrics")).status_code == 403
+
+
+async def test_with_a_token_only_its_bearer_reads_them(backend: Backend, tmp_path: Path) -> None:
+    runtime = Runtime.build(make_settings(tmp_path, backend.database_url, backend.redis_url, metrics_token=TOKEN))
+    try:
+        async with _client(runtime, "203.0.113.7") as remote:
+            assert (await remote.get("/metrics")).status_code == 401
+            wrong = await remote.get("/metrics", headers={"Authorization": "Bearer " + TOKEN[:-1] + "x"})
+            right = await remote.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+        async with _client(runtime) as local:
+            assert (await local.get("/metrics")).status_code == 401  # a token set means a token needed
+    finally:
+        await runtime.close()
+    assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
+    assert right.status_code == 200 and "# HELP convonet_turns_total" in right.text
