@@ -23,7 +23,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 def content_security_policy(settings: Settings) -> str:
     connect = "'self'"
     if settings.sip_domain:
-        connect += f" wss://{settings.sip_domain}:{settings.sip_wss_port}"
+        connect += " " + (settings.sip_ws_url or f"wss://{settings.sip_domain}:{settings.sip_wss_port}")
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         f"media-src 'self' blob: mediastream:; connect-src {connect}; object-src 'none'; "

@@ -251,6 +251,10 @@ class Settings(BaseSettings):
     fusionpbx_sip_domain: str | None = Field(None, description="With Twilio credentials, transfers dial sip:{ext}@this domain.")
     sip_domain: str | None = Field(None, description="SIP domain the call-center softphone registers to.")
     sip_wss_port: int = Field(7443, description="WSS port of the SIP domain.")
+    sip_ws_url: str | None = Field(
+        None, description="WebSocket address of the SIP server the softphone connects to; default "
+        "wss://SIP_DOMAIN:SIP_WSS_PORT (FusionPBX's WSS port). ws:// only for a server on loopback (tests).",
+    )
 
     # --- calendar ----------------------------------------------------------------------------
     google_calendar_credentials_file: Path | None = Field(

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL + Redis for the test suite, and the browser for page tests.
+# Throwaway PostgreSQL + Redis + Kamailio for the test suite, and the browser for page tests.
 #
 #   scripts/services.sh install      apt-get install what is missing (postgresql, redis-server,
-#                                    chromium, chromium-driver, fonts-liberation); no-op when warm
-#   scripts/services.sh start DIR    start PostgreSQL and Redis on free 127.0.0.1 ports with all
-#                                    state under DIR, wait until both answer, write DIR/env
-#   scripts/services.sh stop DIR     stop both and remove DIR (safe after a failed/partial start)
+#                                    kamailio, kamailio-websocket-modules, chromium,
+#                                    chromium-driver, fonts-liberation); no-op when warm
+#   scripts/services.sh start DIR    start PostgreSQL, Redis and Kamailio on free 127.0.0.1 ports with
+#                                    all state under DIR, wait until they answer, write DIR/env
+#   scripts/services.sh stop DIR     stop them and remove DIR (safe after a failed/partial start)
+#   scripts/services.sh kamailio-start|kamailio-stop KDIR
+#                                    start (same ports and password on a restart) or stop only the
+#                                    SIP registrar; KDIR is DIR/kamailio or a directory of a test's own
 #
-# DIR/env exports TEST_DATABASE_URL (postgresql+asyncpg://...) and TEST_REDIS_URL.
+# DIR/env exports TEST_DATABASE_URL (postgresql+asyncpg://...), TEST_REDIS_URL and the SIP
+# registrar's TEST_SIP_DIR, TEST_SIP_UDP_PORT, TEST_SIP_WS_PORT and TEST_SIP_PASSWORD
+# (config/kamailio.cfg: a registrar with a WebSocket listener, like FusionPBX's WSS port).
 # Debian-specific: PostgreSQL binaries are taken from /usr/lib/postgresql/<newest>/bin
 # (override with PG_BINDIR=...). The packaged "main" cluster and the packaged services are
 # never used: install asks postgresql-common not to create the cluster.
@@ -18,12 +24,13 @@ PG_DB=convonet_test
 PG_USER=convonet
 MARKER=.convonet-services   # only directories carrying this file are ever deleted by `stop`
 WAIT_SECONDS=${SERVICES_WAIT_SECONDS:-30}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 usage() {
-  sed -n '2,10s/^# \{0,1\}//p' "$0" >&2
+  sed -n '2,15s/^# \{0,1\}//p' "$0" >&2
   exit 2
 }
 
@@ -117,9 +124,12 @@ cmd_install() {
   local need=()
   pg_bindir >/dev/null || need+=(postgresql)
   { command -v redis-server && command -v redis-cli; } >/dev/null 2>&1 || need+=(redis-server)
+  command -v kamailio >/dev/null 2>&1 || need+=(kamailio)
+  dpkg -s kamailio-websocket-modules >/dev/null 2>&1 || need+=(kamailio-websocket-modules)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
   dpkg -s fonts-liberation >/dev/null 2>&1 || need+=(fonts-liberation)
+  command -v haproxy >/dev/null 2>&1 || need+=(haproxy)  # the load balancer of tests/e2e/test_load_balanced.py
   # PostgreSQL as root needs runuser (util-linux, essential on Debian; checked anyway)
   if is_root && ! command -v runuser >/dev/null 2>&1; then need+=(util-linux); fi
 
@@ -129,7 +139,6 @@ cmd_install() {
 
   local sudo=()
   if ! is_root; then
-  command -v haproxy >/dev/null 2>&1 || need+=(haproxy)  # the load balancer of tests/e2e/test_load_balanced.py
     command -v sudo >/dev/null 2>&1 || die "missing ${need[*]} and not root (no sudo)"
     sudo=(sudo)
   fi
@@ -295,6 +304,53 @@ start_redis() {
 
 redis_ping() { [[ $(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == PONG ]]; }
 
+# Kamailio in the foreground of a background job (logs in KDIR/kamailio.log). A restart reuses
+# KDIR/ports and KDIR/password, so registered browsers find it where it was.
+start_kamailio() {
+  local kdir=$1 udp ws pw pid
+  command -v kamailio >/dev/null 2>&1 || die "kamailio not found (run: $0 install)"
+  mkdir -p "$kdir/run"
+  if [[ -f $kdir/ports ]]; then
+    read -r udp ws < "$kdir/ports"
+    pw=$(cat "$kdir/password")
+  else
+    udp=$(free_port); ws=$(free_port)
+    pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    printf '%s %s\n' "$udp" "$ws" > "$kdir/ports"
+    (umask 077; printf '%s\n' "$pw" > "$kdir/password")
+  fi
+  KAMAILIO_SIP_PASSWORD=$pw setsid kamailio -f "$ROOT/config/kamailio.cfg" -DD -E \
+    -l "udp:127.0.0.1:$udp" -l "tcp:127.0.0.1:$ws" -Y "$kdir/run" -P "$kdir/run/kamailio.pid" \
+    </dev/null >>"$kdir/kamailio.log" 2>&1 &
+  pid=$!
+  printf '%s\n' "$pid" > "$kdir/kamailio.pid"
+  if ! wait_until "Kamailio" port_open "$ws"; then
+    tail -n 20 "$kdir/kamailio.log" >&2
+    die "Kamailio did not start"
+  fi
+  {
+    printf 'export TEST_SIP_DIR=%s\n' "$kdir"
+    printf 'export TEST_SIP_UDP_PORT=%s\n' "$udp"
+    printf 'export TEST_SIP_WS_PORT=%s\n' "$ws"
+    printf 'export TEST_SIP_PASSWORD=%s\n' "$pw"
+  } > "$kdir/env"
+  chmod 600 "$kdir/env"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+stop_kamailio() {
+  local kdir=$1 pid i
+  pid=$(cat "$kdir/kamailio.pid" 2>/dev/null || true)
+  [[ -n $pid ]] || return 0
+  if pid_alive "$pid"; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for (( i = 0; i < 50; i++ )); do pid_alive "$pid" || break; sleep 0.1; done
+    if pid_alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
+  fi
+  rm -f "$kdir/kamailio.pid"
+}
+
 cmd_start() {
   local dir
   dir=$(abspath "${1:?usage: $0 start DIR}")
@@ -316,14 +372,16 @@ cmd_start() {
   local t0=$SECONDS PG_URL REDIS_URL
   start_postgres "$dir"
   start_redis "$dir"
+  start_kamailio "$dir/kamailio"
 
   {
     printf 'export TEST_DATABASE_URL=%s\n' "$PG_URL"
     printf 'export TEST_REDIS_URL=%s\n' "$REDIS_URL"
+    cat "$dir/kamailio/env"
   } > "$dir/env.tmp"
   chmod 600 "$dir/env.tmp"   # holds the database password
   mv "$dir/env.tmp" "$dir/env"
-  log "PostgreSQL on 127.0.0.1:$(cat "$dir/pg.port"), Redis on 127.0.0.1:$(cat "$dir/redis.port") ($(( SECONDS - t0 ))s); env in $dir/env"
+  log "PostgreSQL on 127.0.0.1:$(cat "$dir/pg.port"), Redis on 127.0.0.1:$(cat "$dir/redis.port"), Kamailio on udp/ws 127.0.0.1:$(cat "$dir/kamailio/ports" | tr " " /) ($(( SECONDS - t0 ))s); env in $dir/env"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -376,6 +434,7 @@ cmd_stop() {
     if [[ -z $(ls -A "$dir" 2>/dev/null) ]]; then rmdir "$dir" 2>/dev/null || true; return 0; fi
     die "$dir was not created by '$0 start'; not touching it"
   fi
+  stop_kamailio "$dir/kamailio" || true
   stop_redis "$dir" || true
   stop_postgres "$dir" || true
   rm -rf -- "$dir"
@@ -387,5 +446,7 @@ case "${1:-}" in
   install) shift; cmd_install "$@" ;;
   start)   shift; [[ $# -eq 1 ]] || usage; cmd_start "$1" ;;
   stop)    shift; [[ $# -eq 1 ]] || usage; cmd_stop "$1" ;;
+  kamailio-start) shift; [[ $# -eq 1 ]] || usage; start_kamailio "$(abspath "$1")" ;;
+  kamailio-stop)  shift; [[ $# -eq 1 ]] || usage; stop_kamailio "$(abspath "$1")" ;;
   *) usage ;;
 esac

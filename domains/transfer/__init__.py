@@ -3,7 +3,7 @@
 import re
 
 from domains.domain import Domain
-from domains.transfer import callbacks, grammar, models, tools
+from domains.transfer import callbacks, grammar, models, softphone, tools
 
 DOMAIN = Domain(
     name="transfer",
@@ -11,5 +11,5 @@ DOMAIN = Domain(
     grammar=grammar.GRAMMAR,
     prompt="You connect the caller with a human agent in the right department.",
     keywords=re.compile(r"\b(human|person|agent|operator|representative|someone real|transfer me)\b"),
-    tables=(models.CallCenterOutcome, callbacks.CallbackRequest),
+    tables=(models.CallCenterOutcome, callbacks.CallbackRequest, softphone.SipAccount),
 )

@@ -4,6 +4,7 @@
 // /call-center/api/events (server-sent events read with fetch, so the bearer token goes in a header).
 import { api, escapeHtml, header, iceServers, requireLogin, tokens } from "/static/common/auth.js";
 import { refreshCallbacks, setUpCallbacks } from "/static/call_center/callbacks.js";
+import { setUpSoftphone, sipBusy, softphoneStatus } from "/static/call_center/softphone.js";
 import { renderDialpad, setUpDialpad } from "/static/call_center/dialpad.js";
 import { renderAgentTools, setUpAgentTools, showNotes } from "/static/call_center/agent_tools.js";
 
@@ -21,8 +22,6 @@ const state = {
   ringTimer: null,
   audioCtx: null,
   tones: 0,
-  sipUa: null,
-  sipSession: null,
   metrics: null,
 };
 
@@ -158,7 +157,7 @@ async function renderPopup(status) {
   const popup = $("popup");
   popup.classList.toggle("ringing", Boolean(callId) && !status.call);
   if (!callId) {
-    if (!status.call) { popup.hidden = true; state.popupFor = null; }
+    if (!status.call && !sipBusy()) { popup.hidden = true; state.popupFor = null; }
     return;
   }
   if (state.popupFor === callId) return;
@@ -200,7 +199,7 @@ function render(status) {
   renderRinging(status);
   renderCall(status);
   renderPopup(status);
-  renderSip(status.sip);
+  softphoneStatus(status);
   renderDialpad(status);
   renderAgentTools(status);
   renderMetrics();
@@ -300,73 +299,6 @@ function stopAudio() {
   delete $("audio-status").dataset.state; // a new call's audio starts from nothing
 }
 
-// --- the optional SIP softphone (FusionPBX over WSS), only when SIP_DOMAIN is set -----------------
-
-function renderSip(sip) {
-  $("sip-off").hidden = sip.enabled;
-  $("sip-form").hidden = !sip.enabled;
-  if (sip.enabled && !$("sip-status").textContent) $("sip-status").textContent = `Not registered (${sip.url})`;
-}
-
-function loadJsSip() {
-  if (window.JsSIP) return Promise.resolve(window.JsSIP);
-  return new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = "/static/vendor/jssip/jssip.min.js";
-    script.onload = () => resolve(window.JsSIP);
-    script.onerror = () => reject(new Error("could not load the softphone"));
-    document.head.append(script);
-  });
-}
-
-async function registerSip(event) {
-  event.preventDefault();
-  const sip = state.status?.sip;
-  if (!sip?.enabled) return;
-  const user = $("sip-user").value.trim();
-  try {
-    const JsSIP = await loadJsSip();
-    state.sipUa?.stop();
-    const ua = new JsSIP.UA({
-      sockets: [new JsSIP.WebSocketInterface(sip.url)],
-      uri: `sip:${user}@${sip.domain}`,
-      password: $("sip-password").value,
-      register: true,
-    });
-    state.sipUa = ua;
-    ua.on("registered", () => { $("sip-status").textContent = `Registered as ${user}@${sip.domain}`; });
-    ua.on("registrationFailed", (e) => { $("sip-status").textContent = `Registration failed: ${e.cause}`; });
-    ua.on("disconnected", () => { $("sip-status").textContent = "Disconnected from the SIP server"; });
-    ua.on("newRTCSession", ({ session, request }) => {
-      if (session.direction !== "incoming") return;
-      state.sipSession = session;
-      ringing(true);
-      $("sip-status").textContent = `Incoming SIP call from ${session.remote_identity.uri.user}`;
-      $("sip-answer").hidden = false;
-      $("sip-hangup").hidden = false;
-      const callSid = request.getHeader("X-Twilio-CallSid") || request.getHeader("X-Call-Sid");
-      if (callSid) api(`${API}/customer/${encodeURIComponent(callSid)}`).then(showCustomer).catch(() => {});
-      session.on("ended", endSip);
-      session.on("failed", endSip);
-      session.on("peerconnection", ({ peerconnection }) => {
-        peerconnection.addEventListener("track", (e) => { $("remote-audio").srcObject = e.streams[0]; });
-      });
-    });
-    ua.start();
-    $("sip-status").textContent = "Registering…";
-  } catch (error) {
-    $("sip-status").textContent = error.message || String(error);
-  }
-}
-
-function endSip() {
-  state.sipSession = null;
-  ringing(false);
-  $("sip-answer").hidden = true;
-  $("sip-hangup").hidden = true;
-  $("sip-status").textContent = "Call ended";
-}
-
 // --- actions ------------------------------------------------------------------------------------
 
 async function act(where, path, body) {
@@ -413,13 +345,6 @@ $("transfer-form").addEventListener("submit", (event) => {
   if (!call || !value) return;
   act("call-error", "/call/transfer", kind === "agent" ? { call_id: call.id, agent_id: value } : { call_id: call.id, department: value });
 });
-$("sip-form").addEventListener("submit", registerSip);
-$("sip-answer").addEventListener("click", () => {
-  state.sipSession?.answer({ mediaConstraints: { audio: true, video: false } });
-  ringing(false);
-  $("sip-answer").hidden = true;
-});
-$("sip-hangup").addEventListener("click", () => state.sipSession?.terminate());
 
 // --- live updates -------------------------------------------------------------------------------
 
@@ -468,6 +393,12 @@ setInterval(() => {
   $("call-timer").textContent = answered ? duration((Date.now() - new Date(answered).getTime()) / 1000) : "";
 }, 1000);
 
+setUpSoftphone({
+  ringing,
+  showCustomer,
+  hidePopup: () => { if (!state.status?.call) { $("popup").hidden = true; state.popupFor = null; } },
+  refresh: async () => { await refresh(); await refreshHistory(); },
+});
 await refresh();
 await refreshHistory();
 setUpCallbacks();
