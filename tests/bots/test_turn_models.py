@@ -82,6 +82,24 @@ async def test_quiet_windows_skip_the_model_and_the_vad_decides_as_pipecat_does(
     await theirs.cleanup()
 
 
+async def test_short_words_after_silence_are_heard_as_pipecat_hears_them() -> None:
+    """The model skipped through a silence is warmed on it before it scores a word: a short word right
+    after digital silence gets the same VAD states as from Pipecat's analyzer (started cold, they were lost)."""
+    from pipecat.audio.vad.silero import SileroVADAnalyzer
+
+    for word in ("Yes.", "Two.", "Six.", "No."):
+        spoken, _ = hibari.synthesize(word, RATE, seed=0)
+        pcm = np.concatenate([np.zeros(RATE, np.int16), spoken, np.zeros(RATE // 2, np.int16)])
+        ours, theirs = SharedSileroVADAnalyzer(params=VADParams(stop_secs=0.2)), SileroVADAnalyzer(
+            params=VADParams(stop_secs=0.2))
+        for vad in (ours, theirs):
+            vad.set_sample_rate(RATE)
+        mine = [await ours.analyze_audio(c) for c in chunks(pcm)]
+        assert mine == [theirs._run_analyzer(c) for c in chunks(pcm)], word
+        assert VADState.SPEAKING in mine and ours.model_windows_skipped > 0, word
+        await theirs.cleanup()
+
+
 async def test_smart_turn_analyzers_share_one_session() -> None:
     first, second = SharedSmartTurnAnalyzer(), SharedSmartTurnAnalyzer()
     assert first._session is second._session
