@@ -1,4 +1,4 @@
-"""What every domain's staff routes share: a range of whole local days as a query."""
+"""What every domain's staff routes share: a range of whole local days as a query, and a local time of day."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException, Query, status
+from pydantic import AfterValidator
 
 
 def day_range(start: date | None, end: date | None, zone: str) -> tuple[datetime | None, datetime | None]:
@@ -23,3 +24,13 @@ def day_range(start: date | None, end: date | None, zone: str) -> tuple[datetime
 
 StartDay = Annotated[date | None, Query(description="First day, in the business's time zone.")]
 EndDay = Annotated[date | None, Query(description="Last day (included), in the business's time zone.")]
+
+
+def _local(at: time) -> time:
+    if at.tzinfo is not None:
+        raise ValueError("give the business's local time, such as 19:30, with no time zone")
+    return at
+
+
+LocalTime = Annotated[time, AfterValidator(_local)]
+"""A wall-clock time in the business's time zone (one with a zone or offset is refused: 422)."""

@@ -53,7 +53,7 @@ async def send_code(user: CurrentUser, settings: SettingsDep, store: StoreDep) -
     if not user.phone_number:
         raise HTTPException(status.HTTP_409_CONFLICT, "Add a phone number to your profile first.")
     if not sms_enabled(settings):
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "Text messages are not set up on this server.")
+        raise HTTPException(status.HTTP_409_CONFLICT, "Text messages are not set up on this server.")
     try:
         await SENDS.hit(store, str(user.id))
     except RateLimited as exc:

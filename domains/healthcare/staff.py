@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from datetime import date as date_
-from datetime import time as time_
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, status
@@ -20,7 +19,7 @@ from core.timeutil import utcnow
 from domains.healthcare import schedule
 from domains.healthcare import service as healthcare
 from domains.healthcare.models import Appointment, AppointmentStatus, Patient, Provider
-from domains.staff import EndDay, StartDay, day_range
+from domains.staff import EndDay, LocalTime, StartDay, day_range
 
 router = APIRouter(tags=["staff"])
 
@@ -109,7 +108,7 @@ class AppointmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: date_
-    time: time_
+    time: LocalTime
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
     phone: str | None = Field(default=None, max_length=32)
@@ -123,7 +122,7 @@ class AppointmentChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: date_ | None = None
-    time: time_ | None = None
+    time: LocalTime | None = None
     reason: str | None = Field(default=None, max_length=500)
     provider_id: int | None = None
 

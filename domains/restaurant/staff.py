@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import date as date_
 from datetime import datetime
-from datetime import time as time_
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, status
@@ -19,7 +18,7 @@ from core.models import Contact
 from core.timeutil import utcnow
 from domains.restaurant import service as restaurant
 from domains.restaurant.models import Reservation, ReservationStatus
-from domains.staff import EndDay, StartDay, day_range
+from domains.staff import EndDay, LocalTime, StartDay, day_range
 
 router = APIRouter(tags=["staff"])
 
@@ -70,7 +69,7 @@ class ReservationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: date_
-    time: time_
+    time: LocalTime
     party_size: int = Field(ge=1, le=restaurant.MAX_CAPACITY)
     name: str = Field(min_length=1, max_length=120)
     phone: str | None = Field(default=None, max_length=32)
@@ -83,7 +82,7 @@ class ReservationChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: date_ | None = None
-    time: time_ | None = None
+    time: LocalTime | None = None
     party_size: int | None = Field(default=None, ge=1, le=restaurant.MAX_CAPACITY)
     name: str | None = Field(default=None, min_length=1, max_length=120)
     special_requests: str | None = Field(default=None, max_length=restaurant.MAX_REQUESTS)

@@ -38,6 +38,9 @@ async def test_staff_book_and_change_a_reservation(client: httpx.AsyncClient, ru
         response = await client.post("/api/staff/reservations", json=bad, headers=staff.auth)
         assert response.status_code == 422 and says in response.json()["detail"], response.text
 
+    zoned = await client.post("/api/staff/reservations", json={**body, "time": "19:00:00Z"}, headers=staff.auth)
+    assert zoned.status_code == 422 and "time zone" in zoned.text  # the business's local time, not an instant
+
     url = f"/api/staff/reservations/{booking['id']}"
     moved = await client.patch(url, json={"time": "20:30", "party_size": 4, "special_requests": "window"},
                                headers=staff.auth)
