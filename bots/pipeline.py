@@ -140,6 +140,13 @@ def build_pipeline(
         async def _greet(w: PipelineWorker, _frame: Any) -> None:
             await w.queue_frame(TTSSpeakFrame(greeting))
 
+    if session.unanswered_transfer is not None:
+        unanswered = session.unanswered_transfer
+
+        @worker.event_handler("on_pipeline_started")
+        async def _offer(_w: PipelineWorker, _frame: Any) -> None:
+            await transfer.offer_callback(unanswered)
+
     if session.outbound_call_id:
         call_id = session.outbound_call_id
 

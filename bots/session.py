@@ -31,6 +31,7 @@ from core.recordings import recording_key, recording_store
 from core.runtime import Runtime
 from core.timeutil import utcnow
 from core.tools import ToolContext, TransferRequest
+from domains.transfer.calls import TransferCall
 from processors.pin_auth import Caller, PinVerifier
 from processors.recorder import CallRecorder
 
@@ -79,6 +80,7 @@ class CallSession:
         self.pbx_transfer: TransferHandler | None = None  # set by a channel that can dial a PBX
         self.outbound_call_id: str | None = None  # an agent placed this call: the callee joins them at once
         self.recorder: CallRecorder | None = None  # the call's audio, when RECORD_CALLS (bots.pipeline)
+        self.unanswered_transfer: TransferCall | None = None  # back from a PBX transfer nobody took: offer a call back
 
     # --- who is calling -------------------------------------------------------------------------
 

@@ -147,7 +147,11 @@ class CallbackOffer:
                 await self._say(CALLBACK_DECLINED)
             return
         runtime = self._call.runtime
-        call.transcript = [dict(line) for line in self._call.transcript]  # what was said up to now
+        # What was said up to now: the call's lines when it was handed over (another stream's, after a PBX
+        # transfer), then this session's that it lacks.
+        seen = {(line.get("at"), line.get("text")) for line in call.transcript}
+        call.transcript = [*call.transcript, *(dict(line) for line in self._call.transcript
+                                               if (line.get("at"), line.get("text")) not in seen)]
         path = await recorder.save(runtime.settings.data_dir, call.id)
         request = await callbacks.leave(runtime.sessions, call, message_text=said, message_path=path)
         await publish_change(runtime.store, EVENTS, callbacks.notice(request))

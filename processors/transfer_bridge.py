@@ -213,6 +213,12 @@ class TransferBridge(FrameProcessor):
         self._registry.add(call.id, self)
         self._watch_task = self.create_task(self._watch(subscription, call.id), name="transfer_watch")
 
+    async def offer_callback(self, call: TransferCall) -> None:
+        """The caller comes back from a transfer elsewhere (the PBX) that nobody answered: offer a call back."""
+        if self.phase is Phase.IDLE:
+            self.phase = Phase.OFFERING
+            await self.offer.start(call)
+
     async def join_outbound(self, call_id: str) -> None:
         """An agent's outbound call was answered and this pipeline carries the callee: they talk to the
         agent from the first word (`domains.transfer.outbound`). Hangs up if the call ended meanwhile."""

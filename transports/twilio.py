@@ -47,7 +47,7 @@ from core.lines import greeting_of
 from core.runtime import Runtime
 from transports.inbound_audio import QuietBatcher
 from transports.twilio_ticket import TICKET_PARAMETER
-from transports.twilio_transfer import pbx_transfer, resume_caller
+from transports.twilio_transfer import pbx_transfer, resume_caller, unanswered_transfer
 
 log = logging.getLogger(__name__)
 
@@ -241,10 +241,11 @@ def make_serializer(runtime: Runtime, start: StreamStart) -> ConvonetTwilioSeria
 
 async def run_media_stream(
     websocket: WebSocket, start: StreamStart, runtime: Runtime, agent: Agent, *, outbound: str | None = None,
-    **options: Any
+    resume: str | None = None, **options: Any
 ) -> CallSession:
     """Run one phone call over an accepted, started Media Streams websocket; `outbound`: the call an agent
-    placed (`transports.twilio_outbound`), whose callee talks to that agent, not the assistant."""
+    placed (`transports.twilio_outbound`), whose callee talks to that agent, not the assistant; `resume`:
+    the stream's ticket says the caller comes back from a transfer (`transfer-{DialCallStatus}`)."""
     transport = FastAPIWebsocketTransport(
         websocket,
         FastAPIWebsocketParams(
@@ -267,6 +268,7 @@ async def run_media_stream(
     session = CallSession(runtime, agent, info, line)
     session.pbx_transfer = pbx_transfer(runtime, session)  # None unless Twilio + FusionPBX are configured
     back = await resume_caller(runtime, info.call_sid)  # back from an unanswered PBX transfer
+    session.unanswered_transfer = await unanswered_transfer(runtime, info.call_sid, resume)  # offer a call back
     if line is not None and session.is_public:  # no PIN: the caller is a contact, greeted by the line
         await session.admit_contact()
         options = {**options, "require_pin": False, **({} if back else {"greeting": greeting_of(line)})}

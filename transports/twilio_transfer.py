@@ -11,8 +11,9 @@ Twilio REST API to
 which ends our media stream. Twilio then reports the dial's end to `/twilio/transfer_callback`
 (`DialCallStatus`): `completed` hangs up; `busy`, `no-answer`, `failed` and `canceled` bring the
 caller back to the assistant with a new `<Connect><Stream>`; that stream's caller skips the PIN
-(`resume_caller`: a one-time mark our redirect left for that CallSid). Every outcome goes to the call
-center's history.
+(`resume_caller`: a one-time mark our redirect left for that CallSid) and is offered a call back, as
+after an in-app transfer nobody took (`unanswered_transfer`, `processors.callback_offer`). Every
+outcome goes to the call center's history.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ CALLBACK_PATH = "/twilio/transfer_callback"
 CONTEXT_TTL = 6 * 3600.0
 REST_TIMEOUT = 10.0
 RESUME_GRACE = 600.0  # how long after the dial gives up a returning stream may skip the PIN
-BACK_TO_ASSISTANT = "Sorry, no one could take your call right now. Taking you back to the assistant."
+BACK_TO_ASSISTANT = "One moment, please."  # then the stream's assistant offers a call back
 OUTCOMES = {
     "completed": Outcome.ANSWERED,
     "answered": Outcome.ANSWERED,
@@ -81,6 +82,15 @@ async def resume_caller(runtime: Runtime, call_sid: str) -> Caller | None:
         return None  # another stream of this call took it first
     data = json.loads(raw)
     return Caller(uuid.UUID(data["user_id"]), str(data.get("first_name") or ""))
+
+
+async def unanswered_transfer(runtime: Runtime, call_sid: str, resume: str | None) -> TransferCall | None:
+    """The PBX transfer a stream's caller comes back from unanswered (its ticket said so), for the offer
+    of a call back; None for any other stream."""
+    if not call_sid or not resume or not resume.startswith("transfer-") or resume == "transfer-completed":
+        return None
+    raw = await runtime.store.get(pbx_key(call_sid))
+    return TransferCall.parse(raw) if raw else None
 
 
 def dial_twiml(settings: Settings, extension: str) -> str:
@@ -172,7 +182,8 @@ async def dial_finished(runtime: Runtime, form: dict[str, str]) -> str:
         await runtime.store.delete(resume_key(call_sid))
         return hang_up_twiml()
     from_number, to_number = form.get("From", ""), form.get("To", "")
-    ticket = await issue_ticket(runtime.store, StreamTicket(call_sid, from_number, to_number))
+    resume = f"transfer-{status or 'failed'}"
+    ticket = await issue_ticket(runtime.store, StreamTicket(call_sid, from_number, to_number, resume=resume))
     return back_to_assistant_twiml(settings, from_number=from_number, to_number=to_number,
                                    call_sid=call_sid, status=status or "failed", ticket=ticket)
 

@@ -100,7 +100,8 @@ async def media_stream(websocket: WebSocket) -> None:
                     to_number=ticket.to_number or None)
     log.info("twilio stream %s for call %s started", start.stream_sid, start.call_sid)
     try:
-        await run_media_stream(websocket, start, runtime, get_agent(websocket), outbound=ticket.outbound)
+        await run_media_stream(websocket, start, runtime, get_agent(websocket), outbound=ticket.outbound,
+                               resume=ticket.resume)
     except Exception:  # run_call has logged it; this call is lost, every other call goes on
         if websocket.client_state == WebSocketState.CONNECTED:
             await websocket.close(code=INTERNAL_ERROR)

@@ -41,6 +41,7 @@ from core.runtime import Runtime
 from domains.productivity.models import Todo
 from domains.transfer import callbacks
 from domains.transfer.agents import AgentBoard
+from domains.transfer.calls import TransferCall
 from domains.transfer.queue import CallCenter
 from processors.agent_bridge import AgentBridge
 from processors.callback_offer import CALLBACK_LEFT, LEAVE_MESSAGE, MESSAGE_TAKEN, NO_ONE_FREE
@@ -190,6 +191,30 @@ async def test_nobody_answers_the_assistant_comes_back_and_leaves_a_callback(
         # The conversation carries on with the assistant, the earlier words forgotten.
         await call.say("create a todo to buy milk")
         await eventually(lambda: _has(runtime, caller, "buy milk"))
+
+
+async def test_back_from_an_unanswered_pbx_transfer_the_caller_is_offered_a_call_back(
+    runtime: Runtime, agent: Agent, caller: User
+) -> None:
+    """What the stream that brings a caller back from the PBX does (transports/twilio.py): the offer first."""
+    earlier = TransferCall(
+        call_sid="CA-transfer-test", department="billing", extension="2003", reason="a refund",
+        caller={"user_id": str(caller.id), "name": "Ann", "phone": "+15551234567"},
+        transcript=[{"role": "user", "text": "transfer me to billing", "at": "2026-12-06T10:00:00+00:00"}])
+    async with phone_call(runtime, agent, caller) as call:
+        await call.transfer.offer_callback(earlier)
+        await call.heard(NO_ONE_FREE)
+        assert call.transfer.phase is Phase.OFFERING
+        call.session.add_line("assistant", NO_ONE_FREE)
+        await call.say("yes")
+        await call.heard(LEAVE_MESSAGE)
+        await call.say("please call me back about my refund")
+        await call.heard(MESSAGE_TAKEN)
+        [request] = await eventually(lambda: callbacks.listed(runtime.sessions, callbacks.CallbackStatus.OPEN))
+        assert (request.call_id, request.department, request.reason) == (earlier.id, "billing", "a refund")
+        assert request.transcript == [{"role": "user", "text": "transfer me to billing"},  # before the PBX
+                                      {"role": "assistant", "text": NO_ONE_FREE}]  # and after it
+        assert request.message_text == "please call me back about my refund"
 
 
 def tone(seconds: float, rate: int = 8000) -> bytes:

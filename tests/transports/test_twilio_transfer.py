@@ -21,6 +21,7 @@ from sqlmodel import select
 
 from bots.session import CallInfo, CallSession
 from core.config import Settings
+from core.models import CallRecording
 from core.runtime import Runtime
 from core.tools import TransferRequest
 from domains.productivity.models import Todo
@@ -31,7 +32,8 @@ from tests.fakes.phone_server import PhoneServer, open_phone_server
 from tests.helpers import make_staff, register
 from tests.processors.callers import CALLER_PHONE, CALLER_PIN, register_caller
 from transports.twilio_signature import sign
-from transports.twilio_transfer import customer_key, pbx_enabled, pbx_transfer
+from transports.twilio_ticket import redeem_ticket
+from transports.twilio_transfer import customer_key, pbx_enabled, pbx_transfer, unanswered_transfer
 
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "twilio-transfer-test-token-0123456789"
@@ -107,6 +109,9 @@ async def test_transfer_redirects_the_live_call_to_the_extension(
         "<Sip>sip:2003@pbx.example.com</Sip></Dial></Response>"
     )}
 
+    back = await unanswered_transfer(runtime, CALL_SID, "transfer-no-answer")  # the offer of a call back has it
+    assert back is not None and back.reason == "a refund" and back.transcript[0]["text"] == "transfer me to billing"
+    assert await unanswered_transfer(runtime, CALL_SID, None) is None  # a stream not back from a transfer
     cached = json.loads(await runtime.store.get(customer_key("2003", CALL_SID)) or "{}")
     assert cached["caller"]["name"] == "Ann" and cached["reason"] == "a refund"
     assert cached["transcript"][0]["text"] == "transfer me to billing"
@@ -164,7 +169,8 @@ async def test_dial_failures_bring_the_caller_back_to_the_assistant(
     stream = twiml.find("./Connect/Stream")
     assert stream is not None and stream.get("url") == "wss://convonet.example.com/twilio/ws"
     parameters = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
-    assert parameters.pop("StreamTicket")
+    ticket = await redeem_ticket(runtime.store, parameters.pop("StreamTicket"), CALL_SID)
+    assert ticket is not None and ticket.resume == f"transfer-{status}"  # its stream offers a call back
     assert parameters == {"From": CALLER_PHONE, "To": "+15550100000", "CallSid": CALL_SID,
                           "Resume": f"transfer-{status}"}
     history = (await outcomes_of(runtime))[0]
@@ -191,7 +197,7 @@ async def pbx_phone(backend: Backend, tmp_path: Path, voice_data_dir: Path) -> A
 
 @pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)  # a whole call: once
 @pytest.mark.slow
-async def test_unanswered_pbx_transfer_returns_the_caller_to_the_assistant(pbx_phone: PhoneServer) -> None:
+async def test_unanswered_pbx_transfer_offers_a_call_back_then_the_assistant(pbx_phone: PhoneServer) -> None:
     runtime, twilio = pbx_phone.runtime, pbx_phone.twilio
     user = await register_caller(runtime)
     call = await twilio.place_call(CALLER_PHONE)
@@ -224,8 +230,9 @@ async def test_unanswered_pbx_transfer_returns_the_caller_to_the_assistant(pbx_p
     parameters = {p.get("name", ""): p.get("value", "") for p in stream.findall("Parameter")}
     back = await twilio.open_stream(stream.get("url", ""), call.call_sid, parameters)
 
-    # Straight back to the assistant: no PIN prompt, and a request works at once.
-    await asyncio.sleep(1.0)
+    # Straight back to the assistant, no PIN prompt: it offers a call back; the caller asks for something else.
+    await back.wait_for_bot(time.monotonic() - 1, within=10)
+    await back.wait_quiet()
     await back.say("create a todo to buy milk")
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -238,3 +245,11 @@ async def test_unanswered_pbx_transfer_returns_the_caller_to_the_assistant(pbx_p
     outcomes = [h["outcome"] for h in await outcomes_of(runtime)]
     assert outcomes == ["no-answer"]
     await back.hang_up()
+    deadline = time.monotonic() + 10
+    said: list[str] = []
+    while not any("call you back" in line for line in said) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+        async with runtime.sessions() as session:
+            row = (await session.exec(select(CallRecording).where(CallRecording.call_sid == call.call_sid))).first()
+        said = [line["text"] for line in (row.transcript if row and row.status != "in-progress" else [])]
+    assert any("call you back" in line for line in said), said
