@@ -83,14 +83,19 @@ def cmd_grant_staff(args: argparse.Namespace) -> None:
             user = await accounts.get_user_by_email(session, args.email)
             if user is None:
                 return None
-            user.is_staff = not args.revoke
+            if args.clinical:  # the clinical role alone: staff access stays as it is
+                user.is_clinical = not args.revoke
+            else:
+                user.is_staff = not args.revoke
+                user.is_clinical = user.is_clinical and user.is_staff
             session.add(user)
             return user
 
     user = asyncio.run(_with_runtime(_settings(), work))
     if user is None:
         sys.exit(f"convonet: no user has the email {args.email}")
-    print(f"{user.email}: staff {'revoked' if args.revoke else 'granted'}")
+    role = "clinical role" if args.clinical else "staff"
+    print(f"{user.email}: {role} {'revoked' if args.revoke else 'granted'}")
 
 
 def cmd_mcp(args: argparse.Namespace) -> None:
@@ -276,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     grant = sub.add_parser("grant-staff", help="give (or --revoke) a user staff access")
     grant.add_argument("email")
     grant.add_argument("--revoke", action="store_true")
+    grant.add_argument("--clinical", action="store_true",
+                       help="the clinical role: reads health details (clinic intake) others see withheld")
     grant.set_defaults(func=cmd_grant_staff)
 
     line = sub.add_parser("line", help="the business's phone lines: which number answers how")

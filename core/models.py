@@ -25,6 +25,9 @@ class User(SQLModel, table=True):
     is_verified: bool = Field(default=False)
     is_staff: bool = Field(default=False)
     """Works the dashboards: sees every call on the monitor, the staff lists and the call center."""
+    is_clinical: bool = Field(default=False)
+    """A clinician: reads health details (a domain marked sensitive, the clinic's intake) where others who
+    see a caller's conversation get them withheld (`core.monitor.redacted`)."""
     voice_pin_hash: str | None = Field(default=None, max_length=255)
     phone_number: str | None = Field(default=None, max_length=32, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)

@@ -27,6 +27,9 @@ class Domain:
     """Routes for the business's staff, mounted under `/api/staff` behind the staff check."""
     page: str | None = None
     """A dashboard page, `web/<page>/index.html`, served at `/<page>`."""
+    sensitive: bool = False
+    """What callers say here is health data: withheld from staff without the clinical role wherever a
+    conversation is shown (the monitor, the call-center popup, saved transcripts)."""
 
     def __post_init__(self) -> None:
         if self.grammar.domain != self.name:

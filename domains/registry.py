@@ -31,6 +31,11 @@ def names() -> tuple[str, ...]:
     return tuple(d.name for d in DOMAINS)
 
 
+def sensitive() -> frozenset[str]:
+    """The domains whose conversations only clinical staff read (`Domain.sensitive`)."""
+    return frozenset(d.name for d in DOMAINS if d.sensitive)
+
+
 def get(name: str) -> Domain:
     for domain in DOMAINS:
         if domain.name == name:

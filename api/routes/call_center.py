@@ -42,7 +42,9 @@ from api.routes.call_center_models import (
 )
 from api.sse import EventStream
 from api.web import page
+from core import monitor, redaction
 from core.runtime import Runtime
+from domains import registry
 from domains.transfer.agents import EVENTS, AgentStatus
 from domains.transfer.calls import TransferCall
 from domains.transfer.metrics import floor_metrics, per_agent
@@ -232,8 +234,9 @@ async def metrics(_user: Agent, center: Center) -> MetricsOut:
 
 
 @router.get(f"{API}/customer/{{call_id}}")
-async def customer(call_id: str, _user: Agent, runtime: RuntimeDep, center: Center) -> CustomerOut:
-    """The popup: who is calling (account and profile), why, the conversation so far and a summary."""
+async def customer(call_id: str, user: Agent, runtime: RuntimeDep, center: Center) -> CustomerOut:
+    """The popup: who is calling (account and profile), why, the conversation so far and a summary.
+    A call that touched a sensitive domain (the clinic's intake) shows its words only to clinical staff."""
     call = await center.find(call_id)
     if call is None:  # a PBX transfer's context, cached by CallSid for the softphone
         for key in await runtime.store.keys("callcenter:customer:"):
@@ -243,6 +246,11 @@ async def customer(call_id: str, _user: Agent, runtime: RuntimeDep, center: Cent
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No caller is known for that call.")
     view = call.view()
+    if not user.is_clinical:
+        calls = redaction.sensitive_calls(await monitor.recent(runtime.store), registry.sensitive())
+        if call.call_sid in calls or call.department in registry.sensitive():
+            view |= {"transcript": redaction.redacted_transcript(view["transcript"]),
+                     "summary": redaction.WITHHELD, "reason": redaction.WITHHELD if view["reason"] else ""}
     return CustomerOut.model_validate({key: view[key] for key in CustomerOut.model_fields})
 
 

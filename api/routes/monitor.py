@@ -33,7 +33,7 @@ from api.deps import CurrentUser, RuntimeDep, SessionDep
 from api.routes.monitor_models import InteractionsOut, StatsOut, StreamTokenOut
 from api.sse import EventStream
 from api.web import page as serve_page
-from core import monitor
+from core import monitor, redaction
 from core.models import CallRecording, Line, User
 from core.runtime import Runtime
 from core.security import ALGORITHM
@@ -57,11 +57,25 @@ class Viewer:
     staff: bool
 
     def may_see(self, user_id: object) -> bool:
-        return self.staff or (user_id is not None and str(user_id) == str(self.user.id))
+        return self.staff or self.owns(user_id)
+
+    def owns(self, user_id: object) -> bool:
+        return user_id is not None and str(user_id) == str(self.user.id)
+
+    def reads_health(self, user_id: object) -> bool:
+        """Whether health details of `user_id`'s calls reach this viewer (`core.redaction`)."""
+        return self.user.is_clinical or self.owns(user_id)
 
 
 async def get_viewer(user: CurrentUser) -> Viewer:
     return Viewer(user, user.is_staff)
+
+
+def _shown(viewer: Viewer, record: monitor.MonitorRecord, calls: set[str]) -> monitor.MonitorRecord:
+    """The record as `viewer` may read it: health details withheld unless clinical or their own."""
+    if viewer.reads_health(record.user_id) or not redaction.is_sensitive(record, registry.sensitive(), calls):
+        return record
+    return redaction.redacted(record)
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
@@ -128,7 +142,8 @@ async def _emails(session: AsyncSession, ids: Iterable[object]) -> dict[str, str
 
 async def _visible_recent(store: Store, viewer: Viewer, filters: Filters, limit: int) -> list[monitor.MonitorRecord]:
     records = await monitor.recent(store, limit)
-    return [r for r in records if viewer.may_see(r.user_id) and filters.match(r)]
+    calls = redaction.sensitive_calls(records, registry.sensitive())
+    return [_shown(viewer, r, calls) for r in records if viewer.may_see(r.user_id) and filters.match(r)]
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -254,11 +269,14 @@ async def _finished_calls(
         .limit(page_size)
     )
     rows = (await session.exec(query)).all()
-    return int(total), [_call_view(row) for row in rows]
+    return int(total), [_call_view(row, viewer) for row in rows]
 
 
-def _call_view(row: CallRecording) -> dict[str, Any]:
+def _call_view(row: CallRecording, viewer: Viewer) -> dict[str, Any]:
     ended = row.ended_at
+    transcript, timings = row.transcript, row.timings
+    if not viewer.reads_health(row.user_id) and redaction.call_is_sensitive(timings, registry.sensitive()):
+        transcript, timings = redaction.redacted_transcript(transcript), redaction.redacted_timings(timings)
     return {
         "type": "call",
         "key": f"call:{row.call_sid}",
@@ -273,8 +291,8 @@ def _call_view(row: CallRecording) -> dict[str, Any]:
         "duration_s": round((ended - row.started_at).total_seconds(), 1) if ended else None,
         "turns": len(row.timings),
         "domains": sorted({str(t["domain"]) for t in row.timings if isinstance(t, dict) and t.get("domain")}),
-        "transcript": row.transcript,
-        "timings": row.timings,
+        "transcript": transcript,
+        "timings": timings,
         "has_recording": bool(row.audio_path),  # staff play it from /agent-monitor/api/calls/{id}/recording
     }
 
@@ -334,6 +352,7 @@ async def stream(
 async def _events(request: Request, runtime: Runtime, viewer: Viewer) -> AsyncIterator[str]:
     subscription = await runtime.store.subscribe(monitor.MONITOR_CHANNEL)
     emails = {str(viewer.user.id): viewer.user.email}
+    health_calls: set[str] = set()  # calls this stream has seen touch a sensitive domain
     try:
         ready = {"scope": "all" if viewer.staff else "own", "user_id": str(viewer.user.id)}
         yield f"event: ready\ndata: {json.dumps(ready)}\n\n"
@@ -350,6 +369,8 @@ async def _events(request: Request, runtime: Runtime, viewer: Viewer) -> AsyncIt
                     quiet_since = clock()
                     yield ": ping\n\n"
                 continue
+            health_calls |= redaction.sensitive_calls([record], registry.sensitive())
+            record = _shown(viewer, record, health_calls)
             user_id = str(record.user_id)
             if record.user_id and user_id not in emails:
                 async with runtime.sessions() as session:

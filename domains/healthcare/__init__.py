@@ -20,4 +20,5 @@ DOMAIN = Domain(
     ),
     tables=(models.Patient, models.SymptomRecord, models.Appointment, models.Provider, models.ClinicSettings),
     staff=staff.router,
+    sensitive=True,
 )

@@ -1,0 +1,72 @@
+"""Health details withheld from whoever may see a conversation but not read them.
+
+The domains marked sensitive (`domains.Domain.sensitive`: the clinic's intake) carry health data. A
+call that touched one is sensitive as a whole (which words of its transcript were about health cannot
+be told apart), and so is every record of it: turns, tool calls, a transfer's reason. Staff with the
+clinical role (`User.is_clinical`) read them, and so do callers reading their own calls; everyone
+else sees `WITHHELD` in place of what was said and what the tools were given and gave back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from core.monitor import MonitorRecord, ToolCallSummary, ToolRecord, TransferRecord, TurnRecord
+
+WITHHELD = "[health details withheld]"
+
+
+def sensitive_calls(records: Iterable[MonitorRecord], domains: frozenset[str]) -> set[str]:
+    """The calls (by CallSid) that any of `records` shows touching a sensitive domain."""
+    return {r.call_sid for r in records if r.call_sid and getattr(r, "domain", None) in domains}
+
+
+def is_sensitive(record: MonitorRecord, domains: frozenset[str], calls: set[str]) -> bool:
+    return getattr(record, "domain", None) in domains or (record.call_sid is not None and record.call_sid in calls)
+
+
+def _call(summary: ToolCallSummary) -> ToolCallSummary:
+    return summary.model_copy(update={"arguments": {}, "result": WITHHELD if summary.result is not None else None,
+                                      "error": WITHHELD if summary.error else None, "result_truncated": False})
+
+
+def redacted(record: MonitorRecord) -> MonitorRecord:
+    """The record with what was said and what tools were given and gave back withheld; timings, names of
+    tools and outcomes stay."""
+    if isinstance(record, TurnRecord):
+        return record.model_copy(update={
+            "text_in": WITHHELD if record.text_in else record.text_in,
+            "text_out": WITHHELD if record.text_out else record.text_out,
+            "tool_calls": [_call(c) for c in record.tool_calls],
+        })
+    if isinstance(record, ToolRecord):
+        return record.model_copy(update={"arguments": {}, "result": WITHHELD, "result_truncated": False,
+                                         "error": WITHHELD if record.error else None})
+    if isinstance(record, TransferRecord):
+        request = {k: (WITHHELD if k in ("reason", "summary") and v else v) for k, v in record.request.items()}
+        return record.model_copy(update={"request": request})
+    return record
+
+
+def call_is_sensitive(timings: Iterable[Any], domains: frozenset[str]) -> bool:
+    """Whether a saved call's turn timings (`CallRecording.timings`) show a sensitive domain."""
+    return any(isinstance(t, dict) and t.get("domain") in domains for t in timings)
+
+
+def redacted_transcript(lines: Iterable[Any]) -> list[Any]:
+    """Transcript lines ({role, text, …}) with their words withheld."""
+    return [{**line, "text": WITHHELD} if isinstance(line, dict) and line.get("text") else line for line in lines]
+
+
+def redacted_timings(timings: Iterable[Any]) -> list[Any]:
+    """Saved turn records (dicts) with their words and tool data withheld."""
+    out = []
+    for timing in timings:
+        if isinstance(timing, dict) and timing.get("type", "turn") == "turn":
+            try:
+                timing = redacted(TurnRecord.model_validate(timing)).model_dump(mode="json")
+            except ValueError:
+                timing = {k: v for k, v in timing.items() if k not in ("text_in", "text_out", "tool_calls")}
+        out.append(timing)
+    return out

@@ -1,0 +1,120 @@
+"""Health details are withheld from staff without the clinical role: a call that touched the clinic's
+intake shows no words (nor tool arguments and results) on the Agent Monitor, in saved transcripts or in
+the call-center popup; clinical staff read them, and a caller reads their own."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+
+from api.cli import main
+from core import accounts, monitor
+from core.db import create_engine, create_session_factory, transaction
+from core.models import CallRecording, User
+from core.redaction import WITHHELD
+from core.runtime import Runtime
+from core.timeutil import utcnow
+from core.tools import TransferRequest
+from domains.transfer.profile import transfer_call
+from domains.transfer.queue import CallCenter
+from tests.api.test_call_center import API, queue_call
+from tests.api.test_cli_lines import configured  # noqa: F401
+from tests.api.test_monitor import INTERACTIONS, turn_record
+from tests.helpers import Account, make_staff, register
+
+SYMPTOMS = "I have had chest pain for two days"
+
+
+async def clinical(runtime: Runtime, account: Account) -> Account:
+    """`convonet grant-staff EMAIL --clinical`."""
+    await make_staff(runtime, account)
+    async with transaction(runtime.sessions) as session:
+        user = await session.get(User, uuid.UUID(account.id))
+        assert user is not None
+        user.is_clinical = True
+    return account
+
+
+def texts(items: list[dict[str, object]]) -> set[object]:
+    return {item.get("text_in") for item in items if item.get("type") == "turn"}
+
+
+async def test_the_monitor_withholds_health_details(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    caller = await register(client)
+    front_desk = await make_staff(runtime, await register(client))
+    nurse = await clinical(runtime, await register(client))
+    intake = turn_record(caller, "CA-clinic", 1, domain="healthcare", text_in=SYMPTOMS,
+                         tool_calls=[{"name": "record_symptoms", "arguments": {"symptoms": "chest pain"},
+                                      "ok": True, "result": {"recorded": True}}])
+    later = turn_record(caller, "CA-clinic", 2, domain="productivity", text_in="and remind me to call my mother")
+    other = turn_record(caller, "CA-todos", 1, text_in="what are my todos")
+    for record in (intake, later, other):
+        await monitor.publish(runtime.store, record)
+
+    seen = (await client.get(INTERACTIONS, headers=front_desk.auth)).json()["items"]
+    assert texts(seen) == {WITHHELD, "what are my todos"}  # the whole clinic call, not just its intake turn
+    [tools] = [i["tool_calls"] for i in seen if i.get("turn") == 1 and i["call_sid"] == "CA-clinic"]
+    assert tools[0]["name"] == "record_symptoms" and tools[0]["arguments"] == {} and tools[0]["result"] == WITHHELD
+    assert "chest" not in str(seen)
+    read = (await client.get(INTERACTIONS, headers=nurse.auth)).json()["items"]
+    assert SYMPTOMS in texts(read) and "chest pain" in str(read)
+    own = (await client.get(INTERACTIONS, headers=caller.auth)).json()["items"]
+    assert SYMPTOMS in texts(own)
+
+    # The saved transcript of the finished call.
+    async with transaction(runtime.sessions) as session:
+        now = utcnow()
+        session.add(CallRecording(
+            call_sid="CA-clinic", channel="phone", status="completed", started_at=now, ended_at=now,
+            user_id=uuid.UUID(caller.id), transcript=[{"role": "user", "text": SYMPTOMS}],
+            timings=[intake.model_dump(mode="json")],
+        ))
+    calls = {"source": "calls"}
+    [saved] = (await client.get(INTERACTIONS, params=calls, headers=front_desk.auth)).json()["items"]
+    assert saved["transcript"] == [{"role": "user", "text": WITHHELD}] and "chest" not in str(saved)
+    assert saved["domains"] == ["healthcare"] and saved["turns"] == 1  # what happened, not what was said
+    [kept] = (await client.get(INTERACTIONS, params=calls, headers=nurse.auth)).json()["items"]
+    assert kept["transcript"][0]["text"] == SYMPTOMS
+
+
+async def test_the_popup_withholds_health_details(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    caller = await register(client)
+    agent = await make_staff(runtime, await register(client))
+    nurse = await clinical(runtime, await register(client))
+    await monitor.publish(runtime.store, turn_record(caller, "CA-test-1", 1, domain="healthcare", text_in=SYMPTOMS))
+    call = await queue_call(runtime, caller, reason="chest pain")  # CA-test-1: it touched the intake
+    popup = (await client.get(f"{API}/customer/{call.id}", headers=agent.auth)).json()
+    assert popup["reason"] == WITHHELD and popup["summary"] == WITHHELD
+    assert {line["text"] for line in popup["transcript"]} == {WITHHELD} and "chest" not in str(popup)
+    assert popup["caller_name"] == call.caller_name  # who is calling stays: the agent must greet them
+    read = (await client.get(f"{API}/customer/{call.id}", headers=nurse.auth)).json()
+    assert read["reason"] == "chest pain" and read["transcript"][0]["text"] == "what are my todos"
+
+    other = await transfer_call(runtime.sessions, request=TransferRequest(department="billing", reason="my bill"),
+                                call_sid="CA-other", channel="phone", caller_id=caller.id, phone=None, transcript=[])
+    other = await CallCenter(runtime.store, runtime.settings.transfer_departments).enqueue(other)
+    assert (await client.get(f"{API}/customer/{other.id}", headers=agent.auth)).json()["reason"] == "my bill"
+
+
+def test_grant_the_clinical_role(
+    configured: None, runtime: Runtime, capsys: pytest.CaptureFixture[str]  # noqa: F811
+) -> None:
+    async def roles() -> tuple[bool, bool]:
+        engine = create_engine(runtime.settings.effective_database_url)  # this loop's own connections
+        try:
+            async with create_session_factory(engine)() as session:
+                user = await accounts.get_user_by_email(session, "nurse@example.com")
+                assert user is not None
+                return user.is_staff, user.is_clinical
+        finally:
+            await engine.dispose()
+
+    main(["create-user", "--email", "nurse@example.com", "--password", "pw-nurse-123", "--staff"])
+    main(["grant-staff", "nurse@example.com", "--clinical"])
+    assert "clinical role granted" in capsys.readouterr().out
+    assert asyncio.run(roles()) == (True, True)
+    main(["grant-staff", "nurse@example.com", "--revoke"])  # no longer staff: no clinical reading either
+    assert asyncio.run(roles()) == (False, False)
