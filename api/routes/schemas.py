@@ -69,6 +69,14 @@ class MemberIn(BaseModel):
     role: TeamRole = TeamRole.member
 
 
+class InvitedOut(BaseModel):
+    """An invitation by email: the invitee joins when they next list their teams."""
+
+    email: str
+    role: TeamRole
+    expires_in_days: int
+
+
 class RoleIn(BaseModel):
     role: TeamRole
 

@@ -5,12 +5,22 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from api.changes import PUBLISH_AFTER_COMMIT, ChangesDep
-from api.deps import CurrentUser, SessionDep
-from api.routes.schemas import MemberIn, MemberOut, RoleIn, TeamDetailOut, TeamIn, TeamOut, TodoIn, TodoOut
-from core import accounts
-from domains.productivity import teams, todos
+from api.deps import CurrentUser, SessionDep, StoreDep
+from api.routes.schemas import (
+    InvitedOut,
+    MemberIn,
+    MemberOut,
+    RoleIn,
+    TeamDetailOut,
+    TeamIn,
+    TeamOut,
+    TodoIn,
+    TodoOut,
+)
+from domains.productivity import invitations, teams, todos
 from domains.productivity.notices import TODOS_CHANGED, todo_change
 
 router = APIRouter(prefix="/api/teams", tags=["teams"], dependencies=PUBLISH_AFTER_COMMIT)
@@ -48,7 +58,9 @@ async def create_team(body: TeamIn, session: SessionDep, user: CurrentUser) -> T
 
 
 @router.get("/")
-async def list_teams(session: SessionDep, user: CurrentUser) -> list[TeamOut]:
+async def list_teams(session: SessionDep, user: CurrentUser, store: StoreDep) -> list[TeamOut]:
+    """The caller's teams (joining those they were invited to first)."""
+    await invitations.accept_pending(session, store, user)
     return [
         TeamOut(
             id=t.id, name=t.name, description=t.description, created_at=t.created_at, my_role=role, member_count=n
@@ -62,20 +74,21 @@ async def get_team(team_id: uuid.UUID, session: SessionDep, user: CurrentUser) -
     return await _detail(session, team_id, user)
 
 
-@router.post("/{team_id}/members", status_code=status.HTTP_201_CREATED)
-async def add_member(team_id: uuid.UUID, body: MemberIn, session: SessionDep, user: CurrentUser) -> TeamDetailOut:
+@router.post("/{team_id}/members", status_code=status.HTTP_201_CREATED, response_model=TeamDetailOut,
+             responses={202: {"model": InvitedOut, "description": "Invited by email"}})
+async def add_member(
+    team_id: uuid.UUID, body: MemberIn, session: SessionDep, user: CurrentUser, store: StoreDep
+) -> TeamDetailOut | JSONResponse:
+    """Add a teammate by `user_id` (201, at once), or invite one by `email` (202): they join when they
+    next list their teams. An email gets the same 202 whether or not anyone has it."""
     if body.user_id is not None:
-        target_id = body.user_id
-    elif body.email:
-        await teams.require_role(session, team_id, user.id)
-        target = await accounts.get_user_by_email(session, body.email)
-        if target is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "No user has that email.")
-        target_id = target.id
-    else:
+        await teams.add_member(session, team_id, user.id, body.user_id, body.role)
+        return await _detail(session, team_id, user)
+    if not body.email or "@" not in body.email:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "Give the new member's email or user_id.")
-    await teams.add_member(session, team_id, user.id, target_id, body.role)
-    return await _detail(session, team_id, user)
+    await invitations.invite(session, store, team_id, user.id, body.email, body.role)
+    invited = InvitedOut(email=body.email.strip(), role=body.role, expires_in_days=invitations.INVITE_DAYS)
+    return JSONResponse(invited.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
 
 
 @router.delete("/{team_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -10,9 +10,10 @@ from sqlmodel import col, select
 from core import accounts
 from core.db import transaction
 from core.errors import NotFound
+from core.models import User
 from core.tools import ToolContext, tool
 from domains.common import parse_datetime
-from domains.productivity import teams, todos
+from domains.productivity import invitations, teams, todos
 from domains.productivity.models import TeamMembership
 from domains.productivity.notices import notify, todo_change
 from domains.productivity.views import team_view, todo_view
@@ -43,8 +44,12 @@ async def create_team(
 
 @tool("productivity", mutates=False)
 async def get_teams(ctx: ToolContext) -> dict[str, Any]:
-    """List the teams the caller belongs to, with the caller's role in each."""
-    async with ctx.sessions() as session:
+    """List the teams the caller belongs to, with the caller's role in each (joining those they were
+    invited to first)."""
+    async with transaction(ctx.sessions) as session:
+        me = await session.get(User, ctx.user_id)
+        if me is not None:
+            await invitations.accept_pending(session, ctx.store, me)
         found = await teams.list_teams(session, ctx.user_id)
         return {"teams": [team_view(t, role, n) for t, role, n in found], "count": len(found)}
 
@@ -92,12 +97,14 @@ async def create_team_todo(
 
 @tool("productivity")
 async def add_team_member(ctx: ToolContext, team: TeamRef, email: Email, role: RoleArg = "member") -> dict[str, Any]:
-    """Add someone to a team by email. Needs the admin role or above."""
+    """Invite someone to a team by email; they join when they next look at their teams (the answer is the
+    same whether or not anyone has that email). Needs the admin role or above."""
     async with transaction(ctx.sessions) as session:
         found = await teams.resolve_team(session, ctx.user_id, team)
-        user = await _user_by_email(session, email)
-        await teams.add_member(session, found.id, ctx.user_id, user.id, teams.parse_role(role))
-        return {"added": {"name": user.display_name, "email": user.email, "role": role}, "team": found.name}
+        await invitations.invite(session, ctx.store, found.id, ctx.user_id, email, teams.parse_role(role))
+        return {"invited": {"email": email.strip(), "role": role}, "team": found.name,
+                "message": f"I invited {email.strip()} to the {found.name} team as {role}. They join when they "
+                           f"next look at their teams, within {invitations.INVITE_DAYS} days."}
 
 
 @tool("productivity")

@@ -44,7 +44,7 @@ async def people(client: httpx.AsyncClient, runtime: Runtime) -> People:
     for account, role in ((admin, "admin"), (member, "member")):
         added = await client.post(
             f"/api/teams/{team['id']}/members",
-            json={"email": account.email, "role": role},
+            json={"user_id": account.id, "role": role},
             headers=owner.auth,
         )
         assert added.status_code == 201, added.text

@@ -106,7 +106,7 @@ async def test_a_phone_call_changing_a_team_todo_reaches_the_members_feeds(
     owner, member, outsider = [await register(client) for _ in range(3)]
     team = (await client.post("/api/teams/", json={"name": "Design"}, headers=owner.auth)).json()
     added = await client.post(
-        f"/api/teams/{team['id']}/members", json={"email": member.email}, headers=owner.auth
+        f"/api/teams/{team['id']}/members", json={"user_id": member.id}, headers=owner.auth
     )
     assert added.status_code == 201
     async with (

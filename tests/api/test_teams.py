@@ -30,10 +30,11 @@ async def team(client: httpx.AsyncClient) -> Team:
     assert created.status_code == 201, created.text
     team_id = created.json()["id"]
     for account, role in ((admin, "admin"), (member, "member"), (viewer, "viewer")):
-        added = await client.post(
+        invited = await client.post(
             f"/api/teams/{team_id}/members", json={"email": account.email, "role": role}, headers=owner.auth
         )
-        assert added.status_code == 201, added.text
+        assert invited.status_code == 202, invited.text
+        assert (await client.get("/api/teams/", headers=account.auth)).json()[0]["my_role"] == role  # joined
     return Team(team_id, owner, admin, member, viewer, outsider)
 
 
@@ -192,8 +193,13 @@ async def test_bad_team_input(client: httpx.AsyncClient, team: Team) -> None:
         await client.put(f"/api/teams/{team.id}/members/{team.member.id}/role", json={"role": "king"}, headers=team.owner.auth)
     ).status_code == 422
     duplicate = await client.post(
-        f"/api/teams/{team.id}/members", json={"email": team.member.email}, headers=team.owner.auth
+        f"/api/teams/{team.id}/members", json={"user_id": team.member.id}, headers=team.owner.auth
     )
     assert duplicate.status_code == 409
-    nobody = await client.post(f"/api/teams/{team.id}/members", json={"email": "ghost@example.com"}, headers=team.owner.auth)
-    assert nobody.status_code == 404
+    # By email: one answer whether or not anyone has the address (no way to tell who uses Convonet).
+    answers = [await client.post(f"/api/teams/{team.id}/members", json={"email": email}, headers=team.owner.auth)
+               for email in ("ghost@example.com", team.outsider.email)]
+    assert [a.status_code for a in answers] == [202, 202]
+    assert answers[0].json() == {**answers[1].json(), "email": "ghost@example.com"}
+    assert (await client.post(f"/api/teams/{team.id}/members", json={"email": "no-at-sign"},
+                              headers=team.owner.auth)).status_code == 422

@@ -133,7 +133,7 @@ async def test_team_dashboard_shows_a_phone_calls_todo_live(
     for account, role in ((member, "member"), (viewer, "viewer")):
         added = await client.post(
             f"/api/teams/{team['id']}/members",
-            json={"email": account.email, "role": role},
+            json={"user_id": account.id, "role": role},
             headers=owner.auth,
         )
         assert added.status_code == 201

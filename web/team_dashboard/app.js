@@ -165,11 +165,12 @@ $("member-rows").addEventListener("click", (e) => {
 $("add-member").addEventListener("submit", (e) => {
   e.preventDefault();
   guarded("members-error", async () => {
-    state.detail = await api(`/api/teams/${state.teamId}/members`,
+    // An invitation: the invitee joins when they next open their teams (the same answer for any address).
+    const invited = await api(`/api/teams/${state.teamId}/members`,
       { method: "POST", body: { email: $("member-email").value.trim(), role: $("member-role").value } });
     $("member-email").value = "";
-    renderMembers();
-    await refreshTeamList();
+    $("member-invited").textContent = `Invited ${invited.email} as ${invited.role}: they join when they next `
+      + `open their teams (within ${invited.expires_in_days} days).`;
   });
 });
 
