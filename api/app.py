@@ -19,6 +19,7 @@ from api.routes import (
     auth,
     call_center,
     call_center_agent,
+    call_center_consult,
     call_center_dial,
     call_center_sip,
     callbacks,
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(notices.router)
     app.include_router(call_center.router)
     app.include_router(call_center_agent.router)
+    app.include_router(call_center_consult.router)
     app.include_router(call_center_dial.router)
     app.include_router(call_center_sip.router)
     app.include_router(incoming_calls.router)

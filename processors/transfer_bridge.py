@@ -14,7 +14,10 @@ bridge follows it through the store's `callcenter:events`:
   agent's SmallWebRTC connection, `transports.agent_leg`), and the agent's microphone comes back
   through `from_agent` as `OutputAudioRawFrame`s pushed toward the caller's output. The caller's
   words still reach the transcript, never the assistant;
-* **held** — nothing is relayed either way; the caller hears a soft beep every few seconds;
+* **held** — nothing is relayed either way; the caller hears a soft beep every few seconds. During a
+  warm transfer (`domains.transfer.consult`) the agent's leg and the consulted colleague's leg
+  (`attach(..., consult=True)`) are relayed to each other; `consult-joined` makes the colleague's leg
+  the call's, `consult-ended` hangs it up;
 * the agent hands the call back (`returned`), transfers it blind (`requeued`, ringing again),
   or hangs up (`ended`: the caller hears a goodbye and the call ends). A caller who hangs up
   while queued or connected is reported (`caller_left`), which takes the call out of the queue.
@@ -183,6 +186,7 @@ class TransferBridge(FrameProcessor):
         self._transfer: TransferCall | None = None
         self._watch_task: asyncio.Task[None] | None = None
         self._leg: AgentLeg | None = None
+        self._consult_leg: AgentLeg | None = None  # a colleague on a warm transfer's consult
         self.relayed_to_agent = 0  # audio frames, for tests and logs
         self.relayed_to_caller = 0
         self.offer = CallbackOffer(call, self._say, lambda coro, name: self.create_task(coro, name=name),
@@ -242,20 +246,30 @@ class TransferBridge(FrameProcessor):
 
     # --- the agent's audio leg ------------------------------------------------------------------
 
-    def attach(self, leg: AgentLeg) -> AgentLeg | None:
-        """Connect an agent's audio; returns the leg it replaces (the caller hangs that one up)."""
-        previous, self._leg = self._leg, leg
+    def attach(self, leg: AgentLeg, *, consult: bool = False) -> AgentLeg | None:
+        """Connect an agent's audio (or, `consult`, the consulted colleague's); returns the leg it replaces
+        (the caller hangs that one up)."""
+        if consult:
+            previous, self._consult_leg = self._consult_leg, leg
+        else:
+            previous, self._leg = self._leg, leg
         return previous if previous is not leg else None
 
     def detach(self, leg: AgentLeg) -> None:
         if self._leg is leg:
             self._leg = None
+        if self._consult_leg is leg:
+            self._consult_leg = None
 
-    async def from_agent(self, frame: AudioRawFrame) -> None:
-        """The agent's microphone, played to the caller while connected."""
-        if self.phase is Phase.CONNECTED:
+    async def from_agent(self, frame: AudioRawFrame, leg: AgentLeg | None = None) -> None:
+        """An agent's microphone: played to the caller while connected; to the other agent on a consult."""
+        if self.phase is Phase.CONNECTED and (leg is None or leg is self._leg):
             self.relayed_to_caller += 1
             await self.push_frame(OutputAudioRawFrame(frame.audio, frame.sample_rate, frame.num_channels))
+        elif self.phase is Phase.HELD and leg is not None and self._consult_leg is not None:
+            other = self._consult_leg if leg is self._leg else self._leg if leg is self._consult_leg else None
+            if other is not None:
+                await other.to_agent(frame)
 
     # --- frames ---------------------------------------------------------------------------------
 
@@ -344,6 +358,14 @@ class TransferBridge(FrameProcessor):
             await self._requeued(int(event.get("attempt") or self._attempt + 1))
         elif kind == "returned":
             await self._returned()
+        elif kind == "consult-joined":  # the colleague's leg is the call's now; the first agent's goes
+            old, self._leg, self._consult_leg = self._leg, self._consult_leg, None
+            if old is not None:
+                await old.hang_up()
+        elif kind == "consult-ended":
+            leg, self._consult_leg = self._consult_leg, None
+            if leg is not None:
+                await leg.hang_up()
         elif kind == "ended" and event.get("why") == "agent-hung-up":
             await self._agent_hung_up()
 
@@ -399,9 +421,10 @@ class TransferBridge(FrameProcessor):
             await self._drop_leg()
 
     async def _drop_leg(self) -> None:
-        leg, self._leg = self._leg, None
-        if leg is not None:
-            await leg.hang_up()
+        legs, self._leg, self._consult_leg = (self._leg, self._consult_leg), None, None
+        for leg in legs:
+            if leg is not None:
+                await leg.hang_up()
 
     async def _say(self, text: str) -> None:
         await self.push_frame(TTSSpeakFrame(text))

@@ -61,7 +61,7 @@ class AgentLegProcessor(FrameProcessor):
         await super().process_frame(frame, direction)
         if isinstance(frame, InputAudioRawFrame):
             self.heard_from_agent += 1
-            await self._bridge.from_agent(frame)
+            await self._bridge.from_agent(frame, self)
             return
         await self.push_frame(frame, direction)
 
@@ -83,14 +83,16 @@ class AgentLegs:
         self._tasks: set[asyncio.Task[None]] = set()
         self.legs: dict[str, AgentLegProcessor] = {}  # call id → the leg carrying it
 
-    async def answer(self, request: SmallWebRTCRequest, bridge: TransferBridge, agent_id: str, call_id: str
-                     ) -> dict[str, str]:
-        """Answer the agent's offer; a new peer connection starts relaying at once."""
+    async def answer(self, request: SmallWebRTCRequest, bridge: TransferBridge, agent_id: str, call_id: str,
+                     *, consult: bool = False) -> dict[str, str]:
+        """Answer the agent's offer (`consult`: a colleague's, on a warm transfer); a new peer connection
+        starts relaying at once."""
         if request.pc_id is not None and self._owners.get(request.pc_id) != (agent_id, call_id):
             raise LookupError("no such connection")
 
         async def start(connection: SmallWebRTCConnection) -> None:
-            task = asyncio.get_running_loop().create_task(self._run(connection, bridge, call_id), name="agent-leg")
+            task = asyncio.get_running_loop().create_task(self._run(connection, bridge, call_id, consult),
+                                                          name="agent-leg")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -109,7 +111,8 @@ class AgentLegs:
             raise LookupError("no such connection")
         await self.handler.handle_patch_request(patch)
 
-    async def _run(self, connection: SmallWebRTCConnection, bridge: TransferBridge, call_id: str) -> None:
+    async def _run(self, connection: SmallWebRTCConnection, bridge: TransferBridge, call_id: str,
+                   consult: bool = False) -> None:
         transport = SmallWebRTCTransport(connection, TransportParams(
             audio_in_enabled=True, audio_out_enabled=True, audio_out_write_timeout_secs=WRITE_TIMEOUT))
         leg = AgentLegProcessor(bridge)
@@ -124,8 +127,9 @@ class AgentLegs:
         async def _gone(_transport: Any, _client: Any) -> None:
             await worker.cancel(reason="the agent's page disconnected")
 
-        replaced = bridge.attach(leg)
-        self.legs[call_id] = leg
+        replaced = bridge.attach(leg, consult=consult)
+        key = f"{call_id}:consult" if consult else call_id
+        self.legs[key] = leg
         if replaced is not None:
             await replaced.hang_up()
         log.info("agent audio leg %s for call %s started", connection.pc_id, call_id)
@@ -135,8 +139,8 @@ class AgentLegs:
             await runner.run()
         finally:
             bridge.detach(leg)
-            if self.legs.get(call_id) is leg:
-                del self.legs[call_id]
+            if self.legs.get(key) is leg:
+                del self.legs[key]
             self._owners.pop(connection.pc_id, None)
             await connection.disconnect()
             log.info("agent audio leg for call %s ended", call_id)

@@ -47,6 +47,7 @@ from core.runtime import Runtime
 from domains import registry
 from domains.transfer.agents import EVENTS, AgentStatus
 from domains.transfer.calls import TransferCall
+from domains.transfer.consult import Consults
 from domains.transfer.metrics import floor_metrics, per_agent
 from domains.transfer.queue import CallCenter
 from processors.transfer_bridge import LIVE_CALLS
@@ -129,10 +130,19 @@ async def status_view(runtime: Runtime, center: CallCenter, agent: AgentStatus) 
         "agents": [a.view() for a in await center.agents.all()],
         "transfer_timeout": settings.transfer_timeout,
         "wrap_up_codes": settings.wrap_up_codes,
+        "consult_offer": _consult_offer(await Consults(center).offered(agent.user_id)),
         "sip": {"enabled": sip_enabled, "domain": settings.sip_domain, "wss_port": settings.sip_wss_port,
                 "url": (settings.sip_ws_url or f"wss://{settings.sip_domain}:{settings.sip_wss_port}")
                 if sip_enabled else None},
     })
+
+
+def _consult_offer(call: TransferCall | None) -> dict[str, Any] | None:
+    """A colleague asks this agent to talk about their caller first (a warm transfer)."""
+    if call is None or not call.consult:
+        return None
+    return {"call_id": call.id, "by_name": call.consult["by_name"], "caller_name": call.caller_name,
+            "reason": call.reason, "department": call.department}
 
 
 @router.post(f"{API}/agent/login")
@@ -198,7 +208,11 @@ async def reject(body: CallRef, user: Agent, center: Center) -> RingOut:
 
 @router.post(f"{API}/call/drop")
 async def drop(body: CallRef, user: Agent, center: Center) -> CallOut:
-    """Hang up the agent's call (or decline one that is only ringing)."""
+    """Hang up the agent's call (or decline one that is only ringing). Mid-consult, the caller goes to the
+    colleague on the line, or rings them as a blind transfer (`domains.transfer.consult`)."""
+    found = await center.find(body.call_id)
+    if found is not None and found.consult and found.agent_id == str(user.id):
+        return CallOut.model_validate((await Consults(center).hang_up(body.call_id, str(user.id))).view())
     return CallOut.model_validate((await center.drop(body.call_id, str(user.id))).view())
 
 
@@ -315,7 +329,9 @@ async def agent_offer(
     """The agent's microphone and speaker for their call: `{sdp, type: "offer", pc_id?}` → `{sdp, type, pc_id}`.
     Forwarded to the process carrying the caller's audio when that is another one."""
     call = await center.get(call_id)
-    if call.agent_id != str(user.id) or not call.status.with_agent:
+    consult = call.consult or {}
+    consulting = consult.get("agent_id") == str(user.id) and consult.get("status") == "talking"  # a warm transfer
+    if not consulting and (call.agent_id != str(user.id) or not call.status.with_agent):
         raise HTTPException(status.HTTP_409_CONFLICT, "That call is not connected to you.")
     bridge = LIVE_CALLS.get(call_id)
     if bridge is None:
@@ -330,7 +346,8 @@ async def agent_offer(
     pc_id = body.get("pc_id")
     offer = SmallWebRTCRequest(sdp=body["sdp"], type="offer", pc_id=pc_id if isinstance(pc_id, str) else None)
     try:
-        return SdpAnswerOut.model_validate(await get_legs(request).answer(offer, bridge, str(user.id), call_id))
+        answer = await get_legs(request).answer(offer, bridge, str(user.id), call_id, consult=consulting)
+        return SdpAnswerOut.model_validate(answer)
     except LookupError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
 

@@ -72,6 +72,7 @@ class CallOut(_Out):
     direction: str
     dialed: str
     callback_id: str | None
+    consult: dict[str, Any] | None
     caller_name: str
     waiting_s: float | None
     talking_s: float | None
@@ -116,6 +117,7 @@ class StatusOut(_Out):
     transfer_timeout: int
     sip: SipOut
     wrap_up_codes: list[str] = Field(default_factory=list)
+    consult_offer: dict[str, Any] | None = None
 
 
 class ActivityOut(_Out):

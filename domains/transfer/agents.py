@@ -191,6 +191,16 @@ class AgentBoard:
         await self._save(status, current)
         return status
 
+    async def back_to_ready(self, user_id: str, call_id: str) -> AgentStatus | None:
+        """A consult on `call_id` is over for this colleague: Ready again (unless they have moved on)."""
+        current = await self.get(user_id)
+        if current.state is not AgentState.ON_CALL or current.call_id != call_id:
+            return None
+        status = AgentStatus(**{**asdict(current), "state": AgentState.READY, "since": utcnow().isoformat(),
+                                "call_id": None})
+        await self._save(status, current)
+        return status
+
     async def wrapped(self, user_id: str, call_id: str, code: str) -> AgentStatus:
         """The agent gave `code` for their call `call_id` (shown until their next call)."""
         current = await self.get(user_id)

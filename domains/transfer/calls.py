@@ -85,6 +85,7 @@ class TransferCall:
     direction: str = "inbound"  # inbound: a caller handed over by the assistant; outbound: an agent dialled
     dialed: str = ""  # the number (or user) an outbound call rings
     callback_id: str | None = None  # the callback request an outbound call answers
+    consult: dict[str, Any] | None = None  # a warm transfer under way (`domains.transfer.consult`)
 
     @property
     def queue_key(self) -> str:

@@ -276,6 +276,8 @@ class CallCenter:
         await self._record(call, Outcome.ANSWERED, ended_at=call.ended_at)
         if call.agent_id:
             await self.agents.wrap_up(call.agent_id, call.id)
+        if call.consult and call.consult.get("agent_id"):  # a colleague on a consult is free again
+            await self.agents.back_to_ready(call.consult["agent_id"], call.id)
         await self._publish("ended", call, why=why)
         return call
 

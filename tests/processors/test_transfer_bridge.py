@@ -42,6 +42,7 @@ from domains.productivity.models import Todo
 from domains.transfer import callbacks
 from domains.transfer.agents import AgentBoard
 from domains.transfer.calls import TransferCall
+from domains.transfer.consult import Consults
 from domains.transfer.queue import CallCenter
 from processors.agent_bridge import AgentBridge
 from processors.callback_offer import CALLBACK_LEFT, LEAVE_MESSAGE, MESSAGE_TAKEN, NO_ONE_FREE
@@ -369,3 +370,47 @@ async def test_answered_call_is_relayed_and_handed_back(runtime: Runtime, agent:
         await call.say("create a todo to buy milk")
         await eventually(lambda: _has(runtime, caller, "buy milk"))
     assert [h["outcome"] for h in await center.history()] == ["answered"]
+
+
+async def test_a_warm_transfer_relays_the_two_agents_then_hands_the_caller_over(
+    runtime: Runtime, agent: Agent, caller: User
+) -> None:
+    center = CallCenter(runtime.store, runtime.settings.transfer_departments, runtime.sessions)
+    board = AgentBoard(runtime.store, runtime.settings.transfer_departments)
+    for who in ("agent-1", "agent-2"):
+        await board.login(who, who, f"{who}@example.com", ["support"])
+        await board.ready(who)
+    async with phone_call(runtime, agent, caller) as call:
+        await call.say("transfer me to a person")
+        await eventually(lambda: _true(call.transfer.phase is Phase.QUEUED))
+        call_id = call.transfer.call_id
+        assert call_id is not None
+        await center.answer(call_id, "agent-1")
+        await eventually(lambda: _true(call.transfer.phase is Phase.CONNECTED))
+        first, colleague = RecordingLeg(), RecordingLeg()
+        call.transfer.attach(first)
+
+        consults = Consults(center)
+        await consults.start(call_id, "agent-1", to_agent="agent-2")
+        await eventually(lambda: _true(call.transfer.phase is Phase.HELD))  # the caller on hold, with the beep
+        await consults.accept(call_id, "agent-2")
+        call.transfer.attach(colleague, consult=True)
+        played = sum(isinstance(f, OutputAudioRawFrame) and f.audio != HOLD_BEEP for f in call.sink.frames)
+        await call.transfer.from_agent(InputAudioRawFrame(b"\x11\x00" * 320, 16000, 1), first)
+        await call.transfer.from_agent(InputAudioRawFrame(b"\x22\x00" * 320, 16000, 1), colleague)
+        assert [f.audio[:2] for f in colleague.heard] == [b"\x11\x00"]  # the agents hear each other…
+        assert [f.audio[:2] for f in first.heard] == [b"\x22\x00"]
+        await call.worker.queue_frame(InputAudioRawFrame(b"\x10\x00" * 160, 8000, 1))
+        await asyncio.sleep(0.2)
+        assert len(first.heard) == 1 and len(colleague.heard) == 1  # …not the caller, who hears neither
+        assert sum(isinstance(f, OutputAudioRawFrame) and f.audio != HOLD_BEEP for f in call.sink.frames) == played
+
+        await consults.join(call_id, "agent-1")
+        await eventually(lambda: _true(call.transfer.phase is Phase.CONNECTED and first.hung_up))
+        await call.transfer.from_agent(InputAudioRawFrame(b"\x22\x00" * 320, 16000, 1), colleague)
+        await eventually(lambda: _true(sum(isinstance(f, OutputAudioRawFrame) and f.audio != HOLD_BEEP
+                                           for f in call.sink.frames) == played + 1))  # the caller hears them now
+        await call.worker.queue_frame(InputAudioRawFrame(b"\x10\x00" * 160, 8000, 1))
+        await eventually(lambda: _true(len(colleague.heard) == 2))
+        assert not colleague.hung_up
+        assert (await center.get(call_id)).agent_id == "agent-2"

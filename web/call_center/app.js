@@ -7,6 +7,7 @@ import { refreshCallbacks, setUpCallbacks } from "/static/call_center/callbacks.
 import { setUpSoftphone, sipBusy, softphoneStatus } from "/static/call_center/softphone.js";
 import { renderDialpad, setUpDialpad } from "/static/call_center/dialpad.js";
 import { renderAgentTools, setUpAgentTools, showNotes } from "/static/call_center/agent_tools.js";
+import { renderConsult, setUpConsult } from "/static/call_center/consult.js";
 
 requireLogin();
 header("/call-center");
@@ -124,7 +125,9 @@ function renderRinging(status) {
 }
 
 function renderCall(status) {
-  const call = status.call && ["connected", "on_hold", "dialing"].includes(status.call.status) ? status.call : null;
+  const me = status.agent.user_id; // a call handed over (warm transfer) is no longer this agent's
+  const call = status.call && ["connected", "on_hold", "dialing"].includes(status.call.status)
+    && (status.call.agent_id === me || status.call.consult?.agent_id === me) ? status.call : null;
   $("call-panel").hidden = !call;
   if (!call) {
     stopAudio();
@@ -202,6 +205,7 @@ function render(status) {
   softphoneStatus(status);
   renderDialpad(status);
   renderAgentTools(status);
+  renderConsult(status);
   renderMetrics();
 }
 
@@ -404,4 +408,5 @@ await refreshHistory();
 setUpCallbacks();
 setUpDialpad(async () => { await refresh(); await refreshHistory(); });
 setUpAgentTools(async () => { await refresh(); await refreshHistory(); });
+setUpConsult(async () => { await refresh(); await refreshHistory(); });
 follow();
