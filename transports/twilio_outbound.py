@@ -14,6 +14,7 @@ pipeline joins the agent at once (`processors.transfer_bridge.TransferBridge.joi
 from __future__ import annotations
 
 import logging
+from xml.sax.saxutils import escape
 
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
@@ -77,6 +78,25 @@ async def end_call(settings: Settings, call_sid: str, *, ringing: bool) -> None:
         await client.calls(call_sid).update_async(status="canceled" if ringing else "completed")
     finally:
         await http.close()
+
+
+async def call_and_say(settings: Settings, to: str, twiml: str) -> str:
+    """Ring `to` from the caller ID and play `twiml` when they answer (a reminder said by Twilio's voice);
+    Twilio's CallSid. Raises Twilio's or the HTTP client's errors."""
+    client, http = _client(settings)
+    try:
+        call = await client.calls.create_async(to=to, from_=caller_id(settings) or "", twiml=twiml,
+                                               timeout=int(settings.transfer_timeout))
+    finally:
+        await http.close()
+    return str(call.sid)
+
+
+def say_twiml(text: str) -> str:
+    """Say `text`, pause, say it again (the callee may have missed the start), then hang up."""
+    said = escape(text)
+    return (f'<Response><Say>{said}</Say><Pause length="1"/><Say>Once more: {said}</Say>'
+            f"<Say>Goodbye.</Say><Hangup/></Response>")
 
 
 def hang_up_twiml() -> str:

@@ -135,6 +135,10 @@ REMINDERS = (
         slots=_WHEN),
     *_t("create_reminder", "(set|create|add|make) a reminder (for|at) {at:datetime}", "remind me {at:datetime}",
         slots=_WHEN),
+    *_t("create_reminder", "(call|phone|ring) me {at:datetime} (to|and) remind me (to|about|that) {message}",
+        "(call|phone|ring) me (to|and) remind me (to|about|that) {message} {at:datetime}",
+        "remind me (to|about) {message} {at:datetime} (by phone|with a (phone call|call))",
+        slots=_WHEN, fixed={"deliver_by": "call"}),  # a word, not a yes/no: "call" in a message is no cue
     *_t("create_reminder", "remind me to {message}", "(set|create|add|make) a reminder (to|about) {message}"),
     *_t("create_reminder", "(set|create|add|make) a reminder", "remind me [of something]"),
     *_t("get_reminders", "(what are|show|list|read) [me] [all] my reminders",

@@ -84,6 +84,7 @@ class Reminder(SQLModel, table=True):
     is_done: bool = Field(default=False)
     todo_id: uuid.UUID | None = Field(default=None, foreign_key="todos.id", ondelete="SET NULL")
     importance: str = Field(default=Importance.medium.value, max_length=16)
+    by_call: bool = Field(default=False)  # delivered by a phone call that speaks it ("call me at seven to remind me…")
     # Set once, by the one scheduler that claims the reminder when it is due; `fired_late` when that
     # was well after its time (the server was down).
     fired_at: datetime | None = Field(default=None, index=True)

@@ -29,6 +29,7 @@ class DueReminder:
     remind_at: datetime
     importance: str
     late: bool
+    by_call: bool = False  # the user asked to be called with it
 
     def notice(self) -> dict[str, Any]:
         """The change notice for the user's open pages (`core.events`)."""
@@ -61,6 +62,7 @@ async def claim_due(sessions: SessionFactory, now: datetime, *, limit: int = BAT
                 continue
             row = await session.get(Reminder, reminder_id)
             assert row is not None  # claimed in this very transaction
-            claimed.append(DueReminder(row.id, row.user_id, row.message, row.remind_at, row.importance, late))
+            claimed.append(DueReminder(row.id, row.user_id, row.message, row.remind_at, row.importance, late,
+                                       row.by_call))
     return claimed
 

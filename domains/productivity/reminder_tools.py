@@ -44,9 +44,13 @@ async def create_reminder(
     message: Annotated[str, Field(description="What to be reminded of.", min_length=1, max_length=500)],
     remind_at: WhenArg,
     importance: ImportanceArg = "medium",
+    deliver_by: Annotated[Literal["notice", "call"], Field(
+        description="\"call\" when the caller asked to be called with it (\"call me at seven to remind me…\")."
+    )] = "notice",
 ) -> dict[str, Any]:
     """Set a reminder for the caller at a future time; at that time it shows on their open pages and,
-    when they have a phone number, comes as a text message."""
+    when they have a phone number, comes as a text message, or as a phone call that speaks it when they
+    asked to be called."""
     moment = _future(ctx, remind_at)
     async with transaction(ctx.sessions) as session:
         same = (await session.exec(select(Reminder).where(
@@ -56,7 +60,7 @@ async def create_reminder(
         if same is not None:  # said twice in one breath (or a retried call): one reminder, fired once
             return {"created": reminder_view(ctx, same), "already_set": True}
         reminder = Reminder(user_id=ctx.user_id, message=message.strip(), remind_at=moment,
-                            importance=Importance(importance).value)
+                            importance=Importance(importance).value, by_call=deliver_by == "call")
         session.add(reminder)
         await session.flush()
         return {"created": reminder_view(ctx, reminder)}

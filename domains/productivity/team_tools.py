@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -23,11 +24,14 @@ Email = Annotated[str, Field(description="The person's email address.", min_leng
 RoleArg = Literal["admin", "member", "viewer"]
 
 
-async def _user_by_email(session: Any, email: str) -> Any:
-    user = await accounts.get_user_by_email(session, email)
-    if user is None:
-        raise NotFound(f"No one with the email {email} uses Convonet.")
-    return user
+async def _member_by_email(session: Any, team_id: uuid.UUID, actor_id: uuid.UUID, email: str) -> User:
+    """The team's member with that email. Looked up among the team only, so the answer for an address
+    is the same whether or not someone outside the team has it."""
+    wanted = accounts.normalize_email(email)
+    for user, _ in await teams.list_members(session, team_id, actor_id):
+        if accounts.normalize_email(user.email) == wanted:
+            return user
+    raise NotFound(f"No one in the team has the email {email}.")
 
 
 @tool("productivity")
@@ -80,7 +84,7 @@ async def create_team_todo(
     due = parse_datetime(ctx, due_date, "due date") if due_date else None
     async with transaction(ctx.sessions) as session:
         found = await teams.resolve_team(session, ctx.user_id, team)
-        assignee = (await _user_by_email(session, assignee_email)).id if assignee_email else None
+        assignee = (await _member_by_email(session, found.id, ctx.user_id, assignee_email)).id if assignee_email else None
         todo = await todos.create_todo(
             session,
             ctx.user_id,
@@ -112,7 +116,7 @@ async def remove_team_member(ctx: ToolContext, team: TeamRef, email: Email) -> d
     """Remove someone from a team. Admins remove members; only owners remove owners."""
     async with transaction(ctx.sessions) as session:
         found = await teams.resolve_team(session, ctx.user_id, team)
-        user = await _user_by_email(session, email)
+        user = await _member_by_email(session, found.id, ctx.user_id, email)
         await teams.remove_member(session, found.id, ctx.user_id, user.id)
         return {"removed": {"name": user.display_name, "email": user.email}, "team": found.name}
 
@@ -122,7 +126,7 @@ async def change_member_role(ctx: ToolContext, team: TeamRef, email: Email, role
     """Change a member's role in a team (admin, member or viewer)."""
     async with transaction(ctx.sessions) as session:
         found = await teams.resolve_team(session, ctx.user_id, team)
-        user = await _user_by_email(session, email)
+        user = await _member_by_email(session, found.id, ctx.user_id, email)
         await teams.change_role(session, found.id, ctx.user_id, user.id, teams.parse_role(role))
         return {"changed": {"name": user.display_name, "email": user.email, "role": role}, "team": found.name}
 

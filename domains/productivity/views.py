@@ -42,6 +42,8 @@ def reminder_view(ctx: ToolContext, reminder: Reminder) -> dict[str, Any]:
         "importance": reminder.importance,
         "done": reminder.is_done,
     }
+    if reminder.by_call:
+        view["by_call"] = True
     if reminder.fired_at is not None:
         view["fired_at"] = local_iso(ctx, reminder.fired_at)
         view["late"] = reminder.fired_late

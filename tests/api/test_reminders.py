@@ -10,6 +10,7 @@ import asyncio
 import base64
 import json
 import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -22,8 +23,10 @@ from api.app import create_app
 from api.reminders import ReminderScheduler
 from core import accounts
 from core.config import Settings
+from core.grammar.registry import REFERENCE_NOW, install, interpret
 from core.runtime import Runtime
 from core.tools import ToolContext, run_tool
+from domains import registry
 from domains.productivity.models import Reminder
 from domains.productivity.reminder_firing import BATCH, REMINDER_DUE
 from domains.productivity.reminder_tools import create_reminder, get_reminders, update_reminder
@@ -261,3 +264,44 @@ async def test_a_reminder_fired_by_another_replica_reaches_the_page(
                     await feed.next(within=0.5)  # once
     finally:
         await other.close()
+
+
+# --- "call me at seven to remind me…": the reminder comes as a phone call that speaks it -----------------
+
+
+def test_call_me_to_remind_me_asks_for_a_call() -> None:
+    install(registry.grammar_set())
+    asked = interpret("call me at seven pm to remind me to call the dentist", REFERENCE_NOW)
+    assert asked is not None and asked.tool == "create_reminder"
+    assert asked.args == {"deliver_by": "call", "remind_at": "2026-11-23T19:00:00", "message": "call the dentist"}
+    plain = interpret("remind me to call the dentist at two", REFERENCE_NOW)  # "call" in the message is no cue
+    assert plain is not None and "deliver_by" not in plain.args
+
+
+async def test_a_reminder_asked_for_by_call_rings_and_says_it(settings: Settings, runtime: Runtime) -> None:
+    async with twilio_runtime(settings) as (calling, twilio):
+        ivan = await make_user(calling, "ivan", phone="+15550003333")
+        judy = await make_user(calling, "judy")  # no phone: the page notice only
+        called = await remind(calling, ivan, "take the cake out of the oven", NOON, deliver_by="call")
+        await remind(calling, judy, "water the garden", NOON, deliver_by="call")
+        await remind(calling, ivan, "pay the rent", NOON)  # not asked for a call: a text
+        assert (await row(calling, called)).by_call
+        fired = await ReminderScheduler(calling, clock=Clock(NOON)).sweep()
+        assert len(fired) == 3
+        await calling.background.drain()
+    [placed] = twilio.placed
+    assert (placed.to, placed.from_) == ("+15550003333", FROM_NUMBER)  # the caller ID defaults to the SMS number
+    said = [s.text for s in ET.fromstring(placed.twiml).iter("Say")]
+    assert said[0] == "Hello Ivan. This is Convonet with your reminder: take the cake out of the oven."
+    assert said[1].startswith("Once more:") and ET.fromstring(placed.twiml).find("Hangup") is not None
+    assert [(m.to, m.body) for m in twilio.messages] == [("+15550003333", "Reminder: pay the rent")]
+
+
+async def test_a_refused_reminder_call_falls_back_to_a_text(settings: Settings, runtime: Runtime) -> None:
+    async with twilio_runtime(settings) as (calling, twilio):
+        twilio.unreachable.add("+15550004444")  # refuses calls and texts to it alike
+        kate = await make_user(calling, "kate", phone="+15550004444")
+        await remind(calling, kate, "call the plumber", NOON, deliver_by="call")
+        await ReminderScheduler(calling, clock=Clock(NOON)).sweep()
+        await calling.background.drain()
+    assert twilio.placed == [] and twilio.messages == []  # both refused; the page notice went out regardless

@@ -246,6 +246,7 @@ class PlacedCall:
     status_callback: str
     timeout: str
     authorization: str | None
+    twiml: str = ""  # a call placed with its TwiML instead of a Url
 
 
 class FakeTwilio:
@@ -317,7 +318,7 @@ class FakeTwilio:
                                       "status": 400}, status=400)
         placed = PlacedCall("CA" + uuid.uuid4().hex, account, to, str(form.get("From", "")), str(form.get("Url", "")),
                             str(form.get("StatusCallback", "")), str(form.get("Timeout", "")),
-                            request.headers.get("Authorization"))
+                            request.headers.get("Authorization"), str(form.get("Twiml", "")))
         self.placed.append(placed)
         return web.json_response({"sid": placed.call_sid, "account_sid": account, "to": to, "from": placed.from_,
                                   "status": "queued", "direction": "outbound-api"}, status=201)

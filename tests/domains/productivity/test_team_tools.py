@@ -36,6 +36,9 @@ async def test_team_tools_bad_input_and_roles(make_ctx) -> None:  # type: ignore
     ok(await call(owner, "add_team_member", team="ops", email="vic@example.com", role="viewer"))
     ok(await call(viewer, "get_teams"))
     fails(await call(owner, "create_team", name=""), "name")
+    gone = [fails(await call(owner, "remove_team_member", team="ops", email=e), "no one in the team")
+            for e in ("ghost@example.com", "otto@example.com")]  # otto has an account, ghost has none
+    assert gone[0] == gone[1].replace("otto@", "ghost@")
     ghost = ok(await call(owner, "add_team_member", team="ops", email="ghost@example.com"))
     real = ok(await call(owner, "add_team_member", team="ops", email="otto@example.com"))
     assert ghost.keys() == real.keys()  # nothing tells who has an account
