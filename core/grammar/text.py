@@ -94,7 +94,11 @@ _LEADING_FILLERS: tuple[str, ...] = tuple(
 )
 _LEADING_RE = re.compile(r"^(?:" + "|".join(re.escape(f) for f in _LEADING_FILLERS) + r") ")
 _TRAILING_RE = re.compile(
-    r" (?:thanks|thank you|thank you very much|thanks a lot|if you can|if possible|for me please|for me|now|right now)$"
+    r" (?:thanks|thank you|thank you very much|thanks a lot|if you can|if possible|for me please|for me|now|right now"
+    # "... can you put that on my to do list", "... would you": the request said again after its content
+    r"|(?:can|could|would|will) you(?: (?:put|add|write|jot|note|save|remember|set|stick|pop|throw|log|keep)"
+    r" (?:that|it|this)(?: down| up)?(?: (?:on|to|onto|in|into)(?: my| the)?"
+    r"(?: (?:todo|task|tasks|reminders?|calendar|list|todo list|task list))+)?)?)$"
 )
 
 

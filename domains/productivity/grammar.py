@@ -233,7 +233,7 @@ EVERYDAY = (
         "i (already|just) (did|finished|completed|handled|took care of|paid|returned|sent) [the] {todo:ref}",
         "i (got|have) [the] {todo:ref} (done|finished|taken care of)",
         f"(mark|set) [the] {{todo:ref}} [{_ITEM}] (as|to) (done|complete|completed|finished)", slots=_REF_TODO),
-    *_t("delete_todo", f"(delete|remove|drop|scrap|ditch|erase|get rid of|take off|trash|toss) [the] {{todo:ref}} [{_ITEM}] [(from|off) {_LIST}]",
+    *_t("delete_todo", f"(delete|remove|drop|scrap|ditch|erase|get rid of|take off|trash|toss) [the] {{todo:ref}} [{_ITEM}] [(from|off|on) {_LIST}]",
         f"(delete|remove|drop|erase|get rid of|take off) [the] {_ITEM} (about|for|to|called) {{todo:ref}}",
         f"[the] {{todo:ref}} [{_ITEM}] (can go|is not needed|is no longer needed) [delete it|remove it]",
         slots=_REF_TODO),
