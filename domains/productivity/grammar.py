@@ -22,7 +22,7 @@ _MY = "(my|the)"
 
 TODOS = (
     *_t("create_todo", f"{_MAKE} {_A} {_TODO}", f"{_MAKE} {_A} {_TODO} [item] {_NAMED} {{title}}",
-        f"(add|put) {{title}} (on|to) {_MY_LIST}", "new (todo|task) {title}"),
+        f"(add|put) {{title}} (on|to) {_MY_LIST}", "new (todo|task) {title}", "(todo|to do|task) {title}"),
     *_t("create_todo", f"{_MAKE} {_A} {_TODO} [item] {_NAMED} {{title}} {_DUE} {{due:date}}",
         f"(add|put) {{title}} (on|to) {_MY_LIST} {_DUE} {{due:date}}", slots={"due": "due_date"}),
     *_t("create_todo", f"{_MAKE} (a|an) {{priority}} [priority] {_TODO} {_NAMED} {{title}}",
@@ -80,6 +80,7 @@ TODOS = (
 
 TEAMS = (
     *_t("create_team", "(create|make|start|set up|form) a [new] team (called|named) {name:team}",
+        "(create|make|start|set up|form) a [new] (team|group) (called|named) {name:team} (it is|that is|which is) {description}",
         "(create|make|start|set up|form) a [new] team for [the] {name:team}",
         "(create|make|start|set up|form) a [new] {name:team} team"),
     *_t("create_team", "(create|make|start|set up|form) a [new] team"),
