@@ -34,13 +34,16 @@ _GENERIC = frozenset({
     "just", "said", "please", "um", "uh", "so", "and", "yes", "yeah", "no", "mean", "meant",
 })
 """Words of a reference that name no record in particular ("my appointment", "the one i booked")."""
+_KINDS = frozenset({"meeting", "meetings", "alert", "alerts", "dinner", "lunch", "party", "group", "team", "under",
+                    "name", "named", "called", "for", "delete", "remove", "cancel", "change", "move"})
+"""Words around a name that say what kind of record it is, not which ("the hollingsworth party")."""
 _CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{4}$")
 _DAY = re.compile(r"^(\d{4}-\d\d-\d\d)(?:[ T](\d\d:\d\d))?")
 _SKIP_KEYS = frozenset({"status", "count"})
 _NAME_KEYS = frozenset({"title", "message", "name", "reason"})
-SOUNDS_LIKE = 0.55
+SOUNDS_LIKE = 0.6
 """How alike (`sounds.sounds_alike`) a reference and a record's name must sound to be offered."""
-SOUNDS_LEAD = 0.15
+SOUNDS_LEAD = 0.2
 """By how much the record offered must sound closer than any other."""
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latter": -1, "former": 0}
 
@@ -224,9 +227,14 @@ def _sounds_like(ref: str, records: Sequence[Mapping[str, Any]]) -> tuple[Mappin
     """The one record a name in `ref` sounds like, clearly closer than any other, and that name; or None. Every run of
     the reference's words is tried against each name ("scrap the garage sail task altogether": "garage
     sail" against "garage sale")."""
-    spoken = [w for w in re.findall(r"[a-z0-9']+", ref.lower()) if w not in _GENERIC]
+    spoken = [w for w in re.findall(r"[a-z']+", ref.lower()) if w not in _GENERIC and w not in _KINDS]
     runs = {" ".join(spoken[i:j]) for i in range(len(spoken)) for j in range(i + 1, min(len(spoken), i + 4) + 1)}
-    scored = sorted((max(((sounds_alike(run, name), name) for run in runs for name in _names_of(r)), default=(0.0, "")), n)
+
+    def alike(run: str, name: str) -> float:  # a run as long as the name, give or take a third
+        a, b = len(run.replace(" ", "")), len(re.sub(r"[^a-z]", "", name.lower()))
+        return sounds_alike(run, name) if b and 0.67 <= a / b <= 1.5 else 0.0
+
+    scored = sorted((max(((alike(run, name), name) for run in runs for name in _names_of(r)), default=(0.0, "")), n)
                     for n, r in enumerate(records))
     scored.sort(key=lambda s: -s[0][0])
     if not scored or scored[0][0][0] < SOUNDS_LIKE:

@@ -111,8 +111,8 @@ def _number_type(name: str, values: Sequence[int], low: int, high: int) -> SlotT
 
 
 _ARTICLES = re.compile(r"^(?:the|a|an|my|our|this|that) ")
-_FUNCTION_ONLY = re.compile(r"(?:(?:to|the|a|an|my|it|on|at|in|for|of|and|is|me|as) ?)+")
-"""Free text made only of function words ("to", "the") is a mis-split, never a title."""
+_FUNCTION_ONLY = re.compile(r"(?:(?:to|the|a|an|my|it|on|at|in|for|of|and|is|me|as|list|lists) ?)+")
+"""Free text made only of function words ("to", "the") or "list" is a mis-split, never a title."""
 
 
 _TRAILING_LINKS = re.compile(r"(?: (?:before|by|for|on|at|until|till|due|from|in|to|with|and|so|but|or|around))+$")

@@ -94,8 +94,14 @@ _LEADING_FILLERS: tuple[str, ...] = tuple(
 )
 _LEADING_RE = re.compile(r"^(?:" + "|".join(re.escape(f) for f in _LEADING_FILLERS) + r") ")
 _TRAILING_RE = re.compile(
-    r" (?:thanks|thank you|thank you very much|thanks a lot|if you can|if possible|for me please|for me|now|right now)$"
+    r" (?:thanks|thank you|thank you very much|thanks a lot|if you can|if possible|for me please|for me|now|right now"
+    r"|(?:can|could|would|will) you)$"  # "... would you": the request asked again after its content
 )
+_ASKED_AGAIN = re.compile(
+    r" (?:can|could|would|will) you(?= (?:put|add|write|jot|note|save|remember|set|stick|pop|throw|log|keep)"
+    r" (?:that|it|this)\b)"
+)
+""""... the dry cleaning can you put that on my to do list": the question leaves, the list it names stays."""
 
 
 _PAST_COMMANDS = {
@@ -154,7 +160,7 @@ def drop_hesitations(text: str) -> str:
 
 def strip_fillers(text: str) -> str:
     """Remove politeness and lead-ins ("could you", "I'd like to", "thanks") around a normalised request."""
-    t = drop_hesitations(text)
+    t = _ASKED_AGAIN.sub("", drop_hesitations(text))
     while True:
         stripped = _TRAILING_RE.sub("", _LEADING_RE.sub("", t))
         if stripped == t:

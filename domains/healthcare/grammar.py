@@ -79,7 +79,7 @@ EVERYDAY = (
         "(i would like to|i want to) (become|be) a [new] patient (my name is|i am|this is) {first:name} {last:name} [(born [on]|date of birth) {dob:birth_date}]",
         "(register|sign up|enroll) me [as a patient] first name {first:name} last name {last:name} [phone [number] {phone}]",
         slots=_NAME),
-    *_t("update_patient", "(i switched|i changed|we switched) (insurance|my insurance|insurance providers) [it is] [to] {insurance} [now]",
+    *_t("update_patient", "(i switched|i changed|we switched) (insurance|my insurance|insurance providers|insurance companies|insurance company) [it is] [to] {insurance} [now]",
         "my (new|current) (insurance|insurance provider|insurance company) is {insurance}",
         "my (last name|surname) is now {last:name}", "my new (last name|surname) is {last:name}",
         "i got married [so] my (last name|surname) is [now] {last:name}",

@@ -22,7 +22,7 @@ _MY = "(my|the)"
 
 TODOS = (
     *_t("create_todo", f"{_MAKE} {_A} {_TODO}", f"{_MAKE} {_A} {_TODO} [item] {_NAMED} {{title}}",
-        f"(add|put) {{title}} (on|to) {_MY_LIST}", "new (todo|task) {title}"),
+        f"(add|put) {{title}} (on|to) {_MY_LIST}", "new (todo|task) {title}", "(todo|to do|task) {title}"),
     *_t("create_todo", f"{_MAKE} {_A} {_TODO} [item] {_NAMED} {{title}} {_DUE} {{due:date}}",
         f"(add|put) {{title}} (on|to) {_MY_LIST} {_DUE} {{due:date}}", slots={"due": "due_date"}),
     *_t("create_todo", f"{_MAKE} (a|an) {{priority}} [priority] {_TODO} {_NAMED} {{title}}",
@@ -80,6 +80,7 @@ TODOS = (
 
 TEAMS = (
     *_t("create_team", "(create|make|start|set up|form) a [new] team (called|named) {name:team}",
+        "(create|make|start|set up|form) a [new] (team|group) (called|named) {name:team} (it is|that is|which is) {description}",
         "(create|make|start|set up|form) a [new] team for [the] {name:team}",
         "(create|make|start|set up|form) a [new] {name:team} team"),
     *_t("create_team", "(create|make|start|set up|form) a [new] team"),
@@ -237,7 +238,7 @@ EVERYDAY = (
         "i (already|just) (did|finished|completed|handled|took care of|paid|returned|sent) [the] {todo:ref}",
         "i (got|have) [the] {todo:ref} (done|finished|taken care of)",
         f"(mark|set) [the] {{todo:ref}} [{_ITEM}] (as|to) (done|complete|completed|finished)", slots=_REF_TODO),
-    *_t("delete_todo", f"(delete|remove|drop|scrap|ditch|erase|get rid of|take off|trash|toss) [the] {{todo:ref}} [{_ITEM}] [(from|off) {_LIST}]",
+    *_t("delete_todo", f"(delete|remove|drop|scrap|ditch|erase|get rid of|take off|trash|toss) [the] {{todo:ref}} [{_ITEM}] [(from|off|on) {_LIST}]",
         f"(delete|remove|drop|erase|get rid of|take off) [the] {_ITEM} (about|for|to|called) {{todo:ref}}",
         f"[the] {{todo:ref}} [{_ITEM}] (can go|is not needed|is no longer needed) [delete it|remove it]",
         slots=_REF_TODO),

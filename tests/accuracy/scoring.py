@@ -8,7 +8,9 @@ first turn of a call) makes the move the line expects:
   expected ones. Free text is compared by its content words as said (`same_words`: "a checkup" and
   "checkup" are the same reason, "water the to main" is not "water the tomato plants"), numbers as
   numbers, dates and times as dates and times; an argument that names an existing record (`RECORD_ARGS`) matches when the content
-  words of one value contain the other's, since the tool finds the record by words of its title;
+  words of one value contain the other's, since the tool finds the record by words of its title, and a
+  reference that names no record in particular ("my reservation") counts as no reference, since the
+  look-up reads both alike (the one there is, or "which one?");
 * no tool is expected: a spoken reply only, no call and no question about a tool.
 
 An offer of the expected call ("Do you want me to ...?", the model unsure) is not counted; `report`
@@ -112,11 +114,24 @@ def as_said(expected: Any, got: Any) -> bool:
     return a == b
 
 
+_RECORD_KINDS = frozenset({"reservation", "reservations", "booking", "bookings", "appointment", "appointments",
+                           "todo", "todos", "task", "tasks", "reminder", "reminders", "event", "events", "table"})
+
+
+def _named(key: str, value: Any) -> bool:
+    """Whether an argument says something: not None, and a record reference not made of kind words only."""
+    if value is None:
+        return False
+    if key in RECORD_ARGS and isinstance(value, str):
+        return bool(content_words(value) - _RECORD_KINDS)
+    return True
+
+
 def args_match(expected: Mapping[str, Any], got: Mapping[str, Any], strict: bool = False) -> bool:
-    """The same argument names (None-valued ones left out) with equal values; `strict` compares free
-    text word for word as said instead of by its content words."""
-    want = {k: v for k, v in expected.items() if v is not None}
-    have = {k: v for k, v in got.items() if v is not None}
+    """The same argument names (None-valued ones and references that name nothing left out) with equal
+    values; `strict` compares free text word for word as said instead of by its content words."""
+    want = {k: v for k, v in expected.items() if _named(k, v)}
+    have = {k: v for k, v in got.items() if _named(k, v)}
     if set(want) != set(have):
         return False
     equal = as_said if strict else same_words

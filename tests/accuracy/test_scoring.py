@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bots.llm.understanding import Understanding
-from tests.accuracy.scoring import Scored, canonical, report, understood
+from tests.accuracy.scoring import Scored, args_match, canonical, report, understood
 from tests.accuracy.sets import Utterance
 
 
@@ -75,6 +75,14 @@ def test_values_compare_as_said() -> None:
     assert canonical("Dick's Sporting Goods, by Friday!") == canonical("dick's sporting goods by friday")
     assert canonical("48k") == canonical("forty eight thousand")
     assert canonical("2026-11-27") != canonical("2026-11-28")
+
+
+def test_a_reference_that_names_no_record_counts_as_none() -> None:
+    assert args_match({}, {"reservation": "my reservation"})
+    assert args_match({"reservation": "the booking"}, {})
+    assert not args_match({}, {"reservation": "okafor"})
+    assert not args_match({"reservation": "Okafor"}, {"reservation": "my reservation"})
+    assert not args_match({}, {"title": "my reservation"})  # free text is no reference
 
 
 def test_the_report_gives_figures_per_domain_and_tool_and_lists_the_misses() -> None:

@@ -40,11 +40,13 @@ def _acts(calls: list[ToolEvent], reply: str) -> list[ToolEvent]:
 
 
 async def _score(runtime: Runtime, cases: list[tuple[str, str, dict[str, Any]]]) -> tuple[float, list[str]]:
-    async with runtime.sessions() as session, session.begin():
-        user = await accounts.register_user(session, email="acc@example.com", password="password123", rounds=4)
+    """Each utterance is a new caller's first turn, with no records: what one case created cannot be
+    looked up (and changed) by the next one's reference."""
     misses: list[str] = []
     async with Agent.open(runtime) as agent:
         for i, (text, tool, args) in enumerate(cases):
+            async with runtime.sessions() as db, db.begin():
+                user = await accounts.register_user(db, email=f"acc{i}@example.com", password="password123", rounds=4)
             session = agent.session(ToolContext.for_user(runtime, user.id, clock=lambda: NOW), f"acc-{i}")
             result = await session.turn(text)
             if not _acts(result.tool_calls, result.reply) and "confirm" in result.reply.lower():

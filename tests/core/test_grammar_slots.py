@@ -172,6 +172,9 @@ def test_normalisation_makes_typed_and_spoken_text_alike() -> None:
     assert normalize("What's on my To-Do list?") == "what is on my todo list"
     assert normalize("Meet at 2PM, $350,000!") == "meet at 2 pm $350000"
     assert strip_fillers(normalize("Um, could you please add a todo, thanks")) == "add a todo"
+    assert strip_fillers(normalize("pick up the dry cleaning can you put that on my to do list")) == "pick up the dry cleaning put that on my todo list"
+    assert strip_fillers(normalize("rename buy flour to buy semolina flour would you")) == "rename buy flour to buy semolina flour"
+    assert strip_fillers(normalize("what can you do")) == "what can you do"
 
 
 @pytest.mark.parametrize(("heard", "meant"), [
