@@ -32,6 +32,7 @@ from transports.webrtc import (
     CLAIM,
     BrowserCalls,
     BrowserOffer,
+    BrowserPinVerifier,
     OfferError,
     PublicCaller,
     parse_offer,
@@ -119,14 +120,15 @@ async def get_ice_servers(request: Request, runtime: RuntimeDep, settings: Setti
 
 
 @router.post("/ice-servers", dependencies=[SignInAttempt], response_model_exclude_none=True)
-async def post_ice_servers(request: Request, body: PinIn) -> IceServersOut:
+async def post_ice_servers(runtime: RuntimeDep, body: PinIn) -> IceServersOut:
     """The ICE servers with a TURN account, after the voice PIN (wrong PINs count as at `/api/offer`)."""
-    outcome, caller = await get_calls(request).check_pin(body.email, body.pin)
+    verifier = BrowserPinVerifier(runtime.sessions, runtime.store, runtime.settings, body.email)
+    outcome, caller = await verifier.check(body.pin)
     if outcome is PinOutcome.LOCKED:
         raise HTTPException(status.HTTP_423_LOCKED, LOCKED, headers={"Retry-After": str(int(LOCKOUT_SECONDS))})
     if outcome is not PinOutcome.OK or caller is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, WRONG_PIN)
-    return _servers(request.app.state.runtime, str(caller.user_id))
+    return _servers(runtime, str(caller.user_id))
 
 
 def _servers(runtime: Runtime, user: str | None) -> IceServersOut:

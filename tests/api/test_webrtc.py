@@ -190,7 +190,6 @@ async def test_ice_servers_from_settings_reach_both_peers(backend: Backend, tmp_
             await runtime.close()
 
 
-@pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)  # PIN counting runs on both in the tests above
 async def test_turn_accounts_only_after_the_pin_and_time_limited(backend: Backend, tmp_path: Path) -> None:
     urls = ["stun:stun.example.org:3478", "turns:turn.example.org:5349"]
     settings = make_settings(tmp_path, backend.database_url, backend.redis_url, webrtc_ice_urls=urls,
@@ -199,8 +198,8 @@ async def test_turn_accounts_only_after_the_pin_and_time_limited(backend: Backen
     try:
         await _reset_shared(runtime)
         caller = await register_caller(runtime)
-        async with serve(runtime) as served:
-            client = served.client
+        transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             wrong = await client.post("/api/ice-servers", json={"email": EMAIL, "pin": "0000"})
             assert wrong.status_code == 401 and "turn" not in wrong.text
             right = await client.post("/api/ice-servers", json={"email": EMAIL, "pin": CALLER_PIN})
