@@ -30,6 +30,8 @@ class User(SQLModel, table=True):
     see a caller's conversation get them withheld (`core.monitor.redacted`)."""
     voice_pin_hash: str | None = Field(default=None, max_length=255)
     phone_number: str | None = Field(default=None, max_length=32, unique=True, index=True)
+    staff_notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """What staff noted about this caller (the call-center popup); never shown to the user."""
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
     token_version: int = Field(default=0)

@@ -58,6 +58,7 @@ async def caller_profile(sessions: SessionFactory, user_id: str | None) -> dict[
             .order_by(col(CallRecording.started_at).desc())
         )).all()
     return {
+        "notes": user.staff_notes,
         "member_since": user.created_at.isoformat(),
         "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
         "verified": user.is_verified,

@@ -93,12 +93,12 @@ async def test_availability_counts_ready_on_call_and_wrap_up_over_the_shift(
 
 
 @pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)
-async def test_notes_on_a_contact_caller_show_in_the_popup(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_notes_on_a_caller_show_in_the_popup(client: httpx.AsyncClient, runtime: Runtime) -> None:
     kim = await ready_agent(client, runtime)
     contact = await open_for_call(runtime.sessions, "+15551230000", utcnow())
     call_id = await answered_call(client, runtime, kim, caller_id=str(contact.user_id))
     saved = await client.put(f"{API}/customer/{call_id}/notes", json={"notes": " prefers mornings "}, headers=kim.auth)
-    assert saved.status_code == 200 and saved.json() == {"contact_id": str(contact.id), "notes": "prefers mornings"}
+    assert saved.status_code == 200 and saved.json() == {"contact_id": str(contact.id), "user_id": None, "notes": "prefers mornings"}
     popup = (await client.get(f"{API}/customer/{call_id}", headers=kim.auth)).json()
     assert popup["profile"]["notes"] == "prefers mornings"
     later = await transfer_call(runtime.sessions, request=TransferRequest(department="support"), call_sid="CA-2",
@@ -110,6 +110,15 @@ async def test_notes_on_a_contact_caller_show_in_the_popup(client: httpx.AsyncCl
                              headers=member.auth)).status_code == 403
     await client.post(f"{API}/call/drop", json={"call_id": call_id}, headers=kim.auth)
     await client.post(f"{API}/agent/ready", headers=kim.auth)
-    account_call = await answered_call(client, runtime, kim, caller_id=kim.id)
-    refused = await client.put(f"{API}/customer/{account_call}/notes", json={"notes": "x"}, headers=kim.auth)
+    ann = await register(client, first_name="Ann")  # a caller with an account: the notes are on it, staff only
+    account_call = await answered_call(client, runtime, kim, caller_id=ann.id)
+    saved = await client.put(f"{API}/customer/{account_call}/notes", json={"notes": "hard of hearing"}, headers=kim.auth)
+    assert saved.json() == {"contact_id": None, "user_id": ann.id, "notes": "hard of hearing"}
+    assert (await client.get(f"{API}/customer/{account_call}", headers=kim.auth)).json()["profile"]["notes"] == (
+        "hard of hearing")
+    assert "hard of hearing" not in (await client.get("/api/auth/profile", headers=ann.auth)).text
+    await client.post(f"{API}/call/drop", json={"call_id": account_call}, headers=kim.auth)
+    await client.post(f"{API}/agent/ready", headers=kim.auth)
+    stranger = await answered_call(client, runtime, kim)
+    refused = await client.put(f"{API}/customer/{stranger}/notes", json={"notes": "x"}, headers=kim.auth)
     assert refused.status_code == 409

@@ -60,12 +60,12 @@ export function renderAgentTools(status) {
   renderActivity(status.agent);
 }
 
-/** The popup's notes box: editable for a contact caller, hidden for anyone else. */
+/** The popup's notes box: for a caller with an account or a contact record; hidden for an unknown number. */
 export function showNotes(customer) {
-  const contact = customer.caller?.contact_id;
-  $("popup-notes-box").hidden = !contact;
+  const known = customer.caller?.contact_id || customer.caller?.user_id;
+  $("popup-notes-box").hidden = !known;
   $("popup-notes-state").textContent = "";
-  if (!contact || notesFor === customer.id) return;
+  if (!known || notesFor === customer.id) return;
   notesFor = customer.id;
   $("popup-notes-box").dataset.callId = customer.id;
   $("popup-notes").value = customer.profile?.notes || "";
