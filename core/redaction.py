@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from core.monitor import MonitorRecord, ToolCallSummary, ToolRecord, TransferRecord, TurnRecord
+from sqlmodel import col, select
+
+from core.db import SessionFactory
+from core.models import CallRecording
+from core.monitor import MonitorRecord, ToolCallSummary, ToolRecord, TransferRecord, TurnRecord, recent
+from core.store import Store
 
 WITHHELD = "[health details withheld]"
 
@@ -70,3 +75,19 @@ def redacted_timings(timings: Iterable[Any]) -> list[Any]:
                 timing = {k: v for k, v in timing.items() if k not in ("text_in", "text_out", "tool_calls")}
         out.append(timing)
     return out
+
+
+async def health_calls(sessions: SessionFactory, store: Store, call_sids: Iterable[str | None],
+                       domains: frozenset[str]) -> set[str]:
+    """Which of `call_sids` touched a sensitive domain: by the monitor's recent window (a call in
+    progress) or by the saved turns of the finished call."""
+    wanted = {sid for sid in call_sids if sid}
+    if not wanted or not domains:
+        return set()
+    found = sensitive_calls(await recent(store), domains) & wanted
+    async with sessions() as session:
+        rows = await session.exec(
+            select(CallRecording.call_sid, CallRecording.timings).where(col(CallRecording.call_sid).in_(wanted - found))
+        )
+        found |= {sid for sid, timings in rows.all() if call_is_sensitive(timings, domains)}
+    return found

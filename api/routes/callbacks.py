@@ -18,8 +18,11 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.deps import RuntimeDep, StaffUser
+from core import redaction
 from core.events import publish_change
+from core.models import User
 from core.runtime import Runtime
+from domains import registry
 from domains.transfer import callbacks
 from domains.transfer.agents import EVENTS
 from domains.transfer.callbacks import CallbackOutcome, CallbackRequest, CallbackStatus
@@ -60,48 +63,70 @@ class CloseIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-def _out(request: CallbackRequest) -> CallbackOut:
-    return CallbackOut.model_validate(callbacks.view(request))
+def _out(request: CallbackRequest, withheld: bool = False) -> CallbackOut:
+    view = callbacks.view(request)
+    if withheld:  # the call touched a sensitive domain and the reader is not clinical (`core.redaction`)
+        view |= {"transcript": redaction.redacted_transcript(view["transcript"]), "summary": redaction.WITHHELD,
+                 "reason": redaction.WITHHELD if view["reason"] else "",
+                 "message_text": redaction.WITHHELD if view["message_text"] else None}
+    return CallbackOut.model_validate(view)
 
 
-async def _changed(runtime: Runtime, request: CallbackRequest) -> CallbackOut:
+async def _health(runtime: Runtime, user: User, requests: list[CallbackRequest]) -> set[str]:
+    """The calls among `requests` whose words `user` may not read."""
+    if user.is_clinical:
+        return set()
+    return await redaction.health_calls(runtime.sessions, runtime.store, (r.call_sid for r in requests),
+                                        registry.sensitive())
+
+
+async def _shown(runtime: Runtime, user: User, requests: list[CallbackRequest]) -> list[CallbackOut]:
+    hidden = await _health(runtime, user, requests)
+    return [_out(r, r.call_sid in hidden) for r in requests]
+
+
+async def _changed(runtime: Runtime, user: User, request: CallbackRequest) -> CallbackOut:
     await publish_change(runtime.store, EVENTS, callbacks.notice(request))
-    return _out(request)
+    [shown] = await _shown(runtime, user, [request])
+    return shown
 
 
 @router.get("")
 async def queue(
-    _user: StaffUser, runtime: RuntimeDep, status: CallbackStatus | None = None,
+    user: StaffUser, runtime: RuntimeDep, status: CallbackStatus | None = None,
     limit: int = Query(100, ge=1, le=500),
 ) -> list[CallbackOut]:
     """The waiting requests (open, then claimed, oldest first), or those of one status."""
     if status is not None:
-        return [_out(r) for r in await callbacks.listed(runtime.sessions, status, limit)]
+        return await _shown(runtime, user, await callbacks.listed(runtime.sessions, status, limit))
     found = [*await callbacks.listed(runtime.sessions, CallbackStatus.OPEN, limit),
              *await callbacks.listed(runtime.sessions, CallbackStatus.CLAIMED, limit)]
-    return [_out(r) for r in found[:limit]]
+    return await _shown(runtime, user, found[:limit])
 
 
 @router.post("/{request_id}/claim")
 async def claim(request_id: uuid.UUID, user: StaffUser, runtime: RuntimeDep) -> CallbackOut:
-    return await _changed(runtime, await callbacks.claim(runtime.sessions, request_id, user.id))
+    return await _changed(runtime, user, await callbacks.claim(runtime.sessions, request_id, user.id))
 
 
 @router.post("/{request_id}/release")
 async def release(request_id: uuid.UUID, user: StaffUser, runtime: RuntimeDep) -> CallbackOut:
-    return await _changed(runtime, await callbacks.release(runtime.sessions, request_id, user.id))
+    return await _changed(runtime, user, await callbacks.release(runtime.sessions, request_id, user.id))
 
 
 @router.post("/{request_id}/close")
 async def close(request_id: uuid.UUID, body: CloseIn, user: StaffUser, runtime: RuntimeDep) -> CallbackOut:
     request = await callbacks.close(runtime.sessions, request_id, user.id, body.outcome, body.note)
-    return await _changed(runtime, request)
+    return await _changed(runtime, user, request)
 
 
 @router.get("/{request_id}/message", response_class=FileResponse)
-async def voice_message(request_id: uuid.UUID, _user: StaffUser, runtime: RuntimeDep) -> FileResponse:
-    """The caller's voice message as WAV; 404 when they left none (or it has been purged)."""
+async def voice_message(request_id: uuid.UUID, user: StaffUser, runtime: RuntimeDep) -> FileResponse:
+    """The caller's voice message as WAV; 404 when they left none (or it has been purged); 403 to staff
+    without the clinical role when the call touched a sensitive domain."""
     request = await callbacks.get(runtime.sessions, request_id)
+    if await _health(runtime, user, [request]):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "This call holds health details: clinical staff only.")
     root = runtime.settings.data_dir.resolve()
     path = (root / request.message_path).resolve() if request.message_path else None
     if path is None or not path.is_relative_to(root) or not path.is_file():

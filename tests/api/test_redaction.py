@@ -18,9 +18,11 @@ from core.redaction import WITHHELD
 from core.runtime import Runtime
 from core.timeutil import utcnow
 from core.tools import TransferRequest
+from domains.transfer import callbacks
 from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
 from tests.api.test_call_center import API, queue_call
+from tests.api.test_callbacks import unanswered
 from tests.api.test_cli_lines import configured  # noqa: F401
 from tests.api.test_monitor import INTERACTIONS, turn_record
 from tests.helpers import Account, make_staff, register
@@ -118,3 +120,25 @@ def test_grant_the_clinical_role(
     assert asyncio.run(roles()) == (True, True)
     main(["grant-staff", "nurse@example.com", "--revoke"])  # no longer staff: no clinical reading either
     assert asyncio.run(roles()) == (False, False)
+
+
+async def test_the_callback_queue_withholds_health_details(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    caller = await register(client)
+    agent = await make_staff(runtime, await register(client))
+    nurse = await clinical(runtime, await register(client))
+    clinic_call = unanswered("Ann Caller")  # call_sid "CAAnnCaller"
+    await monitor.publish(runtime.store, turn_record(caller, clinic_call.call_sid, 1, domain="healthcare",
+                                                     text_in=SYMPTOMS))
+    await callbacks.leave(runtime.sessions, clinic_call, message_text="call me about my chest pain")
+    await callbacks.leave(runtime.sessions, unanswered("Bo Billing"))
+
+    shown = {r["caller_name"]: r for r in (await client.get("/call-center/api/callbacks", headers=agent.auth)).json()}
+    ann = shown["Ann Caller"]
+    assert ann["summary"] == ann["reason"] == ann["message_text"] == WITHHELD and "chest" not in str(ann)
+    assert shown["Bo Billing"]["reason"] == "a double charge"
+    read = {r["caller_name"]: r for r in (await client.get("/call-center/api/callbacks", headers=nurse.auth)).json()}
+    assert read["Ann Caller"]["message_text"] == "call me about my chest pain"
+    claimed = await client.post(f"/call-center/api/callbacks/{ann['id']}/claim", headers=agent.auth)
+    assert claimed.json()["transcript"][0]["text"] == WITHHELD
+    message = await client.get(f"/call-center/api/callbacks/{ann['id']}/message", headers=agent.auth)
+    assert message.status_code == 403
