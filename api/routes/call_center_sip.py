@@ -1,7 +1,7 @@
 """The call-center softphone's server side: the agent's SIP account, the popup of a SIP call, its outcome.
 
-* `GET|PUT|DELETE /call-center/api/sip/account` — the signed-in staff member's extension; PUT takes
-  `{extension, password}` and keeps only the digest HA1, which GET gives the page (never the password)
+* `GET|PUT|DELETE /call-center/api/sip/account` — the signed-in staff member's extension (null when
+  none); PUT takes `{extension, password}` and keeps only the digest HA1, which GET gives the page
 * `GET /call-center/api/sip/customer?call_sid=&number=` — the caller of a SIP call, from Twilio's
   `X-Twilio-CallSid` header or the caller's number, with the conversation so far
 * `POST /call-center/api/sip/call/{answered,ended}` — the agent's state (On Call, then Wrap Up) and
@@ -75,12 +75,11 @@ def account_view(account: softphone.SipAccount, settings: Settings, name: str) -
 
 
 @router.get(f"{API}/account")
-async def get_account(user: StaffUser, runtime: RuntimeDep) -> SipAccountOut:
+async def get_account(user: StaffUser, runtime: RuntimeDep) -> SipAccountOut | None:
+    """The agent's extension, or null when none is set up yet (the page then asks for it)."""
     sip_domain(runtime.settings)
     account = await softphone.get_account(runtime.sessions, user.id)
-    if account is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No SIP extension is set up for you yet.")
-    return account_view(account, runtime.settings, user.display_name)
+    return account_view(account, runtime.settings, user.display_name) if account else None
 
 
 @router.put(f"{API}/account")

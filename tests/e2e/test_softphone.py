@@ -121,9 +121,9 @@ async def phones(registrar: Registrar) -> AsyncIterator[list[SipPhone]]:
     made: list[SipPhone] = []
     yield made
     for phone in made:
+        phone.close()
         for call in list(phone.calls.values()):
             await call.close_media()
-        phone.close()
 
 
 async def a_phone(phones: list[SipPhone], registrar: Registrar, user: str) -> SipPhone:

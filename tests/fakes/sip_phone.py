@@ -156,9 +156,10 @@ class Call:
             cancel = Message(f"CANCEL {self.invite.first.split()[1]} SIP/2.0", [
                 (k, v) for k, v in self.invite.headers if k.lower() in ("via", "from", "to", "call-id", "max-forwards")
             ] + [("CSeq", f"{self.invite.header('CSeq').split()[0]} CANCEL")])
-            await self.phone.request(cancel)
-        else:
-            await self.phone.request(self.in_dialog("BYE"))
+            await self.phone.request(cancel)  # the INVITE then ends with 487, which _follow_invite ACKs
+            await asyncio.wait_for(self.ended.wait(), 10)
+            return
+        await self.phone.request(self.in_dialog("BYE"))
         self.ended.set()
         await self.close_media()
 
@@ -186,8 +187,11 @@ class Call:
 
     async def close_media(self) -> None:
         for task in self._tasks:
-            task.cancel()
-        await self.pc.close()
+            if task is not asyncio.current_task():
+                task.cancel()
+        if self.pc.connectionState != "closed":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.pc.close(), 5)
 
 
 class SipPhone(asyncio.DatagramProtocol):
@@ -221,7 +225,7 @@ class SipPhone(asyncio.DatagramProtocol):
             asyncio.get_running_loop().create_task(self._on_request(message))
         else:
             branch = re.search(r"branch=([^;\s]+)", message.header("Via"))
-            if branch and (queue := self._waiting.get(branch.group(1))):
+            if branch and (queue := self._waiting.get(f"{branch.group(1)}:{message.method}")):
                 queue.put_nowait(message)
 
     def send(self, message: Message) -> None:
@@ -244,7 +248,8 @@ class SipPhone(asyncio.DatagramProtocol):
         branch = re.search(r"branch=([^;\s]+)", message.header("Via"))
         assert branch
         queue: asyncio.Queue[Message] = asyncio.Queue()
-        self._waiting[branch.group(1)] = queue
+        key = f"{branch.group(1)}:{message.method}"  # a CANCEL shares its INVITE's branch
+        self._waiting[key] = queue
         self.send(message)
         if not final:
             return message
@@ -254,7 +259,7 @@ class SipPhone(asyncio.DatagramProtocol):
                 if response.status >= 200:
                     return response
         finally:
-            self._waiting.pop(branch.group(1), None)
+            self._waiting.pop(key, None)
 
     def close(self) -> None:
         if self.transport is not None:
@@ -312,7 +317,7 @@ class SipPhone(asyncio.DatagramProtocol):
         return call
 
     async def _follow_invite(self, call: Call) -> None:
-        queue = self._waiting[call.branch]
+        queue = self._waiting[f"{call.branch}:INVITE"]
         assert call.invite is not None
         try:
             while True:
@@ -340,7 +345,7 @@ class SipPhone(asyncio.DatagramProtocol):
                 await call.pc.setRemoteDescription(RTCSessionDescription(response.body, "answer"))
                 call.answered.set()
         finally:
-            self._waiting.pop(call.branch, None)
+            self._waiting.pop(f"{call.branch}:INVITE", None)
 
     # --- requests to us ----------------------------------------------------------------------
 

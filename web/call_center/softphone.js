@@ -68,9 +68,12 @@ async function loadAccount() {
   try {
     phone.account = await api(`${API}/account`);
   } catch (error) {
-    phone.account = null;
+    say(error.message || String(error), "bad");
+    return;
+  }
+  if (!phone.account) {
     $("sip-form").hidden = false;
-    say(error.status === 404 ? "Set up your extension to take SIP calls." : (error.message || String(error)));
+    say("Set up your extension to take SIP calls.");
     return;
   }
   $("sip-form").hidden = true;
@@ -138,7 +141,7 @@ async function register() {
   ua.on("disconnected", mine(() => {
     phone.lost = true;
     document.body.dataset.sip = "lost";
-    say("Lost the SIP server: trying again…", "bad");
+    say(`Lost the SIP server at ${acct.ws_url}: trying again…`, "bad");
   }));
   ua.on("registered", mine(() => {
     const again = phone.registeredOnce && phone.lost;
