@@ -136,5 +136,7 @@ async def ended(body: SipEndedIn, user: StaffUser, center: Center) -> OkOut:
     await center.agents.wrap_up(str(user.id), call.id)
     outcome = {"answered": Outcome.ANSWERED, "transferred": Outcome.ANSWERED, "busy": Outcome.BUSY,
                "rejected": Outcome.REJECTED, "caller-hung-up": Outcome.CALLER_HUNG_UP}[body.outcome]
-    await center.record(call, outcome, handle_s=body.talked_s, wait_s=None, transferred_to=body.transferred_to)
+    if body.transferred_to:
+        call.reason = f"Transferred to {body.transferred_to}"
+    await center.record(call, outcome, handle_s=body.talked_s, wait_s=None)
     return OkOut(status="success")
