@@ -237,10 +237,22 @@ async def test_sip_call_rings_with_the_customer_answers_holds_and_transfers(
         await expect(page.locator("#history tbody tr").first).to_contain_text("answered")
         desk_call = next(iter(desk.calls.values()))
         assert desk_call.invite is not None and "twilio" not in desk_call.invite.header("From")
-        assert page.problems == []
-        await page.screenshot(path=str(ARTIFACTS / "softphone_after.png"), full_page=True)
         assert call.transferred is not None
         await call.transferred.hang_up()
+
+        # An outbound call from the 12-key pad to an extension, through the registrar (with the agent's digest).
+        for digit in "2003":
+            await page.locator(f"#sip-dialpad-keys [data-key='{digit}']").click()
+        await expect(page.locator("#sip-number")).to_have_value("2003")
+        await page.locator("#sip-dial").get_by_role("button", name="Call", exact=True).click()
+        await expect(page.locator("#sip-status")).to_contain_text("On a call with 2003", timeout=10_000)
+        outbound = next(c for c in desk.calls.values() if c.invite is not None and "1001" in c.invite.header("From"))
+        assert await heard_by_phone(outbound) > 0.02
+        await page.get_by_role("button", name="Hang up SIP call").click()
+        await asyncio.wait_for(outbound.ended.wait(), 10)
+        await expect(page.locator("#sip-call")).to_be_hidden()
+        assert page.problems == []
+        await page.screenshot(path=str(ARTIFACTS / "softphone_after.png"), full_page=True)
         await page.context.close()
 
 
