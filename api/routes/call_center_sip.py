@@ -49,6 +49,9 @@ class SipAccountOut(BaseModel):
 class SipCallIn(BaseModel):
     call_id: str = Field(min_length=1, max_length=128)
     caller: str = Field(default="", max_length=128)
+    """The caller's SIP user (a phone number from Twilio)."""
+    name: str = Field(default="", max_length=120)
+    """Who the popup found, if anyone."""
     call_sid: str | None = Field(default=None, pattern=softphone.CALL_SID.pattern)
 
 
@@ -118,7 +121,7 @@ async def customer(
 
 def sip_call(body: SipCallIn, user_name: str, user_id: str) -> TransferCall:
     return TransferCall(call_sid=body.call_sid or body.call_id, department="sip", channel="sip",
-                        caller={"name": body.caller or "SIP caller", "phone": body.caller or None},
+                        caller={"name": body.name or body.caller or "SIP caller", "phone": body.caller or None},
                         id=f"sip-{body.call_id}"[:64], agent_id=user_id, agent_name=user_name)
 
 

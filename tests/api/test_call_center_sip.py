@@ -84,7 +84,7 @@ async def test_a_sip_call_moves_the_agent_and_goes_in_the_history(client: httpx.
     assert (await client.post(f"{cc}/agent/login", json={"departments": ["support"]}, headers=kim.auth)).is_success
     assert (await client.post(f"{cc}/agent/ready", headers=kim.auth)).is_success
 
-    call = {"call_id": "abc@127.0.0.1", "caller": "+15551234567", "call_sid": "CAabc123"}
+    call = {"call_id": "abc@127.0.0.1", "caller": "+15551234567", "name": "Ann Lee", "call_sid": "CAabc123"}
     assert (await client.post(f"{API}/call/answered", json=call, headers=kim.auth)).is_success
     assert (await client.get(f"{cc}/agent/status", headers=kim.auth)).json()["agent"]["state"] == "on_call"
     ended = {**call, "outcome": "transferred", "talked_s": 42.5, "transferred_to": "billing (2003)"}
@@ -97,7 +97,7 @@ async def test_a_sip_call_moves_the_agent_and_goes_in_the_history(client: httpx.
 
     history = (await client.get(f"{cc}/call/history", headers=kim.auth)).json()
     assert [(h["outcome"], h["caller_name"], h["channel"]) for h in history] == [
-        ("busy", "+15550001111", "sip"), ("answered", "+15551234567", "sip")]
+        ("busy", "+15550001111", "sip"), ("answered", "Ann Lee", "sip")]
     assert history[1]["handle_s"] == 42.5 and history[1]["reason"] == "Transferred to billing (2003)"
 
 

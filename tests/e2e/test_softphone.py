@@ -304,6 +304,7 @@ async def test_softphone_bad_input(
         await expect(page.locator("#sip-incoming")).to_be_hidden()
         await expect(page.locator("#popup")).to_be_hidden()
         await expect(page.locator("#history tbody tr").first).to_contain_text("caller-hung-up")
+        await expect(page.locator("#history tbody tr").first).to_contain_text("Ann Lee")
 
         # The registrar goes away and comes back: the page says so and registers again.
         registrar.stop()

@@ -175,6 +175,7 @@ function peerName(session) {
 
 async function report(kind, call, extra = {}) {
   const body = { call_id: call.s.id.slice(0, 128), caller: String(call.s.remote_identity.uri.user).slice(0, 128),
+                 ...(call.name ? { name: call.name.slice(0, 120) } : {}),
                  ...(call.callSid ? { call_sid: call.callSid } : {}), ...extra };
   try {
     await api(`${API}/call/${kind}`, { method: "POST", body });
@@ -204,7 +205,10 @@ function incoming(session, request, JsSIP) {
   showCall();
   const number = String(session.remote_identity.uri.user || "");
   const query = new URLSearchParams({ ...(callSid ? { call_sid: callSid } : {}), number });
-  api(`${API}/customer?${query}`).then((c) => { if (phone.session === call) phone.hooks.showCustomer(c); })
+  api(`${API}/customer?${query}`).then((c) => {
+    call.name = c.caller_name;
+    if (phone.session === call) phone.hooks.showCustomer(c);
+  })
     .catch(() => { if (phone.session === call) unknownCaller(who); });
   follow(call, JsSIP);
 }
