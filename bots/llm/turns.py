@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -96,7 +97,9 @@ class _Turn:
 
     def request(self, text: str) -> AIMessage:
         reading = interpret(text, self.now, self.tools)
-        if reading is not None and reading.sure:
+        if reading is not None and (reading.sure or reading.tool in _read_only()):
+            # a question about a reading is for what acts; what only reads is read out at once ("what
+            # tasks i have at the moment"), and a wrong guess costs the caller no more than the question
             return self.proceed(reading.tool, reading.args)
         if reading is not None:
             return _say(_offer(reading.tool), Pending("intent", reading.tool, reading.args))
@@ -308,6 +311,14 @@ def _dialogue(act: Act, messages: Sequence[BaseMessage]) -> AIMessage:
         "cancel": "Okay. Is there anything else I can help with?",
     }
     return _say(replies[act])
+
+
+@cache
+def _read_only() -> frozenset[str]:
+    """The tools that change nothing (lists, look-ups, estimates)."""
+    from domains.registry import all_tools
+
+    return frozenset(spec.name for spec in all_tools() if not spec.mutates)
 
 
 def _offer(tool: str) -> str:

@@ -261,3 +261,15 @@ async def test_everyday_request_through_the_chat_model(model: Any) -> None:
     reply = await turn(model, [], "um could you stick water the tomato plants on my list for friday")
     assert [(c["name"], c["args"]) for c in reply.tool_calls] == [
         ("create_todo", {"title": "water the tomato plants", "due_date": "2026-11-27"})]
+
+
+async def test_an_unsure_reading_that_only_reads_is_acted_on_and_one_that_acts_is_asked(model: Any) -> None:
+    from core.grammar.registry import REFERENCE_NOW, interpret
+
+    text = "i was wondering what tasks i have at the moment"
+    reading = interpret(text, REFERENCE_NOW)
+    assert reading is not None and reading.tool == "get_todos" and not reading.sure  # the case in point
+    reply = await turn(model, [], text)
+    assert [c["name"] for c in reply.tool_calls] == ["get_todos"]
+    asked = await turn(model, [], "i need to remember to pick up the dry cleaning")
+    assert not asked.tool_calls and asked.content.startswith("Do you want me to")
