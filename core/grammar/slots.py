@@ -258,7 +258,8 @@ _TYPES: tuple[SlotType, ...] = (
               tail=r"he|she|they|who|because|since|as of|starting|effective"),
     free_text("query", ["bob", "alice", "smith", "carol"], strip_articles=False,
               lead=r"somebody|someone|anybody|anyone|a person|a guy|a woman|a man|named|called|by the name of"),
-    free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False),
+    free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,
+              tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)"),
     free_text("location", ["cafe luna", "room two", "city hall", "main street"], strip_articles=False),
     free_text("description", ["for the launch", "weekly planning"], strip_articles=False),
 )

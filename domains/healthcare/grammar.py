@@ -93,6 +93,7 @@ EVERYDAY = (
         "(any chance|is there a chance) i (could|can) (get in|come in|be seen) [{when:date}] [at {time}] [(for|about) {reason}]",
         "{reason} needs (looking at|checking|to be looked at) can i come in [{when:date}]",
         "i (would want|would like|want|need) an appointment [{when:date}] [(in the morning|in the afternoon|morning|afternoon)] (for|about) {reason}",
+        "(can|could) you (fit|squeeze|get) me in [(on|for)] {when:date} [at {time}] [(for|about) {reason}]",
         slots=_BOOKING),
     *_t("list_appointments", f"(anything|is anything|do i have anything) booked for me (at|with) the {_CLINIC}",
         "(what|which) appointments (have i got|do i have) [coming up]", "when am i seeing the doctor [next|again]",

@@ -37,7 +37,7 @@ RECORD_ARGS = frozenset({"todo", "reminder", "event", "appointment", "reservatio
 TOOL_MOVES = frozenset({"call", "look", "ask", "confirm"})
 # Words that say nothing about which record is meant.
 _FUNCTION_WORDS = frozenset({
-    "a", "an", "the", "my", "our", "your", "his", "her", "their", "this", "that", "these", "those", "one",
+    "a", "an", "the", "i", "we", "my", "our", "your", "his", "her", "their", "this", "that", "these", "those", "one",
     "to", "for", "of", "with", "on", "in", "at", "by", "from", "and",
 })
 _DETERMINERS = frozenset({"a", "an", "the", "these", "those", "some"})

@@ -196,6 +196,11 @@ def test_normalisation_makes_typed_and_spoken_text_alike() -> None:
     ("order printer paper do friday", "order printer paper due friday"),  # "due" heard "do"
     ("what do i have to do friday", "what do i have to do friday"),
     ("mark the plumber task is done", "mark the plumber task as done"),
+    ("takebob dot miller at acme dot com off the budget committee", "take bob dot miller at acme dot com off the budget committee"),
+    ("addison at gmail dot com is my email", "addison at gmail dot com is my email"),  # an address, no command
+    ("look a table for two friday", "book a table for two friday"),
+    ("what apartments do you have", "what departments do you have"),
+    ("can you drop that down for tuesday", "can you jot that down for tuesday"),
 ])
 def test_a_command_the_recogniser_ran_together_is_read_as_said(heard: str, meant: str) -> None:
     assert normalize(heard) == meant
