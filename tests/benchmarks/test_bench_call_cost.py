@@ -11,6 +11,9 @@ with no call), and per spoken turn above idle. RSS and CPU seconds are the figur
 machine: wall-clock numbers move with other people's load, these move much less.
 
     CONVONET_BENCH=full .venv/bin/python -m pytest -s -p no:cacheprovider tests/benchmarks/test_bench_call_cost.py
+
+Both stacks: offline (Moonshine, hibari) and cloud (pipecat's Deepgram clients against the capacity
+bench's loopback fake, which runs in the test's process, so its CPU is not the server's).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pytest
 from tests.benchmarks.calls import PHRASES, Caller, ServerProcess, frames_for, phone_of, server_process
 from tests.benchmarks.conftest import FULL, report, size
 from tests.benchmarks.procstats import cpu_rss, load_average, process_usage
+from tests.benchmarks.test_bench_capacity import _stack as speech_stack
 from tests.conftest import Backend
 
 pytest.importorskip("bots.speech", reason="needs the offline speech services")
@@ -102,6 +106,10 @@ async def _cost(server: ServerProcess, audio: dict[str, list[bytes]]) -> dict[st
         "server_cpu_ms_per_s_no_call": round(1000 * no_call_cores, 2),
         "idle_cpu_ms_per_call_per_s": round(1000 * (idle_cores - no_call_cores) / CALLS, 2),
         "cpu_s_per_turn_above_idle": round(((cpu3 - cpu_t) - idle_cores * (t4 - t3)) / max(1, len(turns)), 3),
+        # one call in conversation (turn after turn) while the others are idle: the whole rate of that phase
+        # less the server's own and the idle calls' (as measured in the idle phase)
+        "talking_call_cpu_ms_per_s": round(1000 * ((cpu3 - cpu_t) / (t4 - t3) - no_call_cores
+                                                   - (idle_cores - no_call_cores) * (CALLS - 1) / CALLS), 1),
         "turns": len(turns),
         "answered": sum(t.gap is not None for c in callers for t in c.turns),
         "asked": sum(len(c.turns) for c in callers),
@@ -109,25 +117,31 @@ async def _cost(server: ServerProcess, audio: dict[str, list[bytes]]) -> dict[st
     }
 
 
+@pytest.mark.parametrize("stack", ["offline", "cloud"])
 @pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)
-async def test_bench_call_cost(backend: Backend, bench_data_dir: Path) -> None:
+async def test_bench_call_cost(backend: Backend, bench_data_dir: Path, stack: str) -> None:
+    if stack == "cloud" and not FULL:
+        pytest.skip("the cloud stack's cost is measured in full runs; the offline smoke run proves the harness")
     audio = frames_for(PHRASES)
     load_before = load_average()
-    async with server_process(backend.database_url, bench_data_dir, CALLS + 1) as server:
+    async with (speech_stack(stack, audio) as (settings, _fake),
+                server_process(backend.database_url, bench_data_dir, CALLS + 1, settings) as server):
         result = await _cost(server, audio)
     rss = result["rss_mb"]
-    print(f"\n== call cost, offline stack, {CALLS} calls ({'full' if FULL else 'smoke'} run) ==")
+    print(f"\n== call cost, {stack} stack, {CALLS} calls ({'full' if FULL else 'smoke'} run) ==")
     print(f"{'RSS MB (server / with worker)':34} " + "  ".join(f"{k} {v[0]:.0f}/{v[1]:.0f}" for k, v in rss.items()))
     for key in ("mb_per_idle_call", "mb_per_call_at_peak", "mb_per_call_after_talking",
                 "mb_per_call_left_after_hang_up", "cpu_s_per_dial", "server_cpu_ms_per_s_no_call",
-                "idle_cpu_ms_per_call_per_s", "cpu_s_per_turn_above_idle"):
+                "idle_cpu_ms_per_call_per_s", "cpu_s_per_turn_above_idle", "talking_call_cpu_ms_per_s"):
         print(f"{key:34} {result[key]}")
     print(f"{'turns answered':34} {result['answered']}/{result['asked']}; load average before {load_before}, "
           f"after {result['load_average']}")
     assert result["answered"] > 0, "no turn was answered"
-    report("call-cost", [], {
+    stack_text = ("offline stack (Moonshine worker, intent model, hibari)" if stack == "offline" else
+                  "cloud stack (pipecat's Deepgram STT and TTS against a loopback fake, intent model)")
+    report("call-cost" if stack == "offline" else "call-cost-cloud", [], {
         **result,
-        "conditions": (f"offline stack (Moonshine worker, intent model, hibari), server in a child process, "
+        "conditions": (f"{stack_text}, server in a child process, "
                        f"SQLite + in-process store, a warm-up call first, {CALLS} calls dialled one by one, "
                        f"silent {IDLE_SECONDS} s, then one command from every caller at once, then {TURNS} commands per "
                        f"caller, one caller at a time"),
