@@ -77,6 +77,12 @@ def test_values_compare_as_said() -> None:
     assert canonical("2026-11-27") != canonical("2026-11-28")
 
 
+def test_a_compound_written_as_one_word_or_two_is_the_same_text() -> None:
+    assert args_match({"title": "pick up dry cleaning"}, {"title": "pickup dry cleaning"})
+    assert args_match({"title": "walkthrough with the inspector"}, {"title": "walk through with the inspector"})
+    assert not args_match({"title": "pick up dry cleaning"}, {"title": "pickup cleaning"})
+
+
 def test_a_reference_that_names_no_record_counts_as_none() -> None:
     assert args_match({}, {"reservation": "my reservation"})
     assert args_match({"reservation": "the booking"}, {})
