@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from core.grammar.numbers import DIGIT_WORDS, ONES
+from core.grammar.numbers import DIGIT_WORDS, ONES, parse_number
 from core.grammar.text import normalize
 
 _PIN_FILLER = frozenset(
@@ -51,6 +51,10 @@ def parse_pin(text: str) -> str | None:
     """A 4-6 digit voice PIN from an utterance ("my pin is 1 2 3 4", "twelve thirty four"); else None."""
     tokens = [t for t in re.split(r"[ -]", normalize(text)) if t and t not in _PIN_FILLER]
     digits = spoken_digits(tokens) if tokens else None
+    if digits is None and tokens:
+        # a recogniser that writes "4821" is read back in words ("four thousand eight hundred twenty one")
+        number = parse_number(" ".join(tokens))
+        digits = str(number) if isinstance(number, int) and number >= 1000 else None
     return digits if digits is not None and 4 <= len(digits) <= 6 else None
 
 

@@ -152,6 +152,10 @@ def test_emails(text: str, value: str | None) -> None:
 def test_pin_and_phone() -> None:
     assert parse_pin("one two three four") == "1234"
     assert parse_pin("my pin is 1 2 3 4") == "1234"
+    # Moonshine writes a PIN as a number ("4821"), which its transcript gives back in words
+    assert parse_pin("four thousand eight hundred twenty one") == "4821"
+    assert parse_pin("my pin is one thousand two hundred thirty four") == "1234"
+    assert parse_pin("one hundred") is None and parse_pin("one million") is None
     assert parse_pin("My PIN is 1234.") == "1234"
     assert parse_pin("twelve thirty four") == "1234"
     assert parse_pin("double five six seven") == "5567"
