@@ -34,7 +34,7 @@ _GENERIC = frozenset({
     "just", "said", "please", "um", "uh", "so", "and", "yes", "yeah", "no", "mean", "meant",
 })
 """Words of a reference that name no record in particular ("my appointment", "the one i booked")."""
-_KINDS = frozenset({"meeting", "meetings", "alert", "alerts", "dinner", "lunch", "party", "group", "team", "under",
+_KINDS = frozenset({"meeting", "meetings", "alert", "alerts", "party", "under",
                     "name", "named", "called", "for", "delete", "remove", "cancel", "change", "move"})
 """Words around a name that say what kind of record it is, not which ("the hollingsworth party")."""
 _CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{4}$")
@@ -133,11 +133,23 @@ def resolve(tool: str, args: Mapping[str, Any], listed: Mapping[str, Any], now: 
         kin_args.setdefault(kin.ref, ref)
         return _chosen(name, kin, kin_args, record, now)
     if not hits:
-        guess = _sounds_like(ref, mine)
+        # no record has the words: one whose name sounds like them, of this kind or a kin's, is offered
+        pool: list[tuple[Mapping[str, Any], str, ToolWords]] = [(r, tool, words) for r in mine]
+        for name in words.kin:
+            kin = tool_words(name)
+            if kin is not None and kin.ref is not None and kin.lookup is not None:
+                pool += [(r, name, kin) for r in _records(listed.get(kin.lookup), tool_words(kin.lookup)) or []]
+        guess = _sounds_like(ref, [r for r, _, _ in pool])
         if guess is not None:
-            record, name = guess
-            asked = _which(tool, words, args, [record], now)
-            label = asked.which[0] if name.lower() in asked.which[0].lower() else f"{name}, {asked.which[0]}"
+            n, heard = guess
+            record, meant, meant_words = pool[n]
+            meant_args = dict(args)
+            if meant != tool:
+                stated = reread(meant) if reread is not None else None
+                meant_args = dict(stated) if isinstance(stated, Mapping) else {}
+                meant_args.setdefault(str(meant_words.ref), ref)
+            asked = _which(meant, meant_words, meant_args, [record], now)
+            label = asked.which[0] if heard.lower() in asked.which[0].lower() else f"{heard}, {asked.which[0]}"
             return replace(asked, which=(label,), heard_as=True)
     if not hits and len(mine) == 1 and words.confirm:
         # "cancel my doctor appointment" with one appointment: that one, read back before anything happens
@@ -223,8 +235,8 @@ def _names_of(record: Mapping[str, Any]) -> list[str]:
     return [v for k, v in record.items() if k in _NAME_KEYS and isinstance(v, str) and v.strip()]
 
 
-def _sounds_like(ref: str, records: Sequence[Mapping[str, Any]]) -> tuple[Mapping[str, Any], str] | None:
-    """The one record a name in `ref` sounds like, clearly closer than any other, and that name; or None. Every run of
+def _sounds_like(ref: str, records: Sequence[Mapping[str, Any]]) -> tuple[int, str] | None:
+    """Which record a name in `ref` sounds like, clearly closer than any other, and that name; or None. Every run of
     the reference's words is tried against each name ("scrap the garage sail task altogether": "garage
     sail" against "garage sale")."""
     spoken = [w for w in re.findall(r"[a-z']+", ref.lower()) if w not in _GENERIC and w not in _KINDS]
@@ -242,7 +254,7 @@ def _sounds_like(ref: str, records: Sequence[Mapping[str, Any]]) -> tuple[Mappin
     if len(scored) > 1 and scored[1][0][0] > scored[0][0][0] - SOUNDS_LEAD:
         return None
     (_, name), n = scored[0]
-    return records[n], name
+    return n, name
 
 
 def _same_name(ref: str, record: Mapping[str, Any]) -> bool:

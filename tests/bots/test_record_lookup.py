@@ -127,3 +127,15 @@ async def test_a_name_like_none_of_the_records_is_not_offered(session: AgentSess
     asked = await session.turn("cancel the booking under pemberton")
     assert "Did you mean" not in asked.reply, asked.reply
     assert len(ok(await call(ctx, "list_reservations"))["reservations"]) == 2
+
+
+async def test_a_misheard_name_of_a_kin_record_is_offered_with_its_own_tool(session: AgentSession, ctx: ToolContext) -> None:
+    """"the team think" (team sync, a calendar event) said as if it were a reminder: the event is offered."""
+    event = ok(await call(ctx, "create_calendar_event", title="team sync", start="2026-11-26T14:00"))
+    ok(await call(ctx, "create_reminder", message="water the ferns", remind_at="2026-11-25T09:00"))
+    asked = await session.turn("move the team think reminder to friday at ten am")
+    assert asked.reply.startswith("Did you mean ") and "team sync" in asked.reply, asked.reply
+    done = await session.turn("yes")
+    [(tool, args)] = _acts(done.tool_calls)
+    assert tool == "update_calendar_event" and args["event"] == event["created"]["id"]
+    assert args["start"].startswith("2026-11-27T10:00")
