@@ -306,11 +306,13 @@ EVERYDAY_CALENDAR = (
         slots={"event": "event", "when": ("start", "end")}),
     *_t("update_calendar_event", "(the|my) {event:ref} (is moving|moved|is now|will be) to {location} [update the location]",
         "(the|my) {event:ref} (location|place|venue) (changed|is changing|has changed|moved) to {location}",
+        "(the|my) {event:ref} is (at|in) {location} now",
         "(change|update|set) the (location|place|venue) (of|for) [the|my] {event:ref} [event|meeting] to {location}",
         "(rename|retitle) [the|my] {event:ref} [event|meeting|appointment] (to|as) {title:event_title}",
         slots={"event": "event", "location": "location", "title": "title"}),
     *_t("delete_calendar_event", "(delete|remove|cancel|drop|clear|scrap) [the|my] {event:ref} (event|meeting) [from my calendar]",
-        "(take|get) [the|my] {event:ref} (off|out of) my calendar"),
+        "(take|get) [the|my] {event:ref} (off|out of) my calendar",
+        "(wipe out|wipe|get rid of) [the|my] {event:ref} [event|meeting] [on|from my calendar]"),
 )
 
 _TODO_LIST = ("todo", "todos")
