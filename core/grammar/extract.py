@@ -220,6 +220,7 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
     taken = [False] * len(tokens)
     args: dict[str, Any] = {}
     filled: set[str | tuple[str, ...]] = set()
+    clock_tonight = False  # a clock time was read ("tonight at seven thirty")
     for span in spans:
         if any(taken[span.start:span.end]):
             continue
@@ -235,6 +236,7 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
         best = max(namesakes, key=lambda s: _cue_score(tokens, s)) if namesakes else span
         _assign(args, best.slot.arg, best.value)
         filled.add(best.slot.arg)
+        clock_tonight = clock_tonight or best.slot.kind.name in ("time", "meal_time")
         for i in range(span.start, span.end):
             taken[i] = True
         j = span.start - 1
@@ -243,6 +245,12 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
             j -= 1
         if span.end < len(tokens) and tokens[span.end] in _PARTS_OF_DAY:
             taken[span.end] = True  # "tomorrow night" with no time asked for: the night is no title
+    if clock_tonight and any(taken[i] for i, t in enumerate(tokens) if t == "tonight"):
+        # "tonight at seven thirty" read as the time says the day too, when the day was not read apart
+        day = next((s for s in shape.args if s.kind.name == "date" and s.arg not in filled), None)
+        if day is not None:
+            _assign(args, day.arg, now.date().isoformat())
+            filled.add(day.arg)
     free = [s for s in shape.args if s.kind.free_text and s.arg not in filled]
     if free:
         _fill_free_text(args, free, tokens, taken, shape.words - shape.values, now, shape.words & shape.values)

@@ -189,3 +189,11 @@ def test_noise_heard_as_one_word_is_asked_about_not_acted_on() -> None:
     assert coughed is None or not coughed.sure
     said = interpret("i have had a cough since monday", NOW)
     assert said is not None and said.sure and said.tool == "record_symptoms"
+
+
+def test_tonight_read_with_the_time_gives_the_day_too() -> None:
+    reading = interpret("table for two tonight at seven thirty and please note a severe peanut allergy", REFERENCE_NOW)
+    assert reading is not None and reading.tool == "create_reservation"
+    assert reading.args["date"] == REFERENCE_NOW.date().isoformat() and reading.args["time"] == "19:30"
+    other = interpret("table for two friday at seven thirty and please note a severe peanut allergy", REFERENCE_NOW)
+    assert other is not None and other.args.get("date") == "2026-11-27"
