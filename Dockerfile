@@ -14,6 +14,7 @@ COPY core core
 COPY api api
 COPY bots bots
 COPY processors processors
+COPY speech speech
 COPY transports transports
 COPY domains domains
 COPY web web

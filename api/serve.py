@@ -132,7 +132,7 @@ def preload(settings: Settings) -> None:
     from bots import turn_models
     from core.grammar import registry as grammar_registry
     from domains import registry
-    from processors.speech import models as speech_models
+    from speech import models as speech_models
 
     grammar_registry.install(registry.grammar_set())
     grammar_registry.installed().use_cache(settings.data_dir / "understanding")  # as `Agent.open` does

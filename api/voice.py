@@ -16,7 +16,7 @@ from bots.speech import check_speech_settings
 from core.grammar import registry as grammar_registry
 from core.runtime import Runtime
 from domains import registry
-from processors.speech import models as speech_models
+from speech import models as speech_models
 
 
 @asynccontextmanager

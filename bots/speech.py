@@ -15,10 +15,10 @@ from pipecat.services.stt_service import STTService
 from pipecat.services.tts_service import TTSService
 
 from core.config import Settings, SettingsError
-from processors.speech import models
 from processors.speech.moonshine_stt import MoonshineSTTService
 from processors.speech.stt_service import SphinxSTTService
 from processors.speech.tts_service import HibariTTSService
+from speech import models
 
 _KEYS = {"deepgram": "DEEPGRAM_API_KEY", "elevenlabs": "ELEVENLABS_API_KEY", "cartesia": "CARTESIA_API_KEY"}
 

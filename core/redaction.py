@@ -91,3 +91,16 @@ async def health_calls(sessions: SessionFactory, store: Store, call_sids: Iterab
         )
         found |= {sid for sid, timings in rows.all() if call_is_sensitive(timings, domains)}
     return found
+
+
+async def popup(sessions: SessionFactory, store: Store, view: dict[str, Any], *, clinical: bool,
+                domains: frozenset[str]) -> dict[str, Any]:
+    """A call-center popup (`TransferCall.view()`) as the agent may read it: a call that touched a
+    sensitive domain shows who is calling but not what was said, unless the agent is clinical."""
+    if clinical:
+        return view
+    sid = view.get("call_sid")
+    if view.get("department") not in domains and not await health_calls(sessions, store, [sid], domains):
+        return view
+    return view | {"transcript": redacted_transcript(view.get("transcript") or []), "summary": WITHHELD,
+                   "reason": WITHHELD if view.get("reason") else ""}

@@ -21,7 +21,9 @@ QUIET_PEAK = 64
 """Peak sample (16-bit) at or below which a frame is silence here: -54 dBFS, under the VAD's
 `min_volume` (-50 LUFS), so nothing the VAD could call speech is ever held back."""
 
-CHUNK_SECS = 0.1
+CHUNK_SECS = 0.06
+"""Silence per piece: three Twilio frames. Under the call recorder's 100 ms gap (`processors.recorder`
+lines the caller's track up by arrival time and fills a longer gap with silence)."""
 
 
 class QuietBatcher:

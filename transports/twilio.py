@@ -175,7 +175,7 @@ class ConvonetTwilioSerializer(TwilioFrameSerializer):
                 return None
             if self._batcher is None:
                 self._batcher = QuietBatcher(self._sample_rate, hangover_secs=self._hangover_secs)
-            audio = self._batcher.add(pcm)  # silence in 100 ms chunks (transports/inbound_audio.py)
+            audio = self._batcher.add(pcm)  # silence in 60 ms pieces (transports/inbound_audio.py)
             return InputAudioRawFrame(audio=audio, num_channels=1, sample_rate=self._sample_rate) if audio else None
         if event == "mark":
             mark = message.get("mark")

@@ -42,7 +42,7 @@ from api.routes.call_center_models import (
 )
 from api.sse import EventStream
 from api.web import page
-from core import monitor, redaction
+from core import redaction
 from core.runtime import Runtime
 from domains import registry
 from domains.transfer.agents import EVENTS, AgentStatus
@@ -259,12 +259,8 @@ async def customer(call_id: str, user: Agent, runtime: RuntimeDep, center: Cente
                 break
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No caller is known for that call.")
-    view = call.view()
-    if not user.is_clinical:
-        calls = redaction.sensitive_calls(await monitor.recent(runtime.store), registry.sensitive())
-        if call.call_sid in calls or call.department in registry.sensitive():
-            view |= {"transcript": redaction.redacted_transcript(view["transcript"]),
-                     "summary": redaction.WITHHELD, "reason": redaction.WITHHELD if view["reason"] else ""}
+    view = await redaction.popup(runtime.sessions, runtime.store, call.view(), clinical=user.is_clinical,
+                                 domains=registry.sensitive())
     return CustomerOut.model_validate({key: view[key] for key in CustomerOut.model_fields})
 
 

@@ -20,7 +20,9 @@ from pydantic import BaseModel, Field
 from api.deps import RuntimeDep, StaffUser
 from api.routes.call_center import Center
 from api.routes.call_center_models import CustomerOut, OkOut
+from core import redaction
 from core.config import Settings
+from domains import registry
 from domains.transfer import softphone
 from domains.transfer.calls import Outcome, TransferCall
 
@@ -101,11 +103,12 @@ async def delete_account(user: StaffUser, runtime: RuntimeDep) -> OkOut:
 
 @router.get(f"{API}/customer")
 async def customer(
-    _user: StaffUser, runtime: RuntimeDep,
+    user: StaffUser, runtime: RuntimeDep,
     call_sid: Annotated[str | None, Query(max_length=64)] = None,
     number: Annotated[str | None, Query(max_length=64)] = None,
 ) -> CustomerOut:
-    """The popup for a SIP call: by CallSid first, then by the caller's number."""
+    """The popup for a SIP call: by CallSid first, then by the caller's number (health details only for
+    clinical staff, as in the in-app popup)."""
     if call_sid is not None and not softphone.CALL_SID.match(call_sid):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "That CallSid is not readable.")
     if number is not None and not softphone.NUMBER.match(number):
@@ -115,7 +118,8 @@ async def customer(
     call = await softphone.find_customer(runtime.store, runtime.sessions, call_sid=call_sid, number=number)
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No caller is known for that call.")
-    view = call.view()
+    view = await redaction.popup(runtime.sessions, runtime.store, call.view(), clinical=user.is_clinical,
+                                 domains=registry.sensitive())
     return CustomerOut.model_validate({key: view[key] for key in CustomerOut.model_fields})
 
 

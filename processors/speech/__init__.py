@@ -1,4 +1,3 @@
-"""Offline speech building blocks: hibari TTS, PocketSphinx LM building and streaming decoding.
-
-Framework-free on purpose; the Pipecat STT/TTS services wrap these modules.
+"""The Pipecat services of the offline speech stack (Moonshine and PocketSphinx STT, hibari TTS),
+thin layers over the framework-free engine in the `speech` package.
 """

@@ -36,10 +36,9 @@ from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
 from processors.frames import SpeechPauseFrame, SpeechResumedFrame
-
-from .audio import ASR_RATE, StreamResampler, as_int16
-from .moonshine import MAX_SECONDS, SAMPLE_RATES, Recognizer, shared_recognizer
-from .spoken import spoken_transcript
+from speech.audio import ASR_RATE, StreamResampler, as_int16
+from speech.moonshine import MAX_SECONDS, SAMPLE_RATES, Recognizer, shared_recognizer
+from speech.spoken import spoken_transcript
 
 MOONSHINE_TTFS_P99 = 0.5
 """Seconds from the end of speech to the final transcript: the stop strategy's safety net when no

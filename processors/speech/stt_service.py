@@ -41,11 +41,10 @@ from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
 from processors.frames import SpeechPauseFrame, SpeechResumedFrame
-
-from .audio import ASR_RATE, StreamResampler, as_int16
-from .lm_builder import LanguageModel
-from .sphinx_decoder import DecoderSettings, SpeechEvent
-from .sphinx_pool import DecoderCrashed, DecoderPool, FinalResult, RemoteStream
+from speech.audio import ASR_RATE, StreamResampler, as_int16
+from speech.lm_builder import LanguageModel
+from speech.sphinx_decoder import DecoderSettings, SpeechEvent
+from speech.sphinx_pool import DecoderCrashed, DecoderPool, FinalResult, RemoteStream
 
 SPHINX_TTFS_P99 = 0.5
 """Seconds from the end of speech to the final transcript: the turn stop strategy's safety net when

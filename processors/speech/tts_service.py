@@ -20,7 +20,7 @@ from pipecat.services.settings import TTSSettings
 from pipecat.services.tts_service import TTSService
 from pipecat.transcriptions.language import Language
 
-from . import hibari
+from speech import hibari
 
 
 def trim_leading_silence(pcm: np.ndarray, sample_rate: int, keep_ms: int = 30, threshold: int = 32) -> np.ndarray:

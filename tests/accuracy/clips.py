@@ -22,8 +22,8 @@ from typing import Literal
 import numpy as np
 
 from core.grammar.text import normalize
-from processors.speech import hibari
-from processors.speech.audio import (
+from speech import hibari
+from speech.audio import (
     ASR_RATE,
     PHONE_RATE,
     float_to_int16,
@@ -32,7 +32,7 @@ from processors.speech.audio import (
     mulaw_encode,
     resample,
 )
-from processors.speech.spoken import spoken_form
+from speech.spoken import spoken_form
 
 LinePath = Literal["phone", "browser"]
 PATH_RATES: dict[str, int] = {"phone": PHONE_RATE, "browser": ASR_RATE}

@@ -28,8 +28,8 @@ from typing import Any
 
 from bots.llm.understanding import Understanding
 from core.grammar.text import normalize
-from processors.speech.lexicon import normalize_text
-from processors.speech.spoken import spoken_form
+from speech.lexicon import normalize_text
+from speech.spoken import spoken_form
 
 from .sets import Utterance
 

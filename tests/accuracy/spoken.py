@@ -47,12 +47,12 @@ def wer_words(text: str) -> list[str]:
 
 # ------------------------------------------------------------------ recognisers
 def moonshine() -> Recognise:
-    """`processors.speech.moonshine` as the Moonshine STT service reads an utterance: the process's one
+    """`speech.moonshine` as the Moonshine STT service reads an utterance: the process's one
     model, its text in spoken form (`spoken.spoken_transcript`, what the service pushes to the agent).
     In this process only: the model's runtime already decodes on two threads, and two worker processes
     were no faster on 2 cores."""
-    from processors.speech.moonshine import shared_recognizer
-    from processors.speech.spoken import spoken_transcript
+    from speech.moonshine import shared_recognizer
+    from speech.spoken import spoken_transcript
 
     def recognise(clips: Sequence[np.ndarray], rate: int) -> list[str]:
         model = shared_recognizer()
@@ -64,8 +64,8 @@ def sphinx(settings: Settings, workers: int) -> Recognise:
     """PocketSphinx as the STT service runs it: the product's language model and decoder settings in
     `DecoderPool` processes, turns of a call on one stream, the transcript chosen between its readings
     (the measure of `tests.processors.speech.test_stt_accuracy`)."""
-    from processors.speech import models
-    from processors.speech.sphinx_pool import DecoderPool
+    from speech import models
+    from speech.sphinx_pool import DecoderPool
     from tests.processors.speech.test_stt_accuracy import _decode_all
 
     lm = models.language_model(settings)

@@ -26,6 +26,7 @@ from tests.api.test_callbacks import unanswered
 from tests.api.test_cli_lines import configured  # noqa: F401
 from tests.api.test_monitor import INTERACTIONS, turn_record
 from tests.helpers import Account, make_staff, register
+from transports.twilio_transfer import cache_context
 
 SYMPTOMS = "I have had chest pain for two days"
 
@@ -142,3 +143,21 @@ async def test_the_callback_queue_withholds_health_details(client: httpx.AsyncCl
     assert claimed.json()["transcript"][0]["text"] == WITHHELD
     message = await client.get(f"/call-center/api/callbacks/{ann['id']}/message", headers=agent.auth)
     assert message.status_code == 403
+
+
+async def test_the_sip_popup_withholds_health_details(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    caller = await register(client)
+    agent = await make_staff(runtime, await register(client))
+    nurse = await clinical(runtime, await register(client))
+    context = await transfer_call(
+        runtime.sessions, request=TransferRequest(department="billing", reason="chest pain"), call_sid="CAsip123",
+        channel="phone", caller_id=caller.id, phone="+15551234567", transcript=[{"role": "user", "text": SYMPTOMS}])
+    await cache_context(runtime, context)
+    async with transaction(runtime.sessions) as session:  # the call's saved turns show the clinic's intake
+        session.add(CallRecording(call_sid="CAsip123", channel="phone", status="completed",
+                                  timings=[turn_record(caller, "CAsip123", 1, domain="healthcare").model_dump(mode="json")]))
+    url = "/call-center/api/sip/customer"
+    shown = (await client.get(url, params={"call_sid": "CAsip123"}, headers=agent.auth)).json()
+    assert shown["reason"] == WITHHELD and "chest" not in str(shown)
+    read = (await client.get(url, params={"call_sid": "CAsip123"}, headers=nurse.auth)).json()
+    assert read["transcript"][0]["text"] == SYMPTOMS

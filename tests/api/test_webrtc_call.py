@@ -21,7 +21,7 @@ from sqlmodel import select
 from core.models import CallRecording
 from core.runtime import Runtime
 from domains.productivity.models import Todo
-from processors.speech import hibari
+from speech import hibari
 from tests.api.test_webrtc import FRAME, LOUD, RATE, Browser, offer_body, serve
 from tests.processors.callers import CALLER_PIN, register_caller
 

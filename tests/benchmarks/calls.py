@@ -66,7 +66,7 @@ def quiet_pipecat() -> Iterator[None]:
 async def bench_server(backend: Backend, tmp_path: Path, data_dir: Path, **overrides: object
                        ) -> AsyncIterator[PhoneServer]:
     from bots.turn_models import warm_up
-    from processors.speech import models
+    from speech import models
 
     await asyncio.to_thread(warm_up)
     with quiet_pipecat():

@@ -33,7 +33,7 @@ from bots.turn_models import (
     SharedSmartTurnAnalyzer,
 )
 from processors.frames import SpeechPauseFrame, SpeechResumedFrame
-from processors.speech import hibari
+from speech import hibari
 
 RATE = 8000
 

@@ -27,8 +27,8 @@ import numpy as np
 import websockets
 from aiohttp import web
 
-from processors.speech import hibari
-from processors.speech.audio import mulaw_decode, mulaw_encode
+from speech import hibari
+from speech.audio import mulaw_decode, mulaw_encode
 from transports.twilio_signature import sign
 
 RATE = 8000

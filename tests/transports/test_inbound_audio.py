@@ -1,4 +1,4 @@
-"""Silence reaches the pipeline in 100 ms chunks; anything audible, and the VAD stop window after it,
+"""Silence reaches the pipeline in 60 ms pieces; anything audible, and the VAD stop window after it,
 frame by frame, in order, with nothing lost."""
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ def test_silence_is_batched_speech_is_not_and_nothing_is_lost() -> None:
     out = [batcher.add(f) for f in sent]
     passed = [o for o in out if o is not None]
     assert b"".join(passed) + bytes(batcher._held) == b"".join(sent)  # order kept, nothing dropped
-    assert out[:4] == [None] * 4 and out[4] is not None and len(out[4]) == 5 * FRAME  # silence: 100 ms pieces
+    assert out[:2] == [None] * 2 and out[2] is not None and len(out[2]) == 3 * FRAME  # silence: 60 ms pieces
     first_loud = out[23]
     assert first_loud is not None and first_loud.endswith(sent[23])  # speech goes at once, with what was held
-    assert len(first_loud) == 4 * FRAME  # the three held silent frames and the loud one
+    assert len(first_loud) == 3 * FRAME  # the two held silent frames and the loud one
     assert all(o == f for o, f in zip(out[24:52], sent[24:52], strict=True))  # speech and the 0.4 s after it
-    assert out[52:56] == [None] * 4 and out[56] is not None  # then silence is batched again
+    assert out[52:54] == [None] * 2 and out[54] is not None  # then silence is batched again
 
 
 def test_a_noise_floor_below_the_vad_volume_counts_as_silence() -> None:
     batcher = QuietBatcher(RATE, hangover_secs=0.4)
     hiss = (np.random.default_rng(0).standard_normal(FRAME // 2) * 15).astype(np.int16).tobytes()
-    assert [batcher.add(hiss) for _ in range(5)][:4] == [None] * 4
+    assert [batcher.add(hiss) for _ in range(3)][:2] == [None] * 2

@@ -21,7 +21,7 @@ import websockets
 from sqlmodel import select
 
 from domains.productivity.models import Todo
-from processors.speech import hibari
+from speech import hibari
 from tests.conftest import Backend
 from tests.fakes.phone_server import PhoneServer, open_phone_server
 from tests.processors.callers import CALLER_PIN, register_caller

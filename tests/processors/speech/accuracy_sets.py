@@ -10,7 +10,7 @@ from typing import Any
 
 from core.grammar.registry import all_templates, expand
 from core.grammar.text import normalize
-from processors.speech.spoken import spoken_form
+from speech.spoken import spoken_form
 
 SEED = 4
 PER_TOOL = 3  # utterances per tool: 42 tools -> 126 in-template utterances

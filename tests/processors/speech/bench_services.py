@@ -46,12 +46,12 @@ from pipecat.tests.utils import SleepFrame, run_test
 from core.config import Settings
 from core.grammar.registry import corpus
 from processors.frames import SpeechPauseFrame
-from processors.speech import hibari, models
-from processors.speech.audio import phone_channel
-from processors.speech.lm_builder import normalize_text
-from processors.speech.sphinx_decoder import SpeechEvent, SphinxStream
 from processors.speech.stt_service import SphinxSTTService
 from processors.speech.tts_service import HibariTTSService
+from speech import hibari, models
+from speech.audio import phone_channel
+from speech.lm_builder import normalize_text
+from speech.sphinx_decoder import SpeechEvent, SphinxStream
 from tests.processors.speech.scoring import word_errors
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings
-from processors.speech import models
-from processors.speech.lm_builder import LanguageModel
-from processors.speech.sphinx_pool import DecoderPool
+from speech import models
+from speech.lm_builder import LanguageModel
+from speech.sphinx_pool import DecoderPool
 
 _HERE = Path(__file__).resolve().parent
 for p in (_HERE.parents[2], _HERE):  # repo root (for `processors`) and this folder (corpus, harness)
@@ -29,7 +29,7 @@ def domain_lm(speech_cache: Path):
     """LM + dictionary built from the template expansion in speech_corpus."""
     import speech_corpus
 
-    from processors.speech.lm_builder import build_language_model
+    from speech.lm_builder import build_language_model
 
     return build_language_model(speech_corpus.expand(), speech_cache)
 

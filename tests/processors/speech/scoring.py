@@ -7,8 +7,8 @@ from typing import Any
 
 from core.grammar.registry import REFERENCE_NOW, interpret
 from core.grammar.text import normalize
-from processors.speech.lm_builder import normalize_text
-from processors.speech.spoken import spoken_form
+from speech.lm_builder import normalize_text
+from speech.spoken import spoken_form
 from tests.processors.speech.accuracy_sets import Utterance
 
 

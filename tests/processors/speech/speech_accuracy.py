@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import speech_corpus  # noqa: E402
 
-from processors.speech import hibari  # noqa: E402
-from processors.speech.audio import phone_channel, resample  # noqa: E402
-from processors.speech.lm_builder import LanguageModel, LMConfig, build_language_model, normalize_text  # noqa: E402
-from processors.speech.sphinx_decoder import DecoderSettings, SphinxStream  # noqa: E402
+from speech import hibari  # noqa: E402
+from speech.audio import phone_channel, resample  # noqa: E402
+from speech.lm_builder import LanguageModel, LMConfig, build_language_model, normalize_text  # noqa: E402
+from speech.sphinx_decoder import DecoderSettings, SphinxStream  # noqa: E402
 from tests.processors.speech.scoring import word_errors  # noqa: E402
 
 

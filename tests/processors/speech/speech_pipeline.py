@@ -13,12 +13,12 @@ from pipecat.frames.frames import (
     VADUserStoppedSpeakingFrame,
 )
 
-from processors.speech import hibari, models
-from processors.speech.audio import phone_channel
-from processors.speech.lm_builder import LanguageModel
-from processors.speech.sphinx_decoder import SpeechEvent
-from processors.speech.sphinx_pool import DecoderPool
 from processors.speech.stt_service import SphinxSTTService
+from speech import hibari, models
+from speech.audio import phone_channel
+from speech.lm_builder import LanguageModel
+from speech.sphinx_decoder import SpeechEvent
+from speech.sphinx_pool import DecoderPool
 
 
 def sphinx(language_model: LanguageModel, pool: DecoderPool,

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from speech_pipeline import speech
 
-from processors.speech.audio import ASR_RATE
-from processors.speech.moonshine import MAX_SECONDS, bounded, shared_recognizer
+from speech.audio import ASR_RATE
+from speech.moonshine import MAX_SECONDS, bounded, shared_recognizer
 
 COMMAND = "create a high priority task to call mom"
 

@@ -9,9 +9,9 @@ import numpy as np
 from moonshine_voice.utils import get_model_path
 from speech_pipeline import speech
 
-from processors.speech.audio import int16_to_float
-from processors.speech.moonshine import MODEL_NAME, best_words, shared_recognizer
-from processors.speech.moonshine_decoder import MoonshineModel, Reading, read_tokenizer
+from speech.audio import int16_to_float
+from speech.moonshine import MODEL_NAME, best_words, shared_recognizer
+from speech.moonshine_decoder import MoonshineModel, Reading, read_tokenizer
 
 
 def test_the_tokenizer_has_every_token_and_the_bytes() -> None:

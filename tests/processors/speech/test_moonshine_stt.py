@@ -35,8 +35,8 @@ from speech_pipeline import audio_frames, speech, texts, utterance
 from test_stt_service import paused
 
 from processors.frames import SpeechPauseFrame, SpeechResumedFrame
-from processors.speech.moonshine import MoonshineRecognizer, shared_recognizer
 from processors.speech.moonshine_stt import MoonshineSTTService
+from speech.moonshine import MoonshineRecognizer, shared_recognizer
 
 COMMAND = "create a high priority task to call mom"
 QUESTION = "what is on my calendar today"

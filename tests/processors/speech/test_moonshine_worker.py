@@ -18,10 +18,10 @@ from pipecat.tests.utils import SleepFrame, run_test
 from speech_pipeline import speech, texts, utterance
 
 from core.config import Settings
-from processors.speech import models
-from processors.speech.moonshine import shared_recognizer
 from processors.speech.moonshine_stt import MoonshineSTTService
-from processors.speech.moonshine_worker import RELEASE_FREED_MEMORY, MoonshineWorker
+from speech import models
+from speech.moonshine import shared_recognizer
+from speech.moonshine_worker import RELEASE_FREED_MEMORY, MoonshineWorker
 
 COMMAND = "create a high priority task to call mom"
 

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from processors.speech.audio import (
+from speech.audio import (
     StreamResampler,
     float_to_int16,
     int16_to_float,

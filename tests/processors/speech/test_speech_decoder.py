@@ -5,8 +5,8 @@ import pytest
 import speech_corpus
 from speech_accuracy import evaluate, synth_audio
 
-from processors.speech.audio import BandExtender
-from processors.speech.sphinx_decoder import (
+from speech.audio import BandExtender
+from speech.sphinx_decoder import (
     PHONE_CMNINIT,
     DecoderSettings,
     SphinxStream,
@@ -149,7 +149,7 @@ def test_a_resumed_utterance_is_decoded_whole(domain_lm) -> None:
 
 @pytest.fixture(scope="module")
 def lm_with_domain_search(speech_cache):
-    from processors.speech.lm_builder import LMConfig, build_language_model
+    from speech.lm_builder import LMConfig, build_language_model
 
     return build_language_model(speech_corpus.expand(), speech_cache, config=LMConfig(domain_search=True))
 

@@ -6,7 +6,7 @@ import threading
 import numpy as np
 import pytest
 
-from processors.speech import hibari
+from speech import hibari
 
 
 def test_singleton_is_shared_across_threads() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from processors.speech import lm_builder as lb
+from speech import lm_builder as lb
 
 SENTENCES = ["create a high priority todo to buy milk tomorrow", "what's on my calendar next Friday?",
              "Book a table for 4 at 7:30", "transfer me to a person", "my email is bob at convonet dot com"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from core.config import Settings
-from processors.speech import hibari, models
-from processors.speech.lm_builder import LanguageModel, build_language_model
-from processors.speech.sphinx_decoder import SpeechEvent
-from processors.speech.sphinx_pool import DecoderPool
+from speech import hibari, models
+from speech.lm_builder import LanguageModel, build_language_model
+from speech.sphinx_decoder import SpeechEvent
+from speech.sphinx_pool import DecoderPool
 
 
 def test_language_model_covers_the_domains_and_is_cached(speech_settings: Settings,

@@ -41,14 +41,14 @@ import pytest
 from core.config import Settings
 from core.grammar.registry import all_templates
 from core.grammar.text import normalize
-from processors.speech import hibari, models
-from processors.speech.audio import phone_channel
-from processors.speech.lm_builder import LanguageModel, normalize_text
-from processors.speech.moonshine import shared_recognizer
-from processors.speech.sphinx_decoder import DecoderSettings, SpeechEvent
-from processors.speech.sphinx_pool import DecoderPool, FinalResult
-from processors.speech.spoken import spoken_form, spoken_transcript
 from processors.speech.stt_service import choose_transcript
+from speech import hibari, models
+from speech.audio import phone_channel
+from speech.lm_builder import LanguageModel, normalize_text
+from speech.moonshine import shared_recognizer
+from speech.sphinx_decoder import DecoderSettings, SpeechEvent
+from speech.sphinx_pool import DecoderPool, FinalResult
+from speech.spoken import spoken_form, spoken_transcript
 from tests.processors.speech.accuracy_sets import OUT_OF_TEMPLATE, Utterance, in_template_utterances
 from tests.processors.speech.scoring import means, word_errors
 

@@ -40,11 +40,11 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from speech_pipeline import audio_frames, speech, sphinx, texts, utterance
 
 from processors.frames import SpeechPauseFrame, SpeechResumedFrame
-from processors.speech import models
-from processors.speech.lm_builder import LanguageModel
-from processors.speech.sphinx_decoder import SpeechEvent
-from processors.speech.sphinx_pool import DecoderCrashed, DecoderPool, FinalResult
 from processors.speech.stt_service import choose_transcript
+from speech import models
+from speech.lm_builder import LanguageModel
+from speech.sphinx_decoder import SpeechEvent
+from speech.sphinx_pool import DecoderCrashed, DecoderPool, FinalResult
 
 COMMAND = "create a high priority task to call mom"
 QUESTION = "what is on my calendar today"

@@ -26,8 +26,8 @@ from pipecat.pipeline.worker import PipelineParams
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.tests.utils import SleepFrame, run_test
 
-from processors.speech import hibari
 from processors.speech.tts_service import HibariTTSService, first_clause
+from speech import hibari
 
 
 def audio_of(frames: Sequence[Frame]) -> list[TTSAudioRawFrame]:

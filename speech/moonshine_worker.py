@@ -4,7 +4,7 @@ Measured on the 2-core machine (20 finals of 2.8-3.8 s phone commands, one at a 
 event loop ticks every 5 ms): in a thread of the server, 110 ms p50 / 206 ms p95 per final and the
 loop late by 10.9 ms p99 / 18 ms max; in a worker process, 87 / 112 ms and 1.6 / 7 ms. The model's
 onnxruntime threads are kept out of the server's process, and a crash in the C library costs one
-reading, not the server. The child is a plain ``python -m processors.speech.moonshine_worker``
+reading, not the server. The child is a plain ``python -m speech.moonshine_worker``
 (multiprocessing's spawn would re-import the server's ``__main__``); requests are pickles over a
 pair of pipes, answered in order, one at a time (the model reads one utterance at a time anyway).
 """
@@ -46,7 +46,7 @@ class RecognizerCrashed(RuntimeError):
 
 def serve(requests_fd: int, replies_fd: int) -> None:
     """The child's loop: load the model, then answer (pcm bytes, rate) with (True, text) or (False, error)."""
-    from processors.speech.moonshine import shared_recognizer
+    from speech.moonshine import shared_recognizer
 
     requests, replies = Connection(requests_fd, writable=False), Connection(replies_fd, readable=False)
     recognizer = shared_recognizer()
@@ -162,6 +162,6 @@ class MoonshineWorker:
 
 if __name__ == "__main__":
     # Run the module's own copy (not __main__'s), as the sphinx workers do.
-    from processors.speech.moonshine_worker import serve as _serve
+    from speech.moonshine_worker import serve as _serve
 
     _serve(int(sys.argv[1]), int(sys.argv[2]))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from processors.speech.lexicon import default_dict_path, default_general_lm_path, load_cmudict
+from speech.lexicon import default_dict_path, default_general_lm_path, load_cmudict
 
 log = logging.getLogger(__name__)
 

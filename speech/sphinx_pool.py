@@ -3,7 +3,7 @@
 pocketsphinx keeps the GIL for the whole of each C call (measured: a Python thread runs at ~1.5 %
 of its normal speed while ``process_raw`` runs, and ``end_utt`` takes 0.1-0.4 s with the fwdflat
 pass), so a thread would not keep the event loop free. Each worker is a plain
-``python -m processors.speech.sphinx_pool`` child: multiprocessing's spawn/forkserver would
+``python -m speech.sphinx_pool`` child: multiprocessing's spawn/forkserver would
 re-import the server's ``__main__`` (the whole app) in every worker. Requests and replies are
 pickles over a pair of pipes, answered in order; one worker hosts many decoders, and a
 conversation's decoder stays in one worker because the utterance state lives there.
@@ -289,7 +289,7 @@ class DecoderPool:
 
 
 if __name__ == "__main__":
-    # Run the module's own copy (not __main__'s), so replies pickle as processors.speech.sphinx_pool.*
-    from processors.speech.sphinx_pool import serve as _serve
+    # Run the module's own copy (not __main__'s), so replies pickle as speech.sphinx_pool.*
+    from speech.sphinx_pool import serve as _serve
 
     _serve(int(sys.argv[1]), int(sys.argv[2]))

@@ -44,14 +44,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from processors.speech.general_lm import (  # noqa: F401  (re-exported for tests; LOG10_BASE is pocketsphinx's log base)
+from speech.general_lm import (  # noqa: F401  (re-exported for tests; LOG10_BASE is pocketsphinx's log base)
     LOG10_BASE,
     GeneralModel,
     build_general_model,
     load_general_model,
     read_trie_lm,
 )
-from processors.speech.lexicon import (  # noqa: F401  (re-exported: this module was their home)
+from speech.lexicon import (  # noqa: F401  (re-exported: this module was their home)
     default_dict_path,
     default_general_lm_path,
     g2p_arpabet,
@@ -61,7 +61,7 @@ from processors.speech.lexicon import (  # noqa: F401  (re-exported: this module
     normalize_text,
     number_to_words,
 )
-from processors.speech.ngram import (  # noqa: F401
+from speech.ngram import (  # noqa: F401
     DomainModel,
     build_domain_model,
     write_mixture_arpa,

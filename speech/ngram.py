@@ -1,5 +1,5 @@
 """N-gram models for PocketSphinx: an in-domain Kneser-Ney trigram, and its mixture with the wheel's
-general English bigram (:mod:`processors.speech.general_lm`) written as ARPA."""
+general English bigram (:mod:`speech.general_lm`) written as ARPA."""
 
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from processors.speech.general_lm import (  # noqa: F401  (re-exported: this module was their home)
+from speech.general_lm import (  # noqa: F401  (re-exported: this module was their home)
     GeneralModel,
     build_general_model,
     load_general_model,

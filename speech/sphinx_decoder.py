@@ -13,7 +13,7 @@ WebRTC-style VAD, ``endpointing=True``) or from the caller via
 :meth:`SphinxStream.finish` (e.g. on Pipecat's VAD "user stopped speaking").
 
 The acoustic front end and search settings (and how 8 kHz phone audio is decoded with the wheel's
-16 kHz model) are in :mod:`processors.speech.sphinx_config`.
+16 kHz model) are in :mod:`speech.sphinx_config`.
 """
 
 from __future__ import annotations
