@@ -106,10 +106,6 @@ async def _cost(server: ServerProcess, audio: dict[str, list[bytes]]) -> dict[st
         "server_cpu_ms_per_s_no_call": round(1000 * no_call_cores, 2),
         "idle_cpu_ms_per_call_per_s": round(1000 * (idle_cores - no_call_cores) / CALLS, 2),
         "cpu_s_per_turn_above_idle": round(((cpu3 - cpu_t) - idle_cores * (t4 - t3)) / max(1, len(turns)), 3),
-        # one call in conversation (turn after turn) while the others are idle: the whole rate of that phase
-        # less the server's own and the idle calls' (as measured in the idle phase)
-        "talking_call_cpu_ms_per_s": round(1000 * ((cpu3 - cpu_t) / (t4 - t3) - no_call_cores
-                                                   - (idle_cores - no_call_cores) * (CALLS - 1) / CALLS), 1),
         "turns": len(turns),
         "answered": sum(t.gap is not None for c in callers for t in c.turns),
         "asked": sum(len(c.turns) for c in callers),
@@ -132,7 +128,7 @@ async def test_bench_call_cost(backend: Backend, bench_data_dir: Path, stack: st
     print(f"{'RSS MB (server / with worker)':34} " + "  ".join(f"{k} {v[0]:.0f}/{v[1]:.0f}" for k, v in rss.items()))
     for key in ("mb_per_idle_call", "mb_per_call_at_peak", "mb_per_call_after_talking",
                 "mb_per_call_left_after_hang_up", "cpu_s_per_dial", "server_cpu_ms_per_s_no_call",
-                "idle_cpu_ms_per_call_per_s", "cpu_s_per_turn_above_idle", "talking_call_cpu_ms_per_s"):
+                "idle_cpu_ms_per_call_per_s", "cpu_s_per_turn_above_idle"):
         print(f"{key:34} {result[key]}")
     print(f"{'turns answered':34} {result['answered']}/{result['asked']}; load average before {load_before}, "
           f"after {result['load_average']}")
