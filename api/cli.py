@@ -138,8 +138,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if workers == 1:
         serve_process(settings, public)
         return
-    preload(settings)
-    sys.exit(Workers(settings, public, workers).run())
+    speech = preload(settings)
+    sys.exit(Workers(settings, public, workers, speech).run())
 
 
 def cmd_purge(args: argparse.Namespace) -> None:

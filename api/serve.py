@@ -27,6 +27,7 @@ from fastapi import FastAPI
 
 from core.config import Settings
 from core.runtime import Runtime
+from speech.models import SpeechModels
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,8 @@ def advertised_host(settings: Settings) -> str:
     return settings.internal_host
 
 
-def serve_process(settings: Settings, public: socket.socket, index: int = 0) -> None:
+def serve_process(settings: Settings, public: socket.socket, index: int = 0,
+                  speech: SpeechModels | None = None) -> None:
     """Run one server process on the shared `public` socket. With a shared store it also listens on a
     port of its own, which it announces so other processes can forward a call's requests to it."""
     from api.app import create_app
@@ -106,6 +108,7 @@ def serve_process(settings: Settings, public: socket.socket, index: int = 0) -> 
         address = f"http://{advertised}:{own.getsockname()[1]}"
     app = create_app(settings)
     app.state.node_address = address
+    app.state.speech = speech  # preloaded before the fork, or None: the app makes its own
     host, port = public.getsockname()[:2]
     config = uvicorn.Config(
         app,
@@ -122,26 +125,25 @@ def serve_process(settings: Settings, public: socket.socket, index: int = 0) -> 
     DrainingServer(config, app).run(sockets=sockets)
 
 
-def preload(settings: Settings) -> None:
+def preload(settings: Settings) -> SpeechModels:
     """Load, before the fork, what every worker reads and never writes: the code, the domains' grammar and
     the offline intent model built from it, the VAD and turn models (ONNX sessions on one thread: no pool
     to lose in the fork), the hibari voice and the speech language model's files. Workers share those pages
     until they write them. The speech worker processes (Moonshine, PocketSphinx) and the agent (database
-    connections) are started by each worker after the fork."""
+    connections) are started by each worker after the fork. Returns the speech models every worker
+    starts from."""
     import api.app  # noqa: F401  (the imports)
     from bots import turn_models
     from core.grammar import registry as grammar_registry
     from domains import registry
-    from speech import models as speech_models
 
     grammar_registry.install(registry.grammar_set())
     grammar_registry.installed().use_cache(settings.data_dir / "understanding")  # as `Agent.open` does
     grammar_registry.default_interpreter().parser.warm()  # the offline intent model
     turn_models.warm_up()
-    if settings.tts_provider == "hibari":
-        speech_models.hibari_voice()
-    if settings.stt_provider == "sphinx":
-        speech_models.language_model(settings)
+    speech = SpeechModels(settings)
+    speech.preload()
+    return speech
 
 
 FAST_FAILURE_SECONDS = 15.0  # a worker dying this soon after it started is broken, not unlucky
@@ -152,8 +154,10 @@ class Workers:
     socket. SIGTERM is passed on (each worker drains its calls), as is Ctrl-C; a worker that dies is
     replaced, unless it died right after starting (then all stop: the configuration is at fault)."""
 
-    def __init__(self, settings: Settings, public: socket.socket, count: int) -> None:
+    def __init__(self, settings: Settings, public: socket.socket, count: int,
+                 speech: SpeechModels | None = None) -> None:
         self._settings = settings
+        self._speech = speech
         self._public = public
         self._count = count
         self._children: dict[int, tuple[int, float]] = {}  # pid → (index, started at)
@@ -192,7 +196,7 @@ class Workers:
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.default_int_handler)
-                serve_process(self._settings, self._public, index)
+                serve_process(self._settings, self._public, index, self._speech)
                 code = 0
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1

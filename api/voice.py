@@ -16,26 +16,33 @@ from bots.speech import check_speech_settings
 from core.grammar import registry as grammar_registry
 from core.runtime import Runtime
 from domains import registry
-from speech import models as speech_models
+from speech.models import SpeechModels
 
 
 @asynccontextmanager
 async def serving(app: FastAPI, runtime: Runtime) -> AsyncIterator[None]:
-    """Open the agent for the app's lifetime (reusing one already open) and load the VAD models."""
+    """Open the agent for the app's lifetime (reusing one already open) and load the VAD and speech
+    models: the app's own `SpeechModels` (``app.state.speech``, made here unless `convonet serve`
+    preloaded one before forking), whose worker processes stop with the app."""
     if getattr(app.state, "agent", None) is not None:
         yield
         return
     check_speech_settings(runtime.settings)
     grammar_registry.install(registry.grammar_set())  # the speech model is built from them, before the agent
     await asyncio.to_thread(turn_models.warm_up)
-    await asyncio.to_thread(speech_models.warm_up, runtime.settings)
-    async with Agent.open(runtime) as agent:
-        app.state.agent = agent
-        try:
-            yield
-        finally:
-            app.state.agent = None
-            speech_models.shutdown_decoder_pool()
+    speech: SpeechModels | None = getattr(app.state, "speech", None)
+    if speech is None:
+        speech = app.state.speech = SpeechModels(runtime.settings)
+    try:
+        await asyncio.to_thread(speech.warm_up)
+        async with Agent.open(runtime, speech=speech) as agent:
+            app.state.agent = agent
+            try:
+                yield
+            finally:
+                app.state.agent = None
+    finally:
+        await asyncio.to_thread(speech.close)
 
 
 def get_agent(connection: HTTPConnection) -> Agent:

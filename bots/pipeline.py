@@ -72,7 +72,7 @@ def build_pipeline(
     `announce`, says so first (a browser call says it in its greeting instead)."""
     settings = session.runtime.settings
     out_rate = out_sample_rate or sample_rate
-    stt = stt or make_stt(settings, sample_rate)
+    stt = stt or make_stt(settings, sample_rate, session.agent.speech)
     tts = tts or make_tts(settings, out_rate)
 
     context = LLMContext(messages=[])

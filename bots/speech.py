@@ -9,8 +9,6 @@ tests); an ``http(s)://`` address is turned into the ``ws(s)://`` one the websoc
 
 from __future__ import annotations
 
-from functools import partial
-
 from pipecat.services.stt_service import STTService
 from pipecat.services.tts_service import TTSService
 
@@ -19,6 +17,7 @@ from processors.speech.moonshine_stt import MoonshineSTTService
 from processors.speech.stt_service import SphinxSTTService
 from processors.speech.tts_service import HibariTTSService
 from speech import models
+from speech.models import SpeechModels
 
 _KEYS = {"deepgram": "DEEPGRAM_API_KEY", "elevenlabs": "ELEVENLABS_API_KEY", "cartesia": "CARTESIA_API_KEY"}
 
@@ -60,8 +59,9 @@ def _websocket_url(base_url: str | None, default: str) -> str:
     return url
 
 
-def make_stt(settings: Settings, sample_rate: int) -> STTService:
-    """The speech-to-text service for audio arriving at ``sample_rate`` (8000 phone, 16000 browser)."""
+def make_stt(settings: Settings, sample_rate: int, speech: SpeechModels) -> STTService:
+    """The speech-to-text service for audio arriving at ``sample_rate`` (8000 phone, 16000 browser);
+    an offline one reads with the server's ``speech`` models."""
     problem = _missing_key(settings, "STT", settings.stt_provider, "moonshine")
     if problem:
         raise SettingsError(problem + ".")
@@ -72,10 +72,10 @@ def make_stt(settings: Settings, sample_rate: int) -> STTService:
             api_key=settings.deepgram_api_key or "", base_url=settings.deepgram_base_url or "", sample_rate=sample_rate
         )
     if settings.stt_provider == "moonshine":
-        return MoonshineSTTService(recognizer=models.moonshine_worker, sample_rate=sample_rate)
+        return MoonshineSTTService(recognizer=speech.moonshine_worker, sample_rate=sample_rate)
     return SphinxSTTService(
-        language_model=partial(models.language_model, settings),
-        pool=models.decoder_pool(),
+        language_model=speech.language_model,
+        pool=speech.decoder_pool(),
         decoder_settings=models.decoder_settings,
         sample_rate=sample_rate,
         choose=models.grammar_choice,

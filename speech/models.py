@@ -1,8 +1,9 @@
-"""Process-wide offline speech models, each loaded once: the recogniser's language model (built
-from every domain's sentences), its decoder settings and worker pool, and the hibari voice.
+"""The offline speech models a server uses, owned by one `SpeechModels` object the server makes, warms
+up and closes: the recogniser's language model (built from every domain's sentences), the PocketSphinx
+worker pool, the Moonshine worker process and the in-process Moonshine model, and the hibari voice.
 
-Every function is idempotent and thread-safe; :func:`warm_up` runs the loads a server needs at
-start so the first call does not pay for them.
+Each is loaded on first use, once per object, thread-safely; `SpeechModels.warm_up` runs the loads a
+server needs at start so the first call does not pay for them. A test or a second app holds its own.
 """
 
 from __future__ import annotations
@@ -22,18 +23,13 @@ from core.grammar.registry import Corpus, corpus, default_parser
 
 from . import hibari
 from .lm_builder import LanguageModel, LMConfig, build_language_model
+from .moonshine import MoonshineRecognizer
 from .moonshine_worker import MoonshineWorker
 from .sphinx_decoder import DecoderSettings, SpeechEvent
 from .sphinx_pool import DecoderPool
 from .spoken import spoken_form
 
 log = logging.getLogger(__name__)
-
-_lm_lock = threading.Lock()
-_language_models: dict[Path, LanguageModel] = {}
-_pool_lock = threading.Lock()
-_pool: DecoderPool | None = None
-
 
 def speech_dir(settings: Settings) -> Path:
     """Where built language models are cached: DATA_DIR/speech."""
@@ -77,18 +73,13 @@ def corpus_sentences() -> tuple[str, ...]:
     return tuple(spoken.get(s) or spoken.setdefault(s, spoken_form(s)) for s in (*c.sentences, *phrases))
 
 
-def language_model(settings: Settings) -> LanguageModel:
-    """The recogniser's language model and dictionary, built once per process from the domains'
-    grammar and cached on disk under DATA_DIR/speech (rebuilt only when the sentences change)."""
-    cache = speech_dir(settings).resolve()
-    with _lm_lock:
-        lm = _language_models.get(cache)
-        if lm is None:
-            lm = build_language_model(corpus_sentences(), cache, config=LM_CONFIG)
-            if not lm.from_cache:
-                log.info("built the speech language model in %.1fs (%d words) under %s",
-                         lm.build_seconds, lm.vocab_size, lm.directory)
-            _language_models[cache] = lm
+def build_domain_language_model(settings: Settings) -> LanguageModel:
+    """The recogniser's language model and dictionary, built from the domains' grammar and cached on
+    disk under DATA_DIR/speech (rebuilt only when the sentences change)."""
+    lm = build_language_model(corpus_sentences(), speech_dir(settings).resolve(), config=LM_CONFIG)
+    if not lm.from_cache:
+        log.info("built the speech language model in %.1fs (%d words) under %s",
+                 lm.build_seconds, lm.vocab_size, lm.directory)
     return lm
 
 
@@ -133,61 +124,98 @@ def grammar_choice(event: SpeechEvent) -> str | None:
     return next((text for text in (event.text, *event.alternatives) if text and understood(text)), None)
 
 
-def decoder_pool() -> DecoderPool:
-    """The worker processes every SphinxSTTService decodes in (started lazily)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = DecoderPool()
-        return _pool
-
-
-def shutdown_decoder_pool() -> None:
-    """Stop the speech worker processes, PocketSphinx's and Moonshine's (at server shutdown); the
-    next use starts new ones."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown()
-    moonshine_worker().shutdown()
-
-
-@cache
-def moonshine_worker() -> MoonshineWorker:
-    """The worker process every MoonshineSTTService reads in (started lazily): one model per server."""
-    return MoonshineWorker()
-
-
-def hibari_voice() -> Any:
-    """The hibari voice shipped in its wheel, loaded once."""
-    return hibari.get_model()
-
-
 @dataclass(frozen=True)
 class WarmUp:
-    """What :func:`warm_up` loaded and how long each part took (seconds)."""
+    """What `SpeechModels.warm_up` loaded and how long each part took (seconds)."""
 
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def warm_up(settings: Settings) -> WarmUp:
-    """Load what the configured offline providers need (blocking; run it at server start, in a
-    thread if an event loop is running)."""
-    timings: dict[str, float] = {}
-    if settings.tts_provider == "hibari":
-        t0 = time.perf_counter()
-        hibari_voice()
-        timings["hibari_voice"] = time.perf_counter() - t0
-    if settings.stt_provider == "moonshine":
-        t0 = time.perf_counter()
-        moonshine_worker().start()
-        timings["moonshine"] = time.perf_counter() - t0
-    if settings.stt_provider == "sphinx":
-        t0 = time.perf_counter()
-        language_model(settings)
-        timings["language_model"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        decoder_pool().start()
-        timings["decoder_workers"] = time.perf_counter() - t0
-    return WarmUp(timings)
+class SpeechModels:
+    """One server's offline speech models, each loaded on first use and kept until `close`.
+
+    `preload` loads what is read-only and safe to share across a fork (the hibari voice, the language
+    model's files); the worker processes (PocketSphinx's pool, Moonshine's reader) are started after it,
+    by `warm_up` or the first call, and stopped by `close` (the next use starts new ones)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._language_model: LanguageModel | None = None
+        self._pool: DecoderPool | None = None
+        self._worker: MoonshineWorker | None = None
+        self._recognizer: MoonshineRecognizer | None = None
+
+    def language_model(self) -> LanguageModel:
+        """The PocketSphinx recogniser's language model and dictionary (`build_domain_language_model`)."""
+        with self._lock:
+            if self._language_model is None:
+                self._language_model = build_domain_language_model(self.settings)
+            return self._language_model
+
+    def decoder_pool(self) -> DecoderPool:
+        """The worker processes every SphinxSTTService decodes in (started lazily)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = DecoderPool()
+            return self._pool
+
+    def moonshine_worker(self) -> MoonshineWorker:
+        """The worker process every MoonshineSTTService reads in (started lazily): one model per server."""
+        with self._lock:
+            if self._worker is None:
+                self._worker = MoonshineWorker()
+            return self._worker
+
+    def recognizer(self) -> MoonshineRecognizer:
+        """A Moonshine model in this process (the accuracy harness and tests read with it; a server's
+        calls read in `moonshine_worker`)."""
+        with self._lock:
+            if self._recognizer is None:
+                self._recognizer = MoonshineRecognizer()
+            return self._recognizer
+
+    def hibari_voice(self) -> Any:
+        """The hibari voice shipped in its wheel (read-only; `speech.hibari` keeps the one copy its
+        synthesis thread reads)."""
+        return hibari.get_model()
+
+    def preload(self) -> None:
+        """Load, before a fork, what the configured providers read and never write: the hibari voice and
+        the PocketSphinx language model's files."""
+        if self.settings.tts_provider == "hibari":
+            self.hibari_voice()
+        if self.settings.stt_provider == "sphinx":
+            self.language_model()
+
+    def warm_up(self) -> WarmUp:
+        """Load what the configured offline providers need (blocking; run it at server start, in a
+        thread if an event loop is running)."""
+        settings, timings = self.settings, {}
+        if settings.tts_provider == "hibari":
+            t0 = time.perf_counter()
+            self.hibari_voice()
+            timings["hibari_voice"] = time.perf_counter() - t0
+        if settings.stt_provider == "moonshine":
+            t0 = time.perf_counter()
+            self.moonshine_worker().start()
+            timings["moonshine"] = time.perf_counter() - t0
+        if settings.stt_provider == "sphinx":
+            t0 = time.perf_counter()
+            self.language_model()
+            timings["language_model"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            self.decoder_pool().start()
+            timings["decoder_workers"] = time.perf_counter() - t0
+        return WarmUp(timings)
+
+    def close(self) -> None:
+        """Stop the speech worker processes, PocketSphinx's and Moonshine's (at server shutdown); the
+        next use starts new ones."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            worker = self._worker
+        if pool is not None:
+            pool.shutdown()
+        if worker is not None:
+            worker.shutdown()

@@ -3,7 +3,7 @@
 ``moonshine-voice==0.0.55`` bundles ``assets/tiny-en``, so nothing is downloaded at run time (later
 versions fetch their models; the pin matters). The project runs those files on onnxruntime itself
 (`moonshine_decoder`: the whole utterance, beam search) instead of the package's C library. One model
-is loaded per process (`shared_recognizer`) and every call shares it: a call costs no memory of its
+is loaded per server (`speech.models.SpeechModels`) and every call shares it: a call costs no memory of its
 own. The audio one call decodes is bounded (`MAX_SECONDS`) so that a long monologue holds the model
 for a bounded time. Only ``moonshine_voice.utils`` is imported (where the wheel keeps the files): the
 package's microphone helper needs PortAudio, which a server does not have.
@@ -12,7 +12,6 @@ package's microphone helper needs PortAudio, which a server does not have.
 from __future__ import annotations
 
 import threading
-from functools import cache
 from pathlib import Path
 from typing import Protocol
 
@@ -107,9 +106,3 @@ def best_words(readings: list[Reading]) -> str:
     if not pooled:
         return ""
     return spelling[max(pooled, key=lambda w: pooled[w])].text
-
-
-@cache
-def shared_recognizer() -> MoonshineRecognizer:
-    """The process's one Moonshine model, loaded on first use."""
-    return MoonshineRecognizer()

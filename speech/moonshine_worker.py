@@ -46,10 +46,10 @@ class RecognizerCrashed(RuntimeError):
 
 def serve(requests_fd: int, replies_fd: int) -> None:
     """The child's loop: load the model, then answer (pcm bytes, rate) with (True, text) or (False, error)."""
-    from speech.moonshine import shared_recognizer
+    from speech.moonshine import MoonshineRecognizer
 
     requests, replies = Connection(requests_fd, writable=False), Connection(replies_fd, readable=False)
-    recognizer = shared_recognizer()
+    recognizer = MoonshineRecognizer()
     replies.send((True, "ready"))
     while True:
         try:

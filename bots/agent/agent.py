@@ -31,6 +31,7 @@ from core.logging import report_exception
 from core.runtime import Runtime
 from core.tools import ToolContext, ToolEvent, ToolSpec, TransferRequest
 from domains import registry
+from speech.models import SpeechModels
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,14 @@ class TurnResult:
 
 
 class Agent:
-    """Process-wide: the graph, its checkpointer and the provider chains per domain."""
+    """Process-wide: the graph, its checkpointer and the provider chains per domain, and the offline
+    speech models its calls hear and speak with (`speech`: the server's, or its own made on open)."""
 
-    def __init__(self, runtime: Runtime, graph: CompiledStateGraph[Any, Any, Any, Any]) -> None:
+    def __init__(self, runtime: Runtime, graph: CompiledStateGraph[Any, Any, Any, Any],
+                 speech: SpeechModels | None = None) -> None:
         self.runtime = runtime
         self.graph = graph
+        self.speech = speech if speech is not None else SpeechModels(runtime.settings)
         self._threads: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def thread_lock(self, thread_id: str) -> asyncio.Lock:
@@ -98,12 +102,18 @@ class Agent:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, runtime: Runtime, *, external: list[Any] | None = None) -> AsyncIterator[Agent]:
+    async def open(cls, runtime: Runtime, *, external: list[Any] | None = None,
+                   speech: SpeechModels | None = None) -> AsyncIterator[Agent]:
+        """The agent for `runtime`'s lifetime. Without the server's `speech` models it makes its own and
+        stops their worker processes when it closes."""
         specs = registry.all_tools()
         grammar_registry.install(registry.grammar_set())  # core reads the domains' grammars from here on
         grammar_registry.installed().use_cache(runtime.settings.data_dir / "understanding")
         await asyncio.to_thread(_warm_understanding)  # templates, intent model and argument shapes, off the loop
         async with AsyncExitStack() as stack:
+            if speech is None:
+                speech = SpeechModels(runtime.settings)
+                stack.push_async_callback(asyncio.to_thread, speech.close)  # joins worker processes
             checkpointer = await stack.enter_async_context(open_checkpointer(runtime.settings))
             outside: list[Any] = list(external or [])
             if external is None and runtime.settings.mcp_servers:  # their sessions open while the agent is
@@ -115,7 +125,7 @@ class Agent:
                 schemas: list[Any] = [tool_schema(s) for s in domain_tools(specs, domain)]
                 schemas += [convert_to_openai_tool(t) for t in outside]
                 models[domain] = build_chat_models(runtime.settings, schemas)
-            yield cls(runtime, build_graph(models, specs, outside, checkpointer))
+            yield cls(runtime, build_graph(models, specs, outside, checkpointer), speech)
 
     def session(self, ctx: ToolContext, thread_id: str | None = None) -> AgentSession:
         return AgentSession(self, ctx, thread_id or f"thread-{uuid.uuid4().hex}")

@@ -37,7 +37,7 @@ from pipecat.utils.time import time_now_iso8601
 
 from processors.frames import SpeechPauseFrame, SpeechResumedFrame
 from speech.audio import ASR_RATE, StreamResampler, as_int16
-from speech.moonshine import MAX_SECONDS, SAMPLE_RATES, Recognizer, shared_recognizer
+from speech.moonshine import MAX_SECONDS, SAMPLE_RATES, Recognizer
 from speech.spoken import spoken_transcript
 
 MOONSHINE_TTFS_P99 = 0.5
@@ -58,15 +58,15 @@ class MoonshineSTTService(STTService):
     def __init__(
         self,
         *,
-        recognizer: Callable[[], Recognizer] = shared_recognizer,
+        recognizer: Callable[[], Recognizer],
         sample_rate: int | None = None,
         preroll_secs: float = 0.8,
         ttfs_p99_latency: float = MOONSHINE_TTFS_P99,
         **kwargs: Any,
     ) -> None:
-        """``recognizer`` is called once, in a thread, at start: the process's model by default, or
-        the server's worker process (`models.moonshine_worker`, what `bots.speech` passes); either
-        loads on first use. Audio at rates other than 8000 and 16000 Hz is resampled to 16 kHz."""
+        """``recognizer`` is called once, in a thread, at start: the server's worker process
+        (`SpeechModels.moonshine_worker`, what `bots.speech` passes) or a model in this process
+        (`SpeechModels.recognizer`); either loads on first use. Audio at rates other than 8000 and 16000 Hz is resampled to 16 kHz."""
         super().__init__(
             sample_rate=sample_rate,
             ttfs_p99_latency=ttfs_p99_latency,

@@ -110,8 +110,8 @@ class SphinxSTTService(STTService):
         choose: Callable[[SpeechEvent], str | None] | None = None,
         **kwargs: Any,
     ) -> None:
-        """``language_model`` is called once, in a thread, at start (`models.language_model` is
-        cached, so it is instant after `models.warm_up`); ``decoder_settings`` maps the decoding
+        """``language_model`` is called once, in a thread, at start (`SpeechModels.language_model` is
+        kept, so it is instant after `SpeechModels.warm_up`); ``decoder_settings`` maps the decoding
         rate (8000 or 16000) to the acoustic front end. Other rates are resampled to 16 kHz. ``choose``
         picks the transcript of a final from its best reading and alternatives (run in a thread), or
         says None: none of them will do, and the utterance is read again with the language model's

@@ -51,11 +51,11 @@ def moonshine() -> Recognise:
     model, its text in spoken form (`spoken.spoken_transcript`, what the service pushes to the agent).
     In this process only: the model's runtime already decodes on two threads, and two worker processes
     were no faster on 2 cores."""
-    from speech.moonshine import shared_recognizer
+    from speech.moonshine import MoonshineRecognizer
     from speech.spoken import spoken_transcript
 
     def recognise(clips: Sequence[np.ndarray], rate: int) -> list[str]:
-        model = shared_recognizer()
+        model = MoonshineRecognizer()
         return [spoken_transcript(model.transcribe(c, rate)) for c in clips]
     return recognise
 
@@ -68,7 +68,7 @@ def sphinx(settings: Settings, workers: int) -> Recognise:
     from speech.sphinx_pool import DecoderPool
     from tests.processors.speech.test_stt_accuracy import _decode_all
 
-    lm = models.language_model(settings)
+    lm = models.build_domain_language_model(settings)
 
     def recognise(clips: Sequence[np.ndarray], rate: int) -> list[str]:
         pool = DecoderPool(processes=workers)

@@ -71,7 +71,7 @@ async def bench_server(backend: Backend, tmp_path: Path, data_dir: Path, **overr
     await asyncio.to_thread(warm_up)
     with quiet_pipecat():
         async with open_phone_server(backend, tmp_path, data_dir=data_dir, **overrides) as server:
-            await asyncio.to_thread(models.language_model, server.runtime.settings)  # built once, not in call 1
+            await asyncio.to_thread(models.build_domain_language_model, server.runtime.settings)  # built once, not in call 1
             yield server
 
 
@@ -242,7 +242,7 @@ def use_stand_ins(monkeypatch: pytest.MonkeyPatch, script: list[str]) -> None:
     """Every call the server builds from now on uses ScriptedSTT(script) and ToneTTS."""
     import bots.pipeline
 
-    monkeypatch.setattr(bots.pipeline, "make_stt", lambda _s, rate: ScriptedSTT(script, sample_rate=rate))
+    monkeypatch.setattr(bots.pipeline, "make_stt", lambda _s, rate, _speech: ScriptedSTT(script, sample_rate=rate))
     monkeypatch.setattr(bots.pipeline, "make_tts", lambda _s, rate: ToneTTS(sample_rate=rate))
 
 

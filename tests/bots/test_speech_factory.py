@@ -33,6 +33,7 @@ from core.config import Settings, SettingsError
 from processors.speech.moonshine_stt import MoonshineSTTService
 from processors.speech.stt_service import SphinxSTTService
 from processors.speech.tts_service import HibariTTSService
+from speech.models import SpeechModels
 from tests.fakes.speech_servers import FakeSpeechServer, tone
 
 
@@ -50,14 +51,15 @@ async def fake() -> AsyncIterator[FakeSpeechServer]:
 def test_offline_providers_by_default(tmp_path: Path) -> None:
     settings = speech_settings(tmp_path)
     check_speech_settings(settings)
-    assert isinstance(make_stt(settings, 8000), MoonshineSTTService)
+    stt = make_stt(settings, 8000, speech := SpeechModels(settings))
+    assert isinstance(stt, MoonshineSTTService) and stt._load == speech.moonshine_worker
     assert isinstance(make_tts(settings, 8000), HibariTTSService)
 
 
 def test_pocketsphinx_by_name(tmp_path: Path) -> None:
     settings = speech_settings(tmp_path, stt_provider="sphinx")
     check_speech_settings(settings)
-    assert isinstance(make_stt(settings, 8000), SphinxSTTService)
+    assert isinstance(make_stt(settings, 8000, SpeechModels(settings)), SphinxSTTService)
 
 
 @pytest.mark.parametrize(
@@ -74,9 +76,11 @@ def test_cloud_provider_without_its_key_is_refused_at_start(tmp_path: Path, over
     settings = speech_settings(tmp_path, **overrides)
     with pytest.raises(SettingsError, match=message):
         check_speech_settings(settings)
-    make = make_stt if "stt_provider" in overrides else make_tts
     with pytest.raises(SettingsError, match=message):
-        make(settings, 8000)
+        if "stt_provider" in overrides:
+            make_stt(settings, 8000, SpeechModels(settings))
+        else:
+            make_tts(settings, 8000)
 
 
 def test_both_problems_are_reported_together(tmp_path: Path) -> None:
@@ -97,7 +101,7 @@ def caller_audio(seconds: float, rate: int) -> list[Frame]:
 async def test_deepgram_stt_transcribes_through_the_fake(tmp_path: Path, fake: FakeSpeechServer) -> None:
     settings = speech_settings(tmp_path, stt_provider="deepgram", deepgram_api_key="dg-test",
                                deepgram_base_url=fake.url)
-    stt = make_stt(settings, 8000)
+    stt = make_stt(settings, 8000, SpeechModels(settings))
     assert isinstance(stt, DeepgramSTTService)
     audio = caller_audio(1.2, 8000)
     down, up = await run_test(

@@ -51,6 +51,7 @@ from processors.speech.tts_service import HibariTTSService
 from speech import hibari, models
 from speech.audio import phone_channel
 from speech.lm_builder import normalize_text
+from speech.models import SpeechModels
 from speech.sphinx_decoder import SpeechEvent, SphinxStream
 from tests.processors.speech.scoring import word_errors
 
@@ -155,11 +156,11 @@ def paced(pcm: np.ndarray, rate: int) -> list[Frame]:
     return [*out, VADUserStoppedSpeakingFrame(stop_secs=0.2), SleepFrame(1.0)]
 
 
-async def bench_stt(settings: Settings, n: int) -> None:
+async def bench_stt(speech: SpeechModels, n: int) -> None:
     rng = random.Random(7)
     sentences = rng.sample([s for s in corpus().sentences if 4 <= len(s.split()) <= 12], n)
-    lm = models.language_model(settings)
-    pool = models.decoder_pool()
+    lm = speech.language_model()
+    pool = speech.decoder_pool()
     pool.start()
     clips = [phone_channel(hibari.synthesize(s, hibari.MODEL_RATE, seed=i)[0], hibari.MODEL_RATE)
              for i, s in enumerate(sentences)]
@@ -224,11 +225,11 @@ def paused_turn(pcm: np.ndarray, rate: int) -> list[Frame]:
     return frames
 
 
-async def bench_reread(settings: Settings) -> None:
+async def bench_reread(speech: SpeechModels) -> None:
     """The final after the VAD stop for commands the STT reads twice, with the reading chosen and reread as
     in a call (pause frame first), against the same audio taking the best reading as it is."""
-    lm = models.language_model(settings)
-    pool = models.decoder_pool()
+    lm = speech.language_model()
+    pool = speech.decoder_pool()
     pool.start()
     params = PipelineParams(audio_in_sample_rate=8000)
     print("STT second search: final transcript after the VAD stop (8 kHz phone audio, frames at real time,")
@@ -252,14 +253,14 @@ async def bench_reread(settings: Settings) -> None:
         print(f"  {phrase!r}\n      best: {row[0]}\n    chosen: {row[1]}")
 
 
-async def bench_loop_stall(settings: Settings, n: int) -> None:
+async def bench_loop_stall(speech: SpeechModels, n: int) -> None:
     """Event-loop delay while one caller speaks, decoding inline versus in the worker pool (no pipeline)."""
     rng = random.Random(3)
     sentences = rng.sample([s for s in corpus().sentences if 6 <= len(s.split()) <= 12], n)
     clips = [phone_channel(hibari.synthesize(s, hibari.MODEL_RATE, seed=i)[0], hibari.MODEL_RATE)
              for i, s in enumerate(sentences)]
-    lm = models.language_model(settings)
-    pool = models.decoder_pool()
+    lm = speech.language_model()
+    pool = speech.decoder_pool()
     pool.start()
     results: dict[str, list[float]] = {}
     for mode in ("inline", "worker pool"):
@@ -316,17 +317,17 @@ async def bench_tts(repeats: int) -> None:
     print(f"  first clause synthesised (hibari alone):        median {statistics.median(first) * 1e3:.0f} ms")
 
 
-def bench_memory(settings: Settings) -> None:
+def bench_memory(speech: SpeechModels) -> None:
     base = rss_mb()
     t0 = time.perf_counter()
     hibari.get_model()
     voice = rss_mb()
     t_voice = time.perf_counter() - t0
     t0 = time.perf_counter()
-    models.language_model(settings)
+    speech.language_model()
     lm = rss_mb()
     t_lm = time.perf_counter() - t0
-    pool = models.decoder_pool()
+    pool = speech.decoder_pool()
     pool.start()
     workers = [rss_mb(p) for p in pool.pids]
     print("Memory (RSS), in this process unless said")
@@ -336,9 +337,9 @@ def bench_memory(settings: Settings) -> None:
     print(f"  decoder workers, idle: {', '.join(f'{w:.0f}' for w in workers)} MB each")
 
 
-async def bench_worker_decoders(settings: Settings, count: int) -> None:
-    lm = models.language_model(settings)
-    pool = models.decoder_pool()
+async def bench_worker_decoders(speech: SpeechModels, count: int) -> None:
+    lm = speech.language_model()
+    pool = speech.decoder_pool()
     before = {p: rss_mb(p) for p in pool.pids}
     streams = [await pool.open(lm.lm_path, lm.dict_path, 8000, models.decoder_settings(8000)) for _ in range(count)]
     after = {p: rss_mb(p) for p in pool.pids}
@@ -356,19 +357,20 @@ async def main() -> None:
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="convonet-bench-"))
     settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    speech = SpeechModels(settings)
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"data dir {data_dir}")
     if args.reread_only:
-        await bench_reread(settings)
-        models.shutdown_decoder_pool()
+        await bench_reread(speech)
+        speech.close()
         return
-    bench_memory(settings)
-    await bench_worker_decoders(settings, 8)
+    bench_memory(speech)
+    await bench_worker_decoders(speech, 8)
     await bench_tts(3)
-    await bench_loop_stall(settings, 5)
-    await bench_stt(settings, args.utterances)
-    await bench_reread(settings)
-    models.shutdown_decoder_pool()
+    await bench_loop_stall(speech, 5)
+    await bench_stt(speech, args.utterances)
+    await bench_reread(speech)
+    speech.close()
 
 
 if __name__ == "__main__":

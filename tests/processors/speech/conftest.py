@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings
-from speech import models
 from speech.lm_builder import LanguageModel
+from speech.models import SpeechModels
+from speech.moonshine import MoonshineRecognizer
 from speech.sphinx_pool import DecoderPool
 
 _HERE = Path(__file__).resolve().parent
@@ -40,17 +41,30 @@ def speech_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def language_model(speech_settings: Settings) -> LanguageModel:
+def speech_models(speech_settings: Settings) -> Iterator[SpeechModels]:
+    """The speech tests' own models, as a server holds them; their worker processes stop at the end."""
+    held = SpeechModels(speech_settings)
+    yield held
+    held.close()
+
+
+@pytest.fixture(scope="session")
+def language_model(speech_models: SpeechModels) -> LanguageModel:
     """Built once from the domains' grammar, by three threads asking at the same time."""
     with ThreadPoolExecutor(3) as ex:
-        built = list(ex.map(lambda _: models.language_model(speech_settings), range(3)))
+        built = list(ex.map(lambda _: speech_models.language_model(), range(3)))
     assert built[0] is built[1] is built[2]
     return built[0]
 
 
 @pytest.fixture(scope="session")
-def decoder_pool() -> Iterator[DecoderPool]:
-    pool = models.decoder_pool()
+def decoder_pool(speech_models: SpeechModels) -> DecoderPool:
+    pool = speech_models.decoder_pool()
     pool.start()
-    yield pool
-    models.shutdown_decoder_pool()
+    return pool
+
+
+@pytest.fixture(scope="session")
+def recognizer(speech_models: SpeechModels) -> MoonshineRecognizer:
+    """A Moonshine model in this process, loaded once for the session."""
+    return speech_models.recognizer()

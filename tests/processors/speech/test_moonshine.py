@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from speech_pipeline import speech
 
+from core.config import Settings
 from speech.audio import ASR_RATE
-from speech.moonshine import MAX_SECONDS, bounded, shared_recognizer
+from speech.models import SpeechModels
+from speech.moonshine import MAX_SECONDS, MoonshineRecognizer, bounded
 
 COMMAND = "create a high priority task to call mom"
 
@@ -21,14 +23,13 @@ def words(text: str) -> str:
 
 
 @pytest.mark.parametrize("rate", [8000, 16000])
-def test_moonshine_reads_phone_and_browser_speech(rate: int) -> None:
-    text = shared_recognizer().transcribe(speech(COMMAND, rate), rate)
+def test_moonshine_reads_phone_and_browser_speech(rate: int, recognizer: MoonshineRecognizer) -> None:
+    text = recognizer.transcribe(speech(COMMAND, rate), rate)
     assert text == text.lower()
     assert words(text) == COMMAND
 
 
-def test_silence_noise_and_empty_audio_give_no_words() -> None:
-    recognizer = shared_recognizer()
+def test_silence_noise_and_empty_audio_give_no_words(recognizer: MoonshineRecognizer) -> None:
     assert recognizer.transcribe(np.zeros(0, np.int16), 8000) == ""
     assert recognizer.transcribe(np.zeros(ASR_RATE, np.int16), ASR_RATE) == ""
     assert recognizer.transcribe(np.zeros(1, np.int16), 8000) == ""
@@ -38,7 +39,7 @@ def test_silence_noise_and_empty_audio_give_no_words() -> None:
         recognizer.transcribe(np.zeros(100, np.int16), 44100)
 
 
-def test_a_long_monologue_is_bounded_to_its_last_seconds() -> None:
+def test_a_long_monologue_is_bounded_to_its_last_seconds(recognizer: MoonshineRecognizer) -> None:
     """30 s of speech decodes only its last `MAX_SECONDS` (cut in a quiet moment), so one caller's
     monologue holds the shared model for well under a second."""
     ramble = speech("i was thinking about everything i have to get done this week at work and at home", 16000)
@@ -49,22 +50,24 @@ def test_a_long_monologue_is_bounded_to_its_last_seconds() -> None:
     kept = bounded(pcm, ASR_RATE)
     assert MAX_SECONDS - 1.0 <= kept.size / ASR_RATE <= MAX_SECONDS
     t0 = time.perf_counter()
-    text = shared_recognizer().transcribe(pcm, ASR_RATE)
+    text = recognizer.transcribe(pcm, ASR_RATE)
     took = time.perf_counter() - t0
     assert words(text).endswith(COMMAND)
     # what bounds the time is what is read (the size checked above), never a clock here
     print(f"30 s monologue: {took * 1000:.0f} ms for its last {kept.size / ASR_RATE:.1f} s")
 
 
-def test_a_reading_cut_mid_word_does_not_leak_into_the_next() -> None:
+def test_a_reading_cut_mid_word_does_not_leak_into_the_next(recognizer: MoonshineRecognizer) -> None:
     """A speculative reading that ends in the middle of a word must not put stray words in front of the
     next reading (the package's C library kept its voice detector's state across calls and did)."""
-    recognizer = shared_recognizer()
     pcm = speech(COMMAND, 8000)
     for cut in (0.3, 0.5, 0.8):
         recognizer.transcribe(pcm[: int(pcm.size - cut * 8000)], 8000)
         assert words(recognizer.transcribe(pcm, 8000)) == COMMAND
 
 
-def test_one_model_per_process() -> None:
-    assert shared_recognizer() is shared_recognizer()
+def test_one_model_per_speech_models(speech_models: SpeechModels, speech_settings: Settings) -> None:
+    """Every call of a server reads with its models' one recogniser; another holder (a test, a second
+    app) has its own."""
+    assert speech_models.recognizer() is speech_models.recognizer()
+    assert SpeechModels(speech_settings).recognizer() is not speech_models.recognizer()

@@ -10,7 +10,7 @@ from moonshine_voice.utils import get_model_path
 from speech_pipeline import speech
 
 from speech.audio import int16_to_float
-from speech.moonshine import MODEL_NAME, best_words, shared_recognizer
+from speech.moonshine import MODEL_NAME, MoonshineRecognizer, best_words
 from speech.moonshine_decoder import MoonshineModel, Reading, read_tokenizer
 
 
@@ -42,6 +42,6 @@ def test_spellings_of_the_same_words_pool_their_probability() -> None:
     assert best_words([]) == ""
 
 
-def test_the_recognizer_returns_lowercase_words() -> None:
-    text = shared_recognizer().transcribe(speech("what is on my calendar today", 8000), 8000)
+def test_the_recognizer_returns_lowercase_words(recognizer: MoonshineRecognizer) -> None:
+    text = recognizer.transcribe(speech("what is on my calendar today", 8000), 8000)
     assert text == text.lower() and "calendar today" in text

@@ -36,7 +36,8 @@ from test_stt_service import paused
 
 from processors.frames import SpeechPauseFrame, SpeechResumedFrame
 from processors.speech.moonshine_stt import MoonshineSTTService
-from speech.moonshine import MoonshineRecognizer, shared_recognizer
+from speech.models import SpeechModels
+from speech.moonshine import MoonshineRecognizer
 
 COMMAND = "create a high priority task to call mom"
 QUESTION = "what is on my calendar today"
@@ -47,10 +48,10 @@ def words(frames: list, cls: type = TranscriptionFrame) -> list[str]:
 
 
 @pytest.mark.parametrize(("rate", "text"), [(8000, COMMAND), (16000, COMMAND), (16000, QUESTION)])
-async def test_moonshine_transcribes_phone_and_browser_speech(rate: int, text: str) -> None:
+async def test_moonshine_transcribes_phone_and_browser_speech(rate: int, text: str, recognizer: MoonshineRecognizer) -> None:
     sent = utterance(text, rate)
     down, up = await run_test(
-        MoonshineSTTService(),
+        MoonshineSTTService(recognizer=lambda: recognizer),
         frames_to_send=[*sent, SleepFrame(0.6)],
         pipeline_params=PipelineParams(audio_in_sample_rate=rate, enable_metrics=True),
     )
@@ -110,17 +111,17 @@ async def test_moonshine_reads_it_all_when_the_caller_goes_on(counting: _Countin
     assert counting.calls == 2  # the reading at the pause was dropped
 
 
-async def test_moonshine_two_utterances_at_48k() -> None:
+async def test_moonshine_two_utterances_at_48k(recognizer: MoonshineRecognizer) -> None:
     """A 48 kHz pipeline is read at 16 kHz; each utterance gets its own final, in order."""
     down, _ = await run_test(
-        MoonshineSTTService(),
+        MoonshineSTTService(recognizer=lambda: recognizer),
         frames_to_send=[*utterance(COMMAND, 48000), *utterance(QUESTION, 48000, seed=1), SleepFrame(0.8)],
         pipeline_params=PipelineParams(audio_in_sample_rate=48000),
     )
     assert words(down) == [COMMAND, QUESTION]
 
 
-async def test_moonshine_says_nothing_for_silence_noise_or_a_torn_frame() -> None:
+async def test_moonshine_says_nothing_for_silence_noise_or_a_torn_frame(recognizer: MoonshineRecognizer) -> None:
     """Audio outside speech is never read; a silent segment and a frame with an odd byte count give no
     transcript, no error, and the next utterance is still heard."""
     rng = np.random.default_rng(0)
@@ -131,13 +132,13 @@ async def test_moonshine_says_nothing_for_silence_noise_or_a_torn_frame() -> Non
               InputAudioRawFrame(b"\x01\x02\x03", 8000, 1), InputAudioRawFrame(b"", 8000, 1),
               VADUserStoppedSpeakingFrame(stop_secs=0.2), SleepFrame(0.5),
               *utterance(COMMAND, 8000), SleepFrame(0.6)]
-    down, up = await run_test(MoonshineSTTService(), frames_to_send=frames,
+    down, up = await run_test(MoonshineSTTService(recognizer=lambda: recognizer), frames_to_send=frames,
                               pipeline_params=PipelineParams(audio_in_sample_rate=8000))
     assert words(down) == [COMMAND]
     assert not [f for f in up if isinstance(f, ErrorFrame)]
 
 
-async def test_moonshine_behind_silero_in_the_user_aggregator() -> None:
+async def test_moonshine_behind_silero_in_the_user_aggregator(recognizer: MoonshineRecognizer) -> None:
     """The real order of events: audio at real-time pace, Silero's VAD frames coming back upstream
     from the user aggregator, and the aggregator turning the final transcript into the user turn."""
     context = LLMContext(messages=[])
@@ -147,19 +148,20 @@ async def test_moonshine_behind_silero_in_the_user_aggregator() -> None:
     ))
     pcm = np.concatenate([np.zeros(4000, np.int16), speech(COMMAND, 8000), np.zeros(8000, np.int16)])
     paced = [x for f in audio_frames(pcm, 8000) for x in (f, SleepFrame(0.02))]
-    down, _ = await run_test(Pipeline([MoonshineSTTService(), user]), frames_to_send=[*paced, SleepFrame(1.0)],
+    down, _ = await run_test(Pipeline([MoonshineSTTService(recognizer=lambda: recognizer), user]), frames_to_send=[*paced, SleepFrame(1.0)],
                              pipeline_params=PipelineParams(audio_in_sample_rate=8000))
     assert any(isinstance(f, LLMContextFrame) for f in down)
     [message] = context.get_messages()
     assert re.sub(r"[^\w' ]", "", str(message["content"])) == COMMAND
 
 
-async def test_two_services_share_one_model() -> None:
+async def test_two_services_share_one_model(speech_models: SpeechModels) -> None:
     """Two calls (phone and browser) load the model once between them: a call adds no model."""
-    first, second = MoonshineSTTService(), MoonshineSTTService()
+    first = MoonshineSTTService(recognizer=speech_models.recognizer)
+    second = MoonshineSTTService(recognizer=speech_models.recognizer)
     down8, _ = await run_test(first, frames_to_send=[*utterance(COMMAND, 8000), SleepFrame(0.6)],
                               pipeline_params=PipelineParams(audio_in_sample_rate=8000))
     down16, _ = await run_test(second, frames_to_send=[*utterance(COMMAND, 16000), SleepFrame(0.6)],
                                pipeline_params=PipelineParams(audio_in_sample_rate=16000))
     assert words(down8) == words(down16) == [COMMAND]
-    assert first._recognizer is second._recognizer is shared_recognizer()
+    assert first._recognizer is second._recognizer is speech_models.recognizer()

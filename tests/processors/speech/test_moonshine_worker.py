@@ -19,8 +19,8 @@ from speech_pipeline import speech, texts, utterance
 
 from core.config import Settings
 from processors.speech.moonshine_stt import MoonshineSTTService
-from speech import models
-from speech.moonshine import shared_recognizer
+from speech.models import SpeechModels
+from speech.moonshine import MoonshineRecognizer
 from speech.moonshine_worker import RELEASE_FREED_MEMORY, MoonshineWorker
 
 COMMAND = "create a high priority task to call mom"
@@ -35,9 +35,10 @@ def worker() -> Iterator[MoonshineWorker]:
 
 
 @pytest.mark.parametrize("rate", [8000, 16000])
-def test_the_worker_reads_as_the_model_in_this_process(worker: MoonshineWorker, rate: int) -> None:
+def test_the_worker_reads_as_the_model_in_this_process(worker: MoonshineWorker, rate: int,
+                                                       recognizer: MoonshineRecognizer) -> None:
     pcm = speech(COMMAND, rate)
-    assert worker.transcribe(pcm, rate) == shared_recognizer().transcribe(pcm, rate)
+    assert worker.transcribe(pcm, rate) == recognizer.transcribe(pcm, rate)
 
 
 def test_a_bad_request_is_reported_and_the_worker_goes_on(worker: MoonshineWorker) -> None:
@@ -86,7 +87,8 @@ async def test_every_call_of_a_server_reads_in_the_one_worker(tmp_path) -> None:
     no model); a crash of the worker costs one reading, reported, and the next utterance is heard."""
     settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
     assert settings.stt_provider == "moonshine"
-    models.warm_up(settings)
+    models = SpeechModels(settings)
+    models.warm_up()
     pid = models.moonshine_worker().pid
     assert pid is not None
     first = MoonshineSTTService(recognizer=models.moonshine_worker)
@@ -101,5 +103,5 @@ async def test_every_call_of_a_server_reads_in_the_one_worker(tmp_path) -> None:
                               pipeline_params=PipelineParams(audio_in_sample_rate=16000))
     assert texts(down, TranscriptionFrame) == [COMMAND]  # restarted for this reading
     assert not [f for f in up if isinstance(f, ErrorFrame)]
-    models.shutdown_decoder_pool()
+    models.close()
     assert models.moonshine_worker().pid is None

@@ -3,18 +3,24 @@ the transcript chosen among the decoder's readings."""
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from core.config import Settings
 from speech import hibari, models
 from speech.lm_builder import LanguageModel, build_language_model
+from speech.models import SpeechModels
 from speech.sphinx_decoder import SpeechEvent
 from speech.sphinx_pool import DecoderPool
 
 
-def test_language_model_covers_the_domains_and_is_cached(speech_settings: Settings,
+def test_language_model_covers_the_domains_and_is_cached(speech_settings: Settings, speech_models: SpeechModels,
                                                           language_model: LanguageModel) -> None:
-    assert models.language_model(speech_settings) is language_model
+    assert speech_models.language_model() is language_model
     assert language_model.directory.parent == models.speech_dir(speech_settings).resolve()
     words = {line.split()[0].split("(")[0] for line in language_model.dict_path.read_text().splitlines()}
     assert {"todo", "calendar", "reservation", "priority", "percent", "dot"} <= words
@@ -28,15 +34,19 @@ def test_spoken_form_of_written_slot_values() -> None:
     assert models.spoken_form("borrow $350000 or 120k") == "borrow three hundred fifty thousand dollars or one hundred twenty thousand"
 
 
-def test_warm_up_loads_what_the_providers_need(speech_settings: Settings, language_model: LanguageModel,
-                                               decoder_pool: DecoderPool) -> None:
-    assert set(models.warm_up(speech_settings).timings) == {"hibari_voice", "moonshine"}  # the default
-    report = models.warm_up(speech_settings.model_copy(update={"stt_provider": "sphinx"}))
+def test_warm_up_loads_what_the_providers_need(speech_settings: Settings, speech_models: SpeechModels,
+                                               language_model: LanguageModel, decoder_pool: DecoderPool) -> None:
+    assert set(speech_models.warm_up().timings) == {"hibari_voice", "moonshine"}  # the default
+    speech_models.settings = speech_settings.model_copy(update={"stt_provider": "sphinx"})
+    try:
+        report = speech_models.warm_up()
+    finally:
+        speech_models.settings = speech_settings
     assert set(report.timings) == {"hibari_voice", "language_model", "decoder_workers"}
     assert report.timings["language_model"] < 1.0  # already built: a dictionary lookup
     assert hibari.is_loaded() and len(decoder_pool.pids) == decoder_pool.size
     cloud = speech_settings.model_copy(update={"stt_provider": "deepgram", "tts_provider": "cartesia"})
-    assert models.warm_up(cloud).timings == {}
+    assert SpeechModels(cloud).warm_up().timings == {}
 
 
 def test_decoder_settings_rates() -> None:
@@ -60,3 +70,25 @@ def test_grammar_choice_prefers_a_reading_the_assistant_understands(best: str, a
     assert models.grammar_choice(SpeechEvent("final", best, alternatives=alternatives)) == chosen
 
 
+
+
+def test_the_speech_engine_imports_no_pipecat() -> None:
+    """`speech` stands alone (a script or another framework can use it): importing every module of it
+    loads neither Pipecat nor any layer above it."""
+    program = ("import importlib, pkgutil, sys, speech\n"
+               "for m in pkgutil.iter_modules(speech.__path__): importlib.import_module('speech.' + m.name)\n"
+               "print(sorted({m.split('.')[0] for m in sys.modules}))")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[3])
+    loaded = set(ast.literal_eval(done.stdout))
+    assert "speech" in loaded and "core" in loaded
+    assert not loaded & {"pipecat", "processors", "bots", "transports", "api", "domains"}
+
+
+def test_each_holder_has_its_own_models(speech_settings: Settings, speech_models: SpeechModels) -> None:
+    """A second app or a test holds its own worker processes; closing one leaves the other's running."""
+    other = SpeechModels(speech_settings)
+    assert other.moonshine_worker() is not speech_models.moonshine_worker()
+    assert other.decoder_pool() is not speech_models.decoder_pool()
+    other.close()
+    assert other.decoder_pool() is not speech_models.decoder_pool()

@@ -2,8 +2,8 @@
 
 Two sets of utterances, each synthesised with hibari, sent through the phone channel (24 kHz ->
 8 kHz -> G.711 mu-law -> PCM) and decoded by each offline engine: PocketSphinx as the product runs it
-(`models.language_model`, `models.decoder_settings(8000)`, the `DecoderPool` worker processes, the
-grammar choosing among its readings) and Moonshine tiny English (`moonshine.shared_recognizer`, the
+(`models.build_domain_language_model`, `models.decoder_settings(8000)`, the `DecoderPool` worker processes, the
+grammar choosing among its readings) and Moonshine tiny English (`moonshine.MoonshineRecognizer`, the
 whole utterance at once, its text in spoken form, as `MoonshineSTTService` pushes it):
 
 * in-template: generated from the grammar with `registry.expand` (fixed seed, every tool of every
@@ -45,7 +45,7 @@ from processors.speech.stt_service import choose_transcript
 from speech import hibari, models
 from speech.audio import phone_channel
 from speech.lm_builder import LanguageModel, normalize_text
-from speech.moonshine import shared_recognizer
+from speech.moonshine import MoonshineRecognizer
 from speech.sphinx_decoder import DecoderSettings, SpeechEvent
 from speech.sphinx_pool import DecoderPool, FinalResult
 from speech.spoken import spoken_form, spoken_transcript
@@ -250,7 +250,7 @@ def measure_moonshine(sets: Mapping[str, Sequence[Utterance]], rate: int = 8000,
     """Synthesise, send through the phone channel (or not, at 16000) and read every set with the
     shared Moonshine model, one utterance at a time, as "moonshine <set>"; CPU is the process's
     (the model's threads included) and the wall time of each final is kept."""
-    recognizer = shared_recognizer()
+    recognizer = MoonshineRecognizer()
     recognizer.transcribe(phone_clip("warm up", rate), rate)
     out = []
     for name, utterances in sets.items():
@@ -332,7 +332,7 @@ def test_stt_accuracy_on_phone_audio(tmp_path: Path, capsys: pytest.CaptureFixtu
     settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
     pool = DecoderPool(processes=2)
     try:
-        results = measure(sets(), models.language_model(settings), models.decoder_settings(8000), pool,
+        results = measure(sets(), models.build_domain_language_model(settings), models.decoder_settings(8000), pool,
                           best_only=True)
     finally:
         pool.shutdown()
@@ -377,7 +377,7 @@ def _measure_sphinx(args: argparse.Namespace, chosen: Mapping[str, Sequence[Utte
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=args.data_dir or Path(tmp), _env_file=None)  # type: ignore[call-arg]
         t0 = time.perf_counter()
-        lm = models.language_model(settings)
+        lm = models.build_domain_language_model(settings)
         print(f"language model {lm.key}: {lm.ngram_counts} from {lm.n_sentences} sentences "
               f"({'cached' if lm.from_cache else f'built in {time.perf_counter() - t0:.1f}s'})")
         pool = DecoderPool(processes=2)
