@@ -31,6 +31,7 @@ from api.deps import RuntimeDep, StaffUser
 from api.forward import forward, owner_node
 from api.routes.call_center_models import (
     ActivityOut,
+    CallCenterEvent,
     CallOut,
     CustomerOut,
     MetricsOut,
@@ -267,7 +268,11 @@ async def customer(call_id: str, user: Agent, runtime: RuntimeDep, center: Cente
 # --- the live feed -------------------------------------------------------------------------------
 
 
-@router.get(f"{API}/events")
+@router.get(f"{API}/events", response_class=EventStream, status_code=200, responses={200: {
+    "model": CallCenterEvent,
+    "description": "Server-sent events: `event: ready` once subscribed, then one `data:` line per call-center "
+                   "event (a CallCenterEvent), `: ping` comments between, and `event: bye` when the stream ends.",
+}})
 async def events(request: Request, _user: Agent, runtime: RuntimeDep) -> EventStream:
     """`ready`, then one `data:` line per call-center event (ringing, answered, agent state…), pings between."""
     return EventStream(_feed(request, runtime))

@@ -198,3 +198,13 @@ class SdpAnswerOut(_Out):
     sdp: str
     type: str
     pc_id: str
+
+
+class CallCenterEvent(BaseModel):
+    """One `data:` line of `GET /call-center/api/events`: a change on the floor, named by `type`
+    (`ringing`, `answered`, `dropped`, `held`, `transferred`, `agent`, `callback`, …), with the call's
+    view or the agent's status alongside as the kind needs."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="what happened: ringing, answered, agent, callback, …")

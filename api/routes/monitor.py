@@ -340,7 +340,12 @@ async def _stream_viewer(runtime: Runtime, token: str) -> Viewer:
         return Viewer(user, user.is_staff)
 
 
-@router.get("/agent-monitor/api/stream")
+@router.get("/agent-monitor/api/stream", response_class=EventStream, status_code=200, responses={200: {
+    "model": monitor.TurnRecord | monitor.ToolRecord | monitor.TransferRecord,
+    "description": "Server-sent events: `event: ready` (`scope`, `user_id`) once subscribed, then one `data:` line "
+                   "per record the viewer may see (a TurnRecord, ToolRecord or TransferRecord, with `user_email`), "
+                   "`: ping` comments between, and `event: bye` when the stream ends.",
+}})
 async def stream(
     request: Request, runtime: RuntimeDep, token: Annotated[str, Query(max_length=2000)]
 ) -> EventStream:
