@@ -13,7 +13,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -142,7 +142,7 @@ class CallSession:
     async def request_transfer(self, request: TransferRequest) -> None:
         """Announce the transfer on the monitor bus, then carry it out: through the channel's PBX when it
         has one (`pbx_transfer`, Twilio → FusionPBX), else through the in-app call center (`transfer_handler`)."""
-        await self._publish(monitor.TransferRecord(**self.call_info(), request=asdict(request)))
+        await self._publish(monitor.TransferRecord(**self.call_info(), request=request))
         handler = self.pbx_transfer or self.transfer_handler
         if handler is not None:
             await handler(request)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_seria
 
 from core.logging import report_exception
 from core.store import Store
-from core.tools import ToolEvent
+from core.tools import ToolEvent, TransferRequest
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class TransferRecord(_Record):
     """A call handed to a person: the request the agent's transfer tool made."""
 
     type: Literal["transfer"] = "transfer"
-    request: dict[str, Any]
+    request: TransferRequest
 
 
 MonitorRecord = Annotated[TurnRecord | ToolRecord | TransferRecord, Field(discriminator="type")]

@@ -10,6 +10,7 @@ else sees `WITHHELD` in place of what was said and what the tools were given and
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from sqlmodel import col, select
@@ -49,8 +50,8 @@ def redacted(record: MonitorRecord) -> MonitorRecord:
         return record.model_copy(update={"arguments": {}, "result": WITHHELD, "result_truncated": False,
                                          "error": WITHHELD if record.error else None})
     if isinstance(record, TransferRecord):
-        request = {k: (WITHHELD if k in ("reason", "summary") and v else v) for k, v in record.request.items()}
-        return record.model_copy(update={"request": request})
+        request = record.request
+        return record.model_copy(update={"request": replace(request, reason=WITHHELD if request.reason else "")})
     return record
 
 

@@ -13,6 +13,7 @@ from core import monitor
 from core.models import CallRecording
 from core.runtime import Runtime
 from core.timeutil import utcnow
+from core.tools import TransferRequest
 from domains.transfer.callbacks import CallbackRequest
 from domains.transfer.models import CallCenterOutcome
 
@@ -39,7 +40,7 @@ async def test_purge_removes_old_calls_everywhere_and_keeps_recent_ones(runtime:
                                     message_path="voicemail/c1.wav"))
         session.add(CallbackRequest(call_id="c2", department="support", caller_name="Bo", created_at=new))
     for at, sid in ((old, "CAold"), (new, "CAnew")):
-        await monitor.publish(runtime.store, monitor.TransferRecord(at=at, call_sid=sid, request={"reason": "x"}))
+        await monitor.publish(runtime.store, monitor.TransferRecord(at=at, call_sid=sid, request=TransferRequest("billing", reason="x")))
 
     async with open_checkpointer(runtime.settings) as saver:
         for thread in ("call-CAold", "call-CAnew"):

@@ -11,6 +11,7 @@ import pytest
 
 from core import monitor
 from core.store import create_store
+from core.tools import TransferRequest
 
 AT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
@@ -20,7 +21,7 @@ async def test_records_round_trip_through_the_store() -> None:
     try:
         turn = monitor.TurnRecord(at=AT, call_sid="CA1", channel="phone", user_id="u1", turn=2, stt_ms=120.0,
                                   tool_calls=[monitor.ToolCallSummary(name="get_todos", ok=True, elapsed_ms=3.0)])
-        transfer = monitor.TransferRecord(call_sid="CA1", channel="phone", user_id="u1", request={"department": "sales"})
+        transfer = monitor.TransferRecord(call_sid="CA1", channel="phone", user_id="u1", request=TransferRequest("sales"))
         await monitor.publish(store, turn)
         await monitor.publish(store, transfer)
         assert await monitor.recent(store) == [transfer, turn]
@@ -47,3 +48,22 @@ async def test_a_stored_message_that_is_not_a_record_is_an_error_not_a_key_error
         assert monitor.summarize(await monitor.recent(store))["error_rate"] == 1.0
     finally:
         await store.close()
+
+
+def test_a_transfer_record_carries_the_typed_request() -> None:
+    """The request is the transfer tool's own record: it serialises as before (the keys of
+    TransferRequest) and is read back typed; a stored request with no department does not parse, and
+    a sensitive call's shows its reason withheld."""
+    from core.redaction import WITHHELD, redacted
+
+    record = monitor.TransferRecord(call_sid="CA1", channel="phone", request=TransferRequest(
+        "support", reason="my results", call_sid="CA1", channel="phone"))
+    shown = monitor.as_json(record)["request"]
+    assert shown == {"department": "support", "extension": "", "reason": "my results", "user_id": None,
+                     "call_sid": "CA1", "thread_id": None, "channel": "phone"}
+    assert monitor.parse(record.model_dump_json()) == record
+    assert monitor.parse('{"type": "transfer", "request": {"reason": "x"}}') is None
+    hidden = redacted(record)
+    assert isinstance(hidden, monitor.TransferRecord)
+    assert hidden.request.reason == WITHHELD and hidden.request.department == "support"
+    assert record.request.reason == "my results"  # the original is left as it was
