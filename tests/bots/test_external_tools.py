@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import socket
@@ -98,7 +99,8 @@ async def test_no_servers_configured(tmp_path: Path) -> None:
 
 
 async def test_loads_and_calls_an_outside_server(tmp_path: Path, outside_server: dict[str, object]) -> None:
-    async with open_external_tools(settings_with(tmp_path, {"convonet": outside_server})) as tools:
+    # `convonet mcp` loads the whole app; on a loaded machine that takes well over the default 10 s
+    async with open_external_tools(settings_with(tmp_path, {"convonet": outside_server}), time_limit=60) as tools:
         assert sorted(t.name for t in tools) == sorted([*(spec.name for spec in all_tools()), "ask_assistant"])
 
         by_name = {t.name: t for t in tools}
@@ -108,7 +110,10 @@ async def test_loads_and_calls_an_outside_server(tmp_path: Path, outside_server:
         assert "Water the plants" in str(listed)
 
 
-async def test_broken_servers_are_skipped(tmp_path: Path, outside_server: dict[str, object]) -> None:
+async def test_broken_servers_are_skipped(tmp_path: Path, pid_server: dict[str, object]) -> None:
+    """The good server here is the small one (`outside_servers.PID_SERVER`, up in about a second), so the
+    time limit that cuts the silent server off can be short without a loaded machine failing the test;
+    `convonet mcp` itself is loaded in the test above."""
     servers: dict[str, dict[str, object]] = {
         "missing": {"transport": "stdio", "command": str(tmp_path / "no-such-program"), "args": []},
         "exits": {"transport": "stdio", "command": sys.executable, "args": ["-c", "raise SystemExit(3)"]},
@@ -119,15 +124,15 @@ async def test_broken_servers_are_skipped(tmp_path: Path, outside_server: dict[s
         },
         "refused": {"transport": "streamable_http", "url": "http://127.0.0.1:9/mcp"},
         "no-transport": {"command": "true"},
-        "convonet": outside_server,
-        "convonet-again": outside_server,  # same tool names: the first server's are kept
+        "pid": pid_server,
+        "pid-again": pid_server,  # same tool names: the first server's are kept
     }
     started = time.perf_counter()
-    async with open_external_tools(settings_with(tmp_path, servers), time_limit=5) as tools:
+    async with open_external_tools(settings_with(tmp_path, servers), time_limit=8) as tools:
         elapsed = time.perf_counter() - started
-        assert sorted(t.name for t in tools) == sorted([*(spec.name for spec in all_tools()), "ask_assistant"])
-        assert elapsed < 15  # the silent server was cut off, not waited for
-        assert "Water" in str(await next(t for t in tools if t.name == "create_todo").ainvoke({"title": "Water"}))
+        assert sorted(t.name for t in tools) == ["nap", "pid", "span"]
+        assert elapsed < 20  # the silent server was cut off, not waited for its 60 s
+        assert re.search(r"\d+", str(await next(t for t in tools if t.name == "pid").ainvoke({})))
 
 
 # --- one session per server -----------------------------------------------------------------------
