@@ -262,7 +262,7 @@ _TYPES: tuple[SlotType, ...] = (
     free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,
               tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)"),
     free_text("location", ["cafe luna", "room two", "city hall", "main street"], strip_articles=False),
-    free_text("description", ["for the launch", "weekly planning"], strip_articles=False),
+    free_text("description", ["launch planning", "weekly planning"], strip_articles=False),
 )
 
 SLOT_TYPES: Mapping[str, SlotType] = {t.name: t for t in _TYPES}

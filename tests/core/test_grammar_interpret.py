@@ -197,3 +197,10 @@ def test_tonight_read_with_the_time_gives_the_day_too() -> None:
     assert reading.args["date"] == REFERENCE_NOW.date().isoformat() and reading.args["time"] == "19:30"
     other = interpret("table for two friday at seven thirty and please note a severe peanut allergy", REFERENCE_NOW)
     assert other is not None and other.args.get("date") == "2026-11-27"
+
+
+def test_a_sentence_that_is_a_template_word_for_word_is_never_overruled() -> None:
+    """The intent model leans to the mortgage desk's "what do you still need" for these words; the
+    sentence is a todo template as it stands, with no free words to misread."""
+    reading = interpret("what do i still need to do", REFERENCE_NOW)
+    assert reading is not None and (reading.tool, reading.how) == ("get_todos", "template")
