@@ -14,7 +14,7 @@ same words to everything downstream (`spoken.spoken_transcript`), so their proba
 before the best is chosen.
 
 Measured on the hand-written dev3 set (220 sentences never used to build the model or the grammar,
-hibari voice over the phone line, ``scratch`` figures in the README): word error rate 5.3 -> 4.9 % at
+hibari voice over the phone line; README "Understanding what callers say"): word error rate 5.3 -> 4.9 % at
 1.0x and 7.0 -> 6.3 % at 1.15x; intent 77.3 -> 78.6 % and 73.6 -> 75.0 %.
 """
 
