@@ -8,7 +8,13 @@ Twilio REST API to
     <Response><Dial action="{PUBLIC_URL}/twilio/transfer_callback" timeout="{TRANSFER_TIMEOUT}">
       <Sip>sip:{extension}@{FUSIONPBX_SIP_DOMAIN}</Sip></Dial></Response>
 
-which ends our media stream. Twilio then reports the dial's end to `/twilio/transfer_callback`
+which ends our media stream. The `<Dial>` also carries `referUrl` (POST, `/twilio/transfer_refer`):
+Twilio follows a SIP REFER from the agent's softphone (blind transfer) only then, by requesting that
+URL with the Refer-To in `ReferTransferTarget` and running the TwiML we answer on the caller's leg
+(`refer_twiml`): a `sip:` user at FUSIONPBX_SIP_DOMAIN is dialled with `<Sip>`, an E.164 `tel:` with
+`<Number>`; anything else (another domain, a malformed or over-long target) is refused with a short
+apology and the caller is dialled back to the extension they were with, so no call is lost. Twilio
+then reports the dial's end reports the dial's end to `/twilio/transfer_callback`
 (`DialCallStatus`): `completed` hangs up; `busy`, `no-answer`, `failed` and `canceled` bring the
 caller back to the assistant with a new `<Connect><Stream>`; that stream's caller skips the PIN
 (`resume_caller`: a one-time mark our redirect left for that CallSid) and is offered a call back, as
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from xml.sax.saxutils import escape, quoteattr
@@ -41,6 +48,11 @@ from transports.twilio_ticket import TICKET_PARAMETER, StreamTicket, issue_ticke
 log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/twilio/transfer_callback"
+REFER_PATH = "/twilio/transfer_refer"
+REFER_TARGET_MAX = 256
+REFER_REFUSED = "Sorry, that transfer could not be made."
+_SIP_USER = re.compile(r"^[A-Za-z0-9._~+\-]{1,64}$")
+_TEL = re.compile(r"^\+[1-9][0-9]{6,14}$")
 CONTEXT_TTL = 6 * 3600.0
 REST_TIMEOUT = 10.0
 RESUME_GRACE = 600.0  # how long after the dial gives up a returning stream may skip the PIN
@@ -95,10 +107,65 @@ async def unanswered_transfer(runtime: Runtime, call_sid: str, resume: str | Non
 
 def dial_twiml(settings: Settings, extension: str) -> str:
     """The TwiML that rings `extension` at the FusionPBX domain and reports back to us."""
+    return f"<Response>{_dial(settings, 'Sip', _sip(settings, extension))}</Response>"
+
+
+def _dial(settings: Settings, noun: str, target: str) -> str:
     action = public_url(settings, CALLBACK_PATH)
-    sip = f"sip:{extension}@{settings.fusionpbx_sip_domain}"
-    return (f"<Response><Dial action={quoteattr(action)} timeout=\"{int(settings.transfer_timeout)}\">"
-            f"<Sip>{escape(sip)}</Sip></Dial></Response>")
+    refer = public_url(settings, REFER_PATH)
+    return (f"<Dial action={quoteattr(action)} timeout=\"{int(settings.transfer_timeout)}\" "
+            f"referUrl={quoteattr(refer)} referMethod=\"POST\"><{noun}>{escape(target)}</{noun}></Dial>")
+
+
+def refer_target(settings: Settings, raw: str) -> tuple[str, str] | None:
+    """The `(noun, target)` to dial for a REFER's `ReferTransferTarget`, or None when it is refused.
+
+    Accepted: `<sip:USER@FUSIONPBX_SIP_DOMAIN>` (URI parameters and headers dropped) and `<tel:+E164>`."""
+    value = raw.strip()
+    if not value or len(value) > REFER_TARGET_MAX:
+        return None
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1]
+    scheme, _, rest = value.partition(":")
+    scheme = scheme.lower()
+    if scheme == "tel":
+        number = rest.split(";", 1)[0].replace("-", "")
+        return ("Number", number) if _TEL.match(number) else None
+    if scheme != "sip":
+        return None
+    user, at, host = rest.split("?", 1)[0].split(";", 1)[0].partition("@")
+    domain = (settings.fusionpbx_sip_domain or "").lower()
+    if not at or not domain or host.lower() != domain or not _SIP_USER.match(user):
+        return None
+    return "Sip", f"sip:{user}@{settings.fusionpbx_sip_domain}"
+
+
+async def refer_twiml(runtime: Runtime, form: dict[str, str]) -> str:
+    """Answer Twilio's `referUrl` request: dial the REFER's target, or refuse it and keep the call."""
+    settings = runtime.settings
+    call_sid = form.get("CallSid", "")
+    raw = await runtime.store.get(pbx_key(call_sid)) if call_sid else None
+    call = TransferCall.parse(raw) if raw else None
+    target = refer_target(settings, form.get("ReferTransferTarget", ""))
+    if target is None:
+        log.warning("call %s: refused a SIP REFER to a target that is not allowed", call_sid or "unknown")
+        if call is not None and call.extension:
+            back = _dial(settings, "Sip", _sip(settings, call.extension))
+            return f"<Response><Say>{escape(REFER_REFUSED)}</Say>{back}</Response>"
+        return f"<Response><Say>{escape(REFER_REFUSED)}</Say><Hangup/></Response>"
+    noun, address = target
+    if call is not None and noun == "Sip":  # the new extension's softphone popup finds the context
+        call.extension = address[4:].split("@", 1)[0]
+        await cache_context(runtime, call)
+    await runtime.store.publish("callcenter:events", json.dumps(
+        {"type": "pbx", "call_sid": call_sid, "status": "referred",
+         "extension": address[4:].split("@", 1)[0] if noun == "Sip" else None}))
+    log.info("call %s: blind transfer by SIP REFER", call_sid or "unknown")
+    return f"<Response>{_dial(settings, noun, address)}</Response>"
+
+
+def _sip(settings: Settings, extension: str) -> str:
+    return f"sip:{extension}@{settings.fusionpbx_sip_domain}"
 
 
 def back_to_assistant_twiml(settings: Settings, *, from_number: str, to_number: str, call_sid: str, status: str,

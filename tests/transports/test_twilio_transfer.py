@@ -105,7 +105,8 @@ async def test_transfer_redirects_the_live_call_to_the_extension(
     assert update["account"] == ACCOUNT and update["call"] == CALL_SID
     assert update["authorization"] == "Basic " + base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
     assert update["form"] == {"Twiml": (
-        '<Response><Dial action="https://convonet.example.com/twilio/transfer_callback" timeout="30">'
+        '<Response><Dial action="https://convonet.example.com/twilio/transfer_callback" timeout="30" '
+        'referUrl="https://convonet.example.com/twilio/transfer_refer" referMethod="POST">'  # REFER followed
         "<Sip>sip:2003@pbx.example.com</Sip></Dial></Response>"
     )}
 
@@ -184,6 +185,60 @@ async def test_callback_must_be_signed(runtime: Runtime, client: httpx.AsyncClie
                                  headers={"X-Twilio-Signature": sign("wrong-token", "https://x/y", forged)})
     assert response.status_code == 403
     assert await outcomes_of(runtime) == []
+
+
+def refer_form(target: str) -> dict[str, str]:
+    return {"AccountSid": ACCOUNT, "CallSid": CALL_SID, "From": CALLER_PHONE, "To": "+15550100000",
+            "ReferTransferTarget": target, "ReferredBy": "<sip:2003@pbx.example.com>"}
+
+
+async def post_refer(client: httpx.AsyncClient, form: dict[str, str], *, token: str = TOKEN) -> httpx.Response:
+    headers = {"X-Twilio-Signature": sign(token, "https://convonet.example.com/twilio/transfer_refer", form)}
+    return await client.post("/twilio/transfer_refer", data=form, headers=headers)
+
+
+async def test_sip_refer_from_the_softphone_dials_its_target(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    response = await post_refer(client, refer_form("<sip:2004@PBX.example.com;transport=ws?X-Foo=1>"))
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
+    dial = ET.fromstring(response.text).find("Dial")
+    assert dial is not None and dial.findtext("Sip") == "sip:2004@pbx.example.com"
+    assert dial.get("referUrl") == "https://convonet.example.com/twilio/transfer_refer"  # may be transferred again
+    assert dial.get("action") == "https://convonet.example.com/twilio/transfer_callback"
+
+    number = ET.fromstring((await post_refer(client, refer_form("<tel:+1-555-010-0199>"))).text).find("Dial")
+    assert number is not None and number.findtext("Number") == "+15550100199"
+
+
+@pytest.mark.parametrize("target", [
+    "<sip:2004@evil.example.org>", "<http://pbx.example.com/>", "sip:@pbx.example.com", "<tel:12345>",
+    "<sip:" + "9" * 300 + "@pbx.example.com>", "", "<sip:20 04@pbx.example.com>",
+])
+async def test_refer_to_a_target_not_allowed_is_refused_and_keeps_the_call(
+    runtime: Runtime, client: httpx.AsyncClient, target: str
+) -> None:
+    response = await post_refer(client, refer_form(target))
+    assert response.status_code == 200
+    twiml = ET.fromstring(response.text)
+    assert twiml.findtext("Say") == "Sorry, that transfer could not be made."
+    assert twiml.find("Dial") is None and twiml.find("Hangup") is not None  # no known extension to go back to
+
+
+async def test_refused_refer_rings_the_agent_who_had_the_call(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    from domains.transfer.calls import TransferCall
+    from transports.twilio_transfer import cache_context
+
+    await cache_context(runtime, TransferCall(call_sid=CALL_SID, department="billing", extension="2003"))
+    twiml = ET.fromstring((await post_refer(client, refer_form("<sip:2004@evil.example.org>"))).text)
+    assert twiml.findtext("./Dial/Sip") == "sip:2003@pbx.example.com"
+    ok = ET.fromstring((await post_refer(client, refer_form("<sip:2004@pbx.example.com>"))).text)
+    assert ok.findtext("./Dial/Sip") == "sip:2004@pbx.example.com"
+    assert await runtime.store.get(customer_key("2004", CALL_SID)) is not None  # the new agent's popup
+
+
+async def test_refer_must_be_signed(client: httpx.AsyncClient) -> None:
+    assert (await post_refer(client, refer_form("<sip:2004@pbx.example.com>"), token="wrong")).status_code == 403
+    unsigned = await client.post("/twilio/transfer_refer", data=refer_form("<sip:2004@pbx.example.com>"))
+    assert unsigned.status_code == 403
 
 
 # --- the phone path end to end: redirect, no answer at the PBX, back to the assistant without a PIN ---
