@@ -54,7 +54,7 @@ class PinChecker(Protocol):
 
 
 # What a recogniser often writes for a digit word; only applied while a PIN is expected.
-_HOMOPHONES = {"for": "four", "fore": "four", "to": "two", "too": "two", "won": "one", "ate": "eight",
+_HOMOPHONES = {"for": "four", "fore": "four", "to": "two", "too": "two", "won": "one", "ate": "eight", "a": "eight",
                "tree": "three", "free": "three", "sex": "six", "niner": "nine"}
 
 

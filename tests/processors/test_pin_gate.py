@@ -80,6 +80,14 @@ async def test_right_pin_by_voice_and_nothing_leaks_before(runtime: Runtime, cal
     assert not any(isinstance(f, TranscriptionFrame) for f in down)  # the PIN never reaches the agent
 
 
+async def test_eight_heard_as_a_is_still_the_pin(runtime: Runtime, caller: User) -> None:
+    """Moonshine on phone audio writes "four eight two one" as "for a two one" now and then."""
+    gate = PinGate(verifier(runtime))
+    await run_gate(gate, [spoken("for a two one"), SleepFrame(sleep=0.3)],
+                   [TTSSpeakFrame, CallerAuthenticatedFrame, TTSSpeakFrame])
+    assert gate.authenticated
+
+
 async def test_keypad_pin_goes_in_after_a_pause(runtime: Runtime, caller: User) -> None:
     gate = PinGate(verifier(runtime), key_pause=0.3)
     await run_gate(gate, [*keys(CALLER_PIN), SleepFrame(sleep=0.6)],
