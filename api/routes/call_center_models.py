@@ -43,6 +43,7 @@ class RingOut(_Out):
     attempt: int
     target_agent: str | None
     channel: str
+    ringing: bool = Field(description="false once the call was answered, dropped or moved on")
 
 
 class CallOut(_Out):

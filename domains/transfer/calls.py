@@ -113,7 +113,7 @@ class TransferCall:
         """The short form a ringing banner needs."""
         return {"id": self.id, "call_sid": self.call_sid, "department": self.department, "reason": self.reason,
                 "caller_name": self.caller_name, "queued_at": self.queued_at, "attempt": self.attempt,
-                "target_agent": self.target_agent, "channel": self.channel}
+                "target_agent": self.target_agent, "channel": self.channel, "ringing": self.status.waiting}
 
     @classmethod
     def parse(cls, raw: str) -> TransferCall:

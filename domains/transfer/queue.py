@@ -128,11 +128,11 @@ class CallCenter:
     # --- the agent's side --------------------------------------------------------------------
 
     async def acknowledge(self, call_id: str, agent_id: str) -> TransferCall:
-        """The agent's page is ringing for this call (counted as offered to them)."""
+        """The agent's page is ringing for this call (counted as offered to them). A page that rang just
+        as a colleague answered reports it late: that is the normal race, so the call comes back as it is
+        now (its status tells the page it has gone) rather than as an error."""
         call = await self.get(call_id)
-        if not call.status.waiting:
-            raise Conflict("That call is no longer ringing.")
-        if agent_id not in call.offered_to:
+        if call.status.waiting and agent_id not in call.offered_to:
             call.offered_to.append(agent_id)
             await self._save(call)
         return call

@@ -197,8 +197,15 @@ async def test_only_ready_agents_of_the_department_may_answer(client: httpx.Asyn
     await post(client, busy, "/agent/ready")
     assert [c["id"] for c in (await client.get(f"{API}/call/ringing", headers=busy.auth)).json()] == [call.id]
     seen = await post(client, busy, "/call/ringing", {"call_id": call.id})
-    assert seen.status_code == 200
+    assert seen.status_code == 200 and seen.json()["ringing"] is True
     assert busy.id in (await CallCenter(runtime.store, {"support": "2001"}).get(call.id)).offered_to
+
+    # A colleague's page that rang just as Busy answered reports it late: not an error, and not counted.
+    late = await ready_agent(client, "Late", ["support"])
+    assert (await post(client, busy, "/call/answer", {"call_id": call.id})).status_code == 200
+    seen_late = await post(client, late, "/call/ringing", {"call_id": call.id})
+    assert seen_late.status_code == 200 and seen_late.json()["ringing"] is False
+    assert late.id not in (await CallCenter(runtime.store, {"support": "2001"}).get(call.id)).offered_to
 
 
 async def test_reject_hold_transfer_and_hand_back(client: httpx.AsyncClient, runtime: Runtime) -> None:
