@@ -94,14 +94,48 @@ async def health_calls(sessions: SessionFactory, store: Store, call_sids: Iterab
     return found
 
 
+def withheld(text: str | None) -> str | None:
+    """A piece of a sensitive call's words as someone without the clinical role reads it."""
+    return WITHHELD if text else text
+
+
+def withheld_view(view: dict[str, Any]) -> dict[str, Any]:
+    """A call's view (a transfer's popup or ringing banner, a callback request, a history entry) with
+    its words withheld (reason, summary, transcript, voice-message text: those it has); who is calling
+    and where the call is stay."""
+    out = dict(view)
+    for key in ("reason", "message_text"):
+        if key in out:
+            out[key] = withheld(out[key])
+    if "summary" in out:
+        out["summary"] = WITHHELD
+    if "transcript" in out:
+        out["transcript"] = redacted_transcript(out["transcript"] or [])
+    return out
+
+
+async def sensitive_views(sessions: SessionFactory, store: Store, views: list[dict[str, Any]],
+                          domains: frozenset[str]) -> list[bool]:
+    """For each of calls' views (with its `call_sid` and `department`), whether its words are health
+    details: the call was for a sensitive department, or touched a sensitive domain (`health_calls`)."""
+    if not views or not domains:
+        return [False] * len(views)
+    touched = await health_calls(sessions, store, (v.get("call_sid") for v in views), domains)
+    return [v.get("department") in domains or (v.get("call_sid") or None) in touched for v in views]
+
+
+async def readable(sessions: SessionFactory, store: Store, views: list[dict[str, Any]], *, clinical: bool,
+                   domains: frozenset[str]) -> list[dict[str, Any]]:
+    """Calls' views as a reader may see them: a sensitive one (`sensitive_views`) shows who is calling
+    but not what was said, unless the reader is clinical."""
+    if clinical:
+        return views
+    hidden = await sensitive_views(sessions, store, views, domains)
+    return [withheld_view(v) if secret else v for v, secret in zip(views, hidden, strict=True)]
+
+
 async def popup(sessions: SessionFactory, store: Store, view: dict[str, Any], *, clinical: bool,
                 domains: frozenset[str]) -> dict[str, Any]:
-    """A call-center popup (`TransferCall.view()`) as the agent may read it: a call that touched a
-    sensitive domain shows who is calling but not what was said, unless the agent is clinical."""
-    if clinical:
-        return view
-    sid = view.get("call_sid")
-    if view.get("department") not in domains and not await health_calls(sessions, store, [sid], domains):
-        return view
-    return view | {"transcript": redacted_transcript(view.get("transcript") or []), "summary": WITHHELD,
-                   "reason": WITHHELD if view.get("reason") else ""}
+    """A call-center popup (`TransferCall.view()`) as the agent may read it (`readable`)."""
+    [shown] = await readable(sessions, store, [view], clinical=clinical, domains=domains)
+    return shown

@@ -13,6 +13,7 @@ logged-in user. The URL contract:
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -44,6 +45,7 @@ from api.routes.call_center_models import (
 from api.sse import EventStream
 from api.web import page
 from core import redaction
+from core.models import User
 from core.runtime import Runtime
 from domains import registry
 from domains.transfer.agents import EVENTS, AgentStatus
@@ -118,48 +120,70 @@ async def call_center_page() -> FileResponse:
 # --- agents --------------------------------------------------------------------------------------
 
 
-async def status_view(runtime: Runtime, center: CallCenter, agent: AgentStatus) -> StatusOut:
+async def readable(runtime: Runtime, user: User, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Calls' views (`TransferCall.view()`, `ring_view()`, history entries) as `user` may read them: a
+    call that touched a sensitive domain shows its words only to clinical staff (`core.redaction`)."""
+    return await redaction.readable(runtime.sessions, runtime.store, views, clinical=user.is_clinical,
+                                    domains=registry.sensitive())
+
+
+async def call_out(runtime: Runtime, user: User, call: TransferCall) -> CallOut:
+    [view] = await readable(runtime, user, [call.view()])
+    return CallOut.model_validate(view)
+
+
+async def ring_out(runtime: Runtime, user: User, call: TransferCall) -> RingOut:
+    [view] = await readable(runtime, user, [call.ring_view()])
+    return RingOut.model_validate(view)
+
+
+async def status_view(runtime: Runtime, center: CallCenter, agent: AgentStatus, user: User) -> StatusOut:
     """Everything the page shows about its agent: state, ringing calls, current call, colleagues."""
     settings = runtime.settings
     call = await center.find(agent.call_id) if agent.call_id else None
+    offered = await Consults(center).offered(agent.user_id)
+    ringing = [c.ring_view() for c in await center.ringing_for(agent)]
+    shown = await readable(runtime, user, ringing + [c.view() for c in (call, offered) if c is not None])
+    rest = iter(shown[len(ringing):])
+    call_view, offer_view = next(rest) if call else None, next(rest) if offered else None
     sip_enabled = bool(settings.sip_domain)
     return StatusOut.model_validate({
         "agent": agent.view(),
-        "ringing": [c.ring_view() for c in await center.ringing_for(agent)],
-        "call": call.view() if call else None,
+        "ringing": shown[:len(ringing)],
+        "call": call_view,
         "departments": sorted(center.departments),
         "agents": [a.view() for a in await center.agents.all()],
         "transfer_timeout": settings.transfer_timeout,
         "wrap_up_codes": settings.wrap_up_codes,
-        "consult_offer": _consult_offer(await Consults(center).offered(agent.user_id)),
+        "consult_offer": _consult_offer(offer_view),
         "sip": {"enabled": sip_enabled, "domain": settings.sip_domain, "wss_port": settings.sip_wss_port,
                 "url": (settings.sip_ws_url or f"wss://{settings.sip_domain}:{settings.sip_wss_port}")
                 if sip_enabled else None},
     })
 
 
-def _consult_offer(call: TransferCall | None) -> dict[str, Any] | None:
-    """A colleague asks this agent to talk about their caller first (a warm transfer)."""
-    if call is None or not call.consult:
+def _consult_offer(call: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A colleague asks this agent to talk about their caller first (a warm transfer); `call` is its view."""
+    if call is None or not call["consult"]:
         return None
-    return {"call_id": call.id, "by_name": call.consult["by_name"], "caller_name": call.caller_name,
-            "reason": call.reason, "department": call.department}
+    return {"call_id": call["id"], "by_name": call["consult"]["by_name"], "caller_name": call["caller_name"],
+            "reason": call["reason"], "department": call["department"]}
 
 
 @router.post(f"{API}/agent/login")
 async def agent_login(body: LoginIn, user: Agent, runtime: RuntimeDep, center: Center) -> StatusOut:
     agent = await center.agents.login(str(user.id), user.display_name, user.email, body.departments)
-    return await status_view(runtime, center, agent)
+    return await status_view(runtime, center, agent, user)
 
 
 @router.post(f"{API}/agent/logout")
 async def agent_logout(user: Agent, runtime: RuntimeDep, center: Center) -> StatusOut:
-    return await status_view(runtime, center, await center.agents.logout(str(user.id)))
+    return await status_view(runtime, center, await center.agents.logout(str(user.id)), user)
 
 
 @router.post(f"{API}/agent/ready")
 async def agent_ready(user: Agent, runtime: RuntimeDep, center: Center) -> StatusOut:
-    return await status_view(runtime, center, await center.agents.ready(str(user.id)))
+    return await status_view(runtime, center, await center.agents.ready(str(user.id)), user)
 
 
 @router.post(f"{API}/agent/not-ready")
@@ -167,12 +191,12 @@ async def agent_not_ready(
     user: Agent, runtime: RuntimeDep, center: Center, body: Annotated[NotReadyIn | None, Body()] = None
 ) -> StatusOut:
     agent = await center.agents.not_ready(str(user.id), body.reason if body else None)
-    return await status_view(runtime, center, agent)
+    return await status_view(runtime, center, agent, user)
 
 
 @router.get(f"{API}/agent/status")
 async def agent_status(user: Agent, runtime: RuntimeDep, center: Center) -> StatusOut:
-    return await status_view(runtime, center, await center.agents.get(str(user.id)))
+    return await status_view(runtime, center, await center.agents.get(str(user.id)), user)
 
 
 @router.get(f"{API}/agent/activity")
@@ -185,58 +209,59 @@ async def agent_activity(user: Agent, center: Center) -> list[ActivityOut]:
 
 
 @router.get(f"{API}/call/ringing")
-async def ringing(user: Agent, center: Center) -> list[RingOut]:
+async def ringing(user: Agent, runtime: RuntimeDep, center: Center) -> list[RingOut]:
     """Calls ringing for this agent now (none unless they are Ready)."""
-    return [RingOut.model_validate(c.ring_view()) for c in await center.ringing_for(await center.agents.get(str(user.id)))]
+    calls = await center.ringing_for(await center.agents.get(str(user.id)))
+    return [RingOut.model_validate(view) for view in await readable(runtime, user, [c.ring_view() for c in calls])]
 
 
 @router.post(f"{API}/call/ringing")
-async def ringing_seen(body: CallRef, user: Agent, center: Center) -> RingOut:
+async def ringing_seen(body: CallRef, user: Agent, runtime: RuntimeDep, center: Center) -> RingOut:
     """The agent's page is ringing for this call."""
-    return RingOut.model_validate((await center.acknowledge(body.call_id, str(user.id))).ring_view())
+    return await ring_out(runtime, user, await center.acknowledge(body.call_id, str(user.id)))
 
 
 @router.post(f"{API}/call/answer")
-async def answer(body: CallRef, user: Agent, center: Center) -> CallOut:
+async def answer(body: CallRef, user: Agent, runtime: RuntimeDep, center: Center) -> CallOut:
     """Answer a ringing call; when two agents answer at once, one gets the call and the other 409."""
-    return CallOut.model_validate((await center.answer(body.call_id, str(user.id))).view())
+    return await call_out(runtime, user, await center.answer(body.call_id, str(user.id)))
 
 
 @router.post(f"{API}/call/reject")
-async def reject(body: CallRef, user: Agent, center: Center) -> RingOut:
-    return RingOut.model_validate((await center.reject(body.call_id, str(user.id))).ring_view())
+async def reject(body: CallRef, user: Agent, runtime: RuntimeDep, center: Center) -> RingOut:
+    return await ring_out(runtime, user, await center.reject(body.call_id, str(user.id)))
 
 
 @router.post(f"{API}/call/drop")
-async def drop(body: CallRef, user: Agent, center: Center) -> CallOut:
+async def drop(body: CallRef, user: Agent, runtime: RuntimeDep, center: Center) -> CallOut:
     """Hang up the agent's call (or decline one that is only ringing). Mid-consult, the caller goes to the
     colleague on the line, or rings them as a blind transfer (`domains.transfer.consult`)."""
     found = await center.find(body.call_id)
     if found is not None and found.consult and found.agent_id == str(user.id):
-        return CallOut.model_validate((await Consults(center).hang_up(body.call_id, str(user.id))).view())
-    return CallOut.model_validate((await center.drop(body.call_id, str(user.id))).view())
+        return await call_out(runtime, user, await Consults(center).hang_up(body.call_id, str(user.id)))
+    return await call_out(runtime, user, await center.drop(body.call_id, str(user.id)))
 
 
 @router.post(f"{API}/call/hold")
-async def hold(body: HoldIn, user: Agent, center: Center) -> CallOut:
+async def hold(body: HoldIn, user: Agent, runtime: RuntimeDep, center: Center) -> CallOut:
     """`hold: true` puts the caller on hold, `false` takes them off it."""
-    return CallOut.model_validate((await center.hold(body.call_id, str(user.id), body.hold)).view())
+    return await call_out(runtime, user, await center.hold(body.call_id, str(user.id), body.hold))
 
 
 @router.post(f"{API}/call/transfer")
-async def transfer(body: TransferIn, user: Agent, center: Center) -> CallOut:
+async def transfer(body: TransferIn, user: Agent, runtime: RuntimeDep, center: Center) -> CallOut:
     """Blind transfer to a department or an agent, or `to_assistant` to hand the caller back to the AI."""
     call = await center.transfer(body.call_id, str(user.id), department=body.department, to_agent=body.agent_id,
                                  to_assistant=body.to_assistant)
-    return CallOut.model_validate(call.view())
+    return await call_out(runtime, user, call)
 
 
 @router.get(f"{API}/call/history")
 async def history(
-    _user: Agent, center: Center, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    user: Agent, runtime: RuntimeDep, center: Center, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[OutcomeOut]:
     """Ring outcomes, newest first: answered, no-answer, caller-hung-up, rejected (and the PBX's)."""
-    return [OutcomeOut.model_validate(entry) for entry in await center.history(limit)]
+    return [OutcomeOut.model_validate(entry) for entry in await readable(runtime, user, await center.history(limit))]
 
 
 @router.get(f"{API}/metrics")
@@ -273,12 +298,25 @@ async def customer(call_id: str, user: Agent, runtime: RuntimeDep, center: Cente
     "description": "Server-sent events: `event: ready` once subscribed, then one `data:` line per call-center "
                    "event (a CallCenterEvent), `: ping` comments between, and `event: bye` when the stream ends.",
 }})
-async def events(request: Request, _user: Agent, runtime: RuntimeDep) -> EventStream:
-    """`ready`, then one `data:` line per call-center event (ringing, answered, agent state…), pings between."""
-    return EventStream(_feed(request, runtime))
+async def events(request: Request, user: Agent, runtime: RuntimeDep) -> EventStream:
+    """`ready`, then one `data:` line per call-center event (ringing, answered, agent state…), pings between.
+    A ringing call's banner (`ring`) is as `user` may read it (`readable`)."""
+    return EventStream(_feed(request, runtime, clinical=user.is_clinical))
 
 
-async def _feed(request: Request, runtime: Runtime) -> AsyncIterator[str]:
+async def _shown_event(runtime: Runtime, message: str, *, clinical: bool) -> str:
+    """The event as its reader may read it: a ringing call's reason withheld when it is health details."""
+    if clinical or '"ring"' not in message:
+        return message
+    event = json.loads(message)
+    if not isinstance(event.get("ring"), dict):
+        return message
+    [event["ring"]] = await redaction.readable(runtime.sessions, runtime.store, [event["ring"]], clinical=False,
+                                              domains=registry.sensitive())
+    return json.dumps(event)
+
+
+async def _feed(request: Request, runtime: Runtime, *, clinical: bool) -> AsyncIterator[str]:
     subscription = await runtime.store.subscribe(EVENTS)
     try:
         yield "event: ready\ndata: {}\n\n"
@@ -294,7 +332,7 @@ async def _feed(request: Request, runtime: Runtime) -> AsyncIterator[str]:
                     yield ": ping\n\n"
                 continue
             quiet_since = clock()
-            yield f"data: {message}\n\n"
+            yield f"data: {await _shown_event(runtime, message, clinical=clinical)}\n\n"
         yield "event: bye\ndata: {}\n\n"
     finally:
         with anyio.CancelScope(shield=True):

@@ -13,8 +13,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import Field
 
-from api.deps import StaffUser
-from api.routes.call_center import CallRef, Center
+from api.deps import RuntimeDep, StaffUser
+from api.routes.call_center import CallRef, Center, call_out
 from api.routes.call_center_models import CallOut
 from domains.transfer.consult import Consults
 
@@ -27,28 +27,28 @@ class ConsultIn(CallRef):
 
 
 @router.post("")
-async def consult(body: ConsultIn, user: StaffUser, center: Center) -> CallOut:
+async def consult(body: ConsultIn, user: StaffUser, runtime: RuntimeDep, center: Center) -> CallOut:
     """Put your caller on hold and ring a colleague (or a department's Ready agents) to talk first."""
     call = await Consults(center).start(body.call_id, str(user.id), to_agent=body.agent_id,
                                         department=body.department)
-    return CallOut.model_validate(call.view())
+    return await call_out(runtime, user, call)
 
 
 @router.post("/accept")
-async def accept(body: CallRef, user: StaffUser, center: Center) -> CallOut:
-    return CallOut.model_validate((await Consults(center).accept(body.call_id, str(user.id))).view())
+async def accept(body: CallRef, user: StaffUser, runtime: RuntimeDep, center: Center) -> CallOut:
+    return await call_out(runtime, user, await Consults(center).accept(body.call_id, str(user.id)))
 
 
 @router.post("/decline")
-async def decline(body: CallRef, user: StaffUser, center: Center) -> CallOut:
-    return CallOut.model_validate((await Consults(center).decline(body.call_id, str(user.id))).view())
+async def decline(body: CallRef, user: StaffUser, runtime: RuntimeDep, center: Center) -> CallOut:
+    return await call_out(runtime, user, await Consults(center).decline(body.call_id, str(user.id)))
 
 
 @router.post("/join")
-async def join(body: CallRef, user: StaffUser, center: Center) -> CallOut:
-    return CallOut.model_validate((await Consults(center).join(body.call_id, str(user.id))).view())
+async def join(body: CallRef, user: StaffUser, runtime: RuntimeDep, center: Center) -> CallOut:
+    return await call_out(runtime, user, await Consults(center).join(body.call_id, str(user.id)))
 
 
 @router.post("/back")
-async def back(body: CallRef, user: StaffUser, center: Center) -> CallOut:
-    return CallOut.model_validate((await Consults(center).back(body.call_id, str(user.id))).view())
+async def back(body: CallRef, user: StaffUser, runtime: RuntimeDep, center: Center) -> CallOut:
+    return await call_out(runtime, user, await Consults(center).back(body.call_id, str(user.id)))

@@ -24,10 +24,13 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from api.deps import RuntimeDep, StaffUser
 from api.routes.call_center import CallRef, Center
 from api.routes.call_center_models import CallOut
+from core import redaction
 from core.errors import Invalid, NotFound
 from core.events import publish_change
 from core.logging import describe_error
+from core.models import User
 from core.runtime import Runtime
+from domains import registry
 from domains.productivity.reminder_firing import REMINDER_DUE as NOTICES
 from domains.transfer import callbacks
 from domains.transfer.agents import EVENTS
@@ -72,14 +75,19 @@ class Callee:
     callback_id: str | None = None
 
 
-async def _callee(body: DialIn, staff_id: uuid.UUID, runtime: Runtime) -> Callee:
+async def _callee(body: DialIn, staff: User, runtime: Runtime) -> Callee:
     if body.callback_id is not None:
-        request = await callbacks.claim(runtime.sessions, body.callback_id, staff_id)
+        request = await callbacks.claim(runtime.sessions, body.callback_id, staff.id)
         await publish_change(runtime.store, EVENTS, callbacks.notice(request))
         if not request.phone and not request.caller_user_id:
             raise Invalid("This callback request has no number to call.")
+        # The call's popup carries the request's words as this agent may read them (`core.redaction`).
+        [words] = await redaction.readable(
+            runtime.sessions, runtime.store, [{"call_sid": request.call_sid, "department": request.department,
+                                               "reason": request.reason, "transcript": request.transcript}],
+            clinical=staff.is_clinical, domains=registry.sensitive())
         return Callee(dialable(request.phone) if request.phone else None, request.caller_user_id,
-                      callback_caller(request), request.department, request.reason, request.transcript,
+                      callback_caller(request), request.department, words["reason"], words["transcript"],
                       str(request.id))
     if body.user_id is not None:
         user = await app_user(runtime.sessions, user_id=body.user_id)
@@ -104,7 +112,7 @@ async def dial(body: DialIn, user: StaffUser, runtime: RuntimeDep, center: Cente
     settings = runtime.settings
     if not (body.number or body.user_id or body.callback_id):
         raise Invalid("Enter a number to call.")
-    who = await _callee(body, user.id, runtime)
+    who = await _callee(body, user, runtime)
     dialer = Dialer(center)
     if not outbound_enabled(settings):
         return await _call_in_app(who, user.id, runtime, dialer)

@@ -12,6 +12,7 @@ Staff only. Each change goes out on the call center's event feed, so every open 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import FileResponse
@@ -63,26 +64,16 @@ class CloseIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-def _out(request: CallbackRequest, withheld: bool = False) -> CallbackOut:
-    view = callbacks.view(request)
-    if withheld:  # the call touched a sensitive domain and the reader is not clinical (`core.redaction`)
-        view |= {"transcript": redaction.redacted_transcript(view["transcript"]), "summary": redaction.WITHHELD,
-                 "reason": redaction.WITHHELD if view["reason"] else "",
-                 "message_text": redaction.WITHHELD if view["message_text"] else None}
-    return CallbackOut.model_validate(view)
-
-
-async def _health(runtime: Runtime, user: User, requests: list[CallbackRequest]) -> set[str]:
-    """The calls among `requests` whose words `user` may not read."""
-    if user.is_clinical:
-        return set()
-    return await redaction.health_calls(runtime.sessions, runtime.store, (r.call_sid for r in requests),
-                                        registry.sensitive())
+async def _readable(runtime: Runtime, user: User, requests: list[CallbackRequest]) -> list[dict[str, Any]]:
+    """The requests' views as `user` may read them (`core.redaction.readable`: a call that touched a
+    sensitive domain shows no words to staff without the clinical role)."""
+    views = [callbacks.view(r) | {"call_sid": r.call_sid} for r in requests]
+    return await redaction.readable(runtime.sessions, runtime.store, views, clinical=user.is_clinical,
+                                    domains=registry.sensitive())
 
 
 async def _shown(runtime: Runtime, user: User, requests: list[CallbackRequest]) -> list[CallbackOut]:
-    hidden = await _health(runtime, user, requests)
-    return [_out(r, r.call_sid in hidden) for r in requests]
+    return [CallbackOut.model_validate(view) for view in await _readable(runtime, user, requests)]
 
 
 async def _changed(runtime: Runtime, user: User, request: CallbackRequest) -> CallbackOut:
@@ -125,7 +116,9 @@ async def voice_message(request_id: uuid.UUID, user: StaffUser, runtime: Runtime
     """The caller's voice message as WAV; 404 when they left none (or it has been purged); 403 to staff
     without the clinical role when the call touched a sensitive domain."""
     request = await callbacks.get(runtime.sessions, request_id)
-    if await _health(runtime, user, [request]):
+    call = {"call_sid": request.call_sid, "department": request.department}
+    if not user.is_clinical and (await redaction.sensitive_views(runtime.sessions, runtime.store, [call],
+                                                                 registry.sensitive()))[0]:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "This call holds health details: clinical staff only.")
     root = runtime.settings.data_dir.resolve()
     path = (root / request.message_path).resolve() if request.message_path else None

@@ -5,7 +5,10 @@ the call-center popup; clinical staff read them, and a caller reads their own.""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from collections.abc import AsyncIterator
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -24,7 +27,7 @@ from domains.transfer.queue import CallCenter
 from tests.api.test_call_center import API, queue_call
 from tests.api.test_callbacks import unanswered
 from tests.api.test_cli_lines import configured  # noqa: F401
-from tests.api.test_monitor import INTERACTIONS, turn_record
+from tests.api.test_monitor import INTERACTIONS, _next_event, live_server, turn_record
 from tests.helpers import Account, make_staff, register
 from transports.twilio_transfer import cache_context
 
@@ -161,3 +164,55 @@ async def test_the_sip_popup_withholds_health_details(client: httpx.AsyncClient,
     assert shown["reason"] == WITHHELD and "chest" not in str(shown)
     read = (await client.get(url, params={"call_sid": "CAsip123"}, headers=nurse.auth)).json()
     assert read["transcript"][0]["text"] == SYMPTOMS
+
+
+async def _ringing(lines: AsyncIterator[str]) -> dict[str, Any]:
+    while True:
+        name, data = await asyncio.wait_for(_next_event(lines), 5)
+        if name == "message" and (event := json.loads(data))["type"] == "ringing":
+            return cast(dict[str, Any], event)
+
+
+async def test_the_call_center_floor_withholds_health_details(runtime: Runtime) -> None:
+    """A ringing clinic call's reason reaches staff without the clinical role withheld: on the live feed,
+    the ringing banner, the answered call and the history. A call that touched no health data shows its own."""
+    async with live_server(runtime) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
+        caller = await register(http)
+        desk = await make_staff(runtime, await register(http))
+        nurse = await clinical(runtime, await register(http))
+        for agent in (desk, nurse):
+            assert (await http.post(f"{API}/agent/login", json={"departments": ["support"]},
+                                    headers=agent.auth)).status_code == 200
+            assert (await http.post(f"{API}/agent/ready", headers=agent.auth)).status_code == 200
+        await monitor.publish(runtime.store, turn_record(caller, "CA-test-1", 1, domain="healthcare", text_in=SYMPTOMS))
+        async with http.stream("GET", f"{API}/events", headers=desk.auth) as shown, \
+                http.stream("GET", f"{API}/events", headers=nurse.auth) as read:
+            desk_feed, nurse_feed = shown.aiter_lines(), read.aiter_lines()
+            for feed in (desk_feed, nurse_feed):
+                assert (await asyncio.wait_for(_next_event(feed), 5))[0] == "ready"
+            call = await queue_call(runtime, caller, reason="chest pain")  # CA-test-1: it touched the intake
+            seen = await _ringing(desk_feed)
+            assert seen["ring"]["reason"] == WITHHELD and "chest" not in str(seen)
+            assert seen["ring"]["caller_name"] == call.caller_name
+            assert (await _ringing(nurse_feed))["ring"]["reason"] == "chest pain"
+
+            status = (await http.get(f"{API}/agent/status", headers=desk.auth)).json()
+            assert status["ringing"][0]["reason"] == WITHHELD and "chest" not in str(status)
+            assert (await http.get(f"{API}/call/ringing", headers=desk.auth)).json()[0]["reason"] == WITHHELD
+            read_status = (await http.get(f"{API}/agent/status", headers=nurse.auth)).json()
+            assert read_status["ringing"][0]["reason"] == "chest pain"
+
+            answered = await http.post(f"{API}/call/answer", json={"call_id": call.id}, headers=desk.auth)
+            assert answered.json()["reason"] == WITHHELD and "chest" not in answered.text
+            on_call = (await http.get(f"{API}/agent/status", headers=desk.auth)).json()["call"]
+            assert on_call["summary"] == WITHHELD and {t["text"] for t in on_call["transcript"]} == {WITHHELD}
+            await http.post(f"{API}/call/drop", json={"call_id": call.id}, headers=desk.auth)
+            history = (await http.get(f"{API}/call/history", headers=desk.auth)).json()
+            assert history[0]["reason"] == WITHHELD and "chest" not in str(history)
+            assert (await http.get(f"{API}/call/history", headers=nurse.auth)).json()[0]["reason"] == "chest pain"
+
+            other = await transfer_call(runtime.sessions, request=TransferRequest(department="support", reason="my bill"),
+                                        call_sid="CA-other", channel="phone", caller_id=caller.id, phone=None,
+                                        transcript=[])
+            await CallCenter(runtime.store, runtime.settings.transfer_departments).enqueue(other)
+            assert (await _ringing(desk_feed))["ring"]["reason"] == "my bill"  # no health data: shown
