@@ -45,3 +45,18 @@ async def make_staff(runtime: object, account: Account) -> Account:
         assert user is not None
         user.is_staff = True
     return account
+
+
+async def make_clinical(runtime: object, account: Account) -> Account:
+    """Staff with the clinical role, the way `convonet grant-staff EMAIL --clinical` does."""
+    import uuid
+
+    from core.models import User
+
+    await make_staff(runtime, account)
+    sessions = runtime.sessions  # type: ignore[attr-defined]
+    async with sessions() as session, session.begin():
+        user = await session.get(User, uuid.UUID(account.id))
+        assert user is not None
+        user.is_clinical = True
+    return account

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from core import contacts
-from core.deps import SessionDep, SettingsDep
+from core import contacts, redaction
+from core.deps import SessionDep, SettingsDep, StaffUser
 from core.errors import Conflict
-from core.models import Contact
+from core.models import Contact, User
 from core.timeutil import utcnow
 from domains.healthcare import schedule
 from domains.healthcare import service as healthcare
@@ -44,6 +44,9 @@ class AppointmentOut(BaseModel):
     """Who sees the patient; None when the clinic lists no providers."""
     contact_phone: str | None = None
     """The number of a patient who booked on a public line (a contact): caller ID, else the one they gave."""
+    reason_withheld: bool = False
+    """The reason is health details and the reader lacks the clinical role: `reason` says it is withheld
+    (`core.redaction`); a change that leaves `reason` out keeps it."""
 
 
 async def _names(session: SessionDep) -> dict[int, str]:
@@ -54,6 +57,7 @@ async def _names(session: SessionDep) -> dict[int, str]:
 async def list_appointments(
     session: SessionDep,
     settings: SettingsDep,
+    viewer: StaffUser,
     start: StartDay = None,
     end: EndDay = None,
     include_cancelled: bool = False,
@@ -62,14 +66,19 @@ async def list_appointments(
     rows = await healthcare.list_all_appointments(session, since, until, include_cancelled=include_cancelled)
     callers = await contacts.by_owner(session, {p.user_id for _, p in rows})
     names = await _names(session)
-    return [_out(a, p, callers.get(p.user_id), names) for a, p in rows]
+    return [_out(a, p, callers.get(p.user_id), names, viewer) for a, p in rows]
 
 
-def _out(appointment: Appointment, patient: Patient, contact: Contact | None, names: dict[int, str]) -> AppointmentOut:
+def _out(appointment: Appointment, patient: Patient, contact: Contact | None, names: dict[int, str],
+         viewer: User) -> AppointmentOut:
+    """The appointment as `viewer` reads it: its reason (the clinic's, so health details) withheld unless
+    they have the clinical role."""
+    withheld = not viewer.is_clinical and bool(appointment.reason)
     return AppointmentOut(
         id=appointment.id,
         starts_at=appointment.starts_at,
-        reason=appointment.reason,
+        reason=redaction.withheld(appointment.reason) if withheld else appointment.reason,
+        reason_withheld=withheld,
         status=appointment.status,
         confirmation_code=appointment.confirmation_code,
         patient=PatientOut.model_validate(patient, from_attributes=True),
@@ -78,9 +87,9 @@ def _out(appointment: Appointment, patient: Patient, contact: Contact | None, na
     )
 
 
-async def _full(session: SessionDep, appointment: Appointment, patient: Patient) -> AppointmentOut:
+async def _full(session: SessionDep, appointment: Appointment, patient: Patient, viewer: User) -> AppointmentOut:
     caller = (await contacts.by_owner(session, {patient.user_id})).get(patient.user_id)
-    return _out(appointment, patient, caller, await _names(session))
+    return _out(appointment, patient, caller, await _names(session), viewer)
 
 
 async def _booked(session: SessionDep, appointment_id: uuid.UUID) -> tuple[Appointment, Patient]:
@@ -94,11 +103,11 @@ async def _booked(session: SessionDep, appointment_id: uuid.UUID) -> tuple[Appoi
 
 
 @router.post("/appointments/{appointment_id}/cancel")
-async def cancel_appointment(appointment_id: uuid.UUID, session: SessionDep) -> AppointmentOut:
+async def cancel_appointment(appointment_id: uuid.UUID, session: SessionDep, viewer: StaffUser) -> AppointmentOut:
     """Cancel a patient's appointment (its slot is free at once)."""
     appointment, patient = await _booked(session, appointment_id)
     await healthcare.cancel(session, appointment)
-    return await _full(session, appointment, patient)
+    return await _full(session, appointment, patient, viewer)
 
 
 class AppointmentIn(BaseModel):
@@ -138,7 +147,9 @@ async def _on_duty(session: SessionDep, provider_id: int | None) -> list[Provide
 
 
 @router.post("/appointments", status_code=status.HTTP_201_CREATED)
-async def create_appointment(body: AppointmentIn, session: SessionDep, settings: SettingsDep) -> AppointmentOut:
+async def create_appointment(
+    body: AppointmentIn, session: SessionDep, settings: SettingsDep, viewer: StaffUser
+) -> AppointmentOut:
     """Book an appointment by the clinic's hours and providers, as the voice agent would."""
     zone, now = ZoneInfo(settings.timezone), utcnow()
     rules = await schedule.load_rules(session)
@@ -152,17 +163,18 @@ async def create_appointment(body: AppointmentIn, session: SessionDep, settings:
             last_name=body.last_name, date_of_birth=body.date_of_birth, phone=person.phone,
         )
     appointment = await healthcare.book(session, patient, starts, body.reason, on_duty)
-    return await _full(session, appointment, patient)
+    return await _full(session, appointment, patient, viewer)
 
 
 @router.patch("/appointments/{appointment_id}")
 async def change_appointment(
-    appointment_id: uuid.UUID, body: AppointmentChange, session: SessionDep, settings: SettingsDep
+    appointment_id: uuid.UUID, body: AppointmentChange, session: SessionDep, settings: SettingsDep, viewer: StaffUser
 ) -> AppointmentOut:
-    """Move a booked appointment, change its reason or its provider."""
+    """Move a booked appointment, change its reason or its provider. A reason that is the withheld
+    placeholder (a form sent back as it was shown) keeps the one on file."""
     appointment, patient = await _booked(session, appointment_id)
     zone, now = ZoneInfo(settings.timezone), utcnow()
-    if "reason" in body.model_fields_set:
+    if "reason" in body.model_fields_set and body.reason != redaction.WITHHELD:
         appointment.reason = " ".join((body.reason or "").split()) or None
     if body.date is not None or body.time is not None or body.provider_id is not None:
         local = appointment.starts_at.astimezone(zone)
@@ -171,7 +183,7 @@ async def change_appointment(
         await healthcare.move(session, appointment, starts, await _on_duty(session, body.provider_id))
     session.add(appointment)
     await session.flush()
-    return await _full(session, appointment, patient)
+    return await _full(session, appointment, patient, viewer)
 
 
 class DayHours(BaseModel):

@@ -16,7 +16,7 @@ import pytest
 from api.cli import main
 from core import accounts, monitor
 from core.db import create_engine, create_session_factory, transaction
-from core.models import CallRecording, User
+from core.models import CallRecording
 from core.redaction import WITHHELD
 from core.runtime import Runtime
 from core.timeutil import utcnow
@@ -28,20 +28,11 @@ from tests.api.test_call_center import API, queue_call
 from tests.api.test_callbacks import unanswered
 from tests.api.test_cli_lines import configured  # noqa: F401
 from tests.api.test_monitor import INTERACTIONS, _next_event, live_server, turn_record
-from tests.helpers import Account, make_staff, register
+from tests.helpers import make_clinical as clinical
+from tests.helpers import make_staff, register
 from transports.twilio_transfer import cache_context
 
 SYMPTOMS = "I have had chest pain for two days"
-
-
-async def clinical(runtime: Runtime, account: Account) -> Account:
-    """`convonet grant-staff EMAIL --clinical`."""
-    await make_staff(runtime, account)
-    async with transaction(runtime.sessions) as session:
-        user = await session.get(User, uuid.UUID(account.id))
-        assert user is not None
-        user.is_clinical = True
-    return account
 
 
 def texts(items: list[dict[str, object]]) -> set[object]:

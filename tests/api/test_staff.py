@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from core.db import transaction
+from core.redaction import WITHHELD
 from core.runtime import Runtime
 from core.timeutil import utcnow
 from domains.healthcare.models import Appointment, AppointmentStatus, Patient
@@ -18,6 +19,7 @@ from domains.mortgage import service as mortgage
 from domains.mortgage.models import MortgageApplication
 from domains.restaurant.models import Reservation, ReservationStatus
 from tests.helpers import Account, make_staff, register
+from tests.helpers import make_clinical as clinical
 
 STAFF_URLS = (
     "/api/staff/mortgage/applications",
@@ -193,6 +195,9 @@ async def test_appointments_and_reservations_by_date(
             )
     auth = people.admin.auth
 
+    everything = (await client.get("/api/staff/appointments", headers=auth)).json()
+    assert [a["reason"] for a in everything] == [WITHHELD, WITHHELD] and everything[0]["reason_withheld"]
+    await clinical(runtime, people.admin)  # `convonet grant-staff --clinical`: the reasons are theirs to read
     everything = (await client.get("/api/staff/appointments", headers=auth)).json()
     assert [a["reason"] for a in everything] == ["checkup", "follow-up"]  # soonest first, none cancelled
     assert everything[0]["patient"]["last_name"] == "Lee"

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from core.redaction import WITHHELD
 from core.runtime import Runtime
 from tests.domains.test_public_lines import contact
 from tests.domains.tool_calls import call, ok
-from tests.helpers import make_staff, register
+from tests.helpers import make_clinical, make_staff, register
 
 
 def weekday_ahead(days: int) -> str:
@@ -57,7 +58,7 @@ async def test_staff_book_and_change_a_reservation(client: httpx.AsyncClient, ru
 
 
 async def test_staff_book_and_move_an_appointment(client: httpx.AsyncClient, runtime: Runtime) -> None:
-    staff = await make_staff(runtime, await register(client))
+    staff = await make_clinical(runtime, await register(client))
     day = weekday_ahead(3)
     body = {"date": day, "time": "10:00", "first_name": "Ana", "last_name": "Ruiz", "phone": "+15552220002",
             "reason": "checkup"}
@@ -77,6 +78,12 @@ async def test_staff_book_and_move_an_appointment(client: httpx.AsyncClient, run
     assert moved.status_code == 200, moved.text
     assert moved.json()["reason"] == "flu shot" and moved.json()["starts_at"] != first["starts_at"]
     assert (await client.patch(url, json={"provider_id": 7}, headers=staff.auth)).status_code == 404
+
+    # The front desk (staff, not clinical) reads the reason withheld; sending the form back as shown keeps it.
+    desk = await make_staff(runtime, await register(client))
+    shown = await client.patch(url, json={"time": "09:30", "reason": WITHHELD}, headers=desk.auth)
+    assert shown.json()["reason"] == WITHHELD and shown.json()["reason_withheld"]
+    assert (await client.get(url.rsplit("/", 1)[0], headers=staff.auth)).json()[0]["reason"] == "flu shot"
 
     ana = await contact(runtime, "+15552220002")
     assert [a["reason"] for a in ok(await call(ana, "list_appointments"))["appointments"]] == ["flu shot", "checkup"]

@@ -9,6 +9,7 @@ Screenshots go to test-artifacts/ for a person to look at.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
@@ -309,7 +310,13 @@ async def test_mortgage_dashboard_moves_an_application_along(
 
         await page.click("#tab-appointments")
         await expect(page.locator("#appointment-rows tr")).to_have_count(1)
-        await expect(page.locator("#appointment-rows")).to_contain_text("Persistent cough")
+        # Sam is staff without the clinical role: the patient's reason (health details) is withheld, and
+        # changing the appointment does not send the placeholder back as its reason.
+        await expect(page.locator("#appointment-rows")).to_contain_text("health details withheld")
+        await expect(page.locator("#appointment-rows")).not_to_contain_text("cough")
+        await page.locator("#appointment-rows button[data-change]").click()
+        await expect(page.locator("#appointment-form [name=reason]")).to_have_value("")
+        await expect(page.locator("#appointment-form [name=reason]")).to_have_attribute("placeholder", re.compile("Withheld"))
         await page.screenshot(path=str(ARTIFACTS / "mortgage_dashboard_appointments.png"), full_page=True)
         await page.click("#tab-reservations")
         await expect(page.locator("#reservation-rows tr")).to_have_count(1)

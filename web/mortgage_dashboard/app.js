@@ -187,7 +187,7 @@ const LISTS = {
     row: (a) => `<td>${when(a.starts_at)}</td>
       <td>${escapeHtml(`${a.patient.first_name} ${a.patient.last_name}`)}</td>
       <td>${escapeHtml(a.patient.phone ?? a.contact_phone ?? "—")}</td>
-      <td>${escapeHtml(a.reason ?? "—")}</td>
+      <td>${a.reason_withheld ? `<span class="muted">${escapeHtml(a.reason)}</span>` : escapeHtml(a.reason ?? "—")}</td>
       <td><span class="badge ${a.status === "booked" ? "ok" : ""}">${escapeHtml(a.status)}</span></td>
       <td>${a.status === "booked" ? `${change(a)} ${action(`/api/staff/appointments/${a.id}/cancel`, "Cancel")}` : ""}</td>`,
   },

@@ -18,6 +18,8 @@ function localParts(iso) {
 export function editBooking(kind, row) {
   const form = $(`${kind}-form`);
   form.reset();
+  form.dataset.reasonWithheld = "";
+  if (kind === "appointment") form.reason.placeholder = form.reason.title = "";
   form.booking_id.value = row?.id ?? "";
   for (const label of form.querySelectorAll(".new-only")) label.hidden = Boolean(row);
   $(`${kind}-form-title`).textContent = row ? `Change ${KINDS[kind].noun} ${row.confirmation_code ?? ""}` : KINDS[kind].title;
@@ -28,8 +30,13 @@ export function editBooking(kind, row) {
     form.party_size.value = row.party_size;
     form.name.value = row.name;
     form.special_requests.value = row.special_requests ?? "";
-  } else {
-    form.reason.value = row.reason ?? "";
+  } else { // a reason withheld from this reader (health details) is kept unless they type a new one
+    form.reason.value = row.reason_withheld ? "" : row.reason ?? "";
+    if (row.reason_withheld) {
+      form.reason.placeholder = "Withheld: kept if empty";
+      form.reason.title = "Health details, withheld from staff without the clinical role: leave empty to keep them";
+      form.dataset.reasonWithheld = "yes";
+    }
   }
   form.scrollIntoView({ block: "nearest" });
 }
@@ -49,7 +56,7 @@ function body(kind, form) {
     Object.assign(out, { party_size: Number(form.party_size.value), name: text("name"),
       special_requests: text("special_requests") });
   } else {
-    Object.assign(out, { reason: text("reason") });
+    if (!(changing && form.dataset.reasonWithheld && !text("reason"))) Object.assign(out, { reason: text("reason") });
     if (form.provider_id.value) out.provider_id = Number(form.provider_id.value);
   }
   if (!changing) {
