@@ -28,12 +28,15 @@ import uvicorn
 from sqlmodel import select
 
 from api.app import create_app
+from core import monitor
 from core.config import Settings
 from core.models import CallRecording
+from core.redaction import WITHHELD
 from core.runtime import Runtime
 from core.tools import TransferRequest
 from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
+from tests.api.test_monitor import turn_record
 from tests.conftest import Backend
 from tests.fakes.phone_server import PhoneServer, open_phone_server
 from tests.helpers import Account, make_staff, register
@@ -173,6 +176,23 @@ async def test_ready_agent_rings_and_sees_the_caller(runtime: Runtime, chromium:
         await expect(banner).to_be_hidden()
         await expect(page.locator("#history tbody tr").first).to_contain_text("rejected")
         await expect(page.locator("#agents-table tbody")).to_contain_text("Kim Park")
+
+        # A call that went through the clinic's intake: Kim (staff, not clinical) sees who, not why.
+        await monitor.publish(runtime.store, turn_record(caller, "CA-clinic-page", 1, domain="healthcare",
+                                                         text_in="i have had chest pain for two days"))
+        clinic = await transfer_call(
+            runtime.sessions, request=TransferRequest(department="support", reason="chest pain"),
+            call_sid="CA-clinic-page", channel="phone", caller_id=caller.id, phone="+15551234567",
+            transcript=[{"role": "user", "text": "i have had chest pain for two days"}])
+        await CallCenter(runtime.store, runtime.settings.transfer_departments).enqueue(clinic)
+        await expect(banner).to_contain_text("health details withheld", timeout=5000)
+        await expect(popup.locator("#popup-reason")).to_have_text(WITHHELD)
+        await expect(popup.locator("#popup-transcript")).to_contain_text("health details withheld")
+        for shown in (banner, popup):
+            await expect(shown).not_to_contain_text("chest")
+        await page.screenshot(path=str(ARTIFACTS / "call_center_ringing_withheld.png"), full_page=True)
+        await page.get_by_role("button", name="Reject").click()
+        await expect(banner).to_be_hidden()
         assert page.problems == []
 
         # The softphone (SIP_DOMAIN is set here): no extension is stored yet, so it asks for one; then the
