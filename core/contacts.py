@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.accounts import normalize_phone
 from core.db import SessionFactory, transaction
-from core.errors import Invalid
+from core.errors import Invalid, Question
 from core.models import Contact, User
 from core.ratelimit import Limit, RateLimited
 from core.sms import send_sms, sms_enabled
@@ -162,7 +162,7 @@ async def booking_name(session: AsyncSession, ctx: ToolContext, given: str | Non
     contact = await contact_of(session, ctx)
     if contact is not None and contact.name:
         return contact.name
-    raise Invalid("What name should I put the booking under?")
+    raise Question("What name should I put the booking under?", ("name",))
 
 
 def code_in(ref: str, prefix: str, alphabet: str) -> str | None:
@@ -197,12 +197,15 @@ async def check_code_tries(ctx: ToolContext) -> None:
         ) from None
 
 
-def code_needed(ctx: ToolContext, what: str) -> Invalid:
+def code_needed(ctx: ToolContext, what: str) -> Question:
+    """The question for a caller who named a booking without proof; `what` is the kind of booking, and
+    the tool's argument that names it (the answer, a code, goes there; a name, to `name_on_booking`)."""
     texting = sms_enabled(ctx.settings)
-    return Invalid(
+    return Question(
         f"To change or cancel a {what} on this line, I need its confirmation code, the one I read out "
         "when it was made" + (", or the name on it, and I'll text a code to the number you're calling from."
-                              if texting else ".")
+                              if texting else "."),
+        (what, "name_on_booking") if texting else (what,),
     )
 
 
@@ -244,7 +247,8 @@ async def text_a_code(session: AsyncSession, ctx: ToolContext, name: str, busine
     await ctx.store.set(_text_key(ctx), pending, ttl=TEXT_CODE_TTL)
     await send_sms(ctx.settings, contact.phone, f"{business}: your code to change a booking is {code}. "
                                                 "It works for 10 minutes.")
-    return Invalid("I've texted a six-digit code to the number you're calling from. Tell me the code to go ahead.")
+    return Question("I've texted a six-digit code to the number you're calling from. Tell me the code to go ahead.",
+                    ("texted_code",))
 
 
 async def texted_proof(ctx: ToolContext, ref: str, texted_code: str | None) -> TextProof | None:
@@ -256,23 +260,25 @@ async def texted_proof(ctx: ToolContext, ref: str, texted_code: str | None) -> T
     pending = await ctx.store.get(_text_key(ctx))
     if pending is None:
         if texted_code:
-            raise Invalid("There is no texted code waiting: it has run out or was never sent. Tell me the name "
-                          "on the booking and I'll text a new one.")
+            raise Question("There is no texted code waiting: it has run out or was never sent. Tell me the name "
+                           "on the booking and I'll text a new one.", ("name_on_booking",))
         return None
     data = json.loads(pending)
     if not hmac.compare_digest(_digest(said), str(data["digest"])):
-        raise await wrong_code(ctx, "booking")
+        raise await wrong_code(ctx, "booking", "texted_code")
     return TextProof(str(data["name"]))
 
 
-async def wrong_code(ctx: ToolContext, what: str) -> Invalid:
-    """Count a wrong code; the error to raise, with a last warning when the tries run out."""
+async def wrong_code(ctx: ToolContext, what: str, fills: str | None = None) -> Invalid:
+    """Count a wrong code; the error to raise: a question for the right one, in the tool's argument
+    `fills` (by default `what`, the kind of booking), or a last warning when the tries run out."""
     try:
         await code_limit().hit(ctx.store, _subject(ctx))
         await code_limit().check(ctx.store, _subject(ctx))
     except RateLimited:
         return Invalid("That code isn't right, and that was the last try for now. Please try again later.")
-    return Invalid(f"That confirmation code doesn't match any {what} of yours. Please check it and try again.")
+    return Question(f"That confirmation code doesn't match any {what} of yours. Please check it and try again.",
+                    (fills or what,))
 
 
 def _owned_tables() -> list[tuple[Table, bool]]:

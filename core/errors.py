@@ -35,3 +35,12 @@ class Invalid(DomainError):
     """An argument is not acceptable (an impossible date, a party of 500)."""
 
     status_code = 422
+
+
+class Question(Invalid):
+    """One more thing is needed that the caller can say: the message asks for it, and `fills` names the
+    arguments of the same call the answer goes into, the likeliest first ("the code, or the name on it")."""
+
+    def __init__(self, message: str, fills: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.fills = fills

@@ -28,7 +28,7 @@ from core.background import BackgroundTasks
 from core.clients import Clients
 from core.config import Settings
 from core.db import SessionFactory
-from core.errors import DomainError
+from core.errors import DomainError, Question
 from core.logging import describe_error, report_exception
 from core.runtime import Runtime
 from core.store import Store
@@ -145,9 +145,12 @@ class ToolResult:
     ok: bool
     content: Any  # the tool's JSON-able result, or None
     error: str | None  # a sentence for the model/caller when not ok
+    asks: tuple[str, ...] = ()  # when the error is a question (`core.errors.Question`): the arguments it asks for
 
     def for_model(self) -> Any:
-        return self.content if self.ok else {"error": self.error}
+        if self.ok:
+            return self.content
+        return {"error": self.error, "asks": list(self.asks)} if self.asks else {"error": self.error}
 
 
 def tool(domain: str, *, mutates: bool = True) -> Callable[[ToolFunc], ToolSpec]:
@@ -192,6 +195,7 @@ async def run_tool(spec: ToolSpec, ctx: ToolContext, arguments: dict[str, Any] |
     t0 = time.perf_counter()
     content: Any = None
     error: str | None = None
+    asks: tuple[str, ...] = ()
     try:
         if not ctx.serves(spec.domain):
             raise DomainError("That isn't something I can help with on this line.")
@@ -200,6 +204,8 @@ async def run_tool(spec: ToolSpec, ctx: ToolContext, arguments: dict[str, Any] |
         content = await asyncio.wait_for(spec.func(ctx, **values), timeout=ctx.settings.tool_timeout_seconds)
     except ValidationError as exc:
         error = _validation_sentence(exc)
+    except Question as exc:
+        error, asks = exc.message, exc.fills
     except DomainError as exc:
         error = exc.message
     except TimeoutError:
@@ -214,7 +220,7 @@ async def run_tool(spec: ToolSpec, ctx: ToolContext, arguments: dict[str, Any] |
         log.exception("tool %s failed", spec.name)
         report_exception(exc)
         error = "Something went wrong on my side with that request; nothing was changed."
-    result = ToolResult(ok=error is None, content=content, error=error)
+    result = ToolResult(ok=error is None, content=content, error=error, asks=asks)
     await report_tool_call(ctx, spec.name, spec.domain, arguments, started_at, t0, content, error)
     return result
 

@@ -30,7 +30,8 @@ from core.grammar.times import iso_time, parse_time
 PENDING = "convonet_pending"
 END_CALL = "end_call"
 _ANSWER_LEADS = re.compile(
-    r"^(?:it should say|it says|say|call it|it is called|it is|the name is|name it|make it|to|about|that i need to)\s+"
+    r"^(?:it should say|it says|say|call it|it is called|it is under the name|it is under|under the name|under|it is"
+    r"|the name is|my name is|name it|make it|to|about|that i need to)\s+"
 )
 _NEW_REQUEST_CONFIDENCE = 0.9
 
@@ -39,12 +40,16 @@ _NEW_REQUEST_CONFIDENCE = 0.9
 class Pending:
     """What the last AI message left open: a question for one argument, or a yes/no before acting."""
 
-    kind: Literal["ask", "confirm", "intent", "look"]
+    kind: Literal["ask", "confirm", "intent", "look", "answer"]
+    """"answer": the tool itself asked (`core.errors.Question`); the answer goes back into the same call,
+    which was confirmed already."""
     tool: str
     args: dict[str, Any] = field(default_factory=dict)
     ask: str | None = None
     choices: tuple[str, ...] = ()
     """For a "which one?" question: the ids of the records read out, in order ("the second one")."""
+    either: tuple[str, ...] = ()
+    """Other arguments the answer may fill instead of `ask`, tried in order ("the code, or the name")."""
 
 
 def next_message(
@@ -58,7 +63,8 @@ def next_message(
         looking = _looking(messages)
         if looking is not None:
             return _Turn(now, tools, schemas, messages).resolve(looking)
-        return _say(reply_to_results(_trailing_results(messages), now))
+        results = _trailing_results(messages)
+        return _say(reply_to_results(results, now), _tool_question(results))
     if not isinstance(last, HumanMessage):
         return _say(_fallback())
     text = last.text if isinstance(last.content, list) else str(last.content)
@@ -75,7 +81,7 @@ def next_message(
             return turn.call(pending.tool, pending.args)
         if act in ("no", "cancel"):
             return _say("Okay, I'll leave it as it is. Anything else?")
-    if pending and pending.kind == "ask":
+    if pending and pending.kind in ("ask", "answer"):
         if act == "yes" and len(pending.choices) == 1 and pending.ask is not None:  # "Did you mean ...?"
             return turn.proceed(pending.tool, {**pending.args, pending.ask: pending.choices[0]})
         if act in ("no", "cancel"):
@@ -109,9 +115,13 @@ class _Turn:
 
     def answer(self, pending: Pending, text: str) -> AIMessage:
         words = tool_words(pending.tool)
-        ask = next((a for a in words.asks if a.arg == pending.ask), None) if words else None
-        if ask is None:
+        asks = words.asks if words else ()
+        answers = words.answers if words and pending.kind == "answer" else ()
+        known = {a.arg: a for a in (*asks, *answers)}  # the tool's own question is heard its way (a code, not any words)
+        wanted = [known[arg] for arg in (pending.ask, *pending.either) if arg in known]
+        if not wanted:
             return self.request(text)
+        ask = wanted[0]
         found = parse(text, self.now, frozenset(self.tools) if self.tools is not None else None)
         if found is not None and found.confidence >= _NEW_REQUEST_CONFIDENCE and found.args:
             return self.proceed(found.tool, found.args)
@@ -119,12 +129,12 @@ class _Turn:
         picked = ordinal(text) if pending.choices else None
         if picked is not None and -len(pending.choices) <= picked < len(pending.choices):
             return self.proceed(pending.tool, {**args, ask.arg: pending.choices[picked]})
-        filled = _fill(ask.arg, ask.slot_type, text, self.now, args, words.asks if words else ())
-        if not filled:
+        if not any(_fill(a.arg, a.slot_type, text, self.now, args, asks) for a in wanted):
             if found is not None and found.tool != pending.tool:
                 return self.proceed(found.tool, found.args)
-            return _say(f"Sorry, I didn't catch that. {ask.question}", Pending("ask", pending.tool, args, ask.arg))
-        return self.proceed(pending.tool, args)
+            again = Pending(pending.kind, pending.tool, args, ask.arg, either=pending.either)
+            return _say(f"Sorry, I didn't catch that. {ask.question}", again)
+        return self.call(pending.tool, args) if pending.kind == "answer" else self.proceed(pending.tool, args)
 
     def proceed(self, tool: str, args: dict[str, Any], label: str = "", looked: bool = False) -> AIMessage:
         """Act on `tool`: first look up the records its reference may name, then ask for what is missing,
@@ -163,6 +173,34 @@ class _Turn:
             args = {k: v for k, v in args.items() if k in allowed}
         call = {"name": tool, "args": args, "id": f"call_{uuid.uuid4().hex}", "type": "tool_call"}
         return AIMessage(content="", tool_calls=[call])
+
+
+def _tool_question(results: Sequence[ToolResult]) -> Pending | None:
+    """The answer a tool's question waits for (`core.errors.Question`, its error's `asks`): the same call,
+    the asked-for arguments to fill from what the caller says next. Proof given before that is not asked
+    for again is left out (a stale texted code must not spoil the name that asks for a new one)."""
+    asking = [(r, _asked(r)) for r in results if r.is_error]
+    asking = [(r, fills) for r, fills in asking if fills]
+    words = tool_words(asking[0][0].tool) if len(asking) == 1 else None
+    if words is None:
+        return None
+    result, fills = asking[0]
+    known = {a.arg for a in (*words.asks, *words.answers)}
+    fills = [f for f in fills if f in known]
+    if not fills:
+        return None
+    stale = {a.arg for a in words.answers} - set(fills) - {words.ref}
+    args = {k: v for k, v in result.args.items() if k not in stale}
+    return Pending("answer", result.tool, args, fills[0], either=tuple(fills[1:]))
+
+
+def _asked(result: ToolResult) -> list[str]:
+    try:
+        data = json.loads(result.content)
+    except json.JSONDecodeError:
+        return []
+    asks = data.get("asks") if isinstance(data, dict) else None
+    return [a for a in asks if isinstance(a, str)] if isinstance(asks, list) else []
 
 
 def _fill(arg: str, slot: str, text: str, now: datetime, args: dict[str, Any], asks: Sequence[Any]) -> bool:

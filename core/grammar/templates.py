@@ -85,6 +85,9 @@ class ToolWords:
     """Arguments of the `lookup` call that are dates this many days from today (a calendar's window)."""
     kin: tuple[str, ...] = ()
     """Tools that do the same to another kind of record (a todo's update, a reminder's, an event's)."""
+    answers: tuple[Ask, ...] = ()
+    """How to hear the answer to a question the tool itself asks (its error names the arguments, see
+    `core.errors.Question`): "the code or the name on the booking", "the code I texted you"."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import Path
 
 from core.grammar.templates import Ask, DomainGrammar, ToolWords, load_phrasings, phrasings
+from domains.bookings import proof_answers
 from domains.healthcare import slots
 
 _t = partial(phrasings, "healthcare")
@@ -120,6 +121,7 @@ WORDS = (
               label=("{when} for {reason}", "{when}"), empty="You have no upcoming appointments."),
     ToolWords("cancel_appointment", offer="cancel an appointment", asks=(Ask("appointment", "booking", "Which appointment? Tell me the day."),),
               confirm="Cancel {appointment}? Say yes to confirm.", ref="appointment", lookup="list_appointments",
+              answers=proof_answers("appointment"),
               done=("Okay, your appointment on {when} is cancelled.", "Okay, your appointment is cancelled.")),
 )
 

@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import Path
 
 from core.grammar.templates import Ask, DomainGrammar, ToolWords, load_phrasings, phrasings
+from domains.bookings import proof_answers
 from domains.restaurant import slots
 
 _t = partial(phrasings, "restaurant")
@@ -108,6 +109,7 @@ WORDS = (
     ToolWords("check_availability", offer="check for a table", asks=_WHEN_ASKS,
               done=("Good news, we have a table for {party_size} on {date} at {time}.",), negative=_FULL),
     ToolWords("create_reservation", offer="book a table", asks=_WHEN_ASKS, details="special_requests",
+              answers=(Ask("name", "name", "What name should I put the booking under?"),),
               done=("You're booked: a table for {party_size} on {when}, under {name}. "
                     "Your confirmation code is {confirmation_code}.",
                     "You're booked: a table for {party_size} on {date} at {time}."),
@@ -115,9 +117,10 @@ WORDS = (
     ToolWords("list_reservations", offer="tell you your reservations", items=("reservation", "reservations"),
               label=("a table for {party_size} on {when}", "{when}"), empty="You have no reservations."),
     ToolWords("change_reservation", offer="change a reservation", asks=(_REF,), ref="reservation", lookup="list_reservations",
+              answers=proof_answers("reservation"),
               done=("Done, your table for {party_size} is now on {when}.", "Done, I changed your reservation.")),
     ToolWords("cancel_reservation", offer="cancel a reservation", asks=(_REF,), confirm="Cancel {reservation}? Say yes to confirm.", ref="reservation",
-              lookup="list_reservations",
+              lookup="list_reservations", answers=proof_answers("reservation"),
               done=("Okay, your reservation for {when} is cancelled.", "Okay, your reservation is cancelled.")),
 )
 

@@ -3,23 +3,28 @@ and the agent works only in the line's domains."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from bots.agent.agent import Agent
 from bots.agent.router import route
 from bots.session import CallInfo, CallSession, find_line
 from core import lines
+from core.config import Settings
 from core.db import transaction
+from core.grammar.numbers import ONES
 from core.models import Contact
 from core.runtime import Runtime
 from domains.healthcare.models import Appointment, Patient, SymptomRecord
 from domains.mortgage.models import MortgageApplication
 from domains.productivity.models import Todo
-from domains.restaurant.models import Reservation
+from domains.restaurant.models import Reservation, ReservationStatus
 from processors.pin_auth import Caller
+from tests.api.test_reminders import twilio_runtime
 from tests.conftest import Backend, _reset_shared, make_settings
 from tests.fakes.llm_servers import FakeOpenAIServer
 from tests.processors.callers import register_caller
@@ -142,3 +147,45 @@ async def test_a_pin_line_keeps_the_pin_but_serves_only_its_domains(runtime: Run
     async with runtime.sessions() as session:
         assert (await session.exec(select(Reservation))).all() == []
         assert (await session.exec(select(Contact))).all() == []
+
+
+# The dialogue is the offline model's; the store and database code under it runs on both backends in
+# tests/domains/test_text_codes.py.
+@pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)
+async def test_offline_a_caller_proves_a_booking_by_its_code_or_by_name_and_a_texted_code(settings: Settings) -> None:
+    """The offline model hears the tools' own questions: the name to book under, the confirmation code or
+    the name on the booking, then the code texted to the caller's number (fake Twilio on loopback)."""
+    async with twilio_runtime(settings) as (runtime, twilio):
+        async with transaction(runtime.sessions) as session:
+            await lines.set_line(session, "+15550100000", known_domains=KNOWN, name="Hanok Table",
+                                 domains=["restaurant"], access="public")
+        async with Agent.open(runtime) as agent:
+            kim = await public_call(runtime, agent, "CA-book", "+15551110001", "+15550100000")
+            asked = await kim.turn("book a table for two on friday at seven")
+            assert "what name" in asked.reply.lower()
+            booked = await kim.turn("it's Kim")
+            [made] = [c.result for c in booked.tool_calls if c.ok and c.name == "create_reservation"]
+            assert made["name"] == "Kim", booked.reply
+            code = " ".join(made["confirmation_code"].replace("-", "")).lower()  # "h t 4 k 2 p"
+
+            kim = await public_call(runtime, agent, "CA-move", "+15551110001", "+15550100000")
+            proof = await kim.turn("move my reservation to eight pm")
+            assert "confirmation code" in proof.reply and not any(c.ok and c.name == "change_reservation" for c in proof.tool_calls)
+            moved = await kim.turn(code)
+            assert [c.result["when"] for c in moved.tool_calls if c.ok] == ["2026-11-27T20:00"], moved.reply
+
+            kim = await public_call(runtime, agent, "CA-cancel", "+15551110001", "+15550100000")
+            await kim.turn("cancel my reservation")
+            proof = await kim.turn("yes")
+            assert "name on it" in proof.reply and twilio.messages == []
+            texted = await kim.turn("it's under Kim")
+            assert "texted" in texted.reply
+            [text] = twilio.messages
+            digits = re.search(r"\b(\d{6})\b", text.body).group(1)  # type: ignore[union-attr]
+            wrong = await kim.turn("one one one one one one" if digits != "111111" else "two two two two two two")
+            assert "doesn't match" in wrong.reply
+            cancelled = await kim.turn(" ".join(ONES[int(d)] for d in digits))
+            assert [c.name for c in cancelled.tool_calls if c.ok] == ["cancel_reservation"], cancelled.reply
+    async with runtime.sessions() as session:
+        [reservation] = (await session.exec(select(Reservation))).all()
+    assert reservation.status == ReservationStatus.cancelled

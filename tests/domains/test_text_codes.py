@@ -6,8 +6,10 @@ account, or a withheld number, the caller is told the confirmation code is neede
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from core.config import Settings
+from core.grammar.parser import parse_slot
 from core.runtime import Runtime
 from tests.api.test_reminders import twilio_runtime
 from tests.domains.test_public_lines import FRIDAY, TUESDAY, contact
@@ -65,3 +67,11 @@ async def test_a_withheld_number_gets_no_text(settings: Settings, runtime: Runti
         ok(await call(hidden, "create_reservation", date=FRIDAY, time="19:00", party_size=2, name="Kim"))
         fails(await call(hidden, "cancel_reservation", reservation="mine", name_on_booking="Kim"), "withheld")
         assert twilio.messages == []
+
+
+def test_a_code_said_aloud_is_heard_as_either_business_code() -> None:
+    now = datetime(2026, 11, 23, 9, 0)
+    assert parse_slot("booking_code", "h t four k two p", now) == "HT-4K2P"
+    assert parse_slot("booking_code", "c l 4 k 2 p", now) == "CL-4K2P"
+    assert parse_slot("booking_code", "kim", now) is None
+    assert parse_slot("booking_code", "x y 4 k 2 p", now) is None
