@@ -92,7 +92,7 @@ class CallRef(BaseModel):
 
 
 class LoginIn(BaseModel):
-    departments: list[str] = Field(min_length=1, max_length=20)
+    departments: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1, max_length=20)
 
 
 class NotReadyIn(BaseModel):

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import SessionDep, get_staff_user
 from core import lines
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/staff/lines", tags=["staff"], dependencies=[Depe
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Greeting = Annotated[str, StringConstraints(max_length=lines.MAX_GREETING)]
 Access = Literal["pin", "public"]
+DomainName = Annotated[str, StringConstraints(max_length=40)]
 
 
 class LineIn(BaseModel):
@@ -28,7 +29,7 @@ class LineIn(BaseModel):
 
     number: Annotated[str, StringConstraints(max_length=32)]
     name: Name
-    domains: list[str] = []
+    domains: list[DomainName] = Field(default=[], max_length=20)
     greeting: Greeting | None = None
     access: Access = "pin"
 
@@ -37,7 +38,7 @@ class LinePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
-    domains: list[str] | None = None
+    domains: list[DomainName] | None = Field(default=None, max_length=20)
     greeting: Greeting | None = None
     access: Access | None = None
 

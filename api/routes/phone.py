@@ -26,7 +26,7 @@ TRIES = Limit("phone-code-fail", 5, 15 * 60)
 
 
 class CodeIn(BaseModel):
-    code: Annotated[str, StringConstraints(pattern=r"^\s*\d{6}\s*$")]
+    code: Annotated[str, StringConstraints(pattern=r"^\s*\d{6}\s*$", max_length=32)]
 
 
 class VerifiedOut(BaseModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from datetime import date as date_
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, status
@@ -211,7 +212,7 @@ class ClinicBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     hours: dict[str, DayHours | None]
-    closures: list[str] = Field(default=[], max_length=400)
+    closures: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=400)
     slot_minutes: int = 30
     providers: list[ProviderBody] = Field(default=[], max_length=schedule.MAX_PROVIDERS)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date as date_
 from datetime import datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, status
@@ -127,9 +128,9 @@ async def change_reservation(
 class Seatings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    first: str
+    first: str = Field(max_length=5)
     """First seating, HH:MM on the hour or half hour."""
-    last: str
+    last: str = Field(max_length=5)
     """Last seating, HH:MM."""
 
 
@@ -139,7 +140,8 @@ class RulesBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     hours: dict[str, Seatings | None]
-    closures: list[str] = []
+    closures: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=400)
+    """ISO dates (YYYY-MM-DD)."""
     capacity: int
     max_party: int
 

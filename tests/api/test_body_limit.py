@@ -1,11 +1,15 @@
-"""Every route refuses a request body over MAX_REQUEST_BODY_BYTES with 413, declared or streamed."""
+"""Every route refuses a request body over MAX_REQUEST_BODY_BYTES with 413, declared or streamed, and
+every text field a request carries has a length limit."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 
+from api.app import create_app
 from tests.helpers import register
 
 LIMIT = 256 * 1024
@@ -48,3 +52,49 @@ async def test_text_fields_have_a_length_limit(client: httpx.AsyncClient) -> Non
     assert long.status_code == 422 and long.json()["detail"][0]["loc"] == ["body", "description"]
     token = await client.post("/api/auth/refresh", json={"refresh_token": "z" * 5000})
     assert token.status_code == 422
+
+
+def _bounded_pattern(pattern: str | None) -> bool:
+    """A whole-string pattern whose every repeat has an upper bound (`^\\d{4,6}$`, not `^\\s*\\d{6}$`)."""
+    if not pattern or not (pattern.startswith("^") and pattern.endswith("$")):
+        return False
+    bare = re.sub(r"\\.", "", re.sub(r"\[(?:\\.|[^\]])*\]", "", pattern))  # classes and escapes say nothing of length
+    return not re.search(r"[*+]|\{\d*,\}", bare)
+
+
+def _unbounded(schema: dict[str, Any], components: dict[str, Any], where: str, seen: frozenset[str]) -> list[str]:
+    """The places under `schema` where a client may send a string of any length."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return [] if name in seen else _unbounded(components[name], components, f"{where}->{name}", seen | {name})
+    found = [hit for key in ("anyOf", "oneOf", "allOf") for sub in schema.get(key, [])
+             for hit in _unbounded(sub, components, where, seen)]
+    kind = schema.get("type")
+    if kind == "string" and "maxLength" not in schema and "enum" not in schema and "const" not in schema \
+            and not _bounded_pattern(schema.get("pattern")) \
+            and schema.get("format") not in ("date", "date-time", "time", "uuid", "binary", "email"):  # email: 2048
+        found.append(where)
+    for name, sub in schema.get("properties", {}).items():
+        found += _unbounded(sub, components, f"{where}.{name}", seen)
+    if isinstance(schema.get("additionalProperties"), dict):
+        found += _unbounded(schema["additionalProperties"], components, f"{where}.*", seen)
+    if kind == "array":
+        found += _unbounded(schema.get("items", {}), components, f"{where}[]", seen)
+    return found
+
+
+def test_every_text_field_of_every_request_has_a_length_limit() -> None:
+    """Request bodies and query strings: no string without maxLength (path segments are bounded by the
+    server's request-line limit)."""
+    schema = create_app().openapi()
+    components = schema["components"]["schemas"]
+    unbounded = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                unbounded += _unbounded(content.get("schema", {}), components, f"{method} {path} body", frozenset())
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "path":
+                    unbounded += _unbounded(parameter.get("schema", {}), components,
+                                            f"{method} {path} {parameter['name']}", frozenset())
+    assert unbounded == []
