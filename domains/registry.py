@@ -7,13 +7,18 @@ Adding a domain means adding its package (exporting `DOMAIN`) and one line in `D
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
+from datetime import datetime
 from functools import cache
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 import core.models  # noqa: F401  (registers users and call_recordings)
 from core.grammar.registry import GrammarSet
 from core.tools import ToolSpec
 from domains import healthcare, mortgage, productivity, restaurant, transfer
-from domains.domain import Domain
+from domains.domain import Booking, Domain
 
 DOMAINS: tuple[Domain, ...] = (
     productivity.DOMAIN,
@@ -34,6 +39,20 @@ def names() -> tuple[str, ...]:
 def sensitive() -> frozenset[str]:
     """The domains whose conversations only clinical staff read (`Domain.sensitive`)."""
     return frozenset(d.name for d in DOMAINS if d.sensitive)
+
+
+async def caller_bookings(
+    session: AsyncSession, user_id: uuid.UUID, now: datetime, *, clinical: bool, withheld: str
+) -> list[Booking]:
+    """The account's upcoming bookings in every domain, soonest first; a sensitive domain's details read
+    `withheld` unless the reader is `clinical`."""
+    found: list[Booking] = []
+    for domain in DOMAINS:
+        if domain.bookings is not None:
+            hide = domain.sensitive and not clinical
+            found += [replace(b, details=withheld) if hide and b.details else b
+                      for b in await domain.bookings(session, user_id, now)]
+    return sorted(found, key=lambda b: b.starts_at)
 
 
 def get(name: str) -> Domain:

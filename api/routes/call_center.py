@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import RuntimeDep, StaffUser
 from api.forward import forward, owner_node
+from api.popup import customer_popup
 from api.routes.call_center_models import (
     ActivityOut,
     CallCenterEvent,
@@ -285,9 +286,7 @@ async def customer(call_id: str, user: Agent, runtime: RuntimeDep, center: Cente
                 break
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No caller is known for that call.")
-    view = await redaction.popup(runtime.sessions, runtime.store, call.view(), clinical=user.is_clinical,
-                                 domains=registry.sensitive())
-    return CustomerOut.model_validate({key: view[key] for key in CustomerOut.model_fields})
+    return await customer_popup(runtime, call, user)
 
 
 # --- the live feed -------------------------------------------------------------------------------

@@ -79,8 +79,18 @@ class CallOut(_Out):
     talking_s: float | None
 
 
+class BookingOut(_Out):
+    """One of the caller's upcoming bookings (`domains.domain.Booking`)."""
+
+    business: str
+    kind: str
+    starts_at: str
+    details: str
+    confirmation_code: str | None
+
+
 class CustomerOut(_Out):
-    """The popup: who is calling, why, the conversation so far and a summary."""
+    """The popup: who is calling, why, the conversation so far and a summary, and the caller's bookings."""
 
     id: str
     call_sid: str
@@ -98,6 +108,8 @@ class CustomerOut(_Out):
     agent_name: str | None
     caller_name: str
     waiting_s: float | None
+    bookings: list[BookingOut] = Field(default_factory=list)
+    """Upcoming, soonest first, read when the popup is; not part of the call's record."""
 
 
 class SipOut(_Out):

@@ -18,11 +18,10 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from api.deps import RuntimeDep, StaffUser
+from api.popup import customer_popup
 from api.routes.call_center import Center
 from api.routes.call_center_models import CustomerOut, OkOut
-from core import redaction
 from core.config import Settings
-from domains import registry
 from domains.transfer import softphone
 from domains.transfer.calls import Outcome, TransferCall
 
@@ -118,9 +117,7 @@ async def customer(
     call = await softphone.find_customer(runtime.store, runtime.sessions, call_sid=call_sid, number=number)
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No caller is known for that call.")
-    view = await redaction.popup(runtime.sessions, runtime.store, call.view(), clinical=user.is_clinical,
-                                 domains=registry.sensitive())
-    return CustomerOut.model_validate({key: view[key] for key in CustomerOut.model_fields})
+    return await customer_popup(runtime, call, user)
 
 
 def sip_call(body: SipCallIn, user_name: str, user_id: str) -> TransferCall:

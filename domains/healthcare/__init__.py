@@ -3,7 +3,7 @@
 import re
 
 from domains.domain import Domain
-from domains.healthcare import grammar, models, staff, tools
+from domains.healthcare import grammar, models, service, staff, tools
 
 DOMAIN = Domain(
     name="healthcare",
@@ -20,5 +20,6 @@ DOMAIN = Domain(
     ),
     tables=(models.Patient, models.SymptomRecord, models.Appointment, models.Provider, models.ClinicSettings),
     staff=staff.router,
+    bookings=service.caller_bookings,
     sensitive=True,
 )

@@ -16,7 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.accounts import normalize_phone
 from core.errors import Conflict, Invalid, NotFound
-from core.timeutil import utcnow
+from core.timeutil import ensure_aware, utcnow
+from domains.domain import Booking
 from domains.healthcare.models import (
     NO_PROVIDER,
     Appointment,
@@ -252,6 +253,16 @@ async def upcoming(session: AsyncSession, patient: Patient, now: datetime) -> li
         .order_by(col(Appointment.starts_at))
     )
     return list((await session.exec(stmt)).all())
+
+
+async def caller_bookings(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> list[Booking]:
+    """The account's upcoming clinic appointments for the call-center popup (`Domain.bookings`); the
+    reason is health data, withheld by the popup from staff without the clinical role."""
+    patient = await get_patient(session, user_id)
+    if patient is None:
+        return []
+    return [Booking("The clinic", "appointment", ensure_aware(a.starts_at) or now, a.reason or "", a.confirmation_code)
+            for a in await upcoming(session, patient, now)]
 
 
 async def cancel(session: AsyncSession, appointment: Appointment) -> Appointment:

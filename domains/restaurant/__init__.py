@@ -3,7 +3,7 @@
 import re
 
 from domains.domain import Domain
-from domains.restaurant import grammar, models, staff, tools
+from domains.restaurant import grammar, models, service, staff, tools
 
 DOMAIN = Domain(
     name="restaurant",
@@ -17,4 +17,5 @@ DOMAIN = Domain(
     keywords=re.compile(r"\b(table|reservation|reserve|restaurant|dinner|hanok|party of|seating)\b"),
     tables=(models.Reservation, models.RestaurantSettings),
     staff=staff.router,
+    bookings=service.caller_bookings,
 )

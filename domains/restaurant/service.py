@@ -21,7 +21,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import Conflict, Invalid
-from core.timeutil import utcnow
+from core.timeutil import ensure_aware, utcnow
+from domains.domain import Booking
 from domains.restaurant.models import Reservation, ReservationStatus, RestaurantSettings
 
 RESTAURANT = "Hanok Table"
@@ -350,6 +351,12 @@ async def upcoming(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> 
         .order_by(col(Reservation.starts_at))
     )
     return list((await session.exec(stmt)).all())
+
+
+async def caller_bookings(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> list[Booking]:
+    """The account's upcoming reservations for the call-center popup (`Domain.bookings`)."""
+    return [Booking(RESTAURANT, "reservation", ensure_aware(r.starts_at) or now, f"party of {r.party_size} under {r.name}",
+                    r.confirmation_code) for r in await upcoming(session, user_id, now)]
 
 
 # Staff-facing (dashboards); not tools.

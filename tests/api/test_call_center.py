@@ -7,19 +7,26 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import select
 
+from core import contacts
+from core.db import transaction
+from core.redaction import WITHHELD
 from core.runtime import Runtime
+from core.timeutil import utcnow
 from core.tools import TransferRequest
+from domains.healthcare.models import Appointment, Patient
+from domains.restaurant.models import Reservation
 from domains.transfer.calls import TransferCall
 from domains.transfer.models import CallCenterOutcome
 from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
-from tests.helpers import Account, make_staff, register
+from tests.helpers import Account, make_clinical, make_staff, register
 
 API = "/call-center/api"
 
@@ -284,7 +291,7 @@ def test_response_models_match_the_views_they_are_built_from() -> None:
     call = TransferCall(call_sid="CA1", department="support")
     assert set(call.view()) == set(out.CallOut.model_fields)
     assert set(call.ring_view()) == set(out.RingOut.model_fields)
-    assert set(out.CustomerOut.model_fields) < set(call.view())
+    assert set(out.CustomerOut.model_fields) - {"bookings"} < set(call.view())  # bookings: read with the popup
     assert set(AgentStatus(user_id="u1").view()) == set(out.AgentOut.model_fields)
     assert set(floor_metrics([])) == set(out.FloorOut.model_fields)
     assert {"name", *agent_metrics([], "u1")} == set(out.AgentMetricsOut.model_fields)
@@ -300,3 +307,35 @@ def test_response_models_match_the_views_they_are_built_from() -> None:
     for path, (method, model) in named.items():
         schema = json.dumps(paths[path][method]["responses"]["200"])
         assert f"#/components/schemas/{model}" in schema, (path, schema)
+
+
+async def test_the_popup_lists_a_public_line_callers_bookings(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    """A contact's upcoming reservation and appointment, read when the popup is; the visit's reason only for
+    clinical staff; nothing of another caller's."""
+    now = utcnow()
+    guest = await contacts.open_for_call(runtime.sessions, "+15551110001", now)
+    other = await contacts.open_for_call(runtime.sessions, "+15552220002", now)
+    async with transaction(runtime.sessions) as session:
+        patient = Patient(user_id=guest.user_id, first_name="Kim", last_name="Lee")
+        session.add_all([patient, Reservation(user_id=guest.user_id, starts_at=now + timedelta(days=3), party_size=2,
+                                              name="Kim", confirmation_code="HT-4K2P"),
+                         Reservation(user_id=other.user_id, starts_at=now + timedelta(days=1), party_size=6,
+                                     name="Bo", confirmation_code="HT-9XYZ"),
+                         Reservation(user_id=guest.user_id, starts_at=now - timedelta(days=1), party_size=4,
+                                     name="Kim", confirmation_code="HT-PAST")])
+        await session.flush()
+        session.add(Appointment(patient_id=patient.id, starts_at=now + timedelta(days=2), reason="sore knee",
+                                confirmation_code="CL-7Q2M"))
+    kim = await ready_agent(client, "Kim", ["support"])
+    call = await transfer_call(runtime.sessions, request=TransferRequest(department="support", reason="my booking"),
+                               call_sid="CA-public-1", channel="phone", caller_id=str(guest.user_id),
+                               phone="+15551110001", transcript=[])
+    await CallCenter(runtime.store, runtime.settings.transfer_departments).enqueue(call)
+
+    popup = (await client.get(f"{API}/customer/{call.id}", headers=kim.auth)).json()
+    assert popup["caller"]["phone"] == "+15551110001" and popup["profile"]["contact"] is True
+    assert [(b["business"], b["details"], b["confirmation_code"]) for b in popup["bookings"]] == [
+        ("The clinic", WITHHELD, "CL-7Q2M"), ("Hanok Table", "party of 2 under Kim", "HT-4K2P")]
+    nurse = await make_clinical(runtime, await ready_agent(client, "Nurse", ["support"]))
+    popup = (await client.get(f"{API}/customer/{call.id}", headers=nurse.auth)).json()
+    assert [b["details"] for b in popup["bookings"]] == ["sore knee", "party of 2 under Kim"]

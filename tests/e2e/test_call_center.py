@@ -18,6 +18,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,15 @@ import uvicorn
 from sqlmodel import select
 
 from api.app import create_app
-from core import monitor
+from core import contacts, monitor
 from core.config import Settings
+from core.db import transaction
 from core.models import CallRecording
 from core.redaction import WITHHELD
 from core.runtime import Runtime
+from core.timeutil import utcnow
 from core.tools import TransferRequest
+from domains.restaurant.models import Reservation
 from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
 from tests.api.test_monitor import turn_record
@@ -191,6 +195,29 @@ async def test_ready_agent_rings_and_sees_the_caller(runtime: Runtime, chromium:
         for shown in (banner, popup):
             await expect(shown).not_to_contain_text("chest")
         await page.screenshot(path=str(ARTIFACTS / "call_center_ringing_withheld.png"), full_page=True)
+        await page.get_by_role("button", name="Reject").click()
+        await expect(banner).to_be_hidden()
+        assert page.problems == []
+
+        # A caller of a public line: the contact (the name they gave, their caller ID) and their bookings.
+        guest = await contacts.open_for_call(runtime.sessions, "+15551110001", utcnow())
+        async with transaction(runtime.sessions) as session:
+            guest = await session.merge(guest)
+            guest.name = "Dana Cho"
+            session.add(Reservation(user_id=guest.user_id, starts_at=utcnow() + timedelta(days=3), party_size=2,
+                                    name="Dana Cho", confirmation_code="HT-4K2P", special_requests="a window seat"))
+        public = await transfer_call(
+            runtime.sessions, request=TransferRequest(department="support", reason="change my reservation"),
+            call_sid="CA-public-page", channel="phone", caller_id=str(guest.user_id), phone="+15551110001",
+            transcript=[{"role": "user", "text": "i want to move my table to a bigger one"}])
+        await CallCenter(runtime.store, runtime.settings.transfer_departments).enqueue(public)
+        await expect(popup.locator("#popup-name")).to_have_text("Dana Cho", timeout=5000)
+        await expect(popup.locator("#popup-contact")).to_have_text("+15551110001")
+        await expect(popup.locator("#popup-profile")).to_contain_text("Caller of a public line")
+        await expect(popup.locator("#popup-bookings li")).to_have_count(1)
+        await expect(popup.locator("#popup-bookings")).to_contain_text("Hanok Table reservation: party of 2 under Dana Cho")
+        await expect(popup.locator("#popup-bookings")).to_contain_text("HT-4K2P")
+        await page.screenshot(path=str(ARTIFACTS / "call_center_public_line.png"), full_page=True)
         await page.get_by_role("button", name="Reject").click()
         await expect(banner).to_be_hidden()
         assert page.problems == []

@@ -37,6 +37,7 @@ function duration(seconds) {
 const percent = (v) => (v === null || v === undefined ? "—" : `${Math.round(v * 100)}%`);
 const clock = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "—");
 const dateOf = (iso) => (iso ? new Date(iso).toLocaleDateString() : "—");
+const when = (iso) => new Date(iso).toLocaleString([], { weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
 
 function showError(where, error) {
   $(where).textContent = error ? (error.message || String(error)) : "";
@@ -190,7 +191,13 @@ function showCustomer(c) {
     `${p.open_todos} open todo${p.open_todos === 1 ? "" : "s"}`,
     `${p.previous_calls} previous call${p.previous_calls === 1 ? "" : "s"}${p.last_call_at ? `, last ${escapeHtml(dateOf(p.last_call_at))}` : ""}`,
     teams ? `Teams: ${escapeHtml(teams)}` : "No teams",
+  ].map((line) => `<div>${line}</div>`).join("") : p.contact ? [
+    "Caller of a public line (no account)",
+    `First call ${escapeHtml(dateOf(p.first_call_at))}, last ${escapeHtml(dateOf(p.last_call_at))}`,
   ].map((line) => `<div>${line}</div>`).join("") : "No account on file";
+  $("popup-bookings").innerHTML = (c.bookings || []).map((b) => `<li><strong>${escapeHtml(when(b.starts_at))}</strong>
+    ${escapeHtml(b.business)} ${escapeHtml(b.kind)}${b.details ? `: ${escapeHtml(b.details)}` : ""}${b.confirmation_code
+    ? ` <span class="badge">${escapeHtml(b.confirmation_code)}</span>` : ""}</li>`).join("") || '<li class="muted">No upcoming bookings</li>';
   $("popup-transcript").innerHTML = (c.transcript || []).map((line) =>
     `<li class="${line.role === "user" ? "user" : "assistant"}"><span class="who">${line.role === "user" ? "Caller" : "Assistant"} · ${escapeHtml(clock(line.at))}</span>${escapeHtml(line.text)}</li>`,
   ).join("") || '<li class="assistant">Nothing said yet.</li>';
