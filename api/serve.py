@@ -92,6 +92,21 @@ def advertised_host(settings: Settings) -> str:
     return settings.internal_host
 
 
+def server_config(app: FastAPI, settings: Settings, host: str, port: int) -> uvicorn.Config:
+    """How uvicorn serves the app: X-Forwarded-For/-Proto believed only from FORWARDED_ALLOW_IPS (a
+    client naming any address it likes would escape the per-address sign-in limit)."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_level=settings.log_level.lower(),
+        ws_max_size=256 * 1024,  # a Twilio media frame is ~1 KB; refuse megabyte messages before reading them
+        timeout_graceful_shutdown=10,  # after the drain: open event streams would otherwise hold a restart
+    )
+
+
 def serve_process(settings: Settings, public: socket.socket, index: int = 0,
                   speech: SpeechModels | None = None) -> None:
     """Run one server process on the shared `public` socket. With a shared store it also listens on a
@@ -110,16 +125,7 @@ def serve_process(settings: Settings, public: socket.socket, index: int = 0,
     app.state.node_address = address
     app.state.speech = speech  # preloaded before the fork, or None: the app makes its own
     host, port = public.getsockname()[:2]
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        log_level=settings.log_level.lower(),
-        ws_max_size=256 * 1024,  # a Twilio media frame is ~1 KB; refuse megabyte messages before reading them
-        timeout_graceful_shutdown=10,  # after the drain: open event streams would otherwise hold a restart
-    )
+    config = server_config(app, settings, host, port)
     if address:
         log.info("process %d (pid %d) reachable by other processes at %s", index, os.getpid(), address)
     DrainingServer(config, app).run(sockets=sockets)

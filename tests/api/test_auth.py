@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
+import pytest
 
 from core.config import Settings
 from core.security import create_token
@@ -255,6 +256,15 @@ async def test_a_new_password_ends_the_old_sessions(client: httpx.AsyncClient) -
     assert (old.status_code, new.status_code) == (401, 200)
 
 
+async def test_a_new_pin_ends_the_old_sessions(client: httpx.AsyncClient) -> None:
+    account = await register(client)
+    changed = await client.put("/api/auth/profile", json={"voice_pin": "4826", "current_password": account.password},
+                               headers=account.auth)
+    assert changed.status_code == 200
+    assert (await client.get("/api/auth/profile", headers=account.auth)).status_code == 401
+    assert (await client.post("/api/auth/refresh", json={"refresh_token": account.refresh})).status_code == 401
+
+
 async def test_a_reused_refresh_token_ends_the_whole_chain(client: httpx.AsyncClient) -> None:
     account = await register(client)
     rotated = (await client.post("/api/auth/refresh", json={"refresh_token": account.refresh})).json()
@@ -285,3 +295,26 @@ async def test_refreshing_cannot_stretch_a_sign_in_past_its_maximum(
     new_claims = jwt.decode(renewed.json()["refresh_token"], settings.signing_key, algorithms=["HS256"])
     assert new_claims["auth_time"] == int(recent.timestamp())
     assert new_claims["exp"] <= int(recent.timestamp()) + settings.session_max_days * 86400
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+async def test_forwarded_addresses_are_believed_only_from_trusted_proxies(  # type: ignore[no-untyped-def]
+    runtime, tmp_path, trusted: bool
+) -> None:
+    """As `convonet serve` runs the app: a client that names a new X-Forwarded-For each time is still one
+    address to the sign-in limit, unless it is a proxy named in FORWARDED_ALLOW_IPS."""
+    from api.app import create_app
+    from api.serve import server_config
+    from tests.conftest import make_settings
+
+    proxy = "198.51.100.7"
+    settings = make_settings(tmp_path, runtime.settings.database_url, runtime.settings.redis_url,
+                             auth_attempts_per_minute=2, forwarded_allow_ips=proxy if trusted else "127.0.0.1")
+    config = server_config(create_app(runtime=type(runtime)(settings, runtime.engine, runtime.sessions, runtime.store)),
+                           settings, "127.0.0.1", 0)
+    config.load()
+    transport = httpx.ASGITransport(app=config.loaded_app, client=(proxy, 1))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        codes = [(await c.post("/api/auth/login", json={"email": "x@example.com", "password": "whatever1"},
+                               headers={"X-Forwarded-For": f"203.0.113.{i}"})).status_code for i in range(3)]
+    assert codes == ([401, 401, 401] if trusted else [401, 401, 429])

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import time
 import xml.etree.ElementTree as ET
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from core.calls import LiveCalls
+from core.config import Settings
 from tests.conftest import Backend
 from tests.fakes.phone_server import open_phone_server
 from transports.twilio import BUSY
@@ -77,3 +79,14 @@ async def test_sigterm_drains_then_says_goodbye(backend: Backend, tmp_path: Path
         assert phone.runtime.calls.count == 0
         # the goodbye was played out, then the call hung up through Twilio's REST API
         assert [h.status for h in phone.twilio.hang_ups if h.call_sid == live.call_sid] == ["completed"]
+
+
+def test_the_container_waits_for_the_drain() -> None:
+    """The stop timeout the Dockerfile asks for and compose sets leaves DRAIN_SECONDS plus ~15 s for the
+    goodbyes and shutdown: a shorter one kills live calls mid-sentence."""
+    root = Path(__file__).resolve().parents[2]
+    drain = Settings.model_fields["drain_seconds"].default
+    [compose] = re.findall(r"stop_grace_period:\s*(\d+)s", (root / "docker-compose.yml").read_text())
+    asked = re.findall(r"--stop-timeout (\d+)|terminationGracePeriodSeconds: (\d+)", (root / "Dockerfile").read_text())
+    assert asked and all(int(a or b) >= drain + 15 for a, b in asked)
+    assert int(compose) >= drain + 15
