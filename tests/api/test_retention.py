@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from langgraph.checkpoint.base import empty_checkpoint
@@ -70,3 +71,27 @@ async def test_audio_paths_outside_the_data_dir_are_never_deleted(runtime: Runti
                                   audio_path=str(outside)))
     purged = await purge(runtime, 30, None)
     assert purged.calls == 1 and purged.audio_files == 0 and outside.exists()
+
+
+async def test_the_server_purges_on_its_own_when_retention_is_set(runtime: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """RETENTION_DAYS set: the app's job purges at start (then hourly), with no one running `convonet purge`."""
+    from fastapi import FastAPI
+
+    from api.retention import running
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, runtime.settings.database_url, runtime.settings.redis_url, retention_days=30)
+    kept = type(runtime)(settings, runtime.engine, runtime.sessions, runtime.store)
+    async with runtime.sessions() as session, session.begin():
+        session.add(CallRecording(call_sid="CAold", channel="phone", started_at=utcnow() - timedelta(days=31)))
+
+    async def left() -> list[str]:
+        async with runtime.sessions() as session:
+            return [r.call_sid for r in (await session.exec(select(CallRecording))).all()]
+
+    async with running(FastAPI(), kept):
+        for _ in range(100):
+            if not await left():
+                break
+            await asyncio.sleep(0.05)
+    assert await left() == []
