@@ -3,19 +3,23 @@ may, and a call without one (or purged) is a clear 404."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from core.db import transaction
 from core.models import CallRecording
 from core.recordings import recording_key, recording_store
 from core.runtime import Runtime
-from tests.helpers import make_staff, register
+from tests.api.test_monitor import turn_record
+from tests.helpers import make_clinical, make_staff, register
 
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(28)
 
 
-async def recorded_call(runtime: Runtime, call_sid: str, *, keep: bool = True) -> CallRecording:
-    row = CallRecording(call_sid=call_sid, channel="phone", status="completed",
+async def recorded_call(runtime: Runtime, call_sid: str, *, keep: bool = True,
+                        timings: list[dict[str, Any]] | None = None) -> CallRecording:
+    row = CallRecording(call_sid=call_sid, channel="phone", status="completed", timings=timings or [],
                         audio_path=recording_key(call_sid) if keep else None)
     if keep:
         await recording_store(runtime.settings).put(recording_key(call_sid), WAV)
@@ -47,3 +51,15 @@ async def test_staff_play_and_download_a_recording(client: httpx.AsyncClient, ru
 
     await recording_store(runtime.settings).delete(row.audio_path or "")  # purged by retention
     assert (await client.get(url, headers=staff.auth)).status_code == 404
+
+
+async def test_a_clinic_calls_recording_is_for_clinical_staff(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    caller = await register(client)
+    intake = turn_record(caller, "CA-rec-clinic", 1, domain="healthcare").model_dump(mode="json")
+    row = await recorded_call(runtime, "CA-rec-clinic", timings=[intake])
+    url = f"/agent-monitor/api/calls/{row.id}/recording"
+    desk = await make_staff(runtime, await register(client))
+    refused = await client.get(url, headers=desk.auth)
+    assert refused.status_code == 403 and "clinical" in refused.json()["detail"]
+    nurse = await make_clinical(runtime, await register(client))
+    assert (await client.get(url, headers=nurse.auth)).content == WAV
