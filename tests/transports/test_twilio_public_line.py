@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -132,3 +133,12 @@ async def test_clinic_intake_and_a_mortgage_enquiry_by_phone(phone: PhoneServer)
     assert [(a.patient_id, a.confirmation_code is not None) for a in appointments] == [(patients[0].id, True)], \
         clinic.transcript
     assert [a.user_id for a in applications] == [people[STRANGER].user_id], loans.transcript
+
+    day = appointments[0].starts_at.date()
+    async with httpx.AsyncClient(base_url=phone.url) as client:
+        staff = await make_staff(phone.runtime, await register(client))
+        window = {"start": (day - timedelta(days=1)).isoformat(), "end": (day + timedelta(days=1)).isoformat()}
+        visits = (await client.get("/api/staff/appointments", params=window, headers=staff.auth)).json()
+        enquiries = (await client.get("/api/staff/mortgage/applications", headers=staff.auth)).json()
+    assert [(v["confirmation_code"], v["contact_phone"]) for v in visits] == [(appointments[0].confirmation_code, GUEST)]
+    assert [(e["applicant"]["phone"], e["loan_purpose"]) for e in enquiries] == [(STRANGER, applications[0].loan_purpose)]
