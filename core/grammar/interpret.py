@@ -341,12 +341,14 @@ class Interpreter:
             found[k] == v or (isinstance(v, str) and isinstance(found[k], str) and found[k] in v) for k, v in args.items()
         ):
             return found
-        reasons = {a.arg for a in shape.args if a.kind.name == "reason"}
+        runs_on = {a.arg for a in shape.args if a.kind.name in ("reason", "name")}
         if set(args) == set(found) and found != args and all(
-            found[k] == v or (k in reasons and isinstance(v, str) and isinstance(found[k], str) and v in found[k])
+            found[k] == v or (k in runs_on and isinstance(v, str) and isinstance(found[k], str) and v in found[k])
             for k, v in args.items()
         ):
-            return found  # a reason runs on past where a template stopped ("about a charge i don't recognize")
+            # a reason runs on past where a template stopped ("about a charge i don't recognize"); a name
+            # of several words is more than the template's one ("under the name kim lee")
+            return found
         moved = [k for k in args if k not in free and k in found and found[k] != args[k]]
         if moved and any(isinstance(args.get(k), str) and _CLOCKISH.search(args[k]) for k in free):
             return found  # the template left the time in free text ("... tomorrow at [three pm guitar lesson]")

@@ -69,6 +69,9 @@ def test_tokens_are_stems_and_value_kinds() -> None:
      {"reservation": "patel", "party_size": 6}),
     ("cancel the booking with confirmation code h t two b seven q", "cancel_reservation",
      {"reservation": "HT-2B7Q"}),
+    # a name of two words is the whole name, not the last word the template's one-word name took
+    ("book a table for two on friday at seven under the name kim lee", "create_reservation",
+     {"party_size": 2, "date": "2026-11-27", "time": "19:00", "name": "Kim Lee"}),
     # a value the caller replaces is not the one asked for
     ("could we be eight people instead of five on the booking h t four k two p", "change_reservation",
      {"reservation": "HT-4K2P", "party_size": 8}),
