@@ -201,8 +201,9 @@ def code_needed(ctx: ToolContext, what: str) -> Question:
     """The question for a caller who named a booking without proof; `what` is the kind of booking, and
     the tool's argument that names it (the answer, a code, goes there; a name, to `name_on_booking`)."""
     texting = sms_enabled(ctx.settings)
+    article = "an" if what[:1] in "aeiou" else "a"
     return Question(
-        f"To change or cancel a {what} on this line, I need its confirmation code, the one I read out "
+        f"To change or cancel {article} {what} on this line, I need its confirmation code, the one I read out "
         "when it was made" + (", or the name on it, and I'll text a code to the number you're calling from."
                               if texting else "."),
         (what, "name_on_booking") if texting else (what,),
