@@ -24,6 +24,7 @@ from core.grammar.dates import parse_date
 from core.grammar.dialogue import Act, parse_dialogue
 from core.grammar.parser import parse_slot
 from core.grammar.registry import arguments_for, grammars, interpret, parse, tool_words
+from core.grammar.slots import slot_type
 from core.grammar.text import normalize, strip_fillers
 from core.grammar.times import iso_time, parse_time
 
@@ -213,6 +214,8 @@ def _fill(arg: str, slot: str, text: str, now: datetime, args: dict[str, Any], a
         if day and clock and time_ask:
             args[arg], args[time_ask.arg] = day.isoformat(), iso_time(clock)
             return True
+    if slot_type(slot).free_text and parse_dialogue(answer) is not None:
+        return False  # "yes", "thanks" or "hello" said to "what name is it under?" is no name
     value = parse_slot(slot, answer, now) if answer else None
     if value is None:
         return False

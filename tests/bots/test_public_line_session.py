@@ -178,6 +178,8 @@ async def test_offline_a_caller_proves_a_booking_by_its_code_or_by_name_and_a_te
             await kim.turn("cancel my reservation")
             proof = await kim.turn("yes")
             assert "name on it" in proof.reply and twilio.messages == []
+            unsure = await kim.turn("okay")  # not a name
+            assert "didn't catch" in unsure.reply and unsure.tool_calls == [], unsure.reply
             texted = await kim.turn("it's under Kim")
             assert "texted" in texted.reply
             [text] = twilio.messages
