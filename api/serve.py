@@ -133,20 +133,18 @@ def serve_process(settings: Settings, public: socket.socket, index: int = 0,
 
 def preload(settings: Settings) -> SpeechModels:
     """Load, before the fork, what every worker reads and never writes: the code, the domains' grammar and
-    the offline intent model built from it, the VAD and turn models (ONNX sessions on one thread: no pool
-    to lose in the fork), the hibari voice and the speech language model's files. Workers share those pages
-    until they write them. The speech worker processes (Moonshine, PocketSphinx) and the agent (database
-    connections) are started by each worker after the fork. Returns the speech models every worker
-    starts from."""
+    the offline intent model built from it, and in the `SpeechModels` returned (every worker starts from
+    them) the VAD and turn models (ONNX sessions on one thread: no pool to lose in the fork), the hibari
+    voice and the speech language model's files. Workers share those pages until they write them. The
+    speech worker processes (Moonshine, PocketSphinx), the model threads and the agent (database
+    connections) are started by each worker after the fork."""
     import api.app  # noqa: F401  (the imports)
-    from bots import turn_models
     from core.grammar import registry as grammar_registry
     from domains import registry
 
     grammar_registry.install(registry.grammar_set())
     grammar_registry.installed().use_cache(settings.data_dir / "understanding")  # as `Agent.open` does
     grammar_registry.default_interpreter().parser.warm()  # the offline intent model
-    turn_models.warm_up()
     speech = SpeechModels(settings)
     speech.preload()
     return speech

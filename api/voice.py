@@ -1,5 +1,5 @@
-"""The process-wide voice resources, loaded once for every call: the agent (graph + checkpointer),
-the VAD/turn models and the offline speech models."""
+"""The voice resources an app loads once for every call: the agent (graph + checkpointer) and the speech
+models (`SpeechModels`: the VAD/turn sessions, the offline recognisers and voice)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.requests import HTTPConnection
 
-from bots import turn_models
 from bots.agent.agent import Agent
 from bots.speech import check_speech_settings
 from core.grammar import registry as grammar_registry
@@ -21,15 +20,14 @@ from speech.models import SpeechModels
 
 @asynccontextmanager
 async def serving(app: FastAPI, runtime: Runtime) -> AsyncIterator[None]:
-    """Open the agent for the app's lifetime (reusing one already open) and load the VAD and speech
-    models: the app's own `SpeechModels` (``app.state.speech``, made here unless `convonet serve`
-    preloaded one before forking), whose worker processes stop with the app."""
+    """Open the agent for the app's lifetime (reusing one already open) and load the speech models: the
+    app's own `SpeechModels` (``app.state.speech``, made here unless `convonet serve` preloaded one
+    before forking), whose worker processes and threads stop with the app."""
     if getattr(app.state, "agent", None) is not None:
         yield
         return
     check_speech_settings(runtime.settings)
     grammar_registry.install(registry.grammar_set())  # the speech model is built from them, before the agent
-    await asyncio.to_thread(turn_models.warm_up)
     speech: SpeechModels | None = getattr(app.state, "speech", None)
     if speech is None:
         speech = app.state.speech = SpeechModels(runtime.settings)

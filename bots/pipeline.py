@@ -72,17 +72,18 @@ def build_pipeline(
     `announce`, says so first (a browser call says it in its greeting instead)."""
     settings = session.runtime.settings
     out_rate = out_sample_rate or sample_rate
-    stt = stt or make_stt(settings, sample_rate, session.agent.speech)
-    tts = tts or make_tts(settings, out_rate)
+    speech = session.agent.speech  # the server's models, shared by every call
+    stt = stt or make_stt(settings, sample_rate, speech)
+    tts = tts or make_tts(settings, out_rate, speech)
 
     context = LLMContext(messages=[])
-    vad = SharedSileroVADAnalyzer(params=VADParams(stop_secs=settings.vad_stop_secs))
+    vad = SharedSileroVADAnalyzer(speech.turn, params=VADParams(stop_secs=settings.vad_stop_secs))
     user_agg, assistant_agg = LLMContextAggregatorPair(
         context,
         user_params=LLMUserAggregatorParams(
             vad_analyzer=vad,
             user_turn_strategies=UserTurnStrategies(
-                stop=[EarlyTurnStopStrategy(turn_analyzer=SharedSmartTurnAnalyzer(), vad_analyzer=vad)]
+                stop=[EarlyTurnStopStrategy(turn_analyzer=SharedSmartTurnAnalyzer(speech.turn), vad_analyzer=vad)]
             ),
             empty_user_turn=None,  # silence or a cough is not a question
         ),

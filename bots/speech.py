@@ -82,8 +82,9 @@ def make_stt(settings: Settings, sample_rate: int, speech: SpeechModels) -> STTS
     )
 
 
-def make_tts(settings: Settings, sample_rate: int) -> TTSService:
-    """The text-to-speech service producing audio at ``sample_rate`` (8000 phone, 24000 browser)."""
+def make_tts(settings: Settings, sample_rate: int, speech: SpeechModels) -> TTSService:
+    """The text-to-speech service producing audio at ``sample_rate`` (8000 phone, 24000 browser); the
+    offline one speaks with the server's ``speech`` models' voice."""
     problem = _missing_key(settings, "TTS", settings.tts_provider, "hibari")
     if problem:
         raise SettingsError(problem + ".")
@@ -115,4 +116,4 @@ def make_tts(settings: Settings, sample_rate: int) -> TTSService:
             sample_rate=sample_rate,
             settings=CartesiaTTSService.Settings(voice=settings.cartesia_voice_id),
         )
-    return HibariTTSService(sample_rate=sample_rate)
+    return HibariTTSService(voice=speech.voice, sample_rate=sample_rate)

@@ -1,11 +1,12 @@
-"""Voice activity and end-of-turn models, loaded once per process and shared by every call.
+"""Voice activity and end-of-turn analyzers for one call, on the server's shared models.
 
 Pipecat's `SileroVADAnalyzer` and `LocalSmartTurnAnalyzerV3` each open their own ONNX session
 when constructed. A session is safe to run from several threads, but each analyzer also holds
 one audio stream's state, so every call still needs its own analyzer: these subclasses keep
-the per-call state and borrow the process's one session, and smart-turn runs on the process's
-few model threads instead of a thread of its own per call. (They reach into pipecat 1.14's
-attributes, which the pin in pyproject.toml holds still.)
+the per-call state and borrow the sessions of the server's `speech.turn.TurnModels` (held by its
+`SpeechModels`), and smart-turn runs on its few model threads instead of a thread of its own per
+call. (They reach into pipecat 1.14's attributes, which the pin in pyproject.toml holds still and
+tests/test_library_contracts.py checks.)
 
 `EarlyTurnStopStrategy` is pipecat's smart-turn stop strategy with the turn's end prepared during
 the VAD's stop window instead of after it: a few windows into a silence it starts the smart-turn
@@ -18,11 +19,8 @@ final transcript, exactly as before; the work is just done by then.
 from __future__ import annotations
 
 import asyncio
-import functools
-import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from importlib import resources
 from typing import Any
 
 import onnxruntime as ort
@@ -43,48 +41,16 @@ from pipecat.turns.types import ProcessFrameResult
 from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
 
 from processors.frames import SpeechPauseFrame, SpeechResumedFrame
+from speech.turn import TurnModels
 
 _Prediction = tuple[EndOfTurnState, MetricsData | None]
-
-
-@functools.cache
-def _silero_session() -> ort.InferenceSession:
-    path = resources.files("pipecat.audio.vad.data").joinpath("silero_vad.onnx")
-    opts = ort.SessionOptions()
-    opts.inter_op_num_threads = 1
-    opts.intra_op_num_threads = 1
-    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"], sess_options=opts)
-
-
-@functools.cache
-def _smart_turn_session() -> ort.InferenceSession:
-    path = resources.files("pipecat.audio.turn.smart_turn.data").joinpath("smart-turn-v3.2-cpu.onnx")
-    opts = ort.SessionOptions()
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    opts.inter_op_num_threads = 1
-    opts.intra_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), sess_options=opts)
-
-
-SMART_TURN_THREADS = max(1, min(4, os.cpu_count() or 1))
-"""Threads every call's smart-turn inference runs on. Pipecat gives each analyzer a thread of its own;
-each new thread that runs the model gets its own glibc malloc arena, which keeps the ~8 MB the
-inference touched (features of 8 s of audio, ONNX scratch) after it is freed: 8 MB of RSS per call
-that ever spoke, still there after it hung up (tests/benchmarks/test_bench_call_cost.py). The session
-runs one ONNX thread per inference, so more threads than cores would only contend."""
-
-
-@functools.cache
-def _smart_turn_executor() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=SMART_TURN_THREADS, thread_name_prefix="smart-turn")
 
 
 class _SharedSileroModel(SileroOnnxModel):
     """Silero's per-stream state (`reset_states`) around the shared session."""
 
-    def __init__(self) -> None:  # deliberately not calling super(): it would load the model again
-        self.session = _silero_session()
+    def __init__(self, session: ort.InferenceSession) -> None:  # not calling super(): it would load the model again
+        self.session = session
         self.sample_rates = [8000, 16000]
         self.reset_states()
 
@@ -97,11 +63,12 @@ Replaying them costs ~8 ms on the event loop once per onset, against ~130 µs sa
 
 
 class SharedSileroVADAnalyzer(SileroVADAnalyzer):
-    """A Silero VAD analyzer for one call, on the process's one Silero session."""
+    """A Silero VAD analyzer for one call, on the server's one Silero session (`models`)."""
 
-    def __init__(self, *, sample_rate: int | None = None, params: VADParams | None = None) -> None:
+    def __init__(self, models: TurnModels, *, sample_rate: int | None = None, params: VADParams | None = None
+                 ) -> None:
         VADAnalyzer.__init__(self, sample_rate=sample_rate, params=params)
-        self._model = _SharedSileroModel()
+        self._model = _SharedSileroModel(models.silero())
         self._windows_since_reset = 0
         self._low_confidence_windows = 0
         self.model_windows_skipped = 0
@@ -165,8 +132,8 @@ class SharedSileroVADAnalyzer(SileroVADAnalyzer):
 
 
 class SharedSmartTurnAnalyzer(LocalSmartTurnAnalyzerV3):
-    """A smart-turn v3 analyzer for one call, on the process's one smart-turn session and its
-    shared threads (`SMART_TURN_THREADS`).
+    """A smart-turn v3 analyzer for one call, on the server's one smart-turn session and its
+    shared threads (`models`, `speech.turn.SMART_TURN_THREADS` of them).
 
     `speculate()` starts the model on the speech buffered so far (on the shared threads);
     the next `analyze_end_of_turn()` takes that answer if it says the turn is complete, and
@@ -174,15 +141,16 @@ class SharedSmartTurnAnalyzer(LocalSmartTurnAnalyzerV3):
     hold a finished turn until the 3 s silence cap). `discard_speculation()` drops it.
     """
 
-    def __init__(self, *, params: SmartTurnParams | None = None, **kwargs: Any) -> None:
+    def __init__(self, models: TurnModels, *, params: SmartTurnParams | None = None, **kwargs: Any) -> None:
         BaseSmartTurn.__init__(self, params=params, **kwargs)
         self._log_data = False
-        self._session = _smart_turn_session()
+        self._models = models
+        self._session = models.smart_turn()
         self._speculation: asyncio.Future[_Prediction] | None = None
 
     @property
     def _model_executor(self) -> ThreadPoolExecutor:  # `self._executor` stays None: cleanup() leaves it be
-        return _smart_turn_executor()
+        return self._models.smart_turn_threads()
 
     def speculate(self) -> None:
         """Start predicting the end of the turn from the audio so far (needs a running loop)."""
@@ -269,8 +237,3 @@ class EarlyTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
             self._smart_turn.discard_speculation()
             await self.push_frame(SpeechResumedFrame(), FrameDirection.UPSTREAM)
 
-
-def warm_up() -> None:
-    """Load both models now (at server start) rather than on the first call."""
-    _silero_session()
-    _smart_turn_session()

@@ -1,12 +1,13 @@
 """Thin wrapper around hibari-tts (offline, ~8 MB ONNX voice shipped in the wheel).
 
-One model per process, loaded lazily on first use behind a lock. Audio comes out
-as int16 PCM at the model's 24 kHz or resampled to any target rate (8000 for the
-phone path, 16000/24000/48000 for browsers). ``stream_sentences`` yields one
-chunk per sentence so a TTS service can start playing after the first one.
+A `HibariVoice` loads the model once, on first use, behind a lock, and every call that speaks with it
+shares it: a server's is owned by its `speech.models.SpeechModels`. Audio comes out as int16 PCM at the
+model's 24 kHz or resampled to any target rate (8000 for the phone path, 16000/24000/48000 for
+browsers). ``stream_sentences`` yields one chunk per sentence so a TTS service can start playing after
+the first one.
 
-Only the voice inside the wheel ("heart") is allowed by default: every other
-hibari voice downloads a file on first use, which this platform must never do.
+Only the voice inside the wheel ("heart") is allowed: every other hibari voice downloads a file on
+first use, which this platform must never do.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -26,44 +26,6 @@ from .audio import float_to_int16, resample
 
 MODEL_RATE = 24000
 BUNDLED_VOICE = "heart"
-
-_lock = threading.Lock()        # guards model creation
-_synth_lock = threading.Lock()  # serialises synthesis (G2P is pure Python, ORT runs 1 thread)
-_model: Any = None
-
-
-@cache
-def _voice_thread() -> ThreadPoolExecutor:
-    """The one thread every call's synthesis runs on. Synthesis is serialised anyway (`_synth_lock`);
-    spread over the event loop's default threads, each of them kept a malloc arena holding what the
-    voice had touched (several MB per thread, RSS that stayed after the calls ended)."""
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="hibari")
-
-
-def get_model(voice: str = BUNDLED_VOICE, threads: int = 1) -> Any:
-    """Return the process-wide ``hibari.Hibari`` instance, creating it once.
-
-    The G2P tables are loaded eagerly (a warm-up phrase) so the first real
-    request does not pay ~0.5 s of lexicon loading.
-    """
-    global _model
-    if _model is not None:
-        return _model
-    with _lock:
-        if _model is None:
-            if voice != BUNDLED_VOICE:
-                raise ValueError(f"only the bundled voice {BUNDLED_VOICE!r} is available offline, not {voice!r}")
-            from hibari import Hibari
-
-            m = Hibari(voice=voice, threads=threads)
-            m("Ready.", seed=0)  # loads lexicon/tagger/OOV net and warms ORT
-            _model = m
-    return _model
-
-
-def is_loaded() -> bool:
-    """True once the model has been created in this process."""
-    return _model is not None
 
 
 def split_sentences(text: str) -> list[str]:
@@ -74,37 +36,9 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-def _synth_phonemes(model: Any, phonemes: str, speed: float, rng: np.random.Generator) -> np.ndarray:
-    with _synth_lock:
-        audio: np.ndarray = model.from_ids(model.ids(phonemes), speed, rng)
-        return audio
-
-
-def _phonemize(model: Any, text: str) -> list[str]:
-    with _synth_lock:
-        phonemes: list[str] = model.phonemize(text)
-        return phonemes
-
-
 def _convert(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     pcm = float_to_int16(audio)
     return resample(pcm, MODEL_RATE, sample_rate) if sample_rate != MODEL_RATE else pcm
-
-
-@overload
-def synthesize(text: str, sample_rate: int = ..., *, speed: float = ..., seed: int | None = ...,
-               as_bytes: Literal[False] = ...) -> tuple[np.ndarray, int]: ...
-@overload
-def synthesize(text: str, sample_rate: int = ..., *, speed: float = ..., seed: int | None = ...,
-               as_bytes: Literal[True]) -> tuple[bytes, int]: ...
-
-
-def synthesize(text: str, sample_rate: int = MODEL_RATE, *, speed: float = 1.0, seed: int | None = None,
-               as_bytes: bool = False) -> tuple[np.ndarray | bytes, int]:
-    """Synthesize ``text``; returns (int16 mono PCM array or bytes, sample_rate)."""
-    chunks = [c.pcm for c in stream_sentences(text, sample_rate, speed=speed, seed=seed)]
-    pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
-    return (pcm.tobytes() if as_bytes else pcm), sample_rate
 
 
 @dataclass(frozen=True)
@@ -127,40 +61,6 @@ class SentenceAudio:
         return self.pcm.astype("<i2", copy=False).tobytes()
 
 
-def stream_sentences(text: str, sample_rate: int = MODEL_RATE, *, speed: float = 1.0,
-                     seed: int | None = None) -> Iterator[SentenceAudio]:
-    """Yield audio sentence by sentence (long sentences are split at clauses by hibari).
-
-    Each chunk is resampled on its own; sentence edges are silent so no
-    resampler state needs to carry across.
-    """
-    model = get_model()
-    rng = np.random.default_rng(seed)
-    for sentence in split_sentences(text):
-        t0 = time.perf_counter()
-        for ps in _phonemize(model, sentence):
-            audio = _synth_phonemes(model, ps, speed, rng)
-            pcm = _convert(audio, sample_rate)
-            yield SentenceAudio(sentence, ps, pcm, sample_rate, time.perf_counter() - t0)
-            t0 = time.perf_counter()
-
-
-async def astream_sentences(text: str, sample_rate: int = MODEL_RATE, *, speed: float = 1.0,
-                            seed: int | None = None) -> AsyncIterator[SentenceAudio]:
-    """Async variant of :func:`stream_sentences`; synthesis runs on the voice's one thread
-    so the event loop stays free (what a Pipecat TTSService.run_tts needs)."""
-    loop = asyncio.get_running_loop()
-    model = await loop.run_in_executor(_voice_thread(), get_model)
-    rng = np.random.default_rng(seed)
-    for sentence in split_sentences(text):
-        t0 = time.perf_counter()
-        for ps in await loop.run_in_executor(_voice_thread(), _phonemize, model, sentence):
-            audio = await loop.run_in_executor(_voice_thread(), _synth_phonemes, model, ps, speed, rng)
-            pcm = _convert(audio, sample_rate)
-            yield SentenceAudio(sentence, ps, pcm, sample_rate, time.perf_counter() - t0)
-            t0 = time.perf_counter()
-
-
 @dataclass(frozen=True)
 class TTSBenchmark:
     """Latency/speed figures for one text."""
@@ -171,22 +71,133 @@ class TTSBenchmark:
     rtf: float  # synthesis time / audio time (lower is better)
 
 
-def benchmark(text: str, sample_rate: int = MODEL_RATE, repeats: int = 5) -> TTSBenchmark:
-    """Measure time to first sentence audio and real-time factor (median of repeats)."""
-    get_model()
-    firsts: list[float] = []
-    totals: list[float] = []
-    secs = 0.0
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        first = None
+class HibariVoice:
+    """The bundled hibari voice: the model (loaded once, on first use or by `load`) and the one thread
+    its asynchronous synthesis runs on (started on first use, after any fork; stopped by `close`, the
+    next use starts another). Synthesis is serialised: the G2P is pure Python and ONNX runs one thread."""
+
+    def __init__(self, voice: str = BUNDLED_VOICE, threads: int = 1) -> None:
+        if voice != BUNDLED_VOICE:
+            raise ValueError(f"only the bundled voice {BUNDLED_VOICE!r} is available offline, not {voice!r}")
+        self.name = voice
+        self._threads = threads
+        self._lock = threading.Lock()        # guards model and thread creation
+        self._synth_lock = threading.Lock()  # serialises synthesis
+        self._model: Any = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    def load(self) -> Any:
+        """The ``hibari.Hibari`` model, created once. Its G2P tables are loaded eagerly (a warm-up
+        phrase) so the first real request does not pay ~0.5 s of lexicon loading."""
+        if self._model is not None:
+            return self._model
+        with self._lock:
+            if self._model is None:
+                from hibari import Hibari
+
+                model = Hibari(voice=self.name, threads=self._threads)
+                model("Ready.", seed=0)  # loads lexicon/tagger/OOV net and warms ORT
+                self._model = model
+        return self._model
+
+    @property
+    def is_loaded(self) -> bool:
+        """True once the model has been created."""
+        return self._model is not None
+
+    def _voice_thread(self) -> ThreadPoolExecutor:
+        """The one thread every call's synthesis runs on. Spread over the event loop's default threads,
+        each of them kept a malloc arena holding what the voice had touched (several MB per thread, RSS
+        that stayed after the calls ended)."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hibari")
+            return self._thread
+
+    def close(self) -> None:
+        """Stop the synthesis thread (the model stays loaded; the next use starts another thread)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.shutdown(wait=True, cancel_futures=True)
+
+    def _synth_phonemes(self, model: Any, phonemes: str, speed: float, rng: np.random.Generator) -> np.ndarray:
+        with self._synth_lock:
+            audio: np.ndarray = model.from_ids(model.ids(phonemes), speed, rng)
+            return audio
+
+    def _phonemize(self, model: Any, text: str) -> list[str]:
+        with self._synth_lock:
+            phonemes: list[str] = model.phonemize(text)
+            return phonemes
+
+    def phonemize(self, text: str) -> str:
+        """hibari's G2P reading of `text` (misaki phonemes), e.g. a word missing from CMUdict."""
+        return " ".join(self._phonemize(self.load(), text))
+
+    @overload
+    def synthesize(self, text: str, sample_rate: int = ..., *, speed: float = ..., seed: int | None = ...,
+                   as_bytes: Literal[False] = ...) -> tuple[np.ndarray, int]: ...
+    @overload
+    def synthesize(self, text: str, sample_rate: int = ..., *, speed: float = ..., seed: int | None = ...,
+                   as_bytes: Literal[True]) -> tuple[bytes, int]: ...
+
+    def synthesize(self, text: str, sample_rate: int = MODEL_RATE, *, speed: float = 1.0, seed: int | None = None,
+                   as_bytes: bool = False) -> tuple[np.ndarray | bytes, int]:
+        """Synthesize ``text``; returns (int16 mono PCM array or bytes, sample_rate)."""
+        chunks = [c.pcm for c in self.stream_sentences(text, sample_rate, speed=speed, seed=seed)]
+        pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+        return (pcm.tobytes() if as_bytes else pcm), sample_rate
+
+    def stream_sentences(self, text: str, sample_rate: int = MODEL_RATE, *, speed: float = 1.0,
+                         seed: int | None = None) -> Iterator[SentenceAudio]:
+        """Yield audio sentence by sentence (long sentences are split at clauses by hibari).
+
+        Each chunk is resampled on its own; sentence edges are silent so no
+        resampler state needs to carry across.
+        """
+        model = self.load()
+        rng = np.random.default_rng(seed)
+        for sentence in split_sentences(text):
+            t0 = time.perf_counter()
+            for ps in self._phonemize(model, sentence):
+                audio = self._synth_phonemes(model, ps, speed, rng)
+                pcm = _convert(audio, sample_rate)
+                yield SentenceAudio(sentence, ps, pcm, sample_rate, time.perf_counter() - t0)
+                t0 = time.perf_counter()
+
+    async def astream_sentences(self, text: str, sample_rate: int = MODEL_RATE, *, speed: float = 1.0,
+                                seed: int | None = None) -> AsyncIterator[SentenceAudio]:
+        """Async variant of :meth:`stream_sentences`; synthesis runs on the voice's one thread so the
+        event loop stays free (what a Pipecat TTSService.run_tts needs)."""
+        loop = asyncio.get_running_loop()
+        thread = self._voice_thread()
+        model = await loop.run_in_executor(thread, self.load)
+        rng = np.random.default_rng(seed)
+        for sentence in split_sentences(text):
+            t0 = time.perf_counter()
+            for ps in await loop.run_in_executor(thread, self._phonemize, model, sentence):
+                audio = await loop.run_in_executor(thread, self._synth_phonemes, model, ps, speed, rng)
+                pcm = _convert(audio, sample_rate)
+                yield SentenceAudio(sentence, ps, pcm, sample_rate, time.perf_counter() - t0)
+                t0 = time.perf_counter()
+
+    def benchmark(self, text: str, sample_rate: int = MODEL_RATE, repeats: int = 5) -> TTSBenchmark:
+        """Measure time to first sentence audio and real-time factor (median of repeats)."""
+        self.load()
+        firsts: list[float] = []
+        totals: list[float] = []
         secs = 0.0
-        for chunk in stream_sentences(text, sample_rate, seed=i):
-            if first is None:
-                first = time.perf_counter() - t0
-            secs += chunk.duration
-        totals.append(time.perf_counter() - t0)
-        firsts.append(first or 0.0)
-    first_ms = float(np.median(firsts) * 1e3)
-    total_ms = float(np.median(totals) * 1e3)
-    return TTSBenchmark(first_ms, total_ms, secs, (total_ms / 1e3) / secs if secs else float("inf"))
+        for i in range(repeats):
+            t0 = time.perf_counter()
+            first = None
+            secs = 0.0
+            for chunk in self.stream_sentences(text, sample_rate, seed=i):
+                if first is None:
+                    first = time.perf_counter() - t0
+                secs += chunk.duration
+            totals.append(time.perf_counter() - t0)
+            firsts.append(first or 0.0)
+        first_ms = float(np.median(firsts) * 1e3)
+        total_ms = float(np.median(totals) * 1e3)
+        return TTSBenchmark(first_ms, total_ms, secs, (total_ms / 1e3) / secs if secs else float("inf"))

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .hibari import HibariVoice
 
 log = logging.getLogger(__name__)
 
@@ -136,24 +139,14 @@ def misaki_to_arpabet(phonemes: str) -> list[str]:
     return out
 
 
-def g2p_arpabet(word: str) -> list[str] | None:
-    """ArpaBet pronunciation for a word missing from CMUdict, via hibari's G2P."""
+def g2p_arpabet(voice: HibariVoice, word: str) -> list[str] | None:
+    """ArpaBet pronunciation for a word missing from CMUdict, via the hibari `voice`'s G2P."""
     try:
-        from .hibari import get_model
-
-        model = get_model()
-        with _g2p_lock():
-            ps = " ".join(model.phonemize(word))
+        ps = voice.phonemize(word)
     except Exception as e:
         log.warning("G2P unavailable for %r: %s", word, e)
         return None
     phones = misaki_to_arpabet(ps)
     return phones or None
-
-
-def _g2p_lock() -> threading.Lock:  # the hibari module serialises G2P with its synth lock
-    from .hibari import _synth_lock
-
-    return _synth_lock
 
 

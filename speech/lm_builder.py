@@ -51,6 +51,7 @@ from speech.general_lm import (  # noqa: F401  (re-exported for tests; LOG10_BAS
     load_general_model,
     read_trie_lm,
 )
+from speech.hibari import HibariVoice
 from speech.lexicon import (  # noqa: F401  (re-exported: this module was their home)
     default_dict_path,
     default_general_lm_path,
@@ -132,12 +133,14 @@ def _load_result(d: Path) -> LanguageModel:
 
 
 def build_language_model(sentences: Iterable[str], cache_dir: str | Path, *, extra_words: Iterable[str] = (),
-                         config: LMConfig | None = None) -> LanguageModel:
+                         config: LMConfig | None = None, voice: HibariVoice | None = None) -> LanguageModel:
     """Build (or fetch from ``cache_dir``) the LM + dictionary for these sentences.
 
     ``sentences``: in-domain utterances (any casing/punctuation; digits are spelled).
     ``extra_words``: words that must be recognisable although no sentence has them
     (names, places); they get a unigram floor in the domain part.
+    ``voice``: the hibari voice whose G2P reads words CMUdict lacks (`LMConfig.g2p_fallback`,
+    `g2p_variants`); without it a build that needs one loads a voice of its own.
     """
     t0 = time.perf_counter()
     config = config or LMConfig()
@@ -152,6 +155,8 @@ def build_language_model(sentences: Iterable[str], cache_dir: str | Path, *, ext
         return _load_result(out_dir)
 
     cmu = load_cmudict()
+    if voice is None and (config.g2p_fallback or config.g2p_variants):
+        voice = HibariVoice()
     prons: dict[str, list[tuple[str, ...]]] = {}
     g2p_words: list[str] = []
     skipped: list[str] = []
@@ -159,17 +164,17 @@ def build_language_model(sentences: Iterable[str], cache_dir: str | Path, *, ext
         if w in cmu:
             prons[w] = list(cmu[w])
             continue
-        phones = g2p_arpabet(w) if config.g2p_fallback else None
+        phones = g2p_arpabet(voice, w) if voice is not None and config.g2p_fallback else None
         if phones:
             prons[w] = [tuple(phones)]
             g2p_words.append(w)
         else:
             skipped.append(w)
-    if config.g2p_variants:
+    if voice is not None and config.g2p_variants:
         # CMUdict has one reading of many words where people (and the TTS voice) also say another:
         # "december" as D IY S EH M B ER, "todo" as T AH D UW, "remind" as R AH M AY N D.
         for w in sorted(set(prons) - set(g2p_words)):
-            phones = g2p_arpabet(w)
+            phones = g2p_arpabet(voice, w)
             if phones and tuple(phones) not in prons[w]:
                 prons[w].append(tuple(phones))
     if skipped:

@@ -1,6 +1,7 @@
-"""The offline speech models a server uses, owned by one `SpeechModels` object the server makes, warms
-up and closes: the recogniser's language model (built from every domain's sentences), the PocketSphinx
-worker pool, the Moonshine worker process and the in-process Moonshine model, and the hibari voice.
+"""The speech models a server uses, owned by one `SpeechModels` object the server makes, warms up and
+closes: the recogniser's language model (built from every domain's sentences), the PocketSphinx worker
+pool, the Moonshine worker process and the in-process Moonshine model, the hibari voice, and the VAD and
+end-of-turn sessions every call's turn analyzers share.
 
 Each is loaded on first use, once per object, thread-safely; `SpeechModels.warm_up` runs the loads a
 server needs at start so the first call does not pay for them. A test or a second app holds its own.
@@ -15,19 +16,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from core.config import Settings
 from core.grammar.dialogue import parse_dialogue
 from core.grammar.registry import Corpus, corpus, default_parser
 
-from . import hibari
+from .hibari import HibariVoice
 from .lm_builder import LanguageModel, LMConfig, build_language_model
 from .moonshine import MoonshineRecognizer
 from .moonshine_worker import MoonshineWorker
 from .sphinx_decoder import DecoderSettings, SpeechEvent
 from .sphinx_pool import DecoderPool
 from .spoken import spoken_form
+from .turn import TurnModels
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +74,11 @@ def corpus_sentences() -> tuple[str, ...]:
     return tuple(spoken.get(s) or spoken.setdefault(s, spoken_form(s)) for s in (*c.sentences, *phrases))
 
 
-def build_domain_language_model(settings: Settings) -> LanguageModel:
+def build_domain_language_model(settings: Settings, voice: HibariVoice | None = None) -> LanguageModel:
     """The recogniser's language model and dictionary, built from the domains' grammar and cached on
-    disk under DATA_DIR/speech (rebuilt only when the sentences change)."""
-    lm = build_language_model(corpus_sentences(), speech_dir(settings).resolve(), config=LM_CONFIG)
+    disk under DATA_DIR/speech (rebuilt only when the sentences change; `voice` reads the words CMUdict
+    lacks)."""
+    lm = build_language_model(corpus_sentences(), speech_dir(settings).resolve(), config=LM_CONFIG, voice=voice)
     if not lm.from_cache:
         log.info("built the speech language model in %.1fs (%d words) under %s",
                  lm.build_seconds, lm.vocab_size, lm.directory)
@@ -132,14 +134,25 @@ class WarmUp:
 
 
 class SpeechModels:
-    """One server's offline speech models, each loaded on first use and kept until `close`.
+    """One server's speech models, each loaded on first use and kept until `close`; every call shares them.
 
-    `preload` loads what is read-only and safe to share across a fork (the hibari voice, the language
-    model's files); the worker processes (PocketSphinx's pool, Moonshine's reader) are started after it,
-    by `warm_up` or the first call, and stopped by `close` (the next use starts new ones)."""
+    `preload` loads what is read-only and safe to share across a fork (the VAD and turn sessions, the
+    hibari voice, the language model's files); the worker processes (PocketSphinx's pool, Moonshine's
+    reader) and threads (smart-turn's, the voice's) are started after it, by `warm_up` or the first
+    call, and stopped by `close` (the next use starts new ones).
 
-    def __init__(self, settings: Settings) -> None:
+    `voice` and `turn` are this object's own unless given: a caller that runs several servers in one
+    process (the test suite) may share its loaded ones, and then stops their threads itself."""
+
+    def __init__(self, settings: Settings, *, voice: HibariVoice | None = None,
+                 turn: TurnModels | None = None) -> None:
         self.settings = settings
+        self.voice = voice if voice is not None else HibariVoice()
+        """The hibari voice every call's offline TTS speaks with (loaded on first use, `hibari_voice`)."""
+        self.turn = turn if turn is not None else TurnModels()
+        """The VAD and end-of-turn sessions every call's analyzers run on (`bots.turn_models`)."""
+        self._owned: list[HibariVoice | TurnModels] = [
+            part for part, given in ((self.voice, voice), (self.turn, turn)) if given is None]
         self._lock = threading.Lock()
         self._language_model: LanguageModel | None = None
         self._pool: DecoderPool | None = None
@@ -150,7 +163,7 @@ class SpeechModels:
         """The PocketSphinx recogniser's language model and dictionary (`build_domain_language_model`)."""
         with self._lock:
             if self._language_model is None:
-                self._language_model = build_domain_language_model(self.settings)
+                self._language_model = build_domain_language_model(self.settings, self.voice)
             return self._language_model
 
     def decoder_pool(self) -> DecoderPool:
@@ -175,14 +188,15 @@ class SpeechModels:
                 self._recognizer = MoonshineRecognizer()
             return self._recognizer
 
-    def hibari_voice(self) -> Any:
-        """The hibari voice shipped in its wheel (read-only; `speech.hibari` keeps the one copy its
-        synthesis thread reads)."""
-        return hibari.get_model()
+    def hibari_voice(self) -> HibariVoice:
+        """The hibari voice shipped in its wheel, loaded."""
+        self.voice.load()
+        return self.voice
 
     def preload(self) -> None:
-        """Load, before a fork, what the configured providers read and never write: the hibari voice and
-        the PocketSphinx language model's files."""
+        """Load, before a fork, what every call reads and never writes: the VAD and turn sessions, and for
+        the configured providers the hibari voice and the PocketSphinx language model's files."""
+        self.turn.load()
         if self.settings.tts_provider == "hibari":
             self.hibari_voice()
         if self.settings.stt_provider == "sphinx":
@@ -192,6 +206,9 @@ class SpeechModels:
         """Load what the configured offline providers need (blocking; run it at server start, in a
         thread if an event loop is running)."""
         settings, timings = self.settings, {}
+        t0 = time.perf_counter()
+        self.turn.load()
+        timings["turn_models"] = time.perf_counter() - t0
         if settings.tts_provider == "hibari":
             t0 = time.perf_counter()
             self.hibari_voice()
@@ -210,8 +227,8 @@ class SpeechModels:
         return WarmUp(timings)
 
     def close(self) -> None:
-        """Stop the speech worker processes, PocketSphinx's and Moonshine's (at server shutdown); the
-        next use starts new ones."""
+        """Stop the speech worker processes, PocketSphinx's and Moonshine's, and the threads of the voice
+        and turn models this object owns (at server shutdown); the next use starts new ones."""
         with self._lock:
             pool, self._pool = self._pool, None
             worker = self._worker
@@ -219,3 +236,5 @@ class SpeechModels:
             pool.shutdown()
         if worker is not None:
             worker.shutdown()
+        for part in self._owned:
+            part.close()

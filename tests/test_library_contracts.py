@@ -2,7 +2,7 @@
 real library objects: an upgrade that renames or drops one fails here, by name, rather than in a call.
 
 Who relies on what: bots/turn_models.py (the shared VAD and smart-turn sessions, the gated VAD, the early
-turn stop), bots/call_worker.py (the filtered observer proxy),
+turn stop) and speech/turn.py (the model files in the pipecat wheel), bots/call_worker.py (the filtered observer proxy),
 transports/twilio.py (the hardened Twilio serializer), bots/llm/providers.py (the Gemini client
 rebuilt for the Gemini API)."""
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from google.genai.types import HttpOptions
@@ -43,6 +44,16 @@ def test_silero_vad_attributes_the_shared_session_relies_on() -> None:
     assert isinstance(analyzer._vad_buffer, bytes) and analyzer._vad_frames_num_bytes == 512
     assert isinstance(analyzer._vad_state, VADState) and isinstance(analyzer._vad_stopping_count, int)
     assert {"STOPPING", "SPEAKING", "QUIET"} <= set(VADState.__members__)
+
+
+def test_the_turn_model_files_are_where_pipecat_keeps_them() -> None:
+    """speech/turn.py opens the VAD and smart-turn models in the pipecat wheel without importing Pipecat."""
+    from speech.turn import SILERO_FILE, SMART_TURN_FILE, pipecat_file
+
+    silero = resources.files("pipecat.audio.vad.data").joinpath("silero_vad.onnx")
+    smart_turn = resources.files("pipecat.audio.turn.smart_turn.data").joinpath("smart-turn-v3.2-cpu.onnx")
+    assert pipecat_file(SILERO_FILE) == Path(str(silero)) and pipecat_file(SILERO_FILE).is_file()
+    assert pipecat_file(SMART_TURN_FILE) == Path(str(smart_turn)) and pipecat_file(SMART_TURN_FILE).is_file()
 
 
 def test_worker_observer_attributes_the_filtered_observer_relies_on() -> None:

@@ -336,7 +336,7 @@ class BrowserCalls:
                 else:
                     await session.authenticate(caller)
                 session.outbound_call_id = outbound  # the agent who called speaks first, not the assistant
-                tts = make_tts(self._runtime.settings, BROWSER_OUT_RATE)
+                tts = make_tts(self._runtime.settings, BROWSER_OUT_RATE, agent.speech)
             except Exception:
                 log.exception("browser call %s could not start", info.call_sid)
                 return

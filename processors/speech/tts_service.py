@@ -20,7 +20,7 @@ from pipecat.services.settings import TTSSettings
 from pipecat.services.tts_service import TTSService
 from pipecat.transcriptions.language import Language
 
-from speech import hibari
+from speech.hibari import HibariVoice
 
 
 def trim_leading_silence(pcm: np.ndarray, sample_rate: int, keep_ms: int = 30, threshold: int = 32) -> np.ndarray:
@@ -58,26 +58,26 @@ def first_clause(text: str) -> list[str]:
 
 
 class HibariTTSService(TTSService):
-    """Pipecat TTS over the hibari voice bundled in its wheel (no network, no download)."""
+    """Pipecat TTS over the hibari voice bundled in its wheel (no network, no download): `voice` is the
+    server's one loaded voice (`SpeechModels.voice`), shared by every call."""
 
     def __init__(
         self,
         *,
-        voice: str = hibari.BUNDLED_VOICE,
+        voice: HibariVoice,
         speed: float = 1.0,
         chunk_ms: int = 40,
         sample_rate: int | None = None,
         **kwargs: Any,
     ) -> None:
-        if voice != hibari.BUNDLED_VOICE:
-            raise ValueError(f"only the bundled hibari voice {hibari.BUNDLED_VOICE!r} works offline, not {voice!r}")
         super().__init__(
             push_start_frame=True,
             push_stop_frames=True,
             sample_rate=sample_rate,
-            settings=TTSSettings(model="hibari", voice=voice, language=Language.EN_US),
+            settings=TTSSettings(model="hibari", voice=voice.name, language=Language.EN_US),
             **kwargs,
         )
+        self._voice = voice
         self._speed = speed
         self._chunk_ms = chunk_ms
 
@@ -89,7 +89,7 @@ class HibariTTSService(TTSService):
         await self.start_tts_usage_metrics(text)
         try:
             for part in first_clause(text):
-                async for clause in hibari.astream_sentences(part, self.sample_rate, speed=self._speed):
+                async for clause in self._voice.astream_sentences(part, self.sample_rate, speed=self._speed):
                     pcm = trim_leading_silence(clause.pcm, self.sample_rate).astype("<i2", copy=False).tobytes()
                     for i in range(0, len(pcm), chunk):
                         yield TTSAudioRawFrame(pcm[i: i + chunk], self.sample_rate, 1, context_id=context_id)

@@ -33,6 +33,7 @@ from speech.audio import (
     resample,
 )
 from speech.spoken import spoken_form
+from tests.voice import VOICE
 
 LinePath = Literal["phone", "browser"]
 PATH_RATES: dict[str, int] = {"phone": PHONE_RATE, "browser": ASR_RATE}
@@ -55,7 +56,7 @@ def _key(text: str, speed: float) -> str:
 
 
 def _synthesize(text: str, speed: float) -> np.ndarray:
-    return hibari.synthesize(text, hibari.MODEL_RATE, speed=speed, seed=VOICE_SEED)[0]
+    return VOICE.synthesize(text, hibari.MODEL_RATE, speed=speed, seed=VOICE_SEED)[0]
 
 
 def _synthesize_to(job: tuple[str, float, Path]) -> None:

@@ -67,8 +67,9 @@ def sphinx(settings: Settings, workers: int) -> Recognise:
     from speech import models
     from speech.sphinx_pool import DecoderPool
     from tests.processors.speech.test_stt_accuracy import _decode_all
+    from tests.voice import VOICE
 
-    lm = models.build_domain_language_model(settings)
+    lm = models.build_domain_language_model(settings, VOICE)
 
     def recognise(clips: Sequence[np.ndarray], rate: int) -> list[str]:
         pool = DecoderPool(processes=workers)

@@ -14,6 +14,7 @@ from api.app import create_app
 from core import monitor
 from core.runtime import Runtime
 from tests.helpers import Account, register
+from tests.voice import speech_models
 
 SAY = "/api/assistant/say"
 
@@ -23,6 +24,7 @@ async def api(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan run, so the process's agent is open as it is when served. The
     lifespan lives in a task of its own: its task groups must close in the task that opened them."""
     app = create_app(runtime=runtime)
+    app.state.speech = speech_models(runtime.settings)  # the test process's shared voice and turn models
     started, stop = asyncio.Event(), asyncio.Event()
 
     async def lifespan() -> None:

@@ -28,6 +28,7 @@ from core.runtime import Runtime
 from domains.registry import all_tools
 from tests.conftest import TEST_SECRET, make_settings
 from tests.helpers import Account, register
+from tests.voice import speech_models
 
 LATENCY_CALLS = 50
 
@@ -174,9 +175,9 @@ async def test_stdio_unknown_user_exits_with_message(tmp_path: Path, sqlite_temp
 @asynccontextmanager
 async def live_server(runtime: Runtime) -> AsyncIterator[str]:
     """The real app on uvicorn at 127.0.0.1:<free port>, lifespan included; yields its base URL."""
-    config = uvicorn.Config(
-        create_app(runtime=runtime), host="127.0.0.1", port=0, lifespan="on", log_level="warning"
-    )
+    app = create_app(runtime=runtime)
+    app.state.speech = speech_models(runtime.settings)  # the test process's shared voice and turn models
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:

@@ -34,6 +34,7 @@ from tests.api.test_team_events import Feed, serve
 from tests.conftest import Backend
 from tests.fakes.twilio_client import FakeTwilio
 from tests.helpers import register
+from tests.voice import speech_models
 
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 FROM_NUMBER = "+15550009999"
@@ -206,6 +207,7 @@ async def test_the_server_fires_what_it_missed_when_it_starts(runtime: Runtime) 
         session.add_all(Reminder(user_id=hank, message=f"backlog {i}", remind_at=now - timedelta(days=1, minutes=i))
                         for i in range(BATCH + 20))
     app = create_app(runtime=runtime)
+    app.state.speech = speech_models(runtime.settings)  # the test process's shared voice and turn models
     async with app.router.lifespan_context(app):
         await asyncio.wait_for(app.state.reminders.first_sweep.wait(), 30)
         async with runtime.sessions() as session:

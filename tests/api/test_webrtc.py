@@ -31,6 +31,7 @@ from processors.pin_auth import PinOutcome
 from tests.conftest import Backend, _reset_shared, make_settings
 from tests.helpers import register
 from tests.processors.callers import CALLER_PIN, register_caller
+from tests.voice import speech_models
 from transports.agent_leg import AgentLegs
 from transports.webrtc import BrowserCalls, ice_servers
 
@@ -56,6 +57,7 @@ class Browser:
 async def serve(runtime: Runtime) -> AsyncIterator[Browser]:
     """The real app on uvicorn at 127.0.0.1 (lifespan included: agent, speech models, browser calls)."""
     app = create_app(runtime=runtime)
+    app.state.speech = speech_models(runtime.settings)  # the test process's shared voice and turn models
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))

@@ -21,9 +21,9 @@ from sqlmodel import select
 from core.models import CallRecording
 from core.runtime import Runtime
 from domains.productivity.models import Todo
-from speech import hibari
 from tests.api.test_webrtc import FRAME, LOUD, RATE, Browser, offer_body, serve
 from tests.processors.callers import CALLER_PIN, register_caller
+from tests.voice import VOICE
 
 
 @pytest.fixture
@@ -166,7 +166,7 @@ async def hang_up(peer: Peer) -> None:
 async def test_a_browser_peer_is_greeted_and_answered_by_voice(browser: Browser) -> None:
     runtime = browser.runtime
     await register_caller(runtime)
-    speech, _ = await asyncio.to_thread(hibari.synthesize, "create a todo to buy milk", RATE, seed=1)
+    speech, _ = await asyncio.to_thread(VOICE.synthesize, "create a todo to buy milk", RATE, seed=1)
     peer = await connect(browser)
     other = await connect(browser)  # a second call at the same time, hung up early
     try:

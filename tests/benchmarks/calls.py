@@ -65,13 +65,12 @@ def quiet_pipecat() -> Iterator[None]:
 @contextlib.asynccontextmanager
 async def bench_server(backend: Backend, tmp_path: Path, data_dir: Path, **overrides: object
                        ) -> AsyncIterator[PhoneServer]:
-    from bots.turn_models import warm_up
     from speech import models
+    from tests.voice import VOICE
 
-    await asyncio.to_thread(warm_up)
     with quiet_pipecat():
         async with open_phone_server(backend, tmp_path, data_dir=data_dir, **overrides) as server:
-            await asyncio.to_thread(models.build_domain_language_model, server.runtime.settings)  # built once, not in call 1
+            await asyncio.to_thread(models.build_domain_language_model, server.runtime.settings, VOICE)  # built once, not in call 1
             yield server
 
 

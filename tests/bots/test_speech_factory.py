@@ -53,7 +53,8 @@ def test_offline_providers_by_default(tmp_path: Path) -> None:
     check_speech_settings(settings)
     stt = make_stt(settings, 8000, speech := SpeechModels(settings))
     assert isinstance(stt, MoonshineSTTService) and stt._load == speech.moonshine_worker
-    assert isinstance(make_tts(settings, 8000), HibariTTSService)
+    tts = make_tts(settings, 8000, speech)
+    assert isinstance(tts, HibariTTSService) and tts._voice is speech.voice  # the server's one voice
 
 
 def test_pocketsphinx_by_name(tmp_path: Path) -> None:
@@ -80,7 +81,7 @@ def test_cloud_provider_without_its_key_is_refused_at_start(tmp_path: Path, over
         if "stt_provider" in overrides:
             make_stt(settings, 8000, SpeechModels(settings))
         else:
-            make_tts(settings, 8000)
+            make_tts(settings, 8000, SpeechModels(settings))
 
 
 def test_both_problems_are_reported_together(tmp_path: Path) -> None:
@@ -135,7 +136,7 @@ async def test_cloud_tts_speaks_through_the_fake(tmp_path: Path, fake: FakeSpeec
     settings = speech_settings(
         tmp_path, tts_provider=provider, **{f"{provider}_api_key": "key-test", f"{provider}_base_url": fake.url}
     )
-    tts = make_tts(settings, 8000)
+    tts = make_tts(settings, 8000, SpeechModels(settings))
     assert isinstance(tts, service)
     text = "Your table for four is booked."
     down, up = await run_test(tts, frames_to_send=[TTSSpeakFrame(text), SleepFrame(0.3)],

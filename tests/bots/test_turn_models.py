@@ -1,4 +1,4 @@
-"""Each call gets its own VAD and smart-turn analyzers, all running on one loaded model each."""
+"""Each call gets its own VAD and smart-turn analyzers, all running on the server's one loaded model each."""
 
 from __future__ import annotations
 
@@ -26,14 +26,10 @@ from pipecat.processors.aggregators.llm_response_universal import (
 from pipecat.tests.utils import SleepFrame, run_test
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
-from bots.turn_models import (
-    SMART_TURN_THREADS,
-    EarlyTurnStopStrategy,
-    SharedSileroVADAnalyzer,
-    SharedSmartTurnAnalyzer,
-)
+from bots.turn_models import EarlyTurnStopStrategy, SharedSileroVADAnalyzer, SharedSmartTurnAnalyzer
 from processors.frames import SpeechPauseFrame, SpeechResumedFrame
-from speech import hibari
+from speech.turn import SMART_TURN_THREADS
+from tests.voice import TURN, VOICE
 
 RATE = 8000
 
@@ -44,11 +40,11 @@ def chunks(pcm: np.ndarray, size: int = 320) -> list[bytes]:
 
 
 async def test_calls_share_one_silero_session_but_not_state() -> None:
-    first, second = (SharedSileroVADAnalyzer(params=VADParams(stop_secs=0.2)) for _ in range(2))
+    first, second = (SharedSileroVADAnalyzer(TURN, params=VADParams(stop_secs=0.2)) for _ in range(2))
     for vad in (first, second):
         vad.set_sample_rate(RATE)
     assert first._model.session is second._model.session
-    speech, _ = hibari.synthesize("Create a todo to buy milk.", RATE, seed=0)
+    speech, _ = VOICE.synthesize("Create a todo to buy milk.", RATE, seed=0)
     states = [await first.analyze_audio(c) for c in chunks(speech)]
     assert VADState.SPEAKING in states  # the shared model hears speech
     quiet = [await second.analyze_audio(c) for c in chunks(np.zeros(RATE, np.int16))]
@@ -64,11 +60,11 @@ async def test_quiet_windows_skip_the_model_and_the_vad_decides_as_pipecat_does(
     where Pipecat's own analyzer says, with a noise floor between them as on a phone line."""
     from pipecat.audio.vad.silero import SileroVADAnalyzer
 
-    first, _ = hibari.synthesize("Create a todo to buy milk.", RATE, seed=0)
-    second, _ = hibari.synthesize("What is on my calendar today?", RATE, seed=0)
+    first, _ = VOICE.synthesize("Create a todo to buy milk.", RATE, seed=0)
+    second, _ = VOICE.synthesize("What is on my calendar today?", RATE, seed=0)
     noise = (np.random.default_rng(0).standard_normal(RATE) * 20).astype(np.int16)  # ~-64 dBFS line noise
     pcm = np.concatenate([noise, first, noise, second, noise, np.zeros(RATE, np.int16)])
-    ours, theirs = SharedSileroVADAnalyzer(params=VADParams(stop_secs=0.2)), SileroVADAnalyzer(
+    ours, theirs = SharedSileroVADAnalyzer(TURN, params=VADParams(stop_secs=0.2)), SileroVADAnalyzer(
         params=VADParams(stop_secs=0.2))
     for vad in (ours, theirs):
         vad.set_sample_rate(RATE)
@@ -88,9 +84,9 @@ async def test_short_words_after_silence_are_heard_as_pipecat_hears_them() -> No
     from pipecat.audio.vad.silero import SileroVADAnalyzer
 
     for word in ("Yes.", "Two.", "Six.", "No."):
-        spoken, _ = hibari.synthesize(word, RATE, seed=0)
+        spoken, _ = VOICE.synthesize(word, RATE, seed=0)
         pcm = np.concatenate([np.zeros(RATE, np.int16), spoken, np.zeros(RATE // 2, np.int16)])
-        ours, theirs = SharedSileroVADAnalyzer(params=VADParams(stop_secs=0.2)), SileroVADAnalyzer(
+        ours, theirs = SharedSileroVADAnalyzer(TURN, params=VADParams(stop_secs=0.2)), SileroVADAnalyzer(
             params=VADParams(stop_secs=0.2))
         for vad in (ours, theirs):
             vad.set_sample_rate(RATE)
@@ -101,10 +97,10 @@ async def test_short_words_after_silence_are_heard_as_pipecat_hears_them() -> No
 
 
 async def test_smart_turn_analyzers_share_one_session() -> None:
-    first, second = SharedSmartTurnAnalyzer(), SharedSmartTurnAnalyzer()
+    first, second = SharedSmartTurnAnalyzer(TURN), SharedSmartTurnAnalyzer(TURN)
     assert first._session is second._session
     first.set_sample_rate(RATE)
-    speech, _ = hibari.synthesize("Create a todo to buy milk.", RATE, seed=0)
+    speech, _ = VOICE.synthesize("Create a todo to buy milk.", RATE, seed=0)
     for c in chunks(speech):
         first.append_audio(c, is_speech=True)
     for c in chunks(np.zeros(RATE // 4, np.int16)):
@@ -118,8 +114,8 @@ async def test_calls_run_smart_turn_on_the_process_threads_not_one_thread_each()
     """Every call's end-of-turn model runs on the process's few smart-turn threads (a thread per call
     kept ~8 MB of malloc arena per call that ever spoke), and a call's cleanup leaves them running."""
     before = {t.ident for t in threading.enumerate()}
-    speech, _ = hibari.synthesize("Create a todo to buy milk.", RATE, seed=0)
-    calls = [SharedSmartTurnAnalyzer() for _ in range(SMART_TURN_THREADS + 3)]
+    speech, _ = VOICE.synthesize("Create a todo to buy milk.", RATE, seed=0)
+    calls = [SharedSmartTurnAnalyzer(TURN) for _ in range(SMART_TURN_THREADS + 3)]
     for analyzer in calls:
         analyzer.set_sample_rate(RATE)
         for c in chunks(speech):
@@ -149,13 +145,13 @@ async def test_the_end_of_turn_is_prepared_during_the_vad_stop_window(monkeypatc
         return predict(self, audio)
 
     monkeypatch.setattr(SharedSmartTurnAnalyzer, "_predict_endpoint", counted)
-    vad = SharedSileroVADAnalyzer(params=VADParams(stop_secs=0.2))
+    vad = SharedSileroVADAnalyzer(TURN, params=VADParams(stop_secs=0.2))
     user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
         vad_analyzer=vad,
         user_turn_strategies=UserTurnStrategies(
-            stop=[EarlyTurnStopStrategy(turn_analyzer=SharedSmartTurnAnalyzer(), vad_analyzer=vad)]),
+            stop=[EarlyTurnStopStrategy(turn_analyzer=SharedSmartTurnAnalyzer(TURN), vad_analyzer=vad)]),
     ))
-    speech, _ = hibari.synthesize("What are my todos?", RATE, seed=0)
+    speech, _ = VOICE.synthesize("What are my todos?", RATE, seed=0)
     pcm = np.concatenate([np.zeros(RATE // 2, np.int16), speech, np.zeros(RATE // 2, np.int16)])
     frames = [InputAudioRawFrame(c, RATE, 1) for c in chunks(pcm)]
     paced: list[Frame] = [x for f in frames for x in (f, SleepFrame(0.02))]

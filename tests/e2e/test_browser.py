@@ -23,10 +23,10 @@ from sqlmodel import select
 from core.models import CallRecording
 from core.runtime import Runtime
 from domains.productivity.models import Todo
-from speech import hibari
 from tests.conftest import Backend
 from tests.fakes.phone_server import PhoneServer, open_phone_server
 from tests.processors.callers import CALLER_PIN, register_caller
+from tests.voice import VOICE
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -45,7 +45,7 @@ pytestmark = [
 
 
 def write_speech_wav(path: Path, text: str) -> None:
-    speech, _ = hibari.synthesize(text, WAV_RATE, seed=1)
+    speech, _ = VOICE.synthesize(text, WAV_RATE, seed=1)
     pcm = np.concatenate([
         np.zeros(int(LEAD_SILENCE * WAV_RATE), np.int16),
         speech.astype(np.int16),

@@ -16,6 +16,7 @@ from api.serve import DrainingServer
 from core.runtime import Runtime
 from tests.conftest import Backend, _reset_shared, make_settings
 from tests.fakes.twilio_client import FakeTwilio
+from tests.voice import speech_models
 
 AUTH_TOKEN = "twilio-test-auth-token-0123456789"
 
@@ -52,6 +53,7 @@ async def open_phone_server(
         runtime = Runtime.build(settings)
         await _reset_shared(runtime)
         app = create_app(runtime=runtime)
+        app.state.speech = speech_models(settings)  # as `convonet serve` hands a worker its preloaded models
         config = uvicorn.Config(app, log_level="warning", lifespan="on")
         server = DrainingServer(config, app) if draining else uvicorn.Server(config)
         task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -27,8 +27,8 @@ import numpy as np
 import websockets
 from aiohttp import web
 
-from speech import hibari
 from speech.audio import mulaw_decode, mulaw_encode
+from tests.voice import VOICE
 from transports.twilio_signature import sign
 
 RATE = 8000
@@ -39,7 +39,7 @@ SILENCE = b"\xff" * FRAME_BYTES
 
 def speech_frames(text: str) -> list[bytes]:
     """`text` in hibari's voice, as Twilio would carry it: 8 kHz μ-law in 20 ms frames."""
-    pcm, _ = hibari.synthesize(text, RATE, seed=0)
+    pcm, _ = VOICE.synthesize(text, RATE, seed=0)
     ulaw = mulaw_encode(pcm).tobytes()
     ulaw += b"\xff" * (-len(ulaw) % FRAME_BYTES)
     return [ulaw[i : i + FRAME_BYTES] for i in range(0, len(ulaw), FRAME_BYTES)]

@@ -34,6 +34,7 @@ from core.tools import ToolContext
 from processors.agent_bridge import AgentBridge
 from processors.speech.tts_service import HibariTTSService
 from processors.timing import TurnTimingObserver
+from tests.voice import VOICE
 
 STAGES = ("stt_ms", "turn_end_ms", "agent_ms", "llm_first_token_ms", "tts_first_audio_ms", "eos_to_first_audio_ms")
 
@@ -78,7 +79,7 @@ async def test_one_record_per_turn_with_every_stage(runtime: Runtime, agent: Age
         ),
     )
     timing = TurnTimingObserver(emit, call_info=lambda: {"call_sid": "CA-timing", "channel": "phone"})
-    pipeline = Pipeline([user_agg, AgentBridge(session), HibariTTSService(sample_rate=8000), Speaker(), assistant_agg])
+    pipeline = Pipeline([user_agg, AgentBridge(session), HibariTTSService(voice=VOICE, sample_rate=8000), Speaker(), assistant_agg])
     await run_test(
         pipeline,
         frames_to_send=[*user_turn("create a todo to buy milk"), SleepFrame(sleep=4.0),

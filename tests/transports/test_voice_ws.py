@@ -21,10 +21,10 @@ import websockets
 from sqlmodel import select
 
 from domains.productivity.models import Todo
-from speech import hibari
 from tests.conftest import Backend
 from tests.fakes.phone_server import PhoneServer, open_phone_server
 from tests.processors.callers import CALLER_PIN, register_caller
+from tests.voice import VOICE
 
 SHARED_PIN = "135790"
 
@@ -38,7 +38,7 @@ async def server(backend: Backend, tmp_path: Path, voice_data_dir: Path) -> Asyn
 
 def webm_of(text: str, lead_silence: float = 0.3) -> bytes:
     """`text` in hibari's voice as a browser's MediaRecorder makes it: WebM with Opus, streamed (sizes unknown)."""
-    pcm, _ = hibari.synthesize(text, 48000, seed=0)
+    pcm, _ = VOICE.synthesize(text, 48000, seed=0)
     samples = np.concatenate([np.zeros(int(48000 * lead_silence), np.int16), np.asarray(pcm, np.int16)])
 
     class Sink(io.RawIOBase):

@@ -54,6 +54,7 @@ from speech.lm_builder import normalize_text
 from speech.models import SpeechModels
 from speech.sphinx_decoder import SpeechEvent, SphinxStream
 from tests.processors.speech.scoring import word_errors
+from tests.voice import VOICE
 
 
 def rss_mb(pid: int | str = "self") -> float:
@@ -162,7 +163,7 @@ async def bench_stt(speech: SpeechModels, n: int) -> None:
     lm = speech.language_model()
     pool = speech.decoder_pool()
     pool.start()
-    clips = [phone_channel(hibari.synthesize(s, hibari.MODEL_RATE, seed=i)[0], hibari.MODEL_RATE)
+    clips = [phone_channel(VOICE.synthesize(s, hibari.MODEL_RATE, seed=i)[0], hibari.MODEL_RATE)
              for i, s in enumerate(sentences)]
     speech_secs = sum(c.size for c in clips) / 8000
     params = PipelineParams(audio_in_sample_rate=8000, enable_metrics=True)
@@ -235,7 +236,7 @@ async def bench_reread(speech: SpeechModels) -> None:
     print("STT second search: final transcript after the VAD stop (8 kHz phone audio, frames at real time,")
     print("  pause frame 64 ms into the silence, VAD stop at 200 ms); best reading only / chosen, reread if needed")
     for phrase in REREAD_PHRASES:
-        clip = phone_channel(hibari.synthesize(phrase, hibari.MODEL_RATE, seed=0)[0], hibari.MODEL_RATE)
+        clip = phone_channel(VOICE.synthesize(phrase, hibari.MODEL_RATE, seed=0)[0], hibari.MODEL_RATE)
         row = []
         for choose in (None, models.grammar_choice):
             asked: list[str] = []
@@ -257,7 +258,7 @@ async def bench_loop_stall(speech: SpeechModels, n: int) -> None:
     """Event-loop delay while one caller speaks, decoding inline versus in the worker pool (no pipeline)."""
     rng = random.Random(3)
     sentences = rng.sample([s for s in corpus().sentences if 6 <= len(s.split()) <= 12], n)
-    clips = [phone_channel(hibari.synthesize(s, hibari.MODEL_RATE, seed=i)[0], hibari.MODEL_RATE)
+    clips = [phone_channel(VOICE.synthesize(s, hibari.MODEL_RATE, seed=i)[0], hibari.MODEL_RATE)
              for i, s in enumerate(sentences)]
     lm = speech.language_model()
     pool = speech.decoder_pool()
@@ -296,17 +297,17 @@ async def bench_loop_stall(speech: SpeechModels, n: int) -> None:
 
 async def bench_tts(repeats: int) -> None:
     sentences = ["Sure.", "Your todo is added.", "Which day works for you?", "Goodbye!", "Your table is booked."]
-    hibari.get_model()
+    VOICE.load()
     ttfb: list[float] = []
     first: list[float] = []
     for _ in range(repeats):
         for s in sentences:
             t0 = time.perf_counter()
-            async for clause in hibari.astream_sentences(s, 8000):
+            async for clause in VOICE.astream_sentences(s, 8000):
                 first.append(time.perf_counter() - t0)
                 del clause
                 break
-            down, _ = await run_test(HibariTTSService(), frames_to_send=[TTSSpeakFrame(s)],
+            down, _ = await run_test(HibariTTSService(voice=VOICE), frames_to_send=[TTSSpeakFrame(s)],
                                      pipeline_params=PipelineParams(audio_out_sample_rate=8000, enable_metrics=True))
             ttfb += [d.value for f in down if isinstance(f, MetricsFrame) for d in f.data
                      if isinstance(d, TTFBMetricsData) and d.value > 0]
@@ -320,7 +321,7 @@ async def bench_tts(repeats: int) -> None:
 def bench_memory(speech: SpeechModels) -> None:
     base = rss_mb()
     t0 = time.perf_counter()
-    hibari.get_model()
+    VOICE.load()
     voice = rss_mb()
     t_voice = time.perf_counter() - t0
     t0 = time.perf_counter()

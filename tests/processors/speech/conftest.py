@@ -12,6 +12,8 @@ from speech.lm_builder import LanguageModel
 from speech.models import SpeechModels
 from speech.moonshine import MoonshineRecognizer
 from speech.sphinx_pool import DecoderPool
+from tests.voice import VOICE
+from tests.voice import speech_models as shared_speech_models
 
 _HERE = Path(__file__).resolve().parent
 for p in (_HERE.parents[2], _HERE):  # repo root (for `processors`) and this folder (corpus, harness)
@@ -32,7 +34,7 @@ def domain_lm(speech_cache: Path):
 
     from speech.lm_builder import build_language_model
 
-    return build_language_model(speech_corpus.expand(), speech_cache)
+    return build_language_model(speech_corpus.expand(), speech_cache, voice=VOICE)
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +44,9 @@ def speech_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def speech_models(speech_settings: Settings) -> Iterator[SpeechModels]:
-    """The speech tests' own models, as a server holds them; their worker processes stop at the end."""
-    held = SpeechModels(speech_settings)
+    """The speech tests' own models, as a server holds them (on the shared voice and turn sessions); their
+    worker processes stop at the end."""
+    held = shared_speech_models(speech_settings)
     yield held
     held.close()
 

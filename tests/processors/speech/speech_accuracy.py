@@ -36,6 +36,7 @@ from speech.audio import phone_channel, resample  # noqa: E402
 from speech.lm_builder import LanguageModel, LMConfig, build_language_model, normalize_text  # noqa: E402
 from speech.sphinx_decoder import DecoderSettings, SphinxStream  # noqa: E402
 from tests.processors.speech.scoring import word_errors  # noqa: E402
+from tests.voice import VOICE  # noqa: E402
 
 
 def wer(refs: list[str], hyps: list[str]) -> float:
@@ -52,7 +53,7 @@ def synth_audio(sentence: str, rate: int, phone: bool, seed: int = 0) -> np.ndar
     """Synthesised int16 PCM of ``sentence`` at ``rate`` (8 kHz via the mu-law phone channel)."""
     key = (sentence, rate, phone)
     if key not in _audio_cache:
-        pcm, sr = hibari.synthesize(sentence, hibari.MODEL_RATE, seed=seed)
+        pcm, sr = VOICE.synthesize(sentence, hibari.MODEL_RATE, seed=seed)
         if phone:
             out = phone_channel(pcm, sr)
             out = out if rate == 8000 else resample(out, 8000, rate)
@@ -114,18 +115,18 @@ def evaluate(lm: LanguageModel, sentences: list[str], rate: int, phone: bool, na
 
 def build_test_lm(cache: Path, config: LMConfig | None = None) -> LanguageModel:
     """LM from the template expansion (the in-domain sentences)."""
-    return build_language_model(speech_corpus.expand(), cache, config=config)
+    return build_language_model(speech_corpus.expand(), cache, config=config, voice=VOICE)
 
 
 def tts_figures() -> dict[str, float]:
     """Hibari first-audio latency and RTF on typical replies (one ORT thread)."""
     t0 = time.perf_counter()
-    hibari.get_model()
+    VOICE.load()
     load = time.perf_counter() - t0
-    short = hibari.benchmark("Sure, I added that to your list.", 8000, repeats=7)
-    reply = hibari.benchmark("Okay. I created a high priority todo to buy milk, due tomorrow. "
+    short = VOICE.benchmark("Sure, I added that to your list.", 8000, repeats=7)
+    reply = VOICE.benchmark("Okay. I created a high priority todo to buy milk, due tomorrow. "
                              "You have three other todos due this week. Anything else?", 8000, repeats=7)
-    long = hibari.benchmark(" ".join(speech_corpus.IN_TEMPLATE[:20]).replace(" yes please", ". Yes please") + ".",
+    long = VOICE.benchmark(" ".join(speech_corpus.IN_TEMPLATE[:20]).replace(" yes please", ". Yes please") + ".",
                             24000, repeats=3)
     return {"load_s": load, "short_first_ms": short.first_audio_ms, "short_rtf": short.rtf,
             "reply_first_ms": reply.first_audio_ms, "reply_total_ms": reply.total_ms, "reply_rtf": reply.rtf,

@@ -19,6 +19,7 @@ from speech.audio import phone_channel
 from speech.lm_builder import LanguageModel
 from speech.sphinx_decoder import SpeechEvent
 from speech.sphinx_pool import DecoderPool
+from tests.voice import VOICE
 
 
 def sphinx(language_model: LanguageModel, pool: DecoderPool,
@@ -29,10 +30,10 @@ def sphinx(language_model: LanguageModel, pool: DecoderPool,
 
 def speech(text: str, rate: int, seed: int = 0) -> np.ndarray:
     """hibari saying `text` at `rate`; at 8 kHz through a mu-law phone channel, as a caller sounds."""
-    pcm, _ = hibari.synthesize(text, hibari.MODEL_RATE, seed=seed)
+    pcm, _ = VOICE.synthesize(text, hibari.MODEL_RATE, seed=seed)
     if rate == 8000:
         return phone_channel(pcm, hibari.MODEL_RATE)
-    return hibari.synthesize(text, rate, seed=seed)[0]
+    return VOICE.synthesize(text, rate, seed=seed)[0]
 
 
 def audio_frames(pcm: np.ndarray, rate: int) -> list[Frame]:

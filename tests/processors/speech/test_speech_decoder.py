@@ -13,6 +13,7 @@ from speech.sphinx_decoder import (
     decode_pcm,
     iter_chunks,
 )
+from tests.voice import VOICE
 
 SENTENCE = "create a high priority todo to buy milk tomorrow"
 
@@ -151,7 +152,7 @@ def test_a_resumed_utterance_is_decoded_whole(domain_lm) -> None:
 def lm_with_domain_search(speech_cache):
     from speech.lm_builder import LMConfig, build_language_model
 
-    return build_language_model(speech_corpus.expand(), speech_cache, config=LMConfig(domain_search=True))
+    return build_language_model(speech_corpus.expand(), speech_cache, config=LMConfig(domain_search=True), voice=VOICE)
 
 
 def test_reread_decodes_the_last_utterance_with_the_domain_words_alone(lm_with_domain_search) -> None:

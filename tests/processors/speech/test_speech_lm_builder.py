@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from speech import lm_builder as lb
+from tests.voice import VOICE
 
 SENTENCES = ["create a high priority todo to buy milk tomorrow", "what's on my calendar next Friday?",
              "Book a table for 4 at 7:30", "transfer me to a person", "my email is bob at convonet dot com"]
@@ -29,7 +30,7 @@ def test_misaki_to_arpabet() -> None:
 def test_build_writes_files_and_caches(tmp_path: Path) -> None:
     cfg = lb.LMConfig(general_vocab_size=2000, max_general_bigrams=20000)
     t0 = time.perf_counter()
-    lm = lb.build_language_model(SENTENCES, tmp_path, extra_words=["Hanok"], config=cfg)
+    lm = lb.build_language_model(SENTENCES, tmp_path, voice=VOICE, extra_words=["Hanok"], config=cfg)
     assert time.perf_counter() - t0 < 30
     assert not lm.from_cache
     assert lm.lm_path.is_file() and lm.lm_path.stat().st_size > 1000
@@ -43,7 +44,7 @@ def test_build_writes_files_and_caches(tmp_path: Path) -> None:
     again = lb.build_language_model(list(reversed(SENTENCES)), tmp_path, extra_words=["Hanok"], config=cfg)
     assert again.from_cache and again.key == lm.key and again.lm_path == lm.lm_path
 
-    changed = lb.build_language_model([*SENTENCES, "cancel my appointment"], tmp_path, extra_words=["Hanok"],
+    changed = lb.build_language_model([*SENTENCES, "cancel my appointment"], tmp_path, voice=VOICE, extra_words=["Hanok"],
                                       config=cfg)
     assert not changed.from_cache and changed.key != lm.key
     assert len(list(tmp_path.glob("general-*.npz"))) == 1  # general part built once
@@ -52,7 +53,7 @@ def test_build_writes_files_and_caches(tmp_path: Path) -> None:
 def test_lm_loads_in_pocketsphinx_and_prefers_domain(tmp_path: Path) -> None:
     from pocketsphinx import Config, LogMath, NGramModel
 
-    lm = lb.build_language_model(SENTENCES, tmp_path, config=lb.LMConfig(general_vocab_size=2000,
+    lm = lb.build_language_model(SENTENCES, tmp_path, voice=VOICE, config=lb.LMConfig(general_vocab_size=2000,
                                                                          max_general_bigrams=20000))
     lmath = LogMath(1.0001)
     model = NGramModel(Config(), lmath, str(lm.lm_path))
@@ -67,7 +68,7 @@ def test_mixture_is_normalised(tmp_path: Path, history: list[str]) -> None:
     """Sum over the vocabulary of P(w | history) is one, as pocketsphinx scores it."""
     from pocketsphinx import Config, LogMath, NGramModel
 
-    lm = lb.build_language_model(SENTENCES, tmp_path, config=lb.LMConfig(general_vocab_size=1500,
+    lm = lb.build_language_model(SENTENCES, tmp_path, voice=VOICE, config=lb.LMConfig(general_vocab_size=1500,
                                                                          max_general_bigrams=15000))
     lmath = LogMath(1.0001)
     model = NGramModel(Config(), lmath, str(lm.lm_path))
@@ -78,7 +79,7 @@ def test_mixture_is_normalised(tmp_path: Path, history: list[str]) -> None:
 
 
 def test_domain_only_model(tmp_path: Path) -> None:
-    lm = lb.build_language_model(SENTENCES, tmp_path, config=lb.LMConfig(general_vocab_size=0))
+    lm = lb.build_language_model(SENTENCES, tmp_path, voice=VOICE, config=lb.LMConfig(general_vocab_size=0))
     assert lm.vocab_size < 50
 
 

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings
-from speech import hibari, models
+from speech import models
 from speech.lm_builder import LanguageModel, build_language_model
 from speech.models import SpeechModels
 from speech.sphinx_decoder import SpeechEvent
 from speech.sphinx_pool import DecoderPool
+from tests.voice import TURN, VOICE
 
 
 def test_language_model_covers_the_domains_and_is_cached(speech_settings: Settings, speech_models: SpeechModels,
@@ -24,7 +25,8 @@ def test_language_model_covers_the_domains_and_is_cached(speech_settings: Settin
     assert language_model.directory.parent == models.speech_dir(speech_settings).resolve()
     words = {line.split()[0].split("(")[0] for line in language_model.dict_path.read_text().splitlines()}
     assert {"todo", "calendar", "reservation", "priority", "percent", "dot"} <= words
-    again = build_language_model(models.corpus_sentences(), models.speech_dir(speech_settings), config=models.LM_CONFIG)
+    again = build_language_model(models.corpus_sentences(), models.speech_dir(speech_settings), config=models.LM_CONFIG,
+                                 voice=VOICE)
     assert again.from_cache and again.key == language_model.key
 
 
@@ -36,17 +38,17 @@ def test_spoken_form_of_written_slot_values() -> None:
 
 def test_warm_up_loads_what_the_providers_need(speech_settings: Settings, speech_models: SpeechModels,
                                                language_model: LanguageModel, decoder_pool: DecoderPool) -> None:
-    assert set(speech_models.warm_up().timings) == {"hibari_voice", "moonshine"}  # the default
+    assert set(speech_models.warm_up().timings) == {"turn_models", "hibari_voice", "moonshine"}  # the default
     speech_models.settings = speech_settings.model_copy(update={"stt_provider": "sphinx"})
     try:
         report = speech_models.warm_up()
     finally:
         speech_models.settings = speech_settings
-    assert set(report.timings) == {"hibari_voice", "language_model", "decoder_workers"}
+    assert set(report.timings) == {"turn_models", "hibari_voice", "language_model", "decoder_workers"}
     assert report.timings["language_model"] < 1.0  # already built: a dictionary lookup
-    assert hibari.is_loaded() and len(decoder_pool.pids) == decoder_pool.size
+    assert VOICE.is_loaded and len(decoder_pool.pids) == decoder_pool.size
     cloud = speech_settings.model_copy(update={"stt_provider": "deepgram", "tts_provider": "cartesia"})
-    assert SpeechModels(cloud).warm_up().timings == {}
+    assert set(SpeechModels(cloud, voice=VOICE, turn=TURN).warm_up().timings) == {"turn_models"}  # the VAD: any provider
 
 
 def test_decoder_settings_rates() -> None:
@@ -92,3 +94,18 @@ def test_each_holder_has_its_own_models(speech_settings: Settings, speech_models
     assert other.decoder_pool() is not speech_models.decoder_pool()
     other.close()
     assert other.decoder_pool() is not speech_models.decoder_pool()
+
+
+def test_the_voice_and_turn_models_are_the_holder_s_own_unless_given(speech_settings: Settings) -> None:
+    """Every call of a server shares its voice and turn sessions; closing it stops the threads of those it
+    owns (the next use starts new ones) and leaves alone those it was given."""
+    own = SpeechModels(speech_settings)
+    assert own.voice is not VOICE and own.turn is not TURN
+    threads, shared_threads = own.turn.smart_turn_threads(), TURN.smart_turn_threads()
+    assert own.turn.smart_turn_threads() is threads  # one pool for every call
+    own.close()
+    assert own.turn.smart_turn_threads() is not threads
+    own.close()
+    given = SpeechModels(speech_settings, voice=VOICE, turn=TURN)
+    given.close()
+    assert TURN.smart_turn_threads() is shared_threads

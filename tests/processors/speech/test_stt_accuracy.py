@@ -51,6 +51,7 @@ from speech.sphinx_pool import DecoderPool, FinalResult
 from speech.spoken import spoken_form, spoken_transcript
 from tests.processors.speech.accuracy_sets import OUT_OF_TEMPLATE, Utterance, in_template_utterances
 from tests.processors.speech.scoring import means, word_errors
+from tests.voice import TURN, VOICE
 
 CALL_LENGTH = 6  # utterances decoded one after another on one stream, as turns of one call
 PAD_SECS = 0.3  # silence before and after each utterance
@@ -137,7 +138,7 @@ def pause_cut(pcm: np.ndarray, windows: int, rate: int = 8000) -> np.ndarray:
 
     from bots.turn_models import SharedSileroVADAnalyzer
 
-    vad = SharedSileroVADAnalyzer(params=VADParams(stop_secs=0.2))
+    vad = SharedSileroVADAnalyzer(TURN, params=VADParams(stop_secs=0.2))
     vad.set_sample_rate(rate)
     cut, paused, step = pcm.size, None, rate // 50
     for i in range(0, pcm.size, step):
@@ -156,10 +157,10 @@ def phone_clip(text: str, rate: int = 8000) -> np.ndarray:
     at 16000, as the browser path hears it (hibari resampled to 16 kHz, no codec)."""
     if (text, rate) not in _clips:
         if rate == 8000:
-            pcm, model_rate = hibari.synthesize(text, hibari.MODEL_RATE, seed=0)
+            pcm, model_rate = VOICE.synthesize(text, hibari.MODEL_RATE, seed=0)
             voice = phone_channel(pcm, model_rate)
         else:
-            voice = hibari.synthesize(text, rate, seed=0)[0]
+            voice = VOICE.synthesize(text, rate, seed=0)[0]
         pad = np.zeros(int(PAD_SECS * rate), np.int16)
         _clips[(text, rate)] = np.concatenate([pad, voice, pad])
     return _clips[(text, rate)]
@@ -332,7 +333,7 @@ def test_stt_accuracy_on_phone_audio(tmp_path: Path, capsys: pytest.CaptureFixtu
     settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
     pool = DecoderPool(processes=2)
     try:
-        results = measure(sets(), models.build_domain_language_model(settings), models.decoder_settings(8000), pool,
+        results = measure(sets(), models.build_domain_language_model(settings, VOICE), models.decoder_settings(8000), pool,
                           best_only=True)
     finally:
         pool.shutdown()
@@ -377,7 +378,7 @@ def _measure_sphinx(args: argparse.Namespace, chosen: Mapping[str, Sequence[Utte
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=args.data_dir or Path(tmp), _env_file=None)  # type: ignore[call-arg]
         t0 = time.perf_counter()
-        lm = models.build_domain_language_model(settings)
+        lm = models.build_domain_language_model(settings, VOICE)
         print(f"language model {lm.key}: {lm.ngram_counts} from {lm.n_sentences} sentences "
               f"({'cached' if lm.from_cache else f'built in {time.perf_counter() - t0:.1f}s'})")
         pool = DecoderPool(processes=2)

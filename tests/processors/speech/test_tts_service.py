@@ -27,7 +27,7 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.tests.utils import SleepFrame, run_test
 
 from processors.speech.tts_service import HibariTTSService, first_clause
-from speech import hibari
+from tests.voice import VOICE
 
 
 def audio_of(frames: Sequence[Frame]) -> list[TTSAudioRawFrame]:
@@ -36,7 +36,7 @@ def audio_of(frames: Sequence[Frame]) -> list[TTSAudioRawFrame]:
 
 async def test_hibari_speaks_at_the_phone_rate_in_small_chunks() -> None:
     down, up = await run_test(
-        HibariTTSService(),
+        HibariTTSService(voice=VOICE),
         frames_to_send=[TTSSpeakFrame("Your todo buy milk is added for tomorrow.")],
         pipeline_params=PipelineParams(audio_out_sample_rate=8000, enable_metrics=True),
     )
@@ -70,7 +70,7 @@ def test_a_long_sentence_is_voiced_from_its_first_clause(text: str, parts: list[
 
 async def test_hibari_speaks_llm_text_sentence_by_sentence() -> None:
     down, _ = await run_test(
-        HibariTTSService(),
+        HibariTTSService(voice=VOICE),
         frames_to_send=[LLMFullResponseStartFrame(), LLMTextFrame("Sure. Which day "), LLMTextFrame("works for you?"),
                         LLMFullResponseEndFrame()],
         pipeline_params=PipelineParams(audio_out_sample_rate=16000),
@@ -100,8 +100,8 @@ class _InterruptOnFirstAudio(FrameProcessor):
 async def test_hibari_stops_when_interrupted() -> None:
     long = ("This is the first sentence of a long answer. Here is the second one, which goes on for a while. "
             "A third follows it, so there is plenty left to say. And the fourth sentence ends it.")
-    full, _ = hibari.synthesize(long, 8000, seed=0)
-    tts = HibariTTSService()
+    full, _ = VOICE.synthesize(long, 8000, seed=0)
+    tts = HibariTTSService(voice=VOICE)
     down, _ = await run_test(
         Pipeline([tts, _InterruptOnFirstAudio()]),
         frames_to_send=[TTSSpeakFrame(long), SleepFrame(1.0), TTSSpeakFrame("Okay.")],
