@@ -23,7 +23,7 @@ bridge follows it through the store's `callcenter:events`:
   while queued or connected is reported (`caller_left`), which takes the call out of the queue.
 
 Pipelines are objects in one process, so the bridges of this process are listed in
-`LIVE_CALLS` for the agent's audio leg to find; every other fact is in the store.
+`processors.transfer_legs.LIVE_CALLS` for the agent's audio leg to find; every other fact is in the store.
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ import enum
 import json
 import logging
 import os
-import uuid
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from pipecat.frames.frames import (
@@ -55,7 +54,6 @@ from redis.exceptions import RedisError
 
 from core.cluster import node_id
 from core.logging import describe_error, report_exception
-from core.runtime import Runtime
 from core.tools import TransferRequest
 from domains.transfer.agents import EVENTS
 from domains.transfer.calls import CallStatus, TransferCall
@@ -63,6 +61,7 @@ from domains.transfer.outbound import OUTBOUND, Dialer
 from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
 from processors.callback_offer import CallbackOffer, silence_unanswered
+from processors.transfer_legs import LIVE_CALLS, AgentLeg, LiveCalls, TransferringCall
 
 log = logging.getLogger(__name__)
 
@@ -109,57 +108,6 @@ class Phase(enum.Enum):
 ACTIVE = (Phase.QUEUED, Phase.CONNECTED, Phase.HELD)
 
 
-class CallerLike(Protocol):
-    @property
-    def user_id(self) -> uuid.UUID: ...
-
-
-class CallInfoLike(Protocol):
-    @property
-    def call_sid(self) -> str: ...
-    @property
-    def channel(self) -> str: ...
-    @property
-    def from_number(self) -> str | None: ...
-
-
-class TransferringCall(Protocol):
-    """What the bridge needs of the call (`bots.session.CallSession` has it)."""
-
-    runtime: Runtime
-    transcript: list[dict[str, Any]]
-
-    @property
-    def info(self) -> CallInfoLike: ...
-    @property
-    def caller(self) -> CallerLike | None: ...
-
-
-class AgentLeg(Protocol):
-    """The agent's audio connection (`transports.agent_leg.AgentLegProcessor`)."""
-
-    async def to_agent(self, frame: AudioRawFrame) -> None: ...
-    async def hang_up(self) -> None: ...
-
-
-class LiveCalls:
-    """This process's transfer bridges by call id (a pipeline cannot live in the store)."""
-
-    def __init__(self) -> None:
-        self._bridges: dict[str, TransferBridge] = {}
-
-    def add(self, call_id: str, bridge: TransferBridge) -> None:
-        self._bridges[call_id] = bridge
-
-    def remove(self, call_id: str, bridge: TransferBridge) -> None:
-        if self._bridges.get(call_id) is bridge:
-            del self._bridges[call_id]
-
-    def get(self, call_id: str) -> TransferBridge | None:
-        return self._bridges.get(call_id)
-
-
-LIVE_CALLS = LiveCalls()
 
 
 class TransferBridge(FrameProcessor):

@@ -41,7 +41,7 @@ from domains.transfer.calls import Outcome, TransferCall
 from domains.transfer.profile import transfer_call
 from domains.transfer.queue import CallCenter
 from processors.pin_auth import Caller
-from processors.transfer_bridge import TransferringCall
+from processors.transfer_legs import TransferringCall
 from transports.twilio_signature import public_url, stream_url
 from transports.twilio_ticket import TICKET_PARAMETER, StreamTicket, issue_ticket
 

@@ -54,7 +54,7 @@ from domains.transfer.calls import TransferCall
 from domains.transfer.consult import Consults
 from domains.transfer.metrics import floor_metrics, per_agent
 from domains.transfer.queue import CallCenter
-from processors.transfer_bridge import LIVE_CALLS
+from processors.transfer_legs import LIVE_CALLS
 from transports.agent_leg import AgentLegs
 from transports.webrtc import OfferError, check_sdp, ice_servers
 

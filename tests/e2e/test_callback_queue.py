@@ -17,7 +17,7 @@ from tests.api.test_callbacks import unanswered
 from tests.api.test_team_events import serve
 from tests.e2e.test_dashboards import ARTIFACTS, browser, expect, log_in, new_page  # noqa: F401  (fixture)
 from tests.helpers import make_staff, register
-from tests.processors.test_transfer_bridge import tone
+from tests.processors.transfer_calls import tone
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)]
 
