@@ -66,14 +66,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if runtime is not None:
             app.state.runtime = runtime
             async with (mcp.serving(app, runtime), voice.serving(app, runtime), retention.running(app, runtime),
-                        reminders.running(app, runtime), runtime.metrics.watching_loop()):
+                        reminders.running(app, runtime), runtime.metrics.watching_loop(runtime.calls.observe_lag)):
                 yield
             return
         owned = Runtime.build(settings)
         app.state.runtime = owned
         try:
             async with (mcp.serving(app, owned), voice.serving(app, owned), retention.running(app, owned),
-                        reminders.running(app, owned), owned.metrics.watching_loop()):
+                        reminders.running(app, owned), owned.metrics.watching_loop(owned.calls.observe_lag)):
                 yield
         finally:
             await owned.close()

@@ -119,6 +119,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from api.serve import Workers, listen, preload, serve_process
     from core.db import is_sqlite
+    from core.metrics import shared_between_workers
 
     settings = _settings()
     host = args.host or settings.host
@@ -138,8 +139,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if workers == 1:
         serve_process(settings, public)
         return
-    speech = preload(settings)
-    sys.exit(Workers(settings, public, workers, speech).run())
+    with shared_between_workers(settings.prometheus_multiproc_dir) as metrics_dir:  # one /metrics per machine
+        settings = settings.model_copy(update={"prometheus_multiproc_dir": metrics_dir})
+        speech = preload(settings)
+        code = Workers(settings, public, workers, speech).run()
+    sys.exit(code)
 
 
 def cmd_purge(args: argparse.Namespace) -> None:

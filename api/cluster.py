@@ -1,7 +1,7 @@
 """This process in the deployment, for the app's lifetime: its load meter and its heartbeat in the store.
 
 Once a second the CPU moving average goes to `runtime.calls.load` (which decides whether a new call
-may start here); every `HEARTBEAT_SECONDS` the process announces its address, load and whether it
+may start here) and, with the loop's lag and whether it takes calls, to the worker's metrics; every `HEARTBEAT_SECONDS` the process announces its address, load and whether it
 takes calls (`core.cluster`), when it has an address (`convonet serve` gives it one). A store that
 does not answer costs a warning, never the loop.
 """
@@ -49,6 +49,7 @@ async def _beat(runtime: Runtime, meter: LoadMeter) -> None:
     while True:
         calls = runtime.calls
         calls.load = meter.sample()
+        runtime.metrics.worker(load=calls.load, lag=calls.lag, accepting=calls.accepting())
         if runtime.cluster is not None and loop.time() >= next_announce:
             next_announce = loop.time() + HEARTBEAT_SECONDS
             try:

@@ -2,8 +2,9 @@
 
 Each running call registers a way to end it with a sentence (the pipeline says it, then hangs
 up). New calls are refused while the process is full (`MAX_CALLS_PER_PROCESS`: past the measured
-capacity every call degrades), busy (its CPU moving average, `load`, at or above `LOAD_THRESHOLD`) or
-draining. `drain` stops new calls, lets the live ones run on for
+capacity every call degrades), busy (its CPU moving average, `load`, at or above `LOAD_THRESHOLD`, or
+its event loop's moving lag, `lag`, at or above `LOOP_LAG_THRESHOLD`: the audio of the calls it has
+would arrive late) or draining. `drain` stops new calls, lets the live ones run on for
 up to a grace period, then has each say goodbye, and returns once they have ended.
 """
 
@@ -12,18 +13,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Literal
+
+from core.load import LAG_WINDOW_SECONDS, LagMeter
 
 log = logging.getLogger(__name__)
 
 EndCall = Callable[[str], Awaitable[None]]
+Refusal = Literal["draining", "calls", "load", "loop_lag"]
 GOODBYE_SECONDS = 10.0  # for the goodbye to be said and the call to end once asked
 
 
 class LiveCalls:
-    def __init__(self, limit: int | None = None, load_limit: float | None = None) -> None:
+    def __init__(self, limit: int | None = None, load_limit: float | None = None, lag_limit: float | None = None,
+                 lag_window: float = LAG_WINDOW_SECONDS) -> None:
         self.limit = limit
         self.load_limit = load_limit
-        self.load = 0.0  # cores, kept up to date by the process's load meter (api.routes.health)
+        self.lag_limit = lag_limit
+        self.load = 0.0  # cores, kept up to date by the process's load meter (api.cluster)
+        self._lag = LagMeter(lag_window)  # fed by the app's loop probe (core.metrics.Metrics.watching_loop)
         self.draining = False
         self._calls: dict[object, EndCall] = {}
         self._idle = asyncio.Event()
@@ -33,14 +41,34 @@ class LiveCalls:
     def count(self) -> int:
         return len(self._calls)
 
+    @property
+    def lag(self) -> float:
+        """Seconds: the moving average of how late the event loop runs."""
+        return self._lag.value
+
+    def observe_lag(self, lag: float, elapsed: float) -> None:
+        """A timer on the loop fired `lag` seconds late, `elapsed` seconds after the previous one."""
+        self._lag.add(lag, elapsed)
+
     def accepting(self) -> bool:
         """Whether a new call may start here now."""
-        return not self.draining and not self.full()
+        return self.refusal() is None
 
     def full(self) -> bool:
-        """At the call limit, or at or above the load threshold."""
-        return (self.limit is not None and self.count >= self.limit) or (
-            self.load_limit is not None and self.load >= self.load_limit)
+        """At the call limit, or at or above the load or loop-lag threshold."""
+        return self.refusal() not in (None, "draining")
+
+    def refusal(self) -> Refusal | None:
+        """Why a new call would be declined now, or None."""
+        if self.draining:
+            return "draining"
+        if self.limit is not None and self.count >= self.limit:
+            return "calls"
+        if self.load_limit is not None and self.load >= self.load_limit:
+            return "load"
+        if self.lag_limit is not None and self.lag >= self.lag_limit:
+            return "loop_lag"
+        return None
 
     def add(self, key: object, end: EndCall) -> None:
         self._calls[key] = end

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         "calls: /health/ready then answers 503 \"full\" and a new call goes to another process; only when none "
         "takes it does the caller hear that the lines are busy. Unset: no load limit.",
     )
+    loop_lag_threshold: float | None = Field(
+        0.2, gt=0,
+        description="Seconds the process's event loop may run late (a 5 s moving average of how late a 0.5 s timer "
+        "fires) before it declines new calls, as for LOAD_THRESHOLD: a loop that lags delivers its calls' audio "
+        "late, whether it is saturated or starved of CPU by other processes. Unset: no lag limit.",
+    )
     workers: int | None = Field(
         None, ge=1,
         description="Processes `convonet serve` runs (each its own event loop); default one per core with "
@@ -174,6 +180,12 @@ class Settings(BaseSettings):
         None, min_length=16,
         description="Bearer token that opens `GET /metrics` (Prometheus) from anywhere; unset: only clients on this "
         "machine's loopback that did not come through a proxy may read it.",
+    )
+    prometheus_multiproc_dir: Path | None = Field(
+        None,
+        description="Directory the workers of `convonet serve --workers N` share their metrics in, so that any of "
+        "them answers `/metrics` with the machine's sums (prometheus-client's multiprocess mode; emptied at start). "
+        "Unset: a fresh temporary directory when there are several workers.",
     )
     otel_exporter_otlp_endpoint: str | None = Field(
         None,

@@ -1,9 +1,11 @@
-"""How busy this process is: its CPU time per second of wall time, as a moving average, counting every
-thread and the child processes it runs (the speech workers: Moonshine, PocketSphinx), where much of a
-call's CPU goes.
+"""How busy this process is, two ways: its CPU time per second of wall time, as a moving average, counting
+every thread and the child processes it runs (the speech workers: Moonshine, PocketSphinx), where much of
+a call's CPU goes; and how late its event loop runs (`LagMeter`), which a process starved of CPU by its
+neighbours, or one whose loop is saturated while its cores idle, shows though its own CPU looks low.
 
-1.0 is one core fully used. `LiveCalls` compares it with `LOAD_THRESHOLD` to decide whether a new
-call may start here; the readiness endpoint reports it, so a load balancer sends calls elsewhere.
+1.0 is one core fully used. `LiveCalls` compares the two with `LOAD_THRESHOLD` and `LOOP_LAG_THRESHOLD`
+to decide whether a new call may start here; the readiness endpoint reports them, so a load balancer
+sends calls elsewhere.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 WINDOW_SECONDS = 10.0
+LAG_WINDOW_SECONDS = 5.0
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -70,4 +73,20 @@ class LoadMeter:
         weight = 1.0 - math.exp(-elapsed / self._window)
         self.value += weight * (used - self.value)
         self._last_cpu, self._last_at = cpu, now
+        return self.value
+
+
+class LagMeter:
+    """An exponential moving average of how late a periodic timer fires on the event loop (seconds), each
+    sample weighted by the time it covers: a loop blocked for 3 s weighs as 3 s of lag, not as one sample
+    among many, and one slow callback fades within a few seconds."""
+
+    def __init__(self, window: float = LAG_WINDOW_SECONDS) -> None:
+        self._window = window
+        self.value = 0.0
+
+    def add(self, lag: float, elapsed: float) -> float:
+        """Fold in a timer that fired `lag` seconds late, `elapsed` seconds after the previous sample."""
+        if elapsed > 0:
+            self.value += (1.0 - math.exp(-elapsed / self._window)) * (max(0.0, lag) - self.value)
         return self.value

@@ -6,13 +6,25 @@ errors, LLM provider failovers, pipeline errors, the event loop's lag, and the p
 RSS (prometheus-client's process collector). Everything is fed from records the pipeline already
 makes (the turn record, the call's start and end), so a call pays nothing per audio frame for it.
 Labels hold names, never people: no caller number, user or text is ever a label.
+
+With `convonet serve --workers N` the workers share one directory (`shared_between_workers`,
+prometheus-client's multiprocess mode, as gunicorn deployments run it): every worker writes its figures
+there and any of them answers `/metrics` with the machine's sum (calls in progress, turns, histograms),
+so a scrape of the machine's port, whichever worker takes it, sees the whole machine; what cannot be
+summed (each worker's CPU, RSS, load and loop lag) is one series per live worker, labelled `pid`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+import os
+import resource
+import shutil
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prometheus_client import (
@@ -23,6 +35,8 @@ from prometheus_client import (
     Histogram,
     ProcessCollector,
     generate_latest,
+    multiprocess,
+    values,
 )
 
 if TYPE_CHECKING:
@@ -44,12 +58,20 @@ LAG_EVERY = 0.5  # seconds between event-loop lag samples
 
 
 class Metrics:
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        ProcessCollector(registry=self.registry)  # process_cpu_seconds_total, process_resident_memory_bytes, …
-        r = self.registry
-        self.active_calls = Gauge("convonet_active_calls", "Calls in progress in this process.",
-                                  ["line", "channel"], registry=r)
+    def __init__(self, shared_dir: Path | None = None) -> None:
+        """`shared_dir`: the directory the machine's workers share (`shared_between_workers`), or None for a
+        process alone."""
+        self.registry = CollectorRegistry()  # what /metrics renders
+        self.shared = shared_dir is not None
+        r: CollectorRegistry | None = self.registry
+        if shared_dir is None:
+            ProcessCollector(registry=self.registry)  # process_cpu_seconds_total, process_resident_memory_bytes, …
+        else:  # the figures go to this worker's files; the collector sums every worker's
+            multiprocess.MultiProcessCollector(self.registry, path=str(shared_dir))  # type: ignore[no-untyped-call]
+            r = None
+        self.active_calls = Gauge("convonet_active_calls", "Calls in progress in this process (with several "
+                                  "workers: on this machine).", ["line", "channel"], registry=r,
+                                  multiprocess_mode="livesum")
         self.calls = Counter("convonet_calls", "Calls started.", ["line", "channel"], registry=r)
         self.turns = Counter("convonet_turns", "Caller turns, by outcome (answered, failed, unanswered).",
                              ["channel", "outcome"], registry=r)
@@ -68,6 +90,30 @@ class Metrics:
         self.loop_lag = Histogram("convonet_event_loop_lag_seconds",
                                   f"How late a {LAG_EVERY} s timer fires on the event loop that carries the audio.",
                                   buckets=LAG_BUCKETS, registry=r)
+        # One series per worker (labelled pid when workers share a machine): how admission sees it.
+        self.worker_load = Gauge("convonet_worker_load_cores", "The worker's CPU moving average with its speech "
+                                 "processes (LOAD_THRESHOLD compares it).", registry=r, multiprocess_mode="liveall")
+        self.worker_lag = Gauge("convonet_worker_loop_lag_seconds", "The worker's moving average of its event "
+                                "loop's lag (LOOP_LAG_THRESHOLD compares it).", registry=r,
+                                multiprocess_mode="liveall")
+        self.worker_accepting = Gauge("convonet_worker_accepting_calls", "1 while the worker takes new calls.",
+                                      registry=r, multiprocess_mode="liveall")
+        self.worker_cpu: Gauge | None = None
+        self.worker_rss: Gauge | None = None
+        if self.shared:  # the process collector would show only whichever worker answers the scrape
+            self.worker_cpu = Gauge("convonet_worker_cpu_seconds", "CPU time the worker process has used.",
+                                    registry=r, multiprocess_mode="liveall")
+            self.worker_rss = Gauge("convonet_worker_resident_memory_bytes", "The worker process's RSS.",
+                                    registry=r, multiprocess_mode="liveall")
+
+    def worker(self, *, load: float, lag: float, accepting: bool) -> None:
+        """This worker's state, once a second (api.cluster)."""
+        self.worker_load.set(load)
+        self.worker_lag.set(lag)
+        self.worker_accepting.set(1 if accepting else 0)
+        if self.worker_cpu is not None and self.worker_rss is not None:
+            self.worker_cpu.set(time.process_time())
+            self.worker_rss.set(_rss_bytes())
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -104,15 +150,21 @@ class Metrics:
         self.pipeline_errors.labels(processor, "true" if fatal else "false").inc()
 
     @contextlib.asynccontextmanager
-    async def watching_loop(self, every: float = LAG_EVERY) -> AsyncIterator[None]:
-        """Sample the running loop's lag in the background while the block runs (the app's lifespan)."""
+    async def watching_loop(self, also: Callable[[float, float], None] | None = None,
+                            every: float = LAG_EVERY) -> AsyncIterator[None]:
+        """Sample the running loop's lag in the background while the block runs (the app's lifespan), and pass
+        each sample on to `also(lag, elapsed)` (the process's admission, `LiveCalls.observe_lag`)."""
 
         async def probe() -> None:
             loop = asyncio.get_running_loop()
             while True:
                 t0 = loop.time()
                 await asyncio.sleep(every)
-                self.loop_lag.observe(max(0.0, loop.time() - t0 - every))
+                elapsed = loop.time() - t0
+                lag = max(0.0, elapsed - every)
+                self.loop_lag.observe(lag)
+                if also is not None:
+                    also(lag, elapsed)
 
         task = asyncio.create_task(probe(), name="loop-lag")
         try:
@@ -121,3 +173,39 @@ class Metrics:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def _rss_bytes() -> int:
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize()
+    except (OSError, IndexError, ValueError):  # not Linux: the peak, not the current size
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+@contextlib.contextmanager
+def shared_between_workers(directory: Path | None) -> Iterator[Path]:
+    """Before `convonet serve` forks its workers: switch prometheus-client to its multiprocess mode on
+    `directory` (emptied first; None: a fresh temporary one, removed on the way out), so every worker's
+    `Metrics(shared_dir=...)` writes there and any worker's `/metrics` sums them all. The library reads
+    the directory from its environment variable and picks its value class when it is imported, which
+    the parent already did: both are set here, as its own multiprocess tests do."""
+    made = directory is None
+    path = Path(tempfile.mkdtemp(prefix="convonet-metrics-")) if directory is None else directory
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.db"):  # a previous run's workers are not this one's
+        old.unlink()
+    before = values.ValueClass
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
+    try:
+        yield path
+    finally:
+        values.ValueClass = before
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        if made:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def worker_ended(pid: int, directory: Path) -> None:
+    """A worker has exited: its calls in progress and its per-worker series leave the sums."""
+    multiprocess.mark_process_dead(pid, str(directory))  # type: ignore[no-untyped-call]

@@ -40,8 +40,9 @@ class Runtime:
             engine=engine,
             sessions=create_session_factory(engine),
             store=store,
-            calls=LiveCalls(settings.max_calls_per_process, settings.load_threshold),
+            calls=LiveCalls(settings.max_calls_per_process, settings.load_threshold, settings.loop_lag_threshold),
             cluster=Cluster(store),
+            metrics=Metrics(settings.prometheus_multiproc_dir),
             tracing=Tracing.from_settings(settings),
         )
 

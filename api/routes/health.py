@@ -1,5 +1,5 @@
 """Liveness and dependencies (`/health`: the database and the store), and readiness for new calls
-(`/health/ready`: 503 while the process is full or draining, so a load balancer sends calls elsewhere)."""
+(`/health/ready`: 503 while the process is full, busy or draining, so a load balancer sends calls elsewhere)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from api import cluster
 from api.deps import RuntimeDep
+from core.calls import Refusal
 from core.cluster import node_id
 from core.db import ping
 
@@ -67,20 +68,24 @@ async def health(runtime: RuntimeDep, response: Response) -> HealthOut:
 
 
 class ReadyOut(BaseModel):
-    """Whether this process takes a new call now: "full" past MAX_CALLS_PER_PROCESS or LOAD_THRESHOLD."""
+    """Whether this process takes a new call now: "full" past MAX_CALLS_PER_PROCESS, LOAD_THRESHOLD or
+    LOOP_LAG_THRESHOLD, and `reason` says which ("calls", "load", "loop_lag"; "draining")."""
 
     status: Literal["ready", "full", "draining"]
+    reason: Refusal | None = None
     node: str
     load: float
+    loop_lag: float  # seconds: the moving average of how late the event loop runs
     calls: CallsOut
 
 
 @router.get("/health/ready", responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": ReadyOut}})
 async def ready(runtime: RuntimeDep, response: Response) -> ReadyOut:
     calls = runtime.calls
+    reason = calls.refusal()
     state: Literal["ready", "full", "draining"] = (
-        "draining" if calls.draining else "full" if calls.full() else "ready")
+        "ready" if reason is None else "draining" if reason == "draining" else "full")
     if state != "ready":
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    return ReadyOut(status=state, node=node_id(), load=round(calls.load, 3),
-                    calls=CallsOut(live=calls.count, accepting=calls.accepting()))
+    return ReadyOut(status=state, reason=reason, node=node_id(), load=round(calls.load, 3),
+                    loop_lag=round(calls.lag, 4), calls=CallsOut(live=calls.count, accepting=reason is None))

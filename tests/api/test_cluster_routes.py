@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,6 +18,7 @@ from aiortc import RTCPeerConnection
 
 from api.app import create_app
 from api.forward import FORWARDED
+from core.calls import LiveCalls
 from core.cluster import Cluster
 from core.runtime import Runtime
 from tests.api.test_webrtc import offer_body
@@ -51,10 +53,31 @@ async def test_readiness_says_full_and_draining(runtime: Runtime, client: httpx.
     runtime.calls.load = (runtime.calls.load_limit or 0) + 0.1
     full = await client.get("/health/ready")
     assert full.status_code == 503 and full.json()["status"] == "full" and full.json()["calls"]["accepting"] is False
+    assert full.json()["reason"] == "load"
     assert (await client.get("/health")).status_code == 200  # still alive: live calls carry on
     runtime.calls.load = 0.0
     runtime.calls.draining = True
     assert (await client.get("/health/ready")).json()["status"] == "draining"
+
+
+async def test_a_process_whose_event_loop_lags_declines_new_calls(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """A loop held up (here by a blocking call on it, as a saturated loop would be) says "full" with the reason,
+    though its CPU average is low, and takes calls again once it keeps time."""
+    runtime.calls = LiveCalls(limit=8, load_limit=None, lag_limit=0.05, lag_window=0.2)
+    async with runtime.metrics.watching_loop(runtime.calls.observe_lag, every=0.02):
+        await asyncio.sleep(0.1)
+        time.sleep(0.3)  # noqa: ASYNC251  (the point: nothing else runs on the loop meanwhile)
+        await asyncio.sleep(0.01)  # the probe's timer, 0.3 s late, fires first
+        busy = await client.get("/health/ready")
+        assert busy.status_code == 503, busy.json()
+        assert busy.json()["status"] == "full" and busy.json()["reason"] == "loop_lag"
+        assert busy.json()["loop_lag"] >= 0.05 and busy.json()["calls"]["accepting"] is False
+        deadline = time.monotonic() + 20
+        while (ready := await client.get("/health/ready")).status_code != 200:
+            assert time.monotonic() < deadline, ready.json()
+            await asyncio.sleep(0.05)
+    assert ready.json()["status"] == "ready" and ready.json()["reason"] is None
+    assert runtime.metrics.loop_lag.collect()[0].samples[-1].value > 0  # convonet_event_loop_lag_seconds_sum
 
 
 async def test_ice_for_a_call_another_process_holds_is_forwarded(runtime: Runtime, here: httpx.AsyncClient) -> None:

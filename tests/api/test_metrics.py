@@ -47,3 +47,64 @@ async def test_with_a_token_only_its_bearer_reads_them(backend: Backend, tmp_pat
         await runtime.close()
     assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
     assert right.status_code == 200 and "# HELP convonet_turns_total" in right.text
+
+
+WORKERS = """
+import os, sys
+from pathlib import Path
+from core.metrics import Metrics, shared_between_workers, worker_ended
+
+held = []  # calls in progress
+
+def worker(body):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            body()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    return pid
+
+def dies_holding_a_call():
+    m = Metrics(shared)
+    held.append(m.call("default", "phone"))
+    held[-1].__enter__()
+    m.worker(load=0.3, lag=0.01, accepting=True)
+
+def answers_the_scrape():
+    m = Metrics(shared)
+    with m.call("default", "phone"):
+        pass
+    held.append(m.call("default", "web"))
+    held[-1].__enter__()
+    m.worker(load=0.5, lag=0.02, accepting=True)
+    Path(sys.argv[2]).write_bytes(m.render())
+
+with shared_between_workers(Path(sys.argv[1])) as shared:
+    worker_ended(worker(dies_holding_a_call), shared)  # as `convonet serve` reaps a worker
+    print(worker(answers_the_scrape))
+"""
+
+
+def test_workers_of_one_machine_answer_with_its_sums(tmp_path: Path) -> None:
+    """`convonet serve --workers N`: any worker's /metrics counts every worker's calls (prometheus-client's
+    multiprocess mode, in real forked processes); a worker that died leaves its calls in progress and its
+    own series, not its counts."""
+    import subprocess
+    import sys
+
+    scrape = tmp_path / "scrape.txt"
+    run = subprocess.run([sys.executable, "-c", WORKERS, str(tmp_path / "shared"), str(scrape)],
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    answering = run.stdout.strip()
+    families = {f.name: f for f in text_string_to_metric_families(scrape.read_text())}
+    calls = {s.labels["channel"]: s.value for s in families["convonet_calls"].samples if s.name.endswith("_total")}
+    assert calls == {"phone": 2.0, "web": 1.0}  # both workers' calls
+    active = {s.labels["channel"]: s.value for s in families["convonet_active_calls"].samples}
+    assert active == {"phone": 0.0, "web": 1.0}  # the dead worker's call is not in progress
+    loads = [(s.labels, s.value) for s in families["convonet_worker_load_cores"].samples]
+    assert loads == [({"pid": answering}, 0.5)]  # one series per live worker
+    assert [s.labels for s in families["convonet_worker_resident_memory_bytes"].samples] == [{"pid": answering}]
+    assert "process_resident_memory_bytes" not in families  # it would show only whichever worker answered

@@ -177,6 +177,7 @@ async def open_deployment(runtime: Runtime, tmp_path: Path, *, machines: int = 1
             "PUBLIC_URL": url, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": twilio.account_sid,
             "TWILIO_API_BASE_URL": twilio.rest_url, "FORWARDED_ALLOW_IPS": "127.0.0.1", "DRAIN_SECONDS": "0",
             "LOAD_THRESHOLD": "8",  # a loaded test machine must not turn the processes away (tests/core/test_load.py)
+            "LOOP_LAG_THRESHOLD": "5",  # nor its loops' lag (tests/api/test_cluster_routes.py)
             "LOG_LEVEL": "INFO",
         } | settings
         try:
