@@ -19,9 +19,9 @@ from speech_pipeline import speech, texts, utterance
 
 from core.config import Settings
 from processors.speech.moonshine_stt import MoonshineSTTService
-from speech.models import SpeechModels
 from speech.moonshine import MoonshineRecognizer
 from speech.moonshine_worker import RELEASE_FREED_MEMORY, MoonshineWorker
+from tests.voice import speech_models
 
 COMMAND = "create a high priority task to call mom"
 
@@ -87,7 +87,7 @@ async def test_every_call_of_a_server_reads_in_the_one_worker(tmp_path) -> None:
     no model); a crash of the worker costs one reading, reported, and the next utterance is heard."""
     settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
     assert settings.stt_provider == "moonshine"
-    models = SpeechModels(settings)
+    models = speech_models(settings)  # its own worker process, the test process's voice and turn models
     models.warm_up()
     pid = models.moonshine_worker().pid
     assert pid is not None
