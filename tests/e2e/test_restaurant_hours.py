@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from bots.agent.agent import Agent
+from core import monitor
 from core.runtime import Runtime
 from core.tools import ToolContext
 from tests.api.test_team_events import serve
@@ -84,5 +85,12 @@ async def test_staff_cancel_a_reservation_on_the_page(
         await reservations.get_by_label("Include cancelled").check()
         await reservations.get_by_role("button", name="Show").click()
         await expect(row).to_contain_text("cancelled")
+
+        # A booking the agent makes on a call shows up on the open page (it follows the monitor's stream).
+        await expect(page.locator("body")).to_have_attribute("data-live", "yes")
+        other = await register_caller(runtime, email="sun@example.com", phone=None)
+        on_call = ToolContext.for_user(runtime, other.id, listeners=[monitor.tool_listener(runtime.store, "phone")])
+        booked = ok(await call(on_call, "create_reservation", date=day, time="20:00", party_size=4, name="Sun"))
+        await expect(page.locator("#reservation-rows tr", has_text=booked["confirmation_code"])).to_contain_text("Sun")
         assert page.problems == []
     assert ok(await call(ctx, "list_reservations"))["reservations"] == []

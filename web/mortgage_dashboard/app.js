@@ -4,6 +4,7 @@
 import { api, escapeHtml, header, requireLogin } from "/static/common/auth.js";
 import { loadClinic, loadRates } from "/static/mortgage_dashboard/settings.js";
 import { editBooking } from "/static/mortgage_dashboard/bookings.js";
+import { followBookings } from "/static/mortgage_dashboard/live.js";
 
 requireLogin();
 header("/mortgage_dashboard");
@@ -375,3 +376,4 @@ for (const form of document.querySelectorAll("form[data-list]")) {
 $("staff").hidden = false;
 const first = location.hash.slice(1);
 showTab(TABS.includes(first) ? first : "mortgage");
+followBookings();
