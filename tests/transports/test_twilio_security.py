@@ -16,9 +16,14 @@ from tests.fakes.phone_server import AUTH_TOKEN, PhoneServer, open_phone_server
 from tests.fakes.twilio_client import FakeCall
 from transports.twilio_signature import sign, stream_url
 
+# The doors' checks need no database: they run once, on the embedded backends. The stream tickets and the
+# PIN-failure counts they lean on are tested on both backends (test_twilio_ticket.py, the PIN gate's tests).
+embedded = pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)
+
 CALL = {"CallSid": "CA123", "AccountSid": "AC0", "From": "+15551234567", "To": "+15550100000"}
 
 
+@embedded
 async def test_signed_webhook_gets_twiml_that_streams_to_us(phone: PhoneServer) -> None:
     response = await phone.twilio.webhook(CALL)
     assert response.status_code == 200
@@ -32,6 +37,7 @@ async def test_signed_webhook_gets_twiml_that_streams_to_us(phone: PhoneServer) 
     assert params == {"From": "+15551234567", "To": "+15550100000", "CallSid": "CA123"}
 
 
+@embedded
 @pytest.mark.parametrize(
     "signature",
     [
@@ -47,12 +53,14 @@ async def test_unsigned_or_forged_webhook_is_refused(phone: PhoneServer, signatu
     assert response.status_code == 403
 
 
+@embedded
 async def test_signature_over_other_parameters_is_refused(phone: PhoneServer) -> None:
     signed_for = {**CALL, "From": "+15550000000"}
     response = await phone.twilio.webhook(CALL, signature=sign(AUTH_TOKEN, f"{phone.url}/twilio/call", signed_for))
     assert response.status_code == 403
 
 
+@embedded
 async def test_without_a_token_the_webhook_is_open(backend: Backend, tmp_path: Path, voice_data_dir: Path) -> None:
     async with (
         open_phone_server(backend, tmp_path, auth_token=None, data_dir=voice_data_dir) as server,
@@ -69,6 +77,7 @@ def test_stream_url_is_wss_behind_https(tmp_path: Path) -> None:
     assert stream_url(plain) == "ws://10.0.0.5:8000/twilio/ws"
 
 
+@embedded
 @pytest.mark.parametrize("forged", [True, False])
 async def test_unsigned_or_forged_stream_is_closed_1008(phone: PhoneServer, forged: bool) -> None:
     url = f"{phone.url.replace('http://', 'ws://')}/twilio/ws"
@@ -93,6 +102,7 @@ async def closed_with(call: FakeCall, within: float = 5.0) -> int | None:
     return call.close_code
 
 
+@embedded
 async def test_a_signed_stream_without_a_ticket_is_closed_1008(phone: PhoneServer) -> None:
     url, params = await ticket_for(phone, CALL)
     del params["StreamTicket"]
@@ -100,6 +110,7 @@ async def test_a_signed_stream_without_a_ticket_is_closed_1008(phone: PhoneServe
     assert await closed_with(call) == 1008
 
 
+@embedded
 async def test_a_ticket_opens_one_stream_only(phone: PhoneServer) -> None:
     url, params = await ticket_for(phone, CALL)
     first = await phone.twilio.open_stream(url, CALL["CallSid"], params)
@@ -109,12 +120,14 @@ async def test_a_ticket_opens_one_stream_only(phone: PhoneServer) -> None:
     assert not first.closed.is_set()
 
 
+@embedded
 async def test_a_ticket_opens_only_the_call_it_was_issued_for(phone: PhoneServer) -> None:
     url, params = await ticket_for(phone, CALL)
     other = await phone.twilio.open_stream(url, "CA" + "9" * 32, params)
     assert await closed_with(other) == 1008
 
 
+@embedded
 async def test_an_old_ticket_is_refused(phone: PhoneServer) -> None:
     url, params = await ticket_for(phone, CALL)
     for key in await phone.runtime.store.keys("twilio:stream-ticket:"):
@@ -123,6 +136,7 @@ async def test_an_old_ticket_is_refused(phone: PhoneServer) -> None:
     assert await closed_with(call) == 1008
 
 
+@embedded
 async def test_the_caller_is_who_the_signed_webhook_said(phone: PhoneServer) -> None:
     """`start` naming another number (the victim's) changes nothing: the webhook's From is the caller."""
     url, params = await ticket_for(phone, CALL)
@@ -139,6 +153,7 @@ async def test_the_caller_is_who_the_signed_webhook_said(phone: PhoneServer) -> 
     assert await store.get(f"pin:fail:{victim}") is None
 
 
+@embedded
 async def test_without_twilio_the_routes_are_not_served(backend: Backend, tmp_path: Path,
                                                         voice_data_dir: Path) -> None:
     async with (
