@@ -25,6 +25,7 @@ from bots.agent.checkpoint import open_checkpointer
 from bots.agent.context import TurnContext
 from bots.agent.graph import ModelChain, build_graph
 from bots.agent.trace import TurnTrace
+from bots.llm.local import LINE_DOMAINS
 from bots.llm.providers import TextSink, build_chat_models
 from core.grammar import registry as grammar_registry
 from core.logging import report_exception
@@ -148,7 +149,10 @@ class AgentSession:
         self._events.append(event)
 
     def _config(self) -> RunnableConfig:
-        return {"configurable": {"thread_id": self.thread_id}, "recursion_limit": 16}
+        config: RunnableConfig = {"configurable": {"thread_id": self.thread_id}, "recursion_limit": 16}
+        if self.ctx.domains is not None:  # the offline model offers only what the caller's line serves
+            config["metadata"] = {LINE_DOMAINS: list(self.ctx.domains)}
+        return config
 
     def reset(self, why: str) -> None:
         old = self.thread_id

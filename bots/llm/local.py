@@ -3,13 +3,14 @@
 It is deterministic and needs no network: the latest human message is parsed into a call to one of the
 bound tools (asking for missing arguments and confirming deletions first), and tool results are turned
 into a short spoken reply. A goodbye sets `end_call=True` in `additional_kwargs` and `response_metadata`.
+The domains of the caller's line come in the run's metadata (`LINE_DOMAINS`), as the agent sets it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +25,10 @@ from pydantic import Field
 
 from bots.llm.turns import END_CALL, PENDING, next_message
 
-__all__ = ["END_CALL", "PENDING", "LocalIntentChatModel"]
+__all__ = ["END_CALL", "LINE_DOMAINS", "PENDING", "LocalIntentChatModel"]
+
+LINE_DOMAINS = "convonet_line_domains"
+"""Run metadata: the domains the caller's line serves, all the model says it can help with."""
 
 _STATED_NOW = re.compile(r"(?i)\bnow\b\W+(?:[a-z]+,? )?(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d)")
 
@@ -65,10 +69,10 @@ class LocalIntentChatModel(BaseChatModel):
                 args[function["name"]] = frozenset(properties)
         return self.model_copy(update={"tool_names": tuple(names), "tool_args": args})
 
-    def decide(self, messages: Sequence[BaseMessage]) -> AIMessage:
-        """The next AI message for `messages` (no callbacks, no LangChain run)."""
+    def decide(self, messages: Sequence[BaseMessage], serves: Collection[str] | None = None) -> AIMessage:
+        """The next AI message for `messages` (no callbacks, no LangChain run); `serves`: the line's domains."""
         tools = self.tool_names if self.tool_names is not None else ()
-        return next_message(messages, self.now(messages), tools, self.tool_args)
+        return next_message(messages, self.now(messages), tools, self.tool_args, serves)
 
     def now(self, messages: Sequence[BaseMessage]) -> datetime:
         """The caller's local time: stated in a system message ("Local time now: Monday 2026-11-23 10:00"),
@@ -85,7 +89,7 @@ class LocalIntentChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=self.decide(messages))])
+        return ChatResult(generations=[ChatGeneration(message=self.decide(messages, _serves(run_manager)))])
 
     async def _agenerate(
         self,
@@ -95,4 +99,10 @@ class LocalIntentChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         # reading a sentence takes milliseconds of CPU: not on the event loop that carries the calls' audio
-        return await asyncio.to_thread(self._generate, messages, stop)
+        message = await asyncio.to_thread(self.decide, messages, _serves(run_manager))
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _serves(run: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None) -> list[str] | None:
+    domains = run.metadata.get(LINE_DOMAINS) if run is not None else None
+    return [str(d) for d in domains] if isinstance(domains, list | tuple) else None

@@ -25,6 +25,7 @@ from core.grammar.dialogue import Act, parse_dialogue
 from core.grammar.parser import parse_slot
 from core.grammar.registry import arguments_for, grammars, interpret, parse, tool_words
 from core.grammar.slots import slot_type
+from core.grammar.templates import DomainGrammar
 from core.grammar.text import normalize, strip_fillers
 from core.grammar.times import iso_time, parse_time
 
@@ -54,24 +55,26 @@ class Pending:
 
 
 def next_message(
-    messages: Sequence[BaseMessage], now: datetime, tools: Collection[str] | None, schemas: Mapping[str, frozenset[str]]
+    messages: Sequence[BaseMessage], now: datetime, tools: Collection[str] | None, schemas: Mapping[str, frozenset[str]],
+    serves: Collection[str] | None = None,
 ) -> AIMessage:
-    """Decide the assistant's next message; `tools` limits which tools it may call (None: all)."""
+    """Decide the assistant's next message; `tools` limits which tools it may call (None: all), `serves` the
+    domains the caller's line offers, which are all it says it can help with (None: every domain)."""
     if not messages:
         return _say(_greeting())
     last = messages[-1]
     if isinstance(last, ToolMessage):
         looking = _looking(messages)
         if looking is not None:
-            return _Turn(now, tools, schemas, messages).resolve(looking)
+            return _Turn(now, tools, schemas, messages, serves).resolve(looking)
         results = _trailing_results(messages)
         return _say(reply_to_results(results, now), _tool_question(results))
     if not isinstance(last, HumanMessage):
-        return _say(_fallback())
+        return _say(_fallback(serves))
     text = last.text if isinstance(last.content, list) else str(last.content)
     pending = _pending(messages)
     act = parse_dialogue(text)
-    turn = _Turn(now, tools, schemas, messages)
+    turn = _Turn(now, tools, schemas, messages, serves)
     if pending and pending.kind == "intent":
         if act == "yes":
             return turn.proceed(pending.tool, pending.args)
@@ -91,7 +94,7 @@ def next_message(
             return _goodbye()
         return turn.answer(pending, text)
     if act is not None:
-        return _dialogue(act, messages)
+        return _dialogue(act, messages, serves)
     return turn.request(text)
 
 
@@ -101,6 +104,7 @@ class _Turn:
     tools: Collection[str] | None
     schemas: Mapping[str, frozenset[str]]
     messages: Sequence[BaseMessage]
+    serves: Collection[str] | None = None
 
     def request(self, text: str) -> AIMessage:
         reading = interpret(text, self.now, self.tools)
@@ -111,8 +115,8 @@ class _Turn:
         if reading is not None:
             return _say(_offer(reading.tool), Pending("intent", reading.tool, reading.args))
         if self.tools is not None and interpret(text, self.now) is not None:
-            return _say("I can't do that from here. " + _capabilities_sentence())
-        return _say(_fallback())
+            return _say("I can't do that from here. " + _capabilities_sentence(self.serves))
+        return _say(_fallback(self.serves))
 
     def answer(self, pending: Pending, text: str) -> AIMessage:
         words = tool_words(pending.tool)
@@ -335,11 +339,11 @@ def _goodbye() -> AIMessage:
     return _say("Goodbye! Have a great day.", end_call=True)
 
 
-def _dialogue(act: Act, messages: Sequence[BaseMessage]) -> AIMessage:
+def _dialogue(act: Act, messages: Sequence[BaseMessage], serves: Collection[str] | None) -> AIMessage:
     if act == "goodbye":
         return _goodbye()
     if act == "help":
-        return _say(_help())
+        return _say(_help(serves))
     if act == "repeat":
         previous = next((m for m in reversed(messages[:-1]) if isinstance(m, AIMessage) and m.content), None)
         return _say(str(previous.content) if previous else _greeting())
@@ -373,25 +377,31 @@ def _greeting() -> str:
     return "Hello! How can I help you today?"
 
 
-def _capabilities_sentence() -> str:
-    things = [c for g in grammars() for c in g.capabilities]
+def _served(serves: Collection[str] | None) -> list[DomainGrammar]:
+    """The grammars of the domains the line offers (a person to talk to is offered on every line)."""
+    return [g for g in grammars() if serves is None or g.domain in serves or g.domain == "transfer"]
+
+
+def _capabilities_sentence(serves: Collection[str] | None = None) -> str:
+    served = _served(serves)
+    things = [c for g in served for c in g.capabilities]
     sentence = f"I can help with {join_list(things, oxford=False)}." if things else ""
-    if any(g.domain == "transfer" for g in grammars()):
+    if any(g.domain == "transfer" for g in served):
         sentence += " I can also connect you to a person."
     return sentence.strip()
 
 
-def _examples() -> list[str]:
-    return [g.examples[0] for g in grammars() if g.examples][:3]
+def _examples(serves: Collection[str] | None) -> list[str]:
+    return [g.examples[0] for g in _served(serves) if g.examples][:3]
 
 
-def _help() -> str:
-    examples = _examples()
+def _help(serves: Collection[str] | None) -> str:
+    examples = _examples(serves)
     tail = f" For example, you can say: {join_list(examples, 'or')}." if examples else ""
-    return _capabilities_sentence() + tail
+    return _capabilities_sentence(serves) + tail
 
 
-def _fallback() -> str:
-    examples = _examples()
+def _fallback(serves: Collection[str] | None) -> str:
+    examples = _examples(serves)
     tail = f" For example, say: {examples[0]}." if examples else ""
-    return f"Sorry, I didn't get that. {_capabilities_sentence()}{tail}"
+    return f"Sorry, I didn't get that. {_capabilities_sentence(serves)}{tail}"

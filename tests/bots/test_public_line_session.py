@@ -56,6 +56,10 @@ async def test_a_public_caller_books_as_a_contact(runtime: Runtime) -> None:
         call.conversation.ctx.clock = lambda: MONDAY
         todo = await call.turn("create a todo to buy milk")
         assert not any(c.ok and c.name == "create_todo" for c in todo.tool_calls)
+        # what the line offers, and no more
+        assert "restaurant reservations" in todo.reply and "todos" not in todo.reply, todo.reply
+        lost = await call.turn("purple monkey dishwasher")
+        assert "restaurant reservations" in lost.reply and "todo" not in lost.reply, lost.reply
         booked = await call.turn("book a table for two on friday at seven under the name Kim")
     async with runtime.sessions() as session:
         contact = (await session.exec(select(Contact))).one()
