@@ -34,6 +34,7 @@ import httpx
 import numpy as np
 import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
+from prometheus_client.parser import text_string_to_metric_families
 
 from core.runtime import Runtime
 from tests.api.test_webrtc import RATE, offer_body
@@ -81,6 +82,7 @@ class Deployment:
     twilio: FakeTwilio
     http: httpx.AsyncClient
     nodes: dict[str, str] = field(default_factory=dict)  # HAProxy's server name → the process's node id
+    ports: list[int] = field(default_factory=list)  # each process's own port, behind HAProxy
 
     async def probe(self) -> str:
         """One request through HAProxy; returns the node id of the process that answered it."""
@@ -199,7 +201,7 @@ async def open_deployment(runtime: Runtime, tmp_path: Path, *, machines: int = 1
                 "CONVONET_APP2": f"127.0.0.1:{backends[1][0]}", "CONVONET_BALANCE": balance})
             await wait_ready(url, balancer, processes, within=10)
             async with httpx.AsyncClient(base_url=url, timeout=15) as http:
-                yield Deployment(url, runtime, twilio, http)
+                yield Deployment(url, runtime, twilio, http, ports=[int(port) for port, _ in backends])
         except BaseException:
             print(processes.tail())
             raise
@@ -344,6 +346,22 @@ async def test_calls_through_haproxy_reach_the_process_holding_them(deployment: 
         await asyncio.wait_for(call.closed.wait(), 20)
     finally:
         await close(leg)
+
+    # 3. Either worker's /metrics counts both workers' calls, and shows each worker's own load apart.
+    scrapes = [await _scrape(port) for port in d.ports]
+    assert scrapes[0] == scrapes[1], scrapes
+    calls, workers = scrapes[0]
+    assert calls >= 2 and workers == 2, scrapes  # the browser call and the phone call, on two processes
+
+
+async def _scrape(port: int) -> tuple[float, int]:
+    """Calls started and the number of workers reporting, from one process's /metrics at its own port."""
+    async with httpx.AsyncClient() as http:
+        response = await http.get(f"http://127.0.0.1:{port}/metrics")
+    assert response.status_code == 200, response.text
+    families = {f.name: f for f in text_string_to_metric_families(response.text)}
+    calls = sum(s.value for s in families["convonet_calls"].samples if s.name == "convonet_calls_total")
+    return calls, len({s.labels["pid"] for s in families["convonet_worker_load_cores"].samples})
 
 
 async def _ringing(http: httpx.AsyncClient, agent: Account) -> list[dict[str, Any]]:
