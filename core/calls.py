@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from core.load import LAG_WINDOW_SECONDS, LagMeter
+from core.load import LAG_SAMPLES, LagMeter
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +26,12 @@ GOODBYE_SECONDS = 10.0  # for the goodbye to be said and the call to end once as
 
 class LiveCalls:
     def __init__(self, limit: int | None = None, load_limit: float | None = None, lag_limit: float | None = None,
-                 lag_window: float = LAG_WINDOW_SECONDS) -> None:
+                 lag_samples: int = LAG_SAMPLES) -> None:
         self.limit = limit
         self.load_limit = load_limit
         self.lag_limit = lag_limit
         self.load = 0.0  # cores, kept up to date by the process's load meter (api.cluster)
-        self._lag = LagMeter(lag_window)  # fed by the app's loop probe (core.metrics.Metrics.watching_loop)
+        self._lag = LagMeter(lag_samples)  # fed by the app's loop probe (core.metrics.Metrics.watching_loop)
         self.draining = False
         self._calls: dict[object, EndCall] = {}
         self._idle = asyncio.Event()
@@ -46,9 +46,9 @@ class LiveCalls:
         """Seconds: the moving average of how late the event loop runs."""
         return self._lag.value
 
-    def observe_lag(self, lag: float, elapsed: float) -> None:
-        """A timer on the loop fired `lag` seconds late, `elapsed` seconds after the previous one."""
-        self._lag.add(lag, elapsed)
+    def observe_lag(self, lag: float) -> None:
+        """A timer on the loop fired `lag` seconds late."""
+        self._lag.add(lag)
 
     def accepting(self) -> bool:
         """Whether a new call may start here now."""

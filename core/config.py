@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     )
     loop_lag_threshold: float | None = Field(
         0.2, gt=0,
-        description="Seconds the process's event loop may run late (a 5 s moving average of how late a 0.5 s timer "
-        "fires) before it declines new calls, as for LOAD_THRESHOLD: a loop that lags delivers its calls' audio "
+        description="Seconds the process's event loop may run late (a moving average of how late a 0.5 s timer fires, "
+        "over its last 10 wake-ups) before it declines new calls, as for LOAD_THRESHOLD: a loop that lags delivers its calls' audio "
         "late, whether it is saturated or starved of CPU by other processes. Unset: no lag limit.",
     )
     workers: int | None = Field(

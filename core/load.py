@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 WINDOW_SECONDS = 10.0
-LAG_WINDOW_SECONDS = 5.0
+LAG_SAMPLES = 10
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -77,16 +77,16 @@ class LoadMeter:
 
 
 class LagMeter:
-    """An exponential moving average of how late a periodic timer fires on the event loop (seconds), each
-    sample weighted by the time it covers: a loop blocked for 3 s weighs as 3 s of lag, not as one sample
-    among many, and one slow callback fades within a few seconds."""
+    """An exponential moving average of how late a periodic timer fires on the event loop (seconds), over
+    about its last `samples` wake-ups (10 of the 0.5 s probe: 5 s). Each wake-up counts once however long
+    it was held up: a loop that keeps running late raises it, one slow callback (a call's pipeline being
+    built) barely does."""
 
-    def __init__(self, window: float = LAG_WINDOW_SECONDS) -> None:
-        self._window = window
+    def __init__(self, samples: int = LAG_SAMPLES) -> None:
+        self._weight = 2.0 / (samples + 1)
         self.value = 0.0
 
-    def add(self, lag: float, elapsed: float) -> float:
-        """Fold in a timer that fired `lag` seconds late, `elapsed` seconds after the previous sample."""
-        if elapsed > 0:
-            self.value += (1.0 - math.exp(-elapsed / self._window)) * (max(0.0, lag) - self.value)
+    def add(self, lag: float) -> float:
+        """Fold in a timer that fired `lag` seconds late."""
+        self.value += self._weight * (max(0.0, lag) - self.value)
         return self.value

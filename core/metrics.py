@@ -150,21 +150,20 @@ class Metrics:
         self.pipeline_errors.labels(processor, "true" if fatal else "false").inc()
 
     @contextlib.asynccontextmanager
-    async def watching_loop(self, also: Callable[[float, float], None] | None = None,
+    async def watching_loop(self, also: Callable[[float], None] | None = None,
                             every: float = LAG_EVERY) -> AsyncIterator[None]:
         """Sample the running loop's lag in the background while the block runs (the app's lifespan), and pass
-        each sample on to `also(lag, elapsed)` (the process's admission, `LiveCalls.observe_lag`)."""
+        each sample on to `also(lag)` (the process's admission, `LiveCalls.observe_lag`)."""
 
         async def probe() -> None:
             loop = asyncio.get_running_loop()
             while True:
                 t0 = loop.time()
                 await asyncio.sleep(every)
-                elapsed = loop.time() - t0
-                lag = max(0.0, elapsed - every)
+                lag = max(0.0, loop.time() - t0 - every)
                 self.loop_lag.observe(lag)
                 if also is not None:
-                    also(lag, elapsed)
+                    also(lag)
 
         task = asyncio.create_task(probe(), name="loop-lag")
         try:
