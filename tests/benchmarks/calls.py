@@ -334,10 +334,11 @@ async def _serve(database_url: str, data_dir: Path, rest_url: str, callers: int,
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    # No per-process call limit: the benches measure what happens past it.
+    # No per-process call limit, nor admission by load or loop lag: the benches measure what happens past them.
     settings = make_settings(data_dir, database_url, None, public_url=url, twilio_auth_token=AUTH_TOKEN,
                              twilio_account_sid="AC" + "0" * 32, twilio_api_base_url=rest_url,
-                             **{"max_calls_per_process": None, **overrides})
+                             **{"max_calls_per_process": None, "load_threshold": None, "loop_lag_threshold": None,
+                                **overrides})
     runtime = Runtime.build(settings)
     await register_callers(runtime, callers)
     server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), log_level="warning", lifespan="on"))
