@@ -42,6 +42,10 @@ PRIORITY = Choice(
     "priority",
     {"low": ("low",), "medium": ("normal", "regular"), "high": ("important", "high"), "urgent": ("critical", "top")},
 )
+IMPORTANCE = Choice("importance", {"low": ("low", "minor"), "medium": ("normal", "regular", "medium"),
+                                  "high": ("high", "top", "important")})
+"""How much a reminder matters; said with its noun ("high importance", "low priority") so that a "high chair"
+in a message is no importance."""
 ROLE = Choice("role", {"admin": ("administrator", "owner"), "member": ("regular member",), "viewer": ("read only",)})
 ALL: tuple[Choice, ...] = (PRIORITY, ROLE)
 """The choices every domain may use; a domain's own come with its slot types."""

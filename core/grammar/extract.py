@@ -231,6 +231,11 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
             continue
         if span.slot.arg in filled:
             continue
+        if before[-1:] == ("from",) and not _shares_kind(shape, span.slot) and any(
+                o.slot.arg == span.slot.arg and o.start > span.end and tokens[o.start - 1] == "to" for o in spans):
+            for i in range(span.start - 1, span.end):  # "from four people to six": four is the old value
+                taken[i] = True
+            continue
         namesakes = [s for s in spans if s.slot.kind.name == span.slot.kind.name and s.slot.arg not in filled
                      and (s.start, s.end) == (span.start, span.end)]
         best = max(namesakes, key=lambda s: _cue_score(tokens, s)) if namesakes else span
@@ -255,6 +260,11 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
     if free:
         _fill_free_text(args, free, tokens, taken, shape.words - shape.values, now, shape.words & shape.values)
     return args
+
+
+def _shares_kind(shape: ToolShape, slot: ArgSlot) -> bool:
+    """Whether another argument of the tool holds the same kind of value (an event's start and end)."""
+    return any(a.kind.name == slot.kind.name and a.arg != slot.arg for a in shape.args)
 
 
 def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequence[str], taken: Sequence[bool],

@@ -204,7 +204,9 @@ class IntentModel:
 
 def training_sentences(templates: Iterable[Template], now: datetime, seed: int = 0,
                        phrasings: int = 64) -> list[tuple[str, str]]:
-    """Each template's phrasings with typed slots filled by example values and free text left out."""
+    """Each template's phrasings with typed slots filled by example values and free text left out. Each
+    template draws its values from its own seeded stream, so adding or changing one template leaves what
+    every other one teaches as it was."""
     rng = random.Random(seed)
 
     def fill(match: re.Match[str]) -> str:
@@ -219,6 +221,7 @@ def training_sentences(templates: Iterable[Template], now: datetime, seed: int =
 
     out: list[tuple[str, str]] = []
     for template in templates:
+        rng.seed(f"{seed}:{template.tool}:{template.pattern}")
         for pattern in flatten(template, phrasings):
             out.append((normalize(_SLOT_PLACE.sub(fill, pattern)), template.tool))
     return out

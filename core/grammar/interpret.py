@@ -57,7 +57,9 @@ How = Literal["template", "relaxed", "model"]
 _RESTART = re.compile(r"\b(?:sorry i mean|no sorry|sorry no|i mean|no wait|wait no|no no|or rather|make that|actually make it|actually no)\b")
 _REPEAT = re.compile(r"\b(?!(?:" + "|".join((*ONES, *TENS[2:], "oh", "double", "hundred", "thousand")) + r")\b)(\w+)( \1\b)+")
 """A word said twice in a row ("for for two") once; numbers excepted ("five five five", "twenty twenty six")."""
-_FILLER_WORDS = re.compile(r"\b(?:um+|uh+|er+|erm|hmm+|mm+|ah+|like you know|you know|i guess|basically|kinda)\b")
+_FILLER_WORDS = re.compile(r"\b(?:um+|uh+|er+|erm|hmm+|mm+|ah+|like you know|you know|i guess|basically|kinda"
+                           r"|(?:i )?(?:keep|kept|always|often) (?:on )?forget(?:ting)? (?:to|about))\b")
+""""I keep forgetting to ...": what follows is the thing itself, not part of its name."""
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from core.grammar.slots import free_text
+from core.grammar.dates import WEEKDAYS
+from core.grammar.slots import SlotType, fixed, free_text
 from domains import bookings
 
 SYMPTOM_WORDS = frozenset({
@@ -28,4 +30,23 @@ SYMPTOMS = replace(
 )
 INSURANCE = free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"])
 
-TYPES = (SYMPTOMS, INSURANCE, *bookings.TYPES)
+_NOT_A_NAME = (*WEEKDAYS, "today", "tomorrow", "tonight", "this", "next", "on", "at", "for", "about", "in", "and", "or",
+               "to", "please", "soon", "asap", "because", "the", "a", "an", "i", "my", "me", "who", "that", "again",
+               "appointment", "office", "as", "if", "when", "is", "was", "again", "first", "next", "available")
+_TITLE = {"dr": "doctor", "doc": "doctor"}
+
+
+def _provider(text: str, _now: object) -> str | None:
+    """"dr ramaswamy" -> "doctor ramaswamy": the title as said in full, then the name."""
+    title, _, name = text.strip().partition(" ")
+    return f"{_TITLE.get(title, title)} {name}" if name else None
+
+
+PROVIDER = SlotType(
+    "provider", r"(?:doctor|dr|doc|nurse) (?!(?:" + "|".join(map(re.escape, _NOT_A_NAME)) + r")\b)[a-z][a-z'-]*",
+    _provider, lambda v, _n: str(v), lambda v, _n, _r: str(v),
+    fixed(["doctor patel", "nurse garcia", "doctor okafor", "doctor lee"]),
+)
+"""The doctor or nurse a caller asks for by name ("with doctor ramaswamy", "to see nurse delgado")."""
+
+TYPES = (SYMPTOMS, INSURANCE, PROVIDER, *bookings.TYPES)

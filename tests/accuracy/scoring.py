@@ -41,6 +41,7 @@ _FUNCTION_WORDS = frozenset({
     "to", "for", "of", "with", "on", "in", "at", "by", "from", "and",
 })
 _DETERMINERS = frozenset({"a", "an", "the", "these", "those", "some"})
+_UNITS = frozenset({"minute", "hour", "day", "week", "month", "year", "fortnight"})
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PHONE = re.compile(r"\+?[\d\s().-]{7,}")  # a phone number written with or without separators
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -74,6 +75,8 @@ def canonical(value: Any) -> Any:
         if _NUMBER.fullmatch(s):
             return float(s)
         words = said_words(s)
+        if len(words) == 2 and words[0] in ("a", "an") and words[1] in _UNITS:
+            words = ["one", words[1]]  # "a week" and "1 week" are the same length of time
         while len(words) > 1 and words[0] in _DETERMINERS:  # "a checkup" and "checkup" name the same thing
             words = words[1:]
         return " ".join(words)

@@ -75,6 +75,7 @@ def test_values_compare_as_said() -> None:
     assert canonical("Dick's Sporting Goods, by Friday!") == canonical("dick's sporting goods by friday")
     assert canonical("48k") == canonical("forty eight thousand")
     assert canonical("2026-11-27") != canonical("2026-11-28")
+    assert canonical("a week") == canonical("1 week") and canonical("a month") != canonical("2 months")
 
 
 def test_a_compound_written_as_one_word_or_two_is_the_same_text() -> None:

@@ -271,5 +271,5 @@ async def test_an_unsure_reading_that_only_reads_is_acted_on_and_one_that_acts_i
     assert reading is not None and reading.tool == "get_todos" and not reading.sure  # the case in point
     reply = await turn(model, [], text)
     assert [c["name"] for c in reply.tool_calls] == ["get_todos"]
-    asked = await turn(model, [], "i need to remember to pick up the dry cleaning")
+    asked = await turn(model, [], "so like i need to order more potting soil for the raised beds add that please")
     assert not asked.tool_calls and asked.content.startswith("Do you want me to")
