@@ -15,7 +15,7 @@ from core.tools import ToolContext
 from tests.api.test_team_events import serve
 from tests.domains.tool_calls import call, fails, ok
 from tests.e2e.test_dashboards import ARTIFACTS, browser, expect, log_in, named, new_page  # noqa: F401
-from tests.helpers import make_staff
+from tests.helpers import make_clinical, make_staff
 from tests.processors.callers import register_caller
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
@@ -74,7 +74,8 @@ async def test_staff_book_and_change_on_the_page(
     client: httpx.AsyncClient, runtime: Runtime, browser: Any  # noqa: F811
 ) -> None:
     wednesday = next_weekday("Wednesday")
-    staff = await make_staff(runtime, await named(client, "Sam", "Staff"))
+    # the clinic's front desk: clinical staff, who read an appointment's reason (others see it withheld)
+    staff = await make_clinical(runtime, await named(client, "Sam", "Staff"))
     async with serve(runtime) as url:
         page = await new_page(browser)
         await log_in(page, url, staff, "/mortgage_dashboard")
