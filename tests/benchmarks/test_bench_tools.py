@@ -1,24 +1,33 @@
 """Tool-call latency through each door (in-process, MCP stdio, MCP HTTP) and one agent turn with the
-offline intent model. Goal: in-process p50 ≤ 2 ms on SQLite."""
+offline intent model. Goal: in-process p50 ≤ 2 ms on SQLite. And an outside MCP server's tool call over
+stdio, a session per call against the one session the agent keeps."""
 
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
+from langchain_core.tools import BaseTool
+from langchain_mcp_adapters.client import MultiServerMCPClient
+from langchain_mcp_adapters.sessions import Connection
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from bots.agent.agent import Agent
+from bots.external_tools import open_external_tools
 from core import accounts
 from core.runtime import Runtime
 from core.tools import ToolContext, run_tool
 from domains.registry import tools_by_name
 from tests.api.test_mcp import convonet_command, create_user, live_server, mcp_session, server_env
-from tests.benchmarks.conftest import report, size, summary
+from tests.benchmarks.conftest import FULL, report, size, summary
+from tests.bots.outside_servers import PID_SERVER
+from tests.conftest import make_settings
 from tests.fakes.llm_servers import FakeOpenAIServer, Script
 from tests.helpers import register
 
@@ -120,3 +129,43 @@ async def test_bench_tool_doors_and_agent_turn(runtime: Runtime, tmp_path: Path,
 
 WORD_MS = 30
 """How fast the fake cloud model 'generates': one word per 30 ms, about 45 tokens a second."""
+
+
+async def _answered(tool: BaseTool) -> None:
+    result = await tool.ainvoke({})
+    assert "service" not in str(result), result  # none of the failure sentences
+
+
+async def test_bench_outside_tools_over_stdio(tmp_path: Path, sqlite_template: Path) -> None:
+    """An outside MCP server's tool over stdio: a new session (a new process) for every call, the adapter's
+    default, against the one session `open_external_tools` keeps. The small FastMCP server in every run;
+    `convonet mcp` (the whole app starting, seconds a session) in full runs."""
+    script = tmp_path / "pid_server.py"
+    script.write_text(PID_SERVER)
+    cases = [("small FastMCP server, pid", {"transport": "stdio", "command": sys.executable,
+                                           "args": [str(script), str(tmp_path / "DOWN")]}, "pid")]
+    if FULL:
+        db = tmp_path / "outside.db"
+        shutil.copyfile(sqlite_template, db)
+        url = f"sqlite+aiosqlite:///{db}"
+        await create_user(tmp_path, url, "ada@example.com")
+        command, prefix = convonet_command()
+        cases.append(("`convonet mcp`, get_todos", {"transport": "stdio", "command": command,
+                                                   "args": [*prefix, "mcp", "--user", "ada@example.com"],
+                                                   "env": server_env(tmp_path, url), "cwd": str(tmp_path)},
+                      "get_todos"))
+    calls = size(2, 1)
+    table = []
+    for label, server, name in cases:
+        per_call = await MultiServerMCPClient({"outside": cast(Connection, server)}).get_tools(server_name="outside")
+        fresh = next(t for t in per_call if t.name == name)
+        before = await _timed(lambda _i, tool=fresh: _answered(tool), calls)
+        settings = make_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/unused.db", None,
+                                 mcp_servers={"outside": server})
+        async with open_external_tools(settings, time_limit=60) as loaded:
+            kept = next(t for t in loaded if t.name == name)
+            await _answered(kept)  # the first call after loading: both ends warm, as in the per-call case
+            after = await _timed(lambda _i, tool=kept: _answered(tool), calls * 4)
+        table += [(f"stdio {label}: a session per call", summary(before)),
+                  (f"stdio {label}: one session", summary(after))]
+    report("outside-tools", table, {"conditions": "stdio MCP servers started by the test, sequential calls"})

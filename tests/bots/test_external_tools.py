@@ -10,19 +10,16 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
 from langchain_core.tools import BaseTool
-from langchain_mcp_adapters.client import MultiServerMCPClient
-from langchain_mcp_adapters.sessions import Connection
 
 from bots.agent.agent import Agent
 from bots.external_tools import open_external_tools
@@ -292,48 +289,3 @@ async def test_http_server_restart_is_reconnected(tmp_path: Path, pid_script: Pa
             # the new server does not know the old session: refused unrun, so sent on a new one
             assert int(await call(tools["nap"], seconds=0)) == second_pid
             assert int(await call(tools["pid"])) == second_pid
-
-
-# --- latency --------------------------------------------------------------------------------------
-
-
-async def timed(tool: BaseTool, args: dict[str, object], calls: int) -> list[float]:
-    samples = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        result = await tool.ainvoke(args)
-        samples.append((time.perf_counter() - t0) * 1000)
-        assert "service" not in str(result), result  # none of the failure sentences
-    return samples
-
-
-async def per_call_session_tools(server: dict[str, object]) -> dict[str, BaseTool]:
-    """The adapter's default, as this module used to load them: a new session for every call."""
-    tools = await MultiServerMCPClient({"outside": cast(Connection, server)}).get_tools(server_name="outside")
-    return {t.name: t for t in tools}
-
-
-async def test_stdio_latency_per_call_before_and_after(
-    tmp_path: Path,
-    pid_server: dict[str, object],
-    outside_server: dict[str, object],
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    lines = []
-    cases: list[tuple[str, dict[str, object], str, dict[str, object], int]] = [
-        ("small FastMCP server, pid", pid_server, "pid", {}, 2),
-        ("`convonet mcp`, get_todos", outside_server, "get_todos", {}, 2),
-    ]
-    for label, server, name, args, calls in cases:
-        before = await timed((await per_call_session_tools(server))[name], args, calls)
-        async with tools_of(tmp_path, server) as tools:
-            await tools[name].ainvoke(args)  # first call after load: warm both ends the same way
-            after = await timed(tools[name], args, calls * 4)
-        median_before, median_after = statistics.median(before), statistics.median(after)
-        lines.append(
-            f"stdio {label}: session per call p50 {median_before:.0f} ms ({calls} calls), "
-            f"one session p50 {median_after:.1f} ms ({calls * 4} calls)"
-        )
-    with capsys.disabled():
-        print("\n" + "\n".join(lines))
-
