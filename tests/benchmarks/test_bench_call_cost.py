@@ -41,7 +41,7 @@ TURNS = size(2, 1)  # per caller, after the others have spoken theirs
 # What the callers say: a smoke run only proves the harness, so it says the commands with a one-sentence
 # reply (a turn lasts as long as its reply plays; the first phrase's runs ~15 s).
 SAID = PHRASES if FULL else PHRASES[1:]
-SETTLE = 1.5  # seconds for a level's pipelines to start or end before RSS is read
+SETTLE = 1.5 if FULL else 0.5  # seconds for a level's pipelines to start or end before RSS is read
 
 
 def _rss(pid: int) -> tuple[float, float]:
