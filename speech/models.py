@@ -177,15 +177,15 @@ class SpeechModels:
         """The worker process every MoonshineSTTService reads in (started lazily): one model per server."""
         with self._lock:
             if self._worker is None:
-                self._worker = MoonshineWorker()
+                self._worker = MoonshineWorker(self.settings.moonshine_model)
             return self._worker
 
     def recognizer(self) -> MoonshineRecognizer:
-        """A Moonshine model in this process (the accuracy harness and tests read with it; a server's
-        calls read in `moonshine_worker`)."""
+        """The Moonshine model MOONSHINE_MODEL names, in this process (the accuracy harness and tests
+        read with it; a server's calls read in `moonshine_worker`)."""
         with self._lock:
             if self._recognizer is None:
-                self._recognizer = MoonshineRecognizer()
+                self._recognizer = MoonshineRecognizer(model=self.settings.moonshine_model)
             return self._recognizer
 
     def hibari_voice(self) -> HibariVoice:

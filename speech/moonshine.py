@@ -1,7 +1,11 @@
-"""Moonshine tiny English: the neural offline recogniser whose weights ship inside the wheel.
+"""Moonshine English: the neural offline recogniser whose weights ship inside wheels.
 
 ``moonshine-voice==0.0.55`` bundles ``assets/tiny-en``, so nothing is downloaded at run time (later
-versions fetch their models; the pin matters). The project runs those files on onnxruntime itself
+versions fetch their models; the pin matters). ``MOONSHINE_MODEL=base`` chooses Moonshine base instead,
+from ``moonshine-cpp==0.1.4`` (``moonshine_cpp/models/base-en``): fewer word errors for ~5x the CPU and
+~600 MB more memory (`MODELS`; README "Understanding what callers say"). Its files are found with
+``importlib.util.find_spec``, never by importing the package: its ``__init__`` loads the onnxruntime
+1.22.1 it bundles into the process, beside ours. The project runs those files on onnxruntime itself
 (`moonshine_decoder`: the whole utterance, beam search) instead of the package's C library. One model
 is loaded per server (`speech.models.SpeechModels`) and every call shares it: a call costs no memory of its
 own. The audio one call decodes is bounded (`MAX_SECONDS`) so that a long monologue holds the model
@@ -11,18 +15,57 @@ package's microphone helper needs PortAudio, which a server does not have.
 
 from __future__ import annotations
 
+import importlib.util
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 from moonshine_voice.utils import get_model_path
 
 from .audio import ASR_RATE, PHONE_RATE, as_int16, int16_to_float, resample
-from .moonshine_decoder import MoonshineModel, Reading
+from .moonshine_decoder import BEAM, MoonshineModel, Reading
 from .spoken import spoken_transcript
 
 MODEL_NAME = "tiny-en"
+"""The model ``moonshine-voice`` bundles (`moonshine_voice.utils.get_model_path`)."""
+ModelName = Literal["tiny", "base"]
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """How one Moonshine model is read: its beam and whether the empty reading is left out
+    (`moonshine_decoder.MoonshineModel`)."""
+
+    beam: int
+    drop_empty: bool
+
+
+MODELS: dict[str, ModelChoice] = {
+    "tiny": ModelChoice(beam=BEAM, drop_empty=False),
+    "base": ModelChoice(beam=3, drop_empty=True),
+}
+"""The models `MOONSHINE_MODEL` names. Base with a beam of 3 read dev3 (phone, 1.0x) as well as with 6
+for ~15 % less CPU; it often ranks the empty reading first on plain speech, so that one is dropped."""
+BASE_PACKAGE = "moonshine_cpp"
+BASE_DIR = ("models", "base-en")
+
+
+def model_dir(name: str) -> Path:
+    """The directory of a Moonshine model's files (``encoder_model.ort``, ``decoder_model_merged.ort``,
+    ``tokenizer.bin``): tiny from ``moonshine-voice``, base from ``moonshine-cpp`` (located, not imported)."""
+    if name == "tiny":
+        return Path(get_model_path(MODEL_NAME))
+    if name == "base":
+        spec = importlib.util.find_spec(BASE_PACKAGE)
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("MOONSHINE_MODEL=base needs the moonshine-cpp==0.1.4 wheel (pinned; reinstall with `make`)")
+        path = Path(next(iter(spec.submodule_search_locations))).joinpath(*BASE_DIR)
+        if not (path / "decoder_model_merged.ort").is_file():
+            raise RuntimeError(f"no Moonshine base model in {path} (moonshine-cpp==0.1.4 ships it)")
+        return path
+    raise ValueError(f"MOONSHINE_MODEL is tiny or base, not {name!r}")
 MAX_SECONDS = 10.0
 """Longest audio one call decodes: the last 10 s of a longer utterance (~0.45 s wall, 0.9 s CPU on this
 2-core machine), cut at its quietest moment near the start so no word is split."""
@@ -61,12 +104,23 @@ class Recognizer(Protocol):
 class MoonshineRecognizer:
     """A loaded Moonshine model: turns a whole utterance into text, blocking, thread-safe."""
 
-    def __init__(self, model_path: Path | None = None, *, max_seconds: float = MAX_SECONDS) -> None:
-        """Loads the model (~0.3 s) from ``model_path`` (default: the wheel's bundled tiny-en)."""
-        path = Path(model_path or get_model_path(MODEL_NAME))
-        self._model = MoonshineModel(path)
+    def __init__(self, model_path: Path | None = None, *, model: str = "tiny",
+                 max_seconds: float = MAX_SECONDS) -> None:
+        """Loads ``model`` (tiny ~0.3 s, base ~1 s) from its wheel, or from ``model_path`` when given,
+        read with ``model``'s settings (`MODELS`)."""
+        if model not in MODELS:
+            raise ValueError(f"MOONSHINE_MODEL is tiny or base, not {model!r}")
+        choice = MODELS[model]
+        self.model = model
+        self._model = MoonshineModel(Path(model_path or model_dir(model)), beam=choice.beam,
+                                     drop_empty=choice.drop_empty)
         self._lock = threading.Lock()
         self.max_seconds = max_seconds
+
+    @property
+    def reader(self) -> MoonshineModel:
+        """The loaded model (its sessions, cache shape and tokenizer)."""
+        return self._model
 
     def transcribe(self, pcm: np.ndarray, sample_rate: int) -> str:
         """The raw lowercase text of ``pcm`` (int16 mono at 8000 or 16000 Hz); "" for silence.

@@ -1,8 +1,12 @@
-"""Moonshine tiny English run on onnxruntime by the project: the whole utterance, beam search.
+"""Moonshine English (tiny or base) run on onnxruntime by the project: the whole utterance, beam search.
 
-The wheel ``moonshine-voice==0.0.55`` ships the model as two onnxruntime files (``encoder_model.ort``,
+The wheel ``moonshine-voice==0.0.55`` ships tiny as two onnxruntime files (``encoder_model.ort``,
 ``decoder_model_merged.ort``, Hugging Face's export with a key/value cache) and its tokenizer
-(``tokenizer.bin``: 32,768 length-prefixed byte strings, "▁" for a space). Its own C library reads
+(``tokenizer.bin``: 32,768 length-prefixed byte strings, "▁" for a space); ``moonshine-cpp==0.1.4``
+ships base the same way (its export has no attention-mask inputs, and a tokenizer of 32,000 strings
+for 32,768 logits). The shape of the cache (layers, heads, head size) is read from the decoder
+session's declared inputs and only the inputs a session declares are fed, so both run through this
+code. The package's own C library reads
 them greedily, one token at a time, in segments its voice detector cuts, so a pause in the middle of a
 sentence ("duty. number four") splits it and the second part is read without the first. Here the
 utterance the pipeline's VAD already delimited is read whole, and a beam keeps the `BEAM` likeliest
@@ -20,6 +24,7 @@ hibari voice over the phone line; README "Understanding what callers say"): word
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +34,10 @@ import onnxruntime as ort
 
 START, END = 1, 2
 """Token ids of the decoder's start and end of text."""
-LAYERS, HEADS, HEAD_DIM = 6, 8, 36
-"""tiny-en's decoder: 6 layers of 8 heads of 36 dimensions (the cache's shape)."""
 TOKENS_PER_SECOND = 6.5
 """Longest reading per second of audio (speech is ~3 tokens a second): a model that loops stops."""
 BEAM = 6
-"""Readings kept alive at each step."""
+"""Readings kept alive at each step (tiny's; `speech.moonshine.MODELS` sets each model's own)."""
 SETTLED = 4.0
 """Nats: the search ends when no reading still growing is within this of the best finished one (scores
 only fall as tokens are added, so nothing better can come; the margin lets close spellings of the same
@@ -44,6 +47,7 @@ THREADS = 1
 at a time; one thread leaves the other core to the calls' audio."""
 
 _CACHE_KINDS = ("decoder", "encoder")
+_PAST = re.compile(r"past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)")
 
 
 def read_tokenizer(path: Path) -> list[bytes]:
@@ -73,9 +77,14 @@ class Reading:
 
 class MoonshineModel:
     """The encoder, the decoder and the tokenizer of one model directory; `read` is thread-safe
-    (onnxruntime sessions may be run from several threads)."""
+    (onnxruntime sessions may be run from several threads).
 
-    def __init__(self, model_dir: Path, *, threads: int = THREADS) -> None:
+    ``drop_empty``: `read` leaves out the empty reading (the end of text right after its start) when
+    any other finished. Base often scores that reading highest on plain speech (4 of the 220 dev3
+    phone utterances came out empty with it kept); tiny keeps it, and reads silence as nothing."""
+
+    def __init__(self, model_dir: Path, *, threads: int = THREADS, beam: int = BEAM,
+                 drop_empty: bool = False) -> None:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -83,11 +92,18 @@ class MoonshineModel:
         self._encoder = ort.InferenceSession(str(model_dir / "encoder_model.ort"), options, providers=providers)
         self._decoder = ort.InferenceSession(str(model_dir / "decoder_model_merged.ort"), options, providers=providers)
         self._outputs = [o.name for o in self._decoder.get_outputs()]
-        self._tokens = read_tokenizer(model_dir / "tokenizer.bin")
+        self._encoder_inputs = {i.name for i in self._encoder.get_inputs()}
+        self._decoder_inputs = {i.name for i in self._decoder.get_inputs()}
+        self.cache_dims = cache_shape(self._decoder)
+        """(layers, heads, head size) of the decoder's cache: tiny (6, 8, 36), base (8, 8, 52)."""
+        self.tokens = read_tokenizer(model_dir / "tokenizer.bin")
+        """The tokenizer's strings: tiny has one for each of its 32,768 logits, base 32,000 (the rest unused)."""
         self._lock = threading.Lock()
+        self.beam = beam
+        self.drop_empty = drop_empty
 
     def text(self, ids: list[int]) -> str:
-        raw = b"".join(self._tokens[i] for i in ids if i > END)
+        raw = b"".join(self.tokens[i] for i in ids if END < i < len(self.tokens))  # base: 32,000 of 32,768
         return raw.decode("utf-8", "replace").replace("\u2581", " ").strip()
 
     def _step(self, hidden: np.ndarray, samples: int, ids: np.ndarray, past: dict[str, np.ndarray],
@@ -96,13 +112,14 @@ class MoonshineModel:
         encoder's part of the cache is computed at the first step only and kept as it is."""
         rows = ids.shape[0]
         feed: dict[str, np.ndarray] = {
-            "encoder_attention_mask": np.ones((rows, samples), np.int64),
             "input_ids": ids,
             "encoder_hidden_states": hidden[:rows],
             "use_cache_branch": np.array([not first]),
             **past,
         }
-        out = self._decoder.run(None, feed)
+        if "encoder_attention_mask" in self._decoder_inputs:  # tiny's export has it, base's not
+            feed = {"encoder_attention_mask": np.ones((rows, samples), np.int64), **feed}
+        out = self._decoder.run(None, {k: v for k, v in feed.items() if k in self._decoder_inputs})
         logits = out[0][:, -1, :].astype(np.float64)
         logits -= logits.max(axis=1, keepdims=True)
         logprobs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
@@ -112,14 +129,18 @@ class MoonshineModel:
             cache[key] = value if first or ".decoder." in name else past[key]
         return logprobs, cache
 
-    def read(self, audio: np.ndarray, beam: int = BEAM) -> list[Reading]:
-        """The finished readings of ``audio`` (float32 mono at 16 kHz, at least ~0.1 s), best first."""
+    def read(self, audio: np.ndarray, beam: int | None = None) -> list[Reading]:
+        """The finished readings of ``audio`` (float32 mono at 16 kHz, at least ~0.1 s), best first
+        (``beam``: the model's own unless given)."""
+        beam = beam or self.beam
         samples = int(audio.size)
         x = audio.astype(np.float32)[None, :]
-        hidden = self._encoder.run(None, {"input_values": x, "attention_mask": np.ones_like(x, np.int64)})[0]
+        inputs = {"input_values": x, "attention_mask": np.ones_like(x, np.int64)}
+        hidden = self._encoder.run(None, {k: v for k, v in inputs.items() if k in self._encoder_inputs})[0]
         longest = int(samples / 16000 * TOKENS_PER_SECOND) + 4
-        empty = {f"past_key_values.{layer}.{kind}.{kv}": np.zeros((1, HEADS, 0, HEAD_DIM), np.float32)
-                 for layer in range(LAYERS) for kind in _CACHE_KINDS for kv in ("key", "value")}
+        layers, heads, head_dim = self.cache_dims
+        empty = {f"past_key_values.{layer}.{kind}.{kv}": np.zeros((1, heads, 0, head_dim), np.float32)
+                 for layer in range(layers) for kind in _CACHE_KINDS for kv in ("key", "value")}
         logprobs, cache = self._step(hidden, samples, np.array([[START]], np.int64), empty, True)
         # every beam shares the encoder's cache and hidden states: repeated once, sliced, never reordered
         hidden = np.repeat(hidden, beam, axis=0)
@@ -157,4 +178,25 @@ class MoonshineModel:
             cache = {k: v for k, v in step_cache.items() if ".decoder." in k}
         else:
             done.extend(alive)  # out of room: what was still growing is all there is
-        return sorted((Reading(self.text(ids), s) for ids, s in done), key=lambda r: -r.logprob)
+        readings = sorted((Reading(self.text(ids), s) for ids, s in done), key=lambda r: -r.logprob)
+        if self.drop_empty:
+            return [r for r in readings if r.text] or readings
+        return readings
+
+
+def cache_shape(decoder: ort.InferenceSession) -> tuple[int, int, int]:
+    """(layers, heads, head size) of a decoder's key/value cache, from the inputs it declares
+    (``past_key_values.<layer>.<decoder|encoder>.<key|value>`` shaped batch x heads x length x size)."""
+    layers: set[int] = set()
+    shapes: set[tuple[object, object]] = set()
+    for i in decoder.get_inputs():
+        m = _PAST.fullmatch(i.name)
+        if m:
+            layers.add(int(m.group(1)))
+            shapes.add((i.shape[1], i.shape[3]))
+    if not layers or layers != set(range(len(layers))) or len(shapes) != 1:
+        raise ValueError(f"not a Moonshine decoder with a key/value cache: inputs {[i.name for i in decoder.get_inputs()]}")
+    heads, size = shapes.pop()
+    if not isinstance(heads, int) or not isinstance(size, int):
+        raise ValueError(f"the decoder's cache has no fixed heads and size: {heads} x {size}")
+    return len(layers), heads, size

@@ -44,12 +44,12 @@ class RecognizerCrashed(RuntimeError):
     """The worker process exited or stopped answering; the next call starts a new one."""
 
 
-def serve(requests_fd: int, replies_fd: int) -> None:
+def serve(requests_fd: int, replies_fd: int, model: str = "tiny") -> None:
     """The child's loop: load the model, then answer (pcm bytes, rate) with (True, text) or (False, error)."""
     from speech.moonshine import MoonshineRecognizer
 
     requests, replies = Connection(requests_fd, writable=False), Connection(replies_fd, readable=False)
-    recognizer = MoonshineRecognizer()
+    recognizer = MoonshineRecognizer(model=model)
     replies.send((True, "ready"))
     while True:
         try:
@@ -70,7 +70,9 @@ class MoonshineWorker:
     TIMEOUT = 10.0
     """Seconds one reading may take (at most 10 s of audio, ~0.5 s) before the worker is replaced."""
 
-    def __init__(self) -> None:
+    def __init__(self, model: str = "tiny") -> None:
+        self.model = model
+        """The Moonshine model the worker loads (`speech.moonshine.MODELS`; the setting MOONSHINE_MODEL)."""
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._requests: Connection | None = None
@@ -123,7 +125,7 @@ class MoonshineWorker:
         rep_r, rep_w = os.pipe()
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(req_r), str(rep_w)],
+                [sys.executable, "-m", __name__, str(req_r), str(rep_w), self.model],
                 pass_fds=(req_r, rep_w), env=child_process_environment(str(_PACKAGE_ROOT)),
                 stdin=subprocess.DEVNULL, close_fds=True,
             )
@@ -164,4 +166,4 @@ if __name__ == "__main__":
     # Run the module's own copy (not __main__'s), as the sphinx workers do.
     from speech.moonshine_worker import serve as _serve
 
-    _serve(int(sys.argv[1]), int(sys.argv[2]))
+    _serve(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3])

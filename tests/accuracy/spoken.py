@@ -3,7 +3,9 @@ over the phone path or the browser path (`clips`), recognised by the product's r
 scored for word error rate and for intent (what the agent makes of the words it heard, `scoring`)::
 
     .venv/bin/python -m tests.accuracy.spoken [--set dev|dev2|dev3|test|PATH] [--path phone|browser]
-        [--rates 0.9,1.0,1.15,1.2] [--engine moonshine|sphinx] [--limit N] [--show-errors]
+        [--rates 0.9,1.0,1.15,1.2] [--engine moonshine|sphinx] [--model tiny|base] [--limit N] [--show-errors]
+
+``--model`` is the Moonshine model (default: the MOONSHINE_MODEL setting, tiny).
 
 The reference of the word error rate is the sentence in spoken words (`scoring.said_words`), and the
 transcript is normalised the same way; hesitations ("um", "uh") are not counted on either side. Synthesised audio is cached under ``DATA_DIR/accuracy``.
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 import os
 import platform
+import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,17 +49,18 @@ def wer_words(text: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ recognisers
-def moonshine() -> Recognise:
+def moonshine(model: str = "tiny") -> Recognise:
     """`speech.moonshine` as the Moonshine STT service reads an utterance: the process's one
-    model, its text in spoken form (`spoken.spoken_transcript`, what the service pushes to the agent).
+    model (``model``: tiny or base), its text in spoken form (`spoken.spoken_transcript`, what the
+    service pushes to the agent).
     In this process only: the model's runtime already decodes on two threads, and two worker processes
     were no faster on 2 cores."""
     from speech.moonshine import MoonshineRecognizer
     from speech.spoken import spoken_transcript
 
     def recognise(clips: Sequence[np.ndarray], rate: int) -> list[str]:
-        model = MoonshineRecognizer()
-        return [spoken_transcript(model.transcribe(c, rate)) for c in clips]
+        recognizer = MoonshineRecognizer(model=model)
+        return [spoken_transcript(recognizer.transcribe(c, rate)) for c in clips]
     return recognise
 
 
@@ -91,6 +95,8 @@ class RateResult:
     ref_words: list[int]
     audio_seconds: float
     recognise_seconds: float
+    recognise_cpu_seconds: float = 0.0
+    """CPU of this process and of its children that ended (PocketSphinx's pool) while recognising."""
 
     def wer(self, keep: Callable[[Utterance], bool] = lambda u: True) -> float:
         pairs = [(e, n) for s, e, n in zip(self.scored, self.word_errs, self.ref_words, strict=True) if keep(s.utterance)]
@@ -106,15 +112,20 @@ def measure(utterances: Sequence[Utterance], speeds: Sequence[float], path: Line
     for speed in speeds:
         clips = [through_line(v, u.said, speed, path)
                  for u, v in zip(utterances, voices(texts, speed, cache_dir, workers), strict=True)]
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _cpu_seconds()
         heard = recognise(clips, rate)
-        took = time.perf_counter() - t0
+        took, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
         refs = [wer_words(u.said) for u in utterances]
         errs = [word_errors(r, wer_words(h)) for r, h in zip(refs, heard, strict=True)]
         scored = score(utterances, heard, lambda text: understand(text, REFERENCE_NOW))
         out.append(RateResult(speed, scored, errs, [len(r) for r in refs],
-                              sum(c.size for c in clips) / rate, took))
+                              sum(c.size for c in clips) / rate, took, cpu))
     return out
+
+
+def _cpu_seconds() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 # ------------------------------------------------------------------ reporting
@@ -125,13 +136,15 @@ def _cpu_model() -> str:
     return names[0] if names else platform.processor() or "unknown CPU"
 
 
-def conditions(engine: Engine, path: LinePath, speeds: Sequence[float], workers: int) -> str:
+def conditions(engine: Engine, path: LinePath, speeds: Sequence[float], workers: int, model: str = "tiny") -> str:
     """The conditions the figures were taken under, for printing with them."""
     low, high = BAND_HZ
     line = f"{low:.0f}-{high:.0f} Hz band, 8 kHz G.711 mu-law" if path == "phone" else "16 kHz linear PCM"
-    packages = ("moonshine-voice" if engine == "moonshine" else "pocketsphinx", "hibari-tts", "numpy", "soxr")
+    recogniser = ("pocketsphinx" if engine == "sphinx" else "moonshine-cpp" if model == "base" else "moonshine-voice")
+    packages = (recogniser, "onnxruntime", "hibari-tts", "numpy", "soxr")
     processes = f"{workers} processes for synthesis" + (" and decoding" if engine == "sphinx" else "")
-    return (f"engine {engine}; {path} path ({line}); hibari voice at rates {', '.join(f'{s:g}' for s in speeds)}; "
+    name = f"moonshine {model}" if engine == "moonshine" else engine
+    return (f"engine {name}; {path} path ({line}); hibari voice at rates {', '.join(f'{s:g}' for s in speeds)}; "
             f"level {GAIN_DB[0]:+g} to {GAIN_DB[1]:+g} dB, white or pink line noise at {SNR_DB[0]:g}-{SNR_DB[1]:g} dB "
             f"SNR, drawn per utterance\nmachine: {os.cpu_count()} cores, {_cpu_model()}; Python "
             f"{platform.python_version()}; {', '.join(f'{p} {version(p)}' for p in packages)}; {processes}")
@@ -150,7 +163,8 @@ def report(results: Sequence[RateResult], show_errors: bool = False) -> str:
         everything = overall(r.scored)
         offers = sum(offered(s.utterance, s.move) for s in r.scored)
         lines.append(f"{r.speed:5.2f}  {'overall':14s} {100 * r.wer():5.1f}% {100 * everything.rate:6.1f}% "
-                     f"{everything.n:4d}   ({r.audio_seconds:.0f} s of audio recognised in {r.recognise_seconds:.1f} s"
+                     f"{everything.n:4d}   ({r.audio_seconds:.0f} s of audio recognised in {r.recognise_seconds:.1f} s, "
+                     f"CPU {r.recognise_cpu_seconds / max(everything.n, 1):.2f} s per utterance"
                      f"{f'; {offers} misses offer the expected call' if offers else ''})")
     if show_errors:
         for r in results:
@@ -173,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--rates", default=",".join(f"{s:g}" for s in DEFAULT_RATES),
                     help="hibari speaking rates, comma-separated (1.0 its own pace, 1.2 faster)")
     ap.add_argument("--engine", choices=("moonshine", "sphinx"), default="moonshine")
+    ap.add_argument("--model", choices=("tiny", "base"), help="the Moonshine model (default: MOONSHINE_MODEL, tiny)")
     ap.add_argument("--limit", type=int, default=0, help="only every k-th utterance, k chosen to keep about this many")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for synthesis and for PocketSphinx")
     ap.add_argument("--data-dir", type=Path, help="DATA_DIR (audio cache, language model); default: the setting")
@@ -182,11 +197,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     speeds = [float(s) for s in args.rates.split(",") if s.strip()]
     path = set_path(args.set)
     utterances = sample(load(path), args.limit)
-    recognise = moonshine() if args.engine == "moonshine" else sphinx(settings, args.workers)
+    model = args.model or settings.moonshine_model
+    recognise = moonshine(model) if args.engine == "moonshine" else sphinx(settings, args.workers)
     t0 = time.perf_counter()
     results = measure(utterances, speeds, args.path, recognise, settings.data_dir / "accuracy", args.workers)
     print(f"Spoken accuracy, {path.name} ({len(utterances)} utterances), reference time {REFERENCE_NOW:%a %Y-%m-%d %H:%M}")
-    print(conditions(args.engine, args.path, speeds, args.workers))
+    print(conditions(args.engine, args.path, speeds, args.workers, model))
     print(report(results, args.show_errors))
     typed = overall(score(utterances, [u.said for u in utterances], lambda text: understand(text, REFERENCE_NOW)))
     print(f"typed text of the same utterances (no speech): intent {100 * typed.rate:.1f}% of {typed.n}")
