@@ -242,7 +242,7 @@ def use_stand_ins(monkeypatch: pytest.MonkeyPatch, script: list[str]) -> None:
     import bots.pipeline
 
     monkeypatch.setattr(bots.pipeline, "make_stt", lambda _s, rate, _speech: ScriptedSTT(script, sample_rate=rate))
-    monkeypatch.setattr(bots.pipeline, "make_tts", lambda _s, rate: ToneTTS(sample_rate=rate))
+    monkeypatch.setattr(bots.pipeline, "make_tts", lambda _s, rate, _speech: ToneTTS(sample_rate=rate))
 
 
 def time_smart_turn(monkeypatch: pytest.MonkeyPatch) -> list[float]:
