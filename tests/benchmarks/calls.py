@@ -65,12 +65,8 @@ def quiet_pipecat() -> Iterator[None]:
 @contextlib.asynccontextmanager
 async def bench_server(backend: Backend, tmp_path: Path, data_dir: Path, **overrides: object
                        ) -> AsyncIterator[PhoneServer]:
-    from speech import models
-    from tests.voice import VOICE
-
-    with quiet_pipecat():
+    with quiet_pipecat():  # the server's start loads its STT's models (PocketSphinx's language model too)
         async with open_phone_server(backend, tmp_path, data_dir=data_dir, **overrides) as server:
-            await asyncio.to_thread(models.build_domain_language_model, server.runtime.settings, VOICE)  # built once, not in call 1
             yield server
 
 
