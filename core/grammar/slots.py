@@ -115,8 +115,11 @@ _FUNCTION_ONLY = re.compile(r"(?:(?:to|the|a|an|my|it|on|at|in|for|of|and|is|me|
 """Free text made only of function words ("to", "the") or "list" is a mis-split, never a title."""
 
 
-_TRAILING_LINKS = re.compile(r"(?: (?:before|by|for|on|at|until|till|due|from|in|to|with|and|so|but|or|around))+$")
-"""Words that only lead into what comes after them: free text does not end with one."""
+_TRAILING_LINKS = re.compile(
+    r"(?: (?:before|by|for|on|at|until|till|due|from|in|to|with|and|so|but|or|around"
+    r"|(?:make|mark|set|put|have) (?:it|that)(?: as)?|and (?:make|mark|set)|it is|that is))+$")
+"""Words that only lead into what comes after them ("... the chimney sweep and mark it" medium priority,
+"... on the camry it is" low importance): free text does not end with them."""
 
 
 def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, suffix: str = "",
@@ -262,8 +265,10 @@ _TYPES: tuple[SlotType, ...] = (
     free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group",
               tail=r"he|she|they|who|because|since|as of|starting|effective"),
     free_text("query", ["bob", "alice", "smith", "carol"], strip_articles=False,
-              lead=r"somebody|someone|anybody|anyone|a person|a guy|a woman|a man|named|called|by the name of"),
+              lead=r"somebody|someone|anybody|anyone|a person|a guy|a woman|a man|named|called|by the name of",
+              tail=r"(?:in|on|from|among) (?:my|our|the) (?:teams?|groups?|directory|contacts)"),
     free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,
+              lead=r"around|there|available|free|(?:right )?now",
               tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)"),
     free_text("location", ["cafe luna", "room two", "city hall", "main street"], strip_articles=False),
     free_text("description", ["launch planning", "weekly planning"], strip_articles=False),

@@ -25,7 +25,10 @@ SYMPTOM_WORDS = frozenset({
 
 SYMPTOMS = replace(
     free_text("symptoms", ["headache", "sore throat", "fever", "back pain", "cough and a runny nose", "stomach ache"],
-              tail=r"(?:that|which|it) (?:is|has|have|was|had) (?:been )?(?:going on|going|happening|bothering me|there)$"),
+              tail=r"(?:that|which|it) (?:is|has|have|was|had) (?:been )?(?:going on|going|happening|bothering me|there)$"
+                   r"|(?:it|that) (?:is|has) been$",
+              lead=r"(?:(?:my|our) )?(?:son|daughter|kid|child|baby|husband|wife|partner|mom|dad|mother|father)"
+                   r" (?:has|is|has been|keeps|is having|has got)"),
     word_class="<symptom>", lexicon=SYMPTOM_WORDS,
 )
 INSURANCE = free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"])

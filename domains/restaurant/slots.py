@@ -34,7 +34,8 @@ MEAL_TIME = time_type("meal_time", "meal", ["19:00", "18:30", "20:00", "12:30", 
 REQUESTS = free_text(
     "requests", ["a high chair", "a window seat", "a birthday cake", "vegetarian options", "a booth",
                  "a booth by the window", "a table on the patio", "a quiet corner", "our anniversary"],
-    strip_articles=False, lead=r"please|note|please note|make a note|mention|also|and",
+    strip_articles=False,
+    lead=r"please|note|please note|make a note|mention|also|and|(?:with |and )?a note (?:about|saying|that)|about",
 )
 
 TYPES = (PARTY_SIZE, MEAL_TIME, REQUESTS, *bookings.TYPES)
