@@ -84,6 +84,12 @@ def test_a_compound_written_as_one_word_or_two_is_the_same_text() -> None:
     assert not args_match({"title": "pick up dry cleaning"}, {"title": "pickup cleaning"})
 
 
+def test_free_text_reads_singular_and_plural_alike_but_not_strictly() -> None:
+    assert args_match({"title": "replace the wiper blades"}, {"title": "replace the wiper blade"})
+    assert not args_match({"title": "replace the wiper blades"}, {"title": "replace the wiper blade"}, strict=True)
+    assert not args_match({"title": "replace the wiper blades"}, {"title": "replace the viper blades"})
+
+
 def test_a_reference_that_names_no_record_counts_as_none() -> None:
     assert args_match({}, {"reservation": "my reservation"})
     assert args_match({"reservation": "the booking"}, {})
