@@ -17,15 +17,15 @@ from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
+from bots.llm.capabilities import capabilities_sentence, fallback, greeting, help_text, offer
 from bots.llm.lookup import Lookup, lookups, ordinal, resolve, results_by_tool, spoken_which
 from bots.llm.replies import ToolResult, reply_to_results
-from bots.llm.speech import join_list, speak_value
+from bots.llm.speech import speak_value
 from core.grammar.dates import parse_date
 from core.grammar.dialogue import Act, parse_dialogue
 from core.grammar.parser import parse_slot
-from core.grammar.registry import arguments_for, grammars, interpret, parse, tool_words
+from core.grammar.registry import arguments_for, interpret, parse, tool_words
 from core.grammar.slots import slot_type
-from core.grammar.templates import DomainGrammar
 from core.grammar.text import normalize, strip_fillers
 from core.grammar.times import iso_time, parse_time
 
@@ -61,7 +61,7 @@ def next_message(
     """Decide the assistant's next message; `tools` limits which tools it may call (None: all), `serves` the
     domains the caller's line offers, which are all it says it can help with (None: every domain)."""
     if not messages:
-        return _say(_greeting())
+        return _say(greeting())
     last = messages[-1]
     if isinstance(last, ToolMessage):
         looking = _looking(messages)
@@ -70,7 +70,7 @@ def next_message(
         results = _trailing_results(messages)
         return _say(reply_to_results(results, now), _tool_question(results))
     if not isinstance(last, HumanMessage):
-        return _say(_fallback(serves))
+        return _say(fallback(serves))
     text = last.text if isinstance(last.content, list) else str(last.content)
     pending = _pending(messages)
     act = parse_dialogue(text)
@@ -113,10 +113,10 @@ class _Turn:
             # tasks i have at the moment"), and a wrong guess costs the caller no more than the question
             return self.proceed(reading.tool, reading.args)
         if reading is not None:
-            return _say(_offer(reading.tool), Pending("intent", reading.tool, reading.args))
+            return _say(offer(reading.tool), Pending("intent", reading.tool, reading.args))
         if self.tools is not None and interpret(text, self.now) is not None:
-            return _say("I can't do that from here. " + _capabilities_sentence(self.serves))
-        return _say(_fallback(self.serves))
+            return _say("I can't do that from here. " + capabilities_sentence(self.serves))
+        return _say(fallback(self.serves))
 
     def answer(self, pending: Pending, text: str) -> AIMessage:
         words = tool_words(pending.tool)
@@ -343,12 +343,12 @@ def _dialogue(act: Act, messages: Sequence[BaseMessage], serves: Collection[str]
     if act == "goodbye":
         return _goodbye()
     if act == "help":
-        return _say(_help(serves))
+        return _say(help_text(serves))
     if act == "repeat":
         previous = next((m for m in reversed(messages[:-1]) if isinstance(m, AIMessage) and m.content), None)
-        return _say(str(previous.content) if previous else _greeting())
+        return _say(str(previous.content) if previous else greeting())
     replies = {
-        "greeting": _greeting(),
+        "greeting": greeting(),
         "how_are_you": "I'm doing well, thanks for asking. How can I help you?",
         "thanks": "You're welcome! Is there anything else I can do for you?",
         "yes": "Okay. What would you like to do?",
@@ -364,44 +364,3 @@ def _read_only() -> frozenset[str]:
     from domains.registry import all_tools
 
     return frozenset(spec.name for spec in all_tools() if not spec.mutates)
-
-
-def _offer(tool: str) -> str:
-    """The one question that checks a fairly likely reading before acting on it."""
-    words = tool_words(tool)
-    what = words.offer if words and words.offer else tool.replace("_", " ")
-    return f"Do you want me to {what}?"
-
-
-def _greeting() -> str:
-    return "Hello! How can I help you today?"
-
-
-def _served(serves: Collection[str] | None) -> list[DomainGrammar]:
-    """The grammars of the domains the line offers (a person to talk to is offered on every line)."""
-    return [g for g in grammars() if serves is None or g.domain in serves or g.domain == "transfer"]
-
-
-def _capabilities_sentence(serves: Collection[str] | None = None) -> str:
-    served = _served(serves)
-    things = [c for g in served for c in g.capabilities]
-    sentence = f"I can help with {join_list(things, oxford=False)}." if things else ""
-    if any(g.domain == "transfer" for g in served):
-        sentence += " I can also connect you to a person."
-    return sentence.strip()
-
-
-def _examples(serves: Collection[str] | None) -> list[str]:
-    return [g.examples[0] for g in _served(serves) if g.examples][:3]
-
-
-def _help(serves: Collection[str] | None) -> str:
-    examples = _examples(serves)
-    tail = f" For example, you can say: {join_list(examples, 'or')}." if examples else ""
-    return _capabilities_sentence(serves) + tail
-
-
-def _fallback(serves: Collection[str] | None) -> str:
-    examples = _examples(serves)
-    tail = f" For example, say: {examples[0]}." if examples else ""
-    return f"Sorry, I didn't get that. {_capabilities_sentence(serves)}{tail}"

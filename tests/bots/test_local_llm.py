@@ -224,7 +224,7 @@ async def test_the_callers_local_time_comes_from_the_system_prompt() -> None:
 
 
 def _offered(tool: str, args: dict[str, Any]) -> AIMessage:
-    from bots.llm.turns import _offer
+    from bots.llm.capabilities import offer as _offer
 
     return AIMessage(content=_offer(tool), additional_kwargs={
         "convonet_pending": {"kind": "intent", "tool": tool, "args": args, "ask": None},
