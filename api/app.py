@@ -19,6 +19,7 @@ from api.routes import (
     auth,
     call_center,
     call_center_agent,
+    call_center_audio,
     call_center_consult,
     call_center_dial,
     call_center_sip,
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(notices.router)
     app.include_router(call_center.router)
     app.include_router(call_center_agent.router)
+    app.include_router(call_center_audio.router)
     app.include_router(call_center_consult.router)
     app.include_router(call_center_dial.router)
     app.include_router(call_center_sip.router)

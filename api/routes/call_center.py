@@ -7,8 +7,7 @@ logged-in user. The URL contract:
 * `GET|POST /call-center/api/call/ringing`, `POST /call-center/api/call/{answer,reject,drop,hold,transfer}`
 * `GET /call-center/api/customer/{id}` (a call id, or a PBX call's CallSid)
 * `GET /call-center/api/events` — server-sent events from the store's `callcenter:events`
-* `POST|PATCH /call-center/api/call/{id}/offer` — the agent's audio leg (SmallWebRTC), forwarded to the
-  process that carries the caller's audio when it lands on another (`api.forward`)
+* `POST|PATCH /call-center/api/call/{id}/offer` — the agent's audio leg (`api.routes.call_center_audio`)
 """
 
 from __future__ import annotations
@@ -20,16 +19,10 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request, status
-from fastapi.responses import FileResponse, Response
-from pipecat.transports.smallwebrtc.request_handler import (
-    IceCandidate,
-    SmallWebRTCPatchRequest,
-    SmallWebRTCRequest,
-)
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.deps import RuntimeDep, StaffUser
-from api.forward import forward, owner_node
 from api.popup import customer_popup
 from api.routes.call_center_models import (
     ActivityOut,
@@ -37,10 +30,8 @@ from api.routes.call_center_models import (
     CallOut,
     CustomerOut,
     MetricsOut,
-    OkOut,
     OutcomeOut,
     RingOut,
-    SdpAnswerOut,
     StatusOut,
 )
 from api.sse import EventStream
@@ -54,9 +45,8 @@ from domains.transfer.calls import TransferCall
 from domains.transfer.consult import Consults
 from domains.transfer.metrics import floor_metrics, per_agent
 from domains.transfer.queue import CallCenter
-from processors.transfer_legs import LIVE_CALLS
 from transports.agent_leg import AgentLegs
-from transports.webrtc import OfferError, check_sdp, ice_servers
+from transports.webrtc import ice_servers
 
 STREAM_MAX_SECONDS = 300.0  # then the page reconnects (and its token is checked again)
 PING_SECONDS = 15.0
@@ -336,79 +326,3 @@ async def _feed(request: Request, runtime: Runtime, *, clinical: bool) -> AsyncI
     finally:
         with anyio.CancelScope(shield=True):
             await subscription.close()
-
-
-# --- the agent's audio leg -----------------------------------------------------------------------
-
-
-class CandidateIn(BaseModel):
-    candidate: str = Field(max_length=1024)
-    sdp_mid: str = Field(max_length=64)
-    sdp_mline_index: int = Field(ge=0, le=16)
-
-
-class CandidatesIn(BaseModel):
-    pc_id: str = Field(max_length=128)
-    candidates: list[CandidateIn] = Field(max_length=64)
-
-
-def get_legs(request: Request) -> AgentLegs:
-    legs: AgentLegs | None = getattr(request.app.state, "agent_legs", None)
-    if legs is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "The call center's audio is not running.")
-    return legs
-
-
-@router.post(f"{API}/call/{{call_id}}/offer", response_model=SdpAnswerOut)
-async def agent_offer(
-    call_id: str, request: Request, body: Annotated[dict[str, Any], Body()], user: Agent, runtime: RuntimeDep,
-    center: Center,
-) -> SdpAnswerOut | Response:
-    """The agent's microphone and speaker for their call: `{sdp, type: "offer", pc_id?}` → `{sdp, type, pc_id}`.
-    Forwarded to the process carrying the caller's audio when that is another one."""
-    call = await center.get(call_id)
-    consult = call.consult or {}
-    consulting = consult.get("agent_id") == str(user.id) and consult.get("status") == "talking"  # a warm transfer
-    if not consulting and (call.agent_id != str(user.id) or not call.status.with_agent):
-        raise HTTPException(status.HTTP_409_CONFLICT, "That call is not connected to you.")
-    bridge = LIVE_CALLS.get(call_id)
-    if bridge is None:
-        if (owner := await owner_node(runtime, request, call.node or None)) is not None:
-            return await forward(request, owner)
-        raise HTTPException(status.HTTP_409_CONFLICT,
-                            f"The caller's audio is carried by another server ({call.node or 'unknown'}).")
-    try:
-        check_sdp(body.get("sdp"), body.get("type"))
-    except OfferError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-    pc_id = body.get("pc_id")
-    offer = SmallWebRTCRequest(sdp=body["sdp"], type="offer", pc_id=pc_id if isinstance(pc_id, str) else None)
-    try:
-        answer = await get_legs(request).answer(offer, bridge, str(user.id), call_id, consult=consulting)
-        return SdpAnswerOut.model_validate(answer)
-    except LookupError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
-
-
-@router.patch(f"{API}/call/{{call_id}}/offer", response_model=OkOut)
-async def agent_ice(
-    call_id: str, request: Request, body: CandidatesIn, user: Agent, runtime: RuntimeDep, center: Center
-) -> OkOut | Response:
-    """Trickle ICE for the agent's audio leg (forwarded, like the offer, to the process carrying the call)."""
-    legs = get_legs(request)
-    call = None if legs.holds(body.pc_id) else await center.find(call_id)
-    if call is not None and (owner := await owner_node(runtime, request, call.node or None)) is not None:
-        return await forward(request, owner)
-    patch = SmallWebRTCPatchRequest(
-        pc_id=body.pc_id,
-        candidates=[IceCandidate(c.candidate.removeprefix("candidate:"), c.sdp_mid, c.sdp_mline_index)
-                    for c in body.candidates],
-    )
-    try:
-        await legs.add_candidates(patch, str(user.id))
-    except LookupError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "That connection is not open.") from None
-    except (ValueError, IndexError, AssertionError) as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"Unreadable ICE candidate ({type(exc).__name__}).") from None
-    return OkOut(status="success")
-
