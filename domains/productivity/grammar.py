@@ -223,7 +223,7 @@ EVERYDAY = (
         f"(note|jot|write|put) down that {_NEED} {{title}} [{_DUE} {{due:date}}]",
         "(i need|i have|i want|i must|i should|i gotta) [to] remember to {title} [(by|before|on) {due:date}]",
         slots={"due": "due_date"}),
-    *_t("get_todos", f"what is (on|in) {_LIST}", "what is on my plate", "(read|tell|give) me (everything|what is) on my (list|plate|todo list)",
+    *_t("get_todos", f"what is (on|in) {_LIST}", "what is on my plate", "what am i to do [today|now|next]", "(read|tell|give) me (everything|what is) on my (list|plate|todo list)",
         "what (else|all) do i (have|need) to (do|get done|take care of)", "what do i have to (get done|take care of)",
         "(what|which) (things|stuff|tasks|todos|items|errands) (do i have|are on my list)",
         "(show|list|read|give) me [all] [of] my (stuff|errands|chores|things to do|items)"),
