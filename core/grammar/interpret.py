@@ -46,6 +46,8 @@ _RECORD_NOUNS = frozenset({
     "table", "calendar", "list",
 })
 """Words that say which kind of record a reference is about, when a tool's templates use them."""
+_KIND_ONLY = frozenset({"todo", "task", "reminder", "alert", "appointment", "reservation", "booking"})
+"""Of those, the ones that are never part of a record's own name (a "pta meeting" is an event's title)."""
 _LONGEST_SURE = 30
 """Words past which a sentence is a monologue: a reading of it by the model is checked with the caller (as
 is one of a single word: "cough", heard alone, is no request to note a symptom)."""
@@ -245,6 +247,7 @@ class Interpreter:
             return None
         ranked = _by_evidence(ranked)
         top, args = self._most_complete(ranked, clean, now)
+        top, args = self._of_the_kind_named(top, args, ranked, clean, now)
         typed = len({str(v) for v in args.values() if not isinstance(v, str) or v[:1].isdigit()})
         if top.evidence < EVIDENCE and typed < 2:
             return None  # likely only by elimination, and the sentence says nothing the tool needs
@@ -272,6 +275,26 @@ class Interpreter:
                 if edge in self._record_nouns:
                     return True
         return False
+
+    def _of_the_kind_named(self, top: Ranked, args: dict[str, Any], ranked: list[Ranked], clean: str,
+                           now: datetime) -> tuple[Ranked, dict[str, Any]]:
+        """The model's tool, or a close rival whose records the reference names by their kind ("delete the
+        biryani shopping [todo]" read as a reminder is a todo's deletion)."""
+        shape = self.shapes.get(top.tool)
+        if shape is None:
+            return top, args
+        for slot in shape.args:
+            value = args.get(slot.arg) if isinstance(slot.arg, str) else None
+            if slot.kind.name not in ("ref", "booking") or not isinstance(value, str) or not value.strip():
+                continue
+            words = value.split()
+            for noun in ({words[0], words[-1]} & self._record_nouns & _KIND_ONLY) - shape.words:
+                for rival in ranked[1:4]:
+                    theirs = self.shapes.get(rival.tool)
+                    if theirs is not None and noun in theirs.words and any(
+                            a.kind.name in ("ref", "booking") for a in theirs.args):
+                        return replace(rival, probability=top.probability), self._arguments(rival, clean, now)
+        return top, args
 
     def _most_complete(self, ranked: list[Ranked], clean: str, now: datetime) -> tuple[Ranked, dict[str, Any]]:
         """The model's best tool, or a close rival whose questions the sentence answers where the best's it

@@ -111,8 +111,10 @@ def _number_type(name: str, values: Sequence[int], low: int, high: int) -> SlotT
 
 
 _ARTICLES = re.compile(r"^(?:the|a|an|my|our|this|that) ")
-_FUNCTION_ONLY = re.compile(r"(?:(?:to|the|a|an|my|it|on|at|in|for|of|and|is|me|as|list|lists) ?)+")
-"""Free text made only of function words ("to", "the") or "list" is a mis-split, never a title."""
+_FUNCTION_ONLY = re.compile(
+    r"(?:(?:to|the|a|an|my|it|on|at|in|for|of|and|is|me|as|list|lists|something|anything|stuff|some) ?)+")
+"""Free text made only of function words ("to", "the"), "list" or "something" is a mis-split or a request
+still to be said ("add something to my calendar"), never a title."""
 
 
 _TRAILING_LINKS = re.compile(

@@ -144,7 +144,8 @@ def normalize(text: str) -> str:
     return _PAST_COMMAND_RE.sub(lambda m: _PAST_COMMANDS[m.group(1)], t)
 
 
-_NAMED_TODO = re.compile(r"\b(\w+) to do\b(?= (?:to|can|could|would|will|for|on|item|list|and|so|is|needs?|as|off|from)\b|$)")
+_NAMED_TODO = re.compile(r"\b(\w+) to do\b(?= (?:to|can|could|would|will|for|on|item|list|and|so|is|needs?|as|off|from"
+                         r"|anymore|any more|delete|remove|cross|scratch|that|please)\b|$)")
 _BEFORE_VERB_TO_DO = frozenset({
     "have", "has", "had", "need", "needs", "want", "wants", "got", "something", "anything", "nothing",
     "everything", "things", "thing", "lot", "lots", "what", "much", "more", "else", "going", "able", "like",

@@ -207,3 +207,28 @@ def test_a_sentence_that_is_a_template_word_for_word_is_never_overruled() -> Non
     sentence is a todo template as it stands, with no free words to misread."""
     reading = interpret("what do i still need to do", REFERENCE_NOW)
     assert reading is not None and (reading.tool, reading.how) == ("get_todos", "template")
+
+
+@pytest.mark.parametrize(("said", "tool", "args"), [
+    # found on the blind set dev4: general rules, each checked on sentences of its own here
+    ("remind me tomorrow at three to check the oil on the truck it's high importance", "create_reminder",
+     {"message": "check the oil on the truck", "remind_at": "2026-11-24T15:00:00", "importance": "high"}),
+    ("give me a call at six fifteen today to remind me to start the rice", "create_reminder",
+     {"message": "start the rice", "remind_at": "2026-11-23T18:15:00", "deliver_by": "call"}),
+    ("i'd like an appointment friday at nine a m with doctor lindgren for my shoulder", "book_appointment",
+     {"date": "2026-11-27", "time": "09:00", "provider": "doctor lindgren", "reason": "my shoulder"}),
+    ("please change the booking under moreau from six people to eight", "change_reservation",
+     {"reservation": "moreau", "party_size": 8}),
+    ("i keep forgetting to descale the kettle put it on my list", "create_todo", {"title": "descale the kettle"}),
+    ("add a task to wax the skis and mark it low priority", "create_todo", {"title": "wax the skis", "priority": "low"}),
+    ("so my daughter has a sore ear and a fever", "record_symptoms", {"symptoms": "sore ear and a fever"}),
+    ("we do not need the gutter cleaning to do anymore so delete it", "delete_todo", {"todo": "gutter cleaning"}),
+])
+def test_what_callers_wrap_around_a_request_is_not_part_of_it(said: str, tool: str, args: dict[str, object]) -> None:
+    reading = interpret(said, REFERENCE_NOW)
+    assert reading is not None and (reading.tool, reading.args) == (tool, args)
+
+
+def test_something_is_no_title_but_a_request_still_to_be_said() -> None:
+    reading = interpret("can you add something to my calendar", REFERENCE_NOW)
+    assert reading is None or "title" not in reading.args
