@@ -35,7 +35,8 @@ INSURANCE = free_text("insurance", ["blue cross", "aetna", "kaiser", "united hea
 
 _NOT_A_NAME = (*WEEKDAYS, "today", "tomorrow", "tonight", "this", "next", "on", "at", "for", "about", "in", "and", "or",
                "to", "please", "soon", "asap", "because", "the", "a", "an", "i", "my", "me", "who", "that", "again",
-               "appointment", "office", "as", "if", "when", "is", "was", "again", "first", "next", "available")
+               "appointment", "office", "as", "if", "when", "is", "was", "first", "available")
+"""Words after "doctor" or "nurse" that are no name ("see the doctor tomorrow", "a nurse available")."""
 _TITLE = {"dr": "doctor", "doc": "doctor"}
 
 
