@@ -28,11 +28,38 @@ def _booking(text: str, now: datetime) -> str | None:
     day = parse_date(text, now)
     if day is not None:
         return day.isoformat()
-    if (code := _CODE.fullmatch(text.strip())) is not None:
-        parts = [_SPELLED.get(p, p) for p in code[2].split()] if " " in code[2] else list(code[2])
-        if len(parts) == 4 and all(len(p) == 1 for p in parts):
-            return code[1].replace(" ", "").upper() + "-" + "".join(parts).upper()
+    code = _code_in(text)
+    if code is not None:
+        return code
     return _ARTICLES.sub("", text.strip()) or None
+
+
+_PREFIXES = ("ht", "cl")
+
+
+def _code_in(text: str) -> str | None:
+    """A confirmation code anywhere in the words, said letter by letter ("h t four k two p"), run together
+    as a recogniser writes it ("ht2x8q", "cl7j3d") or in between ("h t nine r 2b"): HT-4K2P. Its four
+    characters must end at a word's end; run-together letters need a digit among them ("clever" is no code)."""
+    words = text.strip().split()
+    for i in range(len(words)):
+        head = words[i]
+        if head in ("h", "c") and i + 1 < len(words) and head + words[i + 1] in _PREFIXES:
+            prefix, rest = head + words[i + 1], words[i + 2:]
+        elif head[:2] in _PREFIXES and head.isalnum():
+            prefix, rest = head[:2], ([head[2:]] if len(head) > 2 else []) + words[i + 1:]
+        else:
+            continue
+        chars, glued = "", False
+        for word in rest:
+            chars += _SPELLED.get(word, word if word.isalnum() and word.isascii() else "?")
+            glued = glued or (len(word) > 1 and word not in _SPELLED)
+            if len(chars) >= 4:
+                break
+        # letters run together with no digit among them are a word ("clever"), not a code
+        if len(chars) == 4 and "?" not in chars and (not glued or any(c.isdigit() for c in chars)):
+            return prefix.upper() + "-" + chars.upper()
+    return None
 
 
 def _say_booking(value: str, now: datetime) -> str:

@@ -87,6 +87,12 @@ def _money(m: re.Match[str]) -> str:
     return f"{_number(m['n'])}{scale.get(m['scale'] or '', '')} dollars"
 
 
+def _clock_words(hour: int, minute: int, meridiem: str | None) -> str:
+    """A clock time said as people say it: "five forty five", "nine oh five pm"."""
+    said = f"{_number(str(hour))} {'oh ' if minute < 10 else ''}{_number(str(minute))}"
+    return f"{said} {meridiem}" if meridiem else said
+
+
 def _long_number(m: re.Match[str]) -> str:
     """Phone numbers and other long digit strings are said digit by digit."""
     return _digits(m[0]) if len(m[0]) >= 7 or (m[0].startswith("0") and len(m[0]) > 1) else _number(m[0])
@@ -99,6 +105,9 @@ _RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]
         (r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b", _iso_date),
         (r"\b(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?\b", _slash_date),
         (r"\b\d{3}-\d{3}-\d{4}\b", lambda m: _digits(m[0])),
+        # "at 545" is a clock ("give me a call at 545 today"), not five hundred forty five
+        (r"\bat (?P<h>[1-9]|1[0-2])(?P<min>[0-5][1-9]|[1-5]0)\b(?: ?(?P<mer>[ap]m)\b)?",
+         lambda m: "at " + _clock_words(int(m["h"]), int(m["min"]), m["mer"])),
         (r"\b(?P<h>\d{1,2}):(?P<min>\d\d)(?: ?(?P<mer>[ap]m)\b)?", _clock),
         (rf"\$(?P<n>{_NUM})(?: ?(?P<scale>k|thousand|million|grand)\b)?(?: dollars?\b)?", _money),
         (rf"\b(?P<n>{_NUM}) ?k\b", lambda m: f"{_number(m['n'])} thousand"),

@@ -59,7 +59,7 @@ How = Literal["template", "relaxed", "model"]
 _RESTART = re.compile(r"\b(?:sorry i mean|no sorry|sorry no|i mean|no wait|wait no|no no|or rather|make that|actually make it|actually no)\b")
 _REPEAT = re.compile(r"\b(?!(?:" + "|".join((*ONES, *TENS[2:], "oh", "double", "hundred", "thousand")) + r")\b)(\w+)( \1\b)+")
 """A word said twice in a row ("for for two") once; numbers excepted ("five five five", "twenty twenty six")."""
-_FILLER_WORDS = re.compile(r"\b(?:um+|uh+|er+|erm|hmm+|mm+|ah+|like you know|you know|i guess|basically|kinda"
+_FILLER_WORDS = re.compile(r"\b(?:um+|uh+m*|er+|erm|hmm+|mm+|ah+|like you know|you know|i guess|basically|kinda"
                            r"|(?:i )?(?:keep|kept|always|often) (?:on )?forget(?:ting)? (?:to|about))\b")
 """"I keep forgetting to ...": what follows is the thing itself, not part of its name."""
 
@@ -78,6 +78,8 @@ class Reading:
 
 _CLOCKISH = re.compile(r"\b(?:am|pm|oclock|o'clock|noon|midnight|\d{1,2}(?::\d\d)?)\b")
 """Words of a clock time: free text holding one has swallowed a time its template should have read."""
+_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{4}")
+"""A booking's confirmation code as its slot type writes it (HT-4K2P)."""
 _EVIDENCE_LEAD = 2.0
 """Nats by which a close rival's own words must outweigh an unsure best tool's to be read instead."""
 
@@ -92,6 +94,18 @@ def _by_evidence(ranked: list[Ranked]) -> list[Ranked]:
         if rival.probability >= 0.4 * top.probability and rival.evidence >= top.evidence + _EVIDENCE_LEAD:
             return [replace(rival, probability=top.probability), *[r for r in ranked if r is not rival]]
     return ranked
+
+
+def _within(args: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Whether every value of `args` was said inside one of `other`'s free-text values or is one of its
+    values: the same words, read into more arguments."""
+    theirs = [v for v in other.values() if isinstance(v, str)]
+    for value in args.values():
+        if value in other.values():
+            continue
+        if not isinstance(value, str) or not any(f" {value} " in f" {v} " for v in theirs):
+            return False
+    return bool(theirs)
 
 
 def _word_class(word: str) -> str:
@@ -242,6 +256,9 @@ class Interpreter:
             if trusted:
                 how: How = "template" if exact else "relaxed"
                 args = self._fuller(found.tool, found.args, clean, now)
+                finer = None if literal else self._finer(found.tool, args, ranked, clean, now)
+                if finer is not None:
+                    return Reading(self.domain_of(finer[0].tool), finer[0].tool, finer[1], found.confidence, how, True)
                 return Reading(found.domain, found.tool, args, found.confidence, how, True)
         if top is None or top.probability < GUESS:
             return None
@@ -302,6 +319,9 @@ class Interpreter:
         top = ranked[0]
         best = (top, self._arguments(top, clean, now))
         missing = self._missing(top.tool, best[1])
+        finer = self._finer(top.tool, best[1], ranked, clean, now)
+        if finer is not None:
+            return replace(finer[0], probability=top.probability), finer[1]
         if not missing:
             return best
         for rival in ranked[1:3]:
@@ -311,6 +331,22 @@ class Interpreter:
             if len(self._missing(rival.tool, args)) < len(missing) and args:
                 return replace(rival, probability=top.probability), args
         return best
+
+    def _finer(self, tool: str, args: dict[str, Any], ranked: list[Ranked], clean: str, now: datetime
+               ) -> tuple[Ranked, dict[str, Any]] | None:
+        """A likely rival that reads the same words into more arguments: `tool`'s free text swallowed what the
+        rival reads as arguments of its own ("make the radiator flush [urgent]", "a todo [on the night shift
+        team] restock the pads")."""
+        mine = next((r for r in ranked if r.tool == tool), None)
+        if mine is None:
+            return None
+        for rival in ranked[:3]:
+            if rival.tool == tool or rival.probability < 0.1 * mine.probability or rival.evidence < EVIDENCE:
+                continue
+            theirs = self._arguments(rival, clean, now)
+            if len(theirs) > len(args) and _within(theirs, args):
+                return rival, theirs
+        return None
 
     def _missing(self, tool: str, args: dict[str, Any]) -> list[str]:
         return [a for a in self._asks.get(tool, ()) if a not in args]
@@ -354,9 +390,17 @@ class Interpreter:
         setting its words give ("... the ones i already finished": completed)."""
         args = self._with_flags(tool, args, clean)
         shape = self.shapes.get(tool)
-        if shape is None or len(args) == sum(len(a.arg) if isinstance(a.arg, tuple) else 1 for a in shape.args):
+        if shape is None:
+            return args
+        full = len(args) == sum(len(a.arg) if isinstance(a.arg, tuple) else 1 for a in shape.args)
+        if full and not any(a.kind.name == "booking" for a in shape.args):
             return args
         found = extract(shape, drop_hesitations(strip_fillers(clean)), now)
+        coded = {k: v for k, v in found.items() if isinstance(v, str) and _CODE.fullmatch(v) and args.get(k) != v}
+        if coded:
+            return {**args, **coded}  # a confirmation code the template skipped as a stray word ("... ht2x8q")
+        if full:
+            return args
         free = {a.arg for a in shape.args if a.kind.free_text and isinstance(a.arg, str)}
         if not any(isinstance(v, str) and v[:1].isalpha() for v in args.values()):
             # every word the template read is a value of its own: what it left can only be free text

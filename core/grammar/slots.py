@@ -247,7 +247,7 @@ _TYPES: tuple[SlotType, ...] = (
              lambda v, _n, rng: say_digits(v).replace(",", ""), _fixed(["1234", "4321", "987654", "24680"])),
     choice_type(choices.PRIORITY, "<priority>",
                 frozenset(w for w in choices.PRIORITY.lookup if " " not in w and w != "top")),
-    SlotType("importance", f"{choices.IMPORTANCE.pattern} (?:importance|priority)",
+    SlotType("importance", f"{choices.IMPORTANCE.pattern} (?:importance|important|priority)",
              lambda t, _n: choices.IMPORTANCE.parse(t.rsplit(" ", 1)[0]), lambda v, _n: f"{v} importance",
              lambda v, _n, rng: f"{choices.IMPORTANCE.phrase(v, rng)} {rng.choice(('importance', 'priority'))}",
              _fixed(choices.IMPORTANCE.values)),

@@ -38,7 +38,11 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\broll (?=on|in|to|as|for)\b", "role "),
         # "due friday" heard "do friday"; "mark it as done" heard "mark it is done"
         (r"\b(?<!what )(?<!i )(?<!you )(?<!we )(?<!they )(?<!to )do (?=(?:this |next |on |by )?(?:monday|tuesday|"
-         r"wednesday|thursday|friday|saturday|sunday|today|tomorrow|tonight)\b)", "due "),
+         r"wednesday|thursday|friday|saturday|sunday|today|tomorrow|tonight|january|february|march|april|june|"
+         r"july|august|september|october|november|december)\b)", "due "),
+        # "mark it medium priority" heard "market medium priority"
+        (r"\bmarket (?=(?:as )?(?:urgent|high|low|medium|normal|top|done|complete|completed|finished)\b)", "mark it "),
+        (rf"{_OPENING}ad\b", r"\1add"),  # "ad replace the wiper blades to my list"
         (r"^((?:please )?mark .+) is (done|complete|completed|finished)$", r"\1 as \2"),
         (r"\bdr\b\.?", "doctor"),
         # a command word the recogniser wrote onto the address after it ("addcarlos dot rivera at ...")
@@ -58,7 +62,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(?<=\d),(?=\d{3}\b)", ""),  # 350,000 -> 350000
         (r"\$\s+(?=\d)", "$"),
         (r"&", " and "),
-        (r"\bto[ -]?dos\b", "todos"),
+        (r"\bto[ -]?dos\b|\btodo's\b", "todos"),
         (r"\bto-do\b", "todo"),
         (r"\b(a|an|my|the|new|this|that|your|our|each|every|one|another|create|created|add|make|put) to do\b",
          r"\1 todo"),
@@ -79,7 +83,7 @@ _LONE_PUNCT = re.compile(r"(?<![a-z0-9])[.'/:+_-]+|[.'/:+_-]+(?![a-z0-9])")
 _WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])|(?<=[a-z])-(?=\d)|(?<=\d)-(?=[a-z])")
 _SPACES = re.compile(r"\s+")
 
-_HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "mm", "ah", "please", "kindly"})
+_HESITATIONS = frozenset({"um", "umm", "uhm", "uh", "uhh", "er", "erm", "hmm", "mm", "ah", "please", "kindly"})
 
 _LEADING_FILLERS: tuple[str, ...] = tuple(
     sorted(
@@ -119,7 +123,7 @@ _PAST_COMMAND_RE = re.compile(r"^(" + "|".join(_PAST_COMMANDS) + r")\b")
 """A command heard in the past tense at the very start ("changed the priority", "registered me as ...")."""
 
 
-_CODE_LIKE = re.compile(r"\bh ?t (?:[a-z0-9]|zero|one|two|three|four|five|six|seven|eight|nine|oh)\b")
+_CODE_LIKE = re.compile(r"\b(?:h ?t|c ?l) (?:[a-z0-9]|zero|one|two|three|four|five|six|seven|eight|nine|oh)\b")
 """A confirmation code said letter by letter ("h t four k"): read elsewhere, left as it is."""
 _SPELLED_OUT = re.compile(r"\b(?:[b-hj-z] (?:[a-z] )+[a-z]|[a-z] (?:[a-z] )*[b-hj-z])\b")
 """Letters said one by one ("p t a volunteers"), not counting a lone "a" or "i"."""

@@ -40,7 +40,7 @@ from .sets import Utterance, load, set_path
 Engine = Literal["moonshine", "sphinx"]
 Recognise = Callable[[Sequence[np.ndarray], int], list[str]]
 DEFAULT_RATES = (0.9, 1.0, 1.15, 1.2)
-HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "mm", "ah"})  # not counted as words
+HESITATIONS = frozenset({"um", "umm", "uhm", "uh", "uhh", "er", "erm", "hmm", "mm", "ah"})  # not counted as words
 
 
 def wer_words(text: str) -> list[str]:

@@ -232,3 +232,36 @@ def test_what_callers_wrap_around_a_request_is_not_part_of_it(said: str, tool: s
 def test_something_is_no_title_but_a_request_still_to_be_said() -> None:
     reading = interpret("can you add something to my calendar", REFERENCE_NOW)
     assert reading is None or "title" not in reading.args
+
+
+@pytest.mark.parametrize(("said", "tool", "args"), [
+    # a confirmation code spelled, run together by the recogniser, or half and half
+    ("please cancel my reservation h t seven m four q", "cancel_reservation", {"reservation": "HT-7M4Q"}),
+    ("cancel my reservation ht7m4q", "cancel_reservation", {"reservation": "HT-7M4Q"}),
+    ("cancel appointment c l two b nine x", "cancel_appointment", {"appointment": "CL-2B9X"}),
+    # how a phone line hears the words around a value
+    ("uhm ad fold the laundry to my todo list", "create_todo", {"title": "fold the laundry"}),
+    ("add a task to call the vet do march third", "create_todo", {"title": "call the vet", "due_date": "2027-03-03"}),
+    ("add a task to sand the deck and market high priority", "create_todo",
+     {"title": "sand the deck", "priority": "high"}),
+    ("remind me friday at noon to call grandma it is high important", "create_reminder",
+     {"message": "call grandma", "remind_at": "2026-11-27T12:00:00", "importance": "high"}),
+    # everyday ways to ask for a list, a priority, a note
+    ("could you go over my todo list with me", "get_todos", {}),
+    ("walk me through my reminders", "get_reminders", {}),
+    ("how busy is my thursday looking", "get_calendar_events", {"start_date": "2026-11-26", "end_date": "2026-11-26"}),
+    ("flag the tax filing task as high priority", "update_todo", {"todo": "tax filing", "priority": "high"}),
+    ("add a note to the gym bag todo saying pack the blue towel", "update_todo",
+     {"todo": "gym bag", "description": "pack the blue towel"}),
+    ("todo list clean out the garage", "create_todo", {"title": "clean out the garage"}),
+])
+def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, args: dict[str, object]) -> None:
+    reading = interpret(said, REFERENCE_NOW)
+    assert reading is not None and (reading.tool, reading.args) == (tool, args)
+
+
+def test_a_rival_that_reads_more_arguments_from_the_same_words_is_preferred() -> None:
+    # the reminder reading leaves "urgent" in the name; the todo reading makes it the priority
+    reading = interpret("make the oil change urgent", REFERENCE_NOW)
+    assert reading is not None and (reading.tool, reading.args) == ("update_todo", {"todo": "oil change",
+                                                                                    "priority": "urgent"})

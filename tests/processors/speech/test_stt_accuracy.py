@@ -306,6 +306,9 @@ def sets() -> dict[str, list[Utterance]]:
     ("table for 8 at 19:15 on the 28th", "table for eight at seven fifteen pm on the twenty eighth"),
     ("at 5:45 pm december 18", "at five forty five pm december eighteenth"),
     ("at 7:30", "at seven thirty"),
+    ("give me a call at 545 today", "give me a call at five forty five today"),  # a clock, not 545
+    ("at 905 pm", "at nine oh five pm"),
+    ("at 300 main street", "at three hundred main street"),
     ("born may 23 2001", "born may twenty third two thousand one"),
     ("borrow $75000 or 40k at 5.25%", "borrow seventy five thousand dollars or forty thousand at five point two five percent"),
     ("1.2 million dollars", "one point two million dollars"),
