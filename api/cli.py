@@ -140,7 +140,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         serve_process(settings, public)
         return
     with shared_between_workers(settings.prometheus_multiproc_dir) as metrics_dir:  # one /metrics per machine
-        settings = settings.model_copy(update={"prometheus_multiproc_dir": metrics_dir})
+        settings = settings.model_copy(update={"prometheus_multiproc_dir": metrics_dir, "workers": workers})
         speech = preload(settings)
         code = Workers(settings, public, workers, speech).run()
     sys.exit(code)

@@ -4,6 +4,7 @@ models (`SpeechModels`: the VAD/turn sessions, the offline recognisers and voice
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,12 +36,30 @@ async def serving(app: FastAPI, runtime: Runtime) -> AsyncIterator[None]:
         await asyncio.to_thread(speech.warm_up)
         async with Agent.open(runtime, speech=speech) as agent:
             app.state.agent = agent
+            freeze_what_is_loaded()
             try:
                 yield
             finally:
                 app.state.agent = None
     finally:
         await asyncio.to_thread(speech.close)
+
+
+_frozen = False
+
+
+def freeze_what_is_loaded() -> None:
+    """Once per process, when the models, the grammar and the agent are loaded: move every object alive now
+    out of the garbage collector's reach (`gc.freeze`). They live as long as the process, yet each full
+    collection walked all of them: ~300 ms with every thread stopped, on the 2-core machine, about every
+    20 s with 20 offline calls talking, and every one of those calls heard a 300 ms hole in its audio
+    (tests/benchmarks/test_bench_capacity.py; README "Capacity"). Once only: a process that starts several
+    apps (the tests) would otherwise keep every unreachable cycle of the ones before."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 def get_agent(connection: HTTPConnection) -> Agent:

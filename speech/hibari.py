@@ -13,6 +13,7 @@ first use, which this platform must never do.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -71,10 +72,20 @@ class TTSBenchmark:
     rtf: float  # synthesis time / audio time (lower is better)
 
 
+SYNTH_THREADS = max(1, min(2, os.cpu_count() or 1))
+"""Threads every call's synthesis runs on. With one, a reply's next clause waited behind other calls'
+clauses: with 20 offline calls talking on the 2-core machine (load 2.7 from other work) a clause waited
+for the thread 309 ms p95 / 476 ms max for 31 ms p50 of synthesis, and the callers heard 300-450 ms holes
+(`tests/benchmarks/test_bench_capacity.py`). ONNX runs one thread per synthesis and releases the GIL, so
+two synthesise at once on two cores. Each thread that has run the model keeps a malloc arena of several
+MB (README "Where that memory went"), so a fixed small pool, never a thread per call."""
+
+
 class HibariVoice:
-    """The bundled hibari voice: the model (loaded once, on first use or by `load`) and the one thread
-    its asynchronous synthesis runs on (started on first use, after any fork; stopped by `close`, the
-    next use starts another). Synthesis is serialised: the G2P is pure Python and ONNX runs one thread."""
+    """The bundled hibari voice: the model (loaded once, on first use or by `load`) and the
+    `SYNTH_THREADS` threads its asynchronous synthesis runs on (started on first use, after any fork;
+    stopped by `close`, the next use starts others). Phonemisation (hibari's G2P, pure Python with its own
+    caches) runs one at a time; the ONNX session is safe to run from several threads."""
 
     def __init__(self, voice: str = BUNDLED_VOICE, threads: int = 1) -> None:
         if voice != BUNDLED_VOICE:
@@ -82,7 +93,7 @@ class HibariVoice:
         self.name = voice
         self._threads = threads
         self._lock = threading.Lock()        # guards model and thread creation
-        self._synth_lock = threading.Lock()  # serialises synthesis
+        self._g2p_lock = threading.Lock()  # one phonemisation at a time
         self._model: Any = None
         self._thread: ThreadPoolExecutor | None = None
 
@@ -106,12 +117,12 @@ class HibariVoice:
         return self._model is not None
 
     def _voice_thread(self) -> ThreadPoolExecutor:
-        """The one thread every call's synthesis runs on. Spread over the event loop's default threads,
-        each of them kept a malloc arena holding what the voice had touched (several MB per thread, RSS
-        that stayed after the calls ended)."""
+        """The `SYNTH_THREADS` threads every call's synthesis runs on. Spread over the event loop's default
+        threads, each of them kept a malloc arena holding what the voice had touched (several MB per
+        thread, RSS that stayed after the calls ended)."""
         with self._lock:
             if self._thread is None:
-                self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hibari")
+                self._thread = ThreadPoolExecutor(max_workers=SYNTH_THREADS, thread_name_prefix="hibari")
             return self._thread
 
     def close(self) -> None:
@@ -122,12 +133,11 @@ class HibariVoice:
             thread.shutdown(wait=True, cancel_futures=True)
 
     def _synth_phonemes(self, model: Any, phonemes: str, speed: float, rng: np.random.Generator) -> np.ndarray:
-        with self._synth_lock:
-            audio: np.ndarray = model.from_ids(model.ids(phonemes), speed, rng)
-            return audio
+        audio: np.ndarray = model.from_ids(model.ids(phonemes), speed, rng)
+        return audio
 
     def _phonemize(self, model: Any, text: str) -> list[str]:
-        with self._synth_lock:
+        with self._g2p_lock:
             phonemes: list[str] = model.phonemize(text)
             return phonemes
 
@@ -172,7 +182,7 @@ class HibariVoice:
         event loop stays free (what a Pipecat TTSService.run_tts needs)."""
         loop = asyncio.get_running_loop()
         thread = self._voice_thread()
-        model = await loop.run_in_executor(thread, self.load)
+        model = self._model if self._model is not None else await loop.run_in_executor(thread, self.load)
         rng = np.random.default_rng(seed)
         for sentence in split_sentences(text):
             t0 = time.perf_counter()

@@ -10,6 +10,7 @@ server needs at start so the first call does not pay for them. A test or a secon
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from core.grammar.registry import Corpus, corpus, default_parser
 from .hibari import HibariVoice
 from .lm_builder import LanguageModel, LMConfig, build_language_model
 from .moonshine import MoonshineRecognizer
-from .moonshine_worker import MoonshineWorker
+from .moonshine_worker import MoonshineWorkers
 from .sphinx_decoder import DecoderSettings, SpeechEvent
 from .sphinx_pool import DecoderPool
 from .spoken import spoken_form
@@ -126,6 +127,14 @@ def grammar_choice(event: SpeechEvent) -> str | None:
     return next((text for text in (event.text, *event.alternatives) if text and understood(text)), None)
 
 
+def moonshine_readers(settings: Settings) -> int:
+    """Moonshine worker processes per server process: MOONSHINE_WORKERS, else the cores shared out over the
+    server's processes (WORKERS; `convonet serve --workers N` sets it), at least 1."""
+    if settings.moonshine_workers:
+        return settings.moonshine_workers
+    return max(1, (os.cpu_count() or 1) // (settings.workers or 1))
+
+
 @dataclass(frozen=True)
 class WarmUp:
     """What `SpeechModels.warm_up` loaded and how long each part took (seconds)."""
@@ -156,7 +165,7 @@ class SpeechModels:
         self._lock = threading.Lock()
         self._language_model: LanguageModel | None = None
         self._pool: DecoderPool | None = None
-        self._worker: MoonshineWorker | None = None
+        self._worker: MoonshineWorkers | None = None
         self._recognizer: MoonshineRecognizer | None = None
 
     def language_model(self) -> LanguageModel:
@@ -173,11 +182,12 @@ class SpeechModels:
                 self._pool = DecoderPool()
             return self._pool
 
-    def moonshine_worker(self) -> MoonshineWorker:
-        """The worker process every MoonshineSTTService reads in (started lazily): one model per server."""
+    def moonshine_worker(self) -> MoonshineWorkers:
+        """The worker processes every MoonshineSTTService reads in (started lazily): `moonshine_readers` of
+        them at most, each with the model, each reading one utterance at a time."""
         with self._lock:
             if self._worker is None:
-                self._worker = MoonshineWorker(self.settings.moonshine_model)
+                self._worker = MoonshineWorkers(self.settings.moonshine_model, moonshine_readers(self.settings))
             return self._worker
 
     def recognizer(self) -> MoonshineRecognizer:

@@ -20,7 +20,7 @@ from speech_pipeline import speech, texts, utterance
 from core.config import Settings
 from processors.speech.moonshine_stt import MoonshineSTTService
 from speech.moonshine import MoonshineRecognizer
-from speech.moonshine_worker import RELEASE_FREED_MEMORY, MoonshineWorker
+from speech.moonshine_worker import RELEASE_FREED_MEMORY, MoonshineWorker, MoonshineWorkers
 from tests.voice import speech_models
 
 COMMAND = "create a high priority task to call mom"
@@ -89,13 +89,13 @@ async def test_every_call_of_a_server_reads_in_the_one_worker(tmp_path) -> None:
     assert settings.stt_provider == "moonshine"
     models = speech_models(settings)  # its own worker process, the test process's voice and turn models
     models.warm_up()
-    pid = models.moonshine_worker().pid
-    assert pid is not None
+    assert len(models.moonshine_worker().pids) == 1  # the first worker; others start only when it is busy
+    pid = models.moonshine_worker().pids[0]
     first = MoonshineSTTService(recognizer=models.moonshine_worker)
     down, _ = await run_test(first, frames_to_send=[*utterance(COMMAND, 8000), SleepFrame(2.0)],
                              pipeline_params=PipelineParams(audio_in_sample_rate=8000))
     assert texts(down, TranscriptionFrame) == [COMMAND]
-    assert models.moonshine_worker().pid == pid
+    assert models.moonshine_worker().pids == [pid]
     os.kill(pid, signal.SIGKILL)
     await asyncio.sleep(0.1)
     second = MoonshineSTTService(recognizer=models.moonshine_worker)
@@ -104,4 +104,28 @@ async def test_every_call_of_a_server_reads_in_the_one_worker(tmp_path) -> None:
     assert texts(down, TranscriptionFrame) == [COMMAND]  # restarted for this reading
     assert not [f for f in up if isinstance(f, ErrorFrame)]
     models.close()
-    assert models.moonshine_worker().pid is None
+    assert models.moonshine_worker().pids == []
+
+
+def test_readings_at_once_go_to_a_second_worker_and_no_more() -> None:
+    """Four readings at once on a pool of two: the second worker starts because the first is busy, each
+    worker reads right, and no third starts (each holds a copy of the model)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = MoonshineWorkers(count=2)
+    workers.start()
+    try:
+        assert len(workers.pids) == 1
+        pcm = speech(COMMAND, 8000)
+        with ThreadPoolExecutor(4) as pool:
+            heard = list(pool.map(lambda _: workers.transcribe(pcm, 8000), range(4)))
+        assert all(text.startswith("create") for text in heard), heard
+        deadline = time.monotonic() + 30
+        while len(workers.pids) < 2 and time.monotonic() < deadline:  # its model may still be loading
+            time.sleep(0.1)
+        assert len(set(workers.pids)) == 2
+        assert workers.transcribe(pcm, 8000).startswith("create")
+        assert len(workers.pids) == 2
+    finally:
+        workers.shutdown()
+    assert workers.pids == []
