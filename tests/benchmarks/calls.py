@@ -40,8 +40,8 @@ from pipecat.utils.time import time_now_iso8601
 from core import accounts
 from core.monitor import MONITOR_RECENT
 from core.runtime import Runtime
-from tests.benchmarks.procstats import load_average, process_usage, thread_cpu  # noqa: F401  (re-exported)
-from tests.conftest import Backend
+from tests.benchmarks.procstats import children, load_average, process_usage, thread_cpu  # noqa: F401  (re-exported)
+from tests.conftest import TEST_SECRET, Backend
 from tests.fakes.phone_server import AUTH_TOKEN, PhoneServer, open_phone_server
 from tests.fakes.twilio_client import FakeCall, FakeTwilio, is_audible, speech_frames
 
@@ -265,11 +265,34 @@ class ServerProcess:
     url: str
     pid: int
     twilio: FakeTwilio
-    lag_file: Path
+    lag_file: Path | None  # the bench's own 50 ms lag samples (one process); None: read /metrics instead
+    workers: int = 1  # `convonet serve --workers N`: `pid` is the parent, the workers its children
+
+    def loop_pids(self) -> list[int]:
+        """The processes whose main thread is an event loop carrying calls."""
+        return [self.pid] if self.workers == 1 else children(self.pid)
+
+    async def lag_histogram(self) -> dict[str, float]:
+        """`convonet_event_loop_lag_seconds` from /metrics (every worker's, summed): cumulative counts
+        by bucket bound ("0.005", ..., "+Inf"), and "sum" (seconds); {} when the server has none."""
+        import httpx
+
+        out: dict[str, float] = {}
+        async with httpx.AsyncClient(timeout=10) as http:
+            text = (await http.get(f"{self.url}/metrics")).text
+        for line in text.splitlines():
+            if line.startswith("convonet_event_loop_lag_seconds_bucket{"):
+                bound = line.split('le="', 1)[1].split('"', 1)[0]
+                out[bound] = out.get(bound, 0.0) + float(line.rsplit(" ", 1)[1])
+            elif line.startswith("convonet_event_loop_lag_seconds_sum"):
+                out["sum"] = out.get("sum", 0.0) + float(line.rsplit(" ", 1)[1])
+        return out
 
     def loop_lag_ms(self, since: float, until: float | None = None) -> list[float]:
         """The server event loop's lag (ms late for a 50 ms sleep) sampled between two time.time()s."""
-        out = []
+        out: list[float] = []
+        if self.lag_file is None:
+            return out
         with contextlib.suppress(OSError):
             for line in self.lag_file.read_text().splitlines():
                 at, lag = line.split()
@@ -318,6 +341,73 @@ async def server_process(database_url: str, data_dir: Path, callers: int, settin
                     proc.kill()
                     await proc.wait()
             lag_file.unlink(missing_ok=True)
+
+
+CONVONET = Path(sys.executable).parent / "convonet"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def workers_process(backend: Backend, data_dir: Path, workers: int, settings: dict[str, Any] | None = None
+                          ) -> AsyncIterator[ServerProcess]:
+    """`convonet serve --workers N` on loopback, as a machine runs it (N processes accepting on one port),
+    sharing `backend`'s PostgreSQL and Redis; its callers are registered there beforehand
+    (`register_callers`). `settings` as for `server_process` (lower-case names, given as environment
+    variables). No call limit, nor admission by load or loop lag: the bench measures past them."""
+    if not backend.redis_url:
+        raise ValueError("several workers need PostgreSQL and Redis")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    async with FakeTwilio(url, auth_token=AUTH_TOKEN) as twilio:
+        env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG", "TMPDIR")} | {
+            "ENVIRONMENT": "test", "JWT_SECRET": TEST_SECRET, "BCRYPT_ROUNDS": "4", "DATA_DIR": str(data_dir),
+            "DATABASE_URL": backend.database_url, "REDIS_URL": backend.redis_url, "PUBLIC_URL": url,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": twilio.account_sid,
+            "TWILIO_API_BASE_URL": twilio.rest_url, "DRAIN_SECONDS": "0", "LOG_LEVEL": "WARNING",
+            "MAX_CALLS_PER_PROCESS": "100000", "LOAD_THRESHOLD": "1000", "LOOP_LAG_THRESHOLD": "1000",
+        } | {key.upper(): str(value) for key, value in (settings or {}).items()}
+        log_path = data_dir / f"serve-{port}.log"
+        with log_path.open("wb") as log:
+            proc = await asyncio.create_subprocess_exec(
+                str(CONVONET), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                env=env, cwd=data_dir, stdout=log, stderr=asyncio.subprocess.STDOUT)
+        try:
+            await _until_every_worker_is_ready(url, proc, workers, log_path)
+            yield ServerProcess(url, proc.pid, twilio, None, workers)
+        finally:
+            for call in list(twilio.calls.values()):
+                await call.close()
+            if proc.returncode is None:
+                proc.terminate()  # the workers drain (DRAIN_SECONDS=0) and stop
+                try:
+                    await asyncio.wait_for(proc.wait(), 30)
+                except TimeoutError:
+                    proc.kill()
+                    await proc.wait()
+
+
+async def _until_every_worker_is_ready(url: str, proc: asyncio.subprocess.Process, workers: int, log: Path,
+                                       within: float = 180.0) -> None:
+    """Until `workers` different processes have answered /health/ready (each loads its models first)."""
+    import httpx
+
+    seen: set[str] = set()
+    deadline = time.monotonic() + within
+    while len(seen) < workers:
+        if proc.returncode is not None or time.monotonic() > deadline:
+            tail = (await asyncio.to_thread(log.read_text, errors="replace")).splitlines()[-25:]
+            raise AssertionError(f"convonet serve: {len(seen)} of {workers} workers ready:\n" + "\n".join(tail))
+        with contextlib.suppress(httpx.HTTPError):
+            async with httpx.AsyncClient(timeout=2) as http:  # a new connection: any worker may take it
+                response = await http.get(f"{url}/health/ready")
+            if response.status_code == 200:
+                seen.add(str(response.json()["node"]))
+        await asyncio.sleep(0.1)
 
 
 async def _serve(database_url: str, data_dir: Path, rest_url: str, callers: int, overrides: dict[str, Any],

@@ -19,6 +19,11 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
+def children(pid: int) -> list[int]:
+    """The live child processes of `pid` (e.g. the workers of `convonet serve --workers N`)."""
+    return _children(pid)
+
+
 def _tree(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:
@@ -57,3 +62,16 @@ def process_usage(pid: int | None = None) -> tuple[float, int]:
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def tree_pss(pid: int) -> int:
+    """Proportional set size of a process and its children, in bytes: pages shared between them (the
+    models `convonet serve --workers N` loads before forking) counted once, where RSS counts them in each."""
+    total = 0
+    for member in _tree(pid):
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+    return total

@@ -9,12 +9,19 @@ good N and the first bad one). Two stacks:
   Flush); the fake recognises which command each caller said from its audio, so the agent does the
   real work. Only the server's own cost is measured.
 
+Each stack runs twice: on one server process (the bench's own, SQLite and the in-process store), then
+as `convonet serve --workers 2` (one process per core on the 2-core machine, sharing PostgreSQL and Redis
+on loopback), whose sweep is printed beside the one-process one.
+
 For each N: the gap (end of speech → first bot audio at the caller) p50/p95, late outgoing audio
-(holes over 40 ms in a reply as the caller plays it), CPU of the server process and its children (the
-decoders) while the calls talk, total RSS, RSS per call and per additional call. The server runs in a
-child process so that the fake callers and fake speech services (here, in the test's process) are
-measured apart. Full runs write bench/results/capacity-<stack>.json and draw bench/results/capacity.png
-(both stacks, from the JSON files present).
+(holes over 40 ms in a reply as the caller plays it), CPU of the server's processes and their children
+(workers, speech workers) while the calls talk, total RSS and PSS, RSS per call and per additional call,
+the server loops' lag, and the callers' own loop lag and CPU (to tell a harness limit from the server's).
+The server runs in child processes so that the fake callers and fake speech services (here, in the
+test's process) are measured apart. Full runs write bench/results/capacity-<stack>[-2workers].json and
+draw bench/results/capacity.png (every sweep, from the JSON files present). `CONVONET_CAPACITY_N=20,25`
+runs only those levels (profiling). `make test` runs the offline stack on two workers and the cloud
+stack on one process, with 2 calls each.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from typing import Any
 
 import pytest
 
+from core.runtime import Runtime
 from tests.benchmarks.calls import (
     PHRASES,
     Caller,
@@ -38,10 +46,12 @@ from tests.benchmarks.calls import (
     fingerprints,
     frames_for,
     phone_of,
+    register_callers,
     server_process,
+    workers_process,
 )
 from tests.benchmarks.conftest import FULL, RESULTS, report, size, summary
-from tests.benchmarks.procstats import cpu_rss, load_average, process_usage, thread_cpu
+from tests.benchmarks.procstats import cpu_rss, load_average, process_usage, thread_cpu, tree_pss
 from tests.conftest import Backend
 from tests.fakes.speech_servers import FakeSpeechServer
 
@@ -50,9 +60,12 @@ pytest.importorskip("bots.speech", reason="needs the offline speech services")
 pytestmark = pytest.mark.slow
 
 LEVELS = {
-    "offline": [1, 5, 10, 20, 30, 40, 60] if FULL else [1, 2],
+    "offline": [1, 5, 10, 20, 30, 40, 60] if FULL else [2],
     "cloud": [1, 5, 10, 20, 30, 40, 50, 60, 80] if FULL else [2],
 }
+ONLY = os.environ.get("CONVONET_CAPACITY_N", "")  # e.g. "20,25": only these levels, no bisection (a profiling run)
+if ONLY:
+    LEVELS = {stack: [int(n) for n in ONLY.split(",")] for stack in LEVELS}
 CLOUD_FINAL_DELAY = 0.15  # Deepgram: final transcript ~150 ms after Finalize
 CLOUD_FIRST_AUDIO = 0.12  # cloud TTS: first audio ~120 ms after the text is flushed
 TURNS = size(4, 1)  # per caller per level
@@ -72,6 +85,41 @@ async def _talk(caller: Caller, audio: dict[str, list[bytes]], turns: int, rng: 
         await asyncio.sleep(rng.uniform(*PAUSE))
 
 
+def _main_cpu(server: ServerProcess) -> float:
+    """CPU seconds of the server's processes that carry calls (without the speech worker processes)."""
+    return sum(cpu_rss(pid)[0] for pid in server.loop_pids())
+
+
+def _loop_cpu(server: ServerProcess) -> float:
+    """CPU seconds of their main threads: the event loops."""
+    return sum(thread_cpu(pid) for pid in server.loop_pids())
+
+
+def _histogram_summary(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """The loop lag samples taken between two /metrics readings, as `summary` gives them: p50 and p95 are
+    the upper bounds (ms) of the buckets they fall in, the mean is exact, the max unknown."""
+    bounds = sorted((float(b), b) for b in after if b not in ("sum", "+Inf"))
+    n = after.get("+Inf", 0.0) - before.get("+Inf", 0.0)
+
+    def bound(share: float) -> float:
+        for value, key in bounds:
+            if after[key] - before.get(key, 0.0) >= share * n:
+                return round(value * 1000, 3)
+        return float("inf")
+
+    return {"n": int(n), "p50": bound(0.5) if n else float("nan"), "p95": bound(0.95) if n else float("nan"),
+            "max": float("nan"),
+            "mean": round((after.get("sum", 0.0) - before.get("sum", 0.0)) / n * 1000, 3) if n else float("nan")}
+
+
+async def _lag_of_this_loop(out: list[float], every: float = 0.05) -> None:
+    """How late each `every`-second sleep of this (the callers') event loop wakes, in ms."""
+    while True:
+        t0 = time.monotonic()
+        await asyncio.sleep(every)
+        out.append(max(0.0, (time.monotonic() - t0 - every) * 1000))
+
+
 def _finals(fake: FakeSpeechServer | None) -> list[str]:
     return [t for conn in fake.on("/v1/listen") for t in conn.texts] if fake else []
 
@@ -85,21 +133,30 @@ async def _level(server: ServerProcess, n: int, audio: dict[str, list[bytes]], f
     callers = await asyncio.gather(*(Caller.dial(server, phone_of(i), within=60) for i in range(n)))
     rss_peak = 0
     idle0, t_idle = process_usage(server.pid)[0], time.monotonic()
+    hist0 = await server.lag_histogram() if server.lag_file is None else {}
     await asyncio.sleep(IDLE)  # connected calls, callers silent: the cost of a call that just listens
     cpu1, _ = process_usage(server.pid)
     idle_cores = (cpu1 - idle0) / (time.monotonic() - t_idle)
-    client1, main1, loop1 = cpu_rss(os.getpid())[0], cpu_rss(server.pid)[0], thread_cpu(server.pid)
+    client1, main1, loop1 = cpu_rss(os.getpid())[0], _main_cpu(server), _loop_cpu(server)
+    hist1 = await server.lag_histogram() if server.lag_file is None else {}
     t1, wall1 = time.monotonic(), time.time()
+    callers_lag: list[float] = []
+    watch = asyncio.create_task(_lag_of_this_loop(callers_lag))
     talking = asyncio.gather(*(_talk(c, audio, TURNS, random.Random(i)) for i, c in enumerate(callers)))
     while not talking.done():
         rss_peak = max(rss_peak, process_usage(server.pid)[1])
         await asyncio.wait([talking], timeout=0.5)
     talking.result()
+    watch.cancel()
     cpu2, rss2 = process_usage(server.pid)
-    client2, main2, loop2 = cpu_rss(os.getpid())[0], cpu_rss(server.pid)[0], thread_cpu(server.pid)
+    client2, main2, loop2 = cpu_rss(os.getpid())[0], _main_cpu(server), _loop_cpu(server)
     wall = time.monotonic() - t1
-    lag = server.loop_lag_ms(wall1, time.time())
-    idle_lag = server.loop_lag_ms(wall1 - IDLE, wall1)
+    pss = tree_pss(server.pid)
+    if server.lag_file is not None:
+        lag, idle_lag = summary(server.loop_lag_ms(wall1, time.time())), summary(server.loop_lag_ms(wall1 - IDLE, wall1))
+    else:
+        hist2 = await server.lag_histogram()
+        lag, idle_lag = _histogram_summary(hist1, hist2), _histogram_summary(hist0, hist1)
     for caller in callers:
         await caller.call.hang_up()
     await asyncio.sleep(1.0)  # let the calls' pipelines finish before the next level
@@ -122,11 +179,15 @@ async def _level(server: ServerProcess, n: int, audio: dict[str, list[bytes]], f
         "idle_cpu_cores_per_call": round(idle_cores / n, 4),
         "cpu_s_per_turn_above_idle": round(((cpu2 - cpu1) - idle_cores * wall) / max(1, turns), 3),
         "server_process_cores": round((main2 - main1) / wall, 3),  # without the decoder processes
-        "event_loop_thread_cores": round((loop2 - loop1) / wall, 3),  # the main thread alone (one core at most)
-        "loop_lag_ms": summary(lag),  # how late a 50 ms sleep in the server wakes, while talking
-        "idle_loop_lag_ms": summary(idle_lag),
+        "event_loop_thread_cores": round((loop2 - loop1) / wall, 3),  # the main threads alone (one core each at most)
+        # how late a 50 ms sleep in the server wakes, while talking (with several workers: their 0.5 s
+        # timer's, from /metrics, as bucket bounds)
+        "loop_lag_ms": lag,
+        "idle_loop_lag_ms": idle_lag,
         "callers_cpu_cores": round((client2 - client1) / wall, 3),
+        "callers_loop_lag_ms": summary(callers_lag),  # the test's own loop (callers, fake services): is it the harness?
         "rss_mb": round(rss_peak / 2**20, 1),
+        "pss_mb": round(pss / 2**20, 1),  # at the end of the talk: pages the processes share counted once
         "rss_per_call_mb": round((rss_peak - rss0) / 2**20 / n, 2),
         "talk_seconds": round(wall, 1),
         "dial_seconds": round(t_idle - t0, 1),
@@ -211,14 +272,39 @@ async def _stack(stack: str, audio: dict[str, list[bytes]]
                "deepgram_base_url": fake.url}, fake
 
 
+@contextlib.asynccontextmanager
+async def _server(runtime: Runtime, backend: Backend, data_dir: Path, workers: int, callers: int,
+                  settings: dict[str, Any]) -> AsyncIterator[ServerProcess]:
+    """One process (the bench's own, SQLite), or `convonet serve --workers N` sharing PostgreSQL and Redis."""
+    if workers == 1:
+        async with server_process(backend.database_url, data_dir, callers, settings) as server:
+            yield server
+        return
+    await register_callers(runtime, callers)  # in PostgreSQL (the runtime fixture emptied it and Redis first)
+    async with workers_process(backend, data_dir, workers, settings) as server:
+        yield server
+
+
+def _name(stack: str, workers: int) -> str:
+    return f"capacity-{stack}" if workers == 1 else f"capacity-{stack}-{workers}workers"
+
+
+# One process per core: `convonet serve --workers 2` on the 2-core machine.
+WORKERS = [1, 2]
+
+
+@pytest.mark.parametrize(("backend", "workers"), [("sqlite+memory", 1), ("postgres+redis", 2)], indirect=["backend"],
+                         ids=["1process", "2workers"])
 @pytest.mark.parametrize("stack", ["offline", "cloud"])
-@pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)
-async def test_bench_capacity(backend: Backend, tmp_path: Path, bench_data_dir: Path, stack: str) -> None:
+async def test_bench_capacity(runtime: Runtime, backend: Backend, workers: int, tmp_path: Path,
+                              bench_data_dir: Path, stack: str) -> None:
+    if not FULL and (workers > 1) != (stack == "offline"):  # each path of the harness once, tiny
+        pytest.skip("make bench only: make test runs the offline stack on two workers, the cloud stack on one process")
     load_before = load_average()
     levels: list[dict[str, Any]] = []
     audio = frames_for(PHRASES)
     async with (_stack(stack, audio) as (settings, fake),
-                server_process(backend.database_url, bench_data_dir, max(LEVELS[stack]), settings) as server):
+                _server(runtime, backend, bench_data_dir, workers, max(LEVELS[stack]), settings) as server):
         good, bad = 0, 0
         started, out_of_time = time.monotonic(), False
         for n in LEVELS[stack]:
@@ -233,7 +319,7 @@ async def test_bench_capacity(backend: Backend, tmp_path: Path, bench_data_dir: 
                 break
             good = n
         # then halve the step between the last good N and the first bad, to within ~12%
-        while FULL and bad and bad - good > max(1, good // 8):
+        while FULL and bad and not ONLY and bad - good > max(1, good // 8):
             if time.monotonic() - started > BUDGET_S:
                 out_of_time = True
                 break
@@ -244,20 +330,21 @@ async def test_bench_capacity(backend: Backend, tmp_path: Path, bench_data_dir: 
             good, bad = (n, bad) if _ok(level) else (good, n)
     _rss_marginal(levels)
     levels.sort(key=lambda lv: lv["n"])
-    table = [(f"{stack} N={lv['n']} gap ({lv['cpu_percent_of_machine']}% CPU, {lv['rss_per_call_mb']} MB/call, "
+    label = stack if workers == 1 else f"{stack} x{workers}"
+    table = [(f"{label} N={lv['n']} gap ({lv['cpu_percent_of_machine']}% CPU, {lv['rss_per_call_mb']} MB/call, "
               f"late {lv['late_audio']['count']})", lv["gap"]) for lv in levels]
     best = max([lv["n"] for lv in levels if _ok(lv)], default=0)
     strict = max([lv["n"] for lv in levels if _ok(lv, 0.0)], default=0)
     cores = os.cpu_count() or 1
-    print(f"\n{stack}: {'N':>4} {'p50':>6} {'p95':>6} {'late':>5} {'CPU':>6} {'loop':>5} {'lag95':>6} "
-          f"{'RSS MB':>7} {'MB/call':>8} {'MB/add':>7} {'idle core/call':>14} {'load':>5}")
+    print(f"\n{label}: {'N':>4} {'p50':>6} {'p95':>6} {'late':>5} {'CPU':>6} {'loop':>5} {'lag95':>6} "
+          f"{'RSS MB':>7} {'PSS MB':>7} {'MB/call':>8} {'MB/add':>7} {'idle core/call':>14} {'load':>5}")
     for lv in levels:
-        print(f"{stack}: {lv['n']:>4} {lv['gap']['p50']:>6.0f} {lv['gap']['p95']:>6.0f} "
+        print(f"{label}: {lv['n']:>4} {lv['gap']['p50']:>6.0f} {lv['gap']['p95']:>6.0f} "
               f"{lv['late_audio']['count']:>5} {lv['cpu_cores']:>6.2f} {lv['event_loop_thread_cores']:>5.2f} "
-              f"{lv['loop_lag_ms']['p95']:>6.0f} {lv['rss_mb']:>7.0f} "
+              f"{lv['loop_lag_ms']['p95']:>6.0f} {lv['rss_mb']:>7.0f} {lv['pss_mb']:>7.0f} "
               f"{lv['rss_per_call_mb']:>8.1f} {lv.get('rss_mb_per_additional_call', float('nan')):>7.1f} "
               f"{lv['idle_cpu_cores_per_call']:>14.3f} {lv['load_average'][0]:>5.1f}")
-    print(f"{stack}: largest N with p95 <= 1 s and no late audio: {strict} ({strict / cores:.1f} per core); "
+    print(f"{label}: largest N with p95 <= 1 s and no late audio: {strict} ({strict / cores:.1f} per core); "
           f"with late audio in <= {LATE_TURNS:.0%} of replies: {best} ({best / cores:.1f} per core)")
     conditions = {
         "offline": "offline stack (Moonshine, intent model, hibari)",
@@ -265,23 +352,51 @@ async def test_bench_capacity(backend: Backend, tmp_path: Path, bench_data_dir: 
                   f"process, final transcript {CLOUD_FINAL_DELAY * 1000:.0f} ms after Finalize, first audio "
                   f"{CLOUD_FIRST_AUDIO * 1000:.0f} ms after Flush, local intent model"),
     }[stack]
-    report(f"capacity-{stack}", table, {
+    shape = ("one server process (the bench's own), SQLite + in-process store" if workers == 1 else
+             f"`convonet serve --workers {workers}` (CPU and RSS of every process: workers, speech workers, parent), "
+             "PostgreSQL + Redis on loopback")
+    report(_name(stack, workers), table, {
         "stack": stack,
+        "workers": workers,
         "levels": levels,
         "largest_ok_n": best,
         "largest_ok_n_per_core": round(best / cores, 2),
         "largest_n_without_any_late_audio": strict,
         "late_turns_tolerated": LATE_TURNS,
         "stopped_by_time_budget": out_of_time,  # levels were left out: the limit may be higher
-        "conditions": (f"{conditions}, SQLite + in-process store, {TURNS} commands per caller per level with "
-                       f"{PAUSE[0]}-{PAUSE[1]} s silence between, server in a child process, callers in the test's"),
+        "conditions": (f"{conditions}, {shape}, {TURNS} commands per caller per level with "
+                       f"{PAUSE[0]}-{PAUSE[1]} s silence between, server in child processes, callers in the test's"),
         "load_average_before": load_before,
     })
-    stacks = {stack: levels}
+    if workers > 1 and (RESULTS / f"{_name(stack, 1)}.json").exists() and FULL:
+        _side_by_side(stack, json.loads((RESULTS / f"{_name(stack, 1)}.json").read_text()), levels, workers)
+    panels = {label: levels}
     if FULL:
         for other in LEVELS:
-            if other != stack and (RESULTS / f"capacity-{other}.json").exists():
-                stacks[other] = json.loads((RESULTS / f"capacity-{other}.json").read_text())["levels"]
-        chart({k: stacks[k] for k in LEVELS if k in stacks}, RESULTS / "capacity.png")
+            for w in WORKERS:
+                name = other if w == 1 else f"{other} x{w}"
+                if name != label and (RESULTS / f"{_name(other, w)}.json").exists():
+                    panels[name] = json.loads((RESULTS / f"{_name(other, w)}.json").read_text())["levels"]
+        order = [other if w == 1 else f"{other} x{w}" for other in LEVELS for w in WORKERS]
+        chart({k: panels[k] for k in order if k in panels}, RESULTS / "capacity.png")
     else:
-        chart(stacks, tmp_path / "capacity.png")  # the drawing code runs in the smoke test too
+        chart(panels, tmp_path / "capacity.png")  # the drawing code runs in the smoke test too
+
+
+def _side_by_side(stack: str, one: dict[str, Any], levels: list[dict[str, Any]], workers: int) -> None:
+    """The one-process sweep (its JSON from this run or an earlier one) beside this one, N by N."""
+    before = {lv["n"]: lv for lv in one["levels"]}
+    after = {lv["n"]: lv for lv in levels}
+    cell = "{:>6} {:>6} {:>5} {:>5}"
+    print(f"\n{stack}, 1 process | {workers} workers: gap p50 / p95 ms, late holes, CPU cores")
+    print(f"{'N':>4}  " + cell.format("p50", "p95", "late", "CPU") + "  |  " + cell.format("p50", "p95", "late", "CPU"))
+    for n in sorted(before.keys() | after.keys()):
+        row = []
+        for side in (before, after):
+            lv = side.get(n)
+            row.append(cell.format(f"{lv['gap']['p50']:.0f}", f"{lv['gap']['p95']:.0f}", lv["late_audio"]["count"],
+                                   f"{lv['cpu_cores']:.2f}") if lv else cell.format("", "", "", ""))
+        print(f"{n:>4}  {row[0]}  |  {row[1]}")
+    cores = os.cpu_count() or 1
+    print(f"largest N (p95 <= 1 s, holes in <= {LATE_TURNS:.0%} of replies): 1 process {one['largest_ok_n']}, "
+          f"{workers} workers {max([lv['n'] for lv in levels if _ok(lv)], default=0)} ({cores} cores)")
