@@ -178,7 +178,7 @@ class HibariVoice:
 
     async def astream_sentences(self, text: str, sample_rate: int = MODEL_RATE, *, speed: float = 1.0,
                                 seed: int | None = None) -> AsyncIterator[SentenceAudio]:
-        """Async variant of :meth:`stream_sentences`; synthesis runs on the voice's one thread so the
+        """Async variant of :meth:`stream_sentences`; synthesis runs on the voice's threads so the
         event loop stays free (what a Pipecat TTSService.run_tts needs)."""
         loop = asyncio.get_running_loop()
         thread = self._voice_thread()

@@ -43,8 +43,8 @@ SETTLED = 4.0
 only fall as tokens are added, so nothing better can come; the margin lets close spellings of the same
 words finish and add their probability)."""
 THREADS = 1
-"""onnxruntime threads per session. The model runs in the server's one worker process, one utterance
-at a time; one thread leaves the other core to the calls' audio."""
+"""onnxruntime threads per session. The model runs in the server's worker processes, one utterance at a
+time each; one thread each leaves the other cores to the calls' audio (and to another worker's reading)."""
 
 _CACHE_KINDS = ("decoder", "encoder")
 _PAST = re.compile(r"past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)")

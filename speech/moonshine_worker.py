@@ -1,4 +1,5 @@
-"""The Moonshine model in one worker process, shared by every call of the server.
+"""The Moonshine model in worker processes (`MoonshineWorkers`: one, and more only when it is busy),
+shared by every call of the server.
 
 Measured on the 2-core machine (20 finals of 2.8-3.8 s phone commands, one at a time, while the
 event loop ticks every 5 ms): in a thread of the server, 110 ms p50 / 206 ms p95 per final and the

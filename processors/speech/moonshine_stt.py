@@ -2,8 +2,8 @@
 
 The user aggregator's VAD decides what is speech; this service keeps each utterance's audio (with
 0.8 s of pre-roll: with Silero's defaults the VAD start reaches the STT ~0.5 s after the voice onset)
-and decodes it whole with the server's one Moonshine model (in its worker process,
-`moonshine_worker`), waiting for it in a thread. When the turn stop strategy reports a pause (`SpeechPauseFrame`, a few VAD windows into the
+and decodes it whole with the server's Moonshine model (in its worker processes,
+`moonshine_worker.MoonshineWorkers`), waiting for it in a thread. When the turn stop strategy reports a pause (`SpeechPauseFrame`, a few VAD windows into the
 silence that may end the turn) the utterance is decoded speculatively, so the transcript is usually
 ready when the VAD stop comes; a `SpeechResumedFrame` (the caller went on) drops that reading and the
 VAD stop decodes the whole utterance. The transcript is pushed in spoken form
