@@ -13,6 +13,7 @@ from datetime import date, datetime
 from core.grammar.dates import parse_date, phrase_date, say_date
 from core.grammar.slots import SlotType, date_examples
 from core.grammar.templates import Ask
+from core.grammar.times import parse_time
 
 _SPELLED = {**{w: str(i) for i, w in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven",
                                                    "eight", "nine"))}, "oh": "0"}
@@ -20,6 +21,7 @@ _CODE = re.compile(r"(?:(?:confirmation )?(?:code|number) )?(h ?t|c ?l)(?: |-)?(
                    + r")(?: ?(?:[a-z0-9]|" + "|".join(_SPELLED) + r")){3})")
 _ARTICLES = re.compile(r"^(?:the|a|an|my|our|this|that) ")
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
+_AT_CLOCK = re.compile(r"(?:(?:appointment|reservation|booking|table|one|clinic appointment) )?(?:on |for )?(.+?) at (.+)")
 _CODE_VALUE = re.compile(r"(?:HT|CL)-[A-Z0-9]{4}")
 
 
@@ -28,6 +30,10 @@ def _booking(text: str, now: datetime) -> str | None:
     day = parse_date(text, now)
     if day is not None:
         return day.isoformat()
+    when = _AT_CLOCK.fullmatch(_ARTICLES.sub("", text.strip()))
+    if when is not None and (day := parse_date(when[1], now)) is not None and (
+            clock := parse_time(when[2])) is not None:
+        return f"{day.isoformat()} {clock:%H:%M}"  # "the one on december third at three fifteen"
     code = _code_in(text)
     if code is not None:
         return code

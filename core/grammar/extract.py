@@ -42,6 +42,8 @@ _PLACE_NOUNS = frozenset({
 """Words after a number or an ordinal that make it part of an address ("fifth street", "third floor")."""
 _TAIL_CUES = frozenset({"about", "because", "regarding", "concerning", "cause"})
 """Words after which the rest of the sentence is one free-text value (a reason)."""
+_OWNERS = frozenset({"my", "our", "his", "her", "their", "a", "an", "the"})
+"""Lead-ins that stay at the start of a reason ("my app won't let me log in", "a charge i don't know")."""
 _REPLACED = frozenset({("instead", "of"), ("rather", "than"), ("not", "on"), ("not", "at")})
 """Words before a value that the caller is replacing, not asking for."""
 _LEAD_INS = frozenset({
@@ -221,6 +223,7 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
     args: dict[str, Any] = {}
     filled: set[str | tuple[str, ...]] = set()
     clock_tonight = False  # a clock time was read ("tonight at seven thirty")
+    ends: dict[str, int] = {}  # where each typed value ends
     for span in spans:
         if any(taken[span.start:span.end]):
             continue
@@ -241,6 +244,8 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
         best = max(namesakes, key=lambda s: _cue_score(tokens, s)) if namesakes else span
         _assign(args, best.slot.arg, best.value)
         filled.add(best.slot.arg)
+        if isinstance(best.slot.arg, str):
+            ends[best.slot.arg] = span.end
         clock_tonight = clock_tonight or best.slot.kind.name in ("time", "meal_time")
         for i in range(span.start, span.end):
             taken[i] = True
@@ -258,7 +263,7 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
             filled.add(day.arg)
     free = [s for s in shape.args if s.kind.free_text and s.arg not in filled]
     if free:
-        _fill_free_text(args, free, tokens, taken, shape.words - shape.values, now, shape.words & shape.values)
+        _fill_free_text(args, free, tokens, taken, shape.words - shape.values, now, shape.words & shape.values, ends)
     return args
 
 
@@ -268,13 +273,14 @@ def _shares_kind(shape: ToolShape, slot: ArgSlot) -> bool:
 
 
 def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequence[str], taken: Sequence[bool],
-                    tool_words: frozenset[str], now: datetime, carriers: frozenset[str] = frozenset()) -> None:
+                    tool_words: frozenset[str], now: datetime, carriers: frozenset[str] = frozenset(),
+                    ends: dict[str, int] | None = None) -> None:
     """Give each stretch of the caller's own words to the argument the words around it name ("the
     {team} team", "to say {title}"); the longest stretch nothing names goes to the primary argument.
     A stretch made only of `carriers` (words that ask for the tool as often as they fill it: "make my
     checkup") is free text only where a cue names it ("for a physical")."""
     left = list(free)
-    taken = _take_tails(args, left, tokens, taken, now)
+    taken = _take_tails(args, left, tokens, taken, now, ends or {})
     unnamed: list[tuple[str, int]] = []
     main_leads = set().union(*(s.before for s in free if s.primary))
     splits = frozenset(w for s in free if not s.primary for w in s.before if w in ("at", "in", "about", "because"))
@@ -321,14 +327,32 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
 
 
 def _take_tails(args: dict[str, Any], left: list[ArgSlot], tokens: Sequence[str], taken: Sequence[bool],
-                now: datetime) -> list[bool]:
+                now: datetime, ends: dict[str, int]) -> list[bool]:
     """A reason said after "about" or "because" runs to the end of what the caller said, whatever words it
     holds ("... in billing about a charge i don't recognize"); the slot whose templates lead it in so
     takes it. Returns the words still free."""
     out = list(taken)
     for slot in list(left):
+        if slot.kind.name != "reason":
+            continue
+        # "... somebody from support [my app won't let me log in]": what follows the value its templates
+        # put just before the reason ("{department} {reason}") to the end is the reason
+        after = [ends[c[1:-1]] for c in slot.before if c.startswith("{") and c[1:-1] in ends]
+        i = min(after, default=len(tokens))
+        if i < len(tokens) and not any(out[i:]):
+            lo = i
+            while lo < len(tokens) and tokens[lo] in _LEAD_INS and tokens[lo] not in _OWNERS:
+                lo += 1
+            words = tokens[lo:]
+            value = slot.kind.parse(" ".join(words), now) if sum(
+                w not in FUNCTION_WORDS and w not in _LEAD_INS for w in words) >= 2 else None
+            if value is not None:
+                _assign(args, slot.arg, value)
+                left.remove(slot)
+                out[i:] = [True] * (len(tokens) - i)
+                continue
         cues = slot.before & _TAIL_CUES
-        if not cues or slot.kind.name != "reason":
+        if not cues:
             continue
         for i, token in enumerate(tokens):
             if token not in cues or out[i] or i + 1 >= len(tokens) or out[i + 1]:
@@ -366,8 +390,14 @@ def _assign(args: dict[str, Any], arg: str | tuple[str, ...], value: Any) -> Non
         args[arg] = value
 
 
+_PLURAL_KINDS = {"appointments": "appointment", "reservations": "reservation", "reminders": "reminder",
+                 "bookings": "booking"}
+"""A kind of record said in the plural where its templates say it once ("appointments for a physical")."""
+
+
 def _is_tool_word(token: str, strong: frozenset[str]) -> bool:
-    return token in strong or _SINGLE_SYNONYMS.get(token, "") in strong
+    return (token in strong or _SINGLE_SYNONYMS.get(token, "") in strong
+            or _PLURAL_KINDS.get(token, "") in strong)
 
 
 def stretches(tokens: Sequence[str], taken: Sequence[bool], tool_words: frozenset[str],

@@ -250,7 +250,7 @@ class Interpreter:
             mine = next((r for r in ranked if r.tool == found.tool), None)
             prob, evidence = (mine.probability, mine.evidence) if mine else (0.0, 0.0)
             literal = exact and "{" not in found.template.pattern  # the sentence is a template word for word
-            overruled = (top is not None and top.probability >= _OVERRULE and top.evidence >= evidence
+            overruled = (top is not None and top.probability >= _OVERRULE and top.evidence > evidence
                          and not literal)
             trusted = (prob >= _TEMPLATE_DOUBT or (exact and not overruled)) and not self._names_another_kind(found)
             if trusted:
@@ -341,12 +341,20 @@ class Interpreter:
         if mine is None:
             return None
         for rival in ranked[:3]:
-            if rival.tool == tool or rival.probability < 0.1 * mine.probability or rival.evidence < EVIDENCE:
+            if (rival.tool == tool or rival.probability < 0.1 * mine.probability or rival.evidence < EVIDENCE
+                    or rival.evidence < mine.evidence):
                 continue
             theirs = self._arguments(rival, clean, now)
-            if len(theirs) > len(args) and _within(theirs, args):
+            if (self._typed(rival.tool, theirs) > self._typed(tool, args) and len(theirs) > len(args)
+                    and _within(theirs, args) and len(self._missing(rival.tool, theirs)) <= len(self._missing(tool, args))):
                 return rival, theirs
         return None
+
+    def _typed(self, tool: str, args: dict[str, Any]) -> int:
+        """How many of `args` hold a value of a kind (a priority, a day), not free text."""
+        shape = self.shapes.get(tool)
+        free = {a.arg for a in shape.args if a.kind.free_text and isinstance(a.arg, str)} if shape else set()
+        return sum(1 for k in args if k not in free)
 
     def _missing(self, tool: str, args: dict[str, Any]) -> list[str]:
         return [a for a in self._asks.get(tool, ()) if a not in args]

@@ -124,6 +124,11 @@ _TRAILING_LINKS = re.compile(
 "... on the camry it is" low importance): free text does not end with them."""
 
 
+_PHRASAL_END = re.compile(r"\b(?:log|logged|logging|sign|signed|signing|check|checked|checking|plug|plugged|turn|turned"
+                          r"|switch|switched|show|showed|shows) (?:in|on|up)$")
+"""A verb whose last word is part of it ("won't let me log in"), not a link into a value still to come."""
+
+
 def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, suffix: str = "",
               possessive: bool = True, lead: str = "", tail: str = "") -> SlotType:
     """A slot that can hold any words (titles, messages, names of things); `suffix` is a regex of words
@@ -141,7 +146,8 @@ def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, s
         if leading is not None:
             value = leading.sub("", value)
         value = _ARTICLES.sub("", value) if strip_articles else value
-        value = _TRAILING_LINKS.sub("", value)
+        if not _PHRASAL_END.search(value):
+            value = _TRAILING_LINKS.sub("", value)
         if trailing is not None:
             value = trailing.sub("", value)
         if not possessive and value.endswith("'s"):

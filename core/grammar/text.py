@@ -43,6 +43,10 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # "mark it medium priority" heard "market medium priority"
         (r"\bmarket (?=(?:as )?(?:urgent|high|low|medium|normal|top|done|complete|completed|finished)\b)", "mark it "),
         (rf"{_OPENING}ad\b", r"\1add"),  # "ad replace the wiper blades to my list"
+        # a sentence-opening "um" heard as "i am" ("i am what am i getting reminded about"), "hi" as "high"
+        (r"^i am (?=(?:what|which|when|where|how|who|i|can|could|would|will|please|add|cancel|cancelled|canceled|"
+         r"remind|put|todo|to do|delete|remove|show|list|book|schedule|create|change|move|need|want)\b)", ""),
+        (r"^high (?=(?:i am|i'm|im|this is|there|my name|it is|it's)\b)", "hi "),
         (r"^((?:please )?mark .+) is (done|complete|completed|finished)$", r"\1 as \2"),
         (r"\bdr\b\.?", "doctor"),
         # a command word the recogniser wrote onto the address after it ("addcarlos dot rivera at ...")

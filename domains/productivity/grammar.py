@@ -255,7 +255,7 @@ EVERYDAY = (
         f"[the] {{todo:ref}} [{_ITEM}] (is|should be) [now] {{priority}} [priority]",
         f"(make|mark|flag) [the] {{todo:ref}} [{_ITEM}] [as] {{priority}} [priority]", slots=_REF_TODO),
     *_t("update_todo", f"(add|put|write) a (note|description) (to|on) [the] {{todo:ref}} [{_ITEM}] (that|saying|to say) {{description}}",
-        f"(add|put|write) a (note|description) (to|on) [the] {{todo:ref}} [{_ITEM}] {{description}}", slots=_REF_TODO),
+        slots=_REF_TODO),
     *_t("update_todo", f"(move|push|change|set|make) [the] {{todo:ref}} [{_ITEM}] [due date] to {{due:date}}",
         f"[the] {{todo:ref}} [{_ITEM}] is [actually] [now] due {{due:date}} [now]",
         f"(change|update|set) the due date (of|for|on) [the] {{todo:ref}} [{_ITEM}] to {{due:date}}",

@@ -81,7 +81,7 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     # asking for a person is no reason to give them; a stated problem is
     ("yes hi could i be transferred over to a real person", "transfer_to_agent", {}),
     ("put me through to billing my card got charged twice", "transfer_to_agent",
-     {"department": "billing", "reason": "card got charged twice"}),
+     {"department": "billing", "reason": "my card got charged twice"}),
     # a time the template left inside free text is read as the time
     ("add an event thursday at ten am parent teacher conference", "create_calendar_event",
      {"start": "2026-11-26T10:00:00", "title": "parent teacher conference"}),
@@ -254,6 +254,17 @@ def test_something_is_no_title_but_a_request_still_to_be_said() -> None:
     ("add a note to the gym bag todo saying pack the blue towel", "update_todo",
      {"todo": "gym bag", "description": "pack the blue towel"}),
     ("todo list clean out the garage", "create_todo", {"title": "clean out the garage"}),
+    # what follows the department is why the caller wants it; a booking named by its day and time
+    ("get me someone from billing the card on file keeps getting declined", "transfer_to_agent",
+     {"department": "billing", "reason": "the card on file keeps getting declined"}),
+    ("i need support my phone will not let me sign in", "transfer_to_agent",
+     {"department": "support", "reason": "my phone will not let me sign in"}),
+    ("cancel my reservation on december ninth at seven thirty pm", "cancel_reservation",
+     {"reservation": "2026-12-09 19:30"}),
+    # a sentence-opening "um" the phone heard as "i am"; an appointment said in the plural
+    ("i am i need to cancel the reservation h t four k two p", "cancel_reservation", {"reservation": "HT-4K2P"}),
+    ("appointments for a flu shot on december fourth at ten am", "book_appointment",
+     {"date": "2026-12-04", "time": "10:00", "reason": "flu shot"}),
 ])
 def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)

@@ -83,13 +83,14 @@ OUT_OF_TEMPLATE: tuple[Utterance, ...] = tuple(Utterance(spoken_form(normalize(s
 
 def in_template_utterances(per_tool: int = PER_TOOL, seed: int = SEED) -> list[Utterance]:
     """`per_tool` generated utterances of every tool, each from a different template where the tool
-    has several, in spoken form."""
-    rng = random.Random(seed)
+    has several, in spoken form. Each tool draws from a generator of its own, so a template added to one
+    tool leaves every other tool's utterances as they were."""
     by_tool: dict[str, list[Any]] = {}
     for template in all_templates():
         by_tool.setdefault(template.tool, []).append(template)
     out: list[Utterance] = []
-    for templates in by_tool.values():
+    for tool, templates in by_tool.items():
+        rng = random.Random(f"{seed}:{tool}")
         picked = rng.sample(templates, min(per_tool, len(templates)))
         picked += rng.choices(templates, k=per_tool - len(picked))
         for template in picked:
