@@ -12,10 +12,11 @@ from fastapi import FastAPI
 from starlette.requests import HTTPConnection
 
 from bots.agent.agent import Agent
-from bots.speech import check_speech_settings
+from bots.speech import check_speech_settings, make_stt, make_tts
 from core.grammar import registry as grammar_registry
 from core.runtime import Runtime
 from domains import registry
+from speech.audio import PHONE_RATE
 from speech.models import SpeechModels
 
 
@@ -36,6 +37,8 @@ async def serving(app: FastAPI, runtime: Runtime) -> AsyncIterator[None]:
         await asyncio.to_thread(speech.warm_up)
         async with Agent.open(runtime, speech=speech) as agent:
             app.state.agent = agent
+            make_stt(runtime.settings, PHONE_RATE, speech)  # what a call imports first (its providers' services),
+            make_tts(runtime.settings, PHONE_RATE, speech)  # imported now, to be frozen with the rest
             freeze_what_is_loaded()
             try:
                 yield
