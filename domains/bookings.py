@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 
 from core.grammar.dates import parse_date, phrase_date, say_date
-from core.grammar.slots import SlotType, date_examples
+from core.grammar.slots import SlotType, date_examples, trim_links
 from core.grammar.templates import Ask
 from core.grammar.times import parse_time
 
@@ -27,6 +27,7 @@ _CODE_VALUE = re.compile(r"(?:HT|CL)-[A-Z0-9]{4}")
 
 def _booking(text: str, now: datetime) -> str | None:
     """A booking by its day, its confirmation code ("h t four k two p" -> HT-4K2P) or its name."""
+    text = trim_links(text.strip())
     day = parse_date(text, now)
     if day is not None:
         return day.isoformat()

@@ -78,8 +78,8 @@ class Reading:
 
 _CLOCKISH = re.compile(r"\b(?:am|pm|oclock|o'clock|noon|midnight|\d{1,2}(?::\d\d)?)\b")
 """Words of a clock time: free text holding one has swallowed a time its template should have read."""
-_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{4}")
-"""A booking's confirmation code as its slot type writes it (HT-4K2P)."""
+_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{4}|\d{4}-\d\d-\d\d(?: \d\d:\d\d)?")
+"""A booking as its slot type writes one it recognised: a confirmation code (HT-4K2P), a day, a day and time."""
 _EVIDENCE_LEAD = 2.0
 """Nats by which a close rival's own words must outweigh an unsure best tool's to be read instead."""
 
@@ -404,9 +404,12 @@ class Interpreter:
         if full and not any(a.kind.name == "booking" for a in shape.args):
             return args
         found = extract(shape, drop_hesitations(strip_fillers(clean)), now)
-        coded = {k: v for k, v in found.items() if isinstance(v, str) and _CODE.fullmatch(v) and args.get(k) != v}
+        booking = {a.arg for a in shape.args if a.kind.name == "booking"}
+        coded = {k: v for k, v in found.items() if k in booking and isinstance(v, str) and _CODE.fullmatch(v)
+                 and not (isinstance(args.get(k), str) and _CODE.fullmatch(args[k]))}
         if coded:
-            return {**args, **coded}  # a confirmation code the template skipped as a stray word ("... ht2x8q")
+            # a confirmation code or a day the template skipped as stray words ("... ht2x8q", "tonight's")
+            return {**args, **coded}
         if full:
             return args
         free = {a.arg for a in shape.args if a.kind.free_text and isinstance(a.arg, str)}

@@ -119,7 +119,9 @@ still to be said ("add something to my calendar"), never a title."""
 
 _TRAILING_LINKS = re.compile(
     r"(?: (?:before|by|for|on|at|until|till|due|from|in|to|with|and|so|but|or|around"
-    r"|(?:make|mark|set|put|have) (?:it|that)(?: as)?|and (?:make|mark|set)|it is|that is))+$")
+    r"|(?:make|mark|set|put|have) (?:it|that)(?: as)?|and (?:make|mark|set)|it is|that is"
+    r"|(?:cancel|delete|remove|drop|scrap) (?:it|that|this|them)"
+    r"|(?:cross|check|tick|knock|scratch|mark) (?:it|that|this|them) off))+$")
 """Words that only lead into what comes after them ("... the chimney sweep and mark it" medium priority,
 "... on the camry it is" low importance): free text does not end with them."""
 
@@ -127,6 +129,11 @@ _TRAILING_LINKS = re.compile(
 _PHRASAL_END = re.compile(r"\b(?:log|logged|logging|sign|signed|signing|check|checked|checking|plug|plugged|turn|turned"
                           r"|switch|switched|show|showed|shows) (?:in|on|up)$")
 """A verb whose last word is part of it ("won't let me log in"), not a link into a value still to come."""
+
+
+def trim_links(value: str) -> str:
+    """`value` without the words at its end that only lead into something else ("friday [so cancel it]")."""
+    return value if _PHRASAL_END.search(value) else _TRAILING_LINKS.sub("", value)
 
 
 def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, suffix: str = "",

@@ -213,7 +213,7 @@ def _parse_seq(tokens: list[str], i: int, pattern: str) -> tuple[tuple[Node, ...
             out.append(Slot(name, slot_type(kind or name)))
             i += 1
         else:
-            if text := drop_hesitations(normalize(tok)):
+            if text := drop_hesitations(normalize(tok, sentence=False)):
                 out.append(Word(text))
             i += 1
     return tuple(out), i

@@ -137,8 +137,10 @@ def _join_letters(m: re.Match[str]) -> str:
     return m.group(0).replace(" ", "")
 
 
-def normalize(text: str) -> str:
-    """Lowercase, expand contractions, drop punctuation (keeping `$`, `%`, `@`, decimals, times, dates)."""
+def normalize(text: str, *, sentence: bool = True) -> str:
+    """Lowercase, expand contractions, drop punctuation (keeping `$`, `%`, `@`, decimals, times, dates).
+    A `sentence` that opens with a command in the past tense ("changed the priority") has it in the
+    present; a word of a template (not a sentence) keeps its tense ("my insurance [changed] to ...")."""
     t = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     for pattern, repl in _REWRITES:
         t = pattern.sub(repl, t)
@@ -149,7 +151,7 @@ def normalize(text: str) -> str:
     t = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(1)], t)
     t = _SPELLED_OUT.sub(_join_letters, t) if not _CODE_LIKE.search(t) else t
     t = _NAMED_TODO.sub(_named_todo, t)
-    return _PAST_COMMAND_RE.sub(lambda m: _PAST_COMMANDS[m.group(1)], t)
+    return _PAST_COMMAND_RE.sub(lambda m: _PAST_COMMANDS[m.group(1)], t) if sentence else t
 
 
 _NAMED_TODO = re.compile(r"\b(\w+) to do\b(?= (?:to|can|could|would|will|for|on|item|list|and|so|is|needs?|as|off|from"

@@ -18,9 +18,10 @@ EMPLOYMENT = Choice(
     {
         "employed": ("employed full time", "working full time", "working", "a salaried employee", "work full time",
                      "full time", "work part time", "working part time", "part time", "on salary", "have a job"),
-        "self_employed": ("self employed", "a freelancer", "freelancing", "a business owner"),
+        "self_employed": ("self employed", "a freelancer", "freelancing", "a business owner", "my own boss",
+                          "an independent contractor", "a contractor"),
         "retired": (),
-        "unemployed": ("not working", "between jobs", "out of work"),
+        "unemployed": ("not working", "between jobs", "out of work", "laid off", "out of a job", "jobless"),
     },
 )
 CREDIT = Choice(
@@ -46,11 +47,18 @@ LOAN_PURPOSE = Choice(
 )
 
 
+_HUNDREDS = {"three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+"""The first word of a credit score said the short way ("six eighty", "seven oh five")."""
+
+
 def _credit_type() -> SlotType:
     base = choice_type(CREDIT)
 
     def parse(text: str, _now: datetime) -> str | None:
         value = parse_number(text)
+        head, _, rest = text.partition(" ")
+        if head in _HUNDREDS and rest and isinstance(tail := parse_number(rest), int) and 0 <= tail <= 99:
+            value = 100 * _HUNDREDS[head] + tail  # "seven twenty": 720
         if isinstance(value, int) and 300 <= value <= 850:
             return "excellent" if value >= 740 else "good" if value >= 670 else "fair" if value >= 580 else "poor"
         return CREDIT.parse(text)

@@ -95,6 +95,7 @@ TEAMS = (
     *_t("get_team_members", "(list|show) [me] [the] team members", "who is on my team"),
     *_t("create_team_todo", f"{_MAKE} [a|an] (todo|task) for [the] {{team}} team {_NAMED} {{title}}",
         "(add|put) {title} (on|to) the {team} (team's|team) (todo list|list|todos)",
+        "(assign|give|hand) {title} to the {team} team", f"(put|add) (a|an) {_TODO} (on|for) the {{team}} team {_NAMED} {{title}}",
         slots={"team": "team"}),
     *_t("create_team_todo", f"{_MAKE} (a|an) {{priority}} [priority] (todo|task) for [the] {{team}} team {_NAMED} {{title}}"),
     *_t("create_team_todo", f"{_MAKE} [a|an] (todo|task) for [the] {{team}} team {_NAMED} {{title}} {_DUE} {{due:date}}",

@@ -271,6 +271,23 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
     assert reading is not None and (reading.tool, reading.args) == (tool, args)
 
 
+@pytest.mark.parametrize(("said", "tool", "args"), [
+    # a template's words keep their tense: "changed" in a template is not "change"
+    ("my insurance company changed to kaiser", "update_patient", {"insurance_provider": "kaiser"}),
+    ("my credit score is about six eighty", "update_mortgage_application", {"credit_score_range": "good"}),
+    ("i got laid off", "update_mortgage_application", {"employment_status": "unemployed"}),
+    ("where do we stand with the loan", "get_mortgage_application_status", {}),
+    ("change the down payment to forty thousand", "update_mortgage_application", {"down_payment": 40000.0}),
+    ("we have to cancel tonight's table", "cancel_reservation", {"reservation": "2026-11-23"}),
+    ("i cannot come to my appointment on thursday so cancel it", "cancel_appointment", {"appointment": "2026-11-26"}),
+    ("the gutter cleaning got done so check it off", "complete_todo", {"todo": "gutter cleaning"}),
+    ("give order new badges to the security team", "create_team_todo", {"team": "security", "title": "order new badges"}),
+])
+def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
+    reading = interpret(said, REFERENCE_NOW)
+    assert reading is not None and (reading.tool, reading.args) == (tool, args)
+
+
 def test_a_rival_that_reads_more_arguments_from_the_same_words_is_preferred() -> None:
     # the reminder reading leaves "urgent" in the name; the todo reading makes it the priority
     reading = interpret("make the oil change urgent", REFERENCE_NOW)
