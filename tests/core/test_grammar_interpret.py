@@ -282,6 +282,10 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
     ("i cannot come to my appointment on thursday so cancel it", "cancel_appointment", {"appointment": "2026-11-26"}),
     ("the gutter cleaning got done so check it off", "complete_todo", {"todo": "gutter cleaning"}),
     ("give order new badges to the security team", "create_team_todo", {"team": "security", "title": "order new badges"}),
+    # a booking said with an event's words, when the model is all but sure it is the clinic's
+    ("i need to book a follow up for my wrist on december ninth at ten am", "book_appointment",
+     {"date": "2026-12-09", "time": "10:00", "reason": "follow up for my wrist"}),
+    ("my daughter has been coughing since sunday", "record_symptoms", {"symptoms": "coughing", "duration": "since sunday"}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
