@@ -266,7 +266,7 @@ class Interpreter:
         top, args = self._most_complete(ranked, clean, now)
         top, args = self._of_the_kind_named(top, args, ranked, clean, now)
         typed = len({str(v) for v in args.values() if not isinstance(v, str) or v[:1].isdigit()})
-        if top.evidence < EVIDENCE and typed < 2:
+        if top.evidence < EVIDENCE and typed < 2 and len(args) < 3:
             return None  # likely only by elimination, and the sentence says nothing the tool needs
         sure = (top.probability >= SURE and (top.evidence >= SURE_EVIDENCE or typed >= 2)
                 and (bool(args) or not self._takes_args(top.tool)) and 1 < len(clean.split()) <= _LONGEST_SURE)

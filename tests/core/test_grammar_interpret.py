@@ -297,3 +297,11 @@ def test_a_rival_that_reads_more_arguments_from_the_same_words_is_preferred() ->
     reading = interpret("make the oil change urgent", REFERENCE_NOW)
     assert reading is not None and (reading.tool, reading.args) == ("update_todo", {"todo": "oil change",
                                                                                     "priority": "urgent"})
+
+
+def test_a_reading_that_fills_three_arguments_is_asked_about_not_dropped() -> None:
+    # weak words for the tool, but a name and a birthday: "Do you want me to register you as a patient?"
+    reading = interpret("hello it is my first time calling i am dana reyes and my birthday is july fourth "
+                        "nineteen ninety", REFERENCE_NOW)
+    assert reading is not None and reading.tool == "register_patient"
+    assert reading.args == {"first_name": "Dana", "last_name": "Reyes", "date_of_birth": "1990-07-04"}
