@@ -230,9 +230,9 @@ class Settings(BaseSettings):
     )
     moonshine_workers: int | None = Field(
         None, ge=1,
-        description="Moonshine reader processes per server process (each holds the model: tiny ~160 MB). The first "
-        "starts with the server; another only when a final finds every one busy. Unset: the machine's cores shared "
-        "out over the server's processes (`workers`), at least 1.",
+        description="Moonshine reader processes per server process, started with it (each holds the model: tiny "
+        "~160 MB); a final goes to an idle one. Unset: the machine's cores shared out over the server's processes "
+        "(`workers`), at least 1.",
     )
     tts_provider: Literal["hibari", "deepgram", "elevenlabs", "cartesia"] = Field(
         "hibari", description="Text-to-speech: offline hibari or a cloud voice."

@@ -183,8 +183,8 @@ class SpeechModels:
             return self._pool
 
     def moonshine_worker(self) -> MoonshineWorkers:
-        """The worker processes every MoonshineSTTService reads in (started lazily): `moonshine_readers` of
-        them at most, each with the model, each reading one utterance at a time."""
+        """The worker processes every MoonshineSTTService reads in (started by `warm_up` or the first
+        reading): `moonshine_readers` of them, each with the model, each reading one utterance at a time."""
         with self._lock:
             if self._worker is None:
                 self._worker = MoonshineWorkers(self.settings.moonshine_model, moonshine_readers(self.settings))

@@ -166,10 +166,12 @@ class MoonshineWorker:
 
 
 class MoonshineWorkers:
-    """Up to `count` worker processes (`MoonshineWorker`), each reading one utterance at a time, with the
-    same interface: a reading goes to an idle worker. The first starts with `start` (the server's warm-up);
-    another starts, in the background, only when a reading finds every started one busy, and the reading
-    takes whichever comes free first. Each worker holds its own copy of the model (tiny: ~160 MB RSS).
+    """`count` worker processes (`MoonshineWorker`), each reading one utterance at a time, with the same
+    interface: a reading goes to an idle worker. All start with `start` (the server's warm-up), so that
+    their memory is the server's from the start and no reading waits for one to load; one that failed
+    to start (or all, without `start`) is started, in the background, when a reading finds every other
+    busy, and the reading takes whichever comes free first. Each worker holds its own copy of the model
+    (tiny: ~160 MB RSS).
 
     Why several: with one, every call's final waited behind the others'. On the 2-core machine with 20
     offline calls talking (load 2.7 from other work), a reading took 279 ms p50 in the worker and waited
@@ -190,20 +192,27 @@ class MoonshineWorkers:
         return [w.pid for w in self._workers if w.pid is not None]
 
     def start(self) -> None:
-        """Start the first worker and wait until its model is loaded; a no-op when one was started."""
+        """Start the workers, side by side, and wait until their models are loaded (~1 s); a no-op when some
+        run. One that fails to start is tried again when a reading finds the others busy."""
         with self._lock:
             if self._workers:
                 return
-            worker = MoonshineWorker(self.model)
-            self._workers.append(worker)
+            workers = [MoonshineWorker(self.model) for _ in range(self.count)]
+            self._workers.extend(workers)
+        others = [threading.Thread(target=self._start_extra, args=(w,), name="moonshine-start") for w in workers[1:]]
+        for thread in others:
+            thread.start()
         try:
-            worker.start()
+            workers[0].start()
         except BaseException:
             with self._lock:
-                if worker in self._workers:
-                    self._workers.remove(worker)
+                if workers[0] in self._workers:
+                    self._workers.remove(workers[0])
             raise
-        self._give_back(worker)
+        finally:
+            for thread in others:
+                thread.join()
+        self._give_back(workers[0])
 
     def transcribe(self, pcm: np.ndarray, sample_rate: int) -> str:
         """As `MoonshineWorker.transcribe`, on an idle worker (blocking until one is)."""

@@ -63,6 +63,7 @@ def make_settings(tmp: Path, database_url: str, redis_url: str | None, **overrid
         "database_url": database_url,
         "redis_url": redis_url,
         "bcrypt_rounds": 4,
+        "moonshine_workers": 1,  # one model process per test server (a server's default: one per core)
         "_env_file": None,
     }
     values.update(overrides)

@@ -424,7 +424,7 @@ async def _serve(database_url: str, data_dir: Path, rest_url: str, callers: int,
     settings = make_settings(data_dir, database_url, None, public_url=url, twilio_auth_token=AUTH_TOKEN,
                              twilio_account_sid="AC" + "0" * 32, twilio_api_base_url=rest_url,
                              **{"max_calls_per_process": None, "load_threshold": None, "loop_lag_threshold": None,
-                                **overrides})
+                                "moonshine_workers": None, **overrides})  # and Moonshine's readers as a server has them
     runtime = Runtime.build(settings)
     await register_callers(runtime, callers)
     server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), log_level="warning", lifespan="on"))

@@ -85,11 +85,11 @@ def test_a_killed_worker_is_replaced(worker: MoonshineWorker) -> None:
 async def test_every_call_of_a_server_reads_in_the_one_worker(tmp_path) -> None:
     """Two calls through the factory's wiring share the server's one worker process (so a call adds
     no model); a crash of the worker costs one reading, reported, and the next utterance is heard."""
-    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, moonshine_workers=1, _env_file=None)  # type: ignore[call-arg]
     assert settings.stt_provider == "moonshine"
     models = speech_models(settings)  # its own worker process, the test process's voice and turn models
     models.warm_up()
-    assert len(models.moonshine_worker().pids) == 1  # the first worker; others start only when it is busy
+    assert len(models.moonshine_worker().pids) == 1
     pid = models.moonshine_worker().pids[0]
     first = MoonshineSTTService(recognizer=models.moonshine_worker)
     down, _ = await run_test(first, frames_to_send=[*utterance(COMMAND, 8000), SleepFrame(2.0)],
@@ -107,25 +107,27 @@ async def test_every_call_of_a_server_reads_in_the_one_worker(tmp_path) -> None:
     assert models.moonshine_worker().pids == []
 
 
-def test_readings_at_once_go_to_a_second_worker_and_no_more() -> None:
-    """Four readings at once on a pool of two: the second worker starts because the first is busy, each
-    worker reads right, and no third starts (each holds a copy of the model)."""
+def test_readings_at_once_go_to_both_workers_and_no_more() -> None:
+    """Four readings at once on a pool of two (started together): both read, right, and no third starts
+    (each holds a copy of the model); a killed one is replaced as the others' readings go on."""
     from concurrent.futures import ThreadPoolExecutor
 
     workers = MoonshineWorkers(count=2)
     workers.start()
     try:
-        assert len(workers.pids) == 1
+        pids = workers.pids
+        assert len(set(pids)) == 2
         pcm = speech(COMMAND, 8000)
         with ThreadPoolExecutor(4) as pool:
             heard = list(pool.map(lambda _: workers.transcribe(pcm, 8000), range(4)))
         assert all(text.startswith("create") for text in heard), heard
-        deadline = time.monotonic() + 30
-        while len(workers.pids) < 2 and time.monotonic() < deadline:  # its model may still be loading
-            time.sleep(0.1)
-        assert len(set(workers.pids)) == 2
-        assert workers.transcribe(pcm, 8000).startswith("create")
-        assert len(workers.pids) == 2
+        assert workers.pids == pids
+        os.kill(pids[0], signal.SIGKILL)
+        time.sleep(0.1)  # a crash between two readings
+        with ThreadPoolExecutor(2) as pool:
+            heard = list(pool.map(lambda _: workers.transcribe(pcm, 8000), range(2)))
+        assert all(text.startswith("create") for text in heard), heard
+        assert len(set(workers.pids)) == 2 and pids[0] not in workers.pids
     finally:
         workers.shutdown()
     assert workers.pids == []
