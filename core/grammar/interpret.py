@@ -37,7 +37,7 @@ SURE_EVIDENCE = 2.0
 """... and before it is acted on without asking."""
 _TEMPLATE_DOUBT = 0.05
 """A relaxed template reading is overruled when the model gives its tool less than this..."""
-_OVERRULE = 0.9
+_OVERRULE = 0.95
 """... and an exact one only when the model is this sure of another tool, whose words also favour it more."""
 
 _RECENT = 64
