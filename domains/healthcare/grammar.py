@@ -86,6 +86,7 @@ EVERYDAY = (
         slots=_NAME),
     *_t("update_patient", "(i switched|i changed|we switched) (insurance|my insurance|insurance providers|insurance companies|insurance company) [it is] [to] {insurance} [now]",
         "my (new|current) (insurance|insurance provider|insurance company) is {insurance}",
+        "i (switched|moved|moved over) to {insurance} [for insurance|insurance] [now]",
         "my (last name|surname) is now {last:name}", "my new (last name|surname) is {last:name}",
         "i got married [so] my (last name|surname) is [now] {last:name}",
         slots={**_NAME, "insurance": "insurance_provider"}),
