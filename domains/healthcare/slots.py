@@ -28,7 +28,7 @@ SYMPTOMS = replace(
               tail=r"(?:that|which|it) (?:is|has|have|was|had) (?:been )?(?:going on|going|happening|bothering me|there)$"
                    r"|(?:it|that) (?:is|has) been$",
               lead=r"(?:(?:my|our) )?(?:son|daughter|kid|child|baby|husband|wife|partner|mom|dad|mother|father)"
-                   r" (?:has|is|has been|keeps|is having|has got)|been|being"),
+                   r" (?:has|have|is|has been|keeps|is having|has got)|been|being"),
     word_class="<symptom>", lexicon=SYMPTOM_WORDS,
 )
 INSURANCE = free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"])

@@ -286,6 +286,7 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
     ("i need to book a follow up for my wrist on december ninth at ten am", "book_appointment",
      {"date": "2026-12-09", "time": "10:00", "reason": "follow up for my wrist"}),
     ("my daughter has been coughing since sunday", "record_symptoms", {"symptoms": "coughing", "duration": "since sunday"}),
+    ("my son have a sore knee", "record_symptoms", {"symptoms": "sore knee"}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)

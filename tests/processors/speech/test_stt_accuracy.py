@@ -309,6 +309,7 @@ def sets() -> dict[str, list[Utterance]]:
     ("give me a call at 545 today", "give me a call at five forty five today"),  # a clock, not 545
     ("at 905 pm", "at nine oh five pm"),
     ("at 300 main street", "at three hundred main street"),
+    ("dinner at 7.30pm", "dinner at seven thirty pm"), ("at 7.30 tomorrow", "at seven thirty tomorrow"),
     ("born may 23 2001", "born may twenty third two thousand one"),
     ("borrow $75000 or 40k at 5.25%", "borrow seventy five thousand dollars or forty thousand at five point two five percent"),
     ("1.2 million dollars", "one point two million dollars"),
