@@ -329,7 +329,9 @@ class Interpreter:
                 continue
             args = self._arguments(rival, clean, now)
             if len(self._missing(rival.tool, args)) < len(missing) and args:
-                return replace(rival, probability=top.probability), args
+                kin = rival.tool.split("_")[0] == top.tool.split("_")[0]  # "create" a todo or a team's todo
+                return replace(rival, probability=min(1.0, top.probability + rival.probability) if kin
+                               else top.probability), args
         return best
 
     def _finer(self, tool: str, args: dict[str, Any], ranked: list[Ranked], clean: str, now: datetime

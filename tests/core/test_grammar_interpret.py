@@ -306,3 +306,14 @@ def test_a_reading_that_fills_three_arguments_is_asked_about_not_dropped() -> No
                         "nineteen ninety", REFERENCE_NOW)
     assert reading is not None and reading.tool == "register_patient"
     assert reading.args == {"first_name": "Dana", "last_name": "Reyes", "date_of_birth": "1990-07-04"}
+
+
+def test_a_reading_that_falls_to_a_kindred_tool_keeps_the_confidence_of_both() -> None:
+    # the model splits "add <errand>" between a team's todo and one's own; with no team named it is one's
+    # own, as sure as the two together
+    reading = interpret("add get the brakes checked at the dealer", REFERENCE_NOW)
+    assert reading is not None and reading.tool == "create_todo" and reading.sure
+    assert reading.args == {"title": "get the brakes checked at the dealer"}
+    # ... but not across tools that do different things: still only offered
+    other = interpret("add get the snow chains out of the shed", REFERENCE_NOW)
+    assert other is None or not other.sure
