@@ -50,13 +50,15 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^((?:please )?mark .+) is (done|complete|completed|finished)$", r"\1 as \2"),
         (r"\bdr\b\.?", "doctor"),
         # a command word the recogniser wrote onto the address after it ("addcarlos dot rivera at ...")
-        (rf"{_OPENING}(add|take|make|invite|remove|put)(?=[a-z']+(?: (?:dot|underscore) [a-z]+)* at [a-z]+(?: dot [a-z]+)+ (?:to|off|from|on|onto|into|in|an|a|as)\b)",
+        (rf"{_OPENING}(add|take|make|invite|remove|put|change|kick|set|move|drop|promote|demote)(?=[a-z']+(?: (?:dot|underscore) [a-z]+)* at [a-z]+(?: dot [a-z]+)+ (?:to|off|from|on|onto|into|in|an|a|as)\b)",
          r"\1\2 "),
         (r"\blook (a|us a|me a) table\b", r"book \1 table"),  # "look a table for two": book
+        (r"\bthink (?=(?:my |the |with )?(?:google|calendar)\b|(?:my |the )?(?:events|meetings) (?:from|with) )", "sync "),  # "sync"
+        (r"\bday of birth\b", "date of birth"),
         (r"\b(what|which) apartments\b", r"\1 departments"),  # "what apartments do you have"
         (r"\bdrop (that|it|this) down\b", r"jot \1 down"),
         # "buy" heard as "by" where no deadline follows: "the by milk chore", "called by milk"
-        (r"\b(the|a|called|named|todo|task|to|item|chore|say|says|reads|my|and|rename|delete|remove|complete|finish|drop) by (?!(?:the|a|an|then|now|end|close|"
+        (r"\b(the|a|called|named|todo|task|to|item|chore|say|says|reads|my|and|rename|delete|remove|complete|finish|drop|add|of) by (?!(?:the|a|an|then|now|end|close|"
          r"tomorrow|today|tonight|noon|midnight|next|this|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
          r"january|february|march|april|may|june|july|august|september|october|november|december|"
          r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d)\b)", r"\1 buy "),

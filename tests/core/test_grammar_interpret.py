@@ -287,6 +287,10 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
      {"date": "2026-12-09", "time": "10:00", "reason": "follow up for my wrist"}),
     ("my daughter has been coughing since sunday", "record_symptoms", {"symptoms": "coughing", "duration": "since sunday"}),
     ("my son have a sore knee", "record_symptoms", {"symptoms": "sore knee"}),
+    # how the phone's recogniser writes a command: run into the address, "by" for buy, "think" for sync
+    ("kickjo at acme dot io off the sales team", "remove_team_member", {"email": "jo@acme.io", "team": "sales"}),
+    ("add by new batteries on the support team", "create_team_todo", {"title": "buy new batteries", "team": "support"}),
+    ("think my google calendar", "sync_google_calendar_events", {}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
