@@ -3,6 +3,7 @@ PostgreSQL in the PostgreSQL database. A conversation survives a process restart
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -54,7 +55,30 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
     await pool.open()
     try:
         saver_pg = AsyncPostgresSaver(pool)
-        await saver_pg.setup()
+        await _set_up_one_at_a_time(saver_pg, postgres_conninfo(url))
         yield saver_pg
     finally:
         await pool.close()
+
+
+SETUP_LOCK = 0x636E7663  # PostgreSQL advisory lock key held while the checkpoint tables are set up ("cnvc")
+
+
+async def _set_up_one_at_a_time(saver: Any, conninfo: str) -> None:
+    """`setup()` (creating or migrating LangGraph's tables) under an advisory lock: the workers of
+    `convonet serve --workers N` start at once, and two setting up a fresh database together failed
+    ("duplicate key value violates unique constraint pg_type_typname_nsp_index"; the worker exited).
+    The others poll for the lock rather than block on it: LangGraph's migrations create indexes
+    CONCURRENTLY, which wait for every running statement, a blocked `pg_advisory_lock` too (a deadlock)."""
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as lock:
+        while True:
+            row = await (await lock.execute("SELECT pg_try_advisory_lock(%s)", (SETUP_LOCK,))).fetchone()
+            if row is not None and row[0]:
+                break
+            await asyncio.sleep(0.1)
+        try:
+            await saver.setup()
+        finally:
+            await lock.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
