@@ -54,9 +54,9 @@ _frozen = False
 def freeze_what_is_loaded() -> None:
     """Once per process, when the models, the grammar and the agent are loaded: move every object alive now
     out of the garbage collector's reach (`gc.freeze`). They live as long as the process, yet each full
-    collection walked all of them: ~300 ms with every thread stopped, on the 2-core machine, about every
-    20 s with 20 offline calls talking, and every one of those calls heard a 300 ms hole in its audio
-    (tests/benchmarks/test_bench_capacity.py; README "Capacity"). Once only: a process that starts several
+    collection walked all of them: ~300 ms with every thread stopped, on the 2-core machine, a few times
+    a minute with 20 offline calls talking, and the calls speaking then heard a 300 ms hole in their
+    audio (tests/benchmarks/test_bench_capacity.py; README "Capacity"). Once only: a process that starts several
     apps (the tests) would otherwise keep every unreachable cycle of the ones before."""
     global _frozen
     if not _frozen:
