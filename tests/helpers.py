@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -60,3 +62,12 @@ async def make_clinical(runtime: object, account: Account) -> Account:
         assert user is not None
         user.is_clinical = True
     return account
+
+
+async def well_inside_a_window(window: float = 60.0, margin: float = 10.0) -> None:
+    """Wait, if need be, until a fixed rate-limit window (`core.ratelimit`: counts per `window` seconds since
+    the epoch) has at least `margin` seconds left, so a test's requests all land in one window; a window
+    opening between them would reset the count and let a request through that the test expects refused."""
+    left = window - time.time() % window
+    if left < margin:
+        await asyncio.sleep(left + 0.05)
