@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from itertools import combinations
 
+from core.grammar.numbers import ONES, TENS
+
 SYNONYMS: dict[str, str] = {
     # verbs
     "jot down": "add", "note down": "add", "write down": "add", "put down": "add", "stick": "put",
@@ -78,6 +80,9 @@ FUNCTION_WORDS = frozenset(
     }
 )
 _CONTENT_DROP = 2.5
+_VALUE_WORDS = frozenset((*ONES[2:], "zero", *TENS[2:], "hundred", "thousand", "noon", "midnight", "am", "pm"))
+"""Words that carry a value (a clock time, a count): leaving one out changes what the caller asked for ("friday at
+two about the budget" is not "friday at about the budget"), so the relaxed pass keeps them."""
 
 
 def variants(text: str, content: frozenset[str] = frozenset()) -> list[tuple[str, float]]:
@@ -95,10 +100,11 @@ def variants(text: str, content: frozenset[str] = frozenset()) -> list[tuple[str
         if len(tokens) > _MAX_WORDS:
             continue
         weights = [_CONTENT_DROP if t in content and t not in FUNCTION_WORDS else 1.0 for t in tokens]
+        droppable = [i for i, t in enumerate(tokens) if t not in _VALUE_WORDS and not t[:1].isdigit()]
         for drops in range(1, _MAX_DROPS + 1):
             if len(tokens) - drops < 2:
                 break
-            for gone in combinations(range(len(tokens)), drops):
+            for gone in combinations(droppable, drops):
                 candidate = " ".join(t for i, t in enumerate(tokens) if i not in gone)
                 cost = base_cost + sum(weights[i] for i in gone)
                 if cost < costs.get(candidate, float("inf")):

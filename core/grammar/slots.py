@@ -166,6 +166,40 @@ def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, s
     )
 
 
+_STREET = re.compile(r"\b(?:street|st|avenue|ave|road|rd|lane|drive|boulevard|blvd|way|place|court|floor|suite|room|"
+                     r"highway|parkway|plaza)\b")
+_CLOCK_OPENING = re.compile(rf"^{TIME_RE}(?: |$)")
+
+
+_CLAUSE = re.compile(r"\b(?:i|me|you|can|could|would|should|need|want|like|please|but|so|because)\b")
+
+
+def _stated_event() -> SlotType:
+    """An event the caller says they have ("i have [a dentist appointment] on friday at ten"): a few words that
+    name a thing, not a clause ("i have [a sore throat can i come in] tomorrow at nine" asks for something)."""
+    base = free_text("stated_event", ["dentist appointment", "meeting", "haircut", "book club"])
+
+    def parse(text: str, now: datetime) -> str | None:
+        value = base.parse(text, now)
+        return value if isinstance(value, str) and len(value.split()) <= 5 and not _CLAUSE.search(value) else None
+
+    return SlotType(base.name, base.pattern, parse, base.say, base.phrase, base.examples, free_text=True)
+
+
+def place_type() -> SlotType:
+    """Where an event is: free text, but not a clock time ("friday at [two about the budget]" says when, not
+    where), unless an address follows the number ("at 5 main street")."""
+    base = free_text("location", ["cafe luna", "room two", "city hall", "main street"], strip_articles=False)
+
+    def parse(text: str, now: datetime) -> str | None:
+        value = base.parse(text, now)
+        if not isinstance(value, str) or (_CLOCK_OPENING.match(value) and not _STREET.search(value)):
+            return None
+        return value
+
+    return SlotType(base.name, base.pattern, parse, base.say, base.phrase, base.examples, free_text=True)
+
+
 def time_type(name: str, policy: str, values: Sequence[str]) -> SlotType:
     """A clock time; `policy` \"meal\" reads a bare 1-10 as afternoon or evening."""
     def parse(text: str, _now: datetime) -> str | None:
@@ -273,6 +307,7 @@ _TYPES: tuple[SlotType, ...] = (
                         "pick up dry cleaning", "book flights to boston", "send the invoice"]),
     free_text("event_title", ["team sync", "dentist", "lunch with sara", "project review", "yoga class",
                               "meeting with bob"]),
+    _stated_event(),
     free_text("message", ["call mom", "take my medicine", "feed the cat", "check the oven", "pick up the kids",
                           "submit the report"]),
     free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"], possessive=False,
@@ -285,7 +320,7 @@ _TYPES: tuple[SlotType, ...] = (
     free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,
               lead=r"around|there|available|free|(?:right )?now",
               tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)"),
-    free_text("location", ["cafe luna", "room two", "city hall", "main street"], strip_articles=False),
+    place_type(),
     free_text("description", ["launch planning", "weekly planning"], strip_articles=False),
 )
 

@@ -3,6 +3,7 @@ and the words they use for a mortgage."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -74,5 +75,22 @@ DOCUMENT = replace(
     word_class="<document>", lexicon=DOCUMENT_WORDS,
 )
 
-TYPES = (DOCUMENT, choice_type(EMPLOYMENT), _credit_type(), choice_type(LOAN_PURPOSE))
+_PAPER = re.compile(
+    r"\b(?:stubs?|paystubs?|payslips?|slips?|w ?2s?|w twos?|1099s?|statements?|returns?|licen[cs]e|id|passport|letter|"
+    r"forms?|paperwork|papers|documents?|records?|appraisal|verification|proof|contract|certificate|report|deed|"
+    r"policy|agreement|decree|bills?|receipts?|lease|checks?|transcripts?|copy|copies|scans?|pdfs?|card)\b")
+
+
+def _named_document() -> SlotType:
+    """A document in words that say it is one ("i have [my pay stubs]"): after "i have" any other thing is
+    not a document ("i have [a meeting at nine]")."""
+
+    def parse(text: str, now: datetime) -> str | None:
+        value = DOCUMENT.parse(text, now)
+        return value if value is not None and _PAPER.search(value) else None
+
+    return replace(DOCUMENT, name="named_document", parse=parse, word_class="", lexicon=frozenset())
+
+
+TYPES = (DOCUMENT, _named_document(), choice_type(EMPLOYMENT), _credit_type(), choice_type(LOAN_PURPOSE))
 SYNONYMS = {"home loan": "mortgage", "loan application": "mortgage application"}

@@ -18,6 +18,7 @@ from typing import Any
 
 from domains import registry
 from domains.registry import all_tools
+from domains.transfer.slots import DEPARTMENT
 
 SETS_DIR = Path(__file__).parent / "handwritten"
 FIELDS = frozenset({"said", "domain", "tool", "args"})
@@ -43,6 +44,20 @@ class Utterance:
 def _tool_args() -> dict[str, tuple[str, frozenset[str]]]:
     """Each tool's domain and argument names."""
     return {s.name: (s.domain, frozenset(s.input_schema().get("properties", {}))) for s in all_tools()}
+
+
+@cache
+def _allowed_values() -> dict[tuple[str, str], frozenset[str]]:
+    """The values an argument may take, where its schema lists them (a priority, a role), and the
+    departments a caller can ask for (the default `transfer_departments` and each business line's)."""
+    out: dict[tuple[str, str], frozenset[str]] = {}
+    for spec in all_tools():
+        for name, prop in spec.input_schema().get("properties", {}).items():
+            listed = prop.get("enum") or next((a["enum"] for a in prop.get("anyOf", []) if "enum" in a), None)
+            if listed:
+                out[spec.name, name] = frozenset(listed)
+    out["transfer_to_agent", "department"] = frozenset(DEPARTMENT.values)
+    return out
 
 
 def parse_line(text: str, line: int) -> Utterance:
@@ -75,6 +90,10 @@ def parse_line(text: str, line: int) -> Utterance:
         raise SetError(f"line {line}: {tool} belongs to {tool_domain}, not {domain}")
     if unknown := sorted(set(args) - names):
         raise SetError(f"line {line}: {tool} has no argument {', '.join(unknown)} (it takes {', '.join(sorted(names))})")
+    for name, value in args.items():
+        allowed = _allowed_values().get((tool, name))
+        if allowed is not None and value not in allowed:
+            raise SetError(f"line {line}: {tool}'s {name} is one of {', '.join(sorted(allowed))}, not {value!r}")
     return Utterance(said, domain, tool, args, line)
 
 

@@ -41,6 +41,9 @@ def test_a_good_set_loads_with_line_numbers(tmp_path: Path) -> None:
     ({**GOOD, "tool": None}, "no tool, yet args"),
     ({**GOOD, "domain": "none"}, "domain 'none' with tool 'create_todo'"),
     ({**GOOD, "args": ["call the plumber"]}, "'args' must be an object"),
+    ({**GOOD, "args": {"title": "x", "priority": "very high"}}, "create_todo's priority is one of high, low, medium, urgent"),
+    ({"said": "the front desk please", "domain": "transfer", "tool": "transfer_to_agent",
+      "args": {"department": "front desk"}}, "transfer_to_agent's department is one of billing, healthcare"),
 ])
 def test_a_bad_line_is_refused_naming_the_file_and_line(tmp_path: Path, bad: object, says: str) -> None:
     path = _write(tmp_path, GOOD, bad)
@@ -48,7 +51,7 @@ def test_a_bad_line_is_refused_naming_the_file_and_line(tmp_path: Path, bad: obj
         load(path)
 
 
-@pytest.mark.parametrize("name", ["dev", "dev2", "dev3"])
+@pytest.mark.parametrize("name", ["dev", "dev2", "dev3", "dev4", "dev5"])
 def test_the_dev_sets_load(name: str) -> None:
     assert load_set(name)
 
@@ -56,3 +59,5 @@ def test_the_dev_sets_load(name: str) -> None:
 def test_the_test_set_loads_and_is_large_enough() -> None:
     """The only check on the test set: it is run to report figures, never to tune or to assert them."""
     assert len(load_set("test")) >= 150
+    assert len(load_set("test2")) >= 150
+    assert len(load_set("test3")) >= 150

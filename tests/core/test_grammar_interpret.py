@@ -99,6 +99,15 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     # how long, as unsure as the caller said it
     ("i have had a sore throat for about three days", "record_symptoms",
      {"symptoms": "sore throat", "duration": "about 3 days"}),
+    # a bare hour after the day is the time, not the place, and no relaxed reading drops it
+    ("set up a call with the accountant on friday at two about the quarterly numbers", "create_calendar_event",
+     {"title": "call with the accountant", "start": "2026-11-27T14:00:00", "description": "the quarterly numbers"}),
+    ("schedule brunch with dana friday at noon at cafe luna", "create_calendar_event",
+     {"title": "brunch with dana", "start": "2026-11-27T12:00:00", "location": "cafe luna"}),
+    # what the caller says they have, at a day and time, is an event; papers they have are documents
+    ("i have a parent teacher conference on thursday at four", "create_calendar_event",
+     {"title": "parent teacher conference", "start": "2026-11-26T16:00:00"}),
+    ("i have my tax returns for you", "mark_document_received", {"document": "tax returns"}),
 ])
 def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
