@@ -4,7 +4,7 @@ good N and the first bad one). Two stacks:
 
 * offline: Moonshine STT (one worker process per server), hibari TTS, the local intent model (the default; `STT_PROVIDER=sphinx` for PocketSphinx);
 * cloud: Pipecat's real Deepgram STT and Deepgram TTS clients (STT_PROVIDER/TTS_PROVIDER=deepgram,
-  DEEPGRAM_BASE_URL) talking to tests/fakes/speech_servers.py on loopback, in the test's process, with
+  DEEPGRAM_BASE_URL) talking to tests/fakes/speech_servers.py on loopback, in a process of its own, with
   fixed delays (final transcript CLOUD_FINAL_DELAY after Finalize, first audio CLOUD_FIRST_AUDIO after
   Flush); the fake recognises which command each caller said from its audio, so the agent does the
   real work. Only the server's own cost is measured.
@@ -17,8 +17,10 @@ For each N: the gap (end of speech → first bot audio at the caller) p50/p95, l
 (holes over 40 ms in a reply as the caller plays it), CPU of the server's processes and their children
 (workers, speech workers) while the calls talk, total RSS and PSS, RSS per call and per additional call,
 the server loops' lag, and the callers' own loop lag and CPU (to tell a harness limit from the server's).
-The server runs in child processes so that the fake callers and fake speech services (here, in the
-test's process) are measured apart. Full runs write bench/results/capacity-<stack>[-2workers].json and
+The server runs in child processes, the fake callers in CALLER_PROCESSES processes of their own and
+the fake speech services in another (tests/benchmarks/caller_pool.py), each with its own event loop:
+with them all on the test's loop, that loop lagged up to 200 ms past ~12 cloud calls and the harness
+was part of what was measured. Full runs write bench/results/capacity-<stack>[-2workers].json and
 draw bench/results/capacity.png (every sweep, from the JSON files present). `CONVONET_CAPACITY_N=20,25`
 runs only those levels (profiling). `make test` runs the offline stack on two workers and the cloud
 stack on one process, with 2 calls each.
@@ -31,7 +33,6 @@ import contextlib
 import gc
 import json
 import os
-import random
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -40,13 +41,12 @@ from typing import Any
 import pytest
 
 from core.runtime import Runtime
+from tests.benchmarks.caller_pool import CallerPool, SpeechProcess
 from tests.benchmarks.calls import (
     PHRASES,
-    Caller,
     ServerProcess,
     fingerprints,
     frames_for,
-    phone_of,
     register_callers,
     server_process,
     workers_process,
@@ -54,7 +54,6 @@ from tests.benchmarks.calls import (
 from tests.benchmarks.conftest import FULL, RESULTS, report, size, summary
 from tests.benchmarks.procstats import cpu_rss, load_average, process_usage, thread_cpu, tree_pss
 from tests.conftest import Backend
-from tests.fakes.speech_servers import FakeSpeechServer
 
 pytest.importorskip("bots.speech", reason="needs the offline speech services")
 
@@ -74,16 +73,9 @@ IDLE = size(5, 1)  # seconds the connected calls stay silent before talking
 PAUSE = (2.0, 4.0) if FULL else (0.2, 0.5)  # seconds of silence between a reply and the next command
 P95_LIMIT_MS = 1000.0
 BUDGET_S = 420.0  # per stack: no new level starts after this (keeps `make bench` under 20 minutes)
+CALLER_PROCESSES = 4 if FULL else 1  # the simulated callers' processes, each its own event loop
 LATE_TURNS = 0.05  # a level still counts with a 40 ms+ hole in up to 5% of its replies (one marginal hole
 # at N=1 on a loaded machine would otherwise end the run); the strict zero-hole N is reported too
-
-
-async def _talk(caller: Caller, audio: dict[str, list[bytes]], turns: int, rng: random.Random) -> None:
-    await asyncio.sleep(rng.uniform(0, PAUSE[1]))  # callers do not all start at once
-    for i in range(turns):
-        text = PHRASES[(i + rng.randrange(len(PHRASES))) % len(PHRASES)] if FULL else PHRASES[1]
-        await caller.turn(text, audio[text])
-        await asyncio.sleep(rng.uniform(*PAUSE))
 
 
 def _main_cpu(server: ServerProcess) -> float:
@@ -113,44 +105,29 @@ def _histogram_summary(before: dict[str, float], after: dict[str, float]) -> dic
             "mean": round((after.get("sum", 0.0) - before.get("sum", 0.0)) / n * 1000, 3) if n else float("nan")}
 
 
-async def _lag_of_this_loop(out: list[float], every: float = 0.05) -> None:
-    """How late each `every`-second sleep of this (the callers') event loop wakes, in ms."""
-    while True:
-        t0 = time.monotonic()
-        await asyncio.sleep(every)
-        out.append(max(0.0, (time.monotonic() - t0 - every) * 1000))
-
-
-def _finals(fake: FakeSpeechServer | None) -> list[str]:
-    return [t for conn in fake.on("/v1/listen") for t in conn.texts] if fake else []
-
-
-async def _level(server: ServerProcess, n: int, audio: dict[str, list[bytes]], fake: FakeSpeechServer | None = None
+async def _level(server: ServerProcess, pool: CallerPool, n: int, fake: SpeechProcess | None = None
                  ) -> dict[str, Any]:
     """Dial `n` calls at once, let them talk, hang up; the figures for this N."""
-    finals_before = len(_finals(fake))
+    finals_before = len(await fake.finals()) if fake else 0
     t0 = time.monotonic()
     cpu0, rss0 = process_usage(server.pid)
-    callers = await asyncio.gather(*(Caller.dial(server, phone_of(i), within=60) for i in range(n)))
+    await pool.dial(n)
     rss_peak = 0
     idle0, t_idle = process_usage(server.pid)[0], time.monotonic()
     hist0 = await server.lag_histogram() if server.lag_file is None else {}
     await asyncio.sleep(IDLE)  # connected calls, callers silent: the cost of a call that just listens
     cpu1, _ = process_usage(server.pid)
     idle_cores = (cpu1 - idle0) / (time.monotonic() - t_idle)
-    client1, main1, loop1 = cpu_rss(os.getpid())[0], _main_cpu(server), _loop_cpu(server)
+    client1, main1, loop1 = _harness_cpu(pool, fake), _main_cpu(server), _loop_cpu(server)
     hist1 = await server.lag_histogram() if server.lag_file is None else {}
     t1, wall1 = time.monotonic(), time.time()
-    callers_lag: list[float] = []
-    watch = asyncio.create_task(_lag_of_this_loop(callers_lag))
-    talking = asyncio.gather(*(_talk(c, audio, TURNS, random.Random(i)) for i, c in enumerate(callers)))
+    talking = asyncio.ensure_future(pool.talk(TURNS, PAUSE, same_phrase=not FULL))
     while not talking.done():
         rss_peak = max(rss_peak, process_usage(server.pid)[1])
         await asyncio.wait([talking], timeout=0.5)
-    talking.result()
-    watch.cancel()
+    talked = talking.result()
     cpu2, rss2 = process_usage(server.pid)
-    client2, main2, loop2 = cpu_rss(os.getpid())[0], _main_cpu(server), _loop_cpu(server)
+    client2, main2, loop2 = _harness_cpu(pool, fake), _main_cpu(server), _loop_cpu(server)
     wall = time.monotonic() - t1
     pss = tree_pss(server.pid)
     if server.lag_file is not None:
@@ -158,16 +135,15 @@ async def _level(server: ServerProcess, n: int, audio: dict[str, list[bytes]], f
     else:
         hist2 = await server.lag_histogram()
         lag, idle_lag = _histogram_summary(hist1, hist2), _histogram_summary(hist0, hist1)
-    for caller in callers:
-        await caller.call.hang_up()
+    await pool.hang_up()
     await asyncio.sleep(1.0)  # let the calls' pipelines finish before the next level
-    gaps = [t.gap * 1000 for c in callers for t in c.turns if t.gap is not None]
-    unanswered = sum(1 for c in callers for t in c.turns if t.gap is None)
-    per_turn = [c.late_gaps_ms([t]) for c in callers for t in c.turns]
+    gaps = [g * 1000 for c in talked.calls for g in c.gaps if g is not None]
+    unanswered = sum(1 for c in talked.calls for g in c.gaps if g is None)
+    per_turn = [late for c in talked.calls for late in c.late_ms]
     late = [g for gaps_of_turn in per_turn for g in gaps_of_turn]
-    turns = sum(len(c.turns) for c in callers)
-    said = sorted(t.text for c in callers for t in c.turns)
-    finals = _finals(fake)[finals_before:]
+    turns = sum(len(c.gaps) for c in talked.calls)
+    said = sorted(t for c in talked.calls for t in c.texts)
+    finals = (await fake.finals())[finals_before:] if fake else []
     rss_peak = max(rss_peak, rss2)
     return {
         "n": n, "gap": summary(gaps), "unanswered": unanswered,
@@ -185,8 +161,9 @@ async def _level(server: ServerProcess, n: int, audio: dict[str, list[bytes]], f
         # timer's, from /metrics, as bucket bounds)
         "loop_lag_ms": lag,
         "idle_loop_lag_ms": idle_lag,
+        # the harness: caller processes and the fake speech process (is it the harness?)
         "callers_cpu_cores": round((client2 - client1) / wall, 3),
-        "callers_loop_lag_ms": summary(callers_lag),  # the test's own loop (callers, fake services): is it the harness?
+        "callers_loop_lag_ms": summary(talked.loop_lag_ms),
         "rss_mb": round(rss_peak / 2**20, 1),
         "pss_mb": round(pss / 2**20, 1),  # at the end of the talk: pages the processes share counted once
         "rss_per_call_mb": round((rss_peak - rss0) / 2**20 / n, 2),
@@ -195,6 +172,10 @@ async def _level(server: ServerProcess, n: int, audio: dict[str, list[bytes]], f
         "load_average": load_average(),
         **({"stt_finals": len(finals), "stt_heard_as_said": sorted(finals) == said} if fake else {}),
     }
+
+
+def _harness_cpu(pool: CallerPool, fake: SpeechProcess | None) -> float:
+    return pool.cpu() + (cpu_rss(fake.pid)[0] if fake else 0.0)
 
 
 def _rss_marginal(levels: list[dict[str, Any]]) -> None:
@@ -262,13 +243,14 @@ def chart(stacks: dict[str, list[dict[str, Any]]], path: Path) -> None:
 
 @contextlib.asynccontextmanager
 async def _stack(stack: str, audio: dict[str, list[bytes]]
-                 ) -> AsyncIterator[tuple[dict[str, Any], FakeSpeechServer | None]]:
-    """The server settings for `stack` and, for cloud, the fake speech server they point at."""
+                 ) -> AsyncIterator[tuple[dict[str, Any], SpeechProcess | None]]:
+    """The server settings for `stack` and, for cloud, the fake speech server (in its own process) they
+    point at."""
     if stack == "offline":
         yield {}, None
         return
-    async with FakeSpeechServer(final_delay=CLOUD_FINAL_DELAY, first_audio_delay=CLOUD_FIRST_AUDIO,
-                                recognise=fingerprints(audio)) as fake:
+    async with SpeechProcess(final_delay=CLOUD_FINAL_DELAY, first_audio_delay=CLOUD_FIRST_AUDIO,
+                             recognise=fingerprints(audio)) as fake:
         yield {"stt_provider": "deepgram", "tts_provider": "deepgram", "deepgram_api_key": "bench",
                "deepgram_base_url": fake.url}, fake
 
@@ -328,14 +310,15 @@ async def _sweep(runtime: Runtime, backend: Backend, workers: int, data_dir: Pat
     budget cut the sweep short."""
     levels: list[dict[str, Any]] = []
     async with (_stack(stack, audio) as (settings, fake),
-                _server(runtime, backend, data_dir, workers, max(LEVELS[stack]), settings) as server):
+                _server(runtime, backend, data_dir, workers, max(LEVELS[stack]), settings) as server,
+                CallerPool(server.url, audio, CALLER_PROCESSES) as pool):
         good, bad = 0, 0
         started, out_of_time = time.monotonic(), False
         for n in LEVELS[stack]:
             if time.monotonic() - started > BUDGET_S:
                 out_of_time = True
                 break
-            level = await _level(server, n, audio, fake)
+            level = await _level(server, pool, n, fake)
             levels.append(level)
             print(f"{stack} N={n}: {level}")
             if not _ok(level):
@@ -348,7 +331,7 @@ async def _sweep(runtime: Runtime, backend: Backend, workers: int, data_dir: Pat
                 out_of_time = True
                 break
             n = (good + bad) // 2
-            level = await _level(server, n, audio, fake)
+            level = await _level(server, pool, n, fake)
             levels.append(level)
             print(f"{stack} N={n}: {level}")
             good, bad = (n, bad) if _ok(level) else (good, n)
@@ -394,7 +377,8 @@ def _report(stack: str, workers: int, levels: list[dict[str, Any]], out_of_time:
         "late_turns_tolerated": LATE_TURNS,
         "stopped_by_time_budget": out_of_time,  # levels were left out: the limit may be higher
         "conditions": (f"{conditions}, {shape}, {TURNS} commands per caller per level with "
-                       f"{PAUSE[0]}-{PAUSE[1]} s silence between, server in child processes, callers in the test's"),
+                       f"{PAUSE[0]}-{PAUSE[1]} s silence between, server in child processes, callers in "
+                       f"{CALLER_PROCESSES} processes of their own, fake speech services in another"),
         "load_average_before": load_before,
     })
     if workers > 1 and (RESULTS / f"{_name(stack, 1)}.json").exists() and FULL:
