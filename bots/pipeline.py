@@ -32,7 +32,7 @@ from pipecat.workers.runner import WorkerRunner
 
 from bots.call_worker import CallWorker
 from bots.session import CallSession
-from bots.speech import make_stt, make_tts
+from bots.speech import build_stt, make_stt, make_tts
 from bots.turn_models import EarlyTurnStopStrategy, SharedSileroVADAnalyzer, SharedSmartTurnAnalyzer
 from core.monitor import TurnRecord
 from core.tracing import CallTrace, TurnTimes
@@ -191,6 +191,9 @@ async def run_call(transport: BaseTransport, session: CallSession, **options: An
     line = session.line.name if session.line is not None else "default"
     with runtime.tracing.call(call_sid=session.info.call_sid, channel=channel, line=line) as call_trace:
         try:
+            if options.get("stt") is None:
+                options["stt"] = await build_stt(runtime.settings, options.get("sample_rate", 8000),
+                                                 session.agent.speech)
             worker = build_pipeline(transport, session, call_trace=call_trace, **options)
 
             @transport.event_handler("on_client_disconnected")

@@ -3,6 +3,8 @@ Pipecat Deepgram / ElevenLabs / Cartesia clients against a local fake of their w
 
 from __future__ import annotations
 
+import ssl
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -28,7 +30,7 @@ from pipecat.services.deepgram.tts import DeepgramTTSService
 from pipecat.services.elevenlabs.tts import ElevenLabsTTSService
 from pipecat.tests.utils import SleepFrame, run_test
 
-from bots.speech import check_speech_settings, make_stt, make_tts
+from bots.speech import build_stt, check_speech_settings, make_stt, make_tts
 from core.config import Settings, SettingsError
 from processors.speech.moonshine_stt import MoonshineSTTService
 from processors.speech.stt_service import SphinxSTTService
@@ -97,6 +99,24 @@ def caller_audio(seconds: float, rate: int) -> list[Frame]:
     pcm = np.frombuffer(tone("x" * int(seconds / 0.04), rate, 0.04), np.int16)
     step = rate // 50
     return [InputAudioRawFrame(pcm[i: i + step].tobytes(), rate, 1) for i in range(0, pcm.size, step)]
+
+
+async def test_a_calls_deepgram_stt_is_built_off_the_event_loop(tmp_path: Path, fake: FakeSpeechServer,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pipecat's Deepgram STT makes a TLS context (the CA bundle read and parsed) for every call: on the
+    loop, every other call's audio waited for it (300 ms stalls in the capacity bench)."""
+    settings = speech_settings(tmp_path, stt_provider="deepgram", deepgram_api_key="dg", deepgram_base_url=fake.url)
+    made_on: list[int] = []
+    create = ssl.create_default_context
+
+    def spy(*args: object, **kwargs: object) -> ssl.SSLContext:
+        made_on.append(threading.get_ident())
+        return create(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl, "create_default_context", spy)
+    stt = await build_stt(settings, 8000, SpeechModels(settings))
+    assert isinstance(stt, DeepgramSTTService)
+    assert made_on and threading.get_ident() not in made_on
 
 
 async def test_deepgram_stt_transcribes_through_the_fake(tmp_path: Path, fake: FakeSpeechServer) -> None:
