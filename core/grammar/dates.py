@@ -174,7 +174,56 @@ def _next_unit(m: re.Match[str], now: date) -> date:
     return _add_months(now.replace(day=1), 1)
 
 
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    first = date(year, month, 1)
+    if n > 0:
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = _add_months(first, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+HOLIDAYS: dict[str, Callable[[int], date]] = {
+    "new year's eve": lambda y: date(y, 12, 31), "new year's day": lambda y: date(y, 1, 1),
+    "new year's": lambda y: date(y, 1, 1), "valentine's day": lambda y: date(y, 2, 14),
+    "valentine's": lambda y: date(y, 2, 14), "memorial day": lambda y: _nth_weekday(y, 5, 0, -1),
+    "independence day": lambda y: date(y, 7, 4), "the fourth of july": lambda y: date(y, 7, 4),
+    "labor day": lambda y: _nth_weekday(y, 9, 0, 1), "halloween": lambda y: date(y, 10, 31),
+    "thanksgiving day": lambda y: _nth_weekday(y, 11, 3, 4), "thanksgiving": lambda y: _nth_weekday(y, 11, 3, 4),
+    "christmas eve": lambda y: date(y, 12, 24), "christmas day": lambda y: date(y, 12, 25),
+    "christmas": lambda y: date(y, 12, 25),
+}
+"""US holidays by name, the next one from today ("on thanksgiving", "by christmas eve")."""
+_HOLIDAY_RE = "|".join(re.escape(h) for h in sorted(HOLIDAYS, key=len, reverse=True))
+
+
+def _holiday(m: re.Match[str], now: date) -> date:
+    when = HOLIDAYS[m["holiday"]]
+    return d if (d := when(now.year)) >= now else when(now.year + 1)
+
+
+def _end_of(m: re.Match[str], now: date) -> date:
+    """The last day of a month or year, or the Friday that ends a working week."""
+    what = m["what"]
+    if what in ("week", "this week", "the week"):
+        return now + timedelta(days=(4 - now.weekday()) % 7)
+    if what == "next week":
+        return now + timedelta(days=7 - now.weekday() + 4)
+    if what in ("year", "the year", "this year"):
+        return date(now.year, 12, 31)
+    if what in ("month", "the month", "this month"):
+        start = now.replace(day=1)
+    elif what == "next month":
+        start = _add_months(now.replace(day=1), 1)
+    else:
+        start = date(now.year, _MONTH_NUM[what], 1)
+        if _add_months(start, 1) <= now:
+            start = date(now.year + 1, start.month, 1)
+    return _add_months(start, 1) - timedelta(days=1)
+
+
 _FORMS: tuple[_DateForm, ...] = (
+    _form(rf"(?P<holiday>{_HOLIDAY_RE})", _holiday),
+    _form(rf"(?:the )?(?:end|last day) of (?P<what>(?:the |this |next )?(?:week|month|year)|{MONTH_RE})", _end_of),
     _form(r"(?P<rel>" + "|".join(_RELATIVE) + ")", lambda m, now: now + timedelta(days=_RELATIVE[m["rel"]])),
     _form(
         rf"(?:(?P<mod>this coming|coming|this|next) )?(?P<wd>{WEEKDAY_RE})",

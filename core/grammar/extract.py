@@ -41,6 +41,8 @@ _PLACE_NOUNS = frozenset({
 })
 """Words after a number or an ordinal that make it part of an address ("fifth street", "third floor")."""
 _TAIL_CUES = frozenset({"about", "because", "regarding", "concerning", "cause"})
+_TOPIC_CUES = frozenset({"about", "regarding", "concerning"})
+_DAY_KINDS = frozenset({"date", "datetime", "event_time", "due_date", "date_range"})
 """Words after which the rest of the sentence is one free-text value (a reason)."""
 _OWNERS = frozenset({"my", "our", "his", "her", "their", "a", "an", "the"})
 """Lead-ins that stay at the start of a reason ("my app won't let me log in", "a charge i don't know")."""
@@ -186,6 +188,9 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
                 continue
             if end < len(tokens) and tokens[end] in _PLACE_NOUNS:
                 continue  # "kim's on fifth street": an address, not a day
+            if (start and tokens[start - 1] in _TOPIC_CUES and slot.kind.name in _DAY_KINDS
+                    and tokens[start - 2:start - 1] not in (["how"], ["what"])):
+                continue  # "call grandma about thanksgiving": what the call is about, not when ("how about sunday" is)
             value = slot.kind.parse(text, now)
             if value is None:
                 continue

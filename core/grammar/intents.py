@@ -32,7 +32,8 @@ from core.grammar.text import normalize, strip_fillers
 from core.grammar.vocab import EVERYDAY_THINGS
 
 _NUM = frozenset((*ONES, *TENS[2:], "hundred", *SCALES, "k", "grand", "dollars", "bucks", "percent", "point"))
-_DAY = frozenset((*WEEKDAYS, *_MONTH_NUM, *ORDINAL_WORDS, "today", "tomorrow", "tonight", "weekend", "tmrw"))
+_DAY = frozenset((*WEEKDAYS, *_MONTH_NUM, *ORDINAL_WORDS, "today", "tomorrow", "tonight", "weekend", "tmrw", "thanksgiving",
+                  "christmas", "halloween"))
 _TOD = frozenset(("am", "pm", "noon", "midnight", "oclock", "morning", "afternoon", "evening", "night"))
 _SLOT_PLACE = re.compile(r"\{(\w+)\}")
 _WEAK = frozenset({

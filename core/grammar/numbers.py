@@ -126,10 +126,25 @@ def parse_number(text: str) -> int | float | None:
         value: int | float | None = float(f"{whole}.{''.join(frac)}")
     else:
         value = _int_words(tokens)
+        if value is None:
+            value = _short_hundreds(tokens, mult)
     if value is None:
         return None
     value = value * mult
     return int(value) if float(value).is_integer() else value
+
+
+def _short_hundreds(tokens: list[str], mult: int) -> int | None:
+    """Thousands said the short way, hundreds without "hundred": "five fifty thousand" (550,000),
+    "four twenty five k". Only before a scale: bare "one twenty five" may be a price or a time."""
+    scaled = tokens[-1] == "thousand"
+    core = tokens[:-1] if scaled else tokens
+    if not (scaled or mult == 1000) or len(core) < 2 or core[0] not in ONES[1:10]:
+        return None
+    rest = _int_words(core[1:])
+    if rest is None or not 10 <= rest <= 99:
+        return None
+    return (ONES.index(core[0]) * 100 + rest) * (1000 if scaled else 1)
 
 
 def parse_ordinal(text: str) -> int | None:
@@ -229,8 +244,10 @@ def say_percent(value: float) -> str:
 
 MONEY_RE = rf"(?:(?:about |around |roughly |approximately )?\$?{NUMBER_RE}(?: ?k| grand)?(?: dollars?| bucks)?)"
 """Regex for an amount of money: "$350000", "350k", "three hundred fifty thousand dollars"."""
-PERCENT_RE = rf"(?:{NUMBER_RE}(?: and a (?:half|quarter))?(?: ?%| percent| per cent))"
-"""Regex for a percentage: "6.5%", "six point five percent"."""
+_RATE_RE = r"(?:\d{1,2}\.\d{1,3}|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) point(?: (?:zero|oh|one|two|three|four|five|six|seven|eight|nine)){1,3})"
+PERCENT_RE = rf"(?:{NUMBER_RE}(?: and a (?:half|quarter))?(?: ?%| percent| per cent)|{_RATE_RE})"
+"""Regex for a percentage: "6.5%", "six point five percent", or a rate said without "percent" ("at five point
+eight seven five")."""
 
 
 def parse_money(text: str) -> float | None:
@@ -247,6 +264,8 @@ def parse_percent(text: str) -> float | None:
     """Parse a percentage to its number: "six point five percent" -> 6.5."""
     t = re.sub(r" ?(?:%|percent|per cent)$", "", text.strip())
     value = parse_number(t)
+    if t == text.strip():  # no "percent": only a decimal a rate can be ("five point eight seven five")
+        return float(value) if value is not None and re.fullmatch(_RATE_RE, t) and 1 <= value <= 15 else None
     return float(value) if value is not None and 0 <= value <= 100 else None
 
 

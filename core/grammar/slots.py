@@ -117,6 +117,7 @@ _FUNCTION_ONLY = re.compile(
 still to be said ("add something to my calendar"), never a title."""
 
 
+_DANGLING_TOPIC = re.compile(r" (?:about|regarding|concerning)$")
 _TRAILING_LINKS = re.compile(
     r"(?: (?:before|by|for|on|at|until|till|due|from|in|to|with|and|so|but|or|around"
     r"|(?:make|mark|set|put|have) (?:it|that)(?: as)?|and (?:make|mark|set)|it is|that is"
@@ -159,6 +160,8 @@ def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, s
             value = trailing.sub("", value)
         if not possessive and value.endswith("'s"):
             value = value[:-2]  # "the team dinner's location": the record is the team dinner
+        if _DANGLING_TOPIC.search(value):
+            return None  # "call aunt may about [thanksgiving]": the topic is part of the text, not a date
         return value if value and not _FUNCTION_ONLY.fullmatch(value) else None
 
     return SlotType(

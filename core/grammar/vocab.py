@@ -14,7 +14,8 @@ _NUMBER_WORDS = (*ONES, *TENS[2:], "hundred", *SCALES, "and", "point", "a", "an"
 _DATE_WORDS = (
     *WEEKDAYS, *_MONTH_NUM, *ORDINAL_WORDS, "today", "tonight", "tomorrow", "tmrw", "yesterday", "the", "day",
     "days", "after", "next", "this", "coming", "on", "in", "week", "weeks", "month", "months", "from", "now",
-    "of", "couple", "few",
+    "of", "couple", "few", "end", "last", "year", "eve", "new", "year's", "valentine's", "memorial", "independence",
+    "fourth", "july", "labor", "halloween", "thanksgiving", "christmas",
 )
 _TIME_WORDS = (
     "noon", "midday", "midnight", "lunchtime", "am", "pm", "in", "the", "morning", "afternoon", "evening",

@@ -12,7 +12,9 @@ from domains import bookings
 
 
 def _party(text: str, _now: datetime) -> int | None:
-    t = re.sub(r"^(?:a party of|party of|a group of) ", "", text.strip())
+    if re.fullmatch(r"(?:one|1) of us", text.strip()):
+        return None  # "one of us has a peanut allergy" is a guest, not the party
+    t = re.sub(r"^(?:a party of|party of|a group of|a table of|table of) ", "", text.strip())
     t = re.sub(r" (?:people|persons|guests|adults|of us|diners|pax)$", "", t)
     if t in ("just me", "just myself", "me", "myself", "one person"):
         return 1
@@ -26,7 +28,7 @@ def _phrase_party(n: int, _now: datetime, rng: random.Random) -> str:
 
 
 PARTY_SIZE = SlotType(
-    "party_size", rf"(?:(?:a party of |party of |a group of )?{NUMBER_RE}(?: people| persons| guests"
+    "party_size", rf"(?:(?:a party of |party of |a group of |a table of |table of )?{NUMBER_RE}(?: people| persons| guests"
     r"| adults| of us| diners)?|just me|just myself)", _party, lambda v, _n: say_number(v), _phrase_party,
     fixed([1, 2, 3, 4, 5, 6, 8, 10, 12]),
 )

@@ -108,6 +108,18 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     ("i have a parent teacher conference on thursday at four", "create_calendar_event",
      {"title": "parent teacher conference", "start": "2026-11-26T16:00:00"}),
     ("i have my tax returns for you", "mark_document_received", {"document": "tax returns"}),
+    # a holiday is a day, except as what a call is about
+    ("remind me on christmas eve at noon to call grandma", "create_reminder",
+     {"remind_at": "2026-12-24T12:00:00", "message": "call grandma"}),
+    ("add a todo to call aunt may about thanksgiving", "create_todo", {"title": "call aunt may about thanksgiving"}),
+    ("put down that i have to renew my license before the end of january", "create_todo",
+     {"title": "renew my license", "due_date": "2027-01-31"}),
+    # "a table of five" is the party; "one of us" is a guest
+    ("a table of five on friday at eight and one of us is in a wheelchair", "create_reservation",
+     {"party_size": 5, "date": "2026-11-27", "time": "20:00", "special_requests": "wheelchair"}),
+    # thousands the short way; a rate without "percent"
+    ("what's the monthly on four twenty five thousand at six point one two five", "estimate_monthly_payment",
+     {"loan_amount": 425000.0, "interest_rate": 6.125}),
 ])
 def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)

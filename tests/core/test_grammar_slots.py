@@ -32,6 +32,8 @@ NOW = datetime(2026, 11, 23, 10, 0)  # a Monday morning
         ("3.5", 3.5), ("350k", 350000), ("1.2 million", 1200000), ("350 thousand", 350000),
         ("three hundred fifty thousand", 350000), ("one point two million", 1200000), ("one two three four", None),
         ("blue", None),
+        # thousands the short way, before a scale only
+        ("five fifty thousand", 550000), ("four twenty five k", 425000), ("one twenty five", None),
     ],
 )
 def test_numbers(text: str, value: float | None) -> None:
@@ -63,6 +65,10 @@ def test_percent() -> None:
     assert parse_percent(normalize("six point five percent")) == 6.5
     assert parse_percent(normalize("6.5%")) == 6.5
     assert parse_percent(normalize("7 percent")) == 7.0
+    # a rate said without "percent" is a decimal a rate can be
+    assert parse_percent(normalize("five point eight seven five")) == 5.875
+    assert parse_percent(normalize("seven")) is None
+    assert parse_percent(normalize("two point five million")) is None
 
 
 @pytest.mark.parametrize(
@@ -76,6 +82,12 @@ def test_percent() -> None:
         ("2026-11-23", date(2026, 11, 23)), ("december 1st", date(2026, 12, 1)),
         ("march 3rd", date(2027, 3, 3)), ("11/30", date(2026, 11, 30)), ("a week from today", date(2026, 11, 30)),
         ("monday next week", date(2026, 11, 30)), ("purple", None),
+        # holidays and the ends of weeks, months and years
+        ("thanksgiving", date(2026, 11, 26)), ("christmas eve", date(2026, 12, 24)),
+        ("new year's eve", date(2026, 12, 31)), ("halloween", date(2027, 10, 31)),
+        ("the end of december", date(2026, 12, 31)), ("end of the month", date(2026, 11, 30)),
+        ("the end of the week", date(2026, 11, 27)), ("the end of next week", date(2026, 12, 4)),
+        ("the end of february", date(2027, 2, 28)),
     ],
 )
 def test_dates_relative_to_now(text: str, value: date | None) -> None:
