@@ -142,7 +142,7 @@ def _short_hundreds(tokens: list[str], mult: int) -> int | None:
     if not (scaled or mult == 1000) or len(core) < 2 or core[0] not in ONES[1:10]:
         return None
     rest = _int_words(core[1:])
-    if rest is None or not 10 <= rest <= 99:
+    if not isinstance(rest, int) or not 10 <= rest <= 99:
         return None
     return (ONES.index(core[0]) * 100 + rest) * (1000 if scaled else 1)
 
