@@ -42,6 +42,9 @@ _PLACE_NOUNS = frozenset({
 """Words after a number or an ordinal that make it part of an address ("fifth street", "third floor")."""
 _TAIL_CUES = frozenset({"about", "because", "regarding", "concerning", "cause"})
 _TOPIC_CUES = frozenset({"about", "regarding", "concerning"})
+_DETERMINERS = frozenset({"a", "an", "the", "my", "our", "this", "that", "at"})
+_PRIORITY_NOUNS = frozenset({"priority", "importance", "prio", "one", "todo", "todos", "task", "tasks", "item", "items",
+                             "thing", "reminder", "to"})
 _DAY_KINDS = frozenset({"date", "datetime", "event_time", "due_date", "date_range"})
 """Words after which the rest of the sentence is one free-text value (a reason)."""
 _OWNERS = frozenset({"my", "our", "his", "her", "their", "a", "an", "the"})
@@ -188,6 +191,9 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
                 continue
             if end < len(tokens) and tokens[end] in _PLACE_NOUNS:
                 continue  # "kim's on fifth street": an address, not a day
+            if (slot.kind.name == "priority" and start and tokens[start - 1] in _DETERMINERS and end < len(tokens)
+                    and tokens[end] not in _PRIORITY_NOUNS):
+                continue  # "buy a high chair", "the top shelf": a word of the name, not the todo's priority
             if (start and tokens[start - 1] in _TOPIC_CUES and slot.kind.name in _DAY_KINDS
                     and tokens[start - 2:start - 1] not in (["how"], ["what"])):
                 continue  # "call grandma about thanksgiving": what the call is about, not when ("how about sunday" is)

@@ -117,10 +117,14 @@ _FUNCTION_ONLY = re.compile(
 still to be said ("add something to my calendar"), never a title."""
 
 
+_STATED_WEIGHT = (r"(?:it is|this is|that is|it's) (?:really |very |super |extremely |quite |pretty |so )?"
+                  r"(?:important|urgent|critical)")
+"""A reminder's weight said as an aside ("remind me at nine to take my pills, it's really important"): high."""
 _DANGLING_TOPIC = re.compile(r" (?:about|regarding|concerning)$")
 _TRAILING_LINKS = re.compile(
     r"(?: (?:before|by|for|on|at|until|till|due|from|in|to|with|and|so|but|or|around"
-    r"|(?:make|mark|set|put|have) (?:it|that)(?: as)?|and (?:make|mark|set)|it is|that is"
+    r"|(?:make|mark|set|put|have) (?:it|that)(?: as)?|and (?:make|mark|set)|(?:it|this|that) is"
+    r"(?: really| very| super| extremely| quite| pretty| so)?"
     r"|(?:cancel|delete|remove|drop|scrap) (?:it|that|this|them)"
     r"|(?:cross|check|tick|knock|scratch|mark) (?:it|that|this|them) off))+$")
 """Words that only lead into what comes after them ("... the chimney sweep and mark it" medium priority,
@@ -185,6 +189,20 @@ def _stated_event() -> SlotType:
     def parse(text: str, now: datetime) -> str | None:
         value = base.parse(text, now)
         return value if isinstance(value, str) and len(value.split()) <= 5 and not _CLAUSE.search(value) else None
+
+    return SlotType(base.name, base.pattern, parse, base.say, base.phrase, base.examples, free_text=True)
+
+
+_NEW_RECORD = re.compile(r"^(?:a |another |one more )?new (?:task|todo|to do|reminder|event|item|entry)\b")
+
+
+def _reference() -> SlotType:
+    """Words that name an existing record; "new task fix the sink ..." names a record to make, not one to change."""
+    base = free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"], possessive=False,
+                     tail=r"(?:that |which )?(?:i|we) (?:booked|made|put in|put down|set up|scheduled|added|have|had)")
+
+    def parse(text: str, now: datetime) -> str | None:
+        return None if _NEW_RECORD.match(text.strip()) else base.parse(text, now)
 
     return SlotType(base.name, base.pattern, parse, base.say, base.phrase, base.examples, free_text=True)
 
@@ -297,8 +315,9 @@ _TYPES: tuple[SlotType, ...] = (
              lambda v, _n, rng: say_digits(v).replace(",", ""), _fixed(["1234", "4321", "987654", "24680"])),
     choice_type(choices.PRIORITY, "<priority>",
                 frozenset(w for w in choices.PRIORITY.lookup if " " not in w and w != "top")),
-    SlotType("importance", f"{choices.IMPORTANCE.pattern} (?:importance|important|priority)",
-             lambda t, _n: choices.IMPORTANCE.parse(t.rsplit(" ", 1)[0]), lambda v, _n: f"{v} importance",
+    SlotType("importance", f"(?:{choices.IMPORTANCE.pattern} (?:importance|important|priority)|{_STATED_WEIGHT})",
+             lambda t, _n: "high" if re.fullmatch(_STATED_WEIGHT, t) else choices.IMPORTANCE.parse(t.rsplit(" ", 1)[0]),
+             lambda v, _n: f"{v} importance",
              lambda v, _n, rng: f"{choices.IMPORTANCE.phrase(v, rng)} {rng.choice(('importance', 'priority'))}",
              _fixed(choices.IMPORTANCE.values)),
     choice_type(choices.ROLE, "<role>", frozenset(w for w in choices.ROLE.lookup if " " not in w and w != "member")),
@@ -313,8 +332,7 @@ _TYPES: tuple[SlotType, ...] = (
     _stated_event(),
     free_text("message", ["call mom", "take my medicine", "feed the cat", "check the oven", "pick up the kids",
                           "submit the report"]),
-    free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"], possessive=False,
-              tail=r"(?:that |which )?(?:i|we) (?:booked|made|put in|put down|set up|scheduled|added|have|had)"),
+    _reference(),
     free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group",
               tail=r"he|she|they|who|because|since|as of|starting|effective"),
     free_text("query", ["bob", "alice", "smith", "carol"], strip_articles=False,

@@ -120,6 +120,16 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     # thousands the short way; a rate without "percent"
     ("what's the monthly on four twenty five thousand at six point one two five", "estimate_monthly_payment",
      {"loan_amount": 425000.0, "interest_rate": 6.125}),
+    # how much it matters, said as an aside, and not part of the words
+    ("remind me at eight tonight to lock the shed it's really important", "create_reminder",
+     {"remind_at": "2026-11-23T20:00:00", "message": "lock the shed", "importance": "high"}),
+    ("add a todo to renew the car insurance this is very important", "create_todo",
+     {"title": "renew the car insurance", "priority": "high"}),
+    # a priority word inside a name is part of the name
+    ("add a todo to buy a high chair for the cabin", "create_todo", {"title": "buy a high chair for the cabin"}),
+    # "new task" and "new reminder" make a record; they do not name one to change
+    ("new task patch the fence it's high priority", "create_todo", {"title": "patch the fence", "priority": "high"}),
+    ("new reminder feed the fish at seven tonight", "create_reminder", {"message": "feed the fish", "remind_at": "2026-11-23T19:00:00"}),
 ])
 def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
