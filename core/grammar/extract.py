@@ -42,6 +42,9 @@ _PLACE_NOUNS = frozenset({
 """Words after a number or an ordinal that make it part of an address ("fifth street", "third floor")."""
 _TAIL_CUES = frozenset({"about", "because", "regarding", "concerning", "cause"})
 _TOPIC_CUES = frozenset({"about", "regarding", "concerning"})
+_PHRASAL = frozenset((verb, particle) for verb in ("follow", "check", "catch", "work", "clean", "touch", "pick", "drop",
+                                                   "warm", "tune", "fill", "hook", "set", "sign", "weigh", "look", "write")
+                     for particle in ("up", "in", "out", "off", "over"))
 _DETERMINERS = frozenset({"a", "an", "the", "my", "our", "this", "that", "at"})
 _PRIORITY_NOUNS = frozenset({"priority", "importance", "prio", "one", "todo", "todos", "task", "tasks", "item", "items",
                              "thing", "reminder", "to"})
@@ -433,6 +436,8 @@ def stretches(tokens: Sequence[str], taken: Sequence[bool], tool_words: frozense
             lo += 1
         while hi > lo and (tokens[hi - 1] in _LEAD_INS or tokens[hi - 1] in tool_words):
             hi -= 1
+        if hi > lo and hi < len(tokens) and not taken[hi] and (tokens[hi - 1], tokens[hi]) in _PHRASAL:
+            hi += 1  # "for a follow up": the particle is part of the words, whatever the tool uses it for
         if any(t not in FUNCTION_WORDS for t in tokens[lo:hi]):
             out.append((" ".join(tokens[lo:hi]), lo, hi))
         i = j

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from itertools import combinations
 
+from core.grammar.dates import MONTHS, WEEKDAYS
 from core.grammar.numbers import ONES, TENS
 
 SYNONYMS: dict[str, str] = {
@@ -80,7 +81,8 @@ FUNCTION_WORDS = frozenset(
     }
 )
 _CONTENT_DROP = 2.5
-_VALUE_WORDS = frozenset((*ONES[2:], "zero", *TENS[2:], "hundred", "thousand", "noon", "midnight", "am", "pm"))
+_VALUE_WORDS = frozenset((*ONES[2:], "zero", *TENS[2:], "hundred", "thousand", "noon", "midnight", "am", "pm",
+                          *WEEKDAYS, *MONTHS, "today", "tonight", "tomorrow"))
 """Words that carry a value (a clock time, a count): leaving one out changes what the caller asked for ("friday at
 two about the budget" is not "friday at about the budget"), so the relaxed pass keeps them."""
 

@@ -175,7 +175,7 @@ def free_text(name: str, examples: Sequence[str], strip_articles: bool = True, s
 
 _STREET = re.compile(r"\b(?:street|st|avenue|ave|road|rd|lane|drive|boulevard|blvd|way|place|court|floor|suite|room|"
                      r"highway|parkway|plaza)\b")
-_CLOCK_OPENING = re.compile(rf"^{TIME_RE}(?: |$)")
+_CLOCK_OPENING = re.compile(rf"^(?:(?:at|on|by) )?(?:{TIME_RE}|{DATE_RE})(?: |$)")
 
 
 _CLAUSE = re.compile(r"\b(?:i|me|you|can|could|would|should|need|want|like|please|but|so|because)\b")
@@ -208,8 +208,8 @@ def _reference() -> SlotType:
 
 
 def place_type() -> SlotType:
-    """Where an event is: free text, but not a clock time ("friday at [two about the budget]" says when, not
-    where), unless an address follows the number ("at 5 main street")."""
+    """Where an event is: free text, but not a clock time or a day ("friday at [two about the budget]", "moved to
+    [thursday at three]" say when, not where), unless an address follows ("at 5 main street")."""
     base = free_text("location", ["cafe luna", "room two", "city hall", "main street"], strip_articles=False)
 
     def parse(text: str, now: datetime) -> str | None:

@@ -111,7 +111,9 @@ _LEADING_FILLERS: tuple[str, ...] = tuple(
 _LEADING_RE = re.compile(r"^(?:" + "|".join(re.escape(f) for f in _LEADING_FILLERS) + r") ")
 _TRAILING_RE = re.compile(
     r" (?:thanks|thank you|thank you very much|thanks a lot|if you can|if possible|for me please|for me|now|right now"
-    r"|(?:can|could|would|will) you)$"  # "... would you": the request asked again after its content
+    r"|(?:can|could|would|will) you"  # "... would you": the request asked again after its content
+    r"|(?:(?:can|could|would|will) you |please )?(?:change|update|fix|adjust|edit|correct) (?:it|that|this|them)"
+    r"(?: for me)?)$"  # "the recital got moved to six on friday can you change it": the change is said already
 )
 _ASKED_AGAIN = re.compile(
     r" (?:can|could|would|will) you(?= (?:put|add|write|jot|note|save|remember|set|stick|pop|throw|log|keep)"

@@ -27,11 +27,11 @@ SYMPTOMS = replace(
     free_text("symptoms", ["headache", "sore throat", "fever", "back pain", "cough and a runny nose", "stomach ache"],
               tail=r"(?:that|which|it) (?:is|has|have|was|had) (?:been )?(?:going on|going|happening|bothering me|there)$"
                    r"|(?:it|that) (?:is|has) been$",
-              lead=r"(?:(?:my|our) )?(?:son|daughter|kid|child|baby|husband|wife|partner|mom|dad|mother|father)"
-                   r" (?:has|have|is|has been|keeps|is having|has got)|been|being"),
+              lead=r"(?:(?:my|our|his|her) )?(?:son|daughter|kid|child|baby|husband|wife|partner|mom|dad|mother|father)"
+                   r"(?:'s)? (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been)|been|being"),
     word_class="<symptom>", lexicon=SYMPTOM_WORDS,
 )
-INSURANCE = free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"])
+INSURANCE = free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"], lead=r"now|is now|with|through")
 
 _NOT_A_NAME = (*WEEKDAYS, "today", "tomorrow", "tonight", "this", "next", "on", "at", "for", "about", "in", "and", "or",
                "to", "please", "soon", "asap", "because", "the", "a", "an", "i", "my", "me", "who", "that", "again",

@@ -130,6 +130,15 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     # "new task" and "new reminder" make a record; they do not name one to change
     ("new task patch the fence it's high priority", "create_todo", {"title": "patch the fence", "priority": "high"}),
     ("new reminder feed the fish at seven tonight", "create_reminder", {"message": "feed the fish", "remind_at": "2026-11-23T19:00:00"}),
+    # the change said first, then asked for: the question is no part of it
+    ("so the piano recital got moved to five on saturday can you change it", "update_calendar_event",
+     {"event": "piano recital", "start": "2026-11-28T17:00:00"}),
+    # "now" says when the value changed, not what it is; "my son's had" says whose symptoms
+    ("my insurance is now united healthcare", "update_patient", {"insurance_provider": "united healthcare"}),
+    ("my daughter's had a fever since saturday", "record_symptoms", {"symptoms": "fever", "duration": "since saturday"}),
+    # a phrasal noun keeps its particle
+    ("could i come in on friday at ten for a check up", "book_appointment",
+     {"date": "2026-11-27", "time": "10:00", "reason": "a check up"}),
 ])
 def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
