@@ -27,6 +27,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 from bots.llm.understanding import Understanding
+from core.grammar.dates import parse_date
+from core.grammar.registry import REFERENCE_NOW
 from core.grammar.text import normalize
 from speech.lexicon import normalize_text
 from speech.spoken import spoken_form
@@ -101,11 +103,23 @@ def _singular(word: str) -> str:
 
 
 def same_record(expected: Any, got: Any) -> bool:
-    """Two names of a record match when the content words of one contain the other's."""
+    """Two names of a record match when the content words of one contain the other's, or when one is a
+    date and the other names that day ("saturday's dinner" and 2026-11-28: the look-up finds the booking on
+    that day either way)."""
     if not isinstance(expected, str) or not isinstance(got, str):
         return canonical(expected) == canonical(got)
+    if (day := _named_day(got)) is not None and day == _named_day(expected):
+        return True
     a, b = content_words(expected), content_words(got)
     return bool(a and b) and (a <= b or b <= a)
+
+
+def _named_day(text: str) -> date | None:
+    """The day a record reference names: an ISO date, or a day said in words ("saturday", "tonight")."""
+    if _DATE.fullmatch(text.strip()):
+        return date.fromisoformat(text.strip())
+    words = normalize(text).replace("'s", "").split()
+    return next((d for w in words if (d := parse_date(w, REFERENCE_NOW)) is not None), None)
 
 
 def _run_together(text: str) -> str:

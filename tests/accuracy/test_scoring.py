@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bots.llm.understanding import Understanding
-from tests.accuracy.scoring import Scored, args_match, canonical, report, understood
+from tests.accuracy.scoring import Scored, args_match, canonical, report, same_record, understood
 from tests.accuracy.sets import Utterance
 
 
@@ -96,6 +96,14 @@ def test_a_reference_that_names_no_record_counts_as_none() -> None:
     assert not args_match({}, {"reservation": "okafor"})
     assert not args_match({"reservation": "Okafor"}, {"reservation": "my reservation"})
     assert not args_match({}, {"title": "my reservation"})  # free text is no reference
+
+
+def test_a_booking_named_by_its_day_matches_its_date() -> None:
+    assert same_record("saturday", "2026-11-28")  # the reference time is Monday 2026-11-23
+    assert same_record("friday's booking", "2026-11-27")
+    assert same_record("tonight", "2026-11-23")
+    assert not same_record("friday", "2026-11-28")
+    assert not same_record("kim", "2026-11-23")
 
 
 def test_the_report_gives_figures_per_domain_and_tool_and_lists_the_misses() -> None:
