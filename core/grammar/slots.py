@@ -207,6 +207,24 @@ def _reference() -> SlotType:
     return SlotType(base.name, base.pattern, parse, base.say, base.phrase, base.examples, free_text=True)
 
 
+_DUE_END = re.compile(r" due(?: (?:on|by))?$")
+_FOR_SOMEONE = re.compile(r"^(?:me|us|myself) ")
+
+
+def _event_title() -> SlotType:
+    """What an event is called; not what a todo says ("add [get a present for anjali] due december fifth": a
+    deadline is a todo's), and not a service booked for the caller ("book [me a flight]")."""
+    base = free_text("event_title", ["team sync", "dentist", "lunch with sara", "project review", "yoga class",
+                                     "meeting with bob"])
+
+    def parse(text: str, now: datetime) -> str | None:
+        if _DUE_END.search(text.strip()) or _FOR_SOMEONE.match(text.strip()):
+            return None
+        return base.parse(text, now)
+
+    return SlotType(base.name, base.pattern, parse, base.say, base.phrase, base.examples, free_text=True)
+
+
 def place_type() -> SlotType:
     """Where an event is: free text, but not a clock time or a day ("friday at [two about the budget]", "moved to
     [thursday at three]" say when, not where), unless an address follows ("at 5 main street")."""
@@ -327,8 +345,7 @@ _TYPES: tuple[SlotType, ...] = (
     free_text("text", ["the quarterly report", "new laptop setup", "budget review"]),
     free_text("title", ["buy milk", "call mom", "pay rent", "renew passport", "water the plants",
                         "pick up dry cleaning", "book flights to boston", "send the invoice"]),
-    free_text("event_title", ["team sync", "dentist", "lunch with sara", "project review", "yoga class",
-                              "meeting with bob"]),
+    _event_title(),
     _stated_event(),
     free_text("message", ["call mom", "take my medicine", "feed the cat", "check the oven", "pick up the kids",
                           "submit the report"]),

@@ -111,9 +111,11 @@ _SPAN = re.compile(
     rf"(?: (?P<date2>{DATE_RE}))?"
 )
 _TIMES = rf"(?:(?:at |around |by |from )?{TIME_RE}(?: (?:to|until|till) {TIME_RE})?)"
+_LENGTH = rf"(?:half an hour|an hour and a half|(?:{NUMBER_RE}|a|an)(?: and a half)? (?:hours?|minutes?|mins))"
+_LASTING = re.compile(rf"(?P<moment>.+?) for (?P<length>{_LENGTH})")
 EVENT_TIME_RE = (
-    rf"(?:(?:{_TIMES} )?(?:this )?(?:{DATE_RE}|{_PART_RE})(?: {_PART_RE})?(?: {_TIMES})?|{_TIMES}"
-    rf"|in {_IN_COUNT} {_IN_UNITS}|in half an hour)"
+    rf"(?:(?:(?:{_TIMES} )?(?:this )?(?:{DATE_RE}|{_PART_RE})(?: {_PART_RE})?(?: {_TIMES})?|{_TIMES}"
+    rf"|in {_IN_COUNT} {_IN_UNITS}|in half an hour)(?: for {_LENGTH})?)"
 )
 """Regex for when an event happens: a moment, or "tomorrow from two to three pm"."""
 
@@ -130,8 +132,31 @@ def _with_meridiem_of(start_text: str, end: time) -> time | None:
     return start
 
 
+def _minutes(length: str) -> int | None:
+    """How long "two hours", "an hour and a half", "ninety minutes" or "half an hour" is, in minutes."""
+    if length == "half an hour":
+        return 30
+    if length == "an hour and a half":
+        return 90
+    count, _, unit = length.rpartition(" ")
+    half = count.endswith(" and a half")
+    count = count.removesuffix(" and a half")
+    n = 1 if count in ("a", "an") else parse_number(count)
+    if not isinstance(n, int | float) or n <= 0:
+        return None
+    minutes = (n + (0.5 if half else 0)) * (60 if unit.startswith("hour") else 1)
+    return int(minutes) if 0 < minutes <= 24 * 60 else None
+
+
 def parse_event_time(text: str, now: datetime) -> EventSpan | None:
-    """Parse an event's (start, end) ISO datetimes; end is None when only a start was said."""
+    """Parse an event's (start, end) ISO datetimes; end is None when only a start was said; "for two hours"
+    after the start says the end."""
+    if m := _LASTING.fullmatch(text.strip()):
+        span = parse_event_time(m["moment"], now)
+        minutes = _minutes(m["length"])
+        if span is None or span[1] is not None or minutes is None:
+            return None
+        return span[0], iso_datetime(datetime.fromisoformat(span[0]) + timedelta(minutes=minutes))
     if m := _SPAN.fullmatch(text.strip()):
         if m["date"] and m["date2"]:
             return None

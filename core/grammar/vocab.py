@@ -20,7 +20,7 @@ _DATE_WORDS = (
 _TIME_WORDS = (
     "noon", "midday", "midnight", "lunchtime", "am", "pm", "in", "the", "morning", "afternoon", "evening",
     "night", "at", "tonight", "this", "oclock", "quarter", "half", "past", "after", "to", "before", "minute",
-    "minutes", "around", "about", "by", "hour", "hours",
+    "minutes", "mins", "around", "about", "by", "hour", "hours",
 )
 _SPAN_WORDS = (
     "from", "to", "until", "till", "for", "during", "weekend", "last", "few", "couple", "of", "since", "ago",

@@ -223,6 +223,7 @@ EVERYDAY = (
         f"{_PUT} [down] (a|an|another) [new] {_ITEM} [for me] {{title}}",
         f"(add|put|create|make) (a|an|another) [new] {_ITEM} {{title}} {_DUE} {{due:date}}",
         "(new|another) (todo|task|item|errand) {title} (due|for|by) {due:date}",
+        "(add|put down|jot down|note down) {title} due [on|by] {due:date}",
         f"(note|jot|write|put) down that {_NEED} {{title}} [{_DUE} {{due:date}}]",
         "(i need|i have|i want|i must|i should|i gotta) [to] remember to {title} [(by|before|on) {due:date}]",
         slots={"due": "due_date"}),

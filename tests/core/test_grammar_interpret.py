@@ -138,7 +138,13 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     ("my daughter's had a fever since saturday", "record_symptoms", {"symptoms": "fever", "duration": "since saturday"}),
     # a phrasal noun keeps its particle
     ("could i come in on friday at ten for a check up", "book_appointment",
-     {"date": "2026-11-27", "time": "10:00", "reason": "a check up"}),
+     {"date": "2026-11-27", "time": "10:00", "reason": "a check up"}),    # how long an event lasts says when it ends
+    ("put the board meeting on my calendar thursday at two for three hours", "create_calendar_event",
+     {"title": "board meeting", "start": "2026-11-26T14:00:00", "end": "2026-11-26T17:00:00"}),
+    ("add a call with sam tomorrow at ten for half an hour", "create_calendar_event",
+     {"title": "call with sam", "start": "2026-11-24T10:00:00", "end": "2026-11-24T10:30:00"}),
+    # a deadline makes a todo, not an event
+    ("add return the library books due friday", "create_todo", {"title": "return the library books", "due_date": "2026-11-27"}),
 ])
 def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
@@ -361,3 +367,8 @@ def test_a_reading_that_falls_to_a_kindred_tool_keeps_the_confidence_of_both() -
     # ... but not across tools that do different things: still only offered
     other = interpret("add get the snow chains out of the shed", REFERENCE_NOW)
     assert other is None or not other.sure
+
+
+@pytest.mark.parametrize("said", ["book me a flight to tucson next thursday", "can you get me a cab to the station at five"])
+def test_travel_the_assistant_cannot_book_is_declined(said: str) -> None:
+    assert interpret(said, NOW) is None
