@@ -181,16 +181,21 @@ _CLOCK_OPENING = re.compile(rf"^(?:(?:at|on|by) )?(?:{TIME_RE}|{DATE_RE})(?: |$)
 _CLAUSE = re.compile(r"\b(?:i|me|you|can|could|would|should|need|want|like|please|but|so|because)\b")
 
 
-def _stated_event() -> SlotType:
-    """An event the caller says they have ("i have [a dentist appointment] on friday at ten"): a few words that
-    name a thing, not a clause ("i have [a sore throat can i come in] tomorrow at nine" asks for something)."""
-    base = free_text("stated_event", ["dentist appointment", "meeting", "haircut", "book club"])
+def _refusing(base: SlotType, refuse: Callable[[str, str], bool]) -> SlotType:
+    """`base`, but a reading `refuse(words said, value)` turns down is no value of this kind."""
 
     def parse(text: str, now: datetime) -> str | None:
         value = base.parse(text, now)
-        return value if isinstance(value, str) and len(value.split()) <= 5 and not _CLAUSE.search(value) else None
+        return value if isinstance(value, str) and not refuse(text.strip(), value) else None
 
     return SlotType(base.name, base.pattern, parse, base.say, base.phrase, base.examples, free_text=True)
+
+
+def _stated_event() -> SlotType:
+    """An event the caller says they have ("i have [a dentist appointment] on friday at ten"): a few words that
+    name a thing, not a clause ("i have [a sore throat can i come in] tomorrow at nine" asks for something)."""
+    return _refusing(free_text("stated_event", ["dentist appointment", "meeting", "haircut", "book club"]),
+                     lambda _said, value: len(value.split()) > 5 or bool(_CLAUSE.search(value)))
 
 
 _NEW_RECORD = re.compile(r"^(?:a |another |one more )?new (?:task|todo|to do|reminder|event|item|entry)\b")
@@ -200,11 +205,7 @@ def _reference() -> SlotType:
     """Words that name an existing record; "new task fix the sink ..." names a record to make, not one to change."""
     base = free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"], possessive=False,
                      tail=r"(?:that |which )?(?:i|we) (?:booked|made|put in|put down|set up|scheduled|added|have|had)")
-
-    def parse(text: str, now: datetime) -> str | None:
-        return None if _NEW_RECORD.match(text.strip()) else base.parse(text, now)
-
-    return SlotType(base.name, base.pattern, parse, base.say, base.phrase, base.examples, free_text=True)
+    return _refusing(base, lambda said, _value: bool(_NEW_RECORD.match(said)))
 
 
 _DUE_END = re.compile(r" due(?: (?:on|by))?$")
@@ -216,27 +217,14 @@ def _event_title() -> SlotType:
     deadline is a todo's), and not a service booked for the caller ("book [me a flight]")."""
     base = free_text("event_title", ["team sync", "dentist", "lunch with sara", "project review", "yoga class",
                                      "meeting with bob"])
-
-    def parse(text: str, now: datetime) -> str | None:
-        if _DUE_END.search(text.strip()) or _FOR_SOMEONE.match(text.strip()):
-            return None
-        return base.parse(text, now)
-
-    return SlotType(base.name, base.pattern, parse, base.say, base.phrase, base.examples, free_text=True)
+    return _refusing(base, lambda said, _value: bool(_DUE_END.search(said) or _FOR_SOMEONE.match(said)))
 
 
 def place_type() -> SlotType:
     """Where an event is: free text, but not a clock time or a day ("friday at [two about the budget]", "moved to
     [thursday at three]" say when, not where), unless an address follows ("at 5 main street")."""
     base = free_text("location", ["cafe luna", "room two", "city hall", "main street"], strip_articles=False)
-
-    def parse(text: str, now: datetime) -> str | None:
-        value = base.parse(text, now)
-        if not isinstance(value, str) or (_CLOCK_OPENING.match(value) and not _STREET.search(value)):
-            return None
-        return value
-
-    return SlotType(base.name, base.pattern, parse, base.say, base.phrase, base.examples, free_text=True)
+    return _refusing(base, lambda _said, value: bool(_CLOCK_OPENING.match(value)) and not _STREET.search(value))
 
 
 def time_type(name: str, policy: str, values: Sequence[str]) -> SlotType:
