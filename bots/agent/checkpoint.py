@@ -1,15 +1,30 @@
 """The checkpointer that keeps each thread's conversation: SQLite beside the SQLite database,
-PostgreSQL in the PostgreSQL database. A conversation survives a process restart."""
+PostgreSQL in the PostgreSQL database. A conversation survives a process restart.
+
+LangGraph's savers hold one lock around every read and write (the PostgreSQL one too, over a pool), so
+a process's calls took turns at the database: at 20 cloud calls a turn's checkpoint read waited 157 ms
+(p50, 1 s p95) and the agent's turn took 0.9 s instead of 20 ms. `ShardedCheckpointer` spreads the
+threads over `CHECKPOINT_SHARDS` savers on the same database (each its own lock; SQLite: its own
+connection, PostgreSQL: the shared pool), a thread always on the same one.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import zlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from langgraph.checkpoint.base import BaseCheckpointSaver
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+)
 from sqlalchemy.engine import make_url
 
 from core.config import Settings
@@ -26,8 +41,53 @@ def postgres_conninfo(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+CHECKPOINT_SHARDS = 8
+"""Savers per process, each with its own lock: how many calls' checkpoint reads and writes run at once."""
+
+
+class ShardedCheckpointer(BaseCheckpointSaver[Any]):
+    """One checkpointer over several savers of the same database: each thread's reads and writes go to
+    the saver its id hashes to, so one call's turn no longer waits for every other call's."""
+
+    def __init__(self, shards: Sequence[BaseCheckpointSaver[Any]]) -> None:
+        if not shards:
+            raise ValueError("a sharded checkpointer needs at least one saver")
+        super().__init__(serde=shards[0].serde)
+        self.shards = list(shards)
+
+    def shard(self, thread_id: str) -> BaseCheckpointSaver[Any]:
+        return self.shards[zlib.crc32(thread_id.encode()) % len(self.shards)]
+
+    def _for(self, config: RunnableConfig) -> BaseCheckpointSaver[Any]:
+        return self.shard(str(config.get("configurable", {}).get("thread_id", "")))
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        return await self._for(config).aget_tuple(config)
+
+    async def alist(self, config: RunnableConfig | None, *, filter: dict[str, Any] | None = None,
+                    before: RunnableConfig | None = None, limit: int | None = None) -> AsyncIterator[CheckpointTuple]:
+        saver = self._for(config) if config is not None else self.shards[0]  # all on the same tables
+        async for item in saver.alist(config, filter=filter, before=before, limit=limit):
+            yield item
+
+    async def aput(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
+                   new_versions: ChannelVersions) -> RunnableConfig:
+        return await self._for(config).aput(config, checkpoint, metadata, new_versions)
+
+    async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
+                          task_path: str = "") -> None:
+        await self._for(config).aput_writes(config, writes, task_id, task_path)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        await self.shard(thread_id).adelete_thread(thread_id)
+
+    def get_next_version(self, current: Any, channel: None) -> Any:
+        return self.shards[0].get_next_version(current, channel)
+
+
 @asynccontextmanager
-async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointSaver[Any]]:
+async def open_checkpointer(settings: Settings, shards: int = CHECKPOINT_SHARDS
+                            ) -> AsyncIterator[BaseCheckpointSaver[Any]]:
     url = settings.effective_database_url
     if is_sqlite(url):
         import aiosqlite
@@ -35,12 +95,17 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
 
         path = sqlite_checkpoint_path(settings)
         path.parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(path) as conn:
-            await conn.execute("PRAGMA journal_mode=WAL")
-            saver = AsyncSqliteSaver(conn)
-            await saver.setup()
-            yield saver
+        async with AsyncExitStack() as stack:
+            savers = []
+            for _ in range(shards):  # one connection each; SQLite waits (up to 5 s) for another's write
+                conn = await stack.enter_async_context(aiosqlite.connect(path))
+                await conn.execute("PRAGMA journal_mode=WAL")
+                saver = AsyncSqliteSaver(conn)
+                await saver.setup()  # one after another: CREATE TABLE IF NOT EXISTS
+                savers.append(saver)
+            yield ShardedCheckpointer(savers)
         return
+
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
     from psycopg.rows import dict_row
     from psycopg_pool import AsyncConnectionPool
@@ -54,9 +119,9 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
     )
     await pool.open()
     try:
-        saver_pg = AsyncPostgresSaver(pool)
-        await _set_up_one_at_a_time(saver_pg, postgres_conninfo(url))
-        yield saver_pg
+        pg_savers = [AsyncPostgresSaver(pool) for _ in range(shards)]
+        await _set_up_one_at_a_time(pg_savers[0], postgres_conninfo(url))  # the tables, once
+        yield ShardedCheckpointer(pg_savers)
     finally:
         await pool.close()
 
