@@ -100,6 +100,7 @@ async def open_checkpointer(settings: Settings, shards: int = CHECKPOINT_SHARDS
             for _ in range(shards):  # one connection each; SQLite waits (up to 5 s) for another's write
                 conn = await stack.enter_async_context(aiosqlite.connect(path))
                 await conn.execute("PRAGMA journal_mode=WAL")
+                await conn.execute("PRAGMA synchronous=NORMAL")  # no fsync a commit: a crash loses nothing, a power cut the last turns
                 saver = AsyncSqliteSaver(conn)
                 await saver.setup()  # one after another: CREATE TABLE IF NOT EXISTS
                 savers.append(saver)
