@@ -33,6 +33,7 @@ class CallResult:
     texts: list[str] = field(default_factory=list)
     gaps: list[float | None] = field(default_factory=list)  # seconds, None: never answered
     late_ms: list[list[float]] = field(default_factory=list)  # per turn: holes over LATE_MS in the reply
+    late_at: list[list[tuple[float, float]]] = field(default_factory=list)  # per turn, per hole: (monotonic, ms into the reply)
 
 
 @dataclass
@@ -93,7 +94,9 @@ async def _caller_main(conn: Connection, server_url: str, audio: dict[str, list[
                                            for c, s in zip(callers, seeds, strict=True)))
                     watch.cancel()
                     calls = [CallResult([t.text for t in c.turns], [t.gap for t in c.turns],
-                                        [c.late_gaps_ms([t]) for t in c.turns]) for c in callers]
+                                        [c.late_gaps_ms([t]) for t in c.turns],
+                                        [[(at, into) for at, into, _ in c.late_holes(t)] for t in c.turns])
+                             for c in callers]
                     conn.send(("ok", TalkResult(calls, lag)))
                 elif command == "hang_up":
                     for caller in callers:

@@ -141,18 +141,22 @@ class Caller:
     def late_gaps_ms(self, turns: list[Turn] | None = None) -> list[float]:
         """Holes over LATE_MS in each reply's audio as the caller plays it (audio arrived after the
         caller's buffer ran dry), from the reply's first audio to the end of its turn."""
-        late = []
-        for turn in self.turns if turns is None else turns:
-            if turn.gap is None:
+        return [ms for turn in (self.turns if turns is None else turns) for _, _, ms in self.late_holes(turn)]
+
+    def late_holes(self, turn: Turn) -> list[tuple[float, float, float]]:
+        """The holes of `late_gaps_ms` in one reply: (when the audio that ended it arrived, monotonic;
+        ms into the reply; ms long)."""
+        late: list[tuple[float, float, float]] = []
+        if turn.gap is None:
+            return late
+        start = turn.spoken_at + turn.gap
+        play_until = None
+        for at, seconds, _ in self.arrivals:
+            if at < start - 1e-6 or at > turn.reply_end:
                 continue
-            start = turn.spoken_at + turn.gap
-            play_until = None
-            for at, seconds, _ in self.arrivals:
-                if at < start - 1e-6 or at > turn.reply_end:
-                    continue
-                if play_until is not None and at - play_until > LATE_MS / 1000:
-                    late.append((at - play_until) * 1000)
-                play_until = max(play_until or at, at) + seconds
+            if play_until is not None and at - play_until > LATE_MS / 1000:
+                late.append((at, (at - start) * 1000, (at - play_until) * 1000))
+            play_until = max(play_until or at, at) + seconds
         return late
 
 

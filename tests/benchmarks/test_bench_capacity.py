@@ -149,7 +149,11 @@ async def _level(server: ServerProcess, pool: CallerPool, n: int, fake: SpeechPr
         "n": n, "gap": summary(gaps), "unanswered": unanswered,
         "late_audio": {"count": len(late), "turns_with_late": sum(1 for g in per_turn if g),
                        "max_ms": round(max(late, default=0.0), 1),
-                       "gaps_ms": [round(g, 1) for g in late[:20]]},
+                       "gaps_ms": [round(g, 1) for g in late[:20]],
+                       # where in their replies the holes fell (ms after its first audio), and when (monotonic,
+                       # comparable with the server's own clock on this machine)
+                       "into_reply_ms": [round(into) for c in talked.calls for hs in c.late_at for _, into in hs][:40],
+                       "at_monotonic": [round(at, 3) for c in talked.calls for hs in c.late_at for at, _ in hs][:40]},
         "cpu_cores": round((cpu2 - cpu1) / wall, 3),
         "cpu_percent_of_machine": round(100 * (cpu2 - cpu1) / wall / (os.cpu_count() or 1), 1),
         "dial_cpu_s": round(idle0 - cpu0, 2),
