@@ -22,6 +22,8 @@ _CODE = re.compile(r"(?:(?:confirmation )?(?:code|number) )?(h ?t|c ?l)(?: |-)?(
 _ARTICLES = re.compile(r"^(?:the|a|an|my|our|this|that) ")
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
 _AT_CLOCK = re.compile(r"(?:(?:appointment|reservation|booking|table|one|clinic appointment) )?(?:on |for )?(.+?) at (.+)")
+_UNDER = re.compile(r"\bunder (?:the name (?:of )?|the |my )?(?!(?:my|the|a)\b)(\w+(?: \w+)?)$")
+_NO_CODE = re.compile(r" (?:and |but )?(?:i|we) (?:do not|don't|dont) have (?:my|the|our|a|any) (?:code|confirmation)(?: \w+)?$")
 _CODE_VALUE = re.compile(r"(?:HT|CL)-[A-Z0-9]{4}")
 
 
@@ -38,6 +40,9 @@ def _booking(text: str, now: datetime) -> str | None:
     code = _code_in(text)
     if code is not None:
         return code
+    text = _NO_CODE.sub("", text)
+    if under := _UNDER.search(text):  # "the appointment under the name grace liu": grace liu
+        return under[1]
     return _ARTICLES.sub("", text.strip()) or None
 
 

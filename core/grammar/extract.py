@@ -10,6 +10,7 @@ longest stretch of the caller's own words.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,6 +43,7 @@ _PLACE_NOUNS = frozenset({
 """Words after a number or an ordinal that make it part of an address ("fifth street", "third floor")."""
 _TAIL_CUES = frozenset({"about", "because", "regarding", "concerning", "cause"})
 _TOPIC_CUES = frozenset({"about", "regarding", "concerning"})
+_CLAUSE_BREAKS = frozenset({"and", "but", "then", "plus", "also"})
 _PHRASAL = frozenset((verb, particle) for verb in ("follow", "check", "catch", "work", "clean", "touch", "pick", "drop",
                                                    "warm", "tune", "fill", "hook", "set", "sign", "weigh", "look", "write")
                      for particle in ("up", "in", "out", "off", "over"))
@@ -217,7 +219,10 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
 
 
 def _cue_score(tokens: Sequence[str], span: _Span) -> int:
-    window = set(tokens[max(0, span.start - 5):span.start]) | set(tokens[span.end:span.end + 4])
+    after = tokens[span.end:span.end + 4]
+    cut = next((i for i, t in enumerate(after) if t in _CLAUSE_BREAKS), len(after))
+    # the words after a value count up to the next clause ("price is [X] and the down payment is [Y]")
+    window = set(tokens[max(0, span.start - 5):span.start]) | set(after[:cut])
     lead = 2 if span.start and tokens[span.start - 1] in span.slot.before else 0
     follow = 2 if span.end < len(tokens) and tokens[span.end] in span.slot.after else 0
     return len(window & span.slot.cues) + lead + follow
@@ -299,7 +304,8 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
     main_leads = set().union(*(s.before for s in free if s.primary))
     splits = frozenset(w for s in free if not s.primary for w in s.before if w in ("at", "in", "about", "because"))
     for value, start, end in stretches(tokens, taken, tool_words, splits - main_leads):
-        prev = set(tokens[max(0, start - 2):start])
+        # the words just before, back to a typed value: "at noon [brunch with the cousins]": "at" led in the time
+        prev = {tokens[i] for i in itertools.takewhile(lambda i: not taken[i], range(start - 1, max(-1, start - 3), -1))}
         nxt = tokens[end] if end < len(tokens) else ""
         named = [s for s in left if (prev & s.before) - _WEAK_LEADS or nxt in s.after
                  or (s.kind.name == "name" and "name" in tokens[max(0, start - 3):start])]

@@ -43,6 +43,11 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # "mark it medium priority" heard "market medium priority"
         (r"\bmarket (?=(?:as )?(?:urgent|high|low|medium|normal|top|done|complete|completed|finished)\b)", "mark it "),
         (rf"{_OPENING}ad\b", r"\1add"),  # "ad replace the wiper blades to my list"
+        # "add" heard as "at" before what is added: "at an event friday", "please at it"
+        (rf"{_OPENING}at (?=(?:an? )?(?:event|task|todo|meeting|reminder|appointment|note)\b)", r"\1add "),
+        (r"\b(please|can you|could you) at (?=it|that|this)\b", r"\1 add "),
+        (rf"{_OPENING}new tasks\b", r"\1new task"),
+        (r"\bcross ?off\b|\bcrossoff\b", "cross off"),
         # a sentence-opening "um" heard as "i am" ("i am what am i getting reminded about"), "hi" as "high"
         (r"^i am (?=(?:what|which|when|where|how|who|i|can|could|would|will|please|add|cancel|cancelled|canceled|"
          r"remind|put|todo|to do|delete|remove|show|list|book|schedule|create|change|move|need|want)\b)", ""),
@@ -58,7 +63,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(what|which) apartments\b", r"\1 departments"),  # "what apartments do you have"
         (r"\bdrop (that|it|this) down\b", r"jot \1 down"),
         # "buy" heard as "by" where no deadline follows: "the by milk chore", "called by milk"
-        (r"\b(the|a|called|named|todo|task|to|item|chore|say|says|reads|my|and|rename|delete|remove|complete|finish|drop|add|of) by (?!(?:the|a|an|then|now|end|close|"
+        (r"\b(the|a|called|named|todo|task|tasks|down|off|to|item|chore|say|says|reads|my|and|rename|delete|remove|complete|finish|drop|add|of) by (?!(?:the|a|an|then|now|end|close|"
          r"tomorrow|today|tonight|noon|midnight|next|this|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
          r"january|february|march|april|may|june|july|august|september|october|november|december|"
          r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d)\b)", r"\1 buy "),

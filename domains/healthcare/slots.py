@@ -28,7 +28,7 @@ SYMPTOMS = replace(
               tail=r"(?:that|which|it) (?:is|has|have|was|had) (?:been )?(?:going on|going|happening|bothering me|there)$"
                    r"|(?:it|that) (?:is|has) been$",
               lead=r"(?:(?:my|our|his|her) )?(?:son|daughter|kid|child|baby|husband|wife|partner|mom|dad|mother|father)"
-                   r"(?:'s)? (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been)|been|being"),
+                   r"(?:'s|s)? (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been)|been|being"),
     word_class="<symptom>", lexicon=SYMPTOM_WORDS,
 )
 INSURANCE = free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"], lead=r"now|is now|with|through")

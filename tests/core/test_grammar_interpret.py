@@ -144,7 +144,19 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     ("add a call with sam tomorrow at ten for half an hour", "create_calendar_event",
      {"title": "call with sam", "start": "2026-11-24T10:00:00", "end": "2026-11-24T10:30:00"}),
     # a deadline makes a todo, not an event
-    ("add return the library books due friday", "create_todo", {"title": "return the library books", "due_date": "2026-11-27"}),
+    ("add return the library books due friday", "create_todo", {"title": "return the library books", "due_date": "2026-11-27"}),    # a booking under a name, without its code
+    ("cancel the appointment under the name maya ross i don't have my code", "cancel_appointment",
+     {"appointment": "maya ross"}),
+    ("show me just the unfinished tasks", "get_todos", {"completed": False}),
+    ("to do list add defrost the freezer", "create_todo", {"title": "defrost the freezer"}),
+    # the words after an amount name it only up to the next clause
+    ("the price is six hundred thousand and the down payment is ninety thousand", "update_mortgage_application",
+     {"property_value": 600000.0, "down_payment": 90000.0}),
+    # what a phone line does to "add" and "buy"
+    ("at an event saturday at noon brunch with the cousins", "create_calendar_event",
+     {"title": "brunch with the cousins", "start": "2026-11-28T12:00:00"}),
+    ("new tasks by birdseed for the feeder", "create_todo", {"title": "buy birdseed for the feeder"}),
+    ("crossoff by stamps", "complete_todo", {"todo": "buy stamps"}),
 ])
 def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
