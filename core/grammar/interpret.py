@@ -96,6 +96,11 @@ def _by_evidence(ranked: list[Ranked]) -> list[Ranked]:
     return ranked
 
 
+_COMPLETE_RIVAL = 0.001
+"""How unlikely (against the top reading) a rival of the same domain may be and still win by needing no question
+the top one needs."""
+
+
 def _within(args: dict[str, Any], other: dict[str, Any]) -> bool:
     """Whether every value of `args` was said inside one of `other`'s free-text values or is one of its
     values: the same words, read into more arguments."""
@@ -343,12 +348,19 @@ class Interpreter:
         if mine is None:
             return None
         for rival in ranked[:3]:
-            if (rival.tool == tool or rival.probability < 0.1 * mine.probability or rival.evidence < EVIDENCE
+            if (rival.tool == tool or rival.probability < _COMPLETE_RIVAL * mine.probability or rival.evidence < EVIDENCE
                     or rival.evidence < mine.evidence):
                 continue
             theirs = self._arguments(rival, clean, now)
-            if (self._typed(rival.tool, theirs) > self._typed(tool, args) and len(theirs) > len(args)
-                    and _within(theirs, args) and len(self._missing(rival.tool, theirs)) <= len(self._missing(tool, args))):
+            missing, rival_missing = len(self._missing(tool, args)), len(self._missing(rival.tool, theirs))
+            if (rival.probability >= 0.1 * mine.probability and self._typed(rival.tool, theirs) > self._typed(tool, args)
+                    and len(theirs) > len(args) and _within(theirs, args) and rival_missing <= missing):
+                return rival, theirs
+            if (rival.probability < 0.1 * mine.probability and theirs and rival_missing == 0 < missing
+                    and self.domain_of(rival.tool) == self.domain_of(tool)
+                    and self._typed(rival.tool, theirs) >= self._typed(tool, args)):
+                # "a todo for [calling the plumber]": no team's name, the caller's own todo (a likelier kin is
+                # settled by `_most_complete`)
                 return rival, theirs
         return None
 

@@ -198,14 +198,17 @@ def _stated_event() -> SlotType:
                      lambda _said, value: len(value.split()) > 5 or bool(_CLAUSE.search(value)))
 
 
-_NEW_RECORD = re.compile(r"^(?:a |another |one more )?new (?:task|todo|to do|reminder|event|item|entry)\b")
+_ERRAND = re.compile(r"^\w+ (?:the|my|a|an|our|his|her|their|some|it|them|up|out)\b")
+"""A verb and its object ("wash the car", "calling the plumber", "pick up ..."): an errand, not a team's name."""
+_NEW_RECORD = re.compile(r"(?:^|\b(?:a|an|another|one more) )(?:new )?(?:task|todo|to do|reminder|event|item|entry)\b")
 
 
 def _reference() -> SlotType:
-    """Words that name an existing record; "new task fix the sink ..." names a record to make, not one to change."""
+    """Words that name an existing record; "new task fix the sink ...", "i need a todo for ..." name a record to
+    make, not one to change."""
     base = free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"], possessive=False,
                      tail=r"(?:that |which )?(?:i|we) (?:booked|made|put in|put down|set up|scheduled|added|have|had)")
-    return _refusing(base, lambda said, _value: bool(_NEW_RECORD.match(said)))
+    return _refusing(base, lambda said, _value: bool(_NEW_RECORD.search(said)))
 
 
 _DUE_END = re.compile(r" due(?: (?:on|by))?$")
@@ -338,8 +341,9 @@ _TYPES: tuple[SlotType, ...] = (
     free_text("message", ["call mom", "take my medicine", "feed the cat", "check the oven", "pick up the kids",
                           "submit the report"]),
     _reference(),
-    free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group",
-              tail=r"he|she|they|who|because|since|as of|starting|effective"),
+    _refusing(free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group",
+                        tail=r"he|she|they|who|because|since|as of|starting|effective"),
+              lambda _said, value: bool(_ERRAND.match(value))),
     free_text("query", ["bob", "alice", "smith", "carol"], strip_articles=False,
               lead=r"somebody|someone|anybody|anyone|a person|a guy|a woman|a man|named|called|by the name of",
               tail=r"(?:in|on|from|among) (?:my|our|the) (?:teams?|groups?|directory|contacts)"),

@@ -156,7 +156,10 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     ("at an event saturday at noon brunch with the cousins", "create_calendar_event",
      {"title": "brunch with the cousins", "start": "2026-11-28T12:00:00"}),
     ("new tasks by birdseed for the feeder", "create_todo", {"title": "buy birdseed for the feeder"}),
-    ("crossoff by stamps", "complete_todo", {"todo": "buy stamps"}),
+    ("crossoff by stamps", "complete_todo", {"todo": "buy stamps"}),    # an errand after "a todo for" is the caller's own todo, not a team's name
+    ("i need a todo for sanding the back deck it's urgent", "create_todo",
+     {"title": "sanding the back deck", "priority": "urgent"}),
+    ("could i get a task for tomorrow clean the gutters", "create_todo", {"title": "clean the gutters", "due_date": "2026-11-24"}),
 ])
 def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
