@@ -123,6 +123,7 @@ _STATED_WEIGHT = (r"(?:it is|this is|that is|it's) (?:really |very |super |extre
 _DANGLING_TOPIC = re.compile(r" (?:about|regarding|concerning)$")
 _TRAILING_LINKS = re.compile(
     r"(?: (?:before|by|for|on|at|until|till|due|from|in|to|with|and|so|but|or|around"
+    r"|just|(?:no|without a|with no) (?:date|deadline|due date)(?: on it| for it)?"
     r"|(?:make|mark|set|put|have) (?:it|that)(?: as)?|and (?:make|mark|set)|(?:it|this|that) is"
     r"(?: really| very| super| extremely| quite| pretty| so)?"
     r"|(?:cancel|delete|remove|drop|scrap) (?:it|that|this|them)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime
 
 from core.grammar.dates import WEEKDAYS
 from core.grammar.slots import SlotType, fixed, free_text
@@ -31,6 +32,17 @@ SYMPTOMS = replace(
                    r"(?:'s|s)? (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been)|been|being"),
     word_class="<symptom>", lexicon=SYMPTOM_WORDS,
 )
+_ERRAND = re.compile(r"^(?:to|got to|gotta) ")
+
+
+def _no_errand(text: str, now: datetime) -> str | None:
+    """A symptom, not something the caller has to do ("i have [to return the tile saw] by wednesday")."""
+    value = _SYMPTOM_TEXT(text, now)
+    return None if not isinstance(value, str) or _ERRAND.match(value) else value
+
+
+_SYMPTOM_TEXT = SYMPTOMS.parse
+SYMPTOMS = replace(SYMPTOMS, parse=_no_errand)
 INSURANCE = free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"], lead=r"now|is now|with|through")
 
 _NOT_A_NAME = (*WEEKDAYS, "today", "tomorrow", "tonight", "this", "next", "on", "at", "for", "about", "in", "and", "or",

@@ -159,7 +159,11 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     ("crossoff by stamps", "complete_todo", {"todo": "buy stamps"}),    # an errand after "a todo for" is the caller's own todo, not a team's name
     ("i need a todo for sanding the back deck it's urgent", "create_todo",
      {"title": "sanding the back deck", "priority": "urgent"}),
-    ("could i get a task for tomorrow clean the gutters", "create_todo", {"title": "clean the gutters", "due_date": "2026-11-24"}),
+    ("could i get a task for tomorrow clean the gutters", "create_todo", {"title": "clean the gutters", "due_date": "2026-11-24"}),    # what the caller has to do is no symptom; "no date on it" is no part of the todo
+    ("can you note that i have to drop the ladder back at the neighbours by friday", "create_todo",
+     {"title": "drop the ladder back at the neighbours", "due_date": "2026-11-27"}),
+    ("i have to renew the parking permit no date on it just put it in my todos", "create_todo",
+     {"title": "renew the parking permit"}),
 ])
 def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
