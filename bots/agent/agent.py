@@ -188,11 +188,8 @@ class AgentSession:
         domain = "productivity"
         try:
             async with asyncio.timeout(self.agent.runtime.settings.turn_timeout_seconds):
-                # durability "exit": the turn's checkpoint is written once, when the graph ends (on an error
-                # too), not after every step: 2 writes a turn instead of 11, each through the database
                 state = await self.agent.graph.ainvoke({"messages": [HumanMessage(text)]}, self._config(),
-                                                       context=TurnContext(self.ctx, trace, on_text),
-                                                       durability="exit")
+                                                       context=TurnContext(self.ctx, trace, on_text))
             last = state["messages"][-1]
             domain = state.get("domain", domain)
             reply = last.text if isinstance(last, AIMessage) else ""  # text blocks joined (a streamed Claude reply is a list)
