@@ -324,7 +324,7 @@ class Interpreter:
         top = ranked[0]
         best = (top, self._arguments(top, clean, now))
         missing = self._missing(top.tool, best[1])
-        finer = self._finer(top.tool, best[1], ranked, clean, now)
+        finer = self._finer(top.tool, best[1], ranked, clean, now, guessed=True)
         if finer is not None:
             return replace(finer[0], probability=top.probability), finer[1]
         if not missing:
@@ -339,11 +339,12 @@ class Interpreter:
                                else top.probability), args
         return best
 
-    def _finer(self, tool: str, args: dict[str, Any], ranked: list[Ranked], clean: str, now: datetime
-               ) -> tuple[Ranked, dict[str, Any]] | None:
+    def _finer(self, tool: str, args: dict[str, Any], ranked: list[Ranked], clean: str, now: datetime,
+               guessed: bool = False) -> tuple[Ranked, dict[str, Any]] | None:
         """A likely rival that reads the same words into more arguments: `tool`'s free text swallowed what the
         rival reads as arguments of its own ("make the radiator flush [urgent]", "a todo [on the night shift
-        team] restock the pads")."""
+        team] restock the pads"). When the model `guessed` `tool` (no template read the sentence), also a kin
+        tool doing the same (its name's verb) that needs no question where `tool` must ask one."""
         mine = next((r for r in ranked if r.tool == tool), None)
         if mine is None:
             return None
@@ -356,8 +357,9 @@ class Interpreter:
             if (rival.probability >= 0.1 * mine.probability and self._typed(rival.tool, theirs) > self._typed(tool, args)
                     and len(theirs) > len(args) and _within(theirs, args) and rival_missing <= missing):
                 return rival, theirs
-            if (rival.probability < 0.1 * mine.probability and theirs and rival_missing == 0 < missing
+            if (guessed and rival.probability < 0.1 * mine.probability and theirs and rival_missing == 0 < missing
                     and self.domain_of(rival.tool) == self.domain_of(tool)
+                    and rival.tool.split("_", 1)[0] == tool.split("_", 1)[0]
                     and self._typed(rival.tool, theirs) >= self._typed(tool, args)):
                 # "a todo for [calling the plumber]": no team's name, the caller's own todo (a likelier kin is
                 # settled by `_most_complete`)

@@ -163,7 +163,8 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     ("can you note that i have to drop the ladder back at the neighbours by friday", "create_todo",
      {"title": "drop the ladder back at the neighbours", "due_date": "2026-11-27"}),
     ("i have to renew the parking permit no date on it just put it in my todos", "create_todo",
-     {"title": "renew the parking permit"}),
+     {"title": "renew the parking permit"}),    # a template's reading is not traded for an unlikely tool that would need no question
+    ("put coffee with dana to my calendar", "create_calendar_event", {"title": "coffee with dana"}),
 ])
 def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
