@@ -136,7 +136,7 @@ async def agent_page(browser: Any, url: str, agent: Account) -> Any:
     page.problems.clear()
     await expect(page.locator("#state")).to_have_text("Logged Out")
     await page.get_by_role("button", name="Log in").click()
-    await expect(page.locator("#state")).to_have_text("Logged In")
+    await expect(page.locator("#state")).to_have_text("Logged In", timeout=15_000)  # slow on a loaded machine
     await page.get_by_role("button", name="Ready", exact=True).click()
     await expect(page.locator("#state")).to_have_text("Ready")
     await expect(page.locator("body")).to_have_attribute("data-live", "yes")
