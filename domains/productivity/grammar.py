@@ -303,7 +303,7 @@ EVERYDAY_REMINDERS = (
     *_t("get_reminders", "(go through|read|show|list) [all] my reminders (even|including) the (old|past|done) ones",
         fixed={"include_done": True}),
     *_t("update_reminder", "(move|push|shift|change|reschedule|bump) [the] {reminder:ref} (reminder|alert) [back|forward|up] to {at:datetime}",
-        "[the] {reminder:ref} (reminder|alert) (make it|move it to|change it to|should be|needs to be) {at:datetime} [instead]",
+        "[the] {reminder:ref} (reminder|reminders|alert) (make it|move it to|change it to|should be|needs to be) {at:datetime} [instead]",
         slots=_WHEN),
     *_t("update_reminder", "(change|reword|edit|update) [the] {reminder:ref} (reminder|alert) (so it says|to say|so it reads) {message}"),
     *_t("update_reminder", "(make|set|mark|change) [the|my] {reminder:ref} (reminder|alert) [to|as] {importance}",

@@ -164,7 +164,9 @@ def test_tokens_are_stems_and_value_kinds() -> None:
      {"title": "drop the ladder back at the neighbours", "due_date": "2026-11-27"}),
     ("i have to renew the parking permit no date on it just put it in my todos", "create_todo",
      {"title": "renew the parking permit"}),    # a template's reading is not traded for an unlikely tool that would need no question
-    ("put coffee with dana to my calendar", "create_calendar_event", {"title": "coffee with dana"}),
+    ("put coffee with dana to my calendar", "create_calendar_event", {"title": "coffee with dana"}),    # a plural heard for the singular on the phone ("the ... reminders should be")
+    ("the vet reminders should be friday at nine instead", "update_reminder",
+     {"reminder": "vet", "remind_at": "2026-11-27T09:00:00"}),
 ])
 def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
