@@ -166,7 +166,7 @@ def test_tokens_are_stems_and_value_kinds() -> None:
      {"title": "renew the parking permit"}),    # a template's reading is not traded for an unlikely tool that would need no question
     ("put coffee with dana to my calendar", "create_calendar_event", {"title": "coffee with dana"}),    # a plural heard for the singular on the phone ("the ... reminders should be")
     ("the vet reminders should be friday at nine instead", "update_reminder",
-     {"reminder": "vet", "remind_at": "2026-11-27T09:00:00"}),
+     {"reminder": "vet", "remind_at": "2026-11-27T09:00:00"}),    ("i run my own business", "update_mortgage_application", {"employment_status": "self_employed"}),
 ])
 def test_everyday_requests_become_the_right_call(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
