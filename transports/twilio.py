@@ -38,7 +38,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.serializers.twilio import TwilioFrameSerializer
-from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
+from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams
 
 from bots.agent.agent import Agent
 from bots.pipeline import run_call
@@ -46,6 +46,7 @@ from bots.session import CallInfo, CallSession, find_line
 from core.lines import greeting_of
 from core.runtime import Runtime
 from transports.inbound_audio import QuietBatcher
+from transports.playout_lead import LeadingWebsocketTransport
 from transports.twilio_ticket import TICKET_PARAMETER
 from transports.twilio_transfer import pbx_transfer, resume_caller, unanswered_transfer
 
@@ -246,7 +247,7 @@ async def run_media_stream(
     """Run one phone call over an accepted, started Media Streams websocket; `outbound`: the call an agent
     placed (`transports.twilio_outbound`), whose callee talks to that agent, not the assistant; `resume`:
     the stream's ticket says the caller comes back from a transfer (`transfer-{DialCallStatus}`)."""
-    transport = FastAPIWebsocketTransport(
+    transport = LeadingWebsocketTransport(  # the caller's audio buffered a little ahead
         websocket,
         FastAPIWebsocketParams(
             audio_in_enabled=True,

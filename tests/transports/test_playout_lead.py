@@ -1,0 +1,62 @@
+"""The bot's audio reaches a phone caller a little ahead of its play-out, so a short stall of the server's
+event loop is not heard (transports/playout_lead.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from typing import Any
+
+import pytest
+
+from tests.fakes.phone_server import PhoneServer
+from tests.fakes.twilio_client import RATE, FakeCall
+from transports.playout_lead import PLAYOUT_LEAD_SECS
+
+pytest.importorskip("bots.speech", reason="needs the offline speech services")
+
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)]
+
+HOLE_SECS = 0.04  # what the capacity bench counts as late audio
+
+
+def record_arrivals(call: FakeCall) -> list[tuple[float, float]]:
+    """(arrival, seconds of audio) of every bot media message from now on."""
+    arrivals: list[tuple[float, float]] = []
+    original = call._on_event
+
+    async def on_event(message: dict[str, Any]) -> None:
+        if message.get("event") == "media":
+            arrivals.append((time.monotonic(), len(base64.b64decode(message["media"]["payload"])) / RATE))
+        await original(message)
+
+    call._on_event = on_event  # type: ignore[method-assign]
+    return arrivals
+
+
+def holes(arrivals: list[tuple[float, float]], since: float) -> list[float]:
+    """Seconds the caller's play-out ran dry before audio that came after `since`, as the capacity bench
+    counts them."""
+    out: list[float] = []
+    plays_until = None
+    for at, seconds in arrivals:
+        if plays_until is not None and at >= since and at - plays_until > HOLE_SECS:
+            out.append(at - plays_until)
+        plays_until = max(plays_until or at, at) + seconds
+    return out
+
+
+async def test_a_short_stall_of_the_server_is_not_heard(phone: PhoneServer) -> None:
+    call = await phone.twilio.place_call("+15550123456")  # the welcome (~5 s) starts at once
+    arrivals = record_arrivals(call)
+    await call.wait_for_bot(time.monotonic() - 5, within=15)
+    await asyncio.sleep(0.8)
+    held, stalled = call.unplayed_seconds(), time.monotonic()
+    time.sleep(0.15)  # noqa: ASYNC251  # the server's loop (this one) stalls, as it does under load
+    await asyncio.sleep(1.0)
+    assert held > PLAYOUT_LEAD_SECS / 2, f"the caller held only {held * 1000:.0f} ms of the bot's audio"
+    assert call.unplayed_seconds() > 0, "the welcome ended before the stall was over"
+    heard = holes(arrivals, since=stalled)
+    assert not heard, f"holes in the welcome after the stall: {[round(h * 1000) for h in heard]} ms"
+    await call.hang_up()
