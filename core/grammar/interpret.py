@@ -255,7 +255,7 @@ class Interpreter:
             mine = next((r for r in ranked if r.tool == found.tool), None)
             prob, evidence = (mine.probability, mine.evidence) if mine else (0.0, 0.0)
             literal = exact and "{" not in found.template.pattern  # the sentence is a template word for word
-            overruled = (top is not None and top.probability >= _OVERRULE and top.evidence > evidence
+            overruled = (top is not None and top.probability >= _OVERRULE and top.evidence >= evidence
                          and not literal)
             trusted = (prob >= _TEMPLATE_DOUBT or (exact and not overruled)) and not self._names_another_kind(found)
             if trusted:

@@ -121,7 +121,12 @@ EVERYDAY = (
         "what (documents|papers|paperwork) (does|do) (the loan|my application|the mortgage|the refinance) (need|require)",
         "what (documents|papers|paperwork) do i (need|have) to (send|bring|submit|provide) [for the (mortgage|loan|refinance)]"),
     *_t("mark_document_received", "i [just|already] (sent|uploaded|submitted|emailed|mailed|faxed|dropped off|sent over|sent in) [you] [my|the|our] [last|latest|recent] [few|two|three] {document} [this morning|today|yesterday]",
-        "(here are|i have got|i have) [my|the] {document:named_document} [for you]"),
+        "(here are|i have got|i have) [my|the] {document:named_document} [for you]",
+        "[my|the|our] {document:named_document} (are|is|should be|ought to be) [all] (in|there|uploaded|submitted|sent|"
+        "in your inbox|on their way|on the way) [now|already] [(i|we) (sent|emailed|uploaded) (them|it) [this morning|today|yesterday|last night]]",
+        "[my|the|our] {document:named_document} (went|were sent|got sent|came through|went through|went out|were uploaded) "
+        "[today|yesterday|this morning|last night]",
+        "[my|the|our] {document:named_document} (are|is) (in|there|uploaded) [now] [so] mark (it|them) [as] received"),
     *_t("estimate_monthly_payment", "[roughly|about] how much (a|per|each) month (am i|are we|would i be|would we be) looking at",
         "what (would|will) (i|we) (pay|be paying) (monthly|a month|per month|each month)",
         "what is the monthly (payment|cost) [going to be|gonna be]",

@@ -75,6 +75,7 @@ EVERYDAY = (
         "check if (you|they) (can|could) (fit|seat|take) (us|a party|a group)",
         # a question about room, not a request to book: "could six of us get in saturday at six"
         "(could|can|would) {party:party_size} [of us] (get in|come in|fit|be seated|get a table)",
+        f"(could|can) {_PARTY} of us (get in|come in) {{when:date}} at {_TIME}",
         "(are you|are you guys|is hanok table|is the restaurant|are they) (booked up|fully booked|full|busy)",
         "(would|will) (a table|a booking|a reservation) for {party:party_size} be (possible|available|okay)",
         "what is (availability|the availability) like", "how (does|is) (availability|your availability) look",
@@ -84,6 +85,11 @@ EVERYDAY = (
         "(i am|we are) calling to (book|reserve) a table", "(we would like|we want|i would like|can we get|we need) (a booth|a table|dinner|a reservation)",
         "(make|put in|book) a reservation [at hanok table]", "(a reservation|a table|dinner) for {party:party_size} [please]",
         "(under|the) name (is|of) {who:name}", slots=_SLOTS),
+    # a meal, or coming in, with a party size: "put me down for dinner saturday at eight for four"
+    *_t("create_reservation", *(f"{h} {o}" for h in (
+        "(put|pencil) (me|us) (down|in) for (dinner|lunch|brunch|a table)",
+        "(we would like|we want|we would love|i would like|we are hoping|we are planning|we plan) to come in",
+        "(can|could) (you|we) (get|fit|put) us in for (dinner|lunch|brunch)") for o in _ORDERS[::3]), slots=_SLOTS),
     *_t("list_reservations", "(do i|do we) have (a table|a reservation|any reservations) (booked|reserved|coming up)",
         "(read|read back|go over|tell me|remind me of) [all] (my|our) [upcoming] [dinner] (reservations|bookings|reservation|booking)",
         "did (my|our) (booking|reservation) go through",

@@ -359,6 +359,13 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
     ("kickjo at acme dot io off the sales team", "remove_team_member", {"email": "jo@acme.io", "team": "sales"}),
     ("add by new batteries on the support team", "create_team_todo", {"title": "buy new batteries", "team": "support"}),
     ("think my google calendar", "sync_google_calendar_events", {}),
+    # paper said to be in, without "mark"; a meal or coming in with a party size is a table, not a visit
+    ("my pay stubs should be in your inbox i sent them this morning", "mark_document_received", {"document": "pay stubs"}),
+    ("the bank statements are uploaded now", "mark_document_received", {"document": "bank statements"}),
+    ("put me down for dinner saturday at eight for four", "create_reservation",
+     {"date": "2026-11-28", "time": "20:00", "party_size": 4}),
+    ("we'd like to come in thursday at six for two", "create_reservation", {"date": "2026-11-26", "time": "18:00", "party_size": 2}),
+    ("could six of us come in saturday at six", "check_availability", {"date": "2026-11-28", "time": "18:00", "party_size": 6}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
