@@ -174,6 +174,8 @@ def parse_event_time(text: str, now: datetime) -> EventSpan | None:
         end = datetime.combine(start.date(), end_t)
         return iso_datetime(start), iso_datetime(end)
     moment = parse_datetime(text, now)
+    if moment is None and re.fullmatch(TIME_RE, text.strip()):
+        moment = parse_datetime(f"at {text.strip()}", now)  # "move the sync to [three]": the "to" said "at"
     return (iso_datetime(moment), None) if moment else None
 
 

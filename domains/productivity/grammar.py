@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import Path
 
 from core.grammar.templates import ArgNames, Ask, DomainGrammar, ToolWords, load_phrasings, phrasings
+from domains.productivity.slots import EVENT_END
 
 _t = partial(phrasings, "productivity")
 
@@ -329,6 +330,15 @@ EVERYDAY_CALENDAR = (
     *_t("update_calendar_event", "(the|my) {event:ref} (got|was|has been|is being) (moved|pushed|rescheduled|changed) to {when:event_time}",
         "(the|my) {event:ref} (needs to|has to|should) (move|be moved|be pushed) to {when:event_time}",
         slots={"event": "event", "when": ("start", "end")}),
+    *_t("update_calendar_event", "(can|could) (we|i|you) (move|push|shift|reschedule|bump) [my|the] {event:ref} [meeting|event] to {when:event_time}",
+        "(move|push|shift|reschedule|bump) my (thing|meeting|call|catch up|coffee|lunch|dinner) with {event:ref} to {when:event_time}",
+        "(can|could) (we|i|you) (move|push|shift|reschedule|bump) my (thing|meeting|call|catch up|coffee|lunch|dinner) with {event:ref} to {when:event_time}",
+        slots={"event": "event", "when": ("start", "end")}),
+    # only an event has an end: "can the book club end at five instead of four"
+    *_t("update_calendar_event", "(can|could) [my|the] {event:ref} [meeting|event|thing] {end:event_end} [instead]",
+        "(the|my) {event:ref} [meeting|event|thing] (needs to|has to|should|will|is going to) {end:event_end} [instead]",
+        "(make|have) [my|the] {event:ref} [meeting|event|thing] {end:event_end} [instead]",
+        slots={"event": "event", "end": "end"}),
     *_t("update_calendar_event", "(the|my) {event:ref} (is moving|moved|is now|will be) to {location} [update the location]",
         "(the|my) {event:ref} (location|place|venue) (changed|is changing|has changed|moved) to {location}",
         "(the|my) {event:ref} is (at|in) {location} now",
@@ -413,4 +423,5 @@ GRAMMAR = DomainGrammar(
     templates=(*TODOS, *TEAMS, *REMINDERS, *CALENDAR, *EVERYDAY, *EVERYDAY_REMINDERS, *EVERYDAY_CALENDAR),
     tools=WORDS,
     phrasings=load_phrasings(Path(__file__).with_name("phrasings.jsonl")),
+    slot_types=(EVENT_END,),
 )

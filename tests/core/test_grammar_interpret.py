@@ -366,6 +366,12 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
      {"date": "2026-11-28", "time": "20:00", "party_size": 4}),
     ("we'd like to come in thursday at six for two", "create_reservation", {"date": "2026-11-26", "time": "18:00", "party_size": 2}),
     ("could six of us come in saturday at six", "check_availability", {"date": "2026-11-28", "time": "18:00", "party_size": 6}),
+    # a bare hour after "to" is a time; "my thing with X" is an event; only "end at" makes a moment an event's end
+    ("move the team sync to three", "update_calendar_event", {"event": "team sync", "start": "2026-11-23T15:00:00"}),
+    ("can we move my thing with the accountant to monday at three", "update_calendar_event",
+     {"event": "accountant", "start": "2026-11-30T15:00:00"}),
+    ("the staff meeting needs to end at four instead", "update_calendar_event", {"event": "staff", "end": "2026-11-23T16:00:00"}),
+    ("reschedule movie night to friday at seven pm", "update_calendar_event", {"event": "movie night", "start": "2026-11-27T19:00:00"}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
