@@ -105,6 +105,9 @@ TEAMS = (
         f"{_MAKE} [a|an] (todo|task) for [the] {{team}} team {_NAMED} {{title}} [and] assign [it] to {{who:email}}",
         "(assign|give) {title} to {who:email} (on|in|for) the {team} team",
         slots={"who": "assignee_email"}),
+    # the title straight after the team: "team todo for marketing draft the newsletter"
+    *_t("create_team_todo", f"[new|a|add a|put a] [{{priority}} [priority]] team {_TODO} for [the] {{team}} {{title}}",
+        f"(new|a|add a|put a|add an|put an) [{{priority}} [priority]] {_TODO} (for|on) the {{team}} team {{title}}"),
     *_t("create_team_todo", f"{_MAKE} [a|an] (todo|task) for [the] {{team}} team",
         f"{_MAKE} [a|an] team (todo|task)"),
     *_t("add_team_member", "(add|invite) {email} to [join] [the] {team} team",

@@ -372,6 +372,10 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
      {"event": "accountant", "start": "2026-11-30T15:00:00"}),
     ("the staff meeting needs to end at four instead", "update_calendar_event", {"event": "staff", "end": "2026-11-23T16:00:00"}),
     ("reschedule movie night to friday at seven pm", "update_calendar_event", {"event": "movie night", "start": "2026-11-27T19:00:00"}),
+    # a team todo's title straight after its team
+    ("team todo for marketing draft the newsletter", "create_team_todo", {"team": "marketing", "title": "draft the newsletter"}),
+    ("put a high priority todo on the finance team review the budget", "create_team_todo",
+     {"team": "finance", "title": "review the budget", "priority": "high"}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
