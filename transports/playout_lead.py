@@ -31,6 +31,13 @@ from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketTransport,
 )
 
+PLAYOUT_CHUNK_10MS = 20
+"""The bot's audio goes out in 200 ms media messages, not Pipecat's 40 ms: every message costs its
+call's output task ~6 turns of the event loop (queue hand-offs, `wait_for` tasks), so with 40 ms
+messages a loop taking 20 ms a turn carried 0.28 s of audio a second and the caller heard a hole every
+chunk; with 200 ms messages, 0.9 s a second and none (`FastAPIWebsocketParams.audio_out_10ms_chunks`).
+The last message of an utterance is padded with up to that much silence."""
+
 PLAYOUT_LEAD_SECS = 0.3
 """Audio the far end holds beyond what it is playing. The server's event loop, at 20 offline calls on
 the 2-core machine, woke up to 170 ms late (loop lag max); a reply's audio is usually synthesised
@@ -56,7 +63,9 @@ class LeadingWebsocketOutput(FastAPIWebsocketOutputTransport):
         end holds no more than the lead."""
         now = time.monotonic()
         self._plays_until = max(self._plays_until, now) + self._frame_secs
-        await asyncio.sleep(max(0.0, self._plays_until - self._lead_secs - now))
+        wait = self._plays_until - self._lead_secs - now
+        if wait > 0:  # below the lead the next chunk goes at once, without waiting a turn of the loop
+            await asyncio.sleep(wait)
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)

@@ -46,7 +46,7 @@ from bots.session import CallInfo, CallSession, find_line
 from core.lines import greeting_of
 from core.runtime import Runtime
 from transports.inbound_audio import QuietBatcher
-from transports.playout_lead import LeadingWebsocketTransport
+from transports.playout_lead import PLAYOUT_CHUNK_10MS, LeadingWebsocketTransport
 from transports.twilio_ticket import TICKET_PARAMETER
 from transports.twilio_transfer import pbx_transfer, resume_caller, unanswered_transfer
 
@@ -256,6 +256,7 @@ async def run_media_stream(
             serializer=make_serializer(runtime, start),
             allowed_origins=[],  # Twilio sends no Origin header; the signature is the check
             audio_out_end_silence_secs=0,  # the hang-up already waits for the audio to play out
+            audio_out_10ms_chunks=PLAYOUT_CHUNK_10MS,
         ),
     )
     info = CallInfo(start.call_sid or start.stream_sid, "phone", start.from_number, start.to_number)

@@ -75,7 +75,7 @@ async def test_caller_keys_pin_and_creates_a_todo_by_voice(phone: PhoneServer) -
     await call.wait_quiet()
 
     assert await eventually(lambda: todos_of(runtime)) == ["buy milk"]
-    assert call.playback.media_messages > 50  # the bot's audio came back
+    assert len(call.playback.pcm) / 2 / 8000 > 2.0  # the bot's audio came back (seconds of it)
     assert call.playback.marks_echoed  # marks were sent after each utterance and played out
 
     recent = [json.loads(m) for m in await runtime.store.range("monitor:recent")]
