@@ -31,6 +31,8 @@ from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketTransport,
 )
 
+from transports.inbound_audio import CatchingUpInput
+
 PLAYOUT_CHUNK_10MS = 20
 """The bot's audio goes out in 200 ms media messages, not Pipecat's 40 ms: every message costs its
 call's output task ~6 turns of the event loop (queue hand-offs, `wait_for` tasks), so with 40 ms
@@ -74,10 +76,12 @@ class LeadingWebsocketOutput(FastAPIWebsocketOutputTransport):
 
 
 class LeadingWebsocketTransport(FastAPIWebsocketTransport):
-    """`FastAPIWebsocketTransport` whose output is a `LeadingWebsocketOutput`."""
+    """`FastAPIWebsocketTransport` whose output is a `LeadingWebsocketOutput` and whose input passes on
+    queued-up caller audio at once (`transports.inbound_audio.CatchingUpInput`)."""
 
     def __init__(self, websocket: WebSocket, params: FastAPIWebsocketParams, *,
                  lead_secs: float = PLAYOUT_LEAD_SECS, **kwargs: Any) -> None:
         super().__init__(websocket, params, **kwargs)
+        self._input = CatchingUpInput(self, self._client, self._params, name=self._input_name)
         self._output = LeadingWebsocketOutput(self, self._client, self._params, lead_secs=lead_secs,
                                               name=self._output_name)

@@ -1,5 +1,6 @@
-"""The bot's audio reaches a phone caller a little ahead of its play-out and in 200 ms messages, so a short
-stall of the server's event loop, or a loop slow to come round, is not heard (transports/playout_lead.py)."""
+"""The phone websocket on a busy event loop: the bot's audio reaches the caller a little ahead of its play-out
+and in 200 ms messages, so a short stall or a loop slow to come round is not heard (transports/playout_lead.py),
+and the caller's audio does not queue up on its way in (transports/inbound_audio.py `CatchingUpInput`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import time
 from typing import Any
 
 import pytest
+from pipecat.transports.base_input import BaseInputTransport
 
 from tests.fakes.phone_server import PhoneServer
-from tests.fakes.twilio_client import RATE, FakeCall
+from tests.fakes.twilio_client import RATE, FakeCall, speech_frames
 from transports.playout_lead import PLAYOUT_LEAD_SECS
 
 pytest.importorskip("bots.speech", reason="needs the offline speech services")
@@ -68,4 +70,24 @@ async def test_a_stall_or_a_slow_loop_is_not_heard(phone: PhoneServer) -> None:
     assert not heard, f"holes in the welcome after the stall: {[round(h * 1000) for h in heard]} ms"
     assert held > PLAYOUT_LEAD_SECS / 2, f"the caller held only {held * 1000:.0f} ms of the bot's audio"
     assert call.unplayed_seconds() > 0, "the welcome had ended before the slow loop did: nothing was tested"
+    await call.hang_up()
+
+
+async def test_caller_audio_does_not_queue_up_on_a_slow_loop(phone: PhoneServer, monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    queued: list[int] = []  # caller frames waiting in the server's input, after each one arrives
+    push = BaseInputTransport.push_audio_frame
+
+    async def counting(self: BaseInputTransport, frame: Any) -> None:
+        await push(self, frame)
+        queued.append(self._audio_in_queue.qsize())
+
+    monkeypatch.setattr(BaseInputTransport, "push_audio_frame", counting)
+    call = await phone.twilio.place_call("+15550123456")
+    await call.wait_for_bot(time.monotonic() - 5, within=15)
+    speech = await asyncio.to_thread(speech_frames, "what is on my calendar today")
+    queued.clear()
+    await asyncio.gather(call.send_frames(speech), slow_loop(1.5, turn=0.015))
+    assert len(queued) > 50, "the caller's speech never reached the server"
+    assert max(queued) <= 5, f"up to {max(queued)} of the caller's 20 ms frames queued up in the server"
     await call.hang_up()
