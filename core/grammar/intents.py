@@ -45,6 +45,10 @@ _WEAK = frozenset({
 """Words too common in everyday talk to count as evidence that a sentence is about any tool."""
 _ALPHA = 0.2
 _PAIR_WEIGHT = 0.6
+_AT_MEAN = 0.3
+"""Around the average tool's use of a word (nats), its evidence for a tool grows from none to all: half at
+the average, all at 0.15 above. A hard cut at the average made a tool's evidence jump whenever another
+tool's phrasings moved the average a hair."""
 
 
 def _stem(word: str) -> str:
@@ -184,12 +188,12 @@ class IntentModel:
     def _support(self, tool: str, content: Sequence[str]) -> float:
         """How much the sentence's content words say it is about `tool` or its kin (nats): each word the tool
         uses at least as often as the average tool counts as much as the word is specific to any tool
-        ("reminder" counts for setting one as much as for deleting one)."""
+        ("reminder" counts for setting one as much as for deleting one); near the average, in part (`_AT_MEAN`)."""
         total = 0.0
         for word in content:
             mean, specific = self._word_stats(word)
-            if self._log[tool].get(word, self._unseen[tool]) >= mean:
-                total += specific
+            above = self._log[tool].get(word, self._unseen[tool]) - mean
+            total += specific * min(1.0, max(0.0, 0.5 + above / _AT_MEAN))
         return total
 
     def _word_stats(self, word: str) -> tuple[float, float]:

@@ -22,6 +22,7 @@ from core.grammar import trained
 from core.grammar.extract import ToolShape, extract, shapes
 from core.grammar.fuzzy import FUNCTION_WORDS
 from core.grammar.intents import IntentModel, Ranked, training_sentences
+from core.grammar.notes import split_note
 from core.grammar.numbers import ONES, TENS
 from core.grammar.parser import Match, Parser
 from core.grammar.templates import Group, Node, Phrasing, Template, Word, parse_pattern
@@ -239,6 +240,15 @@ class Interpreter:
         return reading
 
     def _read(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
+        if (parts := split_note(normalize(text))) is not None:
+            request = self._read_request(parts[0], now, tools)
+            shape = self.shapes.get(request.tool) if request is not None else None
+            if request is not None and shape is not None and "description" not in request.args and any(
+                    a.arg == "description" for a in shape.args):
+                return replace(request, args={**request.args, "description": parts[1]})
+        return self._read_request(text, now, tools)
+
+    def _read_request(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
         norm = normalize(text)
         clean = resolve_restarts(norm)
         ranked = self.model.rank(clean, None if tools is None else (*tools, NOTHING))
@@ -255,7 +265,7 @@ class Interpreter:
             mine = next((r for r in ranked if r.tool == found.tool), None)
             prob, evidence = (mine.probability, mine.evidence) if mine else (0.0, 0.0)
             literal = exact and "{" not in found.template.pattern  # the sentence is a template word for word
-            overruled = (top is not None and top.probability >= _OVERRULE and top.evidence >= evidence
+            overruled = (top is not None and top.probability >= _OVERRULE and top.evidence > evidence
                          and not literal)
             trusted = (prob >= _TEMPLATE_DOUBT or (exact and not overruled)) and not self._names_another_kind(found)
             if trusted:

@@ -27,6 +27,7 @@ TODOS = (
         "(todo|task) (list|item) {title}"),
     *_t("create_todo", f"{_MAKE} {_A} {_TODO} [item] {_NAMED} {{title}} {_DUE} {{due:date}}",
         f"(add|put) {{title}} (on|to) {_MY_LIST} {_DUE} {{due:date}}", slots={"due": "due_date"}),
+    *_t("create_todo", f"{_MAKE} {_A} {_TODO} {_NAMED} {{title}} (with the description|described as) {{description}}"),
     *_t("create_todo", f"{_MAKE} (a|an) {{priority}} [priority] {_TODO} {_NAMED} {{title}}",
         f"{_MAKE} {_A} {_TODO} {_NAMED} {{title}} (with|at) {{priority}} priority",
         f"(add|put) {{title}} (on|to) {_MY_LIST} (as|with) {{priority}} priority"),

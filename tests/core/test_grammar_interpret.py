@@ -12,6 +12,7 @@ import pytest
 from core.grammar.extract import shapes
 from core.grammar.intents import IntentModel, tokens, training_sentences
 from core.grammar.interpret import Interpreter, resolve_restarts
+from core.grammar.notes import split_note
 from core.grammar.registry import REFERENCE_NOW, all_templates, default_interpreter, interpret
 from core.grammar.templates import Phrasing, Template, load_phrasings
 from core.grammar.text import normalize
@@ -376,6 +377,13 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
     ("team todo for marketing draft the newsletter", "create_team_todo", {"team": "marketing", "title": "draft the newsletter"}),
     ("put a high priority todo on the finance team review the budget", "create_team_todo",
      {"team": "finance", "title": "review the budget", "priority": "high"}),
+    # a note after the request is the record's description
+    ("add a todo to renew the car insurance and put a note that the policy number is on the card", "create_todo",
+     {"title": "renew the car insurance", "description": "the policy number is on the card"}),
+    ("put the school play on my calendar thursday at six and add a note that we need to arrive early", "create_calendar_event",
+     {"title": "school play", "start": "2026-11-26T18:00:00", "description": "we need to arrive early"}),
+    ("add a note to the plumber todo that he needs the gate code", "update_todo",
+     {"todo": "plumber", "description": "he needs the gate code"}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
@@ -411,3 +419,15 @@ def test_a_reading_that_falls_to_a_kindred_tool_keeps_the_confidence_of_both() -
 @pytest.mark.parametrize("said", ["book me a flight to tucson next thursday", "can you get me a cab to the station at five"])
 def test_travel_the_assistant_cannot_book_is_declined(said: str) -> None:
     assert interpret(said, NOW) is None
+
+
+@pytest.mark.parametrize(("said", "parts"), [
+    ("add call the vet to my todos with a note that the number is on the fridge",
+     ("add call the vet to my todos", "the number is on the fridge")),
+    ("schedule dinner with the smiths friday at seven note bring the wine", ("schedule dinner with the smiths friday at seven", "bring the wine")),
+    ("make a note to buy milk", None),  # the note is the request
+    ("add a note to the plumber todo that he needs the gate code", None),
+    ("can you note that i have to return the drill", None),
+])
+def test_a_note_is_split_from_the_request_it_follows(said: str, parts: tuple[str, str] | None) -> None:
+    assert split_note(said) == parts
