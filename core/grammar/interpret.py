@@ -315,6 +315,11 @@ class Interpreter:
         shape = self.shapes.get(top.tool)
         if shape is None:
             return top, args
+        if "calendar" in clean.split() and "calendar" not in shape.words:  # "... delete it from my calendar"
+            for rival in ranked[1:3]:
+                theirs = self.shapes.get(rival.tool)
+                if theirs is not None and "calendar" in theirs.words and rival.probability >= 0.1 * top.probability:
+                    return replace(rival, probability=top.probability), self._arguments(rival, clean, now)
         for slot in shape.args:
             value = args.get(slot.arg) if isinstance(slot.arg, str) else None
             if slot.kind.name not in ("ref", "booking") or not isinstance(value, str) or not value.strip():

@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import Path
 
 from core.grammar.templates import ArgNames, Ask, DomainGrammar, ToolWords, load_phrasings, phrasings
+from domains.productivity.everyday import MORE
 from domains.productivity.slots import EVENT_END
 
 _t = partial(phrasings, "productivity")
@@ -424,7 +425,7 @@ GRAMMAR = DomainGrammar(
     domain="productivity",
     capabilities=("todos", "reminders", "your calendar", "teams"),
     examples=("add a todo to buy milk", "what's on my calendar tomorrow", "remind me to call mom at five pm"),
-    templates=(*TODOS, *TEAMS, *REMINDERS, *CALENDAR, *EVERYDAY, *EVERYDAY_REMINDERS, *EVERYDAY_CALENDAR),
+    templates=(*TODOS, *TEAMS, *REMINDERS, *CALENDAR, *EVERYDAY, *EVERYDAY_REMINDERS, *EVERYDAY_CALENDAR, *MORE),
     tools=WORDS,
     phrasings=load_phrasings(Path(__file__).with_name("phrasings.jsonl")),
     slot_types=(EVENT_END,),

@@ -384,6 +384,11 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
      {"title": "school play", "start": "2026-11-26T18:00:00", "description": "we need to arrive early"}),
     ("add a note to the plumber todo that he needs the gate code", "update_todo",
      {"todo": "plumber", "description": "he needs the gate code"}),
+    # a plan said as going somewhere; a dated class called off; "my calendar" named
+    ("i'm going to the hendersons barbecue on saturday at two can you put that in", "create_calendar_event",
+     {"title": "hendersons barbecue", "start": "2026-11-28T14:00:00"}),
+    ("cancel the pottery class on thursday", "delete_calendar_event", {"event": "pottery"}),
+    ("i'm not going to the hockey game anymore so delete it from my calendar", "delete_calendar_event", {"event": "hockey game"}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
