@@ -100,6 +100,11 @@ EVERYDAY = (
         "{reason} needs (looking at|checking|to be looked at) can i come in [{when:date}]",
         "i (would want|would like|want|need) an appointment [{when:date}] [(in the morning|in the afternoon|morning|afternoon)] (for|about) {reason}",
         "(can|could) you (fit|squeeze|get) me in [(on|for)] {when:date} [at {time}] [(for|about) {reason}]",
+        # "i'd like to see a doctor on monday morning, my knee is swollen"
+        "(i would like|i want|i need|i have|i would love) to (see|get in to see|come in and see) (a|the|my) (doctor|nurse|someone) "
+        "[on] {when:date} [(in the morning|in the afternoon|morning|afternoon)] [(for|about|because|since)] {reason}",
+        "(can|could) i (get in to see|come in to see|see) (someone|a doctor|the doctor|a nurse) [on] {when:date} "
+        "[(in the morning|in the afternoon|morning|afternoon)] [(for|about)] {reason}",
         slots=_BOOKING),
     *_t("list_appointments", f"(anything|is anything|do i have anything) booked for me (at|with) the {_CLINIC}",
         "(what|which) appointments (have i got|do i have) [coming up]", "when am i seeing the doctor [next|again]",
@@ -138,4 +143,5 @@ GRAMMAR = DomainGrammar(
     tools=WORDS,
     phrasings=load_phrasings(Path(__file__).with_name("phrasings.jsonl")),
     slot_types=slots.TYPES,
+    synonyms=tuple(slots.SYNONYMS.items()),
 )

@@ -21,15 +21,20 @@ SYMPTOM_WORDS = frozenset({
     "ear", "earache", "toothache", "tightness", "palpitations", "fainting", "faint", "sick", "ill", "unwell",
     "temperature", "symptoms", "symptom", "lump", "bruise", "bruised", "stiff", "stiffness", "spells",
     "vision", "sinus", "sinuses", "bloated", "heartburn", "nose", "joints", "muscle", "muscles", "hip",
+    "vomit", "vomited", "puke", "puked", "puking", "lightheaded", "hives", "itch", "inflamed", "fractured",
+    "concussion", "injured", "injury", "asthma", "eczema", "sunburn", "dehydrated", "cramp", "wheeze", "nosebleed",
+    "nosebleeds", "diarrhoea", "earaches", "backache", "shortness", "achy",
 })
 """Words that on their own say a caller is describing how they feel (the intent model's `<symptom>`)."""
+SYNONYMS = {"threw up": "vomited", "throwing up": "vomiting", "thrown up": "vomited", "light headed": "lightheaded"}
+"""Symptoms said in two words, as the one word the lexicon knows."""
 
 SYMPTOMS = replace(
     free_text("symptoms", ["headache", "sore throat", "fever", "back pain", "cough and a runny nose", "stomach ache"],
               tail=r"(?:that|which|it) (?:is|has|have|was|had) (?:been )?(?:going on|going|happening|bothering me|there)$"
                    r"|(?:it|that) (?:is|has) been$",
               lead=r"(?:(?:my|our|his|her) )?(?:son|daughter|kid|child|baby|husband|wife|partner|mom|dad|mother|father)"
-                   r"(?:'s|s)? (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been)|been|being"),
+                   r"(?:'s|s)?(?: (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been))?|been|being"),
     word_class="<symptom>", lexicon=SYMPTOM_WORDS,
 )
 _ERRAND = re.compile(r"^(?:to|got to|gotta) ")

@@ -389,6 +389,11 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
      {"title": "hendersons barbecue", "start": "2026-11-28T14:00:00"}),
     ("cancel the pottery class on thursday", "delete_calendar_event", {"event": "pottery"}),
     ("i'm not going to the hockey game anymore so delete it from my calendar", "delete_calendar_event", {"event": "hockey game"}),
+    # seeing a doctor on a day is a visit, and what follows is why; symptoms said in two words
+    ("i need to see a doctor tomorrow about a rash on my arm", "book_appointment", {"date": "2026-11-24", "reason": "a rash on my arm"}),
+    ("could i see someone on wednesday for my back", "book_appointment", {"date": "2026-11-25", "reason": "my back"}),
+    ("my son threw up twice this morning", "record_symptoms", {"symptoms": "threw up twice"}),
+    ("i've been throwing up since last night", "record_symptoms", {"symptoms": "throwing up", "duration": "since last night"}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
