@@ -48,6 +48,12 @@ EVERYDAY = (
         "[can] (someone|somebody|a person) (in|from) [the] {department} [department|team] help [me]",
         "{department} [department] please", "i (need|want) [to talk to] {department} (about|because|regarding) {reason}",
         "{department} [department] please {reason}", "i need {department} {reason}"),
+    # money questions are billing's, said without the word ("i need help with my bill")
+    *_t("transfer_to_agent", "(i have a (question|problem) (about|with)|there is a problem with|something is wrong with|"
+        "i want to dispute|i do not understand) (my|a|the|this) (bill|invoice|statement|charge|refund)",
+        "i (was|got) (charged|billed) (twice|two times|double|too much|wrong|by mistake) [for {reason}]",
+        "there is a charge (on|to) my (card|account|bill|statement) [that] i do not recognize",
+        "(where|what happened to) (is|with) my refund", fixed={"department": "billing"}),
     *_t("get_available_departments", "(what|which) (departments|options|teams) (do you [guys] have|are there|are available)",
         "(what|which) (kind of|sort of) departments (do you [guys] have|are there)",
         "(who|what|which departments) [all] can i (reach|get|be connected (to|with)|get connected (to|with)|talk to|speak to) [over there]",

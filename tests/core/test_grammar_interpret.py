@@ -394,6 +394,9 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
     ("could i see someone on wednesday for my back", "book_appointment", {"date": "2026-11-25", "reason": "my back"}),
     ("my son threw up twice this morning", "record_symptoms", {"symptoms": "threw up twice"}),
     ("i've been throwing up since last night", "record_symptoms", {"symptoms": "throwing up", "duration": "since last night"}),
+    # money questions go to billing without naming it
+    ("i have a question about my bill", "transfer_to_agent", {"department": "billing"}),
+    ("there's a charge on my card i don't recognize", "transfer_to_agent", {"department": "billing"}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
