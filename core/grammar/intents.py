@@ -166,6 +166,14 @@ class IntentModel:
         """Every feature seen in training."""
         return self._vocab
 
+    def unexplained(self, text: str) -> tuple[list[str], list[str]]:
+        """The sentence's content words no tool's phrasings use (a "wine" or a "carpet"), and those some do (a
+        value's kind, such as a day or a priority, among them)."""
+        content = [t for t in dict.fromkeys(tokens(normalize(text))) if t not in FUNCTION_WORDS and t not in _WEAK
+                   and len(t) > 2]
+        return ([t for t in content if t not in self._vocab and not t.startswith("<")],
+                [t for t in content if t in self._vocab or t.startswith("<")])
+
     def known(self, text: str) -> list[str]:
         """The sentence's features the model has seen (what its decision rests on)."""
         return [f for f, _ in features(tokens(text)) if f in self._vocab]

@@ -283,6 +283,8 @@ class Interpreter:
         typed = len({str(v) for v in args.values() if not isinstance(v, str) or v[:1].isdigit()})
         if top.evidence < EVIDENCE and typed < 2 and len(args) < 3:
             return None  # likely only by elimination, and the sentence says nothing the tool needs
+        if self._about_something_else(top.tool, args, clean):
+            return None
         sure = (top.probability >= SURE and (top.evidence >= SURE_EVIDENCE or typed >= 2)
                 and (bool(args) or not self._takes_args(top.tool)) and 1 < len(clean.split()) <= _LONGEST_SURE)
         return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure)
@@ -464,6 +466,18 @@ class Interpreter:
         if moved and any(isinstance(args.get(k), str) and _CLOCKISH.search(args[k]) for k in free):
             return found  # the template left the time in free text ("... tomorrow at [three pm guitar lesson]")
         return args
+
+    def _about_something_else(self, tool: str, args: dict[str, Any], clean: str) -> bool:
+        """A guess at a tool with no free text that leaves as many of the sentence's content words unexplained
+        as it explains ("what kind of [wine] do you have" is no question about departments, "how do i get a
+        [coffee stain] out of my [carpet]" no mortgage): nothing in the tool would take those words."""
+        shape = self.shapes.get(tool)
+        if shape is None or any(a.kind.free_text for a in shape.args):
+            return False
+        unknown, known = self.model.unexplained(clean)
+        said = " ".join(str(v) for v in args.values()).lower()
+        unknown = [w for w in unknown if w not in said]
+        return bool(unknown) and len(unknown) >= len(known)
 
     def _takes_args(self, tool: str) -> bool:
         """Whether every template of `tool` has a slot (a call with no arguments means nothing)."""

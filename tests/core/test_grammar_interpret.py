@@ -444,3 +444,15 @@ def test_travel_the_assistant_cannot_book_is_declined(said: str) -> None:
 ])
 def test_a_note_is_split_from_the_request_it_follows(said: str, parts: tuple[str, str] | None) -> None:
     assert split_note(said) == parts
+
+
+@pytest.mark.parametrize("said", ["what kind of wine do you have", "how do i get a coffee stain out of my carpet",
+                                  "tell me about yourself"])
+def test_a_guess_that_leaves_the_sentences_own_words_unexplained_is_no_reading(said: str) -> None:
+    # each reads as a tool with no free text (departments, a mortgage, teams) on its carrier words alone
+    assert interpret(said, REFERENCE_NOW) is None
+
+
+def test_words_no_tool_knows_do_not_undo_a_reading_the_known_words_carry() -> None:
+    reading = interpret("anything flagged urgent among my tasks right now", REFERENCE_NOW)
+    assert reading is not None and reading.tool == "get_todos"
