@@ -18,6 +18,8 @@ _SLOTS = {"party": "party_size", "when": "date", "time": "time", "who": "name", 
 _MINE = {"reservation": "my reservation"}
 _PEOPLE = "(a party of {party:integer}|{party:integer} (people|guests|persons))"
 """A new party size must say "people": "change my reservation to seven" is a time."""
+_OLD = "(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+"""A party's old size, said to be replaced ("six instead of [four]")."""
 _TABLE = "(a table|any tables|tables|room|availability|space|anything|a spot)"
 _BOOK = "(book|reserve|get|grab|hold) [me|us] a table"
 _RESERVE = "(make|book|get|need|have) a reservation"
@@ -94,10 +96,17 @@ EVERYDAY = (
         "(read|read back|go over|tell me|remind me of) [all] (my|our) [upcoming] [dinner] (reservations|bookings|reservation|booking)",
         "did (my|our) (booking|reservation) go through",
         "(what|when) (are|is) (my|our) (reservations|reservation|booking|bookings)",
-        "(did i|do we|did we) (book|reserve) (anything|a table)"),
+        "(did i|do we|did we) (book|reserve) (anything|a table)",
+        "(what|which|any) (reservations|bookings|tables) (are|do i have|do we have|have i got) under (my|our) name"),
     *_t("change_reservation", "(move|push|change|switch|bump) (my|our|the) {ref:booking} (reservation|booking|table) (to|back to) [{when:date}] [at {time:meal_time}]",
         "(can|could) (we|i) (move|push|change|switch) (my|our|the) (reservation|booking|table) [to {when:date}] [at {time:meal_time}]",
         "(add|make it) {party:integer} (more|people) (to|on|for) (my|our|the) (reservation|booking|table)",
+        # the new size said as who will come: "we're going to be six instead of four for the booking under garcia"
+        f"((we will|we are going to|we are now) be {{party:integer}}|there will be {{party:integer}} of us) [now] "
+        f"[(instead of|not) {_OLD}] [(for|on) (our|the) (reservation|booking)] [under {{ref:name}}]",
+        # the code first, then what to do with "it"
+        "my [confirmation] (code|number) is {ref:booking} [and] [(could|can) you] (switch|move|change|push) it to {when:date} [at {time:meal_time}]",
+        "my [confirmation] (code|number) is {ref:booking} [and] [(could|can) you] (switch|move|change|push) it to {time:meal_time}",
         slots={**_SLOTS, "ref": "reservation"}),
     *_t("cancel_reservation", "(cancel|call off|drop|scrap) (my|our|the) {ref:booking} (reservation|booking|table|dinner)",
         "(cancel|call off) [the] (reservation|booking) [with] [confirmation] (code|number) {ref:booking}",

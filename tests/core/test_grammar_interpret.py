@@ -397,6 +397,12 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
     # money questions go to billing without naming it
     ("i have a question about my bill", "transfer_to_agent", {"department": "billing"}),
     ("there's a charge on my card i don't recognize", "transfer_to_agent", {"department": "billing"}),
+    # a party's new size said as who will come; the old size is no argument; a code first, then "it"
+    ("we're going to be six instead of four for the booking under garcia", "change_reservation",
+     {"party_size": 6, "reservation": "Garcia"}),
+    ("there will be eight of us instead of six", "change_reservation", {"party_size": 8}),
+    ("which reservations are under my name", "list_reservations", {}),
+    ("my code is h t four k two p can you move it to eight", "change_reservation", {"reservation": "HT-4K2P", "time": "20:00"}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
