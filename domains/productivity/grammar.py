@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.grammar.templates import ArgNames, Ask, DomainGrammar, ToolWords, load_phrasings, phrasings
 from domains.productivity.everyday import MORE
-from domains.productivity.slots import EVENT_END
+from domains.productivity.slots import EVENT_END, MOVED_TO
 
 _t = partial(phrasings, "productivity")
 
@@ -161,7 +161,9 @@ REMINDERS = (
     *_t("get_reminders", "(show|list|read) [me] all my reminders including [the] (done|completed|old|past) ones",
         "(show|list|read) [me] my (past|old|completed|done) reminders", fixed={"include_done": True}),
     *_t("update_reminder", "(change|move|reschedule|push|update) [the|my] reminder (to|about|for) {reminder:ref} to {at:datetime}",
-        "(change|move|reschedule|push|update) [the|my] {reminder:ref} reminder to {at:datetime}", slots=_WHEN),
+        "(change|move|reschedule|push|update) [the|my] {reminder:ref} reminder to {at:datetime}",
+        "(change|move|reschedule|push|update) [the|my] {reminder:ref} reminder {at:moved_to}",
+        "(change|move|reschedule|push|update) [the|my] reminder (about|for) {reminder:ref} {at:moved_to}", slots=_WHEN),
     *_t("update_reminder", "(change|update|edit) [the|my] reminder (to|about|for) {reminder:ref} to say {message}",
         "(change|update|edit) [the|my] {reminder:ref} reminder to say {message}"),
     *_t("delete_reminder", "(delete|remove|cancel|clear) [the|my] reminder (to|about|for) {reminder:ref}",
@@ -428,5 +430,5 @@ GRAMMAR = DomainGrammar(
     templates=(*TODOS, *TEAMS, *REMINDERS, *CALENDAR, *EVERYDAY, *EVERYDAY_REMINDERS, *EVERYDAY_CALENDAR, *MORE),
     tools=WORDS,
     phrasings=load_phrasings(Path(__file__).with_name("phrasings.jsonl")),
-    slot_types=(EVENT_END,),
+    slot_types=(EVENT_END, MOVED_TO),
 )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.grammar.slots import SLOT_TYPES, SlotType
-from core.grammar.times import TIME_RE
+from core.grammar.times import TIME_RE, phrase_time
 
 _END_CUE = re.compile(r"^(?:end|finish|wrap up|wrap|be over|be done)(?: (?:by|at))? ")
 
@@ -35,3 +35,29 @@ def _event_end() -> SlotType:
 
 
 EVENT_END = _event_end()
+
+
+def _moved_to() -> SlotType:
+    """A new hour said after "to" with nothing else ("push my dentist reminder [to four]"): "to" says "at"."""
+    moment = SLOT_TYPES["datetime"]
+
+    def parse(text: str, now: datetime) -> str | None:
+        rest = text.strip().removeprefix("to ").strip()
+        if not re.fullmatch(TIME_RE, rest):
+            return None
+        value = moment.parse(f"at {rest}", now)
+        return value if isinstance(value, str) else None
+
+    def phrase(value: str, now: datetime, rng: random.Random) -> str:
+        return "to " + phrase_time(datetime.fromisoformat(value).time(), rng)
+
+    def examples(now: datetime) -> list[str]:
+        today = now.date().isoformat()
+        later = [f"{today}T{clock}:00" for clock in ("14:00", "16:30", "19:00", "21:15") if f"{today}T{clock}" > now.isoformat()]
+        return later or [f"{(now + timedelta(days=1)).date().isoformat()}T09:00:00"]  # an hour gone by today is tomorrow's
+
+    return replace(moment, name="moved_to", pattern=rf"to (?:{TIME_RE})", parse=parse, phrase=phrase, loose=None,
+                   examples=examples)
+
+
+MOVED_TO = _moved_to()

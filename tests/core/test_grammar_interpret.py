@@ -403,6 +403,10 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
     ("there will be eight of us instead of six", "change_reservation", {"party_size": 8}),
     ("which reservations are under my name", "list_reservations", {}),
     ("my code is h t four k two p can you move it to eight", "change_reservation", {"reservation": "HT-4K2P", "time": "20:00"}),
+    # a reminder moved to a bare hour; what to remember is a reminder
+    ("push my dentist reminder to four", "update_reminder", {"reminder": "dentist", "remind_at": "2026-11-23T16:00:00"}),
+    ("change the reminder about the bins to seven pm", "update_reminder", {"reminder": "bins", "remind_at": "2026-11-23T19:00:00"}),
+    ("what am i supposed to remember today", "get_reminders", {}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
