@@ -73,6 +73,7 @@ class FakeCall:
         self.close_code: int | None = None
         self._outgoing: asyncio.Queue[tuple[bytes, bool]] = asyncio.Queue()
         self._play_until = 0.0
+        self._heard_until = 0.0  # when the last audible audio received ends playing
         self._marks: list[tuple[float, str]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self.speech_ended_at: float | None = None  # when the last audible frame of the caller's speech ended
@@ -153,14 +154,18 @@ class FakeCall:
             pcm = mulaw_decode(ulaw)
             self.playback.media_messages += 1
             self.playback.pcm += pcm.astype("<i2").tobytes()
-            if is_audible(ulaw) and self._play_until <= now + 0.05:
-                self.playback.first_audio_at.append(now)  # audible audio after a quiet spell
-            self._play_until = max(self._play_until, now) + len(ulaw) / RATE
+            starts = max(self._play_until, now)  # the server may send ahead of the play-out
+            if is_audible(ulaw):
+                if starts > self._heard_until + 0.05:
+                    self.playback.first_audio_at.append(starts)  # audible audio after a quiet spell, as heard
+                self._heard_until = starts + len(ulaw) / RATE
+            self._play_until = starts + len(ulaw) / RATE
         elif event == "mark":
             self._marks.append((max(self._play_until, now), message["mark"]["name"]))
         elif event == "clear":
             self.playback.clears += 1
             self._play_until = now
+            self._heard_until = min(self._heard_until, now)
             self._marks = [(now, name) for _, name in self._marks]
 
     async def _mark_loop(self) -> None:
