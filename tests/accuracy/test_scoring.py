@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bots.llm.understanding import Understanding
-from tests.accuracy.scoring import Scored, args_match, canonical, report, same_record, understood
+from tests.accuracy.scoring import Scored, args_match, as_said, canonical, report, same_record, same_words, understood
 from tests.accuracy.sets import Utterance
 
 
@@ -88,6 +88,12 @@ def test_free_text_reads_singular_and_plural_alike_but_not_strictly() -> None:
     assert args_match({"title": "replace the wiper blades"}, {"title": "replace the wiper blade"})
     assert not args_match({"title": "replace the wiper blades"}, {"title": "replace the wiper blade"}, strict=True)
     assert not args_match({"title": "replace the wiper blades"}, {"title": "replace the viper blades"})
+
+
+def test_a_possessive_and_a_plural_are_the_same_words_as_said() -> None:
+    assert same_words("the farmers market closes early", "the farmer's market closes early")
+    assert not same_words("the farmers market closes early", "the farm market closes early")
+    assert not as_said("the farmers market", "the farmer's market")
 
 
 def test_a_reference_that_names_no_record_counts_as_none() -> None:
