@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 
 from bots.llm.understanding import Understanding
-from tests.accuracy.scoring import Scored, args_match, as_said, canonical, report, same_record, same_words, understood
+from tests.accuracy.scoring import (
+    Scored,
+    args_match,
+    as_said,
+    canonical,
+    report,
+    same_record,
+    same_words,
+    understood,
+)
 from tests.accuracy.sets import Utterance
 
 
