@@ -57,7 +57,14 @@ async def slow_loop(seconds: float, turn: float) -> None:
         await asyncio.sleep(0)
 
 
-async def test_a_stall_or_a_slow_loop_is_not_heard(phone: PhoneServer) -> None:
+async def test_a_busy_loop_neither_holes_the_bot_nor_queues_the_caller(phone: PhoneServer,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two calls on one server (one server's start-up for both checks)."""
+    await a_stall_or_a_slow_loop_is_not_heard(phone)
+    await caller_audio_does_not_queue_up_on_a_slow_loop(phone, monkeypatch)
+
+
+async def a_stall_or_a_slow_loop_is_not_heard(phone: PhoneServer) -> None:
     call = await phone.twilio.place_call("+15550123456")  # the welcome (~5 s) starts at once
     arrivals = record_arrivals(call)
     await call.wait_for_bot(time.monotonic() - 5, within=15)
@@ -73,8 +80,7 @@ async def test_a_stall_or_a_slow_loop_is_not_heard(phone: PhoneServer) -> None:
     await call.hang_up()
 
 
-async def test_caller_audio_does_not_queue_up_on_a_slow_loop(phone: PhoneServer, monkeypatch: pytest.MonkeyPatch
-                                                               ) -> None:
+async def caller_audio_does_not_queue_up_on_a_slow_loop(phone: PhoneServer, monkeypatch: pytest.MonkeyPatch) -> None:
     queued: list[int] = []  # caller frames waiting in the server's input, after each one arrives
     push = BaseInputTransport.push_audio_frame
 
@@ -83,7 +89,7 @@ async def test_caller_audio_does_not_queue_up_on_a_slow_loop(phone: PhoneServer,
         queued.append(self._audio_in_queue.qsize())
 
     monkeypatch.setattr(BaseInputTransport, "push_audio_frame", counting)
-    call = await phone.twilio.place_call("+15550123456")
+    call = await phone.twilio.place_call("+15550123457")
     await call.wait_for_bot(time.monotonic() - 5, within=15)
     speech = await asyncio.to_thread(speech_frames, "what is on my calendar today")
     queued.clear()
