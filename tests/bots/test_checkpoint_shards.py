@@ -9,7 +9,7 @@ from pathlib import Path
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import empty_checkpoint
 
-from bots.agent.checkpoint import ShardedCheckpointer, open_checkpointer
+from bots.agent.checkpoint import ShardedCheckpointer, ThreadedSqliteSaver, open_checkpointer
 from core.config import Settings
 
 
@@ -40,7 +40,9 @@ async def test_a_thread_does_not_wait_for_another_savers_work(tmp_path: Path) ->
         assert isinstance(saver, ShardedCheckpointer)
         busy = "thread-busy"
         other = next(t for t in (f"thread-{i}" for i in range(100)) if saver.shard(t) is not saver.shard(busy))
-        async with saver.shard(busy).lock:  # type: ignore[attr-defined]  # a slow read or write in flight on one saver
+        busy_saver = saver.shard(busy)
+        assert isinstance(busy_saver, ThreadedSqliteSaver)
+        with busy_saver.saver.lock:  # a slow read or write in flight on one saver
             await asyncio.wait_for(saver.aput(_config(other), empty_checkpoint(), {}, {}), 5)
             assert await asyncio.wait_for(saver.aget_tuple(_config(other)), 5) is not None
             waiting = asyncio.ensure_future(saver.aget_tuple(_config(busy)))
