@@ -50,10 +50,13 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bcross ?off\b|\bcrossoff\b", "cross off"),
         # a sentence-opening "um" heard as "i am" ("i am what am i getting reminded about"), "hi" as "high"
         (r"^i am (?=(?:what|which|when|where|how|who|i|can|could|would|will|please|add|cancel|cancelled|canceled|"
-         r"remind|put|todo|to do|delete|remove|show|list|book|schedule|create|change|move|need|want)\b)", ""),
+         r"remind|put|todo|to do|delete|remove|show|list|book|schedule|create|change|move|need|want)\b"
+         r"|(?:at|new) (?:an? )?(?:event|task|todo|to do|meeting|reminder|appointment|note)\b)", ""),
         (r"^high (?=(?:i am|i'm|im|this is|there|my name|it is|it's)\b)", "hi "),
         (r"^((?:please )?mark .+) is (done|complete|completed|finished)$", r"\1 as \2"),
         (r"\bdr\b\.?", "doctor"),
+        (r"\bmr\b\.?", "mister"),  # the recogniser's spelling of a title, as said
+        (r"\bmrs\b\.?", "missus"),
         # a command word the recogniser wrote onto the address after it ("addcarlos dot rivera at ...")
         (rf"{_OPENING}(add|take|make|invite|remove|put|change|kick|set|move|drop|promote|demote)(?=[a-z']+(?: (?:dot|underscore) [a-z]+)* at [a-z]+(?: dot [a-z]+)+ (?:to|off|from|on|onto|into|in|an|a|as)\b)",
          r"\1\2 "),

@@ -337,8 +337,7 @@ EVERYDAY_CALENDAR = (
     *_t("update_calendar_event", "(the|my) {event:ref} (got|was|has been|is being) (moved|pushed|rescheduled|changed) to {when:event_time}",
         "(the|my) {event:ref} (needs to|has to|should) (move|be moved|be pushed) to {when:event_time}",
         slots={"event": "event", "when": ("start", "end")}),
-    *_t("update_calendar_event", "(can|could) (we|i|you) (move|push|shift|reschedule|bump) [my|the] {event:ref} [meeting|event] to {when:event_time}",
-        "(move|push|shift|reschedule|bump) my (thing|meeting|call|catch up|coffee|lunch|dinner) with {event:ref} to {when:event_time}",
+    *_t("update_calendar_event", "(move|push|shift|reschedule|bump) my (thing|meeting|call|catch up|coffee|lunch|dinner) with {event:ref} to {when:event_time}",
         "(can|could) (we|i|you) (move|push|shift|reschedule|bump) my (thing|meeting|call|catch up|coffee|lunch|dinner) with {event:ref} to {when:event_time}",
         slots={"event": "event", "when": ("start", "end")}),
     # only an event has an end: "can the book club end at five instead of four"
