@@ -112,6 +112,8 @@ EVERYDAY = (
     *_t("update_mortgage_application", "i am (employed|working) full time", "i have a full time job",
         fixed={"employment_status": "employed"}),
     *_t("update_mortgage_application", "i am retired", "i (retired|have retired) [last year]", fixed={"employment_status": "retired"}),
+    *_t("update_mortgage_application", "i [just] (got|started|found|landed) a [new] (job|position) [last (week|month)]",
+        "i (started|start) [my] [new] (job|work) [last (week|month)|next (week|month)]", fixed={"employment_status": "employed"}),
     *_t("get_mortgage_application_status", f"(any|what is the) (update|news|progress) (on|with) (my|our|the) (mortgage|loan|application|{_APP})",
         "what happens next with (my|our|the) (mortgage|loan|application)",
         "where does (my|our|the) (application|loan|mortgage) stand", "(is|was) my (loan|mortgage) approved [yet]",
@@ -119,9 +121,10 @@ EVERYDAY = (
     *_t("get_required_documents", "(what|which) (documents|papers|paperwork) do (you|you guys|i|we) need [to send] [from me|from us] [for the (mortgage|loan|refinance|application)]",
         "(give|tell) me the list of (documents|paperwork|papers) [the (loan|mortgage|application) (needs|requires)]",
         "what (documents|papers|paperwork) (does|do) (the loan|my application|the mortgage|the refinance) (need|require)",
-        "what (documents|papers|paperwork) do i (need|have) to (send|bring|submit|provide) [for the (mortgage|loan|refinance)]"),
+        "what (documents|papers|paperwork) do i (need|have) to (send|bring|submit|provide) [for the (mortgage|loan|refinance)]",
+        "(do you|does the (bank|lender|underwriter)) need anything (else|more) from (me|us)", "is there anything (else|more) you need from (me|us)"),
     *_t("mark_document_received", "i [just|already] (sent|uploaded|submitted|emailed|mailed|faxed|dropped off|sent over|sent in) [you] [my|the|our] [last|latest|recent] [few|two|three] {document} [this morning|today|yesterday]",
-        "(here are|i have got|i have) [my|the] {document:named_document} [for you]",
+        "(here are|here is|i have got|i have) [my|the] {document:named_document} [for you]",
         "[my|the|our] {document:named_document} (are|is|should be|ought to be) [all] (in|there|uploaded|submitted|sent|"
         "in your inbox|on their way|on the way) [now|already] [(i|we) (sent|emailed|uploaded) (them|it) [this morning|today|yesterday|last night]]",
         "[my|the|our] {document:named_document} (went|were sent|got sent|came through|went through|went out|were uploaded) "

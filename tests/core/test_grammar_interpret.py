@@ -407,6 +407,12 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
     ("push my dentist reminder to four", "update_reminder", {"reminder": "dentist", "remind_at": "2026-11-23T16:00:00"}),
     ("change the reminder about the bins to seven pm", "update_reminder", {"reminder": "bins", "remind_at": "2026-11-23T19:00:00"}),
     ("what am i supposed to remember today", "get_reminders", {}),
+    # a new job is employment; "here is" paper; what else the lender needs
+    ("i just got a new job", "update_mortgage_application", {"employment_status": "employed"}),
+    ("here's my w2", "mark_document_received", {"document": "w2"}),
+    ("do you need anything else from me", "get_required_documents", {}),
+    # the phone's "i am" for a sentence-opening "um"
+    ("i am at a task sign the field trip form it is urgent", "create_todo", {"title": "sign the field trip form", "priority": "urgent"}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
