@@ -122,7 +122,7 @@ EVERYDAY = (
         "(give|tell) me the list of (documents|paperwork|papers) [the (loan|mortgage|application) (needs|requires)]",
         "what (documents|papers|paperwork) (does|do) (the loan|my application|the mortgage|the refinance) (need|require)",
         "what (documents|papers|paperwork) do i (need|have) to (send|bring|submit|provide) [for the (mortgage|loan|refinance)]",
-        "(do you|does the (bank|lender|underwriter)) need anything (else|more) from (me|us)", "is there anything (else|more) you need from (me|us)"),
+        "(do you|does the (bank|lender|underwriter)) need anything else from (me|us)"),
     *_t("mark_document_received", "i [just|already] (sent|uploaded|submitted|emailed|mailed|faxed|dropped off|sent over|sent in) [you] [my|the|our] [last|latest|recent] [few|two|three] {document} [this morning|today|yesterday]",
         "(here are|here is|i have got|i have) [my|the] {document:named_document} [for you]",
         "[my|the|our] {document:named_document} (are|is|should be|ought to be) [all] (in|there|uploaded|submitted|sent|"

@@ -183,12 +183,19 @@ async def test_goodbye_ends_the_call(model: Any) -> None:
         ("hello", "Hello! How can I help you today?"),
         ("thank you", "You're welcome! Is there anything else I can do for you?"),
         ("how are you", "I'm doing well, thanks for asking. How can I help you?"),
+        ("hello is anyone there", "Hello! How can I help you today?"),  # not a search for a user
     ],
 )
 async def test_small_talk(model: Any, text: str, expected: str) -> None:
     reply = await model.ainvoke([HumanMessage(text)])
     assert reply.content == expected
     assert END_CALL not in reply.additional_kwargs
+
+
+@pytest.mark.parametrize("text", ["who am i talking to", "are you a robot"])
+async def test_asked_who_it_is_it_says_what_it_can_do(model: Any, text: str) -> None:
+    reply = await model.ainvoke([HumanMessage(text)])
+    assert not reply.tool_calls and str(reply.content).startswith("I can help with todos")
 
 
 async def test_help_and_fallback_name_what_it_can_do(model: Any) -> None:
