@@ -23,8 +23,8 @@ from core.grammar.extract import ToolShape, extract, shapes
 from core.grammar.fuzzy import FUNCTION_WORDS
 from core.grammar.intents import IntentModel, Ranked, training_sentences
 from core.grammar.notes import split_note
-from core.grammar.numbers import ONES, TENS
 from core.grammar.parser import Match, Parser
+from core.grammar.restarts import resolve_restarts
 from core.grammar.templates import Group, Node, Phrasing, Template, Word, parse_pattern
 from core.grammar.text import drop_hesitations, normalize, strip_fillers
 
@@ -56,14 +56,6 @@ NOTHING = "(nothing)"
 """The intent model's class for sentences that ask no tool for anything."""
 
 How = Literal["template", "relaxed", "model"]
-
-_RESTART = re.compile(r"\b(?:sorry i mean|no sorry|sorry no|i mean|no wait|wait no|no no|or rather|make that|actually make it|actually no)\b")
-_REPEAT = re.compile(r"\b(?!(?:" + "|".join((*ONES, *TENS[2:], "oh", "double", "hundred", "thousand")) + r")\b)(\w+)( \1\b)+")
-"""A word said twice in a row ("for for two") once; numbers excepted ("five five five", "twenty twenty six")."""
-_FILLER_WORDS = re.compile(r"\b(?:um+|uh+m*|er+|erm|hmm+|mm+|ah+|like you know|you know|i guess|basically|kinda"
-                           r"|(?:i )?(?:keep|kept|always|often) (?:on )?forget(?:ting)? (?:to|about))\b")
-""""I keep forgetting to ...": what follows is the thing itself, not part of its name."""
-
 
 @dataclass(frozen=True)
 class Reading:
@@ -114,13 +106,6 @@ def _within(args: dict[str, Any], other: dict[str, Any]) -> bool:
     return bool(theirs)
 
 
-def _word_class(word: str) -> str:
-    from core.grammar.intents import _kind
-
-    kind = _kind(word)
-    return kind if kind.startswith("<") else word
-
-
 def _flag_cues(templates: Iterable[Template]) -> dict[str, dict[tuple[str, Any], frozenset[str]]]:
     """Per tool, the words that only its templates with a fixed yes/no argument use ("finished" for
     completed todos, "left" for open ones)."""
@@ -159,29 +144,6 @@ def _words(nodes: Iterable[Node], out: set[str]) -> None:
         elif isinstance(node, Group):
             for option in node.options:
                 _words(option, out)
-
-
-def resolve_restarts(text: str) -> str:
-    """"thursday no wait friday at two" -> "friday at two"; "for for two" -> "for two"; fillers dropped."""
-    t = _FILLER_WORDS.sub(" ", text)
-    t = _REPEAT.sub(r"\1", " ".join(t.split()))
-    start = 0
-    while (m := _RESTART.search(t, start)) is not None:
-        before, after = t[: m.start()].split(), t[m.end():].split()
-        if not before and m[0] in ("actually make it", "make that"):
-            start = m.end()  # nothing said yet to take back: "actually make it five of us" asks for a change
-            continue
-        if not after:
-            t = " ".join(before)
-            break
-        kind = _word_class(after[0])
-        cut = next((i for i in range(len(before) - 1, -1, -1) if _word_class(before[i]) == kind), None)
-        if cut is None and kind.startswith("<"):
-            cut = next((i for i in range(len(before) - 1, -1, -1) if _word_class(before[i]).startswith("<")), None)
-        while cut and _word_class(before[cut - 1]) == _word_class(before[cut]):
-            cut -= 1  # the whole value is replaced: "three hundred thousand" by "three hundred fifty thousand"
-        t = " ".join((before[:cut] if cut is not None else before) + after)
-    return t
 
 
 class Interpreter:

@@ -46,7 +46,8 @@ import numpy as np
 from core.grammar import registry as grammar_registry
 from core.grammar.dialogue import OFF_TOPIC
 from core.grammar.intents import IntentModel, Ranked, training_sentences
-from core.grammar.interpret import NOTHING, SURE, resolve_restarts
+from core.grammar.interpret import NOTHING, SURE
+from core.grammar.restarts import resolve_restarts
 from core.grammar.text import normalize
 
 from .scoring import TOOL_MOVES, Scored

@@ -11,9 +11,10 @@ import pytest
 
 from core.grammar.extract import shapes
 from core.grammar.intents import IntentModel, tokens, training_sentences
-from core.grammar.interpret import Interpreter, resolve_restarts
+from core.grammar.interpret import Interpreter
 from core.grammar.notes import split_note
 from core.grammar.registry import REFERENCE_NOW, all_templates, default_interpreter, interpret
+from core.grammar.restarts import resolve_restarts
 from core.grammar.templates import Phrasing, Template, load_phrasings
 from core.grammar.text import normalize
 

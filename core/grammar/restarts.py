@@ -1,0 +1,44 @@
+"""What a caller takes back or says twice: "thursday no wait friday at two" means "friday at two"."""
+
+from __future__ import annotations
+
+import re
+
+from core.grammar.numbers import ONES, TENS
+
+_RESTART = re.compile(r"\b(?:sorry i mean|no sorry|sorry no|i mean|no wait|wait no|no no|or rather|make that|actually make it|actually no)\b")
+_REPEAT = re.compile(r"\b(?!(?:" + "|".join((*ONES, *TENS[2:], "oh", "double", "hundred", "thousand")) + r")\b)(\w+)( \1\b)+")
+"""A word said twice in a row ("for for two") once; numbers excepted ("five five five", "twenty twenty six")."""
+_FILLER_WORDS = re.compile(r"\b(?:um+|uh+m*|er+|erm|hmm+|mm+|ah+|like you know|you know|i guess|basically|kinda"
+                           r"|(?:i )?(?:keep|kept|always|often) (?:on )?forget(?:ting)? (?:to|about))\b")
+""""I keep forgetting to ...": what follows is the thing itself, not part of its name."""
+
+
+def _word_class(word: str) -> str:
+    from core.grammar.intents import _kind
+
+    kind = _kind(word)
+    return kind if kind.startswith("<") else word
+
+
+def resolve_restarts(text: str) -> str:
+    """"thursday no wait friday at two" -> "friday at two"; "for for two" -> "for two"; fillers dropped."""
+    t = _FILLER_WORDS.sub(" ", text)
+    t = _REPEAT.sub(r"\1", " ".join(t.split()))
+    start = 0
+    while (m := _RESTART.search(t, start)) is not None:
+        before, after = t[: m.start()].split(), t[m.end():].split()
+        if not before and m[0] in ("actually make it", "make that"):
+            start = m.end()  # nothing said yet to take back: "actually make it five of us" asks for a change
+            continue
+        if not after:
+            t = " ".join(before)
+            break
+        kind = _word_class(after[0])
+        cut = next((i for i in range(len(before) - 1, -1, -1) if _word_class(before[i]) == kind), None)
+        if cut is None and kind.startswith("<"):
+            cut = next((i for i in range(len(before) - 1, -1, -1) if _word_class(before[i]).startswith("<")), None)
+        while cut and _word_class(before[cut - 1]) == _word_class(before[cut]):
+            cut -= 1  # the whole value is replaced: "three hundred thousand" by "three hundred fifty thousand"
+        t = " ".join((before[:cut] if cut is not None else before) + after)
+    return t
