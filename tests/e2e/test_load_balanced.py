@@ -40,7 +40,7 @@ from core.runtime import Runtime
 from tests.api.test_webrtc import RATE, offer_body
 from tests.api.test_webrtc_call import Microphone, Peer, listen, until
 from tests.conftest import REQUIRE_SERVICES, TEST_SECRET
-from tests.fakes.twilio_client import FakeTwilio
+from tests.fakes.twilio_client import FakeCall, FakeTwilio
 from tests.helpers import Account, make_staff, register
 from tests.processors.callers import CALLER_PHONE, CALLER_PIN, register_caller
 
@@ -85,11 +85,12 @@ class Deployment:
     ports: list[int] = field(default_factory=list)  # each process's own port, behind HAProxy
 
     async def probe(self) -> str:
-        """One request through HAProxy; returns the node id of the process that answered it."""
+        """One request through HAProxy; returns the node id of the process that answered it (a full process
+        answers 503 and still says who it is)."""
         response = await self.http.get("/health/ready")
-        assert response.status_code == 200, response.text
+        assert response.status_code in (200, 503), response.text
         node = str(response.json()["node"])
-        self.nodes[response.headers["x-served-by"]] = node
+        self.nodes[_server(response)] = node
         return node
 
     async def next_request_away_from(self, node: str) -> None:
@@ -100,7 +101,12 @@ class Deployment:
         raise AssertionError(f"process {node} never answered through HAProxy")
 
     def served_by(self, response: httpx.Response) -> str:
-        return self.nodes[response.headers["x-served-by"]]
+        return self.nodes[_server(response)]
+
+
+def _server(response: httpx.Response) -> str:
+    """The HAProxy server that took a request; `app1-busy` (a backup, used when every process is full) is app1."""
+    return response.headers["x-served-by"].removesuffix("-busy")
 
 
 class Processes:
@@ -262,25 +268,15 @@ def audible_after(pcm: bytes | bytearray, start_sample: int, threshold: int = 50
     return bool(samples.size and np.abs(samples.astype(np.int32)).max() > threshold)
 
 
-# --- the test ----------------------------------------------------------------------------------------------
+# --- the steps (tests/benchmarks/test_bench_cluster.py runs them too, among phone calls) ----------------
 
 
-async def test_calls_through_haproxy_reach_the_process_holding_them(deployment: Deployment) -> None:
-    d = deployment
-    await register_caller(d.runtime)
-    call = await d.twilio.place_call(CALLER_PHONE)  # its webhook and stream are the last requests for a while
-
-    async def phone_caller_signs_in() -> None:
-        await call.wait_for_bot(time.monotonic() - 1, within=30)  # "Welcome… say your PIN"
-        await call.wait_quiet()
-        await call.press(CALLER_PIN + "#")
-        await call.wait_for_bot(time.monotonic() - 1, within=15)  # "Hi Ann, how can I help?"
-        await call.wait_quiet()
-
-    # 1. Meanwhile a browser call: the offer is answered by one process, its ICE arrives at the other.
-    signing_in = asyncio.create_task(phone_caller_signs_in())
+async def browser_call_with_ice_elsewhere(d: Deployment) -> float:
+    """A browser call whose SDP offer one process answers and whose trickled ICE (`PATCH /api/offer`) lands on
+    the other, which forwards it to the owner; the caller hears the greeting. Seconds from the offer to it."""
     peer, sdp, candidates = await open_peer(data_channel=True)
     try:
+        t0 = time.monotonic()
         offered = await d.http.post("/api/offer", json=offer_body(sdp))
         assert offered.status_code == 200, offered.text
         answer = offered.json()
@@ -291,23 +287,47 @@ async def test_calls_through_haproxy_reach_the_process_holding_them(deployment: 
         assert patched.status_code == 200, patched.text
         assert d.served_by(patched) != owner  # the other process took it, and forwarded it to the owner
         await until(lambda: len(peer.loud_at) > 10, 30, "the browser caller hearing the greeting")
+        return peer.loud_at[0] - t0
     finally:
         await close(peer)
-        await signing_in
 
-    # 2. The phone caller asks for a person; the agent's audio leg lands on the process without the caller.
-    agent: Account = await make_staff(d.runtime, await register(d.http, first_name="Kim", last_name="Park"))
+
+async def sign_in_agent(d: Deployment, name: str = "kim") -> Account:
+    """A call-center agent, logged in to DEPARTMENTS and ready."""
+    agent: Account = await make_staff(d.runtime, await register(d.http, name, first_name="Kim", last_name="Park"))
     for step, body in (("login", {"departments": DEPARTMENTS}), ("ready", None)):
         response = await d.http.post(f"/call-center/api/agent/{step}", json=body, headers=agent.auth)
         assert response.status_code == 200, response.text
+    return agent
+
+
+@dataclass
+class Transferred:
+    """Seconds, in a transfer through the deployment."""
+
+    ringing: float  # from the caller's "transfer me to a person" (the last one said) to the agent's phone ringing
+    caller_hears_agent: float  # from the agent's microphone's first sound to the caller hearing it
+    agent_hears_caller: float  # from the caller starting to speak (the phrase's first frame) to the agent hearing it
+    asked: int  # times the caller asked (the offline recogniser on a loaded machine may miss it once)
+
+
+async def transfer_with_agent_leg_elsewhere(d: Deployment, call: FakeCall, agent: Account) -> Transferred:
+    """A signed-in phone caller asks for a person and `agent` answers; the agent's audio leg (its SDP offer and
+    its ICE) lands on the process that does not carry the caller's audio and both are forwarded: the caller
+    hears the agent and the agent hears the caller. The agent hangs up on the process without the caller,
+    which ends the caller's call."""
     ringing: list[dict[str, Any]] = []
-    for _ in range(2):  # the offline recogniser on a loaded machine may miss it once; a caller would repeat it
+    asked, asked_at = 0, 0.0
+    while asked < 2:  # the offline recogniser on a loaded machine may miss it once; a caller would repeat it
+        asked += 1
         await call.say("transfer me to a person")
+        asked_at = call.speech_ended_at or time.monotonic()
         with contextlib.suppress(AssertionError):
             ringing = await until(lambda: _ringing(d.http, agent), 12, "the transfer ringing for the agent")
             break
         await call.wait_quiet()
     assert ringing, "the transfer never rang"
+    rang = time.monotonic() - asked_at
     call_id = ringing[0]["id"]
     answered = await d.http.post("/call-center/api/call/answer", json={"call_id": call_id}, headers=agent.auth)
     assert answered.status_code == 200, answered.text
@@ -333,10 +353,14 @@ async def test_calls_through_haproxy_reach_the_process_holding_them(deployment: 
         # The caller hears the agent's microphone; the agent hears the caller.
         heard_from = len(call.playback.pcm) // 2
         leg.mic.say(tone(3.0))
+        spoke_at = time.monotonic()
         await until(lambda: audible_after(call.playback.pcm, heard_from), 15, "the caller hearing the agent")
+        caller_hears = time.monotonic() - spoke_at
         before = len(leg.loud_at)
+        started = time.monotonic()
         await call.say("hello I have a question about my bill")
         await until(lambda: len(leg.loud_at) > before + 10, 10, "the agent hearing the caller")
+        agent_hears = leg.loud_at[before] - started
 
         # The agent hangs up on the process without the caller: the caller's call ends.
         await d.next_request_away_from(carrier)
@@ -346,6 +370,33 @@ async def test_calls_through_haproxy_reach_the_process_holding_them(deployment: 
         await asyncio.wait_for(call.closed.wait(), 20)
     finally:
         await close(leg)
+    return Transferred(rang, caller_hears, agent_hears, asked)
+
+
+# --- the test ----------------------------------------------------------------------------------------------
+
+
+async def test_calls_through_haproxy_reach_the_process_holding_them(deployment: Deployment) -> None:
+    d = deployment
+    await register_caller(d.runtime)
+    call = await d.twilio.place_call(CALLER_PHONE)  # its webhook and stream are the last requests for a while
+
+    async def phone_caller_signs_in() -> None:
+        await call.wait_for_bot(time.monotonic() - 1, within=30)  # "Welcome… say your PIN"
+        await call.wait_quiet()
+        await call.press(CALLER_PIN + "#")
+        await call.wait_for_bot(time.monotonic() - 1, within=15)  # "Hi Ann, how can I help?"
+        await call.wait_quiet()
+
+    # 1. Meanwhile a browser call: the offer is answered by one process, its ICE arrives at the other.
+    signing_in = asyncio.create_task(phone_caller_signs_in())
+    try:
+        await browser_call_with_ice_elsewhere(d)
+    finally:
+        await signing_in
+
+    # 2. The phone caller asks for a person; the agent's audio leg lands on the process without the caller.
+    await transfer_with_agent_leg_elsewhere(d, call, await sign_in_agent(d))
 
     # 3. Either worker's /metrics counts both workers' calls, and shows each worker's own load apart.
     scrapes = [await _scrape(port) for port in d.ports]
