@@ -11,6 +11,7 @@ import os
 import platform
 import statistics
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +21,19 @@ import pytest
 
 FULL = os.environ.get("CONVONET_BENCH") == "full"
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
+# Knobs that make a run a profiling experiment rather than the benchmark: capacity levels chosen by hand, a
+# hook run in the bench's server process.
+AD_HOC_KNOBS = ("CONVONET_CAPACITY_N", "CONVONET_BENCH_SERVER_HOOK")
+
+
+def results_dir(environ: Mapping[str, str]) -> Path:
+    """Where full runs write their JSON and charts: bench/results (tracked: capacity.png; the JSON files stay
+    on the machine), or for a profiling run (`AD_HOC_KNOBS`) bench/results/adhoc, untracked, so that only
+    the benchmark as `make bench` runs it replaces the results."""
+    return RESULTS / "adhoc" if any(environ.get(knob) for knob in AD_HOC_KNOBS) else RESULTS
+
+
+OUT = results_dir(os.environ)
 
 
 def size(full: int, smoke: int) -> int:
@@ -72,15 +86,16 @@ def machine() -> dict[str, Any]:
 
 
 def report(name: str, table: list[tuple[str, dict[str, Any]]], extra: dict[str, Any] | None = None) -> None:
-    """Print a table and, on full runs, write bench/results/<name>.json with the machine's facts."""
+    """Print a table and, on full runs, write <name>.json with the machine's facts in `OUT`."""
     print(f"\n== {name} ({'full' if FULL else 'smoke'} run; {os.cpu_count()} cores) ==")
     print(f"{'measure':44} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
     for label, stats in table:
         print(f"{label:44} {stats['n']:>5} {stats['p50']:>9.2f} {stats['p95']:>9.2f} {stats['max']:>9.2f}")
     if FULL:
-        RESULTS.mkdir(parents=True, exist_ok=True)
+        OUT.mkdir(parents=True, exist_ok=True)
         payload = {"machine": machine(), "results": dict(table), **(extra or {})}
-        (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2))
+        (OUT / f"{name}.json").write_text(json.dumps(payload, indent=2))
+        print(f"written: {OUT / f'{name}.json'}")
 
 
 @pytest.fixture(scope="session")

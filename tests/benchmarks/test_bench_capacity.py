@@ -22,8 +22,9 @@ the fake speech services in another (tests/benchmarks/caller_pool.py), each with
 with them all on the test's loop, that loop lagged up to 200 ms past ~12 cloud calls and the harness
 was part of what was measured. Full runs write bench/results/capacity-<stack>[-2workers].json and
 draw bench/results/capacity.png (every sweep, from the JSON files present). `CONVONET_CAPACITY_N=20,25`
-runs only those levels (profiling). `make test` runs the offline stack on two workers and the cloud
-stack on one process, with 2 calls each.
+runs only those levels (profiling): such a run, like one with a server hook, writes to bench/results/adhoc/
+instead (conftest.results_dir), leaving the tracked chart alone. `make test` runs the offline stack on two
+workers and the cloud stack on one process, with 2 calls each.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from tests.benchmarks.calls import (
     server_process,
     workers_process,
 )
-from tests.benchmarks.conftest import FULL, RESULTS, report, size, summary
+from tests.benchmarks.conftest import FULL, OUT, report, size, summary
 from tests.benchmarks.procstats import cpu_rss, load_average, process_usage, thread_cpu, tree_pss
 from tests.conftest import Backend
 
@@ -385,17 +386,17 @@ def _report(stack: str, workers: int, levels: list[dict[str, Any]], out_of_time:
                        f"{CALLER_PROCESSES} processes of their own, fake speech services in another"),
         "load_average_before": load_before,
     })
-    if workers > 1 and (RESULTS / f"{_name(stack, 1)}.json").exists() and FULL:
-        _side_by_side(stack, json.loads((RESULTS / f"{_name(stack, 1)}.json").read_text()), levels, workers)
+    if workers > 1 and (OUT / f"{_name(stack, 1)}.json").exists() and FULL:
+        _side_by_side(stack, json.loads((OUT / f"{_name(stack, 1)}.json").read_text()), levels, workers)
     panels = {label: levels}
     if FULL:
         for other in LEVELS:
             for w in WORKERS:
                 name = other if w == 1 else f"{other} x{w}"
-                if name != label and (RESULTS / f"{_name(other, w)}.json").exists():
-                    panels[name] = json.loads((RESULTS / f"{_name(other, w)}.json").read_text())["levels"]
+                if name != label and (OUT / f"{_name(other, w)}.json").exists():
+                    panels[name] = json.loads((OUT / f"{_name(other, w)}.json").read_text())["levels"]
         order = [other if w == 1 else f"{other} x{w}" for other in LEVELS for w in WORKERS]
-        chart({k: panels[k] for k in order if k in panels}, RESULTS / "capacity.png")
+        chart({k: panels[k] for k in order if k in panels}, OUT / "capacity.png")
     else:
         chart(panels, tmp_path / "capacity.png")  # the drawing code runs in the smoke test too
 
