@@ -75,3 +75,29 @@ def tree_pss(pid: int) -> int:
                     total += int(line.split()[1]) * 1024
                     break
     return total
+
+
+def tree_memory(pid: int) -> list[dict[str, object]]:
+    """Each process of `pid`'s tree, parent first: its name (`comm`, or the Python module it runs), and its RSS,
+    PSS and private memory (pages no other process maps) in MB, from /proc/<pid>/smaps_rollup."""
+    out: list[dict[str, object]] = []
+    for member in _tree(pid):
+        fields: dict[str, int] = {}
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines()[1:]:
+                key, value = line.split(":", 1)
+                fields[key] = int(value.split()[0]) * 1024
+        if not fields:
+            continue
+        name = ""
+        with contextlib.suppress(OSError):
+            argv = Path(f"/proc/{member}/cmdline").read_bytes().split(b"\0")
+            module = argv.index(b"-m") + 1 if b"-m" in argv else 0
+            name = argv[module].decode(errors="replace").rsplit("/", 1)[-1] if module else ""
+        if not name:
+            with contextlib.suppress(OSError):
+                name = Path(f"/proc/{member}/comm").read_text().strip()
+        private = fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+        out.append({"pid": member, "name": name, "rss_mb": round(fields.get("Rss", 0) / 2**20, 1),
+                    "pss_mb": round(fields.get("Pss", 0) / 2**20, 1), "private_mb": round(private / 2**20, 1)})
+    return out

@@ -41,6 +41,7 @@ from typing import Any
 
 import pytest
 
+from core.cluster import Cluster
 from core.runtime import Runtime
 from tests.benchmarks.caller_pool import CallerPool, SpeechProcess
 from tests.benchmarks.calls import (
@@ -53,7 +54,7 @@ from tests.benchmarks.calls import (
     workers_process,
 )
 from tests.benchmarks.conftest import FULL, OUT, report, size, summary
-from tests.benchmarks.procstats import cpu_rss, load_average, process_usage, thread_cpu, tree_pss
+from tests.benchmarks.procstats import cpu_rss, load_average, process_usage, thread_cpu, tree_memory, tree_pss
 from tests.conftest import Backend
 
 pytest.importorskip("bots.speech", reason="needs the offline speech services")
@@ -131,6 +132,7 @@ async def _level(server: ServerProcess, pool: CallerPool, n: int, fake: SpeechPr
     client2, main2, loop2 = _harness_cpu(pool, fake), _main_cpu(server), _loop_cpu(server)
     wall = time.monotonic() - t1
     pss = tree_pss(server.pid)
+    processes = tree_memory(server.pid)
     if server.lag_file is not None:
         lag, idle_lag = summary(server.loop_lag_ms(wall1, time.time())), summary(server.loop_lag_ms(wall1 - IDLE, wall1))
     else:
@@ -172,6 +174,7 @@ async def _level(server: ServerProcess, pool: CallerPool, n: int, fake: SpeechPr
         "rss_mb": round(rss_peak / 2**20, 1),
         "pss_mb": round(pss / 2**20, 1),  # at the end of the talk: pages the processes share counted once
         "rss_per_call_mb": round((rss_peak - rss0) / 2**20 / n, 2),
+        "processes": processes,  # at the end of the talk, each process's RSS, PSS and private MB
         "talk_seconds": round(wall, 1),
         "dial_seconds": round(t_idle - t0, 1),
         "load_average": load_average(),
@@ -184,15 +187,18 @@ def _harness_cpu(pool: CallerPool, fake: SpeechProcess | None) -> float:
 
 
 def _rss_marginal(levels: list[dict[str, Any]]) -> None:
-    """MB per additional call: peak RSS against N over the rising sweep (levels in the order run, each
-    with more calls than any before it), from the N=1 level whose peak includes the models."""
+    """MB per additional call: peak RSS, and PSS at the end of the talk, against N over the rising sweep
+    (levels in the order run, each with more calls than any before it), from the first level (every process
+    warm: `_warm_up`). With several processes RSS counts the pages they share in each of them, and grows as a
+    forked worker first touches the pages it inherited; PSS counts each page once."""
     rising: list[dict[str, Any]] = []
     for lv in levels:
         if not rising or lv["n"] > rising[-1]["n"]:
             rising.append(lv)
     for lv in rising[1:]:
-        lv["rss_mb_per_additional_call"] = round((lv["rss_mb"] - rising[0]["rss_mb"]) / (lv["n"] - rising[0]["n"]),
-                                                 2)
+        added = lv["n"] - rising[0]["n"]
+        lv["rss_mb_per_additional_call"] = round((lv["rss_mb"] - rising[0]["rss_mb"]) / added, 2)
+        lv["pss_mb_per_additional_call"] = round((lv["pss_mb"] - rising[0]["pss_mb"]) / added, 2)
 
 
 def _ok(level: dict[str, Any], late_share: float = LATE_TURNS) -> bool:
@@ -291,8 +297,8 @@ async def test_bench_capacity(runtime: Runtime, backend: Backend, workers: int, 
     load_before = load_average()
     audio = frames_for(PHRASES)
     with _frozen():
-        levels, out_of_time = await _sweep(runtime, backend, workers, bench_data_dir, stack, audio)
-    _report(stack, workers, levels, out_of_time, load_before, tmp_path)
+        levels, out_of_time, warm_up = await _sweep(runtime, backend, workers, bench_data_dir, stack, audio)
+    _report(stack, workers, levels, out_of_time, load_before, tmp_path, warm_up)
 
 
 @contextlib.contextmanager
@@ -310,13 +316,18 @@ def _frozen() -> Iterator[None]:
 
 
 async def _sweep(runtime: Runtime, backend: Backend, workers: int, data_dir: Path, stack: str,
-                 audio: dict[str, list[bytes]]) -> tuple[list[dict[str, Any]], bool]:
-    """N = LEVELS[stack] until one fails (`_ok`), then bisected; the levels measured, and whether the time
-    budget cut the sweep short."""
+                 audio: dict[str, list[bytes]]) -> tuple[list[dict[str, Any]], bool, dict[str, Any]]:
+    """N = LEVELS[stack] until one fails (`_ok`), then bisected; the levels measured, whether the time
+    budget cut the sweep short, and the warm-up (full runs)."""
     levels: list[dict[str, Any]] = []
+    warm_up: dict[str, Any] = {}
+    callers = max(*LEVELS[stack], WARM_UP_CALLS_PER_PROCESS * workers)
     async with (_stack(stack, audio) as (settings, fake),
-                _server(runtime, backend, data_dir, workers, max(LEVELS[stack]), settings) as server,
+                _server(runtime, backend, data_dir, workers, callers, settings) as server,
                 CallerPool(server.url, audio, CALLER_PROCESSES) as pool):
+        if FULL:  # a smoke run's one level has no figure per added call to spoil
+            warm_up = await _warm_up(runtime, server, pool, workers)
+            print(f"{stack} warm-up: {warm_up}")
         good, bad = 0, 0
         started, out_of_time = time.monotonic(), False
         for n in LEVELS[stack]:
@@ -340,11 +351,38 @@ async def _sweep(runtime: Runtime, backend: Backend, workers: int, data_dir: Pat
             levels.append(level)
             print(f"{stack} N={n}: {level}")
             good, bad = (n, bad) if _ok(level) else (good, n)
-    return levels, out_of_time
+    return levels, out_of_time, warm_up
+
+
+WARM_UP_CALLS_PER_PROCESS = 2
+
+
+async def _warm_up(runtime: Runtime, server: ServerProcess, pool: CallerPool, workers: int) -> dict[str, Any]:
+    """Before the first level, calls on every process of the server, one command each, then hung up. A process's
+    first calls make what it keeps for any number of calls after (the agent and its database connections, the
+    speech worker's first decode, thread pools and their allocator arenas): without this, the N=1 level of
+    `--workers 2` had one worker that had never carried a call, and the RSS it gained at the next level (its
+    own start-up, ~100 MB) was counted as the calls' (18 MB per added call, 1 -> 10). Returns the calls per
+    process it reached and the MB the server gained."""
+    n = WARM_UP_CALLS_PER_PROCESS * workers
+    rss0 = process_usage(server.pid)[1]
+    reached: list[int] = []
+    for _ in range(3):  # the workers share one listening socket: the kernel picks who accepts each call
+        await pool.dial(n)
+        if workers > 1:
+            await asyncio.sleep(1.5)  # a heartbeat from each worker, with its calls
+            reached = sorted(node.calls for node in await Cluster(runtime.store).nodes())
+        await pool.talk(1, PAUSE, same_phrase=False)
+        await pool.hang_up()
+        await asyncio.sleep(1.0)
+        if workers == 1 or (len(reached) >= workers and all(reached)):
+            break
+    return {"calls": n, "calls_per_process": reached or [n],
+            "rss_mb_gained": round((process_usage(server.pid)[1] - rss0) / 2**20, 1)}
 
 
 def _report(stack: str, workers: int, levels: list[dict[str, Any]], out_of_time: bool, load_before: list[float],
-            tmp_path: Path) -> None:
+            tmp_path: Path, warm_up: dict[str, Any]) -> None:
     _rss_marginal(levels)
     levels.sort(key=lambda lv: lv["n"])
     label = stack if workers == 1 else f"{stack} x{workers}"
@@ -354,12 +392,14 @@ def _report(stack: str, workers: int, levels: list[dict[str, Any]], out_of_time:
     strict = max([lv["n"] for lv in levels if _ok(lv, 0.0)], default=0)
     cores = os.cpu_count() or 1
     print(f"\n{label}: {'N':>4} {'p50':>6} {'p95':>6} {'late':>5} {'CPU':>6} {'loop':>5} {'lag95':>6} "
-          f"{'RSS MB':>7} {'PSS MB':>7} {'MB/call':>8} {'MB/add':>7} {'idle core/call':>14} {'load':>5}")
+          f"{'RSS MB':>7} {'PSS MB':>7} {'MB/call':>8} {'MB/add':>7} {'PSS/add':>7} {'idle core/call':>14} "
+          f"{'load':>5}")
     for lv in levels:
         print(f"{label}: {lv['n']:>4} {lv['gap']['p50']:>6.0f} {lv['gap']['p95']:>6.0f} "
               f"{lv['late_audio']['count']:>5} {lv['cpu_cores']:>6.2f} {lv['event_loop_thread_cores']:>5.2f} "
               f"{lv['loop_lag_ms']['p95']:>6.0f} {lv['rss_mb']:>7.0f} {lv['pss_mb']:>7.0f} "
               f"{lv['rss_per_call_mb']:>8.1f} {lv.get('rss_mb_per_additional_call', float('nan')):>7.1f} "
+              f"{lv.get('pss_mb_per_additional_call', float('nan')):>7.1f} "
               f"{lv['idle_cpu_cores_per_call']:>14.3f} {lv['load_average'][0]:>5.1f}")
     print(f"{label}: largest N with p95 <= 1 s and no late audio: {strict} ({strict / cores:.1f} per core); "
           f"with late audio in <= {LATE_TURNS:.0%} of replies: {best} ({best / cores:.1f} per core)")
@@ -385,6 +425,7 @@ def _report(stack: str, workers: int, levels: list[dict[str, Any]], out_of_time:
                        f"{PAUSE[0]}-{PAUSE[1]} s silence between, server in child processes, callers in "
                        f"{CALLER_PROCESSES} processes of their own, fake speech services in another"),
         "load_average_before": load_before,
+        "warm_up": warm_up,  # calls on every process before the first level (full runs)
     })
     if workers > 1 and (OUT / f"{_name(stack, 1)}.json").exists() and FULL:
         _side_by_side(stack, json.loads((OUT / f"{_name(stack, 1)}.json").read_text()), levels, workers)
