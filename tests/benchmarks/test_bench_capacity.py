@@ -359,8 +359,8 @@ WARM_UP_CALLS_PER_PROCESS = 2
 
 async def _warm_up(runtime: Runtime, server: ServerProcess, pool: CallerPool, workers: int) -> dict[str, Any]:
     """Before the first level, calls on every process of the server, one command each, then hung up. A process's
-    first calls make what it keeps for any number of calls after (the agent and its database connections, the
-    speech worker's first decode, thread pools and their allocator arenas): without this, the N=1 level of
+    first calls make what it keeps for any number of calls after (pooled database connections, modules imported
+    on first use, thread pools and their allocator arenas): without this, the N=1 level of
     `--workers 2` had one worker that had never carried a call, and the RSS it gained at the next level (its
     own start-up, ~100 MB) was counted as the calls' (18 MB per added call, 1 -> 10). Returns the calls per
     process it reached and the MB the server gained."""
