@@ -115,9 +115,13 @@ def cmd_mcp(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
+    import contextlib
     import os
+    import tempfile
+    from pathlib import Path
 
     from api.serve import Workers, listen, preload, serve_process
+    from core.config import export_library_environment
     from core.db import is_sqlite
     from core.metrics import shared_between_workers
 
@@ -136,11 +140,17 @@ def cmd_serve(args: argparse.Namespace) -> None:
         print("convonet: FORWARDED_ALLOW_IPS is 127.0.0.1: behind a load balancer, set it to the balancer's address, "
               "or every client is counted as the balancer (one shared sign-in rate limit).", file=sys.stderr)
     public = listen(host, port)
-    if workers == 1:
-        serve_process(settings, public)
-        return
-    with shared_between_workers(settings.prometheus_multiproc_dir) as metrics_dir:  # one /metrics per machine
-        settings = settings.model_copy(update={"prometheus_multiproc_dir": metrics_dir, "workers": workers})
+    with contextlib.ExitStack() as stack:
+        metrics_dir = settings.metrics_dir
+        if metrics_dir is None and workers > 1:  # one /metrics per machine needs a directory the workers share
+            metrics_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="convonet-metrics-")))
+        settings = settings.model_copy(update={"metrics_dir": metrics_dir, "workers": workers})
+        export_library_environment(settings)
+        if metrics_dir is not None:
+            stack.enter_context(shared_between_workers(metrics_dir))
+        if workers == 1:
+            serve_process(settings, public)
+            return
         speech = preload(settings)
         code = Workers(settings, public, workers, speech).run()
     sys.exit(code)

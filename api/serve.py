@@ -180,8 +180,8 @@ class Workers:
             except ChildProcessError:
                 break
             index, started = self._children.pop(pid, (-1, 0.0))
-            if self._settings.prometheus_multiproc_dir is not None:
-                worker_ended(pid, self._settings.prometheus_multiproc_dir)
+            if self._settings.metrics_dir is not None:
+                worker_ended(pid, self._settings.metrics_dir)
             if index < 0 or self._stopping:
                 continue
             exit_code = os.waitstatus_to_exitcode(status)

@@ -181,11 +181,13 @@ class Settings(BaseSettings):
         description="Bearer token that opens `GET /metrics` (Prometheus) from anywhere; unset: only clients on this "
         "machine's loopback that did not come through a proxy may read it.",
     )
-    prometheus_multiproc_dir: Path | None = Field(
+    metrics_dir: Path | None = Field(
         None,
         description="Directory the workers of `convonet serve --workers N` share their metrics in, so that any of "
         "them answers `/metrics` with the machine's sums (prometheus-client's multiprocess mode; emptied at start). "
-        "Unset: a fresh temporary directory when there are several workers.",
+        "Unset: a fresh temporary directory when there are several workers. `convonet serve` hands it to the "
+        "library as the library's own `PROMETHEUS_MULTIPROC_DIR`: do not set that one yourself (the library "
+        "would read it in every process, one-off commands included).",
     )
     otel_exporter_otlp_endpoint: str | None = Field(
         None,
@@ -344,6 +346,25 @@ def load_settings(**overrides: object) -> Settings:
 
 _CHILD_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TZ", "VIRTUAL_ENV", "SYSTEMROOT",
               "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+# Settings that a library reads from an environment variable of its own rather than takes as an argument.
+LIBRARY_ENVIRONMENT = {
+    "metrics_dir": "PROMETHEUS_MULTIPROC_DIR",  # prometheus-client: where each metric's value file is made
+}
+
+
+def export_library_environment(settings: Settings) -> None:
+    """Write `LIBRARY_ENVIRONMENT` from `settings` into this process's environment (a setting that is None
+    removes its variable): the one place Convonet sets an environment variable. `convonet serve` calls it
+    before it forks its workers, who inherit it; our speech worker processes start without it
+    (`child_process_environment`)."""
+    for field, variable in LIBRARY_ENVIRONMENT.items():
+        value = getattr(settings, field)
+        if value is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = str(value)
 
 
 def child_process_environment(*python_path: str) -> dict[str, str]:

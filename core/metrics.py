@@ -7,7 +7,7 @@ RSS (prometheus-client's process collector). Everything is fed from records the 
 makes (the turn record, the call's start and end), so a call pays nothing per audio frame for it.
 Labels hold names, never people: no caller number, user or text is ever a label.
 
-With `convonet serve --workers N` the workers share one directory (`shared_between_workers`,
+With `convonet serve --workers N` the workers share one directory (METRICS_DIR, `shared_between_workers`,
 prometheus-client's multiprocess mode, as gunicorn deployments run it): every worker writes its figures
 there and any of them answers `/metrics` with the machine's sum (calls in progress, turns, histograms),
 so a scrape of the machine's port, whichever worker takes it, sees the whole machine; what cannot be
@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import resource
-import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -182,27 +179,22 @@ def _rss_bytes() -> int:
 
 
 @contextlib.contextmanager
-def shared_between_workers(directory: Path | None) -> Iterator[Path]:
+def shared_between_workers(directory: Path) -> Iterator[Path]:
     """Before `convonet serve` forks its workers: switch prometheus-client to its multiprocess mode on
-    `directory` (emptied first; None: a fresh temporary one, removed on the way out), so every worker's
-    `Metrics(shared_dir=...)` writes there and any worker's `/metrics` sums them all. The library reads
-    the directory from its environment variable and picks its value class when it is imported, which
-    the parent already did: both are set here, as its own multiprocess tests do."""
-    made = directory is None
-    path = Path(tempfile.mkdtemp(prefix="convonet-metrics-")) if directory is None else directory
-    path.mkdir(parents=True, exist_ok=True)
-    for old in path.glob("*.db"):  # a previous run's workers are not this one's
+    `directory` (METRICS_DIR, emptied first), so every worker's `Metrics(shared_dir=directory)` writes there
+    and any worker's `/metrics` sums them all. The library picks its value class when it is imported, which
+    the parent already did: it is switched here, as the library's own multiprocess tests do. Each value
+    file goes where the library's own PROMETHEUS_MULTIPROC_DIR says: `core.config.export_library_environment`
+    sets it from the same setting, first."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.db"):  # a previous run's workers are not this one's
         old.unlink()
     before = values.ValueClass
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
     values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
     try:
-        yield path
+        yield directory
     finally:
         values.ValueClass = before
-        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        if made:
-            shutil.rmtree(path, ignore_errors=True)
 
 
 def worker_ended(pid: int, directory: Path) -> None:

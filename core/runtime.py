@@ -42,7 +42,7 @@ class Runtime:
             store=store,
             calls=LiveCalls(settings.max_calls_per_process, settings.load_threshold, settings.loop_lag_threshold),
             cluster=Cluster(store),
-            metrics=Metrics(settings.prometheus_multiproc_dir),
+            metrics=Metrics(settings.metrics_dir),
             tracing=Tracing.from_settings(settings),
         )
 

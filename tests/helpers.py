@@ -10,6 +10,9 @@ from dataclasses import dataclass
 import httpx
 
 _counter = itertools.count(1)
+# What a server a test starts (`convonet serve`) inherits of the test's environment; PYTHONPATH too, so that a test
+# run from a git worktree (PYTHONPATH=<worktree>) starts that tree's code, not the tree the venv was installed from.
+SERVER_ENV = ("PATH", "HOME", "LANG", "TMPDIR", "PYTHONPATH")
 
 
 @dataclass

@@ -52,6 +52,7 @@ async def test_with_a_token_only_its_bearer_reads_them(backend: Backend, tmp_pat
 WORKERS = """
 import os, sys
 from pathlib import Path
+from core.config import Settings, export_library_environment
 from core.metrics import Metrics, shared_between_workers, worker_ended
 
 held = []  # calls in progress
@@ -81,7 +82,9 @@ def answers_the_scrape():
     m.worker(load=0.5, lag=0.02, accepting=True)
     Path(sys.argv[2]).write_bytes(m.render())
 
-with shared_between_workers(Path(sys.argv[1])) as shared:
+settings = Settings(metrics_dir=Path(sys.argv[1]), _env_file=None)  # METRICS_DIR, as `convonet serve` has it
+export_library_environment(settings)
+with shared_between_workers(settings.metrics_dir) as shared:
     worker_ended(worker(dies_holding_a_call), shared)  # as `convonet serve` reaps a worker
     print(worker(answers_the_scrape))
 """

@@ -44,6 +44,7 @@ from tests.benchmarks.procstats import children, load_average, process_usage, th
 from tests.conftest import TEST_SECRET, Backend
 from tests.fakes.phone_server import AUTH_TOKEN, PhoneServer, open_phone_server
 from tests.fakes.twilio_client import FakeCall, FakeTwilio, is_audible, speech_frames
+from tests.helpers import SERVER_ENV
 
 PIN = "4821"
 # Commands the offline recogniser and the intent model both handle; replies are a sentence or two.
@@ -368,7 +369,7 @@ async def workers_process(backend: Backend, data_dir: Path, workers: int, settin
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     async with FakeTwilio(url, auth_token=AUTH_TOKEN) as twilio:
-        env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG", "TMPDIR")} | {
+        env = {key: value for key, value in os.environ.items() if key in SERVER_ENV} | {
             "ENVIRONMENT": "test", "JWT_SECRET": TEST_SECRET, "BCRYPT_ROUNDS": "4", "DATA_DIR": str(data_dir),
             "DATABASE_URL": backend.database_url, "REDIS_URL": backend.redis_url, "PUBLIC_URL": url,
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": twilio.account_sid,

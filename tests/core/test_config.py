@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import Settings, SettingsError
+from core.config import Settings, SettingsError, export_library_environment
 from core.settings_doc import settings_table
 
 
@@ -64,3 +64,15 @@ def test_production_voice_pin_needs_six_digits_and_its_account(tmp_path: Path) -
             Settings(**base, **bad)  # type: ignore[arg-type]
     ok = Settings(**base, voice_pin="482913", voice_pin_user="desk@example.com")  # type: ignore[arg-type]
     assert ok.voice_pin == "482913"
+
+
+def test_a_library_reads_its_own_variable_from_our_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """prometheus-client takes its multiprocess directory only from PROMETHEUS_MULTIPROC_DIR: it is written from
+    METRICS_DIR, and removed when METRICS_DIR is unset, so the library and the settings never disagree."""
+    import os
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/somewhere/else")  # restored after the test
+    export_library_environment(Settings(metrics_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(tmp_path)
+    export_library_environment(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ

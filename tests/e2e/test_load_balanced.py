@@ -41,7 +41,7 @@ from tests.api.test_webrtc import RATE, offer_body
 from tests.api.test_webrtc_call import Microphone, Peer, listen, until
 from tests.conftest import REQUIRE_SERVICES, TEST_SECRET
 from tests.fakes.twilio_client import FakeCall, FakeTwilio
-from tests.helpers import Account, make_staff, register
+from tests.helpers import SERVER_ENV, Account, make_staff, register
 from tests.processors.callers import CALLER_PHONE, CALLER_PIN, register_caller
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,7 +179,7 @@ async def open_deployment(runtime: Runtime, tmp_path: Path, *, machines: int = 1
     url = f"http://127.0.0.1:{front}"
     processes = Processes(tmp_path)
     async with FakeTwilio(url, auth_token=TOKEN) as twilio:
-        env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG", "TMPDIR")} | {
+        env = {key: value for key, value in os.environ.items() if key in SERVER_ENV} | {
             "ENVIRONMENT": "test", "JWT_SECRET": TEST_SECRET, "BCRYPT_ROUNDS": "4", "DATA_DIR": str(tmp_path / "data"),
             "DATABASE_URL": runtime.settings.database_url, "REDIS_URL": runtime.settings.redis_url,
             "PUBLIC_URL": url, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": twilio.account_sid,
