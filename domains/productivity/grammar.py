@@ -163,7 +163,7 @@ REMINDERS = (
     *_t("update_reminder", "(change|move|reschedule|push|update) [the|my] reminder (to|about|for) {reminder:ref} to {at:datetime}",
         "(change|move|reschedule|push|update) [the|my] {reminder:ref} reminder to {at:datetime}",
         "(change|move|reschedule|push|update) [the|my] {reminder:ref} reminder {at:moved_to}",
-        "(change|move|reschedule|push|update) [the|my] reminder (about|for) {reminder:ref} {at:moved_to}", slots=_WHEN),
+        "(change|move|reschedule|push|update) [the|my] reminder (to|about|for) {reminder:ref} {at:moved_to}", slots=_WHEN),
     *_t("update_reminder", "(change|update|edit) [the|my] reminder (to|about|for) {reminder:ref} to say {message}",
         "(change|update|edit) [the|my] {reminder:ref} reminder to say {message}"),
     *_t("delete_reminder", "(delete|remove|cancel|clear) [the|my] reminder (to|about|for) {reminder:ref}",
