@@ -215,9 +215,9 @@ def _booking_by_name(expected: Mapping[str, Any], got: Mapping[str, Any]) -> dic
         if "name_on_booking" in expected and not _named(ref, expected.get(ref)) and "name_on_booking" not in got:
             if isinstance(value := got.get(ref), str) and same_record(expected["name_on_booking"], value):
                 out["name_on_booking"] = out.pop(ref)
-        elif _named(ref, expected.get(ref)) and "name_on_booking" not in expected and ref not in got:
-            if isinstance(value := got.get("name_on_booking"), str) and same_record(expected[ref], value):
-                out[ref] = out.pop("name_on_booking")
+        elif (_named(ref, expected.get(ref)) and "name_on_booking" not in expected and ref not in got
+              and isinstance(value := got.get("name_on_booking"), str) and same_record(expected[ref], value)):
+            out[ref] = out.pop("name_on_booking")
     return out
 
 
