@@ -414,6 +414,19 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
     ("do you need anything else from me", "get_required_documents", {}),
     # the phone's "i am" for a sentence-opening "um"
     ("i am at a task sign the field trip form it is urgent", "create_todo", {"title": "sign the field trip form", "priority": "urgent"}),
+    # a kind of visit is the visit's reason; a moved record's clock time alone keeps its day
+    ("can i get a flu shot on friday the fourth at nine", "book_appointment",
+     {"reason": "flu shot", "date": "2026-12-04", "time": "09:00"}),
+    ("i'd like to book my annual physical for wednesday december second", "book_appointment",
+     {"reason": "annual physical", "date": "2026-12-02"}),
+    ("move the team lunch to one thirty", "update_calendar_event", {"event": "team lunch", "start": "13:30"}),
+    # terse list entries and everyday look-ups; a question about the list is no entry
+    ("almond butter on the list", "create_todo", {"title": "almond butter"}),
+    ("anything high priority on my list", "get_todos", {"priority": "high"}),
+    ("jot down return the library books", "create_todo", {"title": "return the library books"}),
+    ("who else is on the robotics team with me", "get_team_members", {"team": "robotics"}),
+    ("what's marisol's email address", "search_users", {"query": "marisol"}),
+    ("tell me my upcoming meetings", "get_calendar_events", {}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
