@@ -210,6 +210,19 @@ def code_needed(ctx: ToolContext, what: str) -> Question:
     )
 
 
+_NOT_A_NAME = frozenset({
+    "the", "my", "our", "a", "reservation", "booking", "table", "appointment", "visit", "under", "name", "for", "in",
+    "of", "it", "is", "one",
+})
+
+
+def name_in(ref: str) -> str:
+    """The words of a booking reference that could be the name it is under ("the reservation under the
+    name lindqvist" -> "lindqvist"); empty when a word of it is a number or the reference says none."""
+    words = [w for w in re.sub(r"[^\w' -]", " ", ref.lower()).split() if w not in _NOT_A_NAME]
+    return "" if any(c.isdigit() for w in words for c in w) else " ".join(words)
+
+
 def same_name(given: str, on_booking: str) -> bool:
     """Whether the name a caller gives is the booking's ("Kim" for "Kim Lee", any case)."""
     words = set(given.lower().split())

@@ -3,6 +3,7 @@ a thing the caller named by id or by words."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -40,6 +41,23 @@ def parse_datetime(ctx: ToolContext, value: str, what: str = "date and time") ->
     if parsed.utcoffset() is None:
         parsed = parsed.replace(tzinfo=ctx.zone)
     return parsed.astimezone(UTC)
+
+
+_CLOCK_ONLY = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+
+
+def parse_moved(ctx: ToolContext, value: str, current: datetime, what: str = "time") -> datetime:
+    """A record's new moment: an ISO date-time as `parse_datetime` reads it, or a clock time alone
+    ("20:00") on the record's own local day ("push dinner with the okonkwos to eight": the dinner keeps
+    its day)."""
+    text = value.strip()
+    if not _CLOCK_ONLY.fullmatch(text):
+        return parse_datetime(ctx, text, what)
+    clock = parse_time(text, what)
+    if current.utcoffset() is None:
+        current = current.replace(tzinfo=UTC)
+    day = current.astimezone(ctx.zone).date()
+    return datetime.combine(day, clock).replace(tzinfo=ctx.zone).astimezone(UTC)
 
 
 def local_iso(ctx: ToolContext, value: datetime | None) -> str | None:

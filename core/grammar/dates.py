@@ -233,6 +233,10 @@ _FORMS: tuple[_DateForm, ...] = (
     _form(rf"in (?P<n>{_COUNT_RE}) (?P<unit>days?|weeks?|months?)", _in_form),
     _form(rf"(?P<n>{_COUNT_RE}) (?P<unit>days?|weeks?|months?) from (?:now|today)", _in_form),
     _form(r"next (?P<unit>week|month)", _next_unit),
+    # "tuesday december first", "friday the fourth", "thursday the third of december": the date says the day
+    _form(rf"(?:{WEEKDAY_RE}) (?P<rest>(?:{MONTH_RE}) (?:the )?(?:{ORDINAL_RE}|{DAY_NUMBER_RE})(?: {YEAR_RE})?"
+          rf"|(?:the )?(?:{ORDINAL_RE})(?: of (?:{MONTH_RE})(?: {YEAR_RE})?)?)",
+          lambda m, now: parse_date(m["rest"], now)),
     _form(rf"(?P<month>{MONTH_RE}) (?:the )?(?P<day>{ORDINAL_RE}|{DAY_NUMBER_RE})(?: (?P<year>{YEAR_RE}))?", _month_day_form),
     _form(rf"(?:the )?(?P<day>{ORDINAL_RE})(?: of (?P<month>{MONTH_RE})(?: (?P<year>{YEAR_RE}))?)?", _day_of_form),
     _form(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})", lambda m, now: _ymd(int(m["y"]), int(m["m"]), int(m["d"]))),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from core.grammar import trained
+from core.grammar.dates import DATE_RE
 from core.grammar.extract import ToolShape, extract, shapes
 from core.grammar.fuzzy import FUNCTION_WORDS
 from core.grammar.intents import IntentModel, Ranked, training_sentences
@@ -75,6 +76,27 @@ _CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{4}|\d{4}-\d\d-\d\d(?: \d\d:\d\d)?")
 """A booking as its slot type writes one it recognised: a confirmation code (HT-4K2P), a day, a day and time."""
 _EVIDENCE_LEAD = 2.0
 """Nats by which a close rival's own words must outweigh an unsure best tool's to be read instead."""
+
+
+_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT(\d\d:\d\d)(?::\d\d)?")
+_DAY_SAID = re.compile(rf"\b(?:{DATE_RE}|tonight|morning|afternoon|evening|night)\b")
+
+
+def keep_day(args: dict[str, Any], text: str) -> dict[str, Any]:
+    """A record's new moment said as a clock time alone keeps the record's day ("push dinner with the
+    okonkwos to eight pm": the dinner is not moved to today): its date-time becomes the clock time
+    ("20:00"), which the tools place on the record's own day. A day said anywhere but in the name of the
+    record keeps the whole date-time ("move the vet reminder to thursday at four")."""
+    moments = {k: m[1] for k, v in args.items() if isinstance(v, str) and (m := _MOMENT.fullmatch(v))}
+    if not moments:
+        return args
+    rest = text
+    for value in args.values():
+        if isinstance(value, str) and not _MOMENT.fullmatch(value) and value.strip():
+            rest = rest.replace(normalize(value), " ")
+    if _DAY_SAID.search(rest):
+        return args
+    return {**args, **moments}
 
 
 def _by_evidence(ranked: list[Ranked]) -> list[Ranked]:
@@ -172,6 +194,9 @@ class Interpreter:
             w for sh in self.shapes.values() if any(a.kind.name in ("ref", "booking") for a in sh.args)
             for w in sh.words if w in _RECORD_NOUNS
         )
+        self._on_records = frozenset(
+            tool for tool, sh in self.shapes.items() if any(a.kind.name in ("ref", "booking") for a in sh.args))
+        """The tools that change one of the caller's records."""
         self._parsers: dict[str, Parser] = {}
         self._recent: dict[tuple[str, datetime], Reading | None] = {}
 
@@ -202,6 +227,13 @@ class Interpreter:
         return reading
 
     def _read(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
+        reading = self._read_noted(text, now, tools)
+        if reading is None or reading.tool not in self._on_records:
+            return reading
+        args = keep_day(reading.args, normalize(text))
+        return reading if args == reading.args else replace(reading, args=args)
+
+    def _read_noted(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
         if (parts := split_note(normalize(text))) is not None:
             request = self._read_request(parts[0], now, tools)
             shape = self.shapes.get(request.tool) if request is not None else None

@@ -114,7 +114,7 @@ _TIMES = rf"(?:(?:at |around |by |from )?{TIME_RE}(?: (?:to|until|till) {TIME_RE
 _LENGTH = rf"(?:half an hour|an hour and a half|(?:{NUMBER_RE}|a|an)(?: and a half)? (?:hours?|minutes?|mins))"
 _LASTING = re.compile(rf"(?P<moment>.+?) for (?P<length>{_LENGTH})")
 EVENT_TIME_RE = (
-    rf"(?:(?:(?:{_TIMES} )?(?:this )?(?:{DATE_RE}|{_PART_RE})(?: {_PART_RE})?(?: {_TIMES})?|{_TIMES}"
+    rf"(?:(?:for )?(?:(?:{_TIMES} )?(?:this )?(?:{DATE_RE}|{_PART_RE})(?: {_PART_RE})?(?: {_TIMES})?|{_TIMES}"
     rf"|in {_IN_COUNT} {_IN_UNITS}|in half an hour)(?: for {_LENGTH})?)"
 )
 """Regex for when an event happens: a moment, or "tomorrow from two to three pm"."""
@@ -151,7 +151,8 @@ def _minutes(length: str) -> int | None:
 def parse_event_time(text: str, now: datetime) -> EventSpan | None:
     """Parse an event's (start, end) ISO datetimes; end is None when only a start was said; "for two hours"
     after the start says the end."""
-    if m := _LASTING.fullmatch(text.strip()):
+    text = text.strip().removeprefix("for ")  # "put it on the calendar [for tuesday at ten]"
+    if m := _LASTING.fullmatch(text):
         span = parse_event_time(m["moment"], now)
         minutes = _minutes(m["length"])
         if span is None or span[1] is not None or minutes is None:

@@ -13,11 +13,12 @@ _t = partial(phrasings, "healthcare")
 
 _NAME = {"first": "first_name", "last": "last_name", "dob": "date_of_birth", "phone": "phone"}
 _REGISTER = "(register|sign up|enroll|check in)"
-_APPT = "[a|an|my] [doctor|doctor's|doctors|medical] (appointment|checkup|check up|physical|visit)"
+_APPT = "[a|an|my] [doctor|doctor's|doctors|medical] (appointment|visit)"
 _WANT = "[i need|i want|i would like|can i (get|have|book|make)|could i (get|have)]"
 _HAVE = "(have|have had|have been|have been having|am having|have got|got|am suffering from|have been suffering from)"
 _FEEL = "(feel|am feeling|have been feeling|feel really|feel very)"
 _BOOKING = {"when": "date"}
+_WHOSE = "[a|an|my|her|his|their|our|the]"
 
 TEMPLATES = (
     *_t("register_patient", f"{_REGISTER} [me] [as a [new] patient]", "i am a new patient",
@@ -105,6 +106,17 @@ EVERYDAY = (
         "[on] {when:date} [(in the morning|in the afternoon|morning|afternoon)] [(for|about|because|since)] {reason}",
         "(can|could) i (get in to see|come in to see|see) (someone|a doctor|the doctor|a nurse) [on] {when:date} "
         "[(in the morning|in the afternoon|morning|afternoon)] [(for|about)] {reason}",
+        slots=_BOOKING),
+    # a kind of visit is also its reason: "could i get a physical next monday at eight", "schedule my annual
+    # checkup for tomorrow", "my daughter needs her vaccinations can we do the fourth at four thirty"
+    *_t("book_appointment", f"{_WANT} (book|schedule|make|set up|get|do) [me|us] [in for] {_WHOSE} {{reason:visit}} [appointment] [(for|on)] {{when:date}} [at {{time}}]",
+        f"{_WANT} (book|schedule|make|set up|get|do) [me|us] [in for] {_WHOSE} {{reason:visit}} [appointment] at {{time}} [(for|on)] {{when:date}}",
+        f"(can|could) (i|we|you) (get|have|book|schedule|do) [me|us] [in for] {_WHOSE} {{reason:visit}} [appointment] [(for|on)] {{when:date}} [at {{time}}]",
+        f"(any chance|is there a chance) (i|we) (could|can) (get|have|book|do) {_WHOSE} {{reason:visit}} [(for|on)] {{when:date}} [at {{time}}]",
+        f"(i|we|my (son|daughter|kid|child|husband|wife)|he|she) (need|needs) {_WHOSE} {{reason:visit}} [(can|could) (we|i) (do|come in|get in)] [(for|on)] {{when:date}} [at {{time}}]",
+        f"{_WANT} (book|schedule|make|set up|get) [me|us] [in for] {_WHOSE} {{reason:visit}} [appointment]",
+        f"(i|we) (need|want|would like) {_WHOSE} {{reason:visit}} [appointment]",
+        "(book|put|get|pencil) me (in|down) for {when:date} [at {time}] (for|about) {reason}",
         slots=_BOOKING),
     *_t("list_appointments", f"(anything|is anything|do i have anything) booked for me (at|with) the {_CLINIC}",
         "(what|which) appointments (have i got|do i have) [coming up]", "when am i seeing the doctor [next|again]",

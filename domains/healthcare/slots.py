@@ -70,4 +70,15 @@ PROVIDER = SlotType(
 )
 """The doctor or nurse a caller asks for by name ("with doctor ramaswamy", "to see nurse delgado")."""
 
-TYPES = (SYMPTOMS, INSURANCE, PROVIDER, *bookings.TYPES)
+VISIT = SlotType(
+    "visit",
+    r"(?:(?:annual|yearly|routine|regular|wellness|school|sports|six month|follow up) )?(?:checkup|check up|physical|exam"
+    r"|(?:flu |covid |tetanus |booster )?(?:shot|shots|vaccination|vaccinations|vaccine|vaccines|jab)|booster|blood work"
+    r"|blood test|(?:blood pressure|cholesterol|eye|skin|mole|hearing) (?:check|test|screening)|pap smear|mammogram"
+    r"|follow up|followup|consultation|consult)",
+    lambda text, _now: text.strip(), lambda v, _n: str(v), lambda v, _n, _r: str(v),
+    fixed(["checkup", "physical", "flu shot", "annual physical", "blood pressure check", "vaccinations"]),
+)
+"""A kind of visit said as what the caller wants ("could i get [a physical] monday"): it is also the reason."""
+
+TYPES = (SYMPTOMS, INSURANCE, PROVIDER, VISIT, *bookings.TYPES)

@@ -103,6 +103,9 @@ async def _proven(
         if not contacts.same_name(name_on_booking, full_name):
             raise NotFound("You have no upcoming appointments under that name.")
         raise await contacts.text_a_code(session, ctx, name_on_booking, "The clinic")
+    if (name := contacts.name_in(ref)) and contacts.same_name(name, full_name):
+        # "cancel the appointment under grace liu": the name it is under, as if asked for
+        raise await contacts.text_a_code(session, ctx, name, "The clinic")
     raise contacts.code_needed(ctx, "appointment")
 
 

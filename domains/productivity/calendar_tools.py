@@ -19,7 +19,7 @@ from core.errors import Invalid
 from core.models import User
 from core.timeutil import utcnow
 from core.tools import ToolContext, tool
-from domains.common import local_day_bounds, parse_date, parse_datetime, pick_one
+from domains.common import local_day_bounds, parse_date, parse_datetime, parse_moved, pick_one
 from domains.productivity.models import CalendarEvent
 from domains.productivity.views import event_view
 
@@ -130,8 +130,10 @@ async def update_calendar_event(
     ctx: ToolContext,
     event: EventRef,
     title: Annotated[str | None, Field(max_length=500)] = None,
-    start: Annotated[str | None, Field(description="New start, ISO date-time, local.")] = None,
-    end: Annotated[str | None, Field(description="New end, ISO date-time, local.")] = None,
+    start: Annotated[str | None, Field(
+        description="New start, ISO date-time, local; a clock time alone (HH:MM) keeps the event's day.")] = None,
+    end: Annotated[str | None, Field(
+        description="New end, ISO date-time, local; a clock time alone (HH:MM) on the event's day.")] = None,
     description: Annotated[str | None, Field(max_length=10_000)] = None,
     location: Annotated[str | None, Field(max_length=255)] = None,
 ) -> dict[str, Any]:
@@ -142,10 +144,10 @@ async def update_calendar_event(
             found.title = title.strip()
         if start is not None:
             length = found.end_time - found.start_time
-            found.start_time = parse_datetime(ctx, start, "start time")
+            found.start_time = parse_moved(ctx, start, found.start_time, "start time")
             found.end_time = found.start_time + length
         if end is not None:
-            found.end_time = parse_datetime(ctx, end, "end time")
+            found.end_time = parse_moved(ctx, end, found.start_time, "end time")
         _span(found.start_time, found.end_time)
         if description is not None:
             found.description = description

@@ -21,4 +21,13 @@ MORE = (
     *_t("delete_calendar_event", f"(cancel|scrap|delete|remove) [the|my|our] {{event:ref}} {_GATHERING} (on|this|next) "
         "(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|today|tonight|tomorrow) [from my calendar]",
         slots={"event": "event"}),
+    # terse list entries: "oat milk on the list", "write down book the chimney sweep"
+    *_t("create_todo", "{title:entry} on (the|my) (list|todo list|to do list|shopping list)",
+        "(write|jot|note|put) down {title}", "(write|jot|note|put) down {title} it is {priority} [priority]"),
+    *_t("create_todo", "(write|jot|note|put) down {title} it is not urgent [whenever]", fixed={"priority": "low"}),
+    *_t("get_calendar_events", "(read|tell|give|show) me my (upcoming|next) (events|meetings|appointments)",
+        "(what|which) are my (upcoming|next) (events|meetings)", "(read|show|list) [me] my events"),
+    # "what's anneliese's email address"
+    *_t("search_users", "what is {query} (email|email address|address|phone number)",
+        "(do you have|can you find|look up|find) {query} (email|email address|contact info|contact details)"),
 )

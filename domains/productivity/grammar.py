@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.grammar.templates import ArgNames, Ask, DomainGrammar, ToolWords, load_phrasings, phrasings
 from domains.productivity.everyday import MORE
-from domains.productivity.slots import EVENT_END, MOVED_TO
+from domains.productivity.slots import ENTRY, EVENT_END, MOVED_TO
 
 _t = partial(phrasings, "productivity")
 
@@ -163,7 +163,7 @@ REMINDERS = (
     *_t("update_reminder", "(change|move|reschedule|push|update) [the|my] reminder (to|about|for) {reminder:ref} to {at:datetime}",
         "(change|move|reschedule|push|update) [the|my] {reminder:ref} reminder to {at:datetime}",
         "(change|move|reschedule|push|update) [the|my] {reminder:ref} reminder {at:moved_to}",
-        "(change|move|reschedule|push|update) [the|my] reminder (about|for) {reminder:ref} {at:moved_to}", slots=_WHEN),
+        "(change|move|reschedule|push|update) [the|my] reminder (to|about|for) {reminder:ref} {at:moved_to}", slots=_WHEN),
     *_t("update_reminder", "(change|update|edit) [the|my] reminder (to|about|for) {reminder:ref} to say {message}",
         "(change|update|edit) [the|my] {reminder:ref} reminder to say {message}"),
     *_t("delete_reminder", "(delete|remove|cancel|clear) [the|my] reminder (to|about|for) {reminder:ref}",
@@ -277,7 +277,7 @@ EVERYDAY = (
     *_t("get_teams", "(what|which) (teams|groups) (am i|i am) (in|on|part of|a member of)",
         "(what|which) (teams|groups) do i belong to [again]", "(show|list|tell|give) me [all] [the] teams i (belong to|am (in|on|part of))",
         "(what|which) teams (do i have|have i got)", "am i on any teams"),
-    *_t("get_team_members", "who (all) is (in|on) [the] {team} [team]",
+    *_t("get_team_members", "who (all|else) is (in|on) [the] {team} [team]",
         "(list|show|tell|give) me (everyone|everybody|the people|the members|all the members|who is) (in|on) [the] {team} [team]",
         "who (are|is) (in|on) [the] {team} [team]", "who belongs to [the] {team} [team]"),
     *_t("create_team", "(start|create|make|set up|form) a [new] (team|group) [for [my|the|our] {description}] and (call|name) it {name:team}"),
@@ -322,8 +322,8 @@ EVERYDAY_REMINDERS = (
 
 EVERYDAY_CALENDAR = (
     *_t("create_calendar_event", "(block off|block out|pencil in|put down|book|reserve|hold) {when:event_time} for [a|an] {title:event_title}",
-        "(put|add|pop|stick) [my|a|an] {title:event_title} (on|onto|to|in) (my|the) (calendar|schedule) {when:event_time}",
-        "(put|add|pop|stick) [my|a|an] {title:event_title} (on|onto|to|in) (my|the) (calendar|schedule) {when:event_time} (at|in) {location}",
+        "(put|add|pop|stick) [my|a|an|the|our] {title:event_title} (on|onto|to|in) (my|the) (calendar|schedule) {when:event_time}",
+        "(put|add|pop|stick) [my|a|an|the|our] {title:event_title} (on|onto|to|in) (my|the) (calendar|schedule) {when:event_time} (at|in) {location}",
         "(i have|i have got|i got|we have|we have got|there is) (a|an|my|our) {title:stated_event} {when:event_time}",
         "(i have|i have got|i got|we have|we have got|there is) (a|an|my|our) {title:stated_event} {when:event_time} (at|in) {location}",
         slots=_SPAN),
@@ -429,5 +429,5 @@ GRAMMAR = DomainGrammar(
     templates=(*TODOS, *TEAMS, *REMINDERS, *CALENDAR, *EVERYDAY, *EVERYDAY_REMINDERS, *EVERYDAY_CALENDAR, *MORE),
     tools=WORDS,
     phrasings=load_phrasings(Path(__file__).with_name("phrasings.jsonl")),
-    slot_types=(EVENT_END, MOVED_TO),
+    slot_types=(EVENT_END, MOVED_TO, ENTRY),
 )

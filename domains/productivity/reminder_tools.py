@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -11,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.db import transaction
 from core.errors import Invalid
 from core.tools import ToolContext, tool
-from domains.common import parse_datetime, pick_one
+from domains.common import parse_datetime, parse_moved, pick_one
 from domains.productivity.models import Importance, Reminder
 from domains.productivity.views import reminder_view
 
@@ -31,8 +32,8 @@ async def _find(session: AsyncSession, ctx: ToolContext, ref: str) -> Reminder:
     return pick_one(ref, await _mine(session, ctx), lambda r: r.message, lambda r: r.id, "reminder")
 
 
-def _future(ctx: ToolContext, when: str) -> Any:
-    moment = parse_datetime(ctx, when, "reminder time")
+def _future(ctx: ToolContext, when: str, current: datetime | None = None) -> Any:
+    moment = parse_datetime(ctx, when, "reminder time") if current is None else parse_moved(ctx, when, current, "reminder time")
     if moment <= ctx.clock():
         raise Invalid("That time has already passed; when should I remind you?")
     return moment
@@ -81,15 +82,16 @@ async def update_reminder(
     ctx: ToolContext,
     reminder: ReminderRef,
     message: Annotated[str | None, Field(max_length=500)] = None,
-    remind_at: Annotated[str | None, Field(description="New time, ISO date-time, local.")] = None,
+    remind_at: Annotated[str | None, Field(
+        description="New time, ISO date-time, local; a clock time alone (HH:MM) keeps the reminder's day.")] = None,
     importance: ImportanceArg | None = None,
 ) -> dict[str, Any]:
     """Change a reminder's message, time or importance; a new time sets it to fire again."""
     if message is None and remind_at is None and importance is None:
         raise Invalid("Tell me the new message, time or importance.")
-    moment = _future(ctx, remind_at) if remind_at else None
     async with transaction(ctx.sessions) as session:
         found = await _find(session, ctx, reminder)
+        moment = _future(ctx, remind_at, found.remind_at) if remind_at else None
         if message is not None:
             found.message = message.strip()
         if importance is not None:

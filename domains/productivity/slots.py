@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, time
 
 from core.grammar.slots import SLOT_TYPES, SlotType
-from core.grammar.times import TIME_RE, phrase_time
+from core.grammar.times import TIME_RE, phrase_time, say_time
 
 _END_CUE = re.compile(r"^(?:end|finish|wrap up|wrap|be over|be done)(?: (?:by|at))? ")
 
@@ -38,7 +38,8 @@ EVENT_END = _event_end()
 
 
 def _moved_to() -> SlotType:
-    """A new hour said after "to" with nothing else ("push my dentist reminder [to four]"): "to" says "at"."""
+    """A new hour said after "to" with nothing else ("push my dentist reminder [to four]"): "to" says "at", and
+    the clock time alone ("16:00") keeps the record's own day (the tools place it there)."""
     moment = SLOT_TYPES["datetime"]
 
     def parse(text: str, now: datetime) -> str | None:
@@ -46,18 +47,35 @@ def _moved_to() -> SlotType:
         if not re.fullmatch(TIME_RE, rest):
             return None
         value = moment.parse(f"at {rest}", now)
-        return value if isinstance(value, str) else None
+        return datetime.fromisoformat(value).strftime("%H:%M") if isinstance(value, str) else None
 
     def phrase(value: str, now: datetime, rng: random.Random) -> str:
-        return "to " + phrase_time(datetime.fromisoformat(value).time(), rng)
+        return "to " + phrase_time(time.fromisoformat(value), rng)
 
-    def examples(now: datetime) -> list[str]:
-        today = now.date().isoformat()
-        later = [f"{today}T{clock}:00" for clock in ("14:00", "16:30", "19:00", "21:15") if f"{today}T{clock}" > now.isoformat()]
-        return later or [f"{(now + timedelta(days=1)).date().isoformat()}T09:00:00"]  # an hour gone by today is tomorrow's
+    def examples(_now: datetime) -> list[str]:
+        return ["14:00", "16:30", "19:00", "21:15"]
 
     return replace(moment, name="moved_to", pattern=rf"to (?:{TIME_RE})", parse=parse, phrase=phrase, loose=None,
-                   examples=examples)
+                   examples=examples, say=lambda value, _now: say_time(time.fromisoformat(value)))
 
 
 MOVED_TO = _moved_to()
+
+
+_ASKING = frozenset({"anything", "what", "whats", "is", "are", "any", "do", "does", "how", "everything", "nothing",
+                     "something", "which", "who", "when", "where", "why", "show", "read", "tell", "list"})
+
+
+def _entry() -> SlotType:
+    """A list entry said before "on the list" ("oat milk on the list"): a thing, not a question about the list
+    ("anything urgent on my list", "what is on the list")."""
+    title = SLOT_TYPES["title"]
+
+    def parse(text: str, now: datetime) -> str | None:
+        words = text.split()
+        return None if not words or words[0] in _ASKING else title.parse(text, now)
+
+    return replace(title, name="entry", parse=parse)
+
+
+ENTRY = _entry()

@@ -97,6 +97,9 @@ async def _proven(
         if not any(contacts.same_name(proof.name_on_booking, r.name) for r in reservations):
             raise NotFound("None of your upcoming reservations is under that name.")
         raise await contacts.text_a_code(session, ctx, proof.name_on_booking, service.RESTAURANT)
+    if (name := contacts.name_in(ref)) and any(contacts.same_name(name, r.name) for r in reservations):
+        # "cancel the reservation under pemberton": the name it is under, as if asked for
+        raise await contacts.text_a_code(session, ctx, name, service.RESTAURANT)
     raise contacts.code_needed(ctx, "reservation")
 
 

@@ -7,7 +7,8 @@ first turn of a call) makes the move the line expects:
   confirmation about that tool, whose arguments equal the
   expected ones. Free text is compared by its content words as said (`same_words`: "a checkup" and
   "checkup" are the same reason, "water the to main" is not "water the tomato plants"), numbers as
-  numbers, dates and times as dates and times; an argument that names an existing record (`RECORD_ARGS`) matches when the content
+  numbers, dates and times as dates and times (a record's new clock time alone keeps the record's day:
+  `on_the_records_day`); an argument that names an existing record (`RECORD_ARGS`) matches when the content
   words of one value contain the other's, since the tool finds the record by words of its title, and a
   reference that names no record in particular ("my reservation") counts as no reference, since the
   look-up reads both alike (the one there is, or "which one?");
@@ -27,7 +28,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from bots.llm.understanding import Understanding
-from core.grammar.dates import parse_date
+from core.grammar.dates import DATE_RE, parse_date
 from core.grammar.registry import REFERENCE_NOW
 from core.grammar.text import normalize
 from speech.lexicon import normalize_text
@@ -182,19 +183,61 @@ def args_match(expected: Mapping[str, Any], got: Mapping[str, Any], strict: bool
     return all(same_record(v, have[k]) if k in RECORD_ARGS else equal(v, have[k]) for k, v in want.items())
 
 
+_DAY_WORDS = re.compile(rf"\b(?:{DATE_RE}|tonight|morning|afternoon|evening|night)\b")
+
+
+def on_the_records_day(utterance: Utterance, got: Mapping[str, Any]) -> dict[str, Any]:
+    """`got` with a clock time alone ("20:00", what the agent gives for "push dinner with the okonkwos to
+    eight pm") read as the expected date-time at that clock: the tool keeps the record's own day, which the
+    set's line writes as the day its writer had in mind. Only when the sentence names no day outside the
+    record's name: a day said and dropped is a miss."""
+    said = normalize(utterance.said)
+    for key in RECORD_ARGS:
+        if isinstance(utterance.args.get(key), str):
+            said = said.replace(normalize(utterance.args[key]), " ")
+    if _DAY_WORDS.search(said):
+        return dict(got)
+    out = dict(got)
+    for key, value in got.items():
+        want = utterance.args.get(key)
+        if (isinstance(value, str) and _TIME.fullmatch(value.strip()) and isinstance(want, str)
+                and isinstance(moment := canonical(want), datetime) and moment.time() == canonical(value)):
+            out[key] = want
+    return out
+
+
+def _booking_by_name(expected: Mapping[str, Any], got: Mapping[str, Any]) -> dict[str, Any]:
+    """`got` with a booking named by the name it is under ("cancel the reservation under lindqvist") read as
+    the name on the booking, or the other way round, as the line has it: on a public line the tools treat
+    a reference that is the booking's name as `name_on_booking` (a code is texted either way)."""
+    out = dict(got)
+    for ref in ("reservation", "appointment"):
+        if "name_on_booking" in expected and not _named(ref, expected.get(ref)) and "name_on_booking" not in got:
+            if isinstance(value := got.get(ref), str) and same_record(expected["name_on_booking"], value):
+                out["name_on_booking"] = out.pop(ref)
+        elif (_named(ref, expected.get(ref)) and "name_on_booking" not in expected and ref not in got
+              and isinstance(value := got.get("name_on_booking"), str) and same_record(expected[ref], value)):
+            out[ref] = out.pop("name_on_booking")
+    return out
+
+
+def _as_the_line_has_it(utterance: Utterance, got: Mapping[str, Any]) -> dict[str, Any]:
+    return on_the_records_day(utterance, _booking_by_name(utterance.args, got))
+
+
 def understood(utterance: Utterance, move: Understanding, strict: bool = False) -> bool:
     """Whether `move` is what `utterance` expects (see the module docstring)."""
     if utterance.tool is None:
         return move.kind == "reply"
     return (move.kind in TOOL_MOVES and move.tool == utterance.tool
-            and args_match(utterance.args, move.args, strict))
+            and args_match(utterance.args, _as_the_line_has_it(utterance, move.args), strict))
 
 
 def offered(utterance: Utterance, move: Understanding) -> bool:
     """Whether `move` offers the expected call ("Do you want me to ...?"): not counted as understood,
     since the model was not sure, but reported beside the figures."""
     return (utterance.tool is not None and move.kind == "offer" and move.tool == utterance.tool
-            and args_match(utterance.args, move.args))
+            and args_match(utterance.args, _as_the_line_has_it(utterance, move.args)))
 
 
 def describe(move: Understanding) -> str:

@@ -130,3 +130,27 @@ def test_the_report_gives_figures_per_domain_and_tool_and_lists_the_misses() -> 
     assert re.search(r"productivity\s+50\.0%\s+2\n", text) and re.search(r"transfer\s+0\.0%\s+1\n", text)
     assert re.search(r"overall\s+33\.3%\s+3\n", text) and "1 of the misses offer the expected call" in text
     assert "line 12: which departments can i reach" in text and "reply: Sorry, I didn't get that." in text
+
+
+def test_a_new_clock_time_alone_keeps_the_records_day_unless_a_day_was_said() -> None:
+    def line(said: str) -> Utterance:
+        return Utterance(said, "productivity", "update_calendar_event",
+                         {"event": "dinner with the okonkwos", "start": "2026-12-05T20:00"}, line=3)
+
+    moved = _call("update_calendar_event", "look", event="dinner with the okonkwos", start="20:00")
+    assert understood(line("push dinner with the okonkwos to eight pm"), moved)
+    assert not understood(line("push dinner with the okonkwos to saturday the fifth at eight pm"), moved)
+    wrong_clock = _call("update_calendar_event", "look", event="dinner with the okonkwos", start="19:00")
+    assert not understood(line("push dinner with the okonkwos to eight pm"), wrong_clock)
+    today = _call("update_calendar_event", "look", event="dinner with the okonkwos", start="2026-11-23T20:00")
+    assert not understood(line("push dinner with the okonkwos to eight pm"), today)
+
+
+def test_a_booking_named_by_the_name_it_is_under_is_the_name_on_the_booking() -> None:
+    named = Utterance("cancel the reservation under lindqvist", "restaurant", "cancel_reservation",
+                      {"name_on_booking": "Lindqvist"}, line=4)
+    assert understood(named, _call("cancel_reservation", "look", reservation="lindqvist"))
+    assert not understood(named, _call("cancel_reservation", "look", reservation="2026-11-24"))
+    as_ref = Utterance("cancel the table for kim", "restaurant", "cancel_reservation", {"reservation": "kim"}, line=5)
+    assert understood(as_ref, _call("cancel_reservation", "look", name_on_booking="Kim"))
+    assert not understood(as_ref, _call("cancel_reservation", "look", name_on_booking="lee"))

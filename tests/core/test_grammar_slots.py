@@ -88,6 +88,9 @@ def test_percent() -> None:
         ("the end of december", date(2026, 12, 31)), ("end of the month", date(2026, 11, 30)),
         ("the end of the week", date(2026, 11, 27)), ("the end of next week", date(2026, 12, 4)),
         ("the end of february", date(2027, 2, 28)),
+        # a weekday said with its date
+        ("tuesday december first", date(2026, 12, 1)), ("friday the fourth", date(2026, 12, 4)),
+        ("thursday the third of december", date(2026, 12, 3)),
     ],
 )
 def test_dates_relative_to_now(text: str, value: date | None) -> None:

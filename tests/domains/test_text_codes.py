@@ -49,6 +49,16 @@ async def test_a_texted_code_proves_the_booking(settings: Settings, runtime: Run
         code = re.search(r"\b(\d{6})\b", twilio.messages[-1].body).group(1)  # type: ignore[union-attr]
         assert ok(await call(kim, "cancel_appointment", appointment="checkup", texted_code=code))["cancelled"]
 
+        # "move the reservation under kim lee to three people": the name it is under, as if asked for
+        ok(await call(kim, "create_reservation", date=FRIDAY, time="20:00", party_size=2, name="Kim Lee"))
+        sent = len(twilio.messages)
+        fails(await call(kim, "change_reservation", reservation="the reservation under bo", party_size=3),
+              "confirmation code")
+        assert len(twilio.messages) == sent
+        fails(await call(kim, "change_reservation", reservation="the reservation under the name kim lee", party_size=3),
+              "texted a six-digit code")
+        assert len(twilio.messages) == sent + 1
+
 
 async def test_no_text_without_twilio_or_a_number(runtime: Runtime) -> None:
     kim = await contact(runtime, KIM)  # no Twilio account configured

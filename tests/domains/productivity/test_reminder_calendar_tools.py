@@ -13,6 +13,10 @@ async def test_reminders(make_ctx) -> None:  # type: ignore[no-untyped-def]
     assert ok(await call(ctx, "get_reminders"))["count"] == 1
     ok(await call(ctx, "update_reminder", reminder="pills", remind_at="2026-11-24T09:30"))
     assert ok(await call(ctx, "get_reminders"))["reminders"][0]["remind_at"] == "2026-11-24T09:30"
+    # "push my pills reminder to four": a clock time alone keeps the reminder's day
+    ok(await call(ctx, "update_reminder", reminder="pills", remind_at="16:00"))
+    assert ok(await call(ctx, "get_reminders"))["reminders"][0]["remind_at"] == "2026-11-24T16:00"
+    fails(await call(ctx, "update_reminder", reminder="pills", remind_at="25:00"), "reminder time")
     fails(await call(ctx, "create_reminder", message="too late", remind_at="2026-11-01T08:00"), "passed")
     fails(await call(ctx, "create_reminder", message="x", remind_at="tomorrowish"), "reminder time")
     fails(await call(other, "delete_reminder", reminder="pills"), "couldn't find")
@@ -34,6 +38,11 @@ async def test_calendar_without_google(make_ctx) -> None:  # type: ignore[no-unt
     assert [e["title"] for e in day["events"]] == ["Dentist"]
     moved = ok(await call(ctx, "update_calendar_event", event="dentist", start="2026-11-26T14:00"))
     assert (moved["updated"]["start"], moved["updated"]["end"]) == ("2026-11-26T14:00", "2026-11-26T15:00")
+    # "push the dentist to four thirty", "... end at six": a clock time alone keeps the event's day
+    moved = ok(await call(ctx, "update_calendar_event", event="dentist", start="16:30"))
+    assert (moved["updated"]["start"], moved["updated"]["end"]) == ("2026-11-26T16:30", "2026-11-26T17:30")
+    moved = ok(await call(ctx, "update_calendar_event", event="dentist", end="18:00"))
+    assert moved["updated"]["end"] == "2026-11-26T18:00"
     fails(await call(ctx, "create_calendar_event", title="x", start="2026-11-25T10:00", end="2026-11-25T09:00"), "end after")
     fails(await call(ctx, "get_calendar_events", start_date="2026-02-30"), "date")
     fails(await call(other, "delete_calendar_event", event="dentist"), "couldn't find")
