@@ -186,6 +186,9 @@ class _Span:
     slot: ArgSlot
 
 
+_CHANGE_BY = frozenset({"extra", "more", "additional", "fewer", "less"})
+
+
 def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_Span]:
     regex = _bounded(slot.kind.pattern)
     found: list[_Span] = []
@@ -196,6 +199,8 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
                 continue
             if end < len(tokens) and tokens[end] in _PLACE_NOUNS:
                 continue  # "kim's on fifth street": an address, not a day
+            if end < len(tokens) and tokens[end] in _CHANGE_BY and _BARE_NUMBER.fullmatch(text):
+                continue  # "one extra person ... so five": a change by, not the new value
             if (slot.kind.name == "priority" and start and tokens[start - 1] in _DETERMINERS and end < len(tokens)
                     and tokens[end] not in _PRIORITY_NOUNS):
                 continue  # "buy a high chair", "the top shelf": a word of the name, not the todo's priority

@@ -351,9 +351,10 @@ _TYPES: tuple[SlotType, ...] = (
                         tail=r"(?:in|on|from|among) (?:my|our|the) (?:teams?|groups?|directory|contacts)"),
               lambda said, value: said.split()[0] in ("my", "your", "our", "the", "this", "that")  # "what is [my] email"
               or bool(set(value.split()) & {"email", "address", "phone", "number"})),
-    free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,
-              lead=r"around|there|available|free|(?:right )?now",
-              tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)"),
+    _refusing(free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,
+                        lead=r"around|there|available|free|(?:right )?now|somewhere",
+                        tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)"),
+              lambda _said, value: value.split()[0] in ("than", "instead")),  # "a nurse [than a machine]"
     place_type(),
     free_text("description", ["launch planning", "weekly planning"], strip_articles=False),
 )

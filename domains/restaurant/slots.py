@@ -18,6 +18,8 @@ def _party(text: str, _now: datetime) -> int | None:
     t = re.sub(r" (?:people|persons|guests|adults|of us|diners|pax)$", "", t)
     if t in ("just me", "just myself", "me", "myself", "one person"):
         return 1
+    if t in ("a couple", "the two of us", "two of us"):
+        return 2
     value = parse_number(t)
     return value if isinstance(value, int) and 1 <= value <= 30 else None
 
@@ -29,7 +31,7 @@ def _phrase_party(n: int, _now: datetime, rng: random.Random) -> str:
 
 PARTY_SIZE = SlotType(
     "party_size", rf"(?:(?:a party of |party of |a group of |a table of |table of )?{NUMBER_RE}(?: people| persons| guests"
-    r"| adults| of us| diners)?|just me|just myself)", _party, lambda v, _n: say_number(v), _phrase_party,
+    r"| adults| of us| diners)?|just me|just myself|a couple(?! of)|the two of us)", _party, lambda v, _n: say_number(v), _phrase_party,
     fixed([1, 2, 3, 4, 5, 6, 8, 10, 12]),
 )
 MEAL_TIME = time_type("meal_time", "meal", ["19:00", "18:30", "20:00", "12:30", "13:00", "17:45", "19:15", "21:00"])
@@ -37,7 +39,9 @@ REQUESTS = free_text(
     "requests", ["a high chair", "a window seat", "a birthday cake", "vegetarian options", "a booth",
                  "a booth by the window", "a table on the patio", "a quiet corner", "our anniversary"],
     strip_articles=False,
-    lead=r"please|note|please note|make a note|mention|also|and|(?:with |and )?a note (?:about|saying|that)|about",
+    lead=r"please|note|please note|make a note|mention|also|and|(?:with |and )?a note (?:about|saying|that)|about|somewhere"
+         r"|(?:it is|it will be|this is)(?= (?:a|an|our|my|his|her|their) )",
+    tail=r"if (?:possible|you can|that is possible|you have (?:one|it))",
 )
 
 TYPES = (PARTY_SIZE, MEAL_TIME, REQUESTS, *bookings.TYPES)

@@ -47,7 +47,11 @@ EVERYDAY = (
         "(get|put|give|send) me (through to|to|over to) [someone (in|from)] [the] {department} [department|team] (about|because|regarding) {reason}",
         "[can] (someone|somebody|a person) (in|from) [the] {department} [department|team] help [me]",
         "{department} [department] please", "i (need|want) [to talk to] {department} (about|because|regarding) {reason}",
-        "{department} [department] please {reason}", "i need {department} {reason}"),
+        "{department} [department] please {reason}", "i need {department} {reason}",
+        # "is there a person in billing i can talk to"
+        f"(is there|do you have|can i get) {_HUMAN} (in|from|at) [the] {{department}} [department|team] [i (could|can) (talk|speak) to]"),
+    # "transfer me to somebody who can help me with a refund"
+    *_t("transfer_to_agent", f"(transfer|connect|put|get) me (to|with|through to) {_HUMAN} (who|that) (can|could) help [me] (with|about) {{reason}}"),
     # money questions are billing's, said without the word ("i need help with my bill")
     *_t("transfer_to_agent", "(i have a (question|problem) (about|with)|there is a problem with|something is wrong with|"
         "i want to dispute|i do not understand) (my|a|the|this) (bill|invoice|statement|charge|refund)",

@@ -427,6 +427,12 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
     ("who else is on the robotics team with me", "get_team_members", {"team": "robotics"}),
     ("what's marisol's email address", "search_users", {"query": "marisol"}),
     ("tell me my upcoming meetings", "get_calendar_events", {}),
+    # a person in a department, one who can help with something, and no reason in "than a robot"
+    ("is there someone in billing i could talk to", "transfer_to_agent", {"department": "billing"}),
+    ("put me through to a person who can help me with my invoice", "transfer_to_agent", {"reason": "my invoice"}),
+    ("i'd rather speak to a real person than a robot", "transfer_to_agent", {}),
+    ("could we get a table for a couple friday at eight", "create_reservation",
+     {"party_size": 2, "date": "2026-11-27", "time": "20:00"}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
