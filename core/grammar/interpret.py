@@ -280,7 +280,8 @@ class Interpreter:
         if self._about_something_else(top.tool, args, clean):
             return None
         sure = (top.probability >= SURE and (top.evidence >= SURE_EVIDENCE or typed >= 2)
-                and (bool(args) or not self._takes_args(top.tool)) and 1 < len(clean.split()) <= _LONGEST_SURE)
+                and (bool(args) or not self._takes_args(top.tool))
+                and (1 < len(clean.split()) <= _LONGEST_SURE or (typed >= 2 and len(args) >= 3)))  # values, not a monologue
         return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure)
 
     def arguments_for(self, text: str, now: datetime, tool: str) -> dict[str, Any]:
@@ -339,7 +340,12 @@ class Interpreter:
         if finer is not None:
             return replace(finer[0], probability=top.probability), finer[1]
         if not missing:
-            return best
+            # a kin tool that would have to ask what the sentence does not say ("add get the serpentine belt
+            # checked", a team's todo with no team named) lends its likelihood to the one that need not
+            verb = top.tool.split("_")[0]
+            lent = sum(r.probability for r in ranked[1:3] if r.tool.split("_")[0] == verb
+                       and r.probability >= 0.2 * top.probability and self._missing(r.tool, self._arguments(r, clean, now)))
+            return (replace(top, probability=min(1.0, top.probability + lent)), best[1]) if lent else best
         for rival in ranked[1:3]:
             if rival.probability < 0.2 * top.probability or rival.evidence < EVIDENCE:
                 continue
