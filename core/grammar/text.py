@@ -66,6 +66,9 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\blook (a|us a|me a) table\b", r"book \1 table"),  # "look a table for two": book
         (r"\bthink (?=(?:my |the |with )?(?:google|calendar)\b|(?:my |the )?(?:events|meetings) (?:from|with) )", "sync "),  # "sync"
         (r"\bday of birth\b", "date of birth"),
+        # "half seven": half past seven
+        (r"\bhalf (one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?! (?:hours?|minutes?|days?|weeks?|"
+         r"months?|years?|people|of|percent|dollars?|pounds?|miles?)\b)", r"\1 thirty"),
         (r"\b(what|which) apartments\b", r"\1 departments"),  # "what apartments do you have"
         (r"\bdrop (that|it|this) down\b", r"jot \1 down"),
         # "buy" heard as "by" where no deadline follows: "the by milk chore", "called by milk"

@@ -433,6 +433,14 @@ def test_the_same_words_read_into_the_arguments_they_say(said: str, tool: str, a
     ("i'd rather speak to a real person than a robot", "transfer_to_agent", {}),
     ("could we get a table for a couple friday at eight", "create_reservation",
      {"party_size": 2, "date": "2026-11-27", "time": "20:00"}),
+    ("walk me through my urgent tasks", "get_todos", {"priority": "urgent"}),
+    ("add an event saturday at noon called picnic with the kids at riverside park", "create_calendar_event",
+     {"start": "2026-11-28T12:00:00", "title": "picnic with the kids", "location": "riverside park"}),
+    ("can we switch the booking under okafor to eight", "change_reservation", {"reservation": "Okafor", "time": "20:00"}),
+    ("book the two of us in for friday at half eight", "create_reservation",
+     {"party_size": 2, "date": "2026-11-27", "time": "20:30"}),
+    ("please change my insurance provider to blue shield and my phone to five oh three five five five zero one two two",
+     "update_patient", {"insurance_provider": "blue shield", "phone": "5035550122"}),
 ])
 def test_everyday_requests_in_each_domain(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, REFERENCE_NOW)
