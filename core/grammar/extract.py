@@ -425,6 +425,17 @@ def _is_tool_word(token: str, strong: frozenset[str]) -> bool:
             or _PLURAL_KINDS.get(token, "") in strong)
 
 
+_MODIFIERS = frozenset({"new", "more", "another", "other", "extra"})
+"""Words a template uses ("a new todo") that inside the caller's own words modify the next ("order [new]
+filters", "buy [more] potting soil")."""
+
+
+def _modifies(tokens: Sequence[str], taken: Sequence[bool], j: int, start: int, strong: frozenset[str]) -> bool:
+    """Whether tool word `tokens[j]` modifies the word after it, inside a stretch begun at `start`."""
+    return (tokens[j] in _MODIFIERS and j > start and j + 1 < len(tokens) and not taken[j + 1]
+            and not _is_tool_word(tokens[j + 1], strong) and tokens[j + 1] not in FUNCTION_WORDS)
+
+
 def stretches(tokens: Sequence[str], taken: Sequence[bool], tool_words: frozenset[str],
               splits: frozenset[str] = frozenset()) -> list[tuple[str, int, int]]:
     """The stretches of the caller's own words, as (text, start, end): cut at typed values and at the tool's
@@ -438,7 +449,7 @@ def stretches(tokens: Sequence[str], taken: Sequence[bool], tool_words: frozense
             i += 1
             continue
         j = i
-        while j < len(tokens) and not taken[j] and not _is_tool_word(tokens[j], strong):
+        while j < len(tokens) and not taken[j] and (not _is_tool_word(tokens[j], strong) or _modifies(tokens, taken, j, i, strong)):
             j += 1
             if j < len(tokens) and tokens[j] in splits and any(t not in _LEAD_INS for t in tokens[i:j]):
                 break

@@ -74,6 +74,8 @@ _CLOCKISH = re.compile(r"\b(?:am|pm|oclock|o'clock|noon|midnight|\d{1,2}(?::\d\d
 """Words of a clock time: free text holding one has swallowed a time its template should have read."""
 _CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{4}|\d{4}-\d\d-\d\d(?: \d\d:\d\d)?")
 """A booking as its slot type writes one it recognised: a confirmation code (HT-4K2P), a day, a day and time."""
+_SAID_APART = frozenset({"phone", "email", "birth_date"})
+"""Values that say what they are wherever they stand: one a template did not read is the caller's too."""
 _EVIDENCE_LEAD = 2.0
 """Nats by which a close rival's own words must outweigh an unsure best tool's to be read instead."""
 
@@ -102,12 +104,14 @@ def keep_day(args: dict[str, Any], text: str) -> dict[str, Any]:
 def _by_evidence(ranked: list[Ranked]) -> list[Ranked]:
     """An unsure best tool gives way to a close rival the sentence's own words speak for much more ("what
     tables have i got booked": the tables say reservations, whatever the other words lean to)."""
-    if not ranked or ranked[0].probability >= SURE:
-        return ranked
+    if not ranked or (ranked[0].probability >= SURE and ranked[0].evidence >= EVIDENCE):
+        return ranked  # sure, and for the sentence's own words
     top = ranked[0]
     for rival in ranked[1:3]:
         if rival.probability >= 0.4 * top.probability and rival.evidence >= top.evidence + _EVIDENCE_LEAD:
-            return [replace(rival, probability=top.probability), *[r for r in ranked if r is not rival]]
+            # the rival takes an unsure top's place; a top sure only by the model's priors lends it nothing
+            lent = top.probability if top.probability < SURE else rival.probability
+            return [replace(rival, probability=lent), *[r for r in ranked if r is not rival]]
     return ranked
 
 
@@ -280,7 +284,8 @@ class Interpreter:
         if self._about_something_else(top.tool, args, clean):
             return None
         sure = (top.probability >= SURE and (top.evidence >= SURE_EVIDENCE or typed >= 2)
-                and (bool(args) or not self._takes_args(top.tool)) and 1 < len(clean.split()) <= _LONGEST_SURE)
+                and (bool(args) or not self._takes_args(top.tool))
+                and (1 < len(clean.split()) <= _LONGEST_SURE or (typed >= 2 and len(args) >= 3)))  # values, not a monologue
         return Reading(self.domain_of(top.tool), top.tool, args, round(top.probability, 3), "model", sure)
 
     def arguments_for(self, text: str, now: datetime, tool: str) -> dict[str, Any]:
@@ -339,7 +344,12 @@ class Interpreter:
         if finer is not None:
             return replace(finer[0], probability=top.probability), finer[1]
         if not missing:
-            return best
+            # a kin tool that would have to ask what the sentence does not say ("add get the serpentine belt
+            # checked", a team's todo with no team named) lends its likelihood to the one that need not
+            verb = top.tool.split("_")[0]
+            lent = sum(r.probability for r in ranked[1:3] if r.tool.split("_")[0] == verb
+                       and r.probability >= 0.2 * top.probability and self._missing(r.tool, self._arguments(r, clean, now)))
+            return (replace(top, probability=min(1.0, top.probability + lent)), best[1]) if lent else best
         for rival in ranked[1:3]:
             if rival.probability < 0.2 * top.probability or rival.evidence < EVIDENCE:
                 continue
@@ -433,7 +443,8 @@ class Interpreter:
         found = extract(shape, drop_hesitations(strip_fillers(clean)), now)
         booking = {a.arg for a in shape.args if a.kind.name == "booking"}
         coded = {k: v for k, v in found.items() if k in booking and isinstance(v, str) and _CODE.fullmatch(v)
-                 and not (isinstance(args.get(k), str) and _CODE.fullmatch(args[k]))}
+                 and not (isinstance(args.get(k), str) and _CODE.fullmatch(args[k]))
+                 and v not in args.values()}  # a day read as the new date is not the booking's name
         if coded:
             # a confirmation code or a day the template skipped as stray words ("... ht2x8q", "tonight's")
             return {**args, **coded}
@@ -459,6 +470,10 @@ class Interpreter:
         moved = [k for k in args if k not in free and k in found and found[k] != args[k]]
         if moved and any(isinstance(args.get(k), str) and _CLOCKISH.search(args[k]) for k in free):
             return found  # the template left the time in free text ("... tomorrow at [three pm guitar lesson]")
+        typed = {a.arg for a in shape.args if isinstance(a.arg, str) and a.kind.name in _SAID_APART}
+        extra = {k: v for k, v in found.items() if k in typed and k not in args}
+        if extra:
+            return {**args, **extra}  # a second change said after the first ("... to aetna and my phone to ...")
         return args
 
     def _about_something_else(self, tool: str, args: dict[str, Any], clean: str) -> bool:

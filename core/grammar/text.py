@@ -39,7 +39,10 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # "due friday" heard "do friday"; "mark it as done" heard "mark it is done"
         (r"\b(?<!what )(?<!i )(?<!you )(?<!we )(?<!they )(?<!to )do (?=(?:this |next |on |by )?(?:monday|tuesday|"
          r"wednesday|thursday|friday|saturday|sunday|today|tomorrow|tonight|january|february|march|april|june|"
-         r"july|august|september|october|november|december)\b)", "due "),
+         r"july|august|september|october|november|december"
+         r"|the (?:twenty |thirty )?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
+         r"|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)"
+         r"|the \d{1,2}(?:st|nd|rd|th))\b)", "due "),
         # "mark it medium priority" heard "market medium priority"
         (r"\bmarket (?=(?:as )?(?:urgent|high|low|medium|normal|top|done|complete|completed|finished)\b)", "mark it "),
         (rf"{_OPENING}ad\b", r"\1add"),  # "ad replace the wiper blades to my list"
@@ -63,6 +66,9 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\blook (a|us a|me a) table\b", r"book \1 table"),  # "look a table for two": book
         (r"\bthink (?=(?:my |the |with )?(?:google|calendar)\b|(?:my |the )?(?:events|meetings) (?:from|with) )", "sync "),  # "sync"
         (r"\bday of birth\b", "date of birth"),
+        # "half seven": half past seven
+        (r"\bhalf (one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?! (?:hours?|minutes?|days?|weeks?|"
+         r"months?|years?|people|of|percent|dollars?|pounds?|miles?)\b)", r"\1 thirty"),
         (r"\b(what|which) apartments\b", r"\1 departments"),  # "what apartments do you have"
         (r"\bdrop (that|it|this) down\b", r"jot \1 down"),
         # "buy" heard as "by" where no deadline follows: "the by milk chore", "called by milk"

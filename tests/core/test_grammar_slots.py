@@ -214,6 +214,8 @@ def test_normalisation_makes_typed_and_spoken_text_alike() -> None:
     ("i have a lot to do on friday", "i have a lot to do on friday"),
     ("order printer paper do friday", "order printer paper due friday"),  # "due" heard "do"
     ("what do i have to do friday", "what do i have to do friday"),
+    ("sign up for the pottery class do the first of december", "sign up for the pottery class due the first of december"),
+    ("i need to do the math homework", "i need to do the math homework"),
     ("mark the plumber task is done", "mark the plumber task as done"),
     ("takebob dot miller at acme dot com off the budget committee", "take bob dot miller at acme dot com off the budget committee"),
     ("addison at gmail dot com is my email", "addison at gmail dot com is my email"),  # an address, no command
