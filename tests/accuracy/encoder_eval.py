@@ -259,7 +259,7 @@ class Classifiers:
 class Gate:
     """Naive Bayes, with the encoder settling an unsure reading: when the model's best tool is below
     `SURE` and the encoder (over the same candidate tools) puts at least `tau` on one of the model's next
-    two, that one is read instead, at the model's probability (as `interpret._by_evidence` swaps)."""
+    two, that one is read instead, at the model's probability (as `rivals.by_evidence` swaps)."""
 
     def __init__(self, nb: IntentModel, probs: Callable[[str], Vectors], index: dict[str, int],
                  tau: float = 0.5) -> None:

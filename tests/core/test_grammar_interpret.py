@@ -229,16 +229,19 @@ def test_one_turn_reads_the_sentence_once_for_the_router_and_the_domain() -> Non
 
 def test_an_unsure_guess_gives_way_to_the_tool_the_words_speak_for() -> None:
     from core.grammar.intents import Ranked
-    from core.grammar.interpret import _by_evidence
+    from core.grammar.rivals import by_evidence
 
     leaning = [Ranked("list_appointments", 0.48, 2.2), Ranked("get_calendar_events", 0.29, 2.2),
                Ranked("list_reservations", 0.23, 4.6)]
-    assert [r.tool for r in _by_evidence(leaning)][:1] == ["list_reservations"]
-    assert _by_evidence(leaning)[0].probability == 0.48  # still only as sure as the best guess was
+    assert [r.tool for r in by_evidence(leaning)][:1] == ["list_reservations"]
+    assert by_evidence(leaning)[0].probability == 0.48  # still only as sure as the best guess was
     sure = [Ranked("list_appointments", 0.7, 2.2), Ranked("list_reservations", 0.29, 4.6)]
-    assert _by_evidence(sure) == sure
+    assert by_evidence(sure) == sure
+    # sure only by the model's priors (its words barely for it): the rival's words win, at the rival's own odds
+    priors = [Ranked("list_appointments", 0.66, 0.3), Ranked("get_todos", 0.29, 2.6)]
+    assert [(r.tool, r.probability) for r in by_evidence(priors)][:1] == [("get_todos", 0.29)]
     far = [Ranked("list_appointments", 0.48, 2.2), Ranked("list_reservations", 0.1, 4.6)]
-    assert _by_evidence(far) == far
+    assert by_evidence(far) == far
 
 
 @pytest.mark.parametrize(("said", "args"), [
