@@ -305,15 +305,20 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
     checkup") is free text only where a cue names it ("for a physical")."""
     left = list(free)
     taken = _take_tails(args, left, tokens, taken, now, ends or {})
-    unnamed: list[tuple[str, int]] = []
+    unnamed: list[tuple[str, int, int, int]] = []
     main_leads = set().union(*(s.before for s in free if s.primary))
     splits = frozenset(w for s in free if not s.primary for w in s.before if w in ("at", "in", "about", "because"))
-    for value, start, end in stretches(tokens, taken, tool_words, splits - main_leads):
+    found = stretches(tokens, taken, tool_words, splits - main_leads)
+    told = set().union(*(s.kind.lexicon for s in free)) & {w for text, _s, _e in found for w in text.split()}
+    for value, start, end in found:
         # the words just before, back to a typed value: "at noon [brunch with the cousins]": "at" led in the time
         prev = {tokens[i] for i in itertools.takewhile(lambda i: not taken[i], range(start - 1, max(-1, start - 3), -1))}
         nxt = tokens[end] if end < len(tokens) else ""
         named = [s for s in left if (prev & s.before) - _WEAK_LEADS or nxt in s.after
                  or (s.kind.name == "name" and "name" in tokens[max(0, start - 3):start])]
+        if told and not told & set(value.split()):
+            # "my migraines, they've been happening": the words of a complaint, not the ones after "been"
+            named = [s for s in named if not s.kind.lexicon]
         if len(named) > 1:
             named = [s for s in named if nxt in s.after] or named
         if named and named[0].kind.name == "name" and " " in value:
@@ -332,7 +337,7 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
                 continue
         if not set(value.split()) - carriers - FUNCTION_WORDS:
             continue
-        unnamed.append((value, len(value.split())))
+        unnamed.append((value, len(value.split()), start, end))
     main = next((s for s in left if s.primary), None)
     if main is not None and main.kind.name == "reason":
         # a reason no cue leads in is a clause ("my app keeps crashing"), or a word callers give as one
@@ -340,6 +345,8 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
         unnamed = [u for u in unnamed if u[1] > 1 or u[0] in carriers]
     if main is not None and unnamed:
         value = max(unnamed, key=lambda u: u[1])[0]
+        if main.kind.lexicon:
+            value = _complaint(tokens, taken, unnamed, main.kind.lexicon) or value
         names = [s for s in left if s.kind.name == "name"]
         if main.kind.name == "name" and len(names) >= 2 and " " in value:
             first, rest = _name_pair(value)
@@ -349,6 +356,31 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
         parsed = main.kind.parse(value, now)
         if parsed is not None:
             _assign(args, main.arg, parsed)
+
+
+_ASKS = frozenset({"can", "could", "would", "need", "want", "please", "should"})
+_TIME_OF_DAY = re.compile(r"(?:at|in the|during the|every|each) (?:night|morning|evening|afternoon|day)")
+
+
+def _complaint(tokens: Sequence[str], taken: Sequence[bool], unnamed: Sequence[tuple[str, int, int, int]],
+               lexicon: frozenset[str]) -> str | None:
+    """A value told as a whole complaint ("my knee is swollen after i fell off my bike", "coughing at
+    night"): from the first stretch with a word of `lexicon` through the stretches that follow it, as long
+    as no stated value and no new request ("can i ...") comes between, and a time of day said after it."""
+    first = next((u for u in unnamed if lexicon & set(u[0].split())), None)
+    if first is None:
+        return None
+    start, end = first[2], first[3]
+    for _value, _n, lo, hi in unnamed:
+        if lo < end:
+            continue
+        if any(taken[end:lo]) or _ASKS & set(tokens[end:lo]):
+            break
+        end = hi
+    rest = " ".join(tokens[end:end + 3])
+    if (m := _TIME_OF_DAY.match(rest)) and not any(taken[end:end + len(m.group().split())]):
+        end += len(m.group().split())
+    return " ".join(tokens[start:end])
 
 
 def _take_tails(args: dict[str, Any], left: list[ArgSlot], tokens: Sequence[str], taken: Sequence[bool],

@@ -32,8 +32,10 @@ SYNONYMS = {"threw up": "vomited", "throwing up": "vomiting", "thrown up": "vomi
 SYMPTOMS = replace(
     free_text("symptoms", ["headache", "sore throat", "fever", "back pain", "cough and a runny nose", "stomach ache"],
               tail=r"(?:that|which|it) (?:is|has|have|was|had) (?:been )?(?:going on|going|happening|bothering me|there)$"
-                   r"|(?:it|that) (?:is|has) been$",
-              lead=r"(?:(?:my|our|his|her) )?(?:son|daughter|kid|child|baby|husband|wife|partner|mom|dad|mother|father)"
+                   r"|(?:it|that) (?:is|has) been$|(?:and )?(?:they|it|that|which)(?:'ve|'s| have| has| is)? (?:started|began|been)",
+              lead=r"(?:(?:i )?(?:wanted|want|need|needed|would like|have|had) to )?(?:(?:tell|let|warn|inform) )?"
+                   r"(?:(?:the|my|a|your) )?(?:nurse|nurses|doctor|doctors|clinic|staff)(?: know)?(?: about| that)?|"
+                   r"(?:(?:my|our|his|her) )?(?:son|daughter|kid|child|baby|husband|wife|partner|mom|dad|mother|father)"
                    r"(?:'s|s)?(?: (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been))?|been|being"),
     word_class="<symptom>", lexicon=SYMPTOM_WORDS,
 )
