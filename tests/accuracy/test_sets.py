@@ -51,7 +51,7 @@ def test_a_bad_line_is_refused_naming_the_file_and_line(tmp_path: Path, bad: obj
         load(path)
 
 
-@pytest.mark.parametrize("name", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6"])
+@pytest.mark.parametrize("name", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7"])
 def test_the_dev_sets_load(name: str) -> None:
     assert load_set(name)
 
