@@ -344,15 +344,18 @@ _TYPES: tuple[SlotType, ...] = (
                           "submit the report"]),
     _reference(),
     _refusing(free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group",
-                        tail=r"he|she|they|who|because|since|as of|starting|effective|with me|besides me|apart from me"),
+                        tail=r"he|she|they|who|because|since|as of|starting|effective|with me|besides me|apart from me"
+                             r"|and (?:what|their|his|her) roles?|(?:his|her|their)(?: email| e mail)?$",
+                        lead=r"(?:(?:my|our) )?(?:neighbor|neighbour|friend|brother|sister|cousin|wife|husband|partner|son"
+                             r"|daughter|mom|dad|coworker|colleague|boss|roommate|assistant) (?:to|on|in|into) (?:the|my|our)"),
               lambda _said, value: bool(_ERRAND.match(value))),
     _refusing(free_text("query", ["bob", "alice", "smith", "carol"], strip_articles=False, possessive=False,
                         lead=r"somebody|someone|anybody|anyone|a person|a guy|a woman|a man|named|called|by the name of",
-                        tail=r"(?:in|on|from|among) (?:my|our|the) (?:teams?|groups?|directory|contacts)"),
+                        tail=r"(?:in|on|from|among) (?:any of )?(?:my|our|the) (?:teams?|groups?|directory|contacts)"),
               lambda said, value: said.split()[0] in ("my", "your", "our", "the", "this", "that")  # "what is [my] email"
               or bool(set(value.split()) & {"email", "address", "phone", "number"})),
     _refusing(free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,
-                        lead=r"around|there|available|free|(?:right )?now|somewhere",
+                        lead=r"around|there|available|free|(?:right )?now|somewhere|(?:who|that) (?:can|could) help (?:me )?(?:with|about)",
                         tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)"),
               lambda _said, value: value.split()[0] in ("than", "instead")),  # "a nurse [than a machine]"
     place_type(),

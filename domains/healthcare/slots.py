@@ -51,7 +51,7 @@ def _no_errand(text: str, now: datetime) -> str | None:
 _SYMPTOM_TEXT = SYMPTOMS.parse
 SYMPTOMS = replace(SYMPTOMS, parse=_no_errand)
 INSURANCE = free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"], lead=r"now|is now|with|through",
-                      tail=r"and (?:(?:uh|um) )?(?:my|the|also)")  # "... to aetna [and my phone to ...]"
+                      tail=r"and (?:(?:uh|um) )?(?:my|the|also)|(?:last|this) (?:month|week|year)|(?:can|could|would) you|please|so")  # "... to aetna [and my phone to ...]"
 
 _NOT_A_NAME = (*WEEKDAYS, "today", "tomorrow", "tonight", "this", "next", "on", "at", "for", "about", "in", "and", "or",
                "to", "please", "soon", "asap", "because", "the", "a", "an", "i", "my", "me", "who", "that", "again",

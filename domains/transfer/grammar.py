@@ -49,7 +49,8 @@ EVERYDAY = (
         "{department} [department] please", "i (need|want) [to talk to] {department} (about|because|regarding) {reason}",
         "{department} [department] please {reason}", "i need {department} {reason}",
         # "is there a person in billing i can talk to"
-        f"(is there|do you have|can i get) {_HUMAN} (in|from|at) [the] {{department}} [department|team] [i (could|can) (talk|speak) to]"),
+        f"(is there|do you have|can i get) {_HUMAN} (in|from|at) [the] {{department}} [department|team] [i (could|can) (talk|speak) to]",
+        f"(is there|do you have|can i get) {_HUMAN} (in|from|at) [the] {{department}} [department|team] [i (could|can) (talk|speak) to] (about|because|regarding) {{reason}}",),
     # "transfer me to somebody who can help me with a refund"
     *_t("transfer_to_agent", f"(transfer|connect|put|get) me (to|with|through to) {_HUMAN} (who|that) (can|could) help [me] (with|about) {{reason}}"),
     # money questions are billing's, said without the word ("i need help with my bill")
