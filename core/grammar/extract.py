@@ -277,8 +277,8 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
         while j >= 0 and not taken[j] and tokens[j] in _ATTACHED:
             taken[j] = True
             j -= 1
-        if span.end < len(tokens) and tokens[span.end] in _PARTS_OF_DAY:
-            taken[span.end] = True  # "tomorrow night" with no time asked for: the night is no title
+        if span.end < len(tokens) and tokens[span.end] in _PARTS_OF_DAY and best.slot.kind.name in _DAY_KINDS | _CLOCK_KINDS:
+            taken[span.end] = True  # "tomorrow night" with no time asked for: the night is no title ("for two tonight" is a day)
     if clock_tonight and any(taken[i] for i, t in enumerate(tokens) if t == "tonight"):
         # "tonight at seven thirty" read as the time says the day too, when the day was not read apart
         day = next((s for s in shape.args if s.kind.name == "date" and s.arg not in filled), None)

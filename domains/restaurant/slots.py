@@ -11,9 +11,17 @@ from core.grammar.slots import SlotType, fixed, free_text, time_type
 from domains import bookings
 
 
+_GROUP = r"(?:adults?|grown ups?|grownups?|kids?|child|children|little ones?|teenagers?|teens?|toddlers?|baby|babies|seniors?)"
+_GROUPS = re.compile(rf"({NUMBER_RE}) {_GROUP} (?:and|plus|with) ({NUMBER_RE}) {_GROUP}")
+
+
 def _party(text: str, _now: datetime) -> int | None:
     if re.fullmatch(r"(?:one|1) of us", text.strip()):
         return None  # "one of us has a peanut allergy" is a guest, not the party
+    if m := _GROUPS.fullmatch(text.strip()):  # "four adults and two kids" are six
+        parts = [parse_number(m.group(1)), parse_number(m.group(2))]
+        total = sum(p for p in parts if isinstance(p, int))
+        return total if all(isinstance(p, int) for p in parts) and 1 <= total <= 30 else None
     t = re.sub(r"^(?:a party of|party of|a group of|a table of|table of) ", "", text.strip())
     t = re.sub(r" (?:people|persons|guests|adults|of us|diners|pax)$", "", t)
     if t in ("just me", "just myself", "me", "myself", "one person"):
@@ -30,7 +38,7 @@ def _phrase_party(n: int, _now: datetime, rng: random.Random) -> str:
 
 
 PARTY_SIZE = SlotType(
-    "party_size", rf"(?:(?:a party of |party of |a group of |a table of |table of )?{NUMBER_RE}(?: people| persons| guests"
+    "party_size", rf"(?:{_GROUPS.pattern}|(?:a party of |party of |a group of |a table of |table of )?{NUMBER_RE}(?: people| persons| guests"
     r"| adults| of us| diners)?|just me|just myself|a couple(?! of)|the two of us)", _party, lambda v, _n: say_number(v), _phrase_party,
     fixed([1, 2, 3, 4, 5, 6, 8, 10, 12]),
 )
