@@ -10,7 +10,8 @@ _RESTART = re.compile(r"\b(?:sorry i mean|no sorry|sorry no|i mean|no wait|wait 
 _REPEAT = re.compile(r"\b(?!(?:" + "|".join((*ONES, *TENS[2:], "oh", "double", "hundred", "thousand")) + r")\b)(\w+)( \1\b)+")
 """A word said twice in a row ("for for two") once; numbers excepted ("five five five", "twenty twenty six")."""
 _FILLER_WORDS = re.compile(r"\b(?:um+|uh+m*|er+|erm|hmm+|mm+|ah+|like you know|you know|i guess|basically|kinda"
-                           r"|(?:i )?(?:keep|kept|always|often) (?:on )?forget(?:ting)? (?:to|about))\b")
+                           r"|(?:i )?(?:keep|kept|always|often) (?:on )?forget(?:ting)? (?:to|about)"
+                           r"|(?:(?:i am|i'm|im) )?(?:so |terribly |really )?sorry to (?:bother|trouble) you|sorry to be a (?:bother|pain|nuisance))(?: but)?\b")
 """"I keep forgetting to ...": what follows is the thing itself, not part of its name."""
 
 
@@ -21,10 +22,22 @@ def _word_class(word: str) -> str:
     return kind if kind.startswith("<") else word
 
 
+def _sorry_between_values(text: str) -> str:
+    """"six p m sorry six thirty": a bare "sorry" between two values of one kind takes the first back
+    (marked as "sorry i mean" for the rule below); "sorry to bother you" is no restart."""
+    words = text.split()
+    for i, word in enumerate(words[1:-1], 1):
+        kind = _word_class(words[i + 1])
+        if word == "sorry" and kind.startswith("<") and any(_word_class(w) == kind for w in words[max(0, i - 3):i]):
+            words[i] = "sorry i mean"
+    return " ".join(words)
+
+
 def resolve_restarts(text: str) -> str:
     """"thursday no wait friday at two" -> "friday at two"; "for for two" -> "for two"; fillers dropped."""
     t = _FILLER_WORDS.sub(" ", text)
     t = _REPEAT.sub(r"\1", " ".join(t.split()))
+    t = _sorry_between_values(t)
     start = 0
     while (m := _RESTART.search(t, start)) is not None:
         before, after = t[: m.start()].split(), t[m.end():].split()
