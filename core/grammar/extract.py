@@ -257,8 +257,11 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
                 taken[i] = True
             continue
         if span.slot.arg in filled:
+            if span.end - span.start > 1 and span.slot.kind.name in _CLOCK_KINDS:
+                for i in range(span.start, span.end):  # "at seven thirty to [eight thirty]": a time, not a party of eight
+                    taken[i] = True
             continue
-        if before[-1:] == ("from",) and not _shares_kind(shape, span.slot) and any(
+        if before[-1:] in (("from",), ("for",), ("at",)) and not _shares_kind(shape, span.slot) and any(
                 o.slot.arg == span.slot.arg and o.start > span.end and tokens[o.start - 1] == "to" for o in spans):
             for i in range(span.start - 1, span.end):  # "from four people to six": four is the old value
                 taken[i] = True
