@@ -74,6 +74,8 @@ TEMPLATES = (
         "i (cannot|can not) make [it to] my appointment (on|for) {appointment:booking}"),
     *_t("cancel_appointment", "(cancel|delete|call off) [my|the] appointment", "i (cannot|can not) make my appointment",
         fixed={"appointment": "my appointment"}),
+    *_t("cancel_appointment", "the code (you|that you) (texted|sent|gave) [me] is {texted_code:pin} [please] [go ahead and] (cancel|call off) [it|my appointment|the appointment] [please]",
+        "(cancel|call off) [my|the] appointment [and] the code (you|that you) (texted|sent|gave) [me] is {texted_code:pin}", fixed={"appointment": "my appointment"}),
 )
 
 # Everyday phrasings (see the productivity grammar's note).

@@ -68,6 +68,10 @@ TEMPLATES = (
         "(cancel|call off|delete) my {ref:booking} (reservation|table|booking)", "(cancel|call off) (the|my) (booking|reservation) under {ref:name}",
         slots={"ref": "reservation"}),
     *_t("cancel_reservation", "(cancel|call off|delete) [my|our|the] (reservation|booking)", fixed=_MINE),
+    # the code texted to a caller on a public line, said with the request
+    *_t("cancel_reservation", "the code you (texted|sent) [me] is {texted_code:pin} [go ahead and] cancel [it]", fixed=_MINE),
+    *_t("cancel_reservation", "cancel the (reservation|table) under {ref:name} the code you (texted|sent) [me] is {texted_code:pin}",
+        slots={"ref": "reservation"}),
 )
 
 # Everyday phrasings (see the productivity grammar's note); the arguments' order varies, so these give the
