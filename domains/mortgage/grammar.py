@@ -101,6 +101,7 @@ EVERYDAY = (
         "(refinance|refi) [our|my] (home|house|mortgage|loan|place) [at a lower rate]", fixed={"loan_purpose": "refinance"}),
     *_t("update_mortgage_application", f"(the|our|my) {_HOME} is (listed|priced|selling|going|on the market) (at|for) {{value:money}}",
         f"(the|our|my) {_HOME} is worth (about|around|roughly) {{value:money}}",
+        f"(the|our|my) {_HOME} is [about|around] {{value:money}} and {_WE} (are|am|will be) putting [down] {{down:money}} [down]",
         f"{_WE} (can|will|could|plan to|are going to) put down {{down:money}}",
         f"{_WE} (have|saved|saved up) {{down:money}} (to put down|for the down payment|for a down payment)",
         f"{_WE} (want|need|would like|hope) to borrow [about|around] {{amount:money}}",
@@ -135,6 +136,7 @@ EVERYDAY = (
         "what is the monthly (payment|cost) [going to be|gonna be]",
         "if i (borrowed|borrow|took out) {amount:money} [(for|over) {term:years} years] what (is|would be|will be) the [monthly] payment",
         "at [like|about|around] {rate:percent} what (would|will) i pay (monthly|a month|per month)",
+        "(if|say) the (rate|interest rate|interest) is {rate:percent} what (is|would be|will be) (my|the) (monthly|payment|monthly payment)",
         "what (would|will) my (monthly payment|payment) be on {amount:money} at {rate:percent} [(over|for) {term:years} years]",
         slots={"amount": "loan_amount", "rate": "interest_rate", "term": "term_years"}),
 )
