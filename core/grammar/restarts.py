@@ -22,6 +22,17 @@ def _word_class(word: str) -> str:
     return kind if kind.startswith("<") else word
 
 
+_WEIGHT_FIRST = re.compile(r"^(?:so |okay |ok |alright )?(?:this|it)(?: one)?(?:'s| is) (?:a )?(?:really |very |super |pretty )?"
+                           r"(important|urgent|high priority|low priority)(?: one)? (?=\w+ \w)")
+
+
+def _weight_last(text: str) -> str:
+    """"this one's really important, remind me ..." -> "remind me ... it is important": how much a request
+    matters, said before it, as callers say it after it."""
+    m = _WEIGHT_FIRST.match(text)
+    return f"{text[m.end():]} it is {m[1]}" if m else text
+
+
 def _sorry_between_values(text: str) -> str:
     """"six p m sorry six thirty": a bare "sorry" between two values of one kind takes the first back
     (marked as "sorry i mean" for the rule below); "sorry to bother you" is no restart."""
@@ -37,7 +48,7 @@ def resolve_restarts(text: str) -> str:
     """"thursday no wait friday at two" -> "friday at two"; "for for two" -> "for two"; fillers dropped."""
     t = _FILLER_WORDS.sub(" ", text)
     t = _REPEAT.sub(r"\1", " ".join(t.split()))
-    t = _sorry_between_values(t)
+    t = _weight_last(_sorry_between_values(t))
     start = 0
     while (m := _RESTART.search(t, start)) is not None:
         before, after = t[: m.start()].split(), t[m.end():].split()

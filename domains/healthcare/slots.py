@@ -39,7 +39,9 @@ SYMPTOMS = replace(
                    r"(?:'s|s)?(?: (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been))?|been|being"),
     word_class="<symptom>", lexicon=SYMPTOM_WORDS,
 )
-_ERRAND = re.compile(r"^(?:to|got to|gotta) ")
+_ERRAND = re.compile(r"^(?:to|got to|gotta) |^(?:sent|turned|handed|submitted|uploaded|mailed|emailed|paid|signed|finished"
+                     r"|done|made|booked|called|written|filled|dropped|picked|got) ")
+"""Words after "i have" that say what the caller has to do or has done ("i have [sent in my pay stubs]")."""
 
 
 def _no_errand(text: str, now: datetime) -> str | None:

@@ -68,7 +68,7 @@ TEMPLATES = (
         "what do i need to (send|submit|upload|provide)"),
     *_t("mark_document_received", "i [just|already] (sent|uploaded|submitted|emailed|mailed|faxed) [you] [my|the] {document}",
         "mark [my|the] {document} as received", "you should [now] have [my|the] {document}",
-        "(i have|i have already) (sent|uploaded|submitted) [you] [my|the] {document}"),
+        "(i have|i have already|i have just) (sent|uploaded|submitted|turned in|handed in|sent in|dropped off) [you] [my|the] {document}"),
     *_t("estimate_monthly_payment", "what (would|will) my monthly payment be",
         "(estimate|calculate|figure out) my [monthly] (payment|mortgage payment)",
         "how much (would|will) i pay (a|per|each) month", "what (would|will) my (payment|payments) be",
