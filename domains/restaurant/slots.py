@@ -10,7 +10,6 @@ from core.grammar.numbers import NUMBER_RE, parse_number, say_number
 from core.grammar.slots import SlotType, fixed, free_text, time_type
 from domains import bookings
 
-
 _GROUP = r"(?:adults?|grown ups?|grownups?|kids?|child|children|little ones?|teenagers?|teens?|toddlers?|baby|babies|seniors?)"
 _GROUPS = re.compile(rf"({NUMBER_RE}) {_GROUP} (?:and|plus|with) ({NUMBER_RE}) {_GROUP}")
 
