@@ -313,11 +313,16 @@ def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Seque
     splits = frozenset(w for s in free if not s.primary for w in s.before if w in ("at", "in", "about", "because"))
     found = stretches(tokens, taken, tool_words, splits - main_leads)
     told = set().union(*(s.kind.lexicon for s in free)) & {w for text, _s, _e in found for w in text.split()}
-    for value, start, end in found:
-        # the words just before, back to a typed value: "at noon [brunch with the cousins]": "at" led in the time
-        prev = {tokens[i] for i in itertools.takewhile(lambda i: not taken[i], range(start - 1, max(-1, start - 3), -1))}
+
+    def led(start: int) -> set[str]:
+        """The words just before, back to a typed value: "at noon [brunch with the cousins]": "at" led in the time."""
+        return {tokens[i] for i in itertools.takewhile(lambda i: not taken[i], range(start - 1, max(-1, start - 3), -1))}
+
+    for n, (value, start, end) in enumerate(found):
+        prev = led(start)
         nxt = tokens[end] if end < len(tokens) else ""
-        named = [s for s in left if (prev & s.before) - _WEAK_LEADS or nxt in s.after
+        named = [s for s in left if (prev & s.before) - _WEAK_LEADS or (nxt in s.after and not any(
+            (led(later) & s.before) - _WEAK_LEADS - FUNCTION_WORDS for _v, later, _e in found[n + 1:]))  # "make a todo [sign the lease]"
                  or (s.kind.name == "name" and "name" in tokens[max(0, start - 3):start])]
         if told and not told & set(value.split()):
             # "my migraines, they've been happening": the words of a complaint, not the ones after "been"
@@ -465,8 +470,17 @@ _MODIFIERS = frozenset({"new", "more", "another", "other", "extra"})
 filters", "buy [more] potting soil")."""
 
 
+_HEADS = frozenset({"party"})
+"""Words a template uses ("a party of six") that after the caller's own words are what they name ("a
+retirement [party]")."""
+
+
 def _modifies(tokens: Sequence[str], taken: Sequence[bool], j: int, start: int, strong: frozenset[str]) -> bool:
-    """Whether tool word `tokens[j]` modifies the word after it, inside a stretch begun at `start`."""
+    """Whether tool word `tokens[j]` modifies the word after it, inside a stretch begun at `start`, or is
+    the word the stretch names."""
+    if tokens[j] in _HEADS:
+        return j > start and not _is_tool_word(tokens[j - 1], strong) and tokens[j - 1] not in FUNCTION_WORDS and (
+            j + 1 >= len(tokens) or tokens[j + 1] != "of")
     return (tokens[j] in _MODIFIERS and j > start and j + 1 < len(tokens) and not taken[j + 1]
             and not _is_tool_word(tokens[j + 1], strong) and tokens[j + 1] not in FUNCTION_WORDS)
 
@@ -491,7 +505,8 @@ def stretches(tokens: Sequence[str], taken: Sequence[bool], tool_words: frozense
         lo, hi = i, j
         while lo < hi and (tokens[lo] in _LEAD_INS or tokens[lo] in tool_words):
             lo += 1
-        while hi > lo and (tokens[hi - 1] in _LEAD_INS or tokens[hi - 1] in tool_words):
+        while hi > lo and (tokens[hi - 1] in _LEAD_INS or tokens[hi - 1] in tool_words) and not (
+                tokens[hi - 1] in _HEADS and _modifies(tokens, taken, hi - 1, lo, strong)):
             hi -= 1
         if hi > lo and hi < len(tokens) and not taken[hi] and (tokens[hi - 1], tokens[hi]) in _PHRASAL:
             hi += 1  # "for a follow up": the particle is part of the words, whatever the tool uses it for
