@@ -428,7 +428,10 @@ def _take_tails(args: dict[str, Any], left: list[ArgSlot], tokens: Sequence[str]
             hi = j
             while hi > i + 1 and tokens[hi - 1] in _LEAD_INS:
                 hi -= 1
-            words = tokens[i + 1:hi]
+            lo = i + 1
+            if i and tokens[i - 1] in _ASKED_ABOUT and not out[i - 1]:
+                lo = i - 1  # "i have [questions about my test results]": what the caller has is the reason
+            words = tokens[lo:hi]
             if not any(w not in FUNCTION_WORDS and w not in _LEAD_INS for w in words):
                 continue
             value = slot.kind.parse(" ".join(words), now)
@@ -436,10 +439,14 @@ def _take_tails(args: dict[str, Any], left: list[ArgSlot], tokens: Sequence[str]
                 continue
             _assign(args, slot.arg, value)
             left.remove(slot)
-            for k in range(i, j):
+            for k in range(min(lo, i), j):
                 out[k] = True
             break
     return out
+
+
+_ASKED_ABOUT = frozenset({"question", "questions", "problem", "problems", "issue", "issues", "concern", "concerns",
+                          "complaint", "query"})
 
 
 def _name_pair(value: str) -> tuple[str, str]:

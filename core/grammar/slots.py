@@ -356,7 +356,7 @@ _TYPES: tuple[SlotType, ...] = (
               or bool(set(value.split()) & {"email", "address", "phone", "number"})),
     _refusing(free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,
                         lead=r"around|there|available|free|(?:right )?now|somewhere|(?:who|that) (?:can|could) help (?:me )?(?:with|about)",
-                        tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)"),
+                        tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)|(?:can|could|may) i (?:talk|speak)"),
               lambda _said, value: value.split()[0] in ("than", "instead")),  # "a nurse [than a machine]"
     place_type(),
     free_text("description", ["launch planning", "weekly planning"], strip_articles=False),
