@@ -321,7 +321,8 @@ _TYPES: tuple[SlotType, ...] = (
                      "maria@hanok.kr"])),
     SlotType("phone", PHONE_RE, lambda t, _n: parse_phone(t), lambda v, _n: say_digits(v),
              lambda v, _n, rng: phrase_phone(v, rng), _fixed(["5551234567", "4155550199", "2125550143"])),
-    SlotType("pin", PHONE_RE, lambda t, _n: parse_pin(t), lambda v, _n: " ".join(say_digits(v).replace(",", "").split()),
+    # digit by digit, or as the number a recogniser wrote them as ("four hundred seventeen thousand ...")
+    SlotType("pin", f"(?:{PHONE_RE}|{NUMBER_RE})", lambda t, _n: parse_pin(t), lambda v, _n: " ".join(say_digits(v).replace(",", "").split()),
              lambda v, _n, rng: say_digits(v).replace(",", ""), _fixed(["1234", "4321", "987654", "24680"])),
     choice_type(choices.PRIORITY, "<priority>",
                 frozenset(w for w in choices.PRIORITY.lookup if " " not in w and w != "top")),

@@ -53,7 +53,8 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bcross ?off\b|\bcrossoff\b", "cross off"),
         # a sentence-opening "um" heard as "i am" ("i am what am i getting reminded about"), "hi" as "high"
         (r"^i am (?=(?:what|which|when|where|how|who|i|can|could|would|will|please|add|cancel|cancelled|canceled|"
-         r"remind|put|todo|to do|delete|remove|show|list|book|schedule|create|change|move|need|want)\b"
+         r"remind|put|todo|to do|delete|remove|show|list|book|schedule|create|change|move|need|want|do|does|is|are|any"
+         r"|anything)\b"
          r"|(?:at|new) (?:an? )?(?:event|task|todo|to do|meeting|reminder|appointment|note)\b)", ""),
         (r"^high (?=(?:i am|i'm|im|this is|there|my name|it is|it's)\b)", "hi "),
         (r"^((?:please )?mark .+) is (done|complete|completed|finished)$", r"\1 as \2"),
@@ -64,6 +65,12 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (rf"{_OPENING}(add|take|make|invite|remove|put|change|kick|set|move|drop|promote|demote)(?=[a-z']+(?: (?:dot|underscore) [a-z]+)* at [a-z]+(?: dot [a-z]+)+ (?:to|off|from|on|onto|into|in|an|a|as)\b)",
          r"\1\2 "),
         (r"\blook (a|us a|me a) table\b", r"book \1 table"),  # "look a table for two": book
+        (r"\blook (me|us) in (?=for|on|at|with|next|this|tomorrow|today)\b", r"book \1 in "),  # "look me in for a flu shot"
+        (rf"{_OPENING}look (?=(?:a|an|my) (?:follow up|followup|checkup|check up|physical|appointment|visit|flu shot)\b)",
+         r"\1book "),
+        (r"\bsee (?:the|a) party of\b", "seat a party of"),
+        (r"\baid (?=of us|people|guests)\b", "eight "),
+        (r"\bphoto it\b", "photo id"),
         (r"\bthink (?=(?:my |the |with )?(?:google|calendar)\b|(?:my |the )?(?:events|meetings) (?:from|with) )", "sync "),  # "sync"
         (r"\bday of birth\b", "date of birth"),
         # "half seven": half past seven

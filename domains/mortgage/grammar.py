@@ -130,7 +130,7 @@ EVERYDAY = (
         "in your inbox|on their way|on the way) [now|already] [(i|we) (sent|emailed|uploaded) (them|it) [this morning|today|yesterday|last night]]",
         "[my|the|our] {document:named_document} (went|were sent|got sent|came through|went through|went out|were uploaded) "
         "[today|yesterday|this morning|last night]",
-        "[my|the|our] {document:named_document} (are|is) (in|there|uploaded) [now] [so] mark (it|them) [as] received"),
+        "[my|the|our] {document:named_document} (are|is) (in|there|uploaded) [now] [so] mark (it|them|that) [as] received"),
     *_t("estimate_monthly_payment", "[roughly|about] how much (a|per|each) month (am i|are we|would i be|would we be) looking at",
         "what (would|will) (i|we) (pay|be paying) (monthly|a month|per month|each month)",
         "what is the monthly (payment|cost) [going to be|gonna be]",

@@ -60,3 +60,19 @@ def test_the_fifth_round(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
     assert reading is not None, said
     assert (reading.tool, reading.args) == (tool, args)
+
+
+@pytest.mark.parametrize(("heard", "tool", "args"), [
+    # a six-digit code the recogniser wrote as a number, read back in words
+    ("the code you texted me is five hundred twelve thousand three hundred nine go ahead and cancel", "cancel_appointment",
+     {"appointment": "my appointment", "texted_code": "512309"}),
+    ("look me in for a physical on tuesday at nine", "book_appointment",
+     {"date": "2026-11-24", "time": "09:00", "reason": "physical"}),
+    ("do you have room for aid of us on friday at seven", "check_availability",
+     {"party_size": 8, "date": "2026-11-27", "time": "19:00"}),
+    ("my photo it is in so mark it as received", "mark_document_received", {"document": "photo id"}),
+])
+def test_what_the_phone_recogniser_writes_for_common_words(heard: str, tool: str, args: dict[str, object]) -> None:
+    reading = interpret(heard, NOW)
+    assert reading is not None, heard
+    assert (reading.tool, reading.args) == (tool, args)
