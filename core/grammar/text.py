@@ -94,6 +94,9 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(a|an|my|the|new|this|that|your|our|each|every|one|another|create|created|add|make|put) to do\b",
          r"\1 todo"),
         (r"^created (?=todo|task|reminder|team|event|calendar)", "create a "),  # "create a" as often heard
+        (r"\b(team|group|list) created (?=todo|task)", r"\1 create a "),  # "on the ops team created todo to ..."
+        (r"\badded description\b", "add a description"),
+        (r"\b(hey|so|okay|ok|yeah|yes|and|well) i (?=could you|can you|would you|will you)\b", r"\1 "),  # "uh" heard "i"
         (r"\bto (morrow|night|day)\b", r"to\1"),  # "to morrow" as a recogniser may split it
         (r"\bgood[ -]?bye?\b", "goodbye"),  # "good-by", "good bye"
 
