@@ -69,7 +69,7 @@ _CLOCKISH = re.compile(r"\b(?:am|pm|oclock|o'clock|noon|midnight|\d{1,2}(?::\d\d
 """Words of a clock time: free text holding one has swallowed a time its template should have read."""
 _CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{4}|\d{4}-\d\d-\d\d(?: \d\d:\d\d)?")
 """A booking as its slot type writes one it recognised: a confirmation code (HT-4K2P), a day, a day and time."""
-_SAID_APART = frozenset({"phone", "email", "birth_date"})
+_SAID_APART = frozenset({"phone", "email", "birth_date", "priority", "importance"})
 """Values that say what they are wherever they stand: one a template did not read is the caller's too."""
 
 

@@ -20,7 +20,7 @@ EVIDENCE = 2.0
 """Nats by which the sentence's own words must favour the best tool before it is offered at all."""
 _EVIDENCE_LEAD = 2.0
 """Nats by which a close rival's own words must outweigh an unsure best tool's to be read instead."""
-KIND_ONLY = frozenset({"todo", "task", "reminder", "alert", "appointment", "reservation", "booking"})
+KIND_ONLY = frozenset({"todo", "task", "reminder", "alert", "appointment", "reservation", "booking", "event"})
 """Words that say which kind of record a reference is about and are never part of a record's own name (a
 "pta meeting" is an event's title)."""
 

@@ -182,6 +182,12 @@ _CLOCK_OPENING = re.compile(rf"^(?:(?:at|on|by) )?(?:{TIME_RE}|{DATE_RE})(?: |$)
 _CLAUSE = re.compile(r"\b(?:i|me|you|can|could|would|should|need|want|like|please|but|so|because)\b")
 
 
+_ASKS_TO_ADD = re.compile(r"\b(?:(?:can|could|would|will) you (?:add|put|jot|write)|(?:add|put|jot|write) (?:that|this) (?:to|on|down))\b"
+                          r"|\badd that$")
+"""A request to add, inside what was read as the thing to add ("get [... by friday can you add that] to my list")."""
+_ASKS_TO_REMIND = re.compile(r"\bremind (?:me|us)\b|\bremind$")
+
+
 def _refusing(base: SlotType, refuse: Callable[[str, str], bool]) -> SlotType:
     """`base`, but a reading `refuse(words said, value)` turns down is no value of this kind."""
 
@@ -208,7 +214,9 @@ def _reference() -> SlotType:
     """Words that name an existing record; "new task fix the sink ...", "i need a todo for ..." name a record to
     make, not one to change."""
     base = free_text("ref", ["buy milk", "milk", "call mom", "rent", "passport", "dentist", "team sync"], possessive=False,
-                     tail=r"(?:that |which )?(?:i|we) (?:booked|made|put in|put down|set up|scheduled|added|have|had)")
+                     tail=r"(?:that |which )?(?:i|we) (?:booked|made|put in|put down|set up|scheduled|added|have|had)"
+                          r"|(?:it|that|which|they) (?:got|was|were|has been|is|are) (?:cancelled|canceled|called off"
+                          r"|postponed|done|finished|over)")
     return _refusing(base, lambda said, _value: bool(_NEW_RECORD.search(said)))
 
 
@@ -336,13 +344,17 @@ _TYPES: tuple[SlotType, ...] = (
              lambda v, _n, _r: str(v).lower(), _fixed(["John", "Maria", "Smith", "Garcia", "Lee", "Chen", "Olivia"]),
              free_text=True),
     free_text("text", ["the quarterly report", "new laptop setup", "budget review"]),
-    free_text("title", ["buy milk", "call mom", "pay rent", "renew passport", "water the plants",
-                        "pick up dry cleaning", "book flights to boston", "send the invoice"],
-              lead=r"(?:for )?me to"),  # "make a to do for me to renew the boat registration"
+    _refusing(free_text("title", ["buy milk", "call mom", "pay rent", "renew passport", "water the plants",
+                                  "pick up dry cleaning", "book flights to boston", "send the invoice"],
+                        lead=r"(?:for )?me to",  # "make a to do for me to renew the boat registration"
+                        tail=r"(?:(?:it is|that is|and it is|and make it|make it|mark it) )?(?:very |super |really )?"
+                             r"(?:urgent|high priority|low priority|top priority)$"),
+              lambda _said, value: bool(_ASKS_TO_ADD.search(value))),
     _event_title(),
     _stated_event(),
-    free_text("message", ["call mom", "take my medicine", "feed the cat", "check the oven", "pick up the kids",
-                          "submit the report"]),
+    _refusing(free_text("message", ["call mom", "take my medicine", "feed the cat", "check the oven", "pick up the kids",
+                                    "submit the report"]),
+              lambda _said, value: bool(_ASKS_TO_REMIND.search(value))),
     _reference(),
     _refusing(free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group",
                         tail=r"he|she|they|who|because|since|as of|starting|effective|with me|besides me|apart from me"

@@ -55,6 +55,19 @@ def test_what_a_caller_says_around_a_request(said: str, meant: str) -> None:
      {"property_value": 300000.0, "down_payment": 60000.0}),
     ("say the rate is six point two five what would my monthly payment be", "estimate_monthly_payment",
      {"interest_rate": 6.25}),
+    # what a title or a message is not: the request to add it, a reminder asked for, its priority
+    ("i have to renew the car insurance by thursday can you add that to my list", "create_todo",
+     {"title": "renew the car insurance", "due_date": "2026-11-26"}),
+    ("i must not forget to feed the fish uh remind me at eight tonight", "create_reminder",
+     {"message": "feed the fish", "remind_at": "2026-11-23T20:00:00"}),
+    ("team task for marketing update the press kit it's urgent", "create_team_todo",
+     {"team": "marketing", "title": "update the press kit", "priority": "urgent"}),
+    # a record named with its kind, and what became of it
+    ("delete the quarterly offsite event it got cancelled", "delete_calendar_event", {"event": "quarterly offsite"}),
+    ("a table for ten on friday at eight for my mom's retirement party", "create_reservation",
+     {"party_size": 10, "date": "2026-11-27", "time": "20:00", "special_requests": "mom's retirement party"}),
+    ("connect me with someone i have a question about my statement", "transfer_to_agent",
+     {"reason": "question about my statement"}),
 ])
 def test_the_fifth_round(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
