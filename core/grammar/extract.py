@@ -288,10 +288,24 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
         if day is not None:
             _assign(args, day.arg, now.date().isoformat())
             filled.add(day.arg)
+    for slot in shape.args:
+        if slot.kind.name == "booking" and isinstance(slot.arg, str) and (m := _BOOKED_UNDER.search(text)) and (
+                not taken[len(text[:m.start(1)].split())]):
+            # "we can't make it tonight, cancel the table for castellanos": the name says which, not the day
+            _assign(args, slot.arg, m[1].title())
+            filled.add(slot.arg)
+            taken[len(text[:m.start(1)].split())] = True
     free = [s for s in shape.args if s.kind.free_text and s.arg not in filled]
     if free:
         _fill_free_text(args, free, tokens, taken, shape.words - shape.values, now, shape.words & shape.values, ends)
     return args
+
+
+_BOOKED_UNDER = re.compile(
+    r"\b(?:(?:table|reservation|booking) for|(?:table|reservation|booking|appointment) under)(?: the name(?: of)?)? (?!(?:the|a|an|my|our|us|me|tonight|today|"
+    r"tomorrow|dinner|lunch|brunch|breakfast|party|people|this|next|that|it|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|one)\b)([a-z][a-z'-]+)$")
+"""A booking named by the one name it is under, said last ("... cancel the table for kim")."""
 
 
 def _shares_kind(shape: ToolShape, slot: ArgSlot) -> bool:

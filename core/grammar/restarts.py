@@ -11,7 +11,7 @@ _REPEAT = re.compile(r"\b(?!(?:" + "|".join((*ONES, *TENS[2:], "oh", "double", "
 """A word said twice in a row ("for for two") once; numbers excepted ("five five five", "twenty twenty six")."""
 _FILLER_WORDS = re.compile(r"\b(?:um+|uh+m*|er+|erm|hmm+|mm+|ah+|like you know|you know|i guess|basically|kinda"
                            r"|(?:i )?(?:keep|kept|always|often) (?:on )?forget(?:ting)? (?:to|about)"
-                           r"|(?:(?:i am|i'm|im) )?(?:so |terribly |really )?sorry to (?:bother|trouble) you|sorry to be a (?:bother|pain|nuisance))(?: but)?\b")
+                           r"|(?:(?:i am|i'm|im) )?(?:so |terribly |really )?sorry to (?:(?:bother|trouble) you|be a (?:bother|pain|nuisance))(?: but)?)\b")
 """"I keep forgetting to ...": what follows is the thing itself, not part of its name."""
 
 

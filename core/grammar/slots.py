@@ -188,6 +188,11 @@ _ASKS_TO_ADD = re.compile(r"\b(?:(?:can|could|would|will) you (?:add|put|jot|wri
 _ASKS_TO_REMIND = re.compile(r"\bremind (?:me|us)\b|\bremind$")
 
 
+_NO_REASON = frozenset({"i", "would", "do", "be", "better", "off", "rather", "speaking", "talking", "think", "much",
+                        "prefer", "just", "really", "honestly"})
+"""Words of a wish to speak to a person, which state no reason for it."""
+
+
 def _refusing(base: SlotType, refuse: Callable[[str, str], bool]) -> SlotType:
     """`base`, but a reading `refuse(words said, value)` turns down is no value of this kind."""
 
@@ -370,7 +375,8 @@ _TYPES: tuple[SlotType, ...] = (
     _refusing(free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,
                         lead=r"around|there|available|free|(?:right )?now|somewhere|(?:who|that) (?:can|could) help (?:me )?(?:with|about)",
                         tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)|(?:can|could|may) i (?:talk|speak)"),
-              lambda _said, value: value.split()[0] in ("than", "instead")),  # "a nurse [than a machine]"
+              lambda _said, value: value.split()[0] in ("than", "instead")  # "a nurse [than a machine]"
+              or not set(value.split()) - _NO_REASON),  # "i would do [better speaking] with a human"
     place_type(),
     free_text("description", ["launch planning", "weekly planning"], strip_articles=False),
 )

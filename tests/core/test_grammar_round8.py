@@ -68,6 +68,13 @@ def test_what_a_caller_says_around_a_request(said: str, meant: str) -> None:
      {"party_size": 10, "date": "2026-11-27", "time": "20:00", "special_requests": "mom's retirement party"}),
     ("connect me with someone i have a question about my statement", "transfer_to_agent",
      {"reason": "question about my statement"}),
+    # a booking named by the name it is under, whatever day was said before
+    ("our flight got delayed so we can't come tonight please cancel the table for oyelaran", "cancel_reservation",
+     {"reservation": "Oyelaran"}),
+    ("cancel my appointment for bloodwork", "cancel_appointment", {"appointment": "bloodwork"}),
+    # a wish to speak to a person states no reason
+    ("could i be put through to a real person", "transfer_to_agent", {}),
+    ("so sorry to bother you but i'd rather be talking with a human", "transfer_to_agent", {}),
 ])
 def test_the_fifth_round(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
