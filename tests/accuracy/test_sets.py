@@ -61,3 +61,4 @@ def test_the_test_set_loads_and_is_large_enough() -> None:
     assert len(load_set("test")) >= 150
     assert len(load_set("test2")) >= 150
     assert len(load_set("test3")) >= 150
+    assert len(load_set("test4")) >= 150
