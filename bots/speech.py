@@ -128,4 +128,4 @@ def make_tts(settings: Settings, sample_rate: int, speech: SpeechModels) -> TTSS
             sample_rate=sample_rate,
             settings=CartesiaTTSService.Settings(voice=settings.cartesia_voice_id),
         )
-    return HibariTTSService(voice=speech.voice, sample_rate=sample_rate)
+    return HibariTTSService(voice=speech.voice, sample_rate=sample_rate, speed=settings.hibari_speed)

@@ -30,6 +30,11 @@ REQUIRE_SERVICES = os.environ.get("CONVONET_REQUIRE_SERVICES") == "1"
 TEST_SECRET = "test-secret-" + "x" * 40
 
 BACKENDS = ["sqlite+memory", "postgres+redis"]
+BOT_SPEED = 2.0
+"""The pace test servers' offline voice speaks at (`hibari_speed`): a caller hears every reply out before
+answering, in real time, and at the voice's own pace that was over a third of the suite's time. No test
+listens to what the bot says, only to whether and when; a test whose point is the length of the bot's
+audio asks for `hibari_speed=1.0`."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ def make_settings(tmp: Path, database_url: str, redis_url: str | None, **overrid
         "redis_url": redis_url,
         "bcrypt_rounds": 4,
         "moonshine_workers": 1,  # one model process per test server (a server's default: one per core)
+        "hibari_speed": BOT_SPEED,
         "_env_file": None,
     }
     values.update(overrides)

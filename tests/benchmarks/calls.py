@@ -40,6 +40,7 @@ from pipecat.utils.time import time_now_iso8601
 from core import accounts
 from core.monitor import MONITOR_RECENT
 from core.runtime import Runtime
+from tests.benchmarks.conftest import FULL
 from tests.benchmarks.procstats import children, load_average, process_usage, thread_cpu  # noqa: F401  (re-exported)
 from tests.conftest import TEST_SECRET, Backend
 from tests.fakes.phone_server import AUTH_TOKEN, PhoneServer, open_phone_server
@@ -51,6 +52,8 @@ PIN = "4821"
 PHRASES = ["what are my todos", "create a todo to buy milk", "what is on my calendar today"]
 ROOT = Path(__file__).resolve().parents[2]
 LATE_MS = 40.0  # a hole longer than this in the bot's audio, as the caller hears it, is late audio
+# A full run's server speaks at the voice's own pace, as a deployment does; a smoke run's at the tests' pace.
+PACE: dict[str, Any] = {"hibari_speed": 1.0} if FULL else {}
 
 
 @contextlib.contextmanager
@@ -67,7 +70,7 @@ def quiet_pipecat() -> Iterator[None]:
 async def bench_server(backend: Backend, tmp_path: Path, data_dir: Path, **overrides: object
                        ) -> AsyncIterator[PhoneServer]:
     with quiet_pipecat():  # the server's start loads its STT's models (PocketSphinx's language model too)
-        async with open_phone_server(backend, tmp_path, data_dir=data_dir, **overrides) as server:
+        async with open_phone_server(backend, tmp_path, data_dir=data_dir, **{**PACE, **overrides}) as server:
             yield server
 
 
@@ -429,7 +432,7 @@ async def _serve(database_url: str, data_dir: Path, rest_url: str, callers: int,
     settings = make_settings(data_dir, database_url, None, public_url=url, twilio_auth_token=AUTH_TOKEN,
                              twilio_account_sid="AC" + "0" * 32, twilio_api_base_url=rest_url,
                              **{"max_calls_per_process": None, "load_threshold": None, "loop_lag_threshold": None,
-                                "moonshine_workers": None, **overrides})  # and Moonshine's readers as a server has them
+                                "moonshine_workers": None, **PACE, **overrides})  # and Moonshine's readers as a server has them
     runtime = Runtime.build(settings)
     await register_callers(runtime, callers)
     server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), log_level="warning", lifespan="on"))

@@ -37,6 +37,7 @@ from processors.speech.stt_service import SphinxSTTService
 from processors.speech.tts_service import HibariTTSService
 from speech.models import SpeechModels
 from tests.fakes.speech_servers import FakeSpeechServer, tone
+from tests.voice import VOICE
 
 
 def speech_settings(tmp_path: Path, **overrides: object) -> Settings:
@@ -57,6 +58,18 @@ def test_offline_providers_by_default(tmp_path: Path) -> None:
     assert isinstance(stt, MoonshineSTTService) and stt._load == speech.moonshine_worker
     tts = make_tts(settings, 8000, speech)
     assert isinstance(tts, HibariTTSService) and tts._voice is speech.voice  # the server's one voice
+
+
+async def test_the_offline_voice_speaks_at_the_pace_asked(tmp_path: Path) -> None:
+    async def seconds(speed: float) -> float:
+        settings = speech_settings(tmp_path, hibari_speed=speed)
+        down, _ = await run_test(make_tts(settings, 8000, SpeechModels(settings, voice=VOICE)),
+                                 frames_to_send=[TTSSpeakFrame("Your todo buy milk is added for tomorrow.")],
+                                 pipeline_params=PipelineParams(audio_out_sample_rate=8000))
+        return sum(len(f.audio) for f in down if isinstance(f, TTSAudioRawFrame)) / 2 / 8000
+
+    own, brisk = await seconds(1.0), await seconds(1.5)
+    assert 0.55 < brisk / own < 0.8, (own, brisk)
 
 
 def test_pocketsphinx_by_name(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from core.runtime import Runtime
 from tests.api.test_webrtc import RATE, offer_body
 from tests.api.test_webrtc_call import Microphone, Peer, listen, until
-from tests.conftest import REQUIRE_SERVICES, TEST_SECRET
+from tests.conftest import BOT_SPEED, REQUIRE_SERVICES, TEST_SECRET
 from tests.fakes.twilio_client import FakeCall, FakeTwilio
 from tests.helpers import SERVER_ENV, Account, make_staff, register
 from tests.processors.callers import CALLER_PHONE, CALLER_PIN, register_caller
@@ -186,7 +186,7 @@ async def open_deployment(runtime: Runtime, tmp_path: Path, *, machines: int = 1
             "TWILIO_API_BASE_URL": twilio.rest_url, "FORWARDED_ALLOW_IPS": "127.0.0.1", "DRAIN_SECONDS": "0",
             "LOAD_THRESHOLD": "8",  # a loaded test machine must not turn the processes away (tests/core/test_load.py)
             "LOOP_LAG_THRESHOLD": "5",  # nor its loops' lag (tests/api/test_cluster_routes.py)
-            "LOG_LEVEL": "INFO",
+            "LOG_LEVEL": "INFO", "HIBARI_SPEED": str(BOT_SPEED),
         } | settings
         try:
             if machines == 1:

@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pipecat.transports.base_input import BaseInputTransport
 
-from tests.fakes.phone_server import PhoneServer
+from tests.conftest import Backend
+from tests.fakes.phone_server import PhoneServer, open_phone_server
 from tests.fakes.twilio_client import RATE, FakeCall, speech_frames
 from transports.playout_lead import PLAYOUT_LEAD_SECS
 
@@ -21,6 +24,13 @@ pytest.importorskip("bots.speech", reason="needs the offline speech services")
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)]
 
 HOLE_SECS = 0.04  # what the capacity bench counts as late audio
+
+
+@pytest.fixture
+async def phone(backend: Backend, tmp_path: Path, voice_data_dir: Path) -> AsyncIterator[PhoneServer]:
+    """The voice at its own pace: the stalls below fall inside the ~5 s welcome."""
+    async with open_phone_server(backend, tmp_path, data_dir=voice_data_dir, hibari_speed=1.0) as server:
+        yield server
 
 
 def record_arrivals(call: FakeCall) -> list[tuple[float, float]]:
