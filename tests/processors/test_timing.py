@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from pipecat.frames.frames import (
     Frame,
     OutputAudioRawFrame,
@@ -35,6 +36,10 @@ from processors.agent_bridge import AgentBridge
 from processors.speech.tts_service import HibariTTSService
 from processors.timing import TurnTimingObserver
 from tests.voice import VOICE
+
+# The observer keeps no state in the database or the store; what the turns do there (the agent's checkpoints,
+# its todo tools) runs on both backends in tests/processors/test_agent_bridge.py and the domains' tests.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)
 
 STAGES = ("stt_ms", "turn_end_ms", "agent_ms", "llm_first_token_ms", "tts_first_audio_ms", "eos_to_first_audio_ms")
 
