@@ -333,12 +333,11 @@ def test_the_sets_are_large_enough_and_their_references_mean_what_they_should() 
 
 
 @pytest.mark.slow
-def test_stt_accuracy_on_phone_audio(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+def test_stt_accuracy_on_phone_audio(language_model: LanguageModel, capsys: pytest.CaptureFixture[str]) -> None:
+    """On the session's `models.build_domain_language_model` (conftest `language_model`: built once, ~10 s)."""
     pool = DecoderPool(processes=2)
     try:
-        results = measure(sets(), models.build_domain_language_model(settings, VOICE), models.decoder_settings(8000), pool,
-                          best_only=True)
+        results = measure(sets(), language_model, models.decoder_settings(8000), pool, best_only=True)
     finally:
         pool.shutdown()
     with capsys.disabled():
