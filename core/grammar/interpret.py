@@ -228,7 +228,8 @@ class Interpreter(RivalRules):
             # ten december twelfth seven thirty and one of us has a peanut allergy": a booking, not a question)
             kin = next((r for r in ranked[1:3] if r.probability >= 0.1 * top.probability
                         and self.domain_of(r.tool) == self.domain_of(top.tool)
-                        and any(a.kind.free_text for a in self.shapes[r.tool].args)), None) if top.tool in self.shapes else None
+                        and r.tool in self.shapes and any(a.kind.free_text for a in self.shapes[r.tool].args)),
+                       None) if typed >= 2 else None
             kin_args = self._arguments(kin, clean, now) if kin is not None else {}
             if kin is None or not set(args.items()) <= set(kin_args.items()) or len(kin_args) <= len(args):
                 return None
