@@ -187,6 +187,9 @@ class _Span:
 
 
 _CHANGE_BY = frozenset({"extra", "more", "additional", "fewer", "less"})
+_DAY_WORD = re.compile(r"today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?:st|nd|rd|th)|first|second|third"
+                       r"|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth"
+                       r"|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth")
 
 
 def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_Span]:
@@ -213,7 +216,9 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
             if end - start > 1 and end < len(tokens) and slot.kind.name in _CLOCK_KINDS and slot.kind.parse(
                     " ".join(tokens[end - 1:end + 1]), now) is not None:
                 continue  # "from seven to seven thirty": not ten to seven, the end is a time of its own
-            led = (start and tokens[start - 1] in slot.before) or (end < len(tokens) and tokens[end] in slot.after)
+            led = ((start and tokens[start - 1] in slot.before) or (end < len(tokens) and tokens[end] in slot.after)
+                   or (slot.kind.name in _CLOCK_KINDS and end - start > 1 and start and _DAY_WORD.fullmatch(tokens[start - 1])))
+            # "december twelfth [seven thirty]": a clock time said right after the day
             if _BARE_NUMBER.fullmatch(text) and not led and not (
                 isinstance(value, float) and value >= 1000
             ):
@@ -491,6 +496,8 @@ _MODIFIERS = frozenset({"new", "more", "another", "other", "extra"})
 filters", "buy [more] potting soil")."""
 
 
+_SOME_OF_US = re.compile(r"\b(?:one|two|three|some|both|all|a couple|a few|several|most|none) of (?:us|them|our guests)"
+                         r" (?:has|have|is|are|needs|need|will need|uses|use)(?: an?)?$")
 _HEADS = frozenset({"party"})
 """Words a template uses ("a party of six") that after the caller's own words are what they name ("a
 retirement [party]")."""
@@ -526,6 +533,11 @@ def stretches(tokens: Sequence[str], taken: Sequence[bool], tool_words: frozense
         lo, hi = i, j
         while lo < hi and (tokens[lo] in _LEAD_INS or tokens[lo] in tool_words):
             lo += 1
+        back = max(0, i - 5)
+        while back < i and taken[back]:
+            back += 1
+        if (who := _SOME_OF_US.search(" ".join(tokens[back:lo]))) is not None:
+            lo = back + len(" ".join(tokens[back:lo])[:who.start()].split())  # "[one of us has] a peanut allergy"
         while hi > lo and (tokens[hi - 1] in _LEAD_INS or tokens[hi - 1] in tool_words) and not (
                 tokens[hi - 1] in _HEADS and _modifies(tokens, taken, hi - 1, lo, strong)):
             hi -= 1

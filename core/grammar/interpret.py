@@ -224,7 +224,16 @@ class Interpreter(RivalRules):
         if top.evidence < EVIDENCE and typed < 2 and len(args) < 3:
             return None  # likely only by elimination, and the sentence says nothing the tool needs
         if self._about_something_else(top.tool, args, clean):
-            return None
+            # a kin tool of the same domain whose free text takes the words the guess leaves over ("a group of
+            # ten december twelfth seven thirty and one of us has a peanut allergy": a booking, not a question)
+            kin = next((r for r in ranked[1:3] if r.probability >= 0.1 * top.probability
+                        and self.domain_of(r.tool) == self.domain_of(top.tool)
+                        and r.tool in self.shapes and any(a.kind.free_text for a in self.shapes[r.tool].args)),
+                       None) if typed >= 2 else None
+            kin_args = self._arguments(kin, clean, now) if kin is not None else {}
+            if kin is None or not set(args.items()) <= set(kin_args.items()) or len(kin_args) <= len(args):
+                return None
+            top, args = replace(kin, probability=top.probability), kin_args
         sure = (top.probability >= SURE and (top.evidence >= SURE_EVIDENCE or typed >= 2)
                 and (bool(args) or not self._takes_args(top.tool))
                 and (1 < len(clean.split()) <= _LONGEST_SURE or (typed >= 2 and len(args) >= 3)))  # values, not a monologue

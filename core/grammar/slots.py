@@ -189,7 +189,7 @@ _ASKS_TO_REMIND = re.compile(r"\bremind (?:me|us)\b|\bremind$")
 
 
 _NO_REASON = frozenset({"i", "would", "do", "be", "better", "off", "rather", "speaking", "talking", "think", "much",
-                        "prefer", "just", "really", "honestly"})
+                        "prefer", "just", "really", "honestly", "talk", "speak", "to", "with", "me", "please"})
 """Words of a wish to speak to a person, which state no reason for it."""
 
 

@@ -41,6 +41,7 @@ EVERYDAY = (
         f"(i would rather|i would prefer to|i want to|i need to) (deal|talk|speak) with {_HUMAN}",
         f"(get|put|give) me (through to|to|with) {_HUMAN}", f"{_HUMAN} (please|now)",
         f"(i would like|i want|i need|can i|could i) [to] be (transferred|connected|put through|passed) (to|over to|through to|with) {_HUMAN}",
+        f"(i would like|i want|i need|can i get|can i have|could i get) {_HUMAN} to {{reason}}",
         f"(get|put) {_PERSON} on the (line|phone) [for me|please]",
         f"(is there|can i (have|get|talk to|speak to)) {_HUMAN} i (could|can) (talk|speak) to [about {{reason}}]",
         f"(is there|can i (have|get|talk to|speak to)) {_HUMAN} [i (could|can) (talk|speak) to] (about|because|regarding) {{reason}}"),

@@ -75,6 +75,12 @@ def test_what_a_caller_says_around_a_request(said: str, meant: str) -> None:
     # a wish to speak to a person states no reason
     ("could i be put through to a real person", "transfer_to_agent", {}),
     ("so sorry to bother you but i'd rather be talking with a human", "transfer_to_agent", {}),
+    ("i need a real person to help me with my claim", "transfer_to_agent", {"reason": "help me with my claim"}),
+    # who among the guests, with what they need; a clock time right after the day
+    ("a table for four tomorrow at seven one of us has a nut allergy", "create_reservation",
+     {"party_size": 4, "date": "2026-11-24", "time": "19:00", "special_requests": "one of us has a nut allergy"}),
+    ("book a table friday seven thirty for four", "create_reservation",
+     {"party_size": 4, "date": "2026-11-27", "time": "19:30"}),
 ])
 def test_the_fifth_round(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
@@ -96,3 +102,12 @@ def test_what_the_phone_recogniser_writes_for_common_words(heard: str, tool: str
     reading = interpret(heard, NOW)
     assert reading is not None, heard
     assert (reading.tool, reading.args) == (tool, args)
+
+
+def test_a_guess_that_leaves_words_over_gives_way_to_a_kin_tool_that_takes_them() -> None:
+    """Checking availability takes no free text; the booking does, so the sentence is a booking (what its free
+    text holds is not checked here: "thinking of" still reads as a request)."""
+    said = "hi there we are a party of nine thinking of december fifth six thirty and two of the guests use wheelchairs"
+    reading = interpret(said, NOW)
+    assert reading is not None and reading.tool == "create_reservation"
+    assert {"party_size": 9, "date": "2026-12-05", "time": "18:30"}.items() <= reading.args.items()
