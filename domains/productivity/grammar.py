@@ -85,6 +85,7 @@ TODOS = (
 TEAMS = (
     *_t("create_team", "(create|make|start|set up|form) a [new] team (called|named) {name:team}",
         "(create|make|start|set up|form) a [new] (team|group) (called|named) {name:team} (it is|that is|which is) {description}",
+        "(create|make|start|set up|form) a [new] (team|group) [called|named] {name:team} (it is for|that is for|which is for|for) {description}",
         "(create|make|start|set up|form) a [new] team for [the] {name:team}",
         "(create|make|start|set up|form) a [new] {name:team} team"),
     *_t("create_team", "(create|make|start|set up|form) a [new] team"),
@@ -352,6 +353,7 @@ EVERYDAY_CALENDAR = (
         "(the|my) {event:ref} (location|place|venue) (changed|is changing|has changed|moved) to {location}",
         "(the|my) {event:ref} is (at|in) {location} now",
         "(change|update|set) the (location|place|venue) (of|for) [the|my] {event:ref} [event|meeting] to {location}",
+        "(the|my) {event:ref} [event|meeting] (change|update|set|move) the (location|place|venue) to {location}",
         "(rename|retitle) [the|my] {event:ref} [event|meeting|appointment] (to|as) {title:event_title}",
         slots={"event": "event", "location": "location", "title": "title"}),
     *_t("delete_calendar_event", "(delete|remove|cancel|drop|clear|scrap) [the|my] {event:ref} (event|meeting) [from my calendar]",

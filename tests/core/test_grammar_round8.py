@@ -76,6 +76,11 @@ def test_what_a_caller_says_around_a_request(said: str, meant: str) -> None:
     ("could i be put through to a real person", "transfer_to_agent", {}),
     ("so sorry to bother you but i'd rather be talking with a human", "transfer_to_agent", {}),
     ("i need a real person to help me with my claim", "transfer_to_agent", {"reason": "help me with my claim"}),
+    # a team and what it is for; an event's new place said after the event
+    ("start a new group called the wednesday walkers it's for neighbors who walk after dinner", "create_team",
+     {"name": "wednesday walkers", "description": "neighbors who walk after dinner"}),
+    ("the dentist appointment change the location to the clinic on maple avenue", "update_calendar_event",
+     {"event": "dentist appointment", "location": "the clinic on maple avenue"}),
     # who among the guests, with what they need; a clock time right after the day
     ("a table for four tomorrow at seven one of us has a nut allergy", "create_reservation",
      {"party_size": 4, "date": "2026-11-24", "time": "19:00", "special_requests": "one of us has a nut allergy"}),
