@@ -27,6 +27,9 @@ _NO_CODE = re.compile(r" (?:and |but )?(?:i|we) (?:do not|don't|dont) have (?:my
 _CODE_VALUE = re.compile(r"(?:HT|CL)-[A-Z0-9]{4}")
 
 
+_ANY_MEAL = re.compile(r"(?:(?:my|our|the) )?(?:dinner|lunch|brunch|breakfast)(?: (?:booking|reservation|table))?")
+
+
 def _booking(text: str, now: datetime) -> str | None:
     """A booking by its day, its confirmation code ("h t four k two p" -> HT-4K2P) or its name."""
     text = trim_links(text.strip())
@@ -43,6 +46,8 @@ def _booking(text: str, now: datetime) -> str | None:
     text = _NO_CODE.sub("", text)
     if under := _UNDER.search(text):  # "the appointment under the name grace liu": grace liu
         return under[1]
+    if _ANY_MEAL.fullmatch(text.strip()):
+        return "my reservation"  # "my dinner booking" names no booking in particular
     return _ARTICLES.sub("", text.strip()) or None
 
 

@@ -14,6 +14,11 @@ _GROUP = r"(?:adults?|grown ups?|grownups?|kids?|child|children|little ones?|tee
 _GROUPS = re.compile(rf"({NUMBER_RE}) {_GROUP} (?:and|plus|with) ({NUMBER_RE}) {_GROUP}")
 
 
+_PAIR = re.compile(r"(?:me and my|my) (?:wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|date|friend|mom|mother|dad"
+                   r"|father|son|daughter|sister|brother)(?: and (?:i|me))?")
+"""Two people named as the caller and one other ("me and my wife", "my husband and i")."""
+
+
 def _party(text: str, _now: datetime) -> int | None:
     if re.fullmatch(r"(?:one|1) of us", text.strip()):
         return None  # "one of us has a peanut allergy" is a guest, not the party
@@ -25,7 +30,7 @@ def _party(text: str, _now: datetime) -> int | None:
     t = re.sub(r" (?:people|persons|guests|adults|of us|diners|pax)$", "", t)
     if t in ("just me", "just myself", "me", "myself", "one person"):
         return 1
-    if t in ("a couple", "the two of us", "two of us"):
+    if t in ("a couple", "the two of us", "two of us") or _PAIR.fullmatch(t):
         return 2
     value = parse_number(t)
     return value if isinstance(value, int) and 1 <= value <= 30 else None
@@ -38,7 +43,7 @@ def _phrase_party(n: int, _now: datetime, rng: random.Random) -> str:
 
 PARTY_SIZE = SlotType(
     "party_size", rf"(?:{_GROUPS.pattern}|(?:a party of |party of |a group of |a table of |table of )?{NUMBER_RE}(?: people| persons| guests"
-    r"| adults| of us| diners)?|just me|just myself|a couple(?! of)|the two of us)", _party, lambda v, _n: say_number(v), _phrase_party,
+    r"| adults| of us| diners)?|just me|just myself|a couple(?! of)|the two of us|" + _PAIR.pattern + ")", _party, lambda v, _n: say_number(v), _phrase_party,
     fixed([1, 2, 3, 4, 5, 6, 8, 10, 12]),
 )
 MEAL_TIME = time_type("meal_time", "meal", ["19:00", "18:30", "20:00", "12:30", "13:00", "17:45", "19:15", "21:00"])

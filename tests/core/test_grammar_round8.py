@@ -36,6 +36,10 @@ def test_what_a_caller_says_around_a_request(said: str, meant: str) -> None:
     ("a table for three adults and two kids on saturday at noon", "create_reservation",
      {"party_size": 5, "date": "2026-11-28", "time": "12:00"}),
     ("table for four tonight", "create_reservation", {"party_size": 4, "date": "2026-11-23"}),
+    ("a table for my husband and i on saturday at seven", "create_reservation",
+     {"party_size": 2, "date": "2026-11-28", "time": "19:00"}),
+    ("please push our lunch reservation to one thirty", "change_reservation",
+     {"reservation": "my reservation", "time": "13:30"}),
     # the new clock time after "to", the old one after "at"
     ("change the reservation for saturday at six thirty to seven thirty", "change_reservation",
      {"reservation": "2026-11-28", "time": "19:30"}),
