@@ -100,6 +100,7 @@ EVERYDAY = (
         "(we would like|we want|we would love|i would like|we are hoping|we are planning|we plan) to come in",
         "(can|could) (you|we) (get|fit|put) us in for (dinner|lunch|brunch)") for o in _ORDERS[::3]), slots=_SLOTS),
     *_t("list_reservations", "(do i|do we) have (a table|a reservation|any reservations) (booked|reserved|coming up)",
+        "(i|we) (forgot|do not remember|cannot remember|can not remember) (which|what) (night|evening|time) (i|we) (booked|reserved) [for]",
         "(read|read back|go over|tell me|remind me of) [all] (my|our) [upcoming] [dinner] (reservations|bookings|reservation|booking)",
         "did (my|our) (booking|reservation) go through",
         "(what|when) (are|is) (my|our) (reservations|reservation|booking|bookings)",

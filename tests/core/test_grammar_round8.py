@@ -38,6 +38,7 @@ def test_what_a_caller_says_around_a_request(said: str, meant: str) -> None:
     ("table for four tonight", "create_reservation", {"party_size": 4, "date": "2026-11-23"}),
     ("a table for my husband and i on saturday at seven", "create_reservation",
      {"party_size": 2, "date": "2026-11-28", "time": "19:00"}),
+    ("we totally forgot which evening we reserved for", "list_reservations", {}),
     ("please push our lunch reservation to one thirty", "change_reservation",
      {"reservation": "my reservation", "time": "13:30"}),
     # the new clock time after "to", the old one after "at"
