@@ -150,11 +150,15 @@ class SpeechModels:
     reader) and threads (smart-turn's, the voice's) are started after it, by `warm_up` or the first
     call, and stopped by `close` (the next use starts new ones).
 
-    `voice` and `turn` are this object's own unless given: a caller that runs several servers in one
-    process (the test suite) may share its loaded ones, and then stops their threads itself."""
+    `voice`, `turn` and `moonshine` are this object's own unless given: a caller that runs several servers
+    in one process (the test suite) may share its loaded ones, and then stops their threads and processes
+    itself."""
 
     def __init__(self, settings: Settings, *, voice: HibariVoice | None = None,
-                 turn: TurnModels | None = None) -> None:
+                 turn: TurnModels | None = None, moonshine: MoonshineWorkers | None = None) -> None:
+        if moonshine is not None and moonshine.model != settings.moonshine_model:
+            raise ValueError(f"the Moonshine workers given read with {moonshine.model!r}, not MOONSHINE_MODEL "
+                             f"{settings.moonshine_model!r}")
         self.settings = settings
         self.voice = voice if voice is not None else HibariVoice()
         """The hibari voice every call's offline TTS speaks with (loaded on first use, `hibari_voice`)."""
@@ -165,7 +169,8 @@ class SpeechModels:
         self._lock = threading.Lock()
         self._language_model: LanguageModel | None = None
         self._pool: DecoderPool | None = None
-        self._worker: MoonshineWorkers | None = None
+        self._worker: MoonshineWorkers | None = moonshine
+        self._owns_worker = moonshine is None
         self._recognizer: MoonshineRecognizer | None = None
 
     def language_model(self) -> LanguageModel:
@@ -241,7 +246,7 @@ class SpeechModels:
         and turn models this object owns (at server shutdown); the next use starts new ones."""
         with self._lock:
             pool, self._pool = self._pool, None
-            worker = self._worker
+            worker = self._worker if self._owns_worker else None
         if pool is not None:
             pool.shutdown()
         if worker is not None:

@@ -20,6 +20,7 @@ from core.config import Settings
 from core.grammar import registry as grammar_registry
 from core.migrate import upgrade
 from core.runtime import Runtime
+from tests.voice import MOONSHINE
 
 # What the app does when it starts (api/voice.py, Agent.open), for tests that read the grammar directly.
 grammar_registry.install(domains.registry.grammar_set())
@@ -56,6 +57,13 @@ def shared_speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
     _speech_cache = tmp_path_factory.mktemp("speech-cache")
     yield
     _speech_cache = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_moonshine_reader() -> Iterator[None]:
+    """Stop the Moonshine worker process the test servers share (`tests.voice.MOONSHINE`), if one started."""
+    yield
+    MOONSHINE.shutdown()
 
 
 def make_settings(tmp: Path, database_url: str, redis_url: str | None, **overrides: object) -> Settings:

@@ -19,9 +19,10 @@ from speech_pipeline import speech, texts, utterance
 
 from core.config import Settings
 from processors.speech.moonshine_stt import MoonshineSTTService
+from speech.models import SpeechModels
 from speech.moonshine import MoonshineRecognizer
 from speech.moonshine_worker import RELEASE_FREED_MEMORY, MoonshineWorker, MoonshineWorkers
-from tests.voice import speech_models
+from tests.voice import TURN, VOICE
 
 COMMAND = "create a high priority task to call mom"
 
@@ -87,7 +88,7 @@ async def test_every_call_of_a_server_reads_in_the_one_worker(tmp_path) -> None:
     no model); a crash of the worker costs one reading, reported, and the next utterance is heard."""
     settings = Settings(data_dir=tmp_path, moonshine_workers=1, _env_file=None)  # type: ignore[call-arg]
     assert settings.stt_provider == "moonshine"
-    models = speech_models(settings)  # its own worker process, the test process's voice and turn models
+    models = SpeechModels(settings, voice=VOICE, turn=TURN)  # its own worker process, the test process's voice and turn models
     models.warm_up()
     assert len(models.moonshine_worker().pids) == 1
     pid = models.moonshine_worker().pids[0]

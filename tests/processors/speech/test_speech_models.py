@@ -14,6 +14,7 @@ from core.config import Settings
 from speech import models
 from speech.lm_builder import LanguageModel, build_language_model
 from speech.models import SpeechModels
+from speech.moonshine_worker import MoonshineWorkers
 from speech.sphinx_decoder import SpeechEvent
 from speech.sphinx_pool import DecoderPool
 from tests.voice import TURN, VOICE
@@ -109,3 +110,20 @@ def test_the_voice_and_turn_models_are_the_holder_s_own_unless_given(speech_sett
     given = SpeechModels(speech_settings, voice=VOICE, turn=TURN)
     given.close()
     assert TURN.smart_turn_threads() is shared_threads
+
+
+def test_given_moonshine_workers_are_read_with_and_left_running(speech_settings: Settings) -> None:
+    """Servers in one process (the tests) may share one Moonshine reader: a holder given it reads with it and
+    does not stop it on closing; one of another model than MOONSHINE_MODEL is refused."""
+    reader = MoonshineWorkers("tiny")
+    reader.start()
+    try:
+        held = SpeechModels(speech_settings, voice=VOICE, turn=TURN, moonshine=reader)
+        assert held.moonshine_worker() is reader
+        pids = reader.pids
+        held.close()
+        assert reader.pids == pids and len(pids) == 1
+    finally:
+        reader.shutdown()
+    with pytest.raises(ValueError, match="MOONSHINE_MODEL"):
+        SpeechModels(speech_settings, moonshine=MoonshineWorkers("base"))
