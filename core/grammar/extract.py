@@ -5,12 +5,11 @@ emails, priorities...) are found anywhere in the sentence, longest first; when t
 (an income and a home's value are both money) the words around the value pick the one whose templates
 use them. Free text (a todo's title, a reminder's message, a symptom) is what remains once the typed
 values, the words the tool's templates are built from and the usual lead-ins are taken away: the
-longest stretch of the caller's own words.
+longest stretch of the caller's own words (`core.grammar.stretches`).
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,17 +18,16 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from core.grammar.fuzzy import FUNCTION_WORDS, SYNONYMS
+from core.grammar.fuzzy import FUNCTION_WORDS
 from core.grammar.numbers import NUMBER_RE
 from core.grammar.slots import SLOT_TYPES, SlotType
+from core.grammar.stretches import LEAD_INS, assign, fill_free_text
 from core.grammar.templates import Group, Node, Phrasing, Slot, Template, Word, flatten, parse_pattern
 from core.grammar.text import normalize
 
 _MAX_SPAN = 12
 _BARE_NUMBER = re.compile(NUMBER_RE)
 _PARTS_OF_DAY = frozenset({"morning", "afternoon", "evening", "night", "tonight"})
-_WEAK_LEADS = frozenset({"the", "a", "an", "is", "are", "my", "our", "it", "that", "this", "i", "me", "we", "us"})
-_SINGLE_SYNONYMS = {k: v for k, v in SYNONYMS.items() if " " not in k and v and " " not in v}
 _ATTACHED = frozenset({
     "on", "at", "by", "for", "due", "before", "until", "till", "from", "in", "around", "about", "this", "of",
     "as", "with", "to", "is", "be", "are", "under", "since",
@@ -41,35 +39,14 @@ _PLACE_NOUNS = frozenset({
     "place", "court", "way", "parkway", "highway",
 })
 """Words after a number or an ordinal that make it part of an address ("fifth street", "third floor")."""
-_TAIL_CUES = frozenset({"about", "because", "regarding", "concerning", "cause"})
 _TOPIC_CUES = frozenset({"about", "regarding", "concerning"})
 _CLAUSE_BREAKS = frozenset({"and", "but", "then", "plus", "also"})
-_PHRASAL = frozenset((verb, particle) for verb in ("follow", "check", "catch", "work", "clean", "touch", "pick", "drop",
-                                                   "warm", "tune", "fill", "hook", "set", "sign", "weigh", "look", "write")
-                     for particle in ("up", "in", "out", "off", "over"))
 _DETERMINERS = frozenset({"a", "an", "the", "my", "our", "this", "that", "at"})
 _PRIORITY_NOUNS = frozenset({"priority", "importance", "prio", "one", "todo", "todos", "task", "tasks", "item", "items",
                              "thing", "reminder", "to"})
 _DAY_KINDS = frozenset({"date", "datetime", "event_time", "due_date", "date_range"})
-"""Words after which the rest of the sentence is one free-text value (a reason)."""
-_OWNERS = frozenset({"my", "our", "his", "her", "their", "a", "an", "the"})
-"""Lead-ins that stay at the start of a reason ("my app won't let me log in", "a charge i don't know")."""
 _REPLACED = frozenset({("instead", "of"), ("rather", "than"), ("not", "on"), ("not", "at")})
 """Words before a value that the caller is replacing, not asking for."""
-_LEAD_INS = frozenset({
-    "i", "me", "we", "us", "you", "need", "needs", "want", "wanna", "would", "like", "to", "gotta", "got", "have",
-    "has", "please", "could", "can", "will", "let", "lets", "just", "also", "so", "and", "oh", "okay", "ok", "hey",
-    "hi", "hello", "yeah", "yes", "well", "one", "thing", "something", "item", "new", "another", "there", "it",
-    "that", "this", "is", "am", "are", "do", "does", "did", "be", "go", "ahead", "actually", "really", "quick",
-    "quickly", "now", "for", "again", "um", "uh", "hmm", "alright", "right", "then", "real", "an", "a",
-    "the", "my", "our", "your", "on", "off", "in", "at", "of", "with", "about", "some", "should", "must", "may",
-    "might", "know", "think", "say", "said", "tell", "ask", "remember", "sure", "any", "if", "when",
-    "what", "which", "all", "kind", "sort", "them", "they", "he", "she", "him", "her", "its", "thanks", "thank",
-    "as", "by", "from", "or", "but", "since", "before", "after", "because", "while", "already", "still",
-    "was", "were", "going", "gonna", "honestly", "frankly", "seriously", "literally", "maybe", "perhaps",
-    "rather", "probably", "definitely", "totally", "anyway", "anyways", "though", "down", "instead", "sorry",
-})
-"""Words that may stand at the edge of free text without being part of it."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +129,7 @@ def shapes(templates: Iterable[Template], primary: Mapping[str, str] | None = No
     for tool, args in kinds.items():  # a free-text slot's own examples count as callers' values too
         inside[tool].update(w for kind in args.values() if kind.free_text
                             for v in kind.examples(datetime.min) for w in set(normalize(str(v)).split()))
-    values = {tool: {w for w, n in counts.items() if n >= 2 and n > seen[tool][w] and w not in _LEAD_INS}
+    values = {tool: {w for w, n in counts.items() if n >= 2 and n > seen[tool][w] and w not in LEAD_INS}
               for tool, counts in inside.items()}
     out: dict[str, ToolShape] = {}
     for tool, args in kinds.items():
@@ -274,7 +251,7 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
         namesakes = [s for s in spans if s.slot.kind.name == span.slot.kind.name and s.slot.arg not in filled
                      and (s.start, s.end) == (span.start, span.end)]
         best = max(namesakes, key=lambda s: _cue_score(tokens, s)) if namesakes else span
-        _assign(args, best.slot.arg, best.value)
+        assign(args, best.slot.arg, best.value)
         filled.add(best.slot.arg)
         if isinstance(best.slot.arg, str):
             ends[best.slot.arg] = span.end
@@ -291,18 +268,18 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
         # "tonight at seven thirty" read as the time says the day too, when the day was not read apart
         day = next((s for s in shape.args if s.kind.name == "date" and s.arg not in filled), None)
         if day is not None:
-            _assign(args, day.arg, now.date().isoformat())
+            assign(args, day.arg, now.date().isoformat())
             filled.add(day.arg)
     for slot in shape.args:
         if slot.kind.name == "booking" and isinstance(slot.arg, str) and (m := _BOOKED_UNDER.search(text)) and (
                 not taken[len(text[:m.start(1)].split())]):
             # "we can't make it tonight, cancel the table for castellanos": the name says which, not the day
-            _assign(args, slot.arg, m[1].title())
+            assign(args, slot.arg, m[1].title())
             filled.add(slot.arg)
             taken[len(text[:m.start(1)].split())] = True
     free = [s for s in shape.args if s.kind.free_text and s.arg not in filled]
     if free:
-        _fill_free_text(args, free, tokens, taken, shape.words - shape.values, now, shape.words & shape.values, ends)
+        fill_free_text(args, free, tokens, taken, shape.words - shape.values, now, shape.words & shape.values, ends)
     return args
 
 
@@ -316,234 +293,3 @@ _BOOKED_UNDER = re.compile(
 def _shares_kind(shape: ToolShape, slot: ArgSlot) -> bool:
     """Whether another argument of the tool holds the same kind of value (an event's start and end)."""
     return any(a.kind.name == slot.kind.name and a.arg != slot.arg for a in shape.args)
-
-
-def _fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequence[str], taken: Sequence[bool],
-                    tool_words: frozenset[str], now: datetime, carriers: frozenset[str] = frozenset(),
-                    ends: dict[str, int] | None = None) -> None:
-    """Give each stretch of the caller's own words to the argument the words around it name ("the
-    {team} team", "to say {title}"); the longest stretch nothing names goes to the primary argument.
-    A stretch made only of `carriers` (words that ask for the tool as often as they fill it: "make my
-    checkup") is free text only where a cue names it ("for a physical")."""
-    left = list(free)
-    taken = _take_tails(args, left, tokens, taken, now, ends or {})
-    unnamed: list[tuple[str, int, int, int]] = []
-    main_leads = set().union(*(s.before for s in free if s.primary))
-    splits = frozenset(w for s in free if not s.primary for w in s.before if w in ("at", "in", "about", "because"))
-    found = stretches(tokens, taken, tool_words, splits - main_leads)
-    told = set().union(*(s.kind.lexicon for s in free)) & {w for text, _s, _e in found for w in text.split()}
-
-    def led(start: int) -> set[str]:
-        """The words just before, back to a typed value: "at noon [brunch with the cousins]": "at" led in the time."""
-        return {tokens[i] for i in itertools.takewhile(lambda i: not taken[i], range(start - 1, max(-1, start - 3), -1))}
-
-    for n, (value, start, end) in enumerate(found):
-        prev = led(start)
-        nxt = tokens[end] if end < len(tokens) else ""
-        named = [s for s in left if (prev & s.before) - _WEAK_LEADS or (nxt in s.after and not any(
-            (led(later) & s.before) - _WEAK_LEADS - FUNCTION_WORDS for _v, later, _e in found[n + 1:]))  # "make a todo [sign the lease]"
-                 or (s.kind.name == "name" and "name" in tokens[max(0, start - 3):start])]
-        if told and not told & set(value.split()):
-            # "my migraines, they've been happening": the words of a complaint, not the ones after "been"
-            named = [s for s in named if not s.kind.lexicon]
-        if len(named) > 1:
-            named = [s for s in named if nxt in s.after] or named
-        if named and named[0].kind.name == "name" and " " in value:
-            names = [s for s in left if s.kind.name == "name"]
-            first, rest = _name_pair(value)
-            if len(names) >= 2:  # "i am harold jenkins": a first and a last name
-                for slot, part in zip(names, (first, rest), strict=False):
-                    _assign(args, slot.arg, slot.kind.parse(part, now))
-                    left.remove(slot)
-                continue
-        if named:
-            parsed = named[0].kind.parse(value, now)
-            if parsed is not None:
-                _assign(args, named[0].arg, parsed)
-                left.remove(named[0])
-                continue
-        if not set(value.split()) - carriers - FUNCTION_WORDS:
-            continue
-        unnamed.append((value, len(value.split()), start, end))
-    main = next((s for s in left if s.primary), None)
-    if main is not None and main.kind.name == "reason":
-        # a reason no cue leads in is a clause ("my app keeps crashing"), or a word callers give as one
-        # ("a checkup"); "this robot isn't helping" or "i'd like to be transferred" states none
-        unnamed = [u for u in unnamed if u[1] > 1 or u[0] in carriers]
-    if main is not None and unnamed:
-        value = max(unnamed, key=lambda u: u[1])[0]
-        if main.kind.lexicon:
-            value = _complaint(tokens, taken, unnamed, main.kind.lexicon) or value
-        names = [s for s in left if s.kind.name == "name"]
-        if main.kind.name == "name" and len(names) >= 2 and " " in value:
-            first, rest = _name_pair(value)
-            for slot, part in zip(names, (first, rest), strict=False):
-                _assign(args, slot.arg, slot.kind.parse(part, now))
-            return
-        parsed = main.kind.parse(value, now)
-        if parsed is not None:
-            _assign(args, main.arg, parsed)
-
-
-_ASKS = frozenset({"can", "could", "would", "need", "want", "please", "should"})
-_TIME_OF_DAY = re.compile(r"(?:at|in the|during the|every|each) (?:night|morning|evening|afternoon|day)")
-
-
-def _complaint(tokens: Sequence[str], taken: Sequence[bool], unnamed: Sequence[tuple[str, int, int, int]],
-               lexicon: frozenset[str]) -> str | None:
-    """A value told as a whole complaint ("my knee is swollen after i fell off my bike", "coughing at
-    night"): from the first stretch with a word of `lexicon` through the stretches that follow it, as long
-    as no stated value and no new request ("can i ...") comes between, and a time of day said after it."""
-    first = next((u for u in unnamed if lexicon & set(u[0].split())), None)
-    if first is None:
-        return None
-    start, end = first[2], first[3]
-    for _value, _n, lo, hi in unnamed:
-        if lo < end:
-            continue
-        if any(taken[end:lo]) or _ASKS & set(tokens[end:lo]):
-            break
-        end = hi
-    rest = " ".join(tokens[end:end + 3])
-    if (m := _TIME_OF_DAY.match(rest)) and not any(taken[end:end + len(m.group().split())]):
-        end += len(m.group().split())
-    return " ".join(tokens[start:end])
-
-
-def _take_tails(args: dict[str, Any], left: list[ArgSlot], tokens: Sequence[str], taken: Sequence[bool],
-                now: datetime, ends: dict[str, int]) -> list[bool]:
-    """A reason said after "about" or "because" runs to the end of what the caller said, whatever words it
-    holds ("... in billing about a charge i don't recognize"); the slot whose templates lead it in so
-    takes it. Returns the words still free."""
-    out = list(taken)
-    for slot in list(left):
-        if slot.kind.name != "reason":
-            continue
-        # "... somebody from support [my app won't let me log in]": what follows the value its templates
-        # put just before the reason ("{department} {reason}") to the end is the reason
-        after = [ends[c[1:-1]] for c in slot.before if c.startswith("{") and c[1:-1] in ends]
-        i = min(after, default=len(tokens))
-        if i < len(tokens) and not any(out[i:]):
-            lo = i
-            while lo < len(tokens) and tokens[lo] in _LEAD_INS and tokens[lo] not in _OWNERS:
-                lo += 1
-            words = tokens[lo:]
-            value = slot.kind.parse(" ".join(words), now) if sum(
-                w not in FUNCTION_WORDS and w not in _LEAD_INS for w in words) >= 2 else None
-            if value is not None:
-                _assign(args, slot.arg, value)
-                left.remove(slot)
-                out[i:] = [True] * (len(tokens) - i)
-                continue
-        cues = slot.before & _TAIL_CUES
-        if not cues:
-            continue
-        for i, token in enumerate(tokens):
-            if token not in cues or out[i] or i + 1 >= len(tokens) or out[i + 1]:
-                continue
-            j = i + 1
-            while j < len(tokens) and not out[j]:
-                j += 1
-            hi = j
-            while hi > i + 1 and tokens[hi - 1] in _LEAD_INS:
-                hi -= 1
-            lo = i + 1
-            if i and tokens[i - 1] in _ASKED_ABOUT and not out[i - 1]:
-                lo = i - 1  # "i have [questions about my test results]": what the caller has is the reason
-            words = tokens[lo:hi]
-            if not any(w not in FUNCTION_WORDS and w not in _LEAD_INS for w in words):
-                continue
-            value = slot.kind.parse(" ".join(words), now)
-            if value is None:
-                continue
-            _assign(args, slot.arg, value)
-            left.remove(slot)
-            for k in range(min(lo, i), j):
-                out[k] = True
-            break
-    return out
-
-
-_ASKED_ABOUT = frozenset({"question", "questions", "problem", "problems", "issue", "issues", "concern", "concerns",
-                          "complaint", "query"})
-
-
-def _name_pair(value: str) -> tuple[str, str]:
-    """A first and a last name from the end of the words ("a patient file for me keiko tanaka")."""
-    words = value.split()
-    return (words[-2], words[-1]) if len(words) >= 2 else (value, "")
-
-
-def _assign(args: dict[str, Any], arg: str | tuple[str, ...], value: Any) -> None:
-    if isinstance(arg, tuple):
-        args.update({a: v for a, v in zip(arg, value, strict=True) if v is not None})
-    else:
-        args[arg] = value
-
-
-_PLURAL_KINDS = {"appointments": "appointment", "reservations": "reservation", "reminders": "reminder",
-                 "bookings": "booking"}
-"""A kind of record said in the plural where its templates say it once ("appointments for a physical")."""
-
-
-def _is_tool_word(token: str, strong: frozenset[str]) -> bool:
-    return (token in strong or _SINGLE_SYNONYMS.get(token, "") in strong
-            or _PLURAL_KINDS.get(token, "") in strong)
-
-
-_MODIFIERS = frozenset({"new", "more", "another", "other", "extra"})
-"""Words a template uses ("a new todo") that inside the caller's own words modify the next ("order [new]
-filters", "buy [more] potting soil")."""
-
-
-_SOME_OF_US = re.compile(r"\b(?:one|two|three|some|both|all|a couple|a few|several|most|none) of (?:us|them|our guests)"
-                         r" (?:has|have|is|are|needs|need|will need|uses|use)(?: an?)?$")
-_HEADS = frozenset({"party"})
-"""Words a template uses ("a party of six") that after the caller's own words are what they name ("a
-retirement [party]")."""
-
-
-def _modifies(tokens: Sequence[str], taken: Sequence[bool], j: int, start: int, strong: frozenset[str]) -> bool:
-    """Whether tool word `tokens[j]` modifies the word after it, inside a stretch begun at `start`, or is
-    the word the stretch names."""
-    if tokens[j] in _HEADS:
-        return j > start and not _is_tool_word(tokens[j - 1], strong) and tokens[j - 1] not in FUNCTION_WORDS and (
-            j + 1 >= len(tokens) or tokens[j + 1] != "of")
-    return (tokens[j] in _MODIFIERS and j > start and j + 1 < len(tokens) and not taken[j + 1]
-            and not _is_tool_word(tokens[j + 1], strong) and tokens[j + 1] not in FUNCTION_WORDS)
-
-
-def stretches(tokens: Sequence[str], taken: Sequence[bool], tool_words: frozenset[str],
-              splits: frozenset[str] = frozenset()) -> list[tuple[str, int, int]]:
-    """The stretches of the caller's own words, as (text, start, end): cut at typed values and at the tool's
-    content words (and before a word of `splits` once a stretch has begun: "thanksgiving dinner | at aunt
-    carol's"), trimmed of lead-ins and the tool's words at both ends; ones of function words only dropped."""
-    strong = tool_words - FUNCTION_WORDS
-    out: list[tuple[str, int, int]] = []
-    i = 0
-    while i < len(tokens):
-        if taken[i] or _is_tool_word(tokens[i], strong):
-            i += 1
-            continue
-        j = i
-        while j < len(tokens) and not taken[j] and (not _is_tool_word(tokens[j], strong) or _modifies(tokens, taken, j, i, strong)):
-            j += 1
-            if j < len(tokens) and tokens[j] in splits and any(t not in _LEAD_INS for t in tokens[i:j]):
-                break
-        lo, hi = i, j
-        while lo < hi and (tokens[lo] in _LEAD_INS or tokens[lo] in tool_words):
-            lo += 1
-        back = max(0, i - 5)
-        while back < i and taken[back]:
-            back += 1
-        if (who := _SOME_OF_US.search(" ".join(tokens[back:lo]))) is not None:
-            lo = back + len(" ".join(tokens[back:lo])[:who.start()].split())  # "[one of us has] a peanut allergy"
-        while hi > lo and (tokens[hi - 1] in _LEAD_INS or tokens[hi - 1] in tool_words) and not (
-                tokens[hi - 1] in _HEADS and _modifies(tokens, taken, hi - 1, lo, strong)):
-            hi -= 1
-        if hi > lo and hi < len(tokens) and not taken[hi] and (tokens[hi - 1], tokens[hi]) in _PHRASAL:
-            hi += 1  # "for a follow up": the particle is part of the words, whatever the tool uses it for
-        if any(t not in FUNCTION_WORDS for t in tokens[lo:hi]):
-            out.append((" ".join(tokens[lo:hi]), lo, hi))
-        i = j
-    return out
