@@ -187,6 +187,9 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
             if (start and tokens[start - 1] in _TOPIC_CUES and slot.kind.name in _DAY_KINDS
                     and tokens[start - 2:start - 1] not in (["how"], ["what"])):
                 continue  # "call grandma about thanksgiving": what the call is about, not when ("how about sunday" is)
+            if (slot.kind.name in _CLOCK_KINDS and "to" in tokens[start + 1:end - 1] and start
+                    and (tokens[start - 1] == "from" or _BARE_NUMBER.fullmatch(tokens[start - 1]))):
+                continue  # "from seven to eight", "from six [thirty to seven]": two times, not minutes to the hour
             value = slot.kind.parse(text, now)
             if value is None:
                 continue
@@ -196,6 +199,7 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
             led = ((start and tokens[start - 1] in slot.before) or (end < len(tokens) and tokens[end] in slot.after)
                    or (slot.kind.name in _CLOCK_KINDS and end - start > 1 and start and _DAY_WORD.fullmatch(tokens[start - 1])))
             # "december twelfth [seven thirty]": a clock time said right after the day
+            led = led or _from_to(tokens, _Span(start, end, None, slot))  # "from [six thirty] to [seven]"
             if _BARE_NUMBER.fullmatch(text) and not led and not (
                 isinstance(value, float) and value >= 1000
             ):
@@ -203,6 +207,32 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
             found.append(_Span(start, end, value, slot))
             break
     return found
+
+
+def _own_lead(tokens: Sequence[str], span: _Span) -> bool:
+    """Whether the word before a value is a content word the argument's templates lead it in with ("due")."""
+    return bool(span.start) and tokens[span.start - 1] in span.slot.before and tokens[span.start - 1] not in FUNCTION_WORDS
+
+
+_TO = ("to", "till", "until")
+
+
+def _from_to(tokens: Sequence[str], span: _Span) -> bool:
+    """Whether a clock time is one end of "from X to Y"."""
+    if span.slot.kind.name not in _CLOCK_KINDS or not span.start:
+        return False
+    if tokens[span.start - 1] == "from":
+        return span.end < len(tokens) and tokens[span.end] in _TO
+    if tokens[span.start - 1] not in _TO or "from" not in tokens[max(0, span.start - 5):span.start - 1]:
+        return False
+    first = max(i for i in range(max(0, span.start - 5), span.start - 1) if tokens[i] == "from")
+    # the words between are a time too ("from six thirty to"; not "from four people to")
+    return _bounded(span.slot.kind.pattern).fullmatch(" ".join(tokens[first + 1:span.start - 1])) is not None
+
+
+def _said(tokens: Sequence[str], span: _Span) -> int:
+    """How many words say a value, without a function word leading it ("on saturday": one)."""
+    return span.end - span.start - (tokens[span.start] in FUNCTION_WORDS)
 
 
 def _cue_score(tokens: Sequence[str], span: _Span) -> int:
@@ -224,12 +254,14 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
               for k in ("date", "booking_code")]
     spans = [span for slot in typed for span in _typed_spans(tokens, slot, now)]
     # longest values first; among namesake arguments, the one whose words stand around the value
-    spans.sort(key=lambda s: (-(s.end - s.start), -_cue_score(tokens, s), s.start))
+    # and first of all the clock times of a "from seven to eight" (not a party of eight)
+    spans.sort(key=lambda s: (not _from_to(tokens, s), -(s.end - s.start), -_cue_score(tokens, s), s.start))
     taken = [False] * len(tokens)
     args: dict[str, Any] = {}
     filled: set[str | tuple[str, ...]] = set()
     clock_tonight = False  # a clock time was read ("tonight at seven thirty")
     ends: dict[str, int] = {}  # where each typed value ends
+    by_arg: dict[str | tuple[str, ...], _Span] = {}  # the span each argument was filled from
     for span in spans:
         if any(taken[span.start:span.end]):
             continue
@@ -239,20 +271,38 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
                 taken[i] = True
             continue
         if span.slot.arg in filled:
+            first = by_arg.get(span.slot.arg)
+            if (first is not None and _own_lead(tokens, span) and not _own_lead(tokens, first)
+                    and _said(tokens, span) >= _said(tokens, first)):
+                # "a recital on saturday ... buy flowers due friday": the value the argument's own word leads in
+                assign(args, span.slot.arg, span.value)
+                by_arg[span.slot.arg] = span
+                for i in range(span.start - 1, span.end):
+                    taken[i] = True
+                continue
             if span.end - span.start > 1 and span.slot.kind.name in _CLOCK_KINDS:
                 for i in range(span.start, span.end):  # "at seven thirty to [eight thirty]": a time, not a party of eight
                     taken[i] = True
             continue
-        if before[-1:] in (("from",), ("for",), ("at",)) and not _shares_kind(shape, span.slot) and any(
-                o.slot.arg == span.slot.arg and o.start > span.end and tokens[o.start - 1] == "to" for o in spans):
+        new = next((o for o in spans if o.slot.arg == span.slot.arg and o.start > span.end and tokens[o.start - 1] == "to"
+                    and not any(taken[o.start:o.end])), None)
+        if before[-1:] in (("from",), ("for",), ("at",)) and not _shares_kind(shape, span.slot) and new is not None:
             for i in range(span.start - 1, span.end):  # "from four people to six": four is the old value
                 taken[i] = True
+            if before[-1:] == ("from",) and span.slot.arg not in filled:
+                # "from six thirty to seven": the new value is the same kind as the old, whatever else it could be
+                assign(args, new.slot.arg, new.value)
+                filled.add(new.slot.arg)
+                by_arg[new.slot.arg] = new
+                for i in range(new.start - 1, new.end):
+                    taken[i] = True
             continue
         namesakes = [s for s in spans if s.slot.kind.name == span.slot.kind.name and s.slot.arg not in filled
                      and (s.start, s.end) == (span.start, span.end)]
         best = max(namesakes, key=lambda s: _cue_score(tokens, s)) if namesakes else span
         assign(args, best.slot.arg, best.value)
         filled.add(best.slot.arg)
+        by_arg[best.slot.arg] = best
         if isinstance(best.slot.arg, str):
             ends[best.slot.arg] = span.end
         clock_tonight = clock_tonight or best.slot.kind.name in ("time", "meal_time")

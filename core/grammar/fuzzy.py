@@ -13,7 +13,7 @@ from collections.abc import Callable
 from itertools import combinations
 
 from core.grammar.dates import MONTHS, WEEKDAYS
-from core.grammar.numbers import ONES, TENS
+from core.grammar.numbers import ONES, ORDINAL_WORDS, TENS
 
 SYNONYMS: dict[str, str] = {
     # verbs
@@ -82,9 +82,15 @@ FUNCTION_WORDS = frozenset(
 )
 _CONTENT_DROP = 2.5
 _VALUE_WORDS = frozenset((*ONES[2:], "zero", *TENS[2:], "hundred", "thousand", "noon", "midnight", "am", "pm",
-                          *WEEKDAYS, *MONTHS, "today", "tonight", "tomorrow"))
-"""Words that carry a value (a clock time, a count): leaving one out changes what the caller asked for ("friday at
-two about the budget" is not "friday at about the budget"), so the relaxed pass keeps them."""
+                          *WEEKDAYS, *MONTHS, *ORDINAL_WORDS, "today", "tonight", "tomorrow"))
+"""Words that carry a value (a clock time, a count, a day of the month): leaving one out changes what the caller
+asked for ("friday at two about the budget" is not "friday at about the budget", "the ninth of december" is not
+"the of december"), so the relaxed pass keeps them."""
+
+
+def _inside_a_date(tokens: list[str], i: int) -> bool:
+    """Whether word `i` joins a day of the month to its month ("the ninth [of] december")."""
+    return tokens[i] == "of" and 0 < i < len(tokens) - 1 and tokens[i - 1] in ORDINAL_WORDS and tokens[i + 1] in MONTHS
 
 
 def variants(text: str, content: frozenset[str] = frozenset()) -> list[tuple[str, float]]:
@@ -102,7 +108,8 @@ def variants(text: str, content: frozenset[str] = frozenset()) -> list[tuple[str
         if len(tokens) > _MAX_WORDS:
             continue
         weights = [_CONTENT_DROP if t in content and t not in FUNCTION_WORDS else 1.0 for t in tokens]
-        droppable = [i for i, t in enumerate(tokens) if t not in _VALUE_WORDS and not t[:1].isdigit()]
+        droppable = [i for i, t in enumerate(tokens) if t not in _VALUE_WORDS and not t[:1].isdigit()
+                     and not _inside_a_date(tokens, i)]
         for drops in range(1, _MAX_DROPS + 1):
             if len(tokens) - drops < 2:
                 break

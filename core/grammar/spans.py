@@ -28,17 +28,17 @@ EventSpan = tuple[str, str | None]
 
 # ---------------------------------------------------------------- ranges of days
 _RANGES = re.compile(
-    r"(?:(?P<which>this|next|last) (?P<unit>week|weekend|month)|the weekend"
+    r"(?:(?P<which>this|next|last|my|the rest of (?:the|this)) (?P<unit>week|weekend|month)|the weekend"
     rf"|(?:the )?(?:next|coming) (?P<n>{NUMBER_RE}|few|couple of) days)"
 )
 _PART_OF_DAY = r"(?:morning|afternoon|evening|night)"
 _BETWEEN = re.compile(rf"(?:between|from) (?P<a>{unnamed(DATE_RE)}) (?:and|to|until|till|through) (?P<b>{unnamed(DATE_RE)})")
 DATE_RANGE_RE = (
-    rf"(?:(?:for |during )?{unnamed(_RANGES.pattern)}|(?:for )?this {_PART_OF_DAY}"
+    rf"(?:(?:for |during )?{unnamed(_RANGES.pattern)}|(?:for )?this {_PART_OF_DAY}|my day"
     rf"|(?:for )?{DATE_RE}(?: {_PART_OF_DAY})?|{unnamed(_BETWEEN.pattern)})"
 )
-"""Regex for a range of days: "this week", "next weekend", "the next three days", "between tuesday and
-friday", or one date."""
+"""Regex for a range of days: "this week" (or "my week", "the rest of the week"), "next weekend", "the next
+three days", "between tuesday and friday", "my day" (today), or one date."""
 
 
 def _month_end(d: date) -> date:
@@ -52,7 +52,7 @@ def parse_date_range(text: str, now: datetime) -> DateRange | None:
     t = text.strip()
     for prefix in ("for ", "during "):
         t = t.removeprefix(prefix)
-    t = re.sub(rf"^this {_PART_OF_DAY}$", "today", t)
+    t = re.sub(rf"^(?:this {_PART_OF_DAY}|my day)$", "today", t)
     t = re.sub(rf"(?<=\w) {_PART_OF_DAY}$", "", t)
     if (between := _BETWEEN.fullmatch(t)) is not None:
         a, b = parse_date(between["a"], now), parse_date(between["b"], now)
@@ -63,8 +63,8 @@ def parse_date_range(text: str, now: datetime) -> DateRange | None:
         return (d.isoformat(), d.isoformat()) if d else None
     if t == "the weekend":
         which, unit = "this", "weekend"
-    else:
-        which, unit = m["which"], m["unit"]
+    else:  # "my week", "the rest of the week": this one
+        which, unit = m["which"] if m["which"] in (None, "next", "last") else "this", m["unit"]
     if m["n"]:
         n = {"few": 3, "couple of": 2}.get(m["n"]) or parse_number(m["n"])
         if not isinstance(n, int) or n < 1:

@@ -164,7 +164,7 @@ _IN_COUNT = rf"(?:an|a|half an|\d+|{TENS_RE}(?: {UNIT_RE})?|{TEEN_RE}|{UNIT_RE})
 _ONE_TIME = rf"{_AT}?{TIME_RE}"
 DATETIME_RE = (
     rf"(?:(?:{_ONE_TIME} )?(?:this )?(?:{DATE_RE}|{_PART_RE})(?: {_PART_RE})?(?: {_ONE_TIME})?|{_AT}{TIME_RE}"
-    rf"|in {_IN_COUNT} {_IN_UNITS}|in half an hour)"
+    rf"|in {_IN_COUNT}(?: and a half)? {_IN_UNITS}|in {_IN_COUNT} {_IN_UNITS} and a half|in half an hour)"
 )
 """Regex for a moment: a date and/or a time ("tomorrow at two pm", "at noon on friday", "in an hour").
 
@@ -174,10 +174,13 @@ It is a loose superset of what `parse_datetime` accepts, kept small so templates
 def parse_datetime(text: str, now: datetime, policy: Policy = "general") -> datetime | None:
     """Parse a moment; a date alone means 9 AM, a time alone means its next occurrence."""
     t = text.strip()
-    if m := re.fullmatch(rf"in (?P<n>{_IN_COUNT}) (?P<unit>{_IN_UNITS})|in half an hour", t):
+    if m := re.fullmatch(rf"in (?P<n>{_IN_COUNT})(?P<h1> and a half)? (?P<unit>{_IN_UNITS})(?P<h2> and a half)?"
+                         rf"|in half an hour", t):
         n = {"a": 1, "an": 1, "half an": 0.5, None: 0.5}.get(m["n"]) or parse_number(m["n"])
         if not n:
             return None
+        if m["h1"] or m["h2"]:  # "in two and a half hours", "in an hour and a half"
+            n += 0.5
         minutes = n * (60 if (m["unit"] or "hour").startswith("hour") else 1)
         return (now + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
     for i, pattern in enumerate(_DT_FORMS):

@@ -191,7 +191,7 @@ CALENDAR = (
         "what (meetings|events|plans) do i have [{range:date_range}]",
         f"(show|read|check|open|tell) [me] my {_CAL} [{{range:date_range}}]",
         "do i have any (meetings|events|plans) [{range:date_range}]",
-        f"what does my ({_CAL}|day|week) look like [{{range:date_range}}]",
+        f"what does my {_CAL} look like [{{range:date_range}}]", "what does my (day|week) look like {range:date_range}",
         "what is my (schedule|agenda) [like] [{range:date_range}]", "am i (free|busy|available) [{range:date_range}]",
         "what is happening {range:date_range}", f"{{range:date_range}} what is on my {_CAL}",
         "what do i have (going on|planned|scheduled|coming up|on) [{range:date_range}]",
