@@ -206,23 +206,22 @@ def on_the_records_day(utterance: Utterance, got: Mapping[str, Any]) -> dict[str
     return out
 
 
-def _booking_by_name(expected: Mapping[str, Any], got: Mapping[str, Any]) -> dict[str, Any]:
-    """`got` with a booking named by the name it is under ("cancel the reservation under lindqvist") read as
-    the name on the booking, or the other way round, as the line has it: on a public line the tools treat
-    a reference that is the booking's name as `name_on_booking` (a code is texted either way)."""
-    out = dict(got)
-    for ref in ("reservation", "appointment"):
-        if "name_on_booking" in expected and not _named(ref, expected.get(ref)) and "name_on_booking" not in got:
-            if isinstance(value := got.get(ref), str) and same_record(expected["name_on_booking"], value):
-                out["name_on_booking"] = out.pop(ref)
-        elif (_named(ref, expected.get(ref)) and "name_on_booking" not in expected and ref not in got
-              and isinstance(value := got.get("name_on_booking"), str) and same_record(expected[ref], value)):
-            out[ref] = out.pop("name_on_booking")
+def _one_name(tool: str | None, args: Mapping[str, Any]) -> dict[str, Any]:
+    """`args` with the name a booking is under said once, as the booking's reference: "cancel the reservation
+    under lindqvist" may be read (or written in a line) as the reference, as `name_on_booking`, or as both;
+    on a public line the tools treat a reference that is the booking's name as `name_on_booking` (a code
+    is texted either way), so all three say the same."""
+    out = dict(args)
+    ref = "appointment" if tool == "cancel_appointment" else "reservation"
+    named = out.get("name_on_booking")
+    if isinstance(named, str) and (not _named(ref, out.get(ref)) or same_record(named, out[ref])):
+        out[ref] = out[ref] if _named(ref, out.get(ref)) else named
+        del out["name_on_booking"]
     return out
 
 
 def _as_the_line_has_it(utterance: Utterance, got: Mapping[str, Any]) -> dict[str, Any]:
-    return on_the_records_day(utterance, _booking_by_name(utterance.args, got))
+    return on_the_records_day(utterance, _one_name(utterance.tool, got))
 
 
 def understood(utterance: Utterance, move: Understanding, strict: bool = False) -> bool:
@@ -230,14 +229,14 @@ def understood(utterance: Utterance, move: Understanding, strict: bool = False) 
     if utterance.tool is None:
         return move.kind == "reply"
     return (move.kind in TOOL_MOVES and move.tool == utterance.tool
-            and args_match(utterance.args, _as_the_line_has_it(utterance, move.args), strict))
+            and args_match(_one_name(utterance.tool, utterance.args), _as_the_line_has_it(utterance, move.args), strict))
 
 
 def offered(utterance: Utterance, move: Understanding) -> bool:
     """Whether `move` offers the expected call ("Do you want me to ...?"): not counted as understood,
     since the model was not sure, but reported beside the figures."""
     return (utterance.tool is not None and move.kind == "offer" and move.tool == utterance.tool
-            and args_match(utterance.args, _as_the_line_has_it(utterance, move.args)))
+            and args_match(_one_name(utterance.tool, utterance.args), _as_the_line_has_it(utterance, move.args)))
 
 
 def describe(move: Understanding) -> str:

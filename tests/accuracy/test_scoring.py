@@ -154,3 +154,14 @@ def test_a_booking_named_by_the_name_it_is_under_is_the_name_on_the_booking() ->
     as_ref = Utterance("cancel the table for kim", "restaurant", "cancel_reservation", {"reservation": "kim"}, line=5)
     assert understood(as_ref, _call("cancel_reservation", "look", name_on_booking="Kim"))
     assert not understood(as_ref, _call("cancel_reservation", "look", name_on_booking="lee"))
+    both = Utterance("cancel the booking under ruiz", "restaurant", "cancel_reservation",
+                     {"reservation": "ruiz", "name_on_booking": "ruiz"}, line=6)
+    assert understood(both, _call("cancel_reservation", "look", reservation="Ruiz"))
+    assert understood(both, _call("cancel_reservation", "look", name_on_booking="ruiz"))
+    assert not understood(both, _call("cancel_reservation", "look", reservation="2026-11-24"))
+    assert not understood(both, _call("cancel_reservation", "look", reservation="ruiz", name_on_booking="kim"))
+    assert understood(as_ref, _call("cancel_reservation", "look", reservation="kim", name_on_booking="Kim"))
+    visit = Utterance("cancel my flu shot under ana ortiz", "healthcare", "cancel_appointment",
+                      {"appointment": "flu shot", "name_on_booking": "ana ortiz"}, line=7)
+    assert understood(visit, _call("cancel_appointment", "look", appointment="flu shot", name_on_booking="Ana Ortiz"))
+    assert not understood(visit, _call("cancel_appointment", "look", appointment="ana ortiz"))
