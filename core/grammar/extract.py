@@ -42,7 +42,8 @@ _PLACE_NOUNS = frozenset({
 _TOPIC_CUES = frozenset({"about", "regarding", "concerning"})
 _CLAUSE_BREAKS = frozenset({"and", "but", "then", "plus", "also"})
 _DETERMINERS = frozenset({"a", "an", "the", "my", "our", "this", "that", "at"})
-_PRIORITY_NOUNS = frozenset({"priority", "importance", "prio", "one", "todo", "todos", "task", "tasks", "item", "items",
+_PRIORITY_NOUNS = frozenset({"priority", "importance", "prio", "one", "ones", "todo", "todos", "task", "tasks", "item", "items",
+                             "stuff", "things",
                              "thing", "reminder", "to"})
 _DAY_KINDS = frozenset({"date", "datetime", "event_time", "due_date", "date_range"})
 _REPLACED = frozenset({("instead", "of"), ("rather", "than"), ("not", "on"), ("not", "at")})
@@ -215,6 +216,8 @@ def _own_lead(tokens: Sequence[str], span: _Span) -> bool:
 
 
 _TO = ("to", "till", "until")
+_HELD_IN_A_REASON = frozenset({"department"})
+"""Kinds of value a reason may hold as well ("someone about my [mortgage] paperwork")."""
 
 
 def _from_to(tokens: Sequence[str], span: _Span) -> bool:
@@ -247,6 +250,9 @@ def _cue_score(tokens: Sequence[str], span: _Span) -> int:
 
 def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
     """The arguments of `shape.tool` that `text` states (normalised text; fillers already dropped)."""
+    proof = any(s.arg == "name_on_booking" for s in shape.args)
+    if proof:  # "... but i don't have the code": what the name said with it is for
+        text = " ".join(_NO_CODE.sub(" ", text).split())
     tokens = text.split()
     typed = [s for s in shape.args if not s.kind.free_text]
     # a booking named by its day ("cancel thursday's table") is found like any date
@@ -327,9 +333,19 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
             assign(args, slot.arg, m[1].title())
             filled.add(slot.arg)
             taken[len(text[:m.start(1)].split())] = True
+    if proof and "name_on_booking" not in filled and (m := _NAME_ON_BOOKING.search(text)):
+        said_at = len(text[:m.start()].split())
+        if not any(taken[said_at:]):
+            # "cancel my knee checkup under [thaddeus bright]", "... the name is [greta vanderhoek]"
+            assign(args, "name_on_booking", m[1])
+            filled.add("name_on_booking")
+            taken[said_at:] = [True] * (len(tokens) - said_at)
     free = [s for s in shape.args if s.kind.free_text and s.arg not in filled]
     if free:
-        fill_free_text(args, free, tokens, taken, shape.words - shape.values, now, shape.words & shape.values, ends)
+        inside = frozenset(i for span in by_arg.values() if span.slot.kind.name in _HELD_IN_A_REASON
+                           for i in range(span.start, span.end))
+        fill_free_text(args, free, tokens, taken, shape.words - shape.values, now, shape.words & shape.values, ends,
+                       inside)
     return args
 
 
@@ -338,6 +354,15 @@ _BOOKED_UNDER = re.compile(
     r"tomorrow|dinner|lunch|brunch|breakfast|party|people|this|next|that|it|two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|one)\b)([a-z][a-z'-]+)$")
 """A booking named by the one name it is under, said last ("... cancel the table for kim")."""
+
+
+_NO_CODE = re.compile(r"\b(?:(?:but|and|since|because) )?i (?:do not|did not) (?:have|get|remember|know) (?:the|my|a|any|that)"
+                      r" (?:confirmation )?(?:code|number)\b")
+"""A caller saying they have no code to give (public lines: the name on the booking is then asked for)."""
+_NAME_ON_BOOKING = re.compile(
+    r"\b(?:under|the name(?: on it)? is|name is|it is under|booked under)(?: the name(?: of)?)? (?!(?:the|a|an|my|our|us|me|"
+    r"tonight|today|tomorrow|this|next|that|it|for|at|on)\b)([a-z][a-z'-]+(?: (?!(?:please|thanks|thank)\b)[a-z][a-z'-]+)?)$")
+"""The name a booking is under, said last ("cancel my knee checkup under thaddeus bright")."""
 
 
 def _shares_kind(shape: ToolShape, slot: ArgSlot) -> bool:

@@ -74,6 +74,10 @@ _SAID_APART = frozenset({"phone", "email", "birth_date", "priority", "importance
 
 
 
+_NOT_DONE = re.compile(r"\bnot (?:yet |been |even )?(?:done|finished|completed|complete|checked|crossed|started|ticked)\b")
+"""A "not" that says what state the records are in ("the ones not done"), not one of any clause."""
+
+
 def _flag_cues(templates: Iterable[Template]) -> dict[str, dict[tuple[str, Any], frozenset[str]]]:
     """Per tool, the words that only its templates with a fixed yes/no argument use ("finished" for
     completed todos, "left" for open ones)."""
@@ -182,6 +186,12 @@ class Interpreter(RivalRules):
     def _read_noted(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
         if (parts := split_note(normalize(text))) is not None:
             request = self._read_request(parts[0], now, tools)
+            if request is None:
+                # "on the library books one add a note that ...": the request needs the words of the note's ask
+                whole = self._read_request(text, now, tools)
+                if whole is not None and not any(isinstance(v, str) and (parts[1] in v or v in parts[1])
+                                                 for v in whole.args.values()):
+                    request = whole
             shape = self.shapes.get(request.tool) if request is not None else None
             if request is not None and shape is not None and "description" not in request.args and any(
                     a.arg == "description" for a in shape.args):
@@ -272,6 +282,8 @@ class Interpreter(RivalRules):
 
     def _with_flags(self, tool: str, args: dict[str, Any], clean: str) -> dict[str, Any]:
         said = set(clean.split())
+        if "not" in said and not _NOT_DONE.search(clean):
+            said.discard("not")  # "i do not have time for the rest" asks for no open ones
         for (arg, value), cues in self._flags.get(tool, {}).items():
             if arg not in args and said & cues:
                 args = {**args, arg: value}
@@ -303,6 +315,11 @@ class Interpreter(RivalRules):
             # every word the template read is a value of its own: what it left can only be free text
             # ("for a physical"), not another typed value ("invite a team member" names no role)
             found = {k: v for k, v in found.items() if k in args or k in free}
+        named = found.get("name_on_booking")
+        if isinstance(named, str) and any(isinstance(v, str) and v.lower() == named.lower() for v in args.values()):
+            # "cancel my allergy shot under [miguel santos]": the template took the name for the record (which
+            # stays named by it when nothing else names it: the tool needs one)
+            return {**args, **found}
         if set(args) < set(found) and all(
             found[k] == v or (isinstance(v, str) and isinstance(found[k], str) and found[k] in v) for k, v in args.items()
         ):
@@ -321,6 +338,10 @@ class Interpreter(RivalRules):
         typed = {a.arg for a in shape.args if isinstance(a.arg, str) and a.kind.name in _SAID_APART}
         extra = {k: v for k, v in found.items() if k in typed and k not in args}
         if extra:
-            return {**args, **extra}  # a second change said after the first ("... to aetna and my phone to ...")
+            said = {str(v) for v in extra.values()}
+            # "change the deck to [urgent my boss moved the deadline up]": the template's new title is the priority
+            # and what the caller said after it, not a title
+            kept = {k: v for k, v in args.items() if not (k in free and isinstance(v, str) and v.split()[0] in said)}
+            return {**kept, **extra}  # a second change said after the first ("... to aetna and my phone to ...")
         return args
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 
 _NOTE = re.compile(
-    r"^(?P<head>.+?) (?:and |also |plus )?(?:(?:please |can you |could you )?(?:put|add|leave|include|write|stick|attach|jot) "
-    r"(?:in |down )?(?:a |the )?)?(?:with a |with the )?(?:note|notes|description)(?: (?:that|saying|to say|says|of|on it|in it))?"
-    r"(?:,| that)? (?P<note>.+)$"
+    r"^(?P<head>.+?) (?:and |also |plus )?(?:"
+    r"(?:(?:please |can you |could you )?(?:put|add|leave|include|write|stick|attach|jot) "
+    r"(?:in |down )?(?:a |the )?)?(?:with a |with the )?(?:note|notes|description|details)(?: (?:that|saying|to say|says|of|on it|in it))?"
+    # "... and in the details put that ...", "... in the notes say ..."
+    r"|in the (?:details|notes|note|description) (?:(?:just )?(?:put|say|write|add|mention)(?: down)?)?(?: that| saying)?"
+    r")(?:,| that)? (?P<note>.+)$"
 )
-_NOT_A_NOTE = re.compile(r"^(?:to|for|about|me|i|you) ")
-""""make a note to buy milk" and "a note for the plumber" are the request itself."""
+_NOT_A_NOTE = re.compile(r"^(?:to|for|about|me|i|you|down) ")
+""""make a note to buy milk", "a note for the plumber" and "note down that ..." are the request itself."""
 _MIN_HEAD_WORDS = 3
 
 

@@ -188,8 +188,21 @@ _ASKS_TO_ADD = re.compile(r"\b(?:(?:can|could|would|will) you (?:add|put|jot|wri
 _ASKS_TO_REMIND = re.compile(r"\bremind (?:me|us)\b|\bremind$")
 
 
+_AFTER_A_NAME = frozenset({"it", "its", "we", "and", "because", "for", "please", "thanks", "thank", "she", "he", "they",
+                           "our", "my", "this", "that", "so", "at", "on", "with", "is", "are", "but"})
+"""Words that start what a caller says after a name ("under okonkwo [it is] our office party")."""
+
+
+def _person_name(text: str) -> str | None:
+    """A name as said, up to where the sentence goes on ("okonkwo it is our office party": Okonkwo)."""
+    words = text.split()
+    cut = next((i for i, w in enumerate(words) if i and w in _AFTER_A_NAME), len(words))
+    return " ".join(words[:cut]).title() or None
+
+
 _NO_REASON = frozenset({"i", "would", "do", "be", "better", "off", "rather", "speaking", "talking", "think", "much",
-                        "prefer", "just", "really", "honestly", "talk", "speak", "to", "with", "me", "please"})
+                        "prefer", "just", "really", "honestly", "talk", "speak", "to", "with", "me", "please", "a", "an",
+                        "actual", "real", "live", "person", "human", "someone", "somebody", "agent", "representative"})
 """Words of a wish to speak to a person, which state no reason for it."""
 
 
@@ -345,7 +358,7 @@ _TYPES: tuple[SlotType, ...] = (
              lambda v, _n, rng: f"{choices.IMPORTANCE.phrase(v, rng)} {rng.choice(('importance', 'priority'))}",
              _fixed(choices.IMPORTANCE.values)),
     choice_type(choices.ROLE, "<role>", frozenset(w for w in choices.ROLE.lookup if " " not in w and w != "member")),
-    SlotType("name", r"[a-z][a-z'.]*", lambda t, _n: t.strip().title() or None, lambda v, _n: str(v),
+    SlotType("name", r"[a-z][a-z'.]*", lambda t, _n: _person_name(t), lambda v, _n: str(v),
              lambda v, _n, _r: str(v).lower(), _fixed(["John", "Maria", "Smith", "Garcia", "Lee", "Chen", "Olivia"]),
              free_text=True),
     free_text("text", ["the quarterly report", "new laptop setup", "budget review"]),
@@ -353,7 +366,8 @@ _TYPES: tuple[SlotType, ...] = (
                                   "pick up dry cleaning", "book flights to boston", "send the invoice"],
                         lead=r"(?:for )?me to",  # "make a to do for me to renew the boat registration"
                         tail=r"(?:(?:it is|that is|and it is|and make it|make it|mark it) )?(?:very |super |really )?"
-                             r"(?:urgent|high priority|low priority|top priority)$"),
+                             r"(?:urgent|high priority|low priority|top priority)$"
+                             r"|as an? (?:new )?(?:todo|task|item|reminder)$"),  # "[return the library books] as a todo"
               lambda _said, value: bool(_ASKS_TO_ADD.search(value))),
     _event_title(),
     _stated_event(),
@@ -374,7 +388,10 @@ _TYPES: tuple[SlotType, ...] = (
               or bool(set(value.split()) & {"email", "address", "phone", "number"})),
     _refusing(free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,
                         lead=r"around|there|available|free|(?:right )?now|somewhere|(?:who|that) (?:can|could) help (?:me )?(?:with|about)",
-                        tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)|(?:can|could|may) i (?:talk|speak)"),
+                        tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)|(?:can|could|may) i (?:talk|speak)"
+                        # "[my claim got denied] and i want someone to explain it", "[my last meal] to an actual person"
+                        r"|(?:and )?i (?:want|need|would like) (?:someone|somebody|a person|a human|an? (?:actual|real|live) (?:person|human))"
+                        r"|to (?:an?|the|some) (?:actual |real |live )?(?:person|human|human being|someone|somebody|agent|representative)$"),
               lambda _said, value: value.split()[0] in ("than", "instead")  # "a nurse [than a machine]"
               or not set(value.split()) - _NO_REASON),  # "i would do [better speaking] with a human"
     place_type(),

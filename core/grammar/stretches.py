@@ -47,13 +47,13 @@ LEAD_INS = frozenset({
 
 def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequence[str], taken: Sequence[bool],
                     tool_words: frozenset[str], now: datetime, carriers: frozenset[str] = frozenset(),
-                    ends: dict[str, int] | None = None) -> None:
+                    ends: dict[str, int] | None = None, inside: frozenset[int] = frozenset()) -> None:
     """Give each stretch of the caller's own words to the argument the words around it name ("the
     {team} team", "to say {title}"); the longest stretch nothing names goes to the primary argument.
     A stretch made only of `carriers` (words that ask for the tool as often as they fill it: "make my
     checkup") is free text only where a cue names it ("for a physical")."""
     left = list(free)
-    taken = _take_tails(args, left, tokens, taken, now, ends or {})
+    taken = _take_tails(args, left, tokens, taken, now, ends or {}, inside)
     unnamed: list[tuple[str, int, int, int]] = []
     main_leads = set().union(*(s.before for s in free if s.primary))
     splits = frozenset(w for s in free if not s.primary for w in s.before if w in ("at", "in", "about", "because"))
@@ -88,6 +88,14 @@ def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequen
             if parsed is not None:
                 assign(args, named[0].arg, parsed)
                 left.remove(named[0])
+                said = len(str(parsed).split())
+                if named[0].kind.name == "name" and said < len(value.split()):
+                    # "under okonkwo [it is our office holiday party]": what follows the name is words of their own
+                    after = value.split()[said:]
+                    while after and after[0] in LEAD_INS and after[0] not in _OWNERS:
+                        after = after[1:]
+                    if set(after) - FUNCTION_WORDS - carriers:
+                        unnamed.append((" ".join(after), len(after), end - len(after), end))
                 continue
         if not set(value.split()) - carriers - FUNCTION_WORDS:
             continue
@@ -138,10 +146,11 @@ def _complaint(tokens: Sequence[str], taken: Sequence[bool], unnamed: Sequence[t
 
 
 def _take_tails(args: dict[str, Any], left: list[ArgSlot], tokens: Sequence[str], taken: Sequence[bool],
-                now: datetime, ends: dict[str, int]) -> list[bool]:
+                now: datetime, ends: dict[str, int], inside: frozenset[int] = frozenset()) -> list[bool]:
     """A reason said after "about" or "because" runs to the end of what the caller said, whatever words it
     holds ("... in billing about a charge i don't recognize"); the slot whose templates lead it in so
-    takes it. Returns the words still free."""
+    takes it; it runs over the words of `inside` (a value it may hold: a department). Returns the words still
+    free."""
     out = list(taken)
     for slot in list(left):
         if slot.kind.name != "reason":
@@ -154,6 +163,9 @@ def _take_tails(args: dict[str, Any], left: list[ArgSlot], tokens: Sequence[str]
             lo = i
             while lo < len(tokens) and tokens[lo] in LEAD_INS and tokens[lo] not in _OWNERS:
                 lo += 1
+            cue = next((k for k in range(lo, min(lo + 3, len(tokens) - 1)) if tokens[k] in _TAIL_CUES), None)
+            if cue is not None and tokens[lo - 1] != "to":  # not "i want to [hear about] your plans"
+                lo = cue + 1  # "the restaurant manager [about] a catering order": the reason is what it is about
             words = tokens[lo:]
             value = slot.kind.parse(" ".join(words), now) if sum(
                 w not in FUNCTION_WORDS and w not in LEAD_INS for w in words) >= 2 else None
@@ -169,8 +181,8 @@ def _take_tails(args: dict[str, Any], left: list[ArgSlot], tokens: Sequence[str]
             if token not in cues or out[i] or i + 1 >= len(tokens) or out[i + 1]:
                 continue
             j = i + 1
-            while j < len(tokens) and not out[j]:
-                j += 1
+            while j < len(tokens) and (not out[j] or j in inside):
+                j += 1  # "about my [mortgage] paperwork": the department named inside the reason stays in it
             hi = j
             while hi > i + 1 and tokens[hi - 1] in LEAD_INS:
                 hi -= 1
@@ -269,6 +281,9 @@ def stretches(tokens: Sequence[str], taken: Sequence[bool], tool_words: frozense
         while hi > lo and (tokens[hi - 1] in LEAD_INS or tokens[hi - 1] in tool_words) and not (
                 tokens[hi - 1] in _HEADS and _modifies(tokens, taken, hi - 1, lo, strong)):
             hi -= 1
+        if (i >= 3 and _is_tool_word(tokens[i - 1], strong) and tokens[i - 2] == "to" and taken[i - 3]
+                and not taken[i - 1] and hi > lo):
+            lo = i - 1  # "... at nine p m to [put the bins out]": a verb after a time's "to" starts what to do
         if hi > lo and hi < len(tokens) and not taken[hi] and (tokens[hi - 1], tokens[hi]) in _PHRASAL:
             hi += 1  # "for a follow up": the particle is part of the words, whatever the tool uses it for
         if any(t not in FUNCTION_WORDS for t in tokens[lo:hi]):

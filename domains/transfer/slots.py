@@ -13,7 +13,7 @@ DEPARTMENT = Choice(
         "sales": ("the sales team",),
         "mortgage": ("a loan officer", "mortgages", "loans"),
         "healthcare": ("a nurse", "the clinic", "the front desk"),
-        "restaurant": ("the restaurant", "the host", "reservations"),
+        "restaurant": ("the restaurant", "the host", "reservations", "hanok table"),  # the restaurant's name
     },
 )
 

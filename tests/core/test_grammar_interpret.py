@@ -148,7 +148,7 @@ def test_tokens_are_stems_and_value_kinds() -> None:
     # a deadline makes a todo, not an event
     ("add return the library books due friday", "create_todo", {"title": "return the library books", "due_date": "2026-11-27"}),    # a booking under a name, without its code
     ("cancel the appointment under the name maya ross i don't have my code", "cancel_appointment",
-     {"appointment": "maya ross"}),
+     {"appointment": "maya ross", "name_on_booking": "maya ross"}),  # the name, as the record and as the proof
     ("show me just the unfinished tasks", "get_todos", {"completed": False}),
     ("to do list add defrost the freezer", "create_todo", {"title": "defrost the freezer"}),
     # the words after an amount name it only up to the next clause

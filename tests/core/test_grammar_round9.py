@@ -32,6 +32,40 @@ NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
      {"reservation": "HT-9J3W", "time": "20:00"}),
     ("can we move our table from six to seven", "change_reservation", {"time": "19:00"}),
     ("please change our booking from three people to five", "change_reservation", {"party_size": 5}),  # not a time
+    # a reason: what it is about after a word for whom; not the wish for a person said after it
+    ("let me talk to the billing supervisor about a refund for my deposit", "transfer_to_agent",
+     {"department": "billing", "reason": "a refund for my deposit"}),
+    ("put me through to the clinic my test results never came and i need someone to look into it",
+     "transfer_to_agent", {"department": "healthcare", "reason": "my test results never came"}),
+    ("can i talk to somebody about my mortgage statement", "transfer_to_agent",
+     {"department": "mortgage", "reason": "my mortgage statement"}),
+    ("i have a complaint about my order at hanok table for a real person", "transfer_to_agent",
+     {"department": "restaurant", "reason": "complaint about my order"}),
+    # the name a booking is under, with no code to give
+    ("i need to cancel my dental cleaning and i don't have the code the name is rosa delgado", "cancel_appointment",
+     {"appointment": "dental cleaning", "name_on_booking": "rosa delgado"}),
+    ("cancel my allergy shot under miguel santos", "cancel_appointment",
+     {"appointment": "allergy shot", "name_on_booking": "miguel santos"}),
+    # what to do, said after a time, starts with its verb
+    ("i keep forgetting so remind me friday at seven a m to put the recycling out", "create_reminder",
+     {"remind_at": "2026-11-27T07:00:00", "message": "put the recycling out"}),
+    ("could i come in friday at nine thirty to get my cast checked", "book_appointment",
+     {"date": "2026-11-27", "time": "09:30", "reason": "get my cast checked"}),
+    # a note asked for "in the details"; a todo "as a todo"
+    ("put fix the fence as a to do and in the details say the posts are in the garage", "create_todo",
+     {"title": "fix the fence", "description": "the posts are in the garage"}),
+    ("on the fence one add a note that the neighbor will split the cost", "update_todo",
+     {"todo": "fence", "description": "the neighbor will split the cost"}),
+    # a booking's name ends where the sentence goes on
+    ("table for six on saturday at seven under the name baptiste it's my dad's retirement", "create_reservation",
+     {"party_size": 6, "date": "2026-11-28", "time": "19:00", "name": "Baptiste",
+      "special_requests": "my dad's retirement"}),
+    # a priority said as the change, and the caller's reason after it
+    ("change the grant report to urgent my manager needs it early", "update_todo",
+     {"todo": "grant report", "priority": "urgent"}),
+    ("read me only the urgent stuff on my list", "get_todos", {"priority": "urgent"}),
+    ("what's urgent on my list i do not have much time", "get_todos", {"priority": "urgent"}),
+    ("which todos are not done", "get_todos", {"completed": False}),  # a "not" of the records' state still counts
 ])
 def test_the_sixth_round(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
@@ -45,3 +79,11 @@ def test_the_relaxed_pass_keeps_a_day_of_the_month_whole() -> None:
     assert "schedule me for the ninth of december" not in relaxed  # the ten is a value too
     assert all("ninth of december" in v for v in relaxed)
     assert "schedule for the ninth of december at ten" in relaxed  # other words may go
+
+
+def test_the_restaurant_is_named_as_its_department() -> None:
+    """A caller names the restaurant's department by the restaurant's name; the two stay the same."""
+    from domains.restaurant.service import RESTAURANT
+    from domains.transfer.slots import DEPARTMENT
+
+    assert DEPARTMENT.parse(RESTAURANT.lower()) == "restaurant"
