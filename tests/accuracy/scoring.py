@@ -128,7 +128,9 @@ def _named_day(text: str) -> date | None:
     if _DATE.fullmatch(text.strip()):
         return date.fromisoformat(text.strip())
     words = normalize(text).replace("'s", "").split()
-    return next((d for w in words if (d := parse_date(w, REFERENCE_NOW)) is not None), None)
+    # the longest words that say a day, first said first ("christmas eve dinner": the 24th, not christmas)
+    spans = ((i, n) for i in range(len(words)) for n in range(min(4, len(words) - i), 0, -1))
+    return next((d for i, n in spans if (d := parse_date(" ".join(words[i:i + n]), REFERENCE_NOW)) is not None), None)
 
 
 def _run_together(text: str) -> str:

@@ -161,6 +161,10 @@ def test_a_booking_named_by_the_name_it_is_under_is_the_name_on_the_booking() ->
     assert not understood(both, _call("cancel_reservation", "look", reservation="2026-11-24"))
     assert not understood(both, _call("cancel_reservation", "look", reservation="ruiz", name_on_booking="kim"))
     assert understood(as_ref, _call("cancel_reservation", "look", reservation="kim", name_on_booking="Kim"))
+    eve = Utterance("scrap my christmas eve dinner", "restaurant", "cancel_reservation",
+                    {"reservation": "christmas eve dinner"}, line=8)
+    assert understood(eve, _call("cancel_reservation", "look", reservation="2026-12-24"))
+    assert not understood(eve, _call("cancel_reservation", "look", reservation="2026-12-25"))
     visit = Utterance("cancel my flu shot under ana ortiz", "healthcare", "cancel_appointment",
                       {"appointment": "flu shot", "name_on_booking": "ana ortiz"}, line=7)
     assert understood(visit, _call("cancel_appointment", "look", appointment="flu shot", name_on_booking="Ana Ortiz"))
