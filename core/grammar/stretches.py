@@ -20,7 +20,7 @@ from core.grammar.fuzzy import FUNCTION_WORDS, SYNONYMS
 if TYPE_CHECKING:
     from core.grammar.extract import ArgSlot
 
-_WEAK_LEADS = frozenset({"the", "a", "an", "is", "are", "my", "our", "it", "that", "this", "i", "me", "we", "us"})
+_WEAK_LEADS = frozenset({"the", "a", "an", "is", "are", "my", "our", "it", "that", "this", "i", "me", "we", "us", "and"})
 _SINGLE_SYNONYMS = {k: v for k, v in SYNONYMS.items() if " " not in k and v and " " not in v}
 _TAIL_CUES = frozenset({"about", "because", "regarding", "concerning", "cause"})
 """Words after which the rest of the sentence is one free-text value (a reason)."""
@@ -238,7 +238,7 @@ filters", "buy [more] potting soil")."""
 
 _SOME_OF_US = re.compile(r"\b(?:one|two|three|some|both|all|a couple|a few|several|most|none) of (?:us|them|our guests)"
                          r" (?:has|have|is|are|needs|need|will need|uses|use)(?: an?)?$")
-_HEADS = frozenset({"party"})
+_HEADS = frozenset({"party", "meeting"})
 """Words a template uses ("a party of six") that after the caller's own words are what they name ("a
 retirement [party]")."""
 

@@ -66,6 +66,14 @@ NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
     ("read me only the urgent stuff on my list", "get_todos", {"priority": "urgent"}),
     ("what's urgent on my list i do not have much time", "get_todos", {"priority": "urgent"}),
     ("which todos are not done", "get_todos", {"completed": False}),  # a "not" of the records' state still counts
+    # "and" leads no special request of its own; a meeting is what the words before it name
+    ("a table for two on friday at eight and we both need gluten free options", "create_reservation",
+     {"party_size": 2, "date": "2026-11-27", "time": "20:00", "special_requests": "gluten free options"}),
+    ("new event budget meeting for the parish council december tenth at seven p m", "create_calendar_event",
+     {"title": "budget meeting for the parish council", "start": "2026-12-10T19:00:00"}),
+    # a team named, then what it is for
+    ("let's make a group and name it chess club it's for the kids at the library", "create_team",
+     {"name": "chess club", "description": "the kids at the library"}),
 ])
 def test_the_sixth_round(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
