@@ -42,7 +42,7 @@ def _phrase_party(n: int, _now: datetime, rng: random.Random) -> str:
 
 
 PARTY_SIZE = SlotType(
-    "party_size", rf"(?:{_GROUPS.pattern}|(?:a party of |party of |a group of |a table of |table of )?{NUMBER_RE}(?: people| persons| guests"
+    "party_size", rf"(?:{_GROUPS.pattern}|(?:a party of |party of |a group of |a table of |table of )?{NUMBER_RE}(?: people| persons| person| guests"
     r"| adults| of us| diners)?|just me|just myself|a couple(?! of)|the two of us|" + _PAIR.pattern + ")", _party, lambda v, _n: say_number(v), _phrase_party,
     fixed([1, 2, 3, 4, 5, 6, 8, 10, 12]),
 )

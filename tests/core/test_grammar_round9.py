@@ -71,6 +71,8 @@ NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
      {"party_size": 2, "date": "2026-11-27", "time": "20:00", "special_requests": "gluten free options"}),
     ("new event budget meeting for the parish council december tenth at seven p m", "create_calendar_event",
      {"title": "budget meeting for the parish council", "start": "2026-12-10T19:00:00"}),
+    ("can i get a table for one person on friday at seven", "create_reservation",
+     {"party_size": 1, "date": "2026-11-27", "time": "19:00"}),
     # a team named, then what it is for
     ("let's make a group and name it chess club it's for the kids at the library", "create_team",
      {"name": "chess club", "description": "the kids at the library"}),
