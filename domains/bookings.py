@@ -11,7 +11,9 @@ import re
 from datetime import date, datetime
 
 from core.grammar.dates import parse_date, phrase_date, say_date
-from core.grammar.slots import SlotType, date_examples, trim_links
+from core.grammar.free_slots import trim_links
+from core.grammar.slot_type import SlotType
+from core.grammar.slots import date_examples
 from core.grammar.templates import Ask
 from core.grammar.times import parse_time
 

@@ -20,7 +20,8 @@ from typing import Any
 
 from core.grammar.fuzzy import FUNCTION_WORDS
 from core.grammar.numbers import NUMBER_RE
-from core.grammar.slots import SLOT_TYPES, SlotType
+from core.grammar.slot_type import SlotType
+from core.grammar.slots import SLOT_TYPES
 from core.grammar.stretches import LEAD_INS, assign, fill_free_text
 from core.grammar.templates import Group, Node, Phrasing, Slot, Template, Word, flatten, parse_pattern
 from core.grammar.text import normalize

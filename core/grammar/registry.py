@@ -21,7 +21,8 @@ from core.grammar.dialogue import DIALOGUE_TEMPLATES, OFF_TOPIC
 from core.grammar.fuzzy import add_synonyms
 from core.grammar.interpret import Interpreter, Reading
 from core.grammar.parser import Match, Parser
-from core.grammar.slots import SLOT_TYPES, SlotType
+from core.grammar.slot_type import SlotType
+from core.grammar.slots import SLOT_TYPES
 from core.grammar.slots import register as register_slot_types
 from core.grammar.templates import DomainGrammar, Example, Template, ToolWords, flatten, sample
 from core.grammar.text import normalize

@@ -17,7 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from core.grammar.slots import SlotType, slot_type
+from core.grammar.slot_type import SlotType
+from core.grammar.slots import slot_type
 from core.grammar.text import drop_hesitations, normalize
 
 ArgNames = str | tuple[str, ...]

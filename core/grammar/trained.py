@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.grammar.fuzzy import SYNONYMS
-from core.grammar.slots import SLOT_TYPES, SlotType
+from core.grammar.slot_type import SlotType
+from core.grammar.slots import SLOT_TYPES
 from core.grammar.templates import Phrasing, Template
 
 log = logging.getLogger(__name__)

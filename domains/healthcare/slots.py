@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from core.grammar.dates import WEEKDAYS
-from core.grammar.slots import SlotType, fixed, free_text
+from core.grammar.free_slots import free_text
+from core.grammar.slot_type import SlotType, fixed
 from domains import bookings
 
 SYMPTOM_WORDS = frozenset({

@@ -8,8 +8,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from core.grammar.choices import Choice
+from core.grammar.free_slots import free_text
 from core.grammar.numbers import NUMBER_RE, parse_number
-from core.grammar.slots import SlotType, choice_type, free_text
+from core.grammar.slot_type import SlotType
+from core.grammar.slots import choice_type
 
 DOCUMENT_WORDS = frozenset({"stubs", "paystubs", "paystub", "payslips", "w2", "1099", "statements", "license"})
 """Words that on their own name a document an application needs (the intent model's `<document>`)."""

@@ -7,7 +7,8 @@ import re
 from dataclasses import replace
 from datetime import datetime, time
 
-from core.grammar.slots import SLOT_TYPES, SlotType
+from core.grammar.slot_type import SlotType
+from core.grammar.slots import SLOT_TYPES
 from core.grammar.times import TIME_RE, phrase_time, say_time
 
 _END_CUE = re.compile(r"^(?:end|finish|wrap up|wrap|be over|be done)(?: (?:by|at))? ")

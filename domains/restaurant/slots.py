@@ -6,8 +6,10 @@ import random
 import re
 from datetime import datetime
 
+from core.grammar.free_slots import free_text
 from core.grammar.numbers import NUMBER_RE, parse_number, say_number
-from core.grammar.slots import SlotType, fixed, free_text, time_type
+from core.grammar.slot_type import SlotType, fixed
+from core.grammar.slots import time_type
 from domains import bookings
 
 _GROUP = r"(?:adults?|grown ups?|grownups?|kids?|child|children|little ones?|teenagers?|teens?|toddlers?|baby|babies|seniors?)"

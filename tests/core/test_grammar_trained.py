@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.grammar.free_slots import free_text
 from core.grammar.interpret import Interpreter
 from core.grammar.registry import REFERENCE_NOW, installed
-from core.grammar.slots import free_text
 from core.grammar.trained import Stored
 
 SENTENCES = (
