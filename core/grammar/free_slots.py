@@ -102,6 +102,12 @@ NO_REASON = frozenset({"i", "would", "do", "be", "better", "off", "rather", "spe
                         "prefer", "just", "really", "honestly", "talk", "speak", "to", "with", "me", "please", "a", "an",
                         "actual", "real", "live", "person", "human", "someone", "somebody", "agent", "representative"})
 """Words of a wish to speak to a person, which state no reason for it."""
+FED_UP = re.compile(r"(?:(?:i have|i have got|i got) )?(?:no time for this|(?:this|it) is (?:going nowhere|getting (?:nowhere|"
+                    r"ridiculous|complicated|annoying)|ridiculous|useless|a waste of time|taking (?:too|so) long|so frustrating"
+                    r"|frustrating)|(?:you are|this thing is|this robot is|this machine is) (?:not|useless|hopeless)|i (?:give up"
+                    r"|am done with this|do not have time for this))\b")
+"""A caller fed up with the call itself ("this is going nowhere", "no time for this"): why they want a person, but
+not a reason to hand on to one."""
 
 
 def refusing(base: SlotType, refuse: Callable[[str, str], bool]) -> SlotType:

@@ -22,6 +22,7 @@ from core.grammar.free_slots import (
     ASKS_TO_ADD,
     ASKS_TO_REMIND,
     ERRAND,
+    FED_UP,
     NO_REASON,
     event_title,
     free_text,
@@ -223,13 +224,14 @@ _TYPES: tuple[SlotType, ...] = (
               lambda said, value: said.split()[0] in ("my", "your", "our", "the", "this", "that")  # "what is [my] email"
               or bool(set(value.split()) & {"email", "address", "phone", "number"})),
     refusing(free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,
-                        lead=r"around|there|available|free|(?:right )?now|somewhere|(?:who|that) (?:can|could) help (?:me )?(?:with|about)",
+                        lead=r"around|there|available|free|(?:right )?now|somewhere|(?:who|that) (?:can|could) help (?:me )?(?:with|about)"
+                             r"|i (?:was|got|have been|just got)",  # "[i was] charged twice": what happened is the reason
                         tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)|(?:can|could|may) i (?:talk|speak)"
                         # "[my claim got denied] and i want someone to explain it", "[my last meal] to an actual person"
                         r"|(?:and )?i (?:want|need|would like) (?:someone|somebody|a person|a human|an? (?:actual|real|live) (?:person|human))"
                         r"|to (?:an?|the|some) (?:actual |real |live )?(?:person|human|human being|someone|somebody|agent|representative)$"),
               lambda _said, value: value.split()[0] in ("than", "instead")  # "a nurse [than a machine]"
-              or not set(value.split()) - NO_REASON),  # "i would do [better speaking] with a human"
+              or not set(value.split()) - NO_REASON or bool(FED_UP.match(value))),  # "i would do [better speaking] with a human"
     place_type(),
     free_text("description", ["launch planning", "weekly planning"], strip_articles=False),
 )

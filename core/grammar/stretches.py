@@ -175,9 +175,7 @@ def _take_tails(args: dict[str, Any], left: list[ArgSlot], tokens: Sequence[str]
                 out[i:] = [True] * (len(tokens) - i)
                 continue
         cues = slot.before & _TAIL_CUES
-        if not cues:
-            continue
-        for i, token in enumerate(tokens):
+        for i, token in enumerate(tokens) if cues else ():
             if token not in cues or out[i] or i + 1 >= len(tokens) or out[i + 1]:
                 continue
             j = i + 1
@@ -200,7 +198,28 @@ def _take_tails(args: dict[str, Any], left: list[ArgSlot], tokens: Sequence[str]
             for k in range(min(lo, i), j):
                 out[k] = True
             break
+        if slot in left and (m := _ASKS_FOR_SOMEONE.search(" ".join(tokens))) is not None:
+            # "[this isn't working] can you connect me to support": what the caller says before asking is why
+            k = len(" ".join(tokens)[:m.start()].split())
+            lo = 0
+            while lo < k and tokens[lo] in _OPENERS:
+                lo += 1
+            words = tokens[lo:k]
+            if len(words) >= 2 and not any(out[lo:k]) and any(w not in FUNCTION_WORDS and w not in LEAD_INS for w in words):
+                value = slot.kind.parse(" ".join(words), now)
+                if value is not None:
+                    assign(args, slot.arg, value)
+                    left.remove(slot)
+                    out[lo:k] = [True] * (k - lo)
     return out
+
+
+_ASKS_FOR_SOMEONE = re.compile(
+    r"\b(?:(?:so |and )?(?:can|could|would) you (?:please |just )?|(?:so |and )?please |just )?(?:put|connect|transfer|get|patch|pass|send)"
+    r" (?:me|my call)\b|\bi need (?:billing|support|sales|tech support|a human|a person|someone|somebody|an agent|a real person)\b")
+"""The words that ask for a person, after which a reason said first ends."""
+_OPENERS = frozenset({"hi", "hello", "hey", "yes", "yeah", "um", "uh", "so", "okay", "ok", "well", "oh", "there", "sorry",
+                      "look", "listen", "honestly", "alright"})
 
 
 _ASKED_ABOUT = frozenset({"question", "questions", "problem", "problems", "issue", "issues", "concern", "concerns",

@@ -41,6 +41,13 @@ NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
      {"department": "mortgage", "reason": "my mortgage statement"}),
     ("i have a complaint about my order at hanok table for a real person", "transfer_to_agent",
      {"department": "restaurant", "reason": "complaint about my order"}),
+    # a reason said before the ask; what happened to the caller, without "i was"; not a caller fed up with the call
+    ("my app keeps freezing so could you transfer me to tech support", "transfer_to_agent",
+     {"department": "support", "reason": "my app keeps freezing"}),
+    ("my card got charged twice i need billing", "transfer_to_agent",
+     {"department": "billing", "reason": "my card got charged twice"}),
+    ("this is taking too long can you put me through to a person", "transfer_to_agent", {}),
+    ("honestly no time for this just connect me to sales", "transfer_to_agent", {"department": "sales"}),
     # the name a booking is under, with no code to give
     ("i need to cancel my dental cleaning and i don't have the code the name is rosa delgado", "cancel_appointment",
      {"appointment": "dental cleaning", "name_on_booking": "rosa delgado"}),
