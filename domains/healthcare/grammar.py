@@ -68,7 +68,7 @@ TEMPLATES = (
     *_t("list_appointments", "(what|when) are my appointments", "(list|show) [me] [all] my appointments",
         "do i have (a|an|any) [upcoming] [doctor|doctor's|doctors|medical] (appointment|appointments) [coming up|scheduled|booked]",
         "when is my next appointment", "what appointments do i have [coming up|scheduled|booked]",
-        "(check|read) my appointments"),
+        "(check|read) my appointments", "(read|tell|give|show) me my (upcoming|next) appointments"),
     *_t("cancel_appointment", "(cancel|delete|call off) [my|the] appointment (on|for) {appointment:booking}",
         "(cancel|delete|call off) [my|the] {appointment:booking} appointment",
         "i (cannot|can not) make [it to] my appointment (on|for) {appointment:booking}"),

@@ -42,12 +42,17 @@ SYMPTOMS = replace(
 _ERRAND = re.compile(r"^(?:to|got to|gotta) |^(?:sent|turned|handed|submitted|uploaded|mailed|emailed|paid|signed|finished"
                      r"|done|made|booked|called|written|filled|dropped|picked|got) ")
 """Words after "i have" that say what the caller has to do or has done ("i have [sent in my pay stubs]")."""
+_PLAN = re.compile(r"^(?:(?:a|an|my|our|the|this|that|some|another) )?(?:\w+ )?(?:appointment|meeting|call|interview"
+                   r"|flight|class|lesson|practice|rehearsal|game|party|reservation|conference|date)s?\b"
+                   r"|^(?:(?:a|an|my|our|the|some) )?(?:lunch|dinner|breakfast|brunch|coffee|drinks)\b")
+"""Words after "i have" that name a plan for the calendar ("i have [lunch with dana] friday at noon")."""
 
 
 def _no_errand(text: str, now: datetime) -> str | None:
-    """A symptom, not something the caller has to do ("i have [to return the tile saw] by wednesday")."""
+    """A symptom, not something the caller has to do ("i have [to return the tile saw] by wednesday") or a
+    plan ("i have [a meeting with the landlord] at four")."""
     value = _SYMPTOM_TEXT(text, now)
-    return None if not isinstance(value, str) or _ERRAND.match(value) else value
+    return None if not isinstance(value, str) or _ERRAND.match(value) or _PLAN.match(value) else value
 
 
 _SYMPTOM_TEXT = SYMPTOMS.parse
@@ -82,7 +87,7 @@ VISIT = SlotType(
     r"|blood test|(?:blood pressure|cholesterol|eye|skin|mole|hearing) (?:check|test|screening)|pap smear|mammogram"
     r"|follow up|followup|consultation|consult)",
     lambda text, _now: text.strip(), lambda v, _n: str(v), lambda v, _n, _r: str(v),
-    fixed(["checkup", "physical", "flu shot", "annual physical", "blood pressure check", "vaccinations"]),
+    fixed(["checkup", "physical", "flu shot", "annual physical", "blood pressure check", "vaccinations", "follow up"]),
 )
 """A kind of visit said as what the caller wants ("could i get [a physical] monday"): it is also the reason."""
 
