@@ -19,6 +19,9 @@ _HAVE = "(have|have had|have been|have been having|am having|have got|got|am suf
 _FEEL = "(feel|am feeling|have been feeling|feel really|feel very)"
 _BOOKING = {"when": "date"}
 _WHOSE = "[a|an|my|her|his|their|our|the]"
+_ANYONE = ("[with (whoever is|whoever's|whoever|anyone|anybody|any doctor|any of the doctors|whichever doctor is|whoever has time)"
+           " [available|free|open|around|in]]")
+"""No doctor in particular ("... at nine [with whoever's available]"): no provider, and no reason either."""
 
 TEMPLATES = (
     *_t("register_patient", f"{_REGISTER} [me] [as a [new] patient]", "i am a new patient",
@@ -42,6 +45,7 @@ TEMPLATES = (
         "(update|change) my (insurance|insurance provider) to {insurance}",
         "my (insurance|insurance provider|insurance company) (changed|has changed|is changing|switched) to {insurance}",
         "i (have|am with|use) {insurance} (insurance|for insurance)", "i am insured (with|by|through) {insurance}",
+        "(put|list|have|write) {insurance} [down] as my (insurance|insurance provider|insurance company|insurer)",
         slots={**_NAME, "insurance": "insurance_provider"}),
     *_t("record_symptoms", f"i {_HAVE} {{symptoms}}", f"i {_FEEL} {{symptoms}}", "my symptoms are {symptoms}",
         "(record|log|note) [my] symptoms {symptoms}", "(record|log|note) that i have {symptoms}"),
@@ -50,7 +54,7 @@ TEMPLATES = (
         "(record|log|note) [my] symptoms {symptoms} {duration}"),
     *_t("record_symptoms", "(record|log|note) [my] symptoms", "i (am|feel) sick", "i am not feeling well",
         "i do not feel well"),
-    *_t("book_appointment", f"{_WANT} (book|schedule|make|set up) [me] {_APPT} [for] {{when:date}} at {{time}}",
+    *_t("book_appointment", f"{_WANT} (book|schedule|make|set up) [me] {_APPT} [for] {{when:date}} at {{time}} {_ANYONE}",
         f"{_WANT} (book|schedule|make|set up) [me] {_APPT} at {{time}} [for] {{when:date}}",
         f"{_WANT} {_APPT} [for] {{when:date}} at {{time}}", "(see|visit) (a|the) doctor [for] {when:date} at {time}",
         f"{_WANT} (book|schedule|make|set up) [me] {_APPT} [for] {{when:date}} at {{time}} (for|about|because of) {{reason}}",
@@ -111,7 +115,7 @@ EVERYDAY = (
         slots=_BOOKING),
     # a kind of visit is also its reason: "could i get a physical next monday at eight", "schedule my annual
     # checkup for tomorrow", "my daughter needs her vaccinations can we do the fourth at four thirty"
-    *_t("book_appointment", f"{_WANT} (book|schedule|make|set up|get|do) [me|us] [in for] {_WHOSE} {{reason:visit}} [appointment] [(for|on)] {{when:date}} [at {{time}}]",
+    *_t("book_appointment", f"{_WANT} (book|schedule|make|set up|get|do) [me|us] [in for] {_WHOSE} {{reason:visit}} [appointment] [(for|on)] {{when:date}} [at {{time}}] {_ANYONE}",
         f"{_WANT} (book|schedule|make|set up|get|do) [me|us] [in for] {_WHOSE} {{reason:visit}} [appointment] at {{time}} [(for|on)] {{when:date}}",
         f"(can|could) (i|we|you) (get|have|book|schedule|do) [me|us] [in for] {_WHOSE} {{reason:visit}} [appointment] [(for|on)] {{when:date}} [at {{time}}]",
         f"(any chance|is there a chance) (i|we) (could|can) (get|have|book|do) {_WHOSE} {{reason:visit}} [(for|on)] {{when:date}} [at {{time}}]",

@@ -87,7 +87,7 @@ VISIT = SlotType(
     r"|blood test|(?:blood pressure|cholesterol|eye|skin|mole|hearing) (?:check|test|screening)|pap smear|mammogram"
     r"|follow up|followup|consultation|consult)",
     lambda text, _now: text.strip(), lambda v, _n: str(v), lambda v, _n, _r: str(v),
-    fixed(["checkup", "physical", "flu shot", "annual physical", "blood pressure check", "vaccinations", "follow up"]),
+    fixed(["checkup", "physical", "flu shot", "annual physical", "blood pressure check", "vaccinations", "follow up", "yearly checkup"]),
 )
 """A kind of visit said as what the caller wants ("could i get [a physical] monday"): it is also the reason."""
 
