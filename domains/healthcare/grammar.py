@@ -78,6 +78,12 @@ TEMPLATES = (
         "i (cannot|can not) make [it to] my appointment (on|for) {appointment:booking}"),
     *_t("cancel_appointment", "(cancel|delete|call off) [my|the] appointment", "i (cannot|can not) make my appointment",
         fixed={"appointment": "my appointment"}),
+    # the name the appointment is under, said as proof it is the caller's
+    *_t("cancel_appointment", "(cancel|call off) my {appointment:visit} under {who:booking_name}",
+        "(cancel|delete|call off) [my|the] {appointment:booking} [appointment|visit] but i do not have the code the name is {who:booking_name}",
+        slots={"who": "name_on_booking"}),
+    *_t("cancel_appointment", "the code (you|that you) (texted|sent|gave) [me] is {texted_code:pin} [please] [go ahead and] (cancel|call off) [my|the] {appointment:booking} [appointment|visit] under [the name] {who:booking_name}",
+        slots={"who": "name_on_booking"}),
     *_t("cancel_appointment", "the code (you|that you) (texted|sent|gave) [me] is {texted_code:pin} [please] [go ahead and] (cancel|call off) [it|my appointment|the appointment] [please]",
         "(cancel|call off) [my|the] appointment [and] the code (you|that you) (texted|sent|gave) [me] is {texted_code:pin}", fixed={"appointment": "my appointment"}),
 )

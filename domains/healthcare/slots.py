@@ -91,4 +91,9 @@ VISIT = SlotType(
 )
 """A kind of visit said as what the caller wants ("could i get [a physical] monday"): it is also the reason."""
 
-TYPES = (SYMPTOMS, INSURANCE, PROVIDER, VISIT, *bookings.TYPES)
+ON_BOOKING = free_text("booking_name", ["maria lopez", "james chen", "okafor"], lead=r"(?:the )?name(?: is| of)?",
+                       tail=r"(?:but|and|so) i|i (?:do|did|never|cannot|can not|lost|forgot)")  # "[grace liu] i don't have my code"
+"""The name an appointment is under ("... the name is [greta holm]"): the appointment itself when nothing else
+names it ("cancel the appointment under [maya ross]"), else proof that it is the caller's."""
+
+TYPES = (SYMPTOMS, INSURANCE, PROVIDER, VISIT, ON_BOOKING, *bookings.TYPES)

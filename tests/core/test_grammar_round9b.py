@@ -62,6 +62,13 @@ def test_a_plan_after_i_have_is_no_symptom(said: str) -> None:
      {"symptoms": "ankle is swollen", "duration": "since yesterday"}),
     ("there's a pain in my side it's been like a week now", "record_symptoms",
      {"symptoms": "pain in my side", "duration": "1 week"}),
+    # the name an appointment is under, said as proof it is the caller's
+    ("please cancel my flu shot under the name ramona diaz", "cancel_appointment",
+     {"appointment": "flu shot", "name_on_booking": "ramona diaz"}),
+    ("cancel the blood test but i do not have the code the name is tomas berg", "cancel_appointment",
+     {"appointment": "blood test", "name_on_booking": "tomas berg"}),
+    ("the code you sent me is four four one two zero nine please cancel my flu shot under marta lind",
+     "cancel_appointment", {"appointment": "flu shot", "name_on_booking": "marta lind", "texted_code": "441209"}),
     # what is still owed on a home is the loan amount, not an income or a down payment
     ("our condo is worth four hundred thousand and we owe about two hundred ten thousand on it",
      "update_mortgage_application", {"property_value": 400000.0, "loan_amount": 210000.0}),
