@@ -93,7 +93,7 @@ VISIT = SlotType(
 
 ON_BOOKING = free_text("booking_name", ["maria lopez", "james chen", "okafor"], lead=r"(?:the )?name(?: is| of)?",
                        tail=r"(?:but|and|so) i|i (?:do|did|never|cannot|can not|lost|forgot)")  # "[grace liu] i don't have my code"
-"""The name an appointment is under ("... the name is [greta holm]"): the appointment itself when nothing else
-names it ("cancel the appointment under [maya ross]"), else proof that it is the caller's."""
+"""The name an appointment is under, said beside the appointment as proof that it is the caller's ("cancel my
+physical ... the name is [greta holm]"); said alone, the name is how the caller names the appointment."""
 
 TYPES = (SYMPTOMS, INSURANCE, PROVIDER, VISIT, ON_BOOKING, *bookings.TYPES)
