@@ -23,7 +23,8 @@ SYMPTOM_WORDS = frozenset({
     "vision", "sinus", "sinuses", "bloated", "heartburn", "nose", "joints", "muscle", "muscles", "hip",
     "vomit", "vomited", "puke", "puked", "puking", "lightheaded", "hives", "itch", "inflamed", "fractured",
     "concussion", "injured", "injury", "asthma", "eczema", "sunburn", "dehydrated", "cramp", "wheeze", "nosebleed",
-    "nosebleeds", "diarrhoea", "earaches", "backache", "shortness", "achy",
+    "nosebleeds", "diarrhoea", "earaches", "backache", "shortness", "achy", "blotchy", "puffy", "watery", "crusty",
+    "bumpy", "tingly", "scratchy",
 })
 """Words that on their own say a caller is describing how they feel (the intent model's `<symptom>`)."""
 SYNONYMS = {"threw up": "vomited", "throwing up": "vomiting", "thrown up": "vomited", "light headed": "lightheaded"}
@@ -48,11 +49,18 @@ _PLAN = re.compile(r"^(?:(?:a|an|my|our|the|this|that|some|another) )?(?:\w+ )?(
 """Words after "i have" that name a plan for the calendar ("i have [lunch with dana] friday at noon")."""
 
 
+_ALL = re.compile(r"\ball (?=(?:swollen|red|puffy|bruised|itchy|stiff|sore|blotchy|bumpy|scratchy|congested|stuffy"
+                  r"|numb|tingly|achy|blurry|shaky|sweaty|clammy|inflamed|infected)\b)")
+""""my ankle is [all] swollen": the "all" says how much, not what."""
+
+
 def _no_errand(text: str, now: datetime) -> str | None:
     """A symptom, not something the caller has to do ("i have [to return the tile saw] by wednesday") or a
     plan ("i have [a meeting with the landlord] at four")."""
     value = _SYMPTOM_TEXT(text, now)
-    return None if not isinstance(value, str) or _ERRAND.match(value) or _PLAN.match(value) else value
+    if not isinstance(value, str) or _ERRAND.match(value) or _PLAN.match(value):
+        return None
+    return _ALL.sub("", value)
 
 
 _SYMPTOM_TEXT = SYMPTOMS.parse

@@ -62,6 +62,9 @@ def test_a_plan_after_i_have_is_no_symptom(said: str) -> None:
      {"symptoms": "ankle is swollen", "duration": "since yesterday"}),
     ("there's a pain in my side it's been like a week now", "record_symptoms",
      {"symptoms": "pain in my side", "duration": "1 week"}),
+    # "all" before how a part of the body is says how much, not what
+    ("my knee is all swollen", "record_symptoms", {"symptoms": "knee is swollen"}),
+    ("my throat is all scratchy", "record_symptoms", {"symptoms": "throat is scratchy"}),
     # the name an appointment is under, said as proof it is the caller's
     ("please cancel my flu shot under the name ramona diaz", "cancel_appointment",
      {"appointment": "flu shot", "name_on_booking": "ramona diaz"}),
@@ -99,3 +102,10 @@ def test_clinic_and_mortgage_values(said: str, tool: str, args: dict[str, object
 ])
 def test_how_long_a_complaint_has_lasted(said: str, meant: str) -> None:
     assert parse_duration(said) == meant
+
+
+@pytest.mark.parametrize("said", ["her eyes are all red and itchy", "my hands are all numb and tingly"])
+def test_a_part_of_the_body_all_red_or_numb_is_a_complaint(said: str) -> None:
+    """Which words of it the complaint keeps is not checked here (the part of the body is left out today)."""
+    reading = interpret(said, NOW)
+    assert reading is not None and reading.tool == "record_symptoms", reading
