@@ -45,8 +45,10 @@ _ERRAND = re.compile(r"^(?:to|got to|gotta) |^(?:sent|turned|handed|submitted|up
 """Words after "i have" that say what the caller has to do or has done ("i have [sent in my pay stubs]")."""
 _PLAN = re.compile(r"^(?:(?:a|an|my|our|the|this|that|some|another) )?(?:\w+ )?(?:appointment|meeting|call|interview"
                    r"|flight|class|lesson|practice|rehearsal|game|party|reservation|conference|date)s?\b"
-                   r"|^(?:(?:a|an|my|our|the|some) )?(?:lunch|dinner|breakfast|brunch|coffee|drinks)\b")
-"""Words after "i have" that name a plan for the calendar ("i have [lunch with dana] friday at noon")."""
+                   r"|^(?:(?:a|an|my|our|the|some) )?(?:lunch|dinner|breakfast|brunch|coffee|drinks)\b"
+                   r"|^(?:(?:a|an|my|our|the|some|another|one more) )?(?:\w+ )?(?:errand|task|chore|todo|reminder)s?\b")
+"""Words after "i have" that name a plan for the calendar ("i have [lunch with dana] friday at noon") or the
+list ("i have got [an errand for you] ...")."""
 
 
 _ALL = re.compile(r"\ball (?=(?:swollen|red|puffy|bruised|itchy|stiff|sore|blotchy|bumpy|scratchy|congested|stuffy"

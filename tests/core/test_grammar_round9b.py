@@ -39,6 +39,7 @@ def test_no_request_for_any_tool(said: str) -> None:
 @pytest.mark.parametrize("said", [
     "i have dinner with jo on friday at eight can you add that",
     "i've got dinner with the hendersons saturday at eight",
+    "i have another errand for you drop off the library books tomorrow",  # an errand for the list
 ])
 def test_a_plan_after_i_have_is_no_symptom(said: str) -> None:
     reading = interpret(said, NOW)
@@ -109,3 +110,9 @@ def test_a_part_of_the_body_all_red_or_numb_is_a_complaint(said: str) -> None:
     """Which words of it the complaint keeps is not checked here (the part of the body is left out today)."""
     reading = interpret(said, NOW)
     assert reading is not None and reading.tool == "record_symptoms", reading
+
+
+def test_asking_whether_a_visit_is_possible_is_asking_for_one() -> None:
+    reading = interpret("is it possible to come in thursday at two about my back", NOW)
+    assert reading is not None and reading.sure
+    assert (reading.tool, reading.args) == ("book_appointment", {"date": "2026-11-26", "time": "14:00", "reason": "my back"})
