@@ -199,9 +199,12 @@ _DURATION = re.compile(
     rf" (?P<unit>{_UNITS})"
     rf"(?: now)?|since (?P<since>yesterday|last night|this morning|the weekend|last week|last {WEEKDAY_RE}|{WEEKDAY_RE})"
     rf"|(?:about |around )?(?P<n2>{NUMBER_RE}|a|an|a couple of|a few) (?P<unit2>{_UNITS}) ago"
+    rf"|(?:it|they|that|this|which|he|she) (?:first )?(?:showed up|started|began|appeared|came on|popped up|kicked in"
+    rf"|broke out|flared up) (?:over )?(?P<onset>yesterday|last night|this morning|the weekend|last week)"
 )
 DURATION_RE = unnamed(_DURATION.pattern)
-"""Regex for how long something has lasted: "for three days", "since yesterday", "two weeks"."""
+"""Regex for how long something has lasted: "for three days", "since yesterday", "two weeks", "it started last
+night" (since last night)."""
 
 
 def parse_duration(text: str) -> str | None:
@@ -209,8 +212,8 @@ def parse_duration(text: str) -> str | None:
     m = _DURATION.fullmatch(text.strip())
     if m is None:
         return None
-    if m["since"]:
-        return f"since {m['since']}"
+    if m["since"] or m["onset"]:
+        return f"since {m['since'] or m['onset']}"  # "it showed up yesterday": since yesterday
     words, unit = (m["n"], m["unit"]) if m["n"] else (m["n2"], m["unit2"])
     n = {"a": 1, "an": 1, "a couple of": 2, "a couple": 2}.get(words) or parse_number(words)
     if words in ("a few", "several"):
@@ -218,7 +221,7 @@ def parse_duration(text: str) -> str | None:
     if not isinstance(n, int) or n < 1:
         return None
     base = unit.rstrip("s")
-    qualifier = f"{m['q']} " if m["q"] else ""
+    qualifier = f"{m['q']} " if m["q"] and m["q"] != "like" else ""  # "like a month": a filler, not a guess
     if qualifier and words in ("a", "an"):
         return f"{qualifier}{words} {base}"  # "about a week"
     return f"{qualifier}{n} {base}" + ("" if n == 1 else "s")

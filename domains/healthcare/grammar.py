@@ -19,6 +19,9 @@ _HAVE = "(have|have had|have been|have been having|am having|have got|got|am suf
 _FEEL = "(feel|am feeling|have been feeling|feel really|feel very)"
 _BOOKING = {"when": "date"}
 _WHOSE = "[a|an|my|her|his|their|our|the]"
+_ANYONE = ("[with (whoever is|whoever's|whoever|anyone|anybody|any doctor|any of the doctors|whichever doctor is|whoever has time)"
+           " [available|free|open|around|in]]")
+"""No doctor in particular ("... at nine [with whoever's available]"): no provider, and no reason either."""
 
 TEMPLATES = (
     *_t("register_patient", f"{_REGISTER} [me] [as a [new] patient]", "i am a new patient",
@@ -42,6 +45,7 @@ TEMPLATES = (
         "(update|change) my (insurance|insurance provider) to {insurance}",
         "my (insurance|insurance provider|insurance company) (changed|has changed|is changing|switched) to {insurance}",
         "i (have|am with|use) {insurance} (insurance|for insurance)", "i am insured (with|by|through) {insurance}",
+        "(put|list|have|write) {insurance} [down] as my (insurance|insurance provider|insurance company|insurer)",
         slots={**_NAME, "insurance": "insurance_provider"}),
     *_t("record_symptoms", f"i {_HAVE} {{symptoms}}", f"i {_FEEL} {{symptoms}}", "my symptoms are {symptoms}",
         "(record|log|note) [my] symptoms {symptoms}", "(record|log|note) that i have {symptoms}"),
@@ -50,7 +54,7 @@ TEMPLATES = (
         "(record|log|note) [my] symptoms {symptoms} {duration}"),
     *_t("record_symptoms", "(record|log|note) [my] symptoms", "i (am|feel) sick", "i am not feeling well",
         "i do not feel well"),
-    *_t("book_appointment", f"{_WANT} (book|schedule|make|set up) [me] {_APPT} [for] {{when:date}} at {{time}}",
+    *_t("book_appointment", f"{_WANT} (book|schedule|make|set up) [me] {_APPT} [for] {{when:date}} at {{time}} {_ANYONE}",
         f"{_WANT} (book|schedule|make|set up) [me] {_APPT} at {{time}} [for] {{when:date}}",
         f"{_WANT} {_APPT} [for] {{when:date}} at {{time}}", "(see|visit) (a|the) doctor [for] {when:date} at {time}",
         f"{_WANT} (book|schedule|make|set up) [me] {_APPT} [for] {{when:date}} at {{time}} (for|about|because of) {{reason}}",
@@ -68,12 +72,19 @@ TEMPLATES = (
     *_t("list_appointments", "(what|when) are my appointments", "(list|show) [me] [all] my appointments",
         "do i have (a|an|any) [upcoming] [doctor|doctor's|doctors|medical] (appointment|appointments) [coming up|scheduled|booked]",
         "when is my next appointment", "what appointments do i have [coming up|scheduled|booked]",
-        "(check|read) my appointments"),
+        "(check|read) my appointments", "(read|tell|give|show) me my (upcoming|next) appointments"),
     *_t("cancel_appointment", "(cancel|delete|call off) [my|the] appointment (on|for) {appointment:booking}",
         "(cancel|delete|call off) [my|the] {appointment:booking} appointment",
         "i (cannot|can not) make [it to] my appointment (on|for) {appointment:booking}"),
     *_t("cancel_appointment", "(cancel|delete|call off) [my|the] appointment", "i (cannot|can not) make my appointment",
         fixed={"appointment": "my appointment"}),
+    # the name the appointment is under, said as proof it is the caller's (these teach the argument its cues, so
+    # "cancel my physical i do not have the code the name is ..." finds it too; a template of that very wording
+    # made every "no code, the name is ..." sentence the clinic's, a restaurant booking's as well)
+    *_t("cancel_appointment", "(cancel|call off) my {appointment:visit} under {who:booking_name}",
+        slots={"who": "name_on_booking"}),
+    *_t("cancel_appointment", "the code (you|that you) (texted|sent|gave) [me] is {texted_code:pin} [please] [go ahead and] (cancel|call off) [my|the] {appointment:booking} [appointment|visit] under [the name] {who:booking_name}",
+        slots={"who": "name_on_booking"}),
     *_t("cancel_appointment", "the code (you|that you) (texted|sent|gave) [me] is {texted_code:pin} [please] [go ahead and] (cancel|call off) [it|my appointment|the appointment] [please]",
         "(cancel|call off) [my|the] appointment [and] the code (you|that you) (texted|sent|gave) [me] is {texted_code:pin}", fixed={"appointment": "my appointment"}),
     # on a public line without the code: the name the appointment is under (`extract` takes a first and last name)
@@ -99,7 +110,7 @@ EVERYDAY = (
     *_t("record_symptoms", "i keep (getting|having) {symptoms}", "i (have been|am|keep) (having|getting) {symptoms}",
         "(been having|been getting) {symptoms}", "(my|i have) {symptoms} (since|for) {duration}",
         "my {symptoms} {duration}", "i (have|have got|have been having) {symptoms} for {duration} [now]"),
-    *_t("book_appointment", "(can i|could i|may i) (come in|get in|be seen|see the doctor|see someone) [{when:date}] [at {time}] [(for|about) {reason}]",
+    *_t("book_appointment", "(can i|could i|may i|is it possible to|would it be possible to) (come in|get in|be seen|see the doctor|see someone) [{when:date}] [at {time}] [(for|about) {reason}]",
         "(book|put|get|pencil) me (in|down) for {reason} [{when:date}] [at {time}]",
         f"(schedule|book) me (with|at) the {_CLINIC} [{{when:date}}] [at {{time}}]",
         "(any chance|is there a chance) i (could|can) (get in|come in|be seen) [{when:date}] [at {time}] [(for|about) {reason}]",
@@ -114,7 +125,7 @@ EVERYDAY = (
         slots=_BOOKING),
     # a kind of visit is also its reason: "could i get a physical next monday at eight", "schedule my annual
     # checkup for tomorrow", "my daughter needs her vaccinations can we do the fourth at four thirty"
-    *_t("book_appointment", f"{_WANT} (book|schedule|make|set up|get|do) [me|us] [in for] {_WHOSE} {{reason:visit}} [appointment] [(for|on)] {{when:date}} [at {{time}}]",
+    *_t("book_appointment", f"{_WANT} (book|schedule|make|set up|get|do) [me|us] [in for] {_WHOSE} {{reason:visit}} [appointment] [(for|on)] {{when:date}} [at {{time}}] {_ANYONE}",
         f"{_WANT} (book|schedule|make|set up|get|do) [me|us] [in for] {_WHOSE} {{reason:visit}} [appointment] at {{time}} [(for|on)] {{when:date}}",
         f"(can|could) (i|we|you) (get|have|book|schedule|do) [me|us] [in for] {_WHOSE} {{reason:visit}} [appointment] [(for|on)] {{when:date}} [at {{time}}]",
         f"(any chance|is there a chance) (i|we) (could|can) (get|have|book|do) {_WHOSE} {{reason:visit}} [(for|on)] {{when:date}} [at {{time}}]",

@@ -24,7 +24,8 @@ SYMPTOM_WORDS = frozenset({
     "vision", "sinus", "sinuses", "bloated", "heartburn", "nose", "joints", "muscle", "muscles", "hip",
     "vomit", "vomited", "puke", "puked", "puking", "lightheaded", "hives", "itch", "inflamed", "fractured",
     "concussion", "injured", "injury", "asthma", "eczema", "sunburn", "dehydrated", "cramp", "wheeze", "nosebleed",
-    "nosebleeds", "diarrhoea", "earaches", "backache", "shortness", "achy",
+    "nosebleeds", "diarrhoea", "earaches", "backache", "shortness", "achy", "blotchy", "puffy", "watery", "crusty",
+    "bumpy", "tingly", "scratchy",
 })
 """Words that on their own say a caller is describing how they feel (the intent model's `<symptom>`)."""
 SYNONYMS = {"threw up": "vomited", "throwing up": "vomiting", "thrown up": "vomited", "light headed": "lightheaded"}
@@ -43,12 +44,26 @@ SYMPTOMS = replace(
 _ERRAND = re.compile(r"^(?:to|got to|gotta) |^(?:sent|turned|handed|submitted|uploaded|mailed|emailed|paid|signed|finished"
                      r"|done|made|booked|called|written|filled|dropped|picked|got) ")
 """Words after "i have" that say what the caller has to do or has done ("i have [sent in my pay stubs]")."""
+_PLAN = re.compile(r"^(?:(?:a|an|my|our|the|this|that|some|another) )?(?:\w+ )?(?:appointment|meeting|call|interview"
+                   r"|flight|class|lesson|practice|rehearsal|game|party|reservation|conference|date)s?\b"
+                   r"|^(?:(?:a|an|my|our|the|some) )?(?:lunch|dinner|breakfast|brunch|coffee|drinks)\b"
+                   r"|^(?:(?:a|an|my|our|the|some|another|one more) )?(?:\w+ )?(?:errand|task|chore|todo|reminder)s?\b")
+"""Words after "i have" that name a plan for the calendar ("i have [lunch with dana] friday at noon") or the
+list ("i have got [an errand for you] ...")."""
+
+
+_ALL = re.compile(r"\ball (?=(?:swollen|red|puffy|bruised|itchy|stiff|sore|blotchy|bumpy|scratchy|congested|stuffy"
+                  r"|numb|tingly|achy|blurry|shaky|sweaty|clammy|inflamed|infected)\b)")
+""""my ankle is [all] swollen": the "all" says how much, not what."""
 
 
 def _no_errand(text: str, now: datetime) -> str | None:
-    """A symptom, not something the caller has to do ("i have [to return the tile saw] by wednesday")."""
+    """A symptom, not something the caller has to do ("i have [to return the tile saw] by wednesday") or a
+    plan ("i have [a meeting with the landlord] at four")."""
     value = _SYMPTOM_TEXT(text, now)
-    return None if not isinstance(value, str) or _ERRAND.match(value) else value
+    if not isinstance(value, str) or _ERRAND.match(value) or _PLAN.match(value):
+        return None
+    return _ALL.sub("", value)
 
 
 _SYMPTOM_TEXT = SYMPTOMS.parse
@@ -83,8 +98,13 @@ VISIT = SlotType(
     r"|blood test|(?:blood pressure|cholesterol|eye|skin|mole|hearing) (?:check|test|screening)|pap smear|mammogram"
     r"|follow up|followup|consultation|consult)",
     lambda text, _now: text.strip(), lambda v, _n: str(v), lambda v, _n, _r: str(v),
-    fixed(["checkup", "physical", "flu shot", "annual physical", "blood pressure check", "vaccinations"]),
+    fixed(["checkup", "physical", "flu shot", "annual physical", "blood pressure check", "vaccinations", "follow up", "yearly checkup"]),
 )
 """A kind of visit said as what the caller wants ("could i get [a physical] monday"): it is also the reason."""
 
-TYPES = (SYMPTOMS, INSURANCE, PROVIDER, VISIT, *bookings.TYPES)
+ON_BOOKING = free_text("booking_name", ["maria lopez", "james chen", "okafor"], lead=r"(?:the )?name(?: is| of)?",
+                       tail=r"(?:but|and|so) i|i (?:do|did|never|cannot|can not|lost|forgot)")  # "[grace liu] i don't have my code"
+"""The name an appointment is under, said beside the appointment as proof that it is the caller's ("cancel my
+physical ... the name is [greta holm]"); said alone, the name is how the caller names the appointment."""
+
+TYPES = (SYMPTOMS, INSURANCE, PROVIDER, VISIT, ON_BOOKING, *bookings.TYPES)

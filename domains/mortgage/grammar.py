@@ -37,9 +37,15 @@ TEMPLATES = (
         "(i have|i can put down|i will put down|i am putting down|i can do) {down:money} (for|as) [a|the|my] down payment",
         "my down payment (is|will be) {down:money}", "(i will put|i can put|i am putting|i plan to put|put) {down:money} down",
         f"[the] {_HOME} is worth {{value:money}} and i (want|need) to borrow {{amount:money}}",
+        # what is left to pay on a loan being refinanced is the loan amount
+        f"(i|we) [still] owe {{amount:money}} [on (the|my|our) ({_HOME}|mortgage|loan)]",
+        "(refinance|refi) (the|my|our) {amount:money} [that] (i|we) [still] owe",
+        "(the|my|our) [remaining|loan|mortgage] (balance|payoff) is {amount:money}",
+        "(i|we) have {amount:money} (left|remaining) on (the|my|our) (mortgage|loan)",
         slots=_MONEY_SLOTS),
     *_t("update_mortgage_application", "i am [currently|now] {status:employment_status}",
         "my (employment status|job status) is {status:employment_status}", "i work (as|for) {status:employment_status}",
+        "(put|mark|list|have) me [down] as {status:employment_status}",
         slots={"status": "employment_status"}),
     *_t("update_mortgage_application", "i work for myself", "i (run|own) my own business",
         fixed={"employment_status": "self_employed"}),
@@ -127,7 +133,7 @@ EVERYDAY = (
     *_t("mark_document_received", "i [just|already] (sent|uploaded|submitted|emailed|mailed|faxed|dropped off|sent over|sent in) [you] [my|the|our] [last|latest|recent] [few|two|three] {document} [this morning|today|yesterday]",
         "(here are|here is|i have got|i have) [my|the] {document:named_document} [for you]",
         "[my|the|our] {document:named_document} (are|is|should be|ought to be) [all] (in|there|uploaded|submitted|sent|"
-        "in your inbox|on their way|on the way) [now|already] [(i|we) (sent|emailed|uploaded) (them|it) [this morning|today|yesterday|last night]]",
+        "in your inbox|on their way|on the way|(in|on|up on) (your|the) (portal|system|inbox|website|site|app|upload page|email)) [now|already] [(i|we) (sent|emailed|uploaded) (them|it) [this morning|today|yesterday|last night]]",
         "[my|the|our] {document:named_document} (went|were sent|got sent|came through|went through|went out|were uploaded) "
         "[today|yesterday|this morning|last night]",
         "[my|the|our] {document:named_document} (are|is) (in|there|uploaded) [now] [so] mark (it|them|that) [as] received"),

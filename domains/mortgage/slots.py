@@ -73,9 +73,10 @@ def _credit_type() -> SlotType:
 
 DOCUMENT = replace(
     free_text("document", ["pay stubs", "w2", "tax returns", "bank statements", "photo id"],
-              lead=r"over|off|in|up|along|back|the|my|a|an|copy of|copies of|a copy of|(?:\w+ )?(?:months|years|weeks) of",
+              lead=r"over|off|in|up|along|back|the|my|a|an|copy of|copies of|a copy of|(?:\w+ )?(?:months|years|weeks) of"
+                   r"|(?:\w+ )?(?:most )?(?:recent|latest)|(?:last|past) (?:one|two|three|four|five|six|twelve|few|couple of)",
               tail=r"went|was|were|through|via|in|into|by|over|yesterday|today|this|last|just|already|earlier|"
-                   r"should|are|is|came|got|arrived|now"),
+                   r"should|are|is|came|got|arrived|now|at|to"),  # "... my license [at the branch]", "[to the underwriter]"
     word_class="<document>", lexicon=DOCUMENT_WORDS,
 )
 
