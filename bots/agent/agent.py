@@ -189,6 +189,8 @@ class AgentSession:
             self._fail("turn timed out", exc)
             reply, end_call, reset = APOLOGY, False, True
         except Exception as exc:  # the caller hears an apology; the error goes to logs and Sentry
+            if not trace.routed:
+                raise  # the thread could not be read (the checkpointer): the channel apologises, the thread stays
             self._fail(f"turn failed: {type(exc).__name__}: {exc}", exc)
             reply, end_call, reset = ERROR_APOLOGY, False, True
         total = trace.since_start_ms()

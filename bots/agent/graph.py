@@ -67,6 +67,7 @@ def build_graph(
 
     async def route_node(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
         t0 = time.perf_counter()
+        runtime.context.trace.routed = True
         # checked here, on the state the run has read anyway: a read of its own cost a turn a second
         # decoding of the whole conversation (README "The CPU of an agent turn")
         if dangling_call(state["messages"][:-1]):
