@@ -243,7 +243,10 @@ def summary(rows: list[dict[str, float]]) -> str:
     for key, name in (("cpu_ms", "CPU (all threads)"), ("loop_ms", "loop thread"), ("wall_ms", "wall")):
         values = [r[key] for r in rows]
         parts.append(f"{name}: median {statistics.median(values):.1f} / p90 {_percentile(values, 0.9):.1f} ms")
-    total = sum(r["cpu_ms"] for r in rows)
+    cpu = [r["cpu_ms"] for r in rows]
+    parts.append(f"CPU median of the first 10 turns {statistics.median(cpu[:10]):.1f}, "
+                 f"of the last 10 {statistics.median(cpu[-10:]):.1f} ms")  # what a longer conversation adds
+    total = sum(cpu)
     groups: dict[str, float] = {}
     for row in rows:
         for key, value in row.items():
