@@ -16,14 +16,14 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.graph.state import CompiledStateGraph
 
 from bots.agent.checkpoint import open_checkpointer
 from bots.agent.context import TurnContext
-from bots.agent.graph import ModelChain, build_graph
+from bots.agent.graph import BrokenThread, ModelChain, build_graph
 from bots.agent.trace import TurnTrace
 from bots.llm.local import LINE_DOMAINS
 from bots.llm.providers import TextSink, build_chat_models
@@ -160,16 +160,6 @@ class AgentSession:
         self.ctx.thread_id = self.thread_id
         log.warning("agent thread %s reset (%s); new thread %s", old, why, self.thread_id)
 
-    async def _broken(self) -> bool:
-        """True when the thread's last AI message has a tool call with no result."""
-        snapshot = await self.agent.graph.aget_state({"configurable": {"thread_id": self.thread_id}})
-        messages = snapshot.values.get("messages", []) if snapshot and snapshot.values else []
-        answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
-        for message in reversed(messages):
-            if isinstance(message, AIMessage):
-                return any(call["id"] not in answered for call in message.tool_calls)
-        return False
-
     async def turn(self, text: str, on_text: TextSink | None = None) -> TurnResult:
         """Answer one utterance. With `on_text`, the models' text is handed over piece by piece as it
         is generated (`stream_with_fallback`), every model call of the turn included; the result's
@@ -182,14 +172,15 @@ class AgentSession:
         self._events = []
         self.ctx.transfer = None
         reset = False
-        if await self._broken():
-            self.reset("tool call without a result")
-            reset = True
         domain = "productivity"
         try:
             async with asyncio.timeout(self.agent.runtime.settings.turn_timeout_seconds):
-                state = await self.agent.graph.ainvoke({"messages": [HumanMessage(text)]}, self._config(),
-                                                       context=TurnContext(self.ctx, trace, on_text))
+                try:
+                    state = await self._run(text, trace, on_text)
+                except BrokenThread as exc:  # the thread holds a tool call with no result: start afresh
+                    self.reset(str(exc))
+                    reset = True
+                    state = await self._run(text, trace, on_text)
             last = state["messages"][-1]
             domain = state.get("domain", domain)
             reply = last.text if isinstance(last, AIMessage) else ""  # text blocks joined (a streamed Claude reply is a list)
@@ -198,6 +189,8 @@ class AgentSession:
             self._fail("turn timed out", exc)
             reply, end_call, reset = APOLOGY, False, True
         except Exception as exc:  # the caller hears an apology; the error goes to logs and Sentry
+            if not trace.routed:
+                raise  # the thread could not be read (the checkpointer): the channel apologises, the thread stays
             self._fail(f"turn failed: {type(exc).__name__}: {exc}", exc)
             reply, end_call, reset = ERROR_APOLOGY, False, True
         total = trace.since_start_ms()
@@ -216,6 +209,11 @@ class AgentSession:
             transfer=self.ctx.transfer,
             reset=reset,
         )
+
+    async def _run(self, text: str, trace: TurnTrace, on_text: TextSink | None) -> dict[str, Any]:
+        state: dict[str, Any] = await self.agent.graph.ainvoke(
+            {"messages": [HumanMessage(text)]}, self._config(), context=TurnContext(self.ctx, trace, on_text))
+        return state
 
     def _fail(self, why: str, exc: BaseException) -> None:
         log.error("agent %s on thread %s", why, self.thread_id)

@@ -32,6 +32,7 @@ from langgraph.checkpoint.base import (
 )
 from sqlalchemy.engine import make_url
 
+from bots.agent.serde import RememberingSerializer
 from core.config import Settings
 from core.db import is_sqlite
 
@@ -98,12 +99,26 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
         from langgraph.checkpoint.sqlite import SqliteSaver
 
         conn = sqlite3.connect(path, check_same_thread=False)  # only ever used from `self._thread`
-        self.saver = SqliteSaver(conn)
+        self.memo = RememberingSerializer()
+        self.saver = SqliteSaver(conn, serde=self.memo)
         super().__init__(serde=self.saver.serde)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoints")
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
+    async def _for_thread(self, config: RunnableConfig | None, fn: Callable[..., Any], *args: Any,
+                          whole: bool = False) -> Any:
+        """`fn(*args)` on the saver's thread, its serializer remembering the messages of `config`'s thread."""
+        thread_id = (config or {}).get("configurable", {}).get("thread_id")
+        if thread_id is None:
+            return await self._run(fn, *args)
+
+        def remembering() -> Any:
+            with self.memo.for_thread(str(thread_id), whole=whole):
+                return fn(*args)
+
+        return await self._run(remembering)
 
     def _open(self) -> None:
         self.saver.conn.execute("PRAGMA journal_mode=WAL")
@@ -118,7 +133,7 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
         self._thread.shutdown(wait=True)
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        found: CheckpointTuple | None = await self._run(self.saver.get_tuple, config)
+        found: CheckpointTuple | None = await self._for_thread(config, self.saver.get_tuple, config)
         return found
 
     async def alist(self, config: RunnableConfig | None, *, filter: dict[str, Any] | None = None,
@@ -126,19 +141,21 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
         def listed() -> list[CheckpointTuple]:
             return list(self.saver.list(config, filter=filter, before=before, limit=limit))
 
-        for item in await self._run(listed):
+        for item in await self._for_thread(config, listed):
             yield item
 
     async def aput(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
                    new_versions: ChannelVersions) -> RunnableConfig:
-        saved: RunnableConfig = await self._run(self.saver.put, config, checkpoint, metadata, new_versions)
+        saved: RunnableConfig = await self._for_thread(config, self.saver.put, config, checkpoint, metadata,
+                                                       new_versions, whole=not config["configurable"].get("checkpoint_ns"))
         return saved
 
     async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                           task_path: str = "") -> None:
-        await self._run(self.saver.put_writes, config, writes, task_id, task_path)
+        await self._for_thread(config, self.saver.put_writes, config, writes, task_id, task_path)
 
     async def adelete_thread(self, thread_id: str) -> None:
+        self.memo.forget(thread_id)
         await self._run(self.saver.delete_thread, thread_id)
 
     def get_next_version(self, current: str | None, channel: None) -> str:

@@ -33,6 +33,20 @@ HISTORY_LIMIT = 24
 ModelChain = Sequence[tuple[str, ChatRunnable]]
 
 
+class BrokenThread(RuntimeError):
+    """The thread's last AI message has a tool call with no result (a turn cut off midway): no model may be
+    given that history, so the turn stops before any is asked and the session moves to a fresh thread."""
+
+
+def dangling_call(messages: Sequence[BaseMessage]) -> bool:
+    """True when the last AI message of `messages` has a tool call with no result among them."""
+    answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+    for message in reversed(messages):
+        if isinstance(message, AIMessage):
+            return any(call["id"] not in answered for call in message.tool_calls)
+    return False
+
+
 def _recent(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
     """The last HISTORY_LIMIT messages, never starting on a tool result whose call was cut off."""
     recent = list(messages[-HISTORY_LIMIT:])
@@ -53,6 +67,11 @@ def build_graph(
 
     async def route_node(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
         t0 = time.perf_counter()
+        runtime.context.trace.routed = True
+        # checked here, on the state the run has read anyway: a read of its own cost a turn a second
+        # decoding of the whole conversation (README "The CPU of an agent turn")
+        if dangling_call(state["messages"][:-1]):
+            raise BrokenThread("tool call without a result")
         last = state["messages"][-1]
         text = last.content if isinstance(last.content, str) else ""
         ctx = runtime.context.ctx

@@ -13,6 +13,8 @@ class TurnTrace:
     route_ms: float = 0.0
     llm_calls: list[dict[str, Any]] = field(default_factory=list)
     first_text_ms: float | None = None
+    routed: bool = False
+    """The run read the thread and reached its first node (what failed before, failed reading the thread)."""
 
     def since_start_ms(self) -> float:
         return (time.perf_counter() - self.started) * 1000

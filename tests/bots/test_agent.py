@@ -103,6 +103,18 @@ async def test_broken_tool_sequence_resets_the_thread(session: AgentSession) -> 
     assert [c.name for c in result.tool_calls] == ["get_todos"]
 
 
+async def test_a_broken_threads_dangling_call_is_never_carried_out(session: AgentSession, runtime: Runtime) -> None:
+    config = {"configurable": {"thread_id": session.thread_id}}
+    dangling = AIMessage("", tool_calls=[{"name": "create_todo", "args": {"title": "ghost"}, "id": "call_lost",
+                                          "type": "tool_call"}])
+    await session.agent.graph.aupdate_state(config, {"messages": [dangling]}, as_node="assistant")
+    result = await session.turn("add a todo to buy milk")
+    assert result.reset is True and [c.name for c in result.tool_calls] == ["create_todo"]
+    assert await _titles(runtime) == ["buy milk"]
+    assert len((await session.agent.graph.aget_state({"configurable": {"thread_id": session.thread_id}})
+                ).values["messages"]) == 4  # the fresh thread holds this turn only
+
+
 async def test_stalled_provider_times_out_resets_and_apologises(runtime: Runtime, settings: Settings) -> None:
     user = await _user(runtime)
     async with FakeOpenAIServer(mode="stall") as fake:

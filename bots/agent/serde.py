@@ -1,0 +1,137 @@
+"""Checkpoint serialisation that remembers each conversation's messages (the SQLite savers').
+
+LangGraph writes a thread's whole state at every step of a turn (about six writes a turn), and its SQLite saver
+encodes the whole message history each time; a turn starts by reading it back, building every message anew.
+With a long call most of a turn's checkpoint CPU went there (README "The CPU of an agent turn"). Here a
+message object already encoded for its thread is not encoded again, and a message is decoded once, when first
+written: reading the thread back gives those decoded messages again for the bytes that are the ones written.
+So a turn encodes and builds only its new messages. The bytes written are LangGraph's own, byte for byte, and
+what is read back is what they decode to.
+
+It relies on what LangGraph's asynchronous checkpoint writes rely on already: a message in the graph's state is
+not changed in place once written (a new message may still get its id: its encoding is kept with the id it had).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import ormsgpack
+from langchain_core.messages import BaseMessage
+from langgraph.checkpoint.serde.jsonplus import (
+    EXT_PYDANTIC_V2,
+    JsonPlusSerializer,
+    _msgpack_default,  # LangGraph's own encoding of a pydantic object, so that the bytes are the same
+    _msgpack_enc,
+    _option,
+)
+
+MEMO_THREADS = 8
+"""Conversations remembered per serializer (the least recently written or read is forgotten first): more than the
+calls one checkpoint shard carries at once (a process holds a few dozen calls over 8 shards). Each costs about
+what its messages take in memory (~2.4 KB a message: the object and its bytes), 0.4 MB for a call of 40 turns."""
+
+
+class _ThreadMemo:
+    """One conversation's messages as last written: each object's encoding (with the id it had when encoded),
+    and what each encoding reads back as (decoded once, when first written)."""
+
+    def __init__(self, decode: Callable[[int, bytes], Any]) -> None:
+        self.decode = decode
+        self.encoded: dict[int, tuple[BaseMessage, str, bytes]] = {}
+        self.read_back: dict[bytes, Any] = {}
+        self.used: set[bytes] | None = None  # while a whole checkpoint is encoded: the messages it holds
+
+    def encode(self, obj: Any) -> Any:
+        """`ormsgpack`'s `default`: a message's encoding, remembered; anything else as LangGraph encodes it."""
+        if not isinstance(obj, BaseMessage) or obj.id is None:
+            return _msgpack_default(obj)
+        known = self.encoded.get(id(obj))
+        if known is not None and known[0] is obj and known[1] == obj.id:
+            data = known[2]
+        else:
+            cls = type(obj)
+            data = _msgpack_enc((cls.__module__, cls.__name__, obj.model_dump(), "model_validate_json"))
+            self.encoded[id(obj)] = (obj, obj.id, data)
+            if data not in self.read_back:
+                # what a reader gets is what these bytes decode to (tuples come back as lists), never `obj`
+                copy = self.read_back[data] = self.decode(EXT_PYDANTIC_V2, data)
+                if isinstance(copy, BaseMessage) and copy.id is not None:
+                    self.encoded[id(copy)] = (copy, copy.id, data)
+        if self.used is not None:
+            self.used.add(data)
+        return ormsgpack.Ext(EXT_PYDANTIC_V2, data)
+
+    def keep_only_used(self) -> None:
+        """After a whole checkpoint: forget the messages it no longer holds, and the objects the graph made (the
+        next turn reads the thread back as the decoded ones; until then a write encodes this turn's few again)."""
+        used = self.used
+        if used is not None:
+            self.read_back = {data: copy for data, copy in self.read_back.items() if data in used}
+            self.encoded = {key: known for key, known in self.encoded.items()
+                            if self.read_back.get(known[2]) is known[0]}
+        self.used = None
+
+
+class RememberingSerializer(JsonPlusSerializer):
+    """LangGraph's serializer, remembering the messages of the thread named by `for_thread` (and of
+    MEMO_THREADS threads in all). Outside `for_thread` it is LangGraph's serializer unchanged."""
+
+    def __init__(self, threads: int = MEMO_THREADS) -> None:
+        super().__init__()
+        self._threads = threads
+        self._memos: OrderedDict[str, _ThreadMemo] = OrderedDict()
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    @contextmanager
+    def for_thread(self, thread_id: str, *, whole: bool = False) -> Iterator[None]:
+        """Encode and decode for `thread_id` within; `whole`: a whole checkpoint is written within, so the
+        messages it does not hold are forgotten after it."""
+        with self._lock:
+            memo = self._memos.pop(thread_id, None) or _ThreadMemo(self._unpack_ext_hook)
+            self._memos[thread_id] = memo
+            while len(self._memos) > self._threads:
+                self._memos.popitem(last=False)
+        memo.used = set() if whole else None
+        self._local.memo = memo
+        try:
+            yield
+            if whole:
+                memo.keep_only_used()
+        finally:
+            memo.used = None
+            self._local.memo = None
+
+    def forget(self, thread_id: str) -> None:
+        with self._lock:
+            self._memos.pop(thread_id, None)
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        memo: _ThreadMemo | None = getattr(self._local, "memo", None)
+        if memo is None or obj is None or isinstance(obj, bytes | bytearray):
+            return super().dumps_typed(obj)
+        try:
+            return "msgpack", ormsgpack.packb(obj, default=memo.encode, option=_option)
+        except ormsgpack.MsgpackEncodeError:
+            return super().dumps_typed(obj)  # LangGraph's error, or its pickle fallback
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        memo: _ThreadMemo | None = getattr(self._local, "memo", None)
+        type_, payload = data
+        if memo is None or type_ != "msgpack" or not memo.read_back:
+            return super().loads_typed(data)
+        read_back, build = memo.read_back, self._unpack_ext_hook
+
+        def ext_hook(code: int, ext: bytes) -> Any:
+            if code == EXT_PYDANTIC_V2:
+                known = read_back.get(ext)
+                if known is not None:
+                    return known
+            return build(code, ext)
+
+        return ormsgpack.unpackb(payload, ext_hook=ext_hook, option=ormsgpack.OPT_NON_STR_KEYS)
