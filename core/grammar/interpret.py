@@ -12,6 +12,7 @@ Three readers, most exact first:
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -149,6 +150,7 @@ class Interpreter(RivalRules):
         """The tools that change one of the caller's records."""
         self._parsers: dict[str, Parser] = {}
         self._recent: dict[tuple[str, datetime], Reading | None] = {}
+        self._recent_lock = threading.Lock()
 
     def domain_of(self, tool: str) -> str:
         return self._domains.get(tool, "")
@@ -168,12 +170,14 @@ class Interpreter(RivalRules):
 
     def _read_all(self, text: str, now: datetime) -> Reading | None:
         key = (text, now)
-        if key in self._recent:
-            return self._recent[key]
+        with self._recent_lock:  # calls read in threads of their own at once
+            if key in self._recent:
+                return self._recent[key]
         reading = self._read(text, now, None)
-        self._recent[key] = reading
-        while len(self._recent) > _RECENT:
-            self._recent.pop(next(iter(self._recent)))
+        with self._recent_lock:
+            self._recent[key] = reading
+            while len(self._recent) > _RECENT:
+                self._recent.pop(next(iter(self._recent)))
         return reading
 
     def _read(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:

@@ -173,3 +173,22 @@ async def test_two_sentences_at_once_on_one_thread_are_answered_in_turn(runtime:
     said = [m.content for m in state.values["messages"] if isinstance(m, HumanMessage)]
     assert sorted(said) == ["add a todo to buy milk", "add a todo to call mom"]  # neither overwrote the other
     assert await _titles(runtime) == ["buy milk", "call mom"]
+
+
+async def test_the_sentence_is_routed_off_the_event_loop(session: AgentSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a sentence is model inference (milliseconds of CPU): never on the loop that carries the calls' audio."""
+    import threading
+
+    import bots.agent.graph as graph
+
+    threads: list[int] = []
+    real = graph.route
+
+    def watched(*args: Any) -> str:
+        threads.append(threading.get_ident())
+        return real(*args)
+
+    monkeypatch.setattr(graph, "route", watched)
+    result = await session.turn("create a todo to buy milk")
+    assert result.domain == "productivity"
+    assert threads and threading.get_ident() not in threads
