@@ -165,6 +165,21 @@ def _join_letters(m: re.Match[str]) -> str:
     return m.group(0).replace(" ", "")
 
 
+_SPELLED_AGAIN = re.compile(r"\b(\w+) (\w+) (?:that is|spelled|spelt|it is spelled|spelled as) ((?:[a-z] ){2,}[a-z])\b")
+"""A name said, then spelled letter by letter ("bo nguyen that's b o n g u y e n")."""
+
+
+def _spelled_again(m: re.Match[str]) -> str:
+    """The name once: as said when the spelling only repeats it, else as spelled (the recogniser writes a name
+    it does not know as it hears it: "oylaren that's o y e l a r a n")."""
+    first, last, spelled = m[1], m[2], m[3].replace(" ", "")
+    if spelled in (last, first + last):
+        return f"{first} {last}"
+    if len(spelled) >= 4 and spelled[0] == last[0]:
+        return f"{first} {spelled}"
+    return m[0]
+
+
 def normalize(text: str, *, sentence: bool = True) -> str:
     """Lowercase, expand contractions, drop punctuation (keeping `$`, `%`, `@`, decimals, times, dates).
     A `sentence` that opens with a command in the past tense ("changed the priority") has it in the
@@ -177,6 +192,7 @@ def normalize(text: str, *, sentence: bool = True) -> str:
     t = _WORD_HYPHEN.sub(" ", t)
     t = _SPACES.sub(" ", t).strip()
     t = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(1)], t)
+    t = _SPELLED_AGAIN.sub(_spelled_again, t)
     t = _SPELLED_OUT.sub(_join_letters, t) if not _CODE_LIKE.search(t) else t
     t = _NAMED_TODO.sub(_named_todo, t)
     return _PAST_COMMAND_RE.sub(lambda m: _PAST_COMMANDS[m.group(1)], t) if sentence else t

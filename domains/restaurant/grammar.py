@@ -94,6 +94,10 @@ EVERYDAY = (
         "(i am|we are) calling to (book|reserve) a table", "(we would like|we want|i would like|can we get|we need) (a booth|a table|dinner|a reservation)",
         "(make|put in|book) a reservation [at hanok table]", "(a reservation|a table|dinner) for {party:party_size} [please]",
         "(under|the) name (is|of) {who:name}", slots=_SLOTS),
+    # "book four for tuesday at seven thirty": the number right after the verb is the party
+    *_t("create_reservation", *(f"(book|reserve) [me|us] {{party:party_size}} (for|on) {{when:date}} {_AT} {_TIME}{tail}"
+                                for tail in ("", " and (we will need|we need|we would like|please add|add) {requests}")),
+        slots=_SLOTS),
     # a meal, or coming in, with a party size: "put me down for dinner saturday at eight for four"
     *_t("create_reservation", *(f"{h} {o}" for h in (
         "(put|pencil) (me|us) (down|in) for (dinner|lunch|brunch|a table)",

@@ -80,6 +80,13 @@ NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
      {"title": "budget meeting for the parish council", "start": "2026-12-10T19:00:00"}),
     ("can i get a table for one person on friday at seven", "create_reservation",
      {"party_size": 1, "date": "2026-11-27", "time": "19:00"}),
+    ("book three for thursday at six thirty and we need a quiet table", "create_reservation",
+     {"party_size": 3, "date": "2026-11-26", "time": "18:30", "special_requests": "a quiet table"}),
+    # a name said, then spelled
+    ("register me as a patient my name is lin okoro that's o k o r o", "register_patient",
+     {"first_name": "Lin", "last_name": "Okoro"}),
+    ("sign me up as a new patient i'm sam achebee that's a c h e b e", "register_patient",
+     {"first_name": "Sam", "last_name": "Achebe"}),
     # a team named, then what it is for
     ("let's make a group and name it chess club it's for the kids at the library", "create_team",
      {"name": "chess club", "description": "the kids at the library"}),
