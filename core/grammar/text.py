@@ -57,9 +57,12 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"|anything)\b"
          r"|(?:at|new) (?:an? )?(?:event|task|todo|to do|meeting|reminder|appointment|note)\b)", ""),
         (r"^high (?=(?:i am|i'm|im|this is|there|my name|it is|it's)\b)", "hi "),
+        (r"^high (?:eye|i) (?=(?:would|need|want|have|was|just|wanted|am)\b)", "hi i "),  # "hi i'd like" heard "high eye would like"
         (r"^((?:please )?mark .+) is (done|complete|completed|finished)$", r"\1 as \2"),
         (r"\bdr\b\.?", "doctor"),
         (r"\bmr\b\.?", "mister"),  # the recogniser's spelling of a title, as said
+        # "he's been", "she's got": has, not is
+        (r"\b(he|she|it|that|there|who|what|everyone|everybody|nobody|someone|somebody)'s (been|got|gotten)\b", r"\1 has \2"),
         (r"\bmrs\b\.?", "missus"),
         # a command word the recogniser wrote onto the address after it ("addcarlos dot rivera at ...")
         (rf"{_OPENING}(add|take|make|invite|remove|put|change|kick|set|move|drop|promote|demote)(?=[a-z']+(?: (?:dot|underscore) [a-z]+)* at [a-z]+(?: dot [a-z]+)+ (?:to|off|from|on|onto|into|in|an|a|as)\b)",

@@ -12,7 +12,8 @@ DEPARTMENT = Choice(
         "billing": ("accounts", "payments", "the billing department"),
         "sales": ("the sales team",),
         "mortgage": ("a loan officer", "mortgages", "loans"),
-        "healthcare": ("a nurse", "the clinic", "the front desk"),
+        "healthcare": ("a nurse", "the clinic", "the front desk", "the clinic front desk", "the clinic's front desk",
+                       "the front desk at the clinic"),
         "restaurant": ("the restaurant", "the host", "reservations", "hanok table"),  # the restaurant's name
     },
 )

@@ -87,6 +87,7 @@ NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
      {"first_name": "Lin", "last_name": "Okoro"}),
     ("sign me up as a new patient i'm sam achebee that's a c h e b e", "register_patient",
      {"first_name": "Sam", "last_name": "Achebe"}),
+    ("put me through to the clinic front desk", "transfer_to_agent", {"department": "healthcare"}),
     # a team named, then what it is for
     ("let's make a group and name it chess club it's for the kids at the library", "create_team",
      {"name": "chess club", "description": "the kids at the library"}),
@@ -111,3 +112,15 @@ def test_the_restaurant_is_named_as_its_department() -> None:
     from domains.transfer.slots import DEPARTMENT
 
     assert DEPARTMENT.parse(RESTAURANT.lower()) == "restaurant"
+
+
+@pytest.mark.parametrize(("heard", "meant"), [
+    ("high eye would like a table for two", "hi i would like a table for two"),  # the phone's "hi i'd like"
+    ("high priority todo buy milk", "high priority todo buy milk"),
+    ("he's been sick since monday", "he has been sick since monday"),
+    ("he's sick", "he is sick"),
+])
+def test_what_the_recogniser_writes(heard: str, meant: str) -> None:
+    from core.grammar.text import normalize
+
+    assert normalize(heard) == meant
