@@ -87,9 +87,6 @@ TEMPLATES = (
         slots={"who": "name_on_booking"}),
     *_t("cancel_appointment", "the code (you|that you) (texted|sent|gave) [me] is {texted_code:pin} [please] [go ahead and] (cancel|call off) [it|my appointment|the appointment] [please]",
         "(cancel|call off) [my|the] appointment [and] the code (you|that you) (texted|sent|gave) [me] is {texted_code:pin}", fixed={"appointment": "my appointment"}),
-    # on a public line without the code: the name the appointment is under (`extract` takes a first and last name)
-    *_t("cancel_appointment", "(cancel|call off) [my|the] appointment (under|for) [the name] {name_on_booking:name}",
-        fixed={"appointment": "my appointment"}),
 )
 
 # Everyday phrasings (see the productivity grammar's note).
