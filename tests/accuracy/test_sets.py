@@ -51,7 +51,7 @@ def test_a_bad_line_is_refused_naming_the_file_and_line(tmp_path: Path, bad: obj
         load(path)
 
 
-@pytest.mark.parametrize("name", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8"])
+@pytest.mark.parametrize("name", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9"])
 def test_the_dev_sets_load(name: str) -> None:
     assert load_set(name)
 
@@ -63,3 +63,4 @@ def test_the_test_set_loads_and_is_large_enough() -> None:
     assert len(load_set("test3")) >= 150
     assert len(load_set("test4")) >= 150
     assert len(load_set("test5")) >= 150
+    assert len(load_set("test6")) >= 150
