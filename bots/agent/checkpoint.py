@@ -5,7 +5,8 @@ LangGraph's savers hold one lock around every read and write (the PostgreSQL one
 a process's calls took turns at the database: at 20 cloud calls a turn's checkpoint read waited 157 ms
 (p50, 1 s p95) and the agent's turn took 0.9 s instead of 20 ms. `ShardedCheckpointer` spreads the
 threads over `CHECKPOINT_SHARDS` savers on the same database (each its own lock; SQLite: its own
-connection, PostgreSQL: the shared pool), a thread always on the same one. A SQLite saver is LangGraph's
+connection, PostgreSQL: the shared pool), a thread always on the same one. Each saver's serializer remembers
+its threads' messages (`bots.agent.serde`), so a turn encodes and decodes only its new ones. A SQLite saver is LangGraph's
 synchronous one on a thread of its own (`ThreadedSqliteSaver`): each read or write is one hop to that
 thread and back, where the aiosqlite saver made 3-5 (cursor, execute, fetch, close, commit), each a turn
 of the event loop; at 20 offline calls on a busy loop those hops were half of the agent's turn.
@@ -180,9 +181,10 @@ async def open_checkpointer(settings: Settings, shards: int = CHECKPOINT_SHARDS
             yield ShardedCheckpointer(savers)
         return
 
-    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
     from psycopg.rows import dict_row
     from psycopg_pool import AsyncConnectionPool
+
+    from bots.agent.postgres_saver import RememberingPostgresSaver
 
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         postgres_conninfo(url),
@@ -193,7 +195,7 @@ async def open_checkpointer(settings: Settings, shards: int = CHECKPOINT_SHARDS
     )
     await pool.open()
     try:
-        pg_savers = [AsyncPostgresSaver(pool) for _ in range(shards)]
+        pg_savers = [RememberingPostgresSaver(pool) for _ in range(shards)]
         await _set_up_one_at_a_time(pg_savers[0], postgres_conninfo(url))  # the tables, once
         yield ShardedCheckpointer(pg_savers)
     finally:
