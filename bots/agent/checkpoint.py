@@ -15,9 +15,10 @@ of the event loop; at 20 offline calls on a busy loop those hops were half of th
 from __future__ import annotations
 
 import asyncio
+import copy
 import sqlite3
 import zlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -91,6 +92,15 @@ class ShardedCheckpointer(BaseCheckpointSaver[Any]):
     def get_next_version(self, current: Any, channel: None) -> Any:
         return self.shards[0].get_next_version(current, channel)
 
+    def with_allowlist(self, extra_allowlist: Collection[tuple[str, ...]]) -> BaseCheckpointSaver[Any]:
+        """LangGraph's strict msgpack (`LANGGRAPH_STRICT_MSGPACK`): compiling the graph adds its state's types
+        to the checkpointer's allowlist. Every shard gets them (LangGraph's own `with_allowlist` would give
+        this object a new serializer and leave the shards, who do the reading, as they were)."""
+        shards = [shard.with_allowlist(extra_allowlist) for shard in self.shards]
+        if all(new is old for new, old in zip(shards, self.shards, strict=True)):
+            return self
+        return ShardedCheckpointer(shards)
+
 
 class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
     """LangGraph's synchronous SQLite saver with a connection and a thread of its own: every read or write
@@ -162,6 +172,18 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
     def get_next_version(self, current: str | None, channel: None) -> str:
         version: str = self.saver.get_next_version(current, channel)
         return version
+
+    def with_allowlist(self, extra_allowlist: Collection[tuple[str, ...]]) -> ThreadedSqliteSaver:
+        """The strict-msgpack clone (see `ShardedCheckpointer.with_allowlist`): the saver that reads and writes,
+        on the same connection and thread, with the serializer that allows `extra_allowlist` too."""
+        memo = self.memo.with_msgpack_allowlist(extra_allowlist)
+        if memo is self.memo or not isinstance(memo, RememberingSerializer):
+            return self
+        clone = copy.copy(self)
+        clone.memo, clone.serde = memo, memo
+        clone.saver = copy.copy(self.saver)  # its connection and lock, a new serializer
+        clone.saver.serde = memo
+        return clone
 
 
 @asynccontextmanager

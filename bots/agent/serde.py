@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -103,6 +103,15 @@ class RememberingSerializer(JsonPlusSerializer):
         self._threads = threads
         self._memos: OrderedDict[str, _ThreadMemo] = OrderedDict()
         self._lock = threading.Lock()
+
+    def with_msgpack_allowlist(self, extra_allowlist: Iterable[tuple[str, ...] | type]) -> JsonPlusSerializer:
+        """LangGraph's strict-msgpack clone (`LANGGRAPH_STRICT_MSGPACK`: the graph's types added to the allowed
+        ones), with memos of its own: a message remembered here was decoded under this serializer's allowlist."""
+        clone = super().with_msgpack_allowlist(extra_allowlist)
+        if isinstance(clone, RememberingSerializer) and clone is not self:
+            clone._memos = OrderedDict()
+            clone._lock = threading.Lock()
+        return clone
 
     def _memo(self, thread_id: str) -> _ThreadMemo:
         with self._lock:
