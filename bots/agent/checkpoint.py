@@ -5,7 +5,8 @@ LangGraph's savers hold one lock around every read and write (the PostgreSQL one
 a process's calls took turns at the database: at 20 cloud calls a turn's checkpoint read waited 157 ms
 (p50, 1 s p95) and the agent's turn took 0.9 s instead of 20 ms. `ShardedCheckpointer` spreads the
 threads over `CHECKPOINT_SHARDS` savers on the same database (each its own lock; SQLite: its own
-connection, PostgreSQL: the shared pool), a thread always on the same one. A SQLite saver is LangGraph's
+connection, PostgreSQL: the shared pool), a thread always on the same one. Each saver's serializer remembers
+its threads' messages (`bots.agent.serde`), so a turn encodes and decodes only its new ones. A SQLite saver is LangGraph's
 synchronous one on a thread of its own (`ThreadedSqliteSaver`): each read or write is one hop to that
 thread and back, where the aiosqlite saver made 3-5 (cursor, execute, fetch, close, commit), each a turn
 of the event loop; at 20 offline calls on a busy loop those hops were half of the agent's turn.
@@ -14,9 +15,10 @@ of the event loop; at 20 offline calls on a busy loop those hops were half of th
 from __future__ import annotations
 
 import asyncio
+import copy
 import sqlite3
 import zlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -90,6 +92,15 @@ class ShardedCheckpointer(BaseCheckpointSaver[Any]):
     def get_next_version(self, current: Any, channel: None) -> Any:
         return self.shards[0].get_next_version(current, channel)
 
+    def with_allowlist(self, extra_allowlist: Collection[tuple[str, ...]]) -> BaseCheckpointSaver[Any]:
+        """LangGraph's strict msgpack (`LANGGRAPH_STRICT_MSGPACK`): compiling the graph adds its state's types
+        to the checkpointer's allowlist. Every shard gets them (LangGraph's own `with_allowlist` would give
+        this object a new serializer and leave the shards, who do the reading, as they were)."""
+        shards = [shard.with_allowlist(extra_allowlist) for shard in self.shards]
+        if all(new is old for new, old in zip(shards, self.shards, strict=True)):
+            return self
+        return ShardedCheckpointer(shards)
+
 
 class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
     """LangGraph's synchronous SQLite saver with a connection and a thread of its own: every read or write
@@ -162,6 +173,18 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
         version: str = self.saver.get_next_version(current, channel)
         return version
 
+    def with_allowlist(self, extra_allowlist: Collection[tuple[str, ...]]) -> ThreadedSqliteSaver:
+        """The strict-msgpack clone (see `ShardedCheckpointer.with_allowlist`): the saver that reads and writes,
+        on the same connection and thread, with the serializer that allows `extra_allowlist` too."""
+        memo = self.memo.with_msgpack_allowlist(extra_allowlist)
+        if memo is self.memo or not isinstance(memo, RememberingSerializer):
+            return self
+        clone = copy.copy(self)
+        clone.memo, clone.serde = memo, memo
+        clone.saver = copy.copy(self.saver)  # its connection and lock, a new serializer
+        clone.saver.serde = memo
+        return clone
+
 
 @asynccontextmanager
 async def open_checkpointer(settings: Settings, shards: int = CHECKPOINT_SHARDS
@@ -180,9 +203,10 @@ async def open_checkpointer(settings: Settings, shards: int = CHECKPOINT_SHARDS
             yield ShardedCheckpointer(savers)
         return
 
-    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
     from psycopg.rows import dict_row
     from psycopg_pool import AsyncConnectionPool
+
+    from bots.agent.postgres_saver import RememberingPostgresSaver
 
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         postgres_conninfo(url),
@@ -193,7 +217,7 @@ async def open_checkpointer(settings: Settings, shards: int = CHECKPOINT_SHARDS
     )
     await pool.open()
     try:
-        pg_savers = [AsyncPostgresSaver(pool) for _ in range(shards)]
+        pg_savers = [RememberingPostgresSaver(pool) for _ in range(shards)]
         await _set_up_one_at_a_time(pg_savers[0], postgres_conninfo(url))  # the tables, once
         yield ShardedCheckpointer(pg_savers)
     finally:

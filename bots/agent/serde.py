@@ -1,12 +1,13 @@
-"""Checkpoint serialisation that remembers each conversation's messages (the SQLite savers').
+"""Checkpoint serialisation that remembers each conversation's messages (the SQLite and PostgreSQL savers').
 
-LangGraph writes a thread's whole state at every step of a turn (about six writes a turn), and its SQLite saver
-encodes the whole message history each time; a turn starts by reading it back, building every message anew.
-With a long call most of a turn's checkpoint CPU went there (README "The CPU of an agent turn"). Here a
-message object already encoded for its thread is not encoded again, and a message is decoded once, when first
-written: reading the thread back gives those decoded messages again for the bytes that are the ones written.
-So a turn encodes and builds only its new messages. The bytes written are LangGraph's own, byte for byte, and
-what is read back is what they decode to.
+LangGraph writes a thread's whole state at every step of a turn (about six writes a turn), and its savers encode
+the whole message history each time (PostgreSQL: at each step that changes the messages); a turn starts by reading
+it back, building every message anew. With a long call most of a turn's checkpoint CPU went there (README "The CPU
+of an agent turn"). Here a message object already encoded for its thread is not encoded again, and a message is
+decoded once, when first written: reading the thread back gives those decoded messages again for the bytes that
+are the ones written. So a turn encodes and builds only its new messages. The bytes written are LangGraph's own,
+byte for byte, and what is read back is what they decode to: a stock LangGraph saver reads our rows, and we read
+its rows.
 
 It relies on what LangGraph's asynchronous checkpoint writes rely on already: a message in the graph's state is
 not changed in place once written (a new message may still get its id: its encoding is kept with the id it had).
@@ -16,8 +17,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import ormsgpack
@@ -38,16 +42,18 @@ what its messages take in memory (~2.4 KB a message: the object and its bytes), 
 
 class _ThreadMemo:
     """One conversation's messages as last written: each object's encoding (with the id it had when encoded),
-    and what each encoding reads back as (decoded once, when first written)."""
+    and what each encoding reads back as (decoded once, when first written). `lock` is held while it changes:
+    the PostgreSQL saver encodes a checkpoint and a step's writes on worker threads, perhaps at once."""
 
     def __init__(self, decode: Callable[[int, bytes], Any]) -> None:
         self.decode = decode
         self.encoded: dict[int, tuple[BaseMessage, str, bytes]] = {}
         self.read_back: dict[bytes, Any] = {}
-        self.used: set[bytes] | None = None  # while a whole checkpoint is encoded: the messages it holds
+        self.lock = threading.Lock()
 
-    def encode(self, obj: Any) -> Any:
-        """`ormsgpack`'s `default`: a message's encoding, remembered; anything else as LangGraph encodes it."""
+    def encode(self, obj: Any, used: set[bytes] | None = None) -> Any:
+        """`ormsgpack`'s `default`: a message's encoding, remembered (and added to `used`); anything else as
+        LangGraph encodes it."""
         if not isinstance(obj, BaseMessage) or obj.id is None:
             return _msgpack_default(obj)
         known = self.encoded.get(id(obj))
@@ -62,19 +68,30 @@ class _ThreadMemo:
                 copy = self.read_back[data] = self.decode(EXT_PYDANTIC_V2, data)
                 if isinstance(copy, BaseMessage) and copy.id is not None:
                     self.encoded[id(copy)] = (copy, copy.id, data)
-        if self.used is not None:
-            self.used.add(data)
+        if used is not None:
+            used.add(data)
         return ormsgpack.Ext(EXT_PYDANTIC_V2, data)
 
-    def keep_only_used(self) -> None:
+    def keep_only(self, used: set[bytes]) -> None:
         """After a whole checkpoint: forget the messages it no longer holds, and the objects the graph made (the
         next turn reads the thread back as the decoded ones; until then a write encodes this turn's few again)."""
-        used = self.used
-        if used is not None:
-            self.read_back = {data: copy for data, copy in self.read_back.items() if data in used}
-            self.encoded = {key: known for key, known in self.encoded.items()
-                            if self.read_back.get(known[2]) is known[0]}
-        self.used = None
+        self.read_back = {data: copy for data, copy in self.read_back.items() if data in used}
+        self.encoded = {key: known for key, known in self.encoded.items() if self.read_back.get(known[2]) is known[0]}
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What `for_thread` names for the code within: whose memo, and (a whole checkpoint) the messages written."""
+
+    owner: RememberingSerializer
+    memo: _ThreadMemo
+    used: set[bytes] | None
+
+
+_scope: ContextVar[_Scope | None] = ContextVar("checkpoint_memo", default=None)
+"""A context variable, not a thread's: the PostgreSQL saver decodes on the event loop and encodes in
+`asyncio.to_thread`, which carries the caller's context to the worker thread; the other calls on the same loop
+each have their own."""
 
 
 class RememberingSerializer(JsonPlusSerializer):
@@ -86,46 +103,60 @@ class RememberingSerializer(JsonPlusSerializer):
         self._threads = threads
         self._memos: OrderedDict[str, _ThreadMemo] = OrderedDict()
         self._lock = threading.Lock()
-        self._local = threading.local()
 
-    @contextmanager
-    def for_thread(self, thread_id: str, *, whole: bool = False) -> Iterator[None]:
-        """Encode and decode for `thread_id` within; `whole`: a whole checkpoint is written within, so the
-        messages it does not hold are forgotten after it."""
+    def with_msgpack_allowlist(self, extra_allowlist: Iterable[tuple[str, ...] | type]) -> JsonPlusSerializer:
+        """LangGraph's strict-msgpack clone (`LANGGRAPH_STRICT_MSGPACK`: the graph's types added to the allowed
+        ones), with memos of its own: a message remembered here was decoded under this serializer's allowlist."""
+        clone = super().with_msgpack_allowlist(extra_allowlist)
+        if isinstance(clone, RememberingSerializer) and clone is not self:
+            clone._memos = OrderedDict()
+            clone._lock = threading.Lock()
+        return clone
+
+    def _memo(self, thread_id: str) -> _ThreadMemo:
         with self._lock:
             memo = self._memos.pop(thread_id, None) or _ThreadMemo(self._unpack_ext_hook)
             self._memos[thread_id] = memo
             while len(self._memos) > self._threads:
                 self._memos.popitem(last=False)
-        memo.used = set() if whole else None
-        self._local.memo = memo
+        return memo
+
+    @contextmanager
+    def for_thread(self, thread_id: str, *, whole: bool = False) -> Iterator[None]:
+        """Encode and decode for `thread_id` within (this thread, or this task and the threads it hands work to);
+        `whole`: a whole checkpoint is written within, so the messages it does not hold are forgotten after it
+        (unless it encoded no message: PostgreSQL writes only the channels that changed)."""
+        scope = _Scope(self, self._memo(thread_id), set() if whole else None)
+        token = _scope.set(scope)
         try:
             yield
-            if whole:
-                memo.keep_only_used()
+            if scope.used:
+                with scope.memo.lock:
+                    scope.memo.keep_only(scope.used)
         finally:
-            memo.used = None
-            self._local.memo = None
+            _scope.reset(token)
 
     def forget(self, thread_id: str) -> None:
         with self._lock:
             self._memos.pop(thread_id, None)
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
-        memo: _ThreadMemo | None = getattr(self._local, "memo", None)
-        if memo is None or obj is None or isinstance(obj, bytes | bytearray):
+        scope = _scope.get()
+        if scope is None or scope.owner is not self or obj is None or isinstance(obj, bytes | bytearray):
             return super().dumps_typed(obj)
         try:
-            return "msgpack", ormsgpack.packb(obj, default=memo.encode, option=_option)
+            with scope.memo.lock:
+                return "msgpack", ormsgpack.packb(obj, default=partial(scope.memo.encode, used=scope.used),
+                                                  option=_option)
         except ormsgpack.MsgpackEncodeError:
             return super().dumps_typed(obj)  # LangGraph's error, or its pickle fallback
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
-        memo: _ThreadMemo | None = getattr(self._local, "memo", None)
+        scope = _scope.get()
         type_, payload = data
-        if memo is None or type_ != "msgpack" or not memo.read_back:
+        if scope is None or scope.owner is not self or type_ != "msgpack" or not scope.memo.read_back:
             return super().loads_typed(data)
-        read_back, build = memo.read_back, self._unpack_ext_hook
+        read_back, build = scope.memo.read_back, self._unpack_ext_hook  # the memo replaces, never empties, it
 
         def ext_hook(code: int, ext: bytes) -> Any:
             if code == EXT_PYDANTIC_V2:

@@ -1,8 +1,9 @@
 """CPU of one offline agent turn, as a phone call's turns run it: `python -m tests.benchmarks.agent_turn_cpu`.
 
 Builds what the server builds for a call (a migrated SQLite database and its sharded checkpointer in a temporary
-DATA_DIR, the demo account `make run` seeds, `Agent.open`, a phone `CallSession` admitted as that account) and
-says SCRIPT to it, one turn at a time, each with a streaming text sink and its Agent Monitor record published as
+DATA_DIR, or with `--postgres URL` a fresh PostgreSQL database made on that server for the run and dropped after it;
+the demo account `make run` seeds, `Agent.open`, a phone `CallSession` admitted as that account) and
+says SCRIPT to it (`--turns N`: its first N lines, or it again from the start past its end), one turn at a time, each with a streaming text sink and its Agent Monitor record published as
 the timing observer does. Per turn it takes the process's CPU (`time.process_time`: every thread, the checkpoint
 savers' and the model's too), the event loop thread's (`time.thread_time`) and the wall time, and prints median
 and p90 over the script, with each thread group's share and the load average. `--profile FILE` also writes a
@@ -24,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,8 @@ WARM_EMAIL = "warm-up@example.com"
 (templates' regexes, tools' modules, the calendar's client) is not what a turn costs a server that has run a while."""
 
 
-GROUPS = (("checkpoints_", "checkpoint savers"), ("asyncio_", "to_thread (the model's decide)"),
+GROUPS = (("checkpoints_", "checkpoint savers"),
+          ("asyncio_", "to_thread (the model's decide; the PostgreSQL savers' encoding)"),
           ("_connection_worker_thread", "database (aiosqlite)"))
 
 
@@ -170,8 +172,41 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(data_dir: Path, *, show: bool = False, profile: cProfile.Profile | None = None) -> list[dict[str, float]]:
-    """Say SCRIPT on one phone call (after a first call, as WARM_EMAIL); each turn's CPU and wall time in ms."""
+@contextlib.asynccontextmanager
+async def fresh_postgres(server_url: str) -> AsyncIterator[str]:
+    """The URL of a new, empty database on the PostgreSQL server of `server_url` (whose user may create
+    databases), dropped on the way out."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from bots.agent.checkpoint import postgres_conninfo
+
+    name = f"agent_turn_cpu_{os.getpid()}_{time.monotonic_ns()}"
+    async with await psycopg.AsyncConnection.connect(postgres_conninfo(server_url), autocommit=True) as conn:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def script(turns: int) -> list[str]:
+    """SCRIPT's first `turns` lines, from its start again past its end."""
+    return [SCRIPT[i % len(SCRIPT)] for i in range(turns)]
+
+
+async def run(data_dir: Path, *, turns: int = len(SCRIPT), postgres: str | None = None, show: bool = False,
+              profile: cProfile.Profile | None = None) -> list[dict[str, float]]:
+    """Say `turns` lines of SCRIPT on one phone call (after a first call, as WARM_EMAIL) on SQLite in `data_dir`,
+    or in a fresh database on the PostgreSQL server of `postgres`; each turn's CPU and wall time in ms."""
+    if postgres is None:
+        return await _run(data_dir, f"sqlite+aiosqlite:///{data_dir / 'convonet.db'}", turns, show, profile)
+    async with fresh_postgres(postgres) as url:
+        return await _run(data_dir, url, turns, show, profile)
+
+
+async def _run(data_dir: Path, database: str, turns: int, show: bool,
+               profile: cProfile.Profile | None) -> list[dict[str, float]]:
     from api.seed import DEMO_EMAIL, seed_demo
     from api.voice import freeze_what_is_loaded
     from bots.agent.agent import Agent
@@ -183,10 +218,8 @@ async def run(data_dir: Path, *, show: bool = False, profile: cProfile.Profile |
     from core.runtime import Runtime
     from processors.pin_auth import Caller
 
-    database = data_dir / "convonet.db"
-    await asyncio.to_thread(upgrade, f"sqlite+aiosqlite:///{database}")
-    settings = Settings(environment="development", data_dir=data_dir, database_url=f"sqlite+aiosqlite:///{database}",
-                        _env_file=None)
+    await asyncio.to_thread(upgrade, database)
+    settings = Settings(environment="development", data_dir=data_dir, database_url=database, _env_file=None)
     runtime = Runtime.build(settings)
     try:
         await seed_demo(runtime)
@@ -198,7 +231,7 @@ async def run(data_dir: Path, *, show: bool = False, profile: cProfile.Profile |
         async with Agent.open(runtime) as agent:
             freeze_what_is_loaded()  # as the server does once its models and agent are loaded
 
-            async def call(sid: str, who: Any, measure: bool) -> list[dict[str, float]]:
+            async def call(sid: str, who: Any, lines: list[str], measure: bool) -> list[dict[str, float]]:
                 session = CallSession(runtime, agent, CallInfo(sid, "phone", "+15550100", "+15550199"))
                 await session.authenticate(Caller(who.id, who.first_name or ""))
                 pieces: list[str] = []
@@ -207,7 +240,7 @@ async def run(data_dir: Path, *, show: bool = False, profile: cProfile.Profile |
                     pieces.append(text)
 
                 rows = []
-                for number, text in enumerate(SCRIPT, 1):
+                for number, text in enumerate(lines, 1):
                     pieces.clear()
                     w0, p0, t0 = time.perf_counter(), time.process_time(), time.thread_time()
                     threads = thread_cpu()
@@ -231,9 +264,9 @@ async def run(data_dir: Path, *, show: bool = False, profile: cProfile.Profile |
                         print(f"{number:2d} {rows[-1]['cpu_ms']:6.1f} ms  {text!r} -> {result.reply!r} [{calls}]")
                 return rows
 
-            await call("CAwarmup", warm, measure=False)
+            await call("CAwarmup", warm, list(SCRIPT), measure=False)
             gc.collect()
-            return await call("CAbench", user, measure=True)
+            return await call("CAbench", user, script(turns), measure=True)
     finally:
         await runtime.close()
 
@@ -261,6 +294,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=1, help="times to run it all (each with a fresh database and agent, in this process)")
     parser.add_argument("--show", action="store_true", help="print each turn's words, reply and CPU")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the measured turns here")
+    parser.add_argument("--turns", type=int, default=len(SCRIPT),
+                        help=f"turns of the measured call (default {len(SCRIPT)}, the script once; past it, again)")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="on PostgreSQL: a fresh database on this URL's server for each run (e.g. TEST_DATABASE_URL "
+                             "of scripts/services.sh), in place of SQLite")
     args = parser.parse_args(argv)
     import logging
 
@@ -270,9 +308,11 @@ def main(argv: list[str] | None = None) -> None:
         load_before = os.getloadavg()
         inline = inline_threads() if profile is not None else contextlib.nullcontext()
         with tempfile.TemporaryDirectory(prefix="agent-turn-cpu-") as tmp, inline:
-            rows = asyncio.run(run(Path(tmp), show=args.show, profile=profile))
+            rows = asyncio.run(run(Path(tmp), turns=args.turns, postgres=args.postgres, show=args.show,
+                                   profile=profile))
         load_after = os.getloadavg()
-        print(f"run {run_number}: {summary(rows)}; load {load_before[0]:.2f} -> {load_after[0]:.2f}", flush=True)
+        store = "PostgreSQL" if args.postgres else "SQLite"
+        print(f"run {run_number} ({store}): {summary(rows)}; load {load_before[0]:.2f} -> {load_after[0]:.2f}", flush=True)
         if profile is not None:
             profile.dump_stats(args.profile)
             print(parts(profile))

@@ -1,17 +1,36 @@
-"""The SQLite savers' serializer remembers each thread's messages (`bots.agent.serde`): what it writes must be
-LangGraph's own bytes, and what it reads back must be what was written."""
+"""The checkpoint savers' serializer remembers each thread's messages (`bots.agent.serde`): what it writes must be
+LangGraph's own bytes (a stock LangGraph saver reads it, and we read what one wrote), and what it reads back
+must be what was written. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import psycopg
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    empty_checkpoint,
+)
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.sqlite import SqliteSaver
+from psycopg.rows import dict_row
+from sqlalchemy import text
 
 from bots.agent.agent import Agent
-from bots.agent.checkpoint import sqlite_checkpoint_path
+from bots.agent.checkpoint import open_checkpointer, postgres_conninfo, sqlite_checkpoint_path
 from bots.agent.serde import RememberingSerializer
 from core import accounts
 from core.runtime import Runtime
@@ -75,30 +94,118 @@ def test_it_remembers_a_bounded_number_of_threads() -> None:
     assert list(memo._memos) == ["c"]
 
 
+@asynccontextmanager
+async def stock_saver(runtime: Runtime) -> AsyncIterator[BaseCheckpointSaver[Any]]:
+    """LangGraph's own saver with its own serializer, on the database the agent's checkpointer writes to."""
+    if runtime.uses_sqlite:
+        with sqlite3.connect(sqlite_checkpoint_path(runtime.settings), check_same_thread=False) as db:
+            yield AsyncSqliteSaverOnThread(SqliteSaver(db, serde=JsonPlusSerializer()))
+        return
+    async with await psycopg.AsyncConnection.connect(
+            postgres_conninfo(runtime.settings.effective_database_url), autocommit=True, prepare_threshold=0,
+            row_factory=dict_row) as conn:
+        yield AsyncPostgresSaver(conn, serde=JsonPlusSerializer())
+
+
+class AsyncSqliteSaverOnThread(BaseCheckpointSaver[str]):
+    """The stock synchronous SQLite saver, called through `asyncio.to_thread` (its aiosqlite sibling needs a
+    connection of its own kind)."""
+
+    def __init__(self, saver: SqliteSaver) -> None:
+        super().__init__(serde=saver.serde)
+        self.saver = saver
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        return await asyncio.to_thread(self.saver.get_tuple, config)
+
+    async def aput(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
+                   new_versions: ChannelVersions) -> RunnableConfig:
+        return await asyncio.to_thread(self.saver.put, config, checkpoint, metadata, new_versions)
+
+
+async def _stored(runtime: Runtime, thread: str) -> tuple[int, list[tuple[str, bytes]]]:
+    """How many checkpoints `thread` has, and every encoded value stored for it (checkpoints or channel values,
+    and pending writes), as (type, bytes)."""
+    if runtime.uses_sqlite:
+        with sqlite3.connect(sqlite_checkpoint_path(runtime.settings)) as db:
+            rows = db.execute("SELECT type, checkpoint FROM checkpoints WHERE thread_id = ?", (thread,)).fetchall()
+            writes = db.execute("SELECT type, value FROM writes WHERE thread_id = ?", (thread,)).fetchall()
+        return len(rows), [*rows, *writes]
+    async with runtime.engine.connect() as conn:
+        count = (await conn.execute(text("SELECT count(*) FROM checkpoints WHERE thread_id = :t"),
+                                    {"t": thread})).scalar_one()
+        blobs = (await conn.execute(text("SELECT type, blob FROM checkpoint_blobs WHERE thread_id = :t"
+                                         " AND blob IS NOT NULL"), {"t": thread})).all()
+        writes = (await conn.execute(text("SELECT type, blob FROM checkpoint_writes WHERE thread_id = :t"),
+                                     {"t": thread})).all()
+    return count, [(type_, bytes(blob)) for type_, blob in [*blobs, *writes]]
+
+
+def _config(thread: str) -> RunnableConfig:
+    return {"configurable": {"thread_id": thread, "checkpoint_ns": ""}}
+
+
 async def test_a_conversation_is_stored_as_langgraph_stores_it(runtime: Runtime) -> None:
-    """Every checkpoint and write the agent's turns left is LangGraph's own encoding of what it reads back as,
-    and the conversation reads back whole with a plain LangGraph reader."""
-    if not runtime.uses_sqlite:
-        pytest.skip("the PostgreSQL savers keep LangGraph's serializer")
+    """Every checkpoint and write the agent's turns left is LangGraph's own encoding of what it reads back as;
+    LangGraph's own saver reads the conversation back whole, and a conversation it wrote goes on with ours."""
     async with runtime.sessions() as session, session.begin():
         user = await accounts.register_user(session, email="ada@example.com", password="password123",
                                             first_name="Ada", rounds=4)
+    thread, theirs = f"thread-memo-{uuid.uuid4().hex}", f"thread-stock-{uuid.uuid4().hex}"
+    ctx = ToolContext.for_user(runtime, user.id)
     async with Agent.open(runtime) as agent:
-        conversation = agent.session(ToolContext.for_user(runtime, user.id), "thread-memo")
-        for text in ("add a todo to buy milk", "what are my todos", "delete the buy milk todo", "yes",
-                     "what are my todos"):
-            await conversation.turn(text)
-        state = await agent.graph.aget_state({"configurable": {"thread_id": "thread-memo"}})
-    expected = state.values["messages"]
-    assert len(expected) >= 14 and all(m.id for m in expected)
-    with sqlite3.connect(sqlite_checkpoint_path(runtime.settings)) as db:
-        rows = db.execute("SELECT type, checkpoint FROM checkpoints WHERE thread_id = 'thread-memo'"
-                          " ORDER BY checkpoint_id").fetchall()
-        writes = db.execute("SELECT type, value FROM writes WHERE thread_id = 'thread-memo'").fetchall()
-    assert len(rows) >= 25
-    for type_, blob in [*rows, *writes]:
-        assert PLAIN.dumps_typed(PLAIN.loads_typed((type_, blob))) == (type_, blob)
-    last = PLAIN.loads_typed(rows[-1])["channel_values"]["messages"]
-    assert [(type(m), m.id, m.content) for m in last] == [(type(m), m.id, m.content) for m in expected]
-    assert last == expected
+        conversation = agent.session(ctx, thread)
+        for text_ in ("add a todo to buy milk", "what are my todos", "delete the buy milk todo", "yes",
+                      "add a todo to call the bank"):
+            await conversation.turn(text_)
+        expected = (await agent.graph.aget_state(_config(thread))).values["messages"]
+        assert len(expected) >= 14 and all(m.id for m in expected)
+        checkpoints, stored = await _stored(runtime, thread)
+        assert checkpoints >= 25 and len(stored) >= 25
+        for type_, blob in stored:
+            assert PLAIN.dumps_typed(PLAIN.loads_typed((type_, blob))) == (type_, blob)
 
+        async with stock_saver(runtime) as stock:
+            found = await stock.aget_tuple(_config(thread))
+            assert found is not None
+            read = found.checkpoint["channel_values"]["messages"]
+            assert [(type(m), m.id, m.content) for m in read] == [(type(m), m.id, m.content) for m in expected]
+            assert read == expected
+            await stock.aput(_config(theirs), found.checkpoint, found.metadata, found.checkpoint["channel_versions"])
+
+        reply = await agent.session(ctx, theirs).turn("what are my todos")
+        assert "call the bank" in reply.reply
+        going_on = (await agent.graph.aget_state(_config(theirs))).values["messages"]
+        assert going_on[:len(expected)] == expected and len(going_on) > len(expected)
+
+
+@pytest.mark.parametrize("backend", ["postgres+redis"], indirect=True)
+async def test_postgresql_decodes_a_thread_once_and_writes_langgraphs_bytes(runtime: Runtime) -> None:
+    """The PostgreSQL savers remember each thread's messages as the SQLite ones do: reading a thread again gives
+    the messages already decoded, and the rows hold LangGraph's own bytes."""
+    thread = f"thread-pg-{uuid.uuid4().hex}"
+    history = [HumanMessage("what are my todos", id="h1"), AIMessage("You have none.", id="a1")]
+    async with open_checkpointer(runtime.settings) as saver:
+        version = saver.get_next_version(None, None)
+        checkpoint = {**empty_checkpoint(), "id": "cp-1", "channel_values": {"messages": history},
+                      "channel_versions": {"messages": version}}
+        await saver.aput(_config(thread), checkpoint, {}, {"messages": version})  # type: ignore[arg-type]
+        first = await saver.aget_tuple(_config(thread))
+        again = await saver.aget_tuple(_config(thread))
+        assert first is not None and again is not None
+        read = first.checkpoint["channel_values"]["messages"]
+        assert read == history and all(a is not b for a, b in zip(read, history, strict=True))
+        assert all(a is b for a, b in zip(read, again.checkpoint["channel_values"]["messages"], strict=True))
+
+        said = [*read, HumanMessage("thanks", id="h2")]
+        version = saver.get_next_version(version, None)
+        checkpoint = {**empty_checkpoint(), "id": "cp-2", "channel_values": {"messages": said},
+                      "channel_versions": {"messages": version}}
+        await saver.aput({"configurable": {**_config(thread)["configurable"], "checkpoint_id": "cp-1"}},
+                         checkpoint, {}, {"messages": version})  # type: ignore[arg-type]
+        latest = await saver.aget_tuple(_config(thread))
+        assert latest is not None
+        assert latest.checkpoint["channel_values"]["messages"][:2] == read
+        assert all(a is b for a, b in zip(latest.checkpoint["channel_values"]["messages"], read, strict=False))
+    _, stored = await _stored(runtime, thread)
+    assert sorted(stored) == sorted([PLAIN.dumps_typed(history), PLAIN.dumps_typed([*history, said[2]])])
