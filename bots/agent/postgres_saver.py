@@ -10,7 +10,13 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata, CheckpointTuple
+from langgraph.checkpoint.base import (
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    get_checkpoint_id,
+)
 from langgraph.checkpoint.postgres import _ainternal
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
@@ -37,12 +43,16 @@ class RememberingPostgresSaver(AsyncPostgresSaver):
         return self.memo.for_thread(str(thread_id), whole=whole)
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        with self._remembering(config):
+        # the thread's latest checkpoint is its whole state (a turn starts by reading it): what it does not hold
+        # is forgotten. A write is never whole: it holds only the channels that changed (the step that writes
+        # the input holds the new message, not the conversation).
+        latest = not get_checkpoint_id(config) and not config["configurable"].get("checkpoint_ns")
+        with self._remembering(config, whole=latest):
             return await super().aget_tuple(config)
 
     async def aput(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
                    new_versions: ChannelVersions) -> RunnableConfig:
-        with self._remembering(config, whole=not config["configurable"].get("checkpoint_ns")):
+        with self._remembering(config):
             return await super().aput(config, checkpoint, metadata, new_versions)
 
     async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,

@@ -73,7 +73,7 @@ class _ThreadMemo:
         return ormsgpack.Ext(EXT_PYDANTIC_V2, data)
 
     def keep_only(self, used: set[bytes]) -> None:
-        """After a whole checkpoint: forget the messages it no longer holds, and the objects the graph made (the
+        """After a whole state: forget the messages it no longer holds, and the objects the graph made (the
         next turn reads the thread back as the decoded ones; until then a write encodes this turn's few again)."""
         self.read_back = {data: copy for data, copy in self.read_back.items() if data in used}
         self.encoded = {key: known for key, known in self.encoded.items() if self.read_back.get(known[2]) is known[0]}
@@ -81,7 +81,7 @@ class _ThreadMemo:
 
 @dataclass(frozen=True)
 class _Scope:
-    """What `for_thread` names for the code within: whose memo, and (a whole checkpoint) the messages written."""
+    """What `for_thread` names for the code within: whose memo, and (a whole state) the messages written or read."""
 
     owner: RememberingSerializer
     memo: _ThreadMemo
@@ -124,8 +124,9 @@ class RememberingSerializer(JsonPlusSerializer):
     @contextmanager
     def for_thread(self, thread_id: str, *, whole: bool = False) -> Iterator[None]:
         """Encode and decode for `thread_id` within (this thread, or this task and the threads it hands work to);
-        `whole`: a whole checkpoint is written within, so the messages it does not hold are forgotten after it
-        (unless it encoded no message: PostgreSQL writes only the channels that changed)."""
+        `whole`: the thread's whole state is written (SQLite: every checkpoint) or read (PostgreSQL, which
+        writes only the channels that changed: the latest checkpoint) within, so the messages it does not hold
+        are forgotten after it."""
         scope = _Scope(self, self._memo(thread_id), set() if whole else None)
         token = _scope.set(scope)
         try:
@@ -154,15 +155,30 @@ class RememberingSerializer(JsonPlusSerializer):
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         scope = _scope.get()
         type_, payload = data
-        if scope is None or scope.owner is not self or type_ != "msgpack" or not scope.memo.read_back:
+        if scope is None or scope.owner is not self or type_ != "msgpack":
             return super().loads_typed(data)
-        read_back, build = scope.memo.read_back, self._unpack_ext_hook  # the memo replaces, never empties, it
+        memo, used, build = scope.memo, scope.used, self._unpack_ext_hook
+        read_back = memo.read_back  # the memo replaces, never empties, it
+        built: dict[bytes, BaseMessage] = {}
 
         def ext_hook(code: int, ext: bytes) -> Any:
-            if code == EXT_PYDANTIC_V2:
-                known = read_back.get(ext)
-                if known is not None:
+            if code != EXT_PYDANTIC_V2:
+                return build(code, ext)
+            known = read_back.get(ext)
+            if known is None:
+                known = built.get(ext)
+            if known is None:
+                known = build(code, ext)
+                if not isinstance(known, BaseMessage) or known.id is None:
                     return known
-            return build(code, ext)
+                built[ext] = known
+            if used is not None:
+                used.add(ext)
+            return known
 
-        return ormsgpack.unpackb(payload, ext_hook=ext_hook, option=ormsgpack.OPT_NON_STR_KEYS)
+        found = ormsgpack.unpackb(payload, ext_hook=ext_hook, option=ormsgpack.OPT_NON_STR_KEYS)
+        if built:  # read back as these again (after a restart, say); encoded again once, at the next write
+            with memo.lock:
+                for ext, message in built.items():
+                    memo.read_back.setdefault(ext, message)
+        return found

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
     BaseCheckpointSaver,
@@ -26,6 +26,7 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.graph import START, MessagesState, StateGraph
 from psycopg.rows import dict_row
 from sqlalchemy import text
 
@@ -33,6 +34,7 @@ from bots.agent.agent import Agent
 from bots.agent.checkpoint import open_checkpointer, postgres_conninfo, sqlite_checkpoint_path
 from bots.agent.serde import RememberingSerializer
 from core import accounts
+from core.config import Settings
 from core.runtime import Runtime
 from core.tools import ToolContext
 
@@ -209,3 +211,38 @@ async def test_postgresql_decodes_a_thread_once_and_writes_langgraphs_bytes(runt
         assert all(a is b for a, b in zip(latest.checkpoint["channel_values"]["messages"], read, strict=False))
     _, stored = await _stored(runtime, thread)
     assert sorted(stored) == sorted([PLAIN.dumps_typed(history), PLAIN.dumps_typed([*history, said[2]])])
+
+
+async def test_a_turn_encodes_and_builds_only_its_new_messages(settings: Settings,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a long conversation a turn's checkpoint writes encode, and its read builds, the turn's own few
+    messages, not the conversation (LangGraph's serializer: every message at each write and each read)."""
+
+    def reply(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [AIMessage(f"heard {len(state['messages'])}", id=f"a{len(state['messages'])}")]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("reply", reply)
+    builder.add_edge(START, "reply")
+    config: RunnableConfig = {"configurable": {"thread_id": f"thread-long-{uuid.uuid4().hex}"}}
+    async with open_checkpointer(settings) as saver:
+        graph = builder.compile(checkpointer=saver)
+        for i in range(30):
+            await graph.ainvoke({"messages": [HumanMessage(f"say {i}", id=f"h{i}")]}, config)
+        dumped, built = [], []
+        model_dump, init = BaseMessage.model_dump, BaseMessage.__init__
+
+        def counting_dump(self: BaseMessage, *args: Any, **kwargs: Any) -> Any:
+            dumped.append(self.id)
+            return model_dump(self, *args, **kwargs)
+
+        def counting_init(self: BaseMessage, *args: Any, **kwargs: Any) -> None:
+            built.append(kwargs.get("id"))
+            init(self, *args, **kwargs)
+
+        monkeypatch.setattr(BaseMessage, "model_dump", counting_dump)
+        monkeypatch.setattr(BaseMessage, "__init__", counting_init)
+        state = await graph.ainvoke({"messages": [HumanMessage("say more", id="h-last")]}, config)
+        monkeypatch.undo()
+    assert len(state["messages"]) == 62
+    assert set(dumped) <= {"h-last", "a61"} and set(built) <= {"h-last", "a61"}, (len(dumped), len(built))
