@@ -26,6 +26,7 @@ from domains.productivity.models import Todo
 from processors.agent_bridge import APOLOGY, FILLER, TRANSFER, AgentBridge
 from processors.frames import AgentTurnFrame
 from tests.fakes.llm_servers import FakeOpenAIServer, Mode
+from tests.processors.run_until import Until, run_until
 
 REPLY = [LLMFullResponseStartFrame, LLMTextFrame, LLMFullResponseEndFrame]
 
@@ -42,6 +43,12 @@ def phone_session(agent: Agent, runtime: Runtime, user: User) -> AgentSession:
     return agent.session(ToolContext.for_user(runtime, user.id, channel="phone", call_sid="CA-test"))
 
 
+def answered(bridge: AgentBridge, turns: int = 1) -> Until:
+    """Until the bridge has answered `turns` turns and is done with the last (its task over: whatever the
+    turn pushes, transfer and goodbye included, has been pushed)."""
+    return Until(lambda down: sum(isinstance(f, AgentTurnFrame) for f in down) >= turns and not bridge.busy)
+
+
 async def todo_titles(runtime: Runtime, user: User) -> list[str]:
     async with runtime.sessions() as session:
         rows = await session.exec(select(Todo).where(Todo.creator_id == user.id))
@@ -50,9 +57,9 @@ async def todo_titles(runtime: Runtime, user: User) -> list[str]:
 
 async def test_reply_is_framed_as_one_llm_response(runtime: Runtime, agent: Agent, caller: User) -> None:
     bridge = AgentBridge(phone_session(agent, runtime, caller))
-    down, _ = await run_test(
+    down = await run_until(
         bridge,
-        frames_to_send=[LLMContextFrame(user_context("create a todo to buy milk")), SleepFrame(sleep=1.0)],
+        steps=[LLMContextFrame(user_context("create a todo to buy milk")), answered(bridge)],
         expected_down_frames=[*REPLY, AgentTurnFrame],
     )
     assert "buy milk" in said(down)[0].lower()
@@ -70,15 +77,15 @@ async def test_barge_in_cancels_the_turn_and_the_next_turn_hears_both(
         bridge = AgentBridge(phone_session(agent, slow_runtime, caller_on_slow), filler_after=None)
         first = user_context("create a todo to")
         second = user_context("create a todo to", "buy milk")
-        down, _ = await run_test(
+        down = await run_until(
             bridge,
-            frames_to_send=[
+            steps=[
                 LLMContextFrame(first),
                 SleepFrame(sleep=0.5),
                 InterruptionFrame(),  # the caller speaks again mid-turn
                 SleepFrame(sleep=0.3),
                 LLMContextFrame(second),
-                SleepFrame(sleep=3.0),
+                answered(bridge),
             ],
             expected_down_frames=[InterruptionFrame, *REPLY, AgentTurnFrame],
         )
@@ -108,9 +115,9 @@ async def test_interruption_mid_answer_says_nothing(slow_runtime: Runtime, calle
 async def test_slow_turn_gets_one_filler_then_the_answer(slow_runtime: Runtime, caller_on_slow: User) -> None:
     async with Agent.open(slow_runtime) as agent:
         bridge = AgentBridge(phone_session(agent, slow_runtime, caller_on_slow))
-        down, _ = await run_test(
+        down = await run_until(
             bridge,
-            frames_to_send=[LLMContextFrame(user_context("create a todo to buy milk")), SleepFrame(sleep=3.5)],
+            steps=[LLMContextFrame(user_context("create a todo to buy milk")), answered(bridge)],
             expected_down_frames=[*REPLY, *REPLY, AgentTurnFrame],
         )
     words = said(down)
@@ -124,13 +131,13 @@ async def test_failed_turn_apologises_and_the_call_goes_on(runtime: Runtime, cal
         session = phone_session(agent, runtime, caller)
     # The agent has closed its checkpointer: every turn now raises.
     bridge = AgentBridge(session)
-    down, _ = await run_test(
+    down = await run_until(
         bridge,
-        frames_to_send=[
+        steps=[
             LLMContextFrame(user_context("create a todo to buy milk")),
-            SleepFrame(sleep=0.5),
+            answered(bridge),
             LLMContextFrame(user_context("create a todo to buy milk", "what are my todos")),
-            SleepFrame(sleep=0.5),
+            answered(bridge, 2),
         ],
         expected_down_frames=[*REPLY, AgentTurnFrame, *REPLY, AgentTurnFrame],
     )
@@ -142,9 +149,9 @@ async def test_failed_turn_apologises_and_the_call_goes_on(runtime: Runtime, cal
 
 async def test_goodbye_speaks_then_ends_the_call(runtime: Runtime, agent: Agent, caller: User) -> None:
     bridge = AgentBridge(phone_session(agent, runtime, caller))
-    down, _ = await run_test(
+    down = await run_until(
         bridge,
-        frames_to_send=[LLMContextFrame(user_context("goodbye")), SleepFrame(sleep=1.0)],
+        steps=[LLMContextFrame(user_context("goodbye")), answered(bridge)],
         expected_down_frames=[*REPLY, AgentTurnFrame, EndWorkerFrame],
     )
     assert "goodbye" in said(down)[0].lower()
@@ -157,9 +164,9 @@ async def test_transfer_announces_and_hands_over(runtime: Runtime, agent: Agent,
         requests.append(request)
 
     bridge = AgentBridge(phone_session(agent, runtime, caller), on_transfer=on_transfer)
-    down, _ = await run_test(
+    down = await run_until(
         bridge,
-        frames_to_send=[LLMContextFrame(user_context("transfer me to a person")), SleepFrame(sleep=1.0)],
+        steps=[LLMContextFrame(user_context("transfer me to a person")), answered(bridge)],
         expected_down_frames=[*REPLY, AgentTurnFrame],
     )
     assert said(down) == [TRANSFER]
@@ -168,19 +175,17 @@ async def test_transfer_announces_and_hands_over(runtime: Runtime, agent: Agent,
 
 
 async def streamed_turn(runtime: Runtime, settings: Settings, caller: User, mode: Mode,
-                        then: list[Frame] | None = None, event_delay: float = 0.02) -> list[Frame]:
-    """One turn on the OpenAI client against the fake, whose answer comes in paced pieces."""
+                        then: list[Frame | Until] | None = None, event_delay: float = 0.02) -> list[Frame]:
+    """One turn on the OpenAI client against the fake, whose answer comes in paced pieces; `then`: the steps
+    after the caller's words (by default, until the turn is answered)."""
     async with FakeOpenAIServer(mode=mode, event_delay=event_delay) as fake:
         runtime.settings = settings.model_copy(
             update={"llm_providers": ["openai"], "openai_api_key": "sk-test", "openai_base_url": fake.base_url}
         )
         async with Agent.open(runtime) as agent:
-            down, _ = await run_test(
-                AgentBridge(phone_session(agent, runtime, caller), filler_after=None),
-                frames_to_send=[LLMContextFrame(user_context("add buy milk to my list")),
-                                *(then or [SleepFrame(sleep=1.5)])],
-            )
-    return list(down)
+            bridge = AgentBridge(phone_session(agent, runtime, caller), filler_after=None)
+            return await run_until(bridge, steps=[LLMContextFrame(user_context("add buy milk to my list")),
+                                                  *(then or [answered(bridge)])])
 
 
 def responses(frames: list[Frame]) -> list[list[str]]:
