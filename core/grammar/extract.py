@@ -42,6 +42,9 @@ _PLACE_NOUNS = frozenset({
 """Words after a number or an ordinal that make it part of an address ("fifth street", "third floor")."""
 _TOPIC_CUES = frozenset({"about", "regarding", "concerning"})
 _CLAUSE_BREAKS = frozenset({"and", "but", "then", "plus", "also"})
+_ASKING = frozenset({"can", "could", "would", "please"})
+_PUT = frozenset({"put", "add", "note", "mark", "write", "list", "update", "set", "change"})
+"""Words that start a request of their own after a value ("... [X] can you put that on my application")."""
 _DETERMINERS = frozenset({"a", "an", "the", "my", "our", "this", "that", "at"})
 _PRIORITY_NOUNS = frozenset({"priority", "importance", "prio", "one", "ones", "todo", "todos", "task", "tasks", "item", "items",
                              "stuff", "things",
@@ -241,12 +244,19 @@ def _said(tokens: Sequence[str], span: _Span) -> int:
 
 def _cue_score(tokens: Sequence[str], span: _Span) -> int:
     after = tokens[span.end:span.end + 4]
-    cut = next((i for i, t in enumerate(after) if t in _CLAUSE_BREAKS), len(after))
-    # the words after a value count up to the next clause ("price is [X] and the down payment is [Y]")
+    cut = next((i for i, t in enumerate(after) if t in _CLAUSE_BREAKS or t in _ASKING
+                or (t in _PUT and after[i + 1:i + 2] in (["that"], ["it"], ["this"]))), len(after))
+    # the words after a value count up to the next clause ("price is [X] and the down payment is [Y]", "[X] can
+    # you put that on ...")
     window = set(tokens[max(0, span.start - 5):span.start]) | set(after[:cut])
     lead = 2 if span.start and tokens[span.start - 1] in span.slot.before else 0
     follow = 2 if span.end < len(tokens) and tokens[span.end] in span.slot.after else 0
-    return len(window & span.slot.cues) + lead + follow
+    # when the words near it say nothing, those from the start of its clause do ("the asking price on the ranch
+    # house we want is [X]"): a tie-breaker only
+    before = tokens[max(0, span.start - 8):span.start]
+    start = max((i + 1 for i, t in enumerate(before) if t in _CLAUSE_BREAKS or t in _ASKING), default=0)
+    far = len(set(before[start:]) & span.slot.cues)
+    return 16 * (len(window & span.slot.cues) + lead + follow) + far
 
 
 def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:

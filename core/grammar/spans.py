@@ -196,9 +196,11 @@ _ABOUT = "about|around|almost|nearly|over|more than|less than|at least|roughly|l
 """How sure the caller is of a duration ("about two weeks"): kept with it."""
 _DURATION = re.compile(
     rf"(?:for )?(?:the (?:past|last) )?(?:(?P<q>{_ABOUT}) )?(?P<n>{NUMBER_RE}|a|an|a couple of|a couple|a few|several)"
-    rf" (?P<unit>{_UNITS})"
-    rf"(?: now)?|since (?P<since>yesterday|last night|this morning|the weekend|last week|last {WEEKDAY_RE}|{WEEKDAY_RE})"
-    rf"|(?:about |around )?(?P<n2>{NUMBER_RE}|a|an|a couple of|a few) (?P<unit2>{_UNITS}) ago"
+    rf" (?P<unit>{_UNITS})(?: (?P<so>or so|or more))?"
+    rf"(?: now)?|since (?P<since>yesterday|last night|this morning|the weekend|last weekend|last week|last {WEEKDAY_RE}"
+    rf"|{WEEKDAY_RE})"
+    rf"|(?:(?P<q2>about|around|almost|nearly|over|more than|roughly) )?(?P<n2>{NUMBER_RE}|a|an|a couple of|a few)"
+    rf" (?P<unit2>{_UNITS}) ago"
     rf"|(?:it|they|that|this|which|he|she) (?:first )?(?:showed up|started|began|appeared|came on|popped up|kicked in"
     rf"|broke out|flared up) (?:over )?(?P<onset>yesterday|last night|this morning|the weekend|last week)"
 )
@@ -215,16 +217,19 @@ def parse_duration(text: str) -> str | None:
     if m["since"] or m["onset"]:
         return f"since {m['since'] or m['onset']}"  # "it showed up yesterday": since yesterday
     words, unit = (m["n"], m["unit"]) if m["n"] else (m["n2"], m["unit2"])
-    n = {"a": 1, "an": 1, "a couple of": 2, "a couple": 2}.get(words) or parse_number(words)
-    if words in ("a few", "several"):
-        return f"{words} {unit.rstrip('s')}s"
+    about = m["q"] or m["q2"]
+    qualifier = f"{about} " if about and about != "like" else ""  # "like a month": a filler, not a guess
+    so = f" {m['so']}" if m["so"] else ""  # "two weeks or so": as unsure as "about two weeks"
+    n = {"a": 1, "an": 1}.get(words) or parse_number(words)
+    if words in ("a few", "several", "a couple of", "a couple"):
+        return f"{qualifier}a couple of {unit.rstrip('s')}s{so}" if words.startswith("a couple") else (
+            f"{qualifier}{words} {unit.rstrip('s')}s{so}")  # as vague as the caller said it
     if not isinstance(n, int) or n < 1:
         return None
     base = unit.rstrip("s")
-    qualifier = f"{m['q']} " if m["q"] and m["q"] != "like" else ""  # "like a month": a filler, not a guess
     if qualifier and words in ("a", "an"):
-        return f"{qualifier}{words} {base}"  # "about a week"
-    return f"{qualifier}{n} {base}" + ("" if n == 1 else "s")
+        return f"{qualifier}{words} {base}{so}"  # "about a week"
+    return f"{qualifier}{n} {base}" + ("" if n == 1 else "s") + so
 
 
 def phrase_duration(value: str, rng: random.Random) -> str:

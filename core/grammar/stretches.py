@@ -58,7 +58,7 @@ def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequen
     main_leads = set().union(*(s.before for s in free if s.primary))
     splits = frozenset(w for s in free if not s.primary for w in s.before if w in ("at", "in", "about", "because"))
     found = stretches(tokens, taken, tool_words, splits - main_leads)
-    told = set().union(*(s.kind.lexicon for s in free)) & {w for text, _s, _e in found for w in text.split()}
+    told = set().union(*(s.kind.lexicon for s in free)) & {w for text, _s, _e in found for w in bare_words(text)}
 
     def led(start: int) -> set[str]:
         """The words just before, back to a typed value: "at noon [brunch with the cousins]": "at" led in the time."""
@@ -70,9 +70,16 @@ def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequen
         named = [s for s in left if (prev & s.before) - _WEAK_LEADS or (nxt in s.after and not any(
             (led(later) & s.before) - _WEAK_LEADS - FUNCTION_WORDS for _v, later, _e in found[n + 1:]))  # "make a todo [sign the lease]"
                  or (s.kind.name == "name" and "name" in tokens[max(0, start - 3):start])]
-        if told and not told & set(value.split()):
+        if told and not told & bare_words(value):
             # "my migraines, they've been happening": the words of a complaint, not the ones after "been"
             named = [s for s in named if not s.kind.lexicon]
+        if named and named[0].primary and named[0].kind.lexicon and (named[0].kind.lexicon & bare_words(value) or any(
+                lo < start and named[0].kind.lexicon & bare_words(text) and not any(taken[hi:start])
+                and not _ASKS & set(tokens[hi:start]) for text, _n, lo, hi in unnamed)):
+            # a complaint is told whole: "i feel [tired] all the [time] and ... [headaches]", "my knee has been
+            # [swollen and stiff]" (begun before "been", it goes on through it)
+            unnamed.append((value, len(value.split()), start, end))
+            continue
         if len(named) > 1:
             named = [s for s in named if nxt in s.after] or named
         if named and named[0].kind.name == "name" and " " in value:
@@ -129,20 +136,35 @@ def _complaint(tokens: Sequence[str], taken: Sequence[bool], unnamed: Sequence[t
     """A value told as a whole complaint ("my knee is swollen after i fell off my bike", "coughing at
     night"): from the first stretch with a word of `lexicon` through the stretches that follow it, as long
     as no stated value and no new request ("can i ...") comes between, and a time of day said after it."""
-    first = next((u for u in unnamed if lexicon & set(u[0].split())), None)
+    first = next((u for u in unnamed if lexicon & bare_words(u[0])), None)
     if first is None:
         return None
     start, end = first[2], first[3]
+    words = list(tokens[start:end])
     for _value, _n, lo, hi in unnamed:
         if lo < end:
             continue
         if any(taken[end:lo]) or _ASKS & set(tokens[end:lo]):
             break
+        gap = " ".join(tokens[end:lo])
+        # "tired all the time [and i've been getting] headaches": a second complaint's own lead-in is left out
+        words += [*tokens[end:lo]] if not (m := _SECOND_LEAD.fullmatch(gap)) else [m[1]] if m[1] else []
+        words += tokens[lo:hi]
         end = hi
     rest = " ".join(tokens[end:end + 3])
     if (m := _TIME_OF_DAY.match(rest)) and not any(taken[end:end + len(m.group().split())]):
-        end += len(m.group().split())
-    return " ".join(tokens[start:end])
+        words += m.group().split()
+    return " ".join(words)
+
+
+_SECOND_LEAD = re.compile(r"(?:(and|but|plus) )?(?:also )?i (?:have |am |keep )?(?:also )?(?:been )?"
+                          r"(?:getting|having|feeling|feel|get|have|got|keep getting|keep having)")
+"""A first person's lead-in to a further complaint ("... and i have been getting [headaches]")."""
+
+
+def bare_words(text: str) -> set[str]:
+    """The words of `text`, a possessive or "is"/"has" said short as the word itself ("my heartburn's been bad")."""
+    return {w[:-2] if w.endswith("'s") else w for w in text.split()}
 
 
 def _take_tails(args: dict[str, Any], left: list[ArgSlot], tokens: Sequence[str], taken: Sequence[bool],

@@ -25,7 +25,7 @@ SYMPTOM_WORDS = frozenset({
     "vomit", "vomited", "puke", "puked", "puking", "lightheaded", "hives", "itch", "inflamed", "fractured",
     "concussion", "injured", "injury", "asthma", "eczema", "sunburn", "dehydrated", "cramp", "wheeze", "nosebleed",
     "nosebleeds", "diarrhoea", "earaches", "backache", "shortness", "achy", "blotchy", "puffy", "watery", "crusty",
-    "bumpy", "tingly", "scratchy",
+    "bumpy", "tingly", "scratchy", "tired", "fatigued",
 })
 """Words that on their own say a caller is describing how they feel (the intent model's `<symptom>`)."""
 SYNONYMS = {"threw up": "vomited", "throwing up": "vomiting", "thrown up": "vomited", "light headed": "lightheaded"}
@@ -34,11 +34,14 @@ SYNONYMS = {"threw up": "vomited", "throwing up": "vomiting", "thrown up": "vomi
 SYMPTOMS = replace(
     free_text("symptoms", ["headache", "sore throat", "fever", "back pain", "cough and a runny nose", "stomach ache"],
               tail=r"(?:that|which|it) (?:is|has|have|was|had) (?:been )?(?:going on|going|happening|bothering me|there)$"
-                   r"|(?:it|that) (?:is|has) been$|(?:and )?(?:they|it|that|which)(?:'ve|'s| have| has| is)? (?:started|began|been)",
+                   r"|(?:it|that) (?:is|has) been$|(?:and )?(?:they|it|that|which)(?:'ve|'s| have| has| is)? (?:started|began|been)"
+                   r"|(?:and )?(?:they|it|that|which) (?:first )?(?:showed up|appeared|came on|popped up|broke out)"
+                   r"|(?:so )?(?:can|could|would|will) you",  # "... [can you pass that on to the doctor]"
               lead=r"(?:(?:i )?(?:wanted|want|need|needed|would like|have|had) to )?(?:(?:tell|let|warn|inform) )?"
                    r"(?:(?:the|my|a|your) )?(?:nurse|nurses|doctor|doctors|clinic|staff)(?: know)?(?: about| that)?|"
                    r"(?:(?:my|our|his|her) )?(?:son|daughter|kid|child|baby|husband|wife|partner|mom|dad|mother|father)"
-                   r"(?:'s|s)?(?: (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been))?|been|being"),
+                   r"(?:'s|s)?(?: (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been))?|been|being"
+                   r"|(?:(?:i )?(?:wanted|want|need|needed|would like) to )?(?:mention|report)"),
     word_class="<symptom>", lexicon=SYMPTOM_WORDS,
 )
 _ERRAND = re.compile(r"^(?:to|got to|gotta) |^(?:sent|turned|handed|submitted|uploaded|mailed|emailed|paid|signed|finished"
@@ -57,13 +60,17 @@ _ALL = re.compile(r"\ball (?=(?:swollen|red|puffy|bruised|itchy|stiff|sore|blotc
 """"my ankle is [all] swollen": the "all" says how much, not what."""
 
 
+_TOLD_TO = re.compile(r"\b(?:to|for|with) (?:the|my|your) (?:clinic|doctor|doctors|nurse|nurses|staff|office|front desk)\b")
+""""report a rash on my arms [to the clinic] it is itchy": whom the caller tells, not what they have."""
+
+
 def _no_errand(text: str, now: datetime) -> str | None:
     """A symptom, not something the caller has to do ("i have [to return the tile saw] by wednesday") or a
     plan ("i have [a meeting with the landlord] at four")."""
     value = _SYMPTOM_TEXT(text, now)
     if not isinstance(value, str) or _ERRAND.match(value) or _PLAN.match(value):
         return None
-    return _ALL.sub("", value)
+    return " ".join(_TOLD_TO.sub("", _ALL.sub("", value)).split()) or None
 
 
 _SYMPTOM_TEXT = SYMPTOMS.parse

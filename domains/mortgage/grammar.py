@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from core.grammar.templates import DomainGrammar, ToolWords, load_phrasings, phrasings
+from core.grammar.templates import Ask, DomainGrammar, ToolWords, load_phrasings, phrasings
 from domains.mortgage import slots
 
 _t = partial(phrasings, "mortgage")
@@ -44,6 +44,9 @@ TEMPLATES = (
         "(i|we) have {amount:money} (left|remaining) on (the|my|our) (mortgage|loan)",
         slots=_MONEY_SLOTS),
     *_t("update_mortgage_application", "i am [currently|now] {status:employment_status}",
+        # "on the loan application put that i'm retired": what to write on it, said as a clause
+        f"[(on|for) (my|the|our) {_APP}] (put|mark|say|write|note|put down) that i am [currently|now] {{status:employment_status}}"
+        f" [(on|for) (my|the|our) {_APP}]",
         "my (employment status|job status) is {status:employment_status}", "i work (as|for) {status:employment_status}",
         "(put|mark|list|have) me [down] as {status:employment_status}",
         slots={"status": "employment_status"}),
@@ -58,6 +61,7 @@ TEMPLATES = (
         slots={"credit": "credit_score_range"}),
     *_t("update_mortgage_application",
         f"i (make|earn) {{income:money}} {_YEARLY} and i am {{status:employment_status}}",
+        f"i am {{status:employment_status}} (making|earning|bringing in) {{income:money}} {_YEARLY}",
         slots={"income": "annual_income", "status": "employment_status"}),
     *_t("get_mortgage_application_status",
         "where (am i|are we|do i stand|do we stand|do things stand) (in|with) (the|my|our) (approval|application|loan|mortgage) [process]",
@@ -94,6 +98,7 @@ TEMPLATES = (
 
 # Everyday phrasings (see the productivity grammar's note).
 _WE = "(i|we)"
+_KIND = "(refinance|refi|purchase|home purchase)"
 _NEEDS = "(want|would like|need|am looking|are looking|am trying|are trying|wanna|hope)"
 EVERYDAY = (
     *_t("start_mortgage_application", f"{_WE} {_NEEDS} [to] (get|have|take out|apply for|start) (a|an) (mortgage|home loan|loan|mortgage application)",
@@ -103,7 +108,7 @@ EVERYDAY = (
     *_t("start_mortgage_application", f"{_WE} (are|am) (buying|purchasing) [our|my|a] [first] {_HOME} and {_WE} {_NEEDS} [to] (get|apply for) a (mortgage|home loan|loan)",
         f"{_WE} (found|are buying|want to buy|would like to buy) a {_HOME} [and {_WE} (need|want) a (mortgage|loan)]",
         fixed={"loan_purpose": "purchase"}),
-    *_t("start_mortgage_application", f"{_WE} {_NEEDS} [to] (refinance|refi) [our|my] (home|house|mortgage|loan|place) [at a lower rate]",
+    *_t("start_mortgage_application", f"{_WE} {_NEEDS} [to] (refinance|refi) [our|my|the] (home|house|mortgage|loan|place|condo) [at a lower rate]",
         "(refinance|refi) [our|my] (home|house|mortgage|loan|place) [at a lower rate]", fixed={"loan_purpose": "refinance"}),
     *_t("update_mortgage_application", f"(the|our|my) {_HOME} is (listed|priced|selling|going|on the market) (at|for) {{value:money}}",
         f"(the|our|my) {_HOME} is worth (about|around|roughly) {{value:money}}",
@@ -122,6 +127,8 @@ EVERYDAY = (
     *_t("update_mortgage_application", "i [just] (got|started|found|landed) a [new] (job|position) [last (week|month)]",
         "i (started|start) [my] [new] (job|work) [last (week|month)|next (week|month)]", fixed={"employment_status": "employed"}),
     *_t("get_mortgage_application_status", f"(any|what is the) (update|news|progress) (on|with) (my|our|the) (mortgage|loan|application|{_APP})",
+        # the application named by its kind ("the status of the refinance application")
+        f"(what is|tell me|show me|give me|check) the status of (my|our|the) {_KIND} application",
         "what happens next with (my|our|the) (mortgage|loan|application)",
         "where does (my|our|the) (application|loan|mortgage) stand", "(is|was) my (loan|mortgage) approved [yet]",
         "how far along is my (application|mortgage|loan)"),
@@ -133,9 +140,15 @@ EVERYDAY = (
     *_t("mark_document_received", "i [just|already] (sent|uploaded|submitted|emailed|mailed|faxed|dropped off|sent over|sent in) [you] [my|the|our] [last|latest|recent] [few|two|three] {document} [this morning|today|yesterday]",
         "(here are|here is|i have got|i have) [my|the] {document:named_document} [for you]",
         "[my|the|our] {document:named_document} (are|is|should be|ought to be) [all] (in|there|uploaded|submitted|sent|"
-        "in your inbox|on their way|on the way|(in|on|up on) (your|the) (portal|system|inbox|website|site|app|upload page|email)) [now|already] [(i|we) (sent|emailed|uploaded) (them|it) [this morning|today|yesterday|last night]]",
+        "in your inbox|on their way|on the way|(in|on|up on) (your|the) (portal|system|inbox|website|site|app|upload page|email)) [now|already]"
+        " [(i|we) (sent|emailed|uploaded|faxed|mailed|scanned|dropped off) (them|it) [over|in|off] [this morning|today|yesterday|last night]]",
         "[my|the|our] {document:named_document} (went|were sent|got sent|came through|went through|went out|were uploaded) "
         "[today|yesterday|this morning|last night]",
+        # paper sent by post or fax: "my w2 went [out] in the mail to you on friday", "the returns are in the mail"
+        "[my|the|our] {document:named_document} (went|were sent|was sent|got sent|went out) (in the mail|by mail|by fax|by email)"
+        " [to you] [today|yesterday|this morning|last night|last week]",
+        "[my|the|our] {document:named_document} (are|is) in the mail [to you] [(i|we) (sent|mailed|posted) (them|it) "
+        "[today|yesterday|this morning|last week]]",
         "[my|the|our] {document:named_document} (are|is) (in|there|uploaded) [now] [so] mark (it|them|that) [as] received"),
     *_t("estimate_monthly_payment", "[roughly|about] how much (a|per|each) month (am i|are we|would i be|would we be) looking at",
         "what (would|will) (i|we) (pay|be paying) (monthly|a month|per month|each month)",
@@ -155,7 +168,8 @@ WORDS = (
               done=("Your application is {status}. {next_step}", "Your application is {status}.")),
     ToolWords("get_required_documents", offer="tell you which documents your application needs", items=("document", "documents"), intro="Your application needs",
               label=("{document}", "{name}"), empty="Your application needs no documents yet."),
-    ToolWords("mark_document_received", offer="mark a document as received", done=("Thanks, I marked your {document} as received. {next_step}",
+    ToolWords("mark_document_received", offer="mark a document as received",
+              asks=(Ask("document", "document", "Which document did you send?"),), done=("Thanks, I marked your {document} as received. {next_step}",
                                               "Thanks, I marked your {document} as received.")),
     ToolWords("estimate_monthly_payment", offer="estimate your monthly payment",
               done=("Your estimated monthly payment is about {monthly_payment}, for {loan_amount} at "

@@ -76,7 +76,8 @@ DOCUMENT = replace(
               lead=r"over|off|in|up|along|back|the|my|a|an|copy of|copies of|a copy of|(?:\w+ )?(?:months|years|weeks) of"
                    r"|(?:\w+ )?(?:most )?(?:recent|latest)|(?:last|past) (?:one|two|three|four|five|six|twelve|few|couple of)",
               tail=r"went|was|were|through|via|in|into|by|over|yesterday|today|this|last|just|already|earlier|"
-                   r"should|are|is|came|got|arrived|now|at|to"),  # "... my license [at the branch]", "[to the underwriter]"
+                   r"should|are|is|came|got|arrived|now|at|to"  # "... my license [at the branch]", "[to the underwriter]"
+                   r"|for (?:the|my|our|this|your) (?:\w+ )?(?:mortgage|loan|refinance|refi|application)"),  # "[for the loan]"
     word_class="<document>", lexicon=DOCUMENT_WORDS,
 )
 
