@@ -9,13 +9,15 @@ from ``moonshine-cpp==0.1.4`` (``moonshine_cpp/models/base-en``): fewer word err
 (`moonshine_decoder`: the whole utterance, beam search) instead of the package's C library. One model
 is loaded per server (`speech.models.SpeechModels`) and every call shares it: a call costs no memory of its
 own. The audio one call decodes is bounded (`MAX_SECONDS`) so that a long monologue holds the model
-for a bounded time. Only ``moonshine_voice.utils`` is imported (where the wheel keeps the files): the
+for a bounded time; a long request is read in pieces of at most `PIECE_SECONDS`. Only
+``moonshine_voice.utils`` is imported (where the wheel keeps the files): the
 package's microphone helper needs PortAudio, which a server does not have.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,9 +68,13 @@ def model_dir(name: str) -> Path:
             raise RuntimeError(f"no Moonshine base model in {path} (moonshine-cpp==0.1.4 ships it)")
         return path
     raise ValueError(f"MOONSHINE_MODEL is tiny or base, not {name!r}")
-MAX_SECONDS = 10.0
-"""Longest audio one call decodes: the last 10 s of a longer utterance (~0.45 s wall, 0.9 s CPU on this
-2-core machine), cut at its quietest moment near the start so no word is split."""
+MAX_SECONDS = 20.0
+"""Longest audio one utterance decodes: the last 20 s of a longer one, cut at its quietest moment near
+the start so no word is split. A monologue holds the model for at most two readings (~0.9 s wall)."""
+PIECE_SECONDS = 10.0
+"""Longest audio one reading takes: an utterance longer than this (a caller's 30-word request at a slow
+pace is 11-13 s) is read in pieces cut at pauses, each piece whole, and the texts joined. Moonshine
+tiny reads a longer input badly; before pieces, the start of such a request was dropped."""
 SAMPLE_RATES = (PHONE_RATE, ASR_RATE)
 LEAD_SECONDS, TAIL_SECONDS = 0.2, 0.5
 """Silence put around every input, as the model saw speech in training: a word cut at the very edge
@@ -92,6 +98,26 @@ def bounded(audio: np.ndarray, rate: int, max_seconds: float = MAX_SECONDS) -> n
     frames = search[: search.size // frame * frame].reshape(-1, frame)
     quietest = int(np.argmin((frames * frames).sum(axis=1))) if frames.size else 0
     return audio[start + quietest * frame :]
+
+
+def pieces(audio: np.ndarray, rate: int, piece_seconds: float = PIECE_SECONDS) -> list[np.ndarray]:
+    """``audio`` in pieces of at most ``piece_seconds``, of about equal length, each cut at the quietest
+    20 ms within a second either side of the even split, where a pause between words most likely lies."""
+    longest = int(piece_seconds * rate)
+    if audio.size <= longest:
+        return [audio]
+    margin = int(_CUT_SEARCH_SECONDS * rate)
+    count = -(-audio.size // (longest - 2 * margin))  # ceil: every piece fits with the cut moved a second
+    frame = _FRAME * rate // ASR_RATE
+    cuts = [0]
+    for k in range(1, count):
+        lo = max(cuts[-1] + frame, audio.size * k // count - margin)
+        search = audio[lo : lo + 2 * margin].astype(np.float32)
+        frames = search[: search.size // frame * frame].reshape(-1, frame)
+        quietest = int(np.argmin((frames * frames).sum(axis=1))) if frames.size else 0
+        cuts.append(lo + quietest * frame + frame // 2)
+    cuts.append(audio.size)
+    return [audio[a:b] for a, b in itertools.pairwise(cuts) if b > a]
 
 
 class Recognizer(Protocol):
@@ -137,11 +163,16 @@ class MoonshineRecognizer:
         audio = bounded(audio, ASR_RATE, self.max_seconds)
         if np.sqrt(np.mean(audio.astype(np.float64) ** 2)) < QUIET_RMS:
             return ""
+        texts = [self._read(piece) for piece in pieces(audio, ASR_RATE)]
+        return " ".join(t for t in texts if t)
+
+    def _read(self, audio: np.ndarray) -> str:
+        """One piece of at most `PIECE_SECONDS`, with the silence the model saw speech in around it."""
         audio = np.concatenate([np.zeros(int(LEAD_SECONDS * ASR_RATE), np.int16), audio,
                                 np.zeros(int(TAIL_SECONDS * ASR_RATE), np.int16)])
         with self._lock:  # one reading at a time: two at once would only share the same cores
             readings = self._model.read(int16_to_float(audio))
-        return best_words(readings).lower()
+        return best_words(readings).lower().strip()
 
     def close(self) -> None:
         """Nothing to free: the sessions go with the object."""

@@ -105,6 +105,8 @@ _RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]
         (r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b", _iso_date),
         (r"\b(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?\b", _slash_date),
         (r"\b\d{3}-\d{3}-\d{4}\b", lambda m: _digits(m[0])),
+        # "773-019": a code said digit by digit, written in groups (not seven hundred seventy three)
+        (r"\b\d{2,}(?:-\d{2,})+\b", lambda m: _digits(m[0]) if sum(c.isdigit() for c in m[0]) >= 5 else m[0]),
         # "7.30pm", "at 7.30": a clock written the British way, not seven point three
         (r"\b(?P<h>\d{1,2})\.(?P<min>[0-5]\d)(?: ?(?P<mer>[ap]m)\b)", _clock),
         (r"(?<=\bat )(?P<h>\d{1,2})\.(?P<min>[0-5]\d)\b(?! ?(?:%|percent|dollars?|bucks))(?P<mer>)", _clock),

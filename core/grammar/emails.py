@@ -5,14 +5,21 @@ from __future__ import annotations
 import random
 import re
 
+from core.grammar.numbers import DIGIT_WORDS, ONES, TENS, parse_number
+
 _WORD = r"[a-z0-9][a-z0-9._+-]*"
+_NUMBER_WORD = "(?:" + "|".join((*ONES, *(t for t in TENS if t), "oh")) + ")"
+_INITIAL = r"[b-hj-z]"
+"""A letter said on its own in an address ("j zhang", "gladys m"); not "a" or "i", which are words."""
+_LOCAL = rf"(?:\b{_INITIAL} )?{_WORD}(?: {_INITIAL}\b)?(?: {_NUMBER_WORD}){{0,3}}"
+"""A spoken local part: "j zhang" (jzhang), "gladys m" (gladysm), "r kessler fifty eight" (rkessler58)."""
 _JOINERS = {"dot": ".", "underscore": "_", "dash": "-", "hyphen": "-", "plus": "+"}
 _JOIN_RE = "(?:" + "|".join(_JOINERS) + ")"
 _DOMAIN = rf"{_WORD}(?: {_WORD})?(?: {_JOIN_RE} {_WORD})+"
 """A spoken domain: a name of one or two words ("brightside bakery"), then "dot" and one word at a time."""
 EMAIL_RE = (
     rf"(?:[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"
-    rf"|{_WORD}(?: {_JOIN_RE} {_WORD})* (?:at|@) (?:{_DOMAIN}|{_WORD}))"
+    rf"|{_LOCAL}(?: {_JOIN_RE} {_LOCAL})* (?:at|@) (?:{_DOMAIN}|{_WORD}))"
 )
 """Regex for a written or spoken email address."""
 _VALID = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
@@ -33,7 +40,7 @@ def parse_email(text: str) -> str | None:
         local, sep, domain = t.rpartition(" at ")
         if not sep or (" " in domain and not re.fullmatch(_DOMAIN, domain)):
             return None
-        t = f"{local}@{domain}"
+        t = f"{_numbers_in(local)}@{domain}"
     for word, char in _JOINERS.items():
         t = re.sub(rf" ?\b{word}\b ?", char, t)
     t = t.replace(" ", "")
@@ -41,6 +48,20 @@ def parse_email(text: str) -> str | None:
         return None
     tld = t.rsplit(".", 1)[-1]
     return t if not spoken or len(tld) == 2 or tld in _SPOKEN_TLDS else None
+
+
+_NUMBER_RUN = re.compile(rf"\b{_NUMBER_WORD}(?: {_NUMBER_WORD})*\b")
+
+
+def _numbers_in(local: str) -> str:
+    """Numbers said in a local part as digits: "kessler fifty eight" -> "kessler58", "five eight" -> "58"."""
+    def digits(m: re.Match[str]) -> str:
+        words = m[0].split()
+        if all(w in DIGIT_WORDS for w in words):
+            return "".join(DIGIT_WORDS[w] for w in words)
+        value = parse_number(m[0])
+        return str(int(value)) if value is not None and value == int(value) else m[0]
+    return _NUMBER_RUN.sub(digits, local)
 
 
 def say_email(address: str) -> str:

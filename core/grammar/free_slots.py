@@ -91,9 +91,15 @@ _AFTER_A_NAME = frozenset({"it", "its", "we", "and", "because", "for", "please",
 """Words that start what a caller says after a name ("under okonkwo [it is] our office party")."""
 
 
+_NO_NAME = frozenset({"name", "names", "is", "my", "me", "i", "the", "a", "an", "patient", "myself", "as", "to"})
+"""Words that are no name, only the words around one ("register [my name] is ...")."""
+
+
 def person_name(text: str) -> str | None:
     """A name as said, up to where the sentence goes on ("okonkwo it is our office party": Okonkwo)."""
     words = text.split()
+    if not words or words[0] in _NO_NAME:
+        return None
     cut = next((i for i, w in enumerate(words) if i and w in _AFTER_A_NAME), len(words))
     return " ".join(words[:cut]).title() or None
 

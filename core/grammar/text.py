@@ -183,6 +183,10 @@ def _spelled_again(m: re.Match[str]) -> str:
     return m[0]
 
 
+_SPELLING_ASIDE = re.compile(r"\b((?:name is|name's|i am|i'm|it's|it is|this is) \w+(?: \w+)?) with (?:an? |one |two )[a-z](?:'?s)?\b(?! ray\b)")
+""""my name is elinor with an i": how a name is spelled, said after it, is no part of it."""
+
+
 def normalize(text: str, *, sentence: bool = True) -> str:
     """Lowercase, expand contractions, drop punctuation (keeping `$`, `%`, `@`, decimals, times, dates).
     A `sentence` that opens with a command in the past tense ("changed the priority") has it in the
@@ -195,6 +199,7 @@ def normalize(text: str, *, sentence: bool = True) -> str:
     t = _WORD_HYPHEN.sub(" ", t)
     t = _SPACES.sub(" ", t).strip()
     t = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(1)], t)
+    t = _SPELLING_ASIDE.sub(r"\1", t)
     t = _SPELLED_AGAIN.sub(_spelled_again, t)
     t = _SPELLED_OUT.sub(_join_letters, t) if not _CODE_LIKE.search(t) else t
     t = _NAMED_TODO.sub(_named_todo, t)

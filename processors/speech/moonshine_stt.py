@@ -102,7 +102,7 @@ class MoonshineSTTService(STTService):
         if self._decode_rate != self.sample_rate:
             self._resampler = StreamResampler(self.sample_rate, self._decode_rate)
         self._preroll_bytes = 2 * int(self._preroll_secs * self._decode_rate)
-        self._max_bytes = 2 * int((MAX_SECONDS + 1.0) * self._decode_rate)  # the recogniser keeps the last 10 s
+        self._max_bytes = 2 * int((MAX_SECONDS + 1.0) * self._decode_rate)  # the recogniser keeps the last MAX_SECONDS
         self._results_task = self.create_task(self._consume_results(), name="moonshine_results")
         try:
             self._recognizer = await asyncio.to_thread(self._load)

@@ -13,7 +13,7 @@ from speech_pipeline import speech
 from core.config import Settings
 from speech.audio import ASR_RATE
 from speech.models import SpeechModels
-from speech.moonshine import MAX_SECONDS, MoonshineRecognizer, bounded
+from speech.moonshine import MAX_SECONDS, PIECE_SECONDS, MoonshineRecognizer, bounded, pieces
 
 COMMAND = "create a high priority task to call mom"
 
@@ -41,7 +41,7 @@ def test_silence_noise_and_empty_audio_give_no_words(recognizer: MoonshineRecogn
 
 def test_a_long_monologue_is_bounded_to_its_last_seconds(recognizer: MoonshineRecognizer) -> None:
     """30 s of speech decodes only its last `MAX_SECONDS` (cut in a quiet moment), so one caller's
-    monologue holds the shared model for well under a second."""
+    monologue holds the shared model for two readings at most (about a second)."""
     ramble = speech("i was thinking about everything i have to get done this week at work and at home", 16000)
     request = speech("so please " + COMMAND, 16000)
     repeats = int(np.ceil((30 * ASR_RATE - request.size) / ramble.size))
@@ -55,6 +55,23 @@ def test_a_long_monologue_is_bounded_to_its_last_seconds(recognizer: MoonshineRe
     assert words(text).endswith(COMMAND)
     # what bounds the time is what is read (the size checked above), never a clock here
     print(f"30 s monologue: {took * 1000:.0f} ms for its last {kept.size / ASR_RATE:.1f} s")
+
+
+def test_a_long_request_is_read_from_its_first_word(recognizer: MoonshineRecognizer) -> None:
+    """A request longer than one reading's window (a slow caller's 30 words) is read in pieces cut at
+    pauses, so its first words are not lost: before, only its last 10 s were read and "register me
+    please it's marisol" of a 12 s registration was dropped."""
+    first = "register me as a new patient please my name is maria lopez"
+    rest = "and my date of birth is the twelfth of october two thousand one and my phone number is three one two"
+    pcm = np.concatenate([speech(first, 16000), speech(rest, 16000)])
+    assert pcm.size > PIECE_SECONDS * ASR_RATE
+    parts = pieces(pcm, ASR_RATE)
+    assert len(parts) == 2 and sum(p.size for p in parts) == pcm.size
+    assert all(p.size <= PIECE_SECONDS * ASR_RATE for p in parts)
+    text = words(recognizer.transcribe(pcm, ASR_RATE))
+    assert text.startswith("register me as a new patient")
+    assert "lopez" in text
+    assert text.endswith(("three one two", "312"))
 
 
 def test_a_reading_cut_mid_word_does_not_leak_into_the_next(recognizer: MoonshineRecognizer) -> None:
