@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shutil
 import signal
 import socket
@@ -107,10 +106,12 @@ async def test_loads_and_calls_an_outside_server(tmp_path: Path, outside_server:
         assert "Water the plants" in str(listed)
 
 
-async def test_broken_servers_are_skipped(tmp_path: Path, pid_server: dict[str, object]) -> None:
-    """The good server here is the small one (`outside_servers.PID_SERVER`, up in about a second), so the
-    time limit that cuts the silent server off can be short without a loaded machine failing the test;
-    `convonet mcp` itself is loaded in the test above."""
+async def test_broken_servers_are_skipped(tmp_path: Path, pid_script: Path) -> None:
+    """The good server here (`outside_servers.PID_SERVER` over HTTP) is up before loading starts, so the time
+    limit that cuts the silent server off can be short without a loaded machine failing the test (a good
+    server's start-up inside the limit is `test_loads_and_calls_an_outside_server`'s)."""
+    port = free_port()
+    pid_server: dict[str, object] = {"transport": "streamable_http", "url": f"http://127.0.0.1:{port}/mcp"}
     servers: dict[str, dict[str, object]] = {
         "missing": {"transport": "stdio", "command": str(tmp_path / "no-such-program"), "args": []},
         "exits": {"transport": "stdio", "command": sys.executable, "args": ["-c", "raise SystemExit(3)"]},
@@ -124,12 +125,13 @@ async def test_broken_servers_are_skipped(tmp_path: Path, pid_server: dict[str, 
         "pid": pid_server,
         "pid-again": pid_server,  # same tool names: the first server's are kept
     }
-    started = time.perf_counter()
-    async with open_external_tools(settings_with(tmp_path, servers), time_limit=8) as tools:
-        elapsed = time.perf_counter() - started
-        assert sorted(t.name for t in tools) == ["nap", "pid", "span"]
-        assert elapsed < 20  # the silent server was cut off, not waited for its 60 s
-        assert re.search(r"\d+", str(await next(t for t in tools if t.name == "pid").ainvoke({})))
+    async with http_pid_server(pid_script, port) as server_pid:
+        started = time.perf_counter()
+        async with open_external_tools(settings_with(tmp_path, servers), time_limit=3) as tools:
+            elapsed = time.perf_counter() - started
+            assert sorted(t.name for t in tools) == ["nap", "pid", "span"]
+            assert elapsed < 20  # the silent server was cut off, not waited for its 60 s
+            assert int(await call(next(t for t in tools if t.name == "pid"))) == server_pid
 
 
 # --- one session per server -----------------------------------------------------------------------
