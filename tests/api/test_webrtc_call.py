@@ -162,7 +162,10 @@ async def hang_up(peer: Peer) -> None:
         task.cancel()
 
 
+# A whole call: the database and store code it runs is tested on both backends in its own modules, and a browser
+# call through HAProxy on PostgreSQL and Redis is tests/e2e/test_load_balanced.py's; this one runs on the embedded ones.
 @pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)
 async def test_a_browser_peer_is_greeted_and_answered_by_voice(browser: Browser) -> None:
     runtime = browser.runtime
     await register_caller(runtime)

@@ -31,9 +31,12 @@ from tests.processors.callers import CALLER_PHONE, CALLER_PIN, register_caller
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
+# The pages on the embedded backends: what the server gives them (the records, their scope, the live feed) is
+# tests/api/test_monitor.py's, on both backends.
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Chromium at /usr/bin/chromium"),
+    pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True),
 ]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -188,7 +191,6 @@ WATCH_FOR_TURN = """(prefix) => {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)
 async def test_a_phone_calls_turn_shows_up_in_the_waterfall(phone: PhoneServer, browser: Any) -> None:
     """A staff user has the monitor open; a caller keys their PIN and says a command on the phone.
 
