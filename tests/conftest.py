@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+import redis
+from sqlalchemy import create_engine, make_url, text
 from sqlmodel import SQLModel
 
 import domains.registry
@@ -36,6 +41,15 @@ BOT_SPEED = 2.0
 answering, in real time, and at the voice's own pace that was over a third of the suite's time. No test
 listens to what the bot says, only to whether and when; a test whose point is the length of the bot's
 audio asks for `hibari_speed=1.0`."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the files with a test marked slow first (in their order), then the rest: the workers
+    take whole files in this order, and a file of minutes taken last would leave one worker running it alone."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)  # stable: each file's tests keep their order
 
 
 @dataclass(frozen=True)
@@ -92,14 +106,75 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Services:
+    database_url: str | None
+    redis_url: str | None
+
+
 @pytest.fixture(scope="session")
-def postgres_migrated() -> str:
-    if not PG_URL:
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    """This test process's PostgreSQL database and Redis: the ones the Makefile started, or, in the second and
+    later workers of pytest-xdist (`make pytest` runs two), a database of the worker's own on that server and a
+    Redis server of its own, so that a test emptying them as it starts (`_reset_shared`) never takes another
+    worker's test's rows, keys or published messages away."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    if worker == "gw0" or not PG_URL or not REDIS_URL:
+        yield Services(PG_URL, REDIS_URL)
+        return
+    with _own_redis(tmp_path_factory.mktemp("redis")) as redis_url:
+        yield Services(_own_database(PG_URL, worker), redis_url)
+
+
+def _own_database(url: str, worker: str) -> str:
+    """A database named for `worker` on `url`'s server (made if missing); its URL."""
+    main = make_url(url)
+    name = f"{main.database}_{worker}"
+    engine = create_engine(main.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return main.set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def _own_redis(directory: Path) -> Iterator[str]:
+    """A Redis server on a free loopback port, as scripts/services.sh starts one, stopped on the way out."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    binary = shutil.which("redis-server")
+    assert binary is not None, "redis-server not found (scripts/services.sh install installs it)"
+    process = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--protected-mode", "yes", "--save", "",
+         "--appendonly", "no", "--dir", str(directory), "--loglevel", "warning"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        for _ in range(300):
+            with suppress(redis.ConnectionError):
+                if client.ping():
+                    break
+            time.sleep(0.05)
+        client.close()
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated(services: Services) -> str:
+    if not services.database_url:
         if REQUIRE_SERVICES:
             pytest.fail("TEST_DATABASE_URL is not set but CONVONET_REQUIRE_SERVICES=1")
         pytest.skip("PostgreSQL not configured (make test starts one)")
-    upgrade(PG_URL)
-    return PG_URL
+    upgrade(services.database_url)
+    return services.database_url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -109,11 +184,12 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Pat
         shutil.copy(sqlite_template, db)
         return Backend(request.param, f"sqlite+aiosqlite:///{db}", None)
     url = request.getfixturevalue("postgres_migrated")
-    if not REDIS_URL:
+    redis_url = request.getfixturevalue("services").redis_url
+    if not redis_url:
         if REQUIRE_SERVICES:
             pytest.fail("TEST_REDIS_URL is not set but CONVONET_REQUIRE_SERVICES=1")
         pytest.skip("Redis not configured (make test starts one)")
-    return Backend(request.param, url, REDIS_URL)
+    return Backend(request.param, url, redis_url)
 
 
 async def _reset_shared(runtime: Runtime) -> None:
