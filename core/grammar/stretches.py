@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 _WEAK_LEADS = frozenset({"the", "a", "an", "is", "are", "my", "our", "it", "that", "this", "i", "me", "we", "us", "and"})
 _SINGLE_SYNONYMS = {k: v for k, v in SYNONYMS.items() if " " not in k and v and " " not in v}
 _TAIL_CUES = frozenset({"about", "because", "regarding", "concerning", "cause"})
+_WHY_WORDS = frozenset({"because", "cause", "cuz"})
 """Words after which the rest of the sentence is one free-text value (a reason)."""
 _PHRASAL = frozenset((verb, particle) for verb in ("follow", "check", "catch", "work", "clean", "touch", "pick", "drop",
                                                    "warm", "tune", "fill", "hook", "set", "sign", "weigh", "look", "write")
@@ -58,6 +59,10 @@ def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequen
     main_leads = set().union(*(s.before for s in free if s.primary))
     splits = frozenset(w for s in free if not s.primary for w in s.before if w in ("at", "in", "about", "because"))
     found = stretches(tokens, taken, tool_words, splits - main_leads)
+    why = next((i for i, w in enumerate(tokens) if i > 2 and w in _WHY_WORDS), None)
+    if why is not None and not any(_WHY_WORDS & s.before for s in free):
+        # "order the costumes ... because the school is breathing down my neck": why is none of the values
+        found = [f for f in found if f[1] < why]
     told = set().union(*(s.kind.lexicon for s in free)) & {w for text, _s, _e in found for w in bare_words(text)}
 
     def led(start: int) -> set[str]:

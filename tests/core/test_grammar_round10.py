@@ -32,6 +32,26 @@ NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
      {"email": "susanb@icloud.com", "role": "admin", "team": "design"}),
     ("add bob at acme dot io to the robotics club team", "add_team_member",  # guard: passed before
      {"email": "bob@acme.io", "team": "robotics club"}),
+    # a team's name ends at "team"; who is put on it is no part of it
+    ("who's on the chess club team these days", "get_team_members", {"team": "chess club"}),
+    ("show me the members of the garden committee team and what their roles are", "get_team_members",
+     {"team": "garden committee"}),  # guard: passed before
+    ("put darnell on the chess club team as a viewer his email is darnell at fastmail dot com", "add_team_member",
+     {"email": "darnell@fastmail.com", "role": "viewer", "team": "chess club"}),
+    ("add my daughter in law to the garden committee team her email is mia at fastmail dot com", "add_team_member",
+     {"email": "mia@fastmail.com", "team": "garden committee"}),
+    ("put the chess club team down for buy new clocks", "create_team_todo",  # guard: passed before
+     {"team": "chess club", "title": "buy new clocks"}),
+    # whom a caller asks for and "i have" lead into a reason without being part of it
+    ("connect me with the billing folks i have a question about a late fee", "transfer_to_agent",
+     {"department": "billing", "reason": "a question about a late fee"}),
+    # why a caller wants a thing, and that it must be done, are no part of it
+    ("remind me tonight at nine to charge the camera batteries because i always forget", "create_reminder",
+     {"remind_at": "2026-11-23T21:00:00", "message": "charge the camera batteries"}),
+    ("add a todo to return the rental skis because they charge by the day", "create_todo",
+     {"title": "return the rental skis"}),
+    ("add a todo to pay the water bill and that has to be done by friday or they'll cut us off", "create_todo",
+     {"due_date": "2026-11-27", "title": "pay the water bill"}),
 ])
 def test_the_seventh_round(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
