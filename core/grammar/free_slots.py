@@ -87,7 +87,7 @@ ASKS_TO_REMIND = re.compile(r"\bremind (?:me|us)\b|\bremind$")
 
 
 _AFTER_A_NAME = frozenset({"it", "its", "we", "and", "because", "for", "please", "thanks", "thank", "she", "he", "they",
-                           "our", "my", "this", "that", "so", "at", "on", "with", "is", "are", "but"})
+                           "our", "my", "this", "that", "so", "at", "on", "with", "is", "are", "but", "not", "now"})
 """Words that start what a caller says after a name ("under okonkwo [it is] our office party")."""
 
 
