@@ -91,7 +91,7 @@ WHY = r"because|cause|cuz|since (?:i|he|she|they|we|it)|or (?:else|(?:i|he|she|t
 
 
 _AFTER_A_NAME = frozenset({"it", "its", "we", "and", "because", "for", "please", "thanks", "thank", "she", "he", "they",
-                           "our", "my", "this", "that", "so", "at", "on", "with", "is", "are", "but"})
+                           "our", "my", "this", "that", "so", "at", "on", "with", "is", "are", "but", "not", "now"})
 """Words that start what a caller says after a name ("under okonkwo [it is] our office party")."""
 
 

@@ -42,6 +42,7 @@ LEAD_INS = frozenset({
     "as", "by", "from", "or", "but", "since", "before", "after", "because", "while", "already", "still",
     "was", "were", "going", "gonna", "honestly", "frankly", "seriously", "literally", "maybe", "perhaps",
     "rather", "probably", "definitely", "totally", "anyway", "anyways", "though", "down", "instead", "sorry",
+    "prefer", "preferably", "ideally",
 })
 """Words that may stand at the edge of free text without being part of it."""
 
@@ -53,7 +54,7 @@ def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequen
     {team} team", "to say {title}"); the longest stretch nothing names goes to the primary argument.
     A stretch made only of `carriers` (words that ask for the tool as often as they fill it: "make my
     checkup") is free text only where a cue names it ("for a physical")."""
-    left = list(free)
+    left = _fields_named(free, tokens)
     taken = _take_tails(args, left, tokens, taken, now, ends or {}, inside)
     unnamed: list[tuple[str, int, int, int]] = []
     main_leads = set().union(*(s.before for s in free if s.primary))
@@ -69,12 +70,19 @@ def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequen
         """The words just before, back to a typed value: "at noon [brunch with the cousins]": "at" led in the time."""
         return {tokens[i] for i in itertools.takewhile(lambda i: not taken[i], range(start - 1, max(-1, start - 3), -1))}
 
+    spelled = [start for _v, start, _e in found if "spelled" in tokens[max(0, start - 2):start]]
+
+    def a_name(start: int) -> bool:
+        """A name is what follows "spelled", or else "name" ("fix my first name on my [clinic] record it is
+        spelled [cathryn]": the record is not the name)."""
+        return start in spelled if spelled else "name" in tokens[max(0, start - 3):start]
+
     for n, (value, start, end) in enumerate(found):
         prev = led(start)
         nxt = tokens[end] if end < len(tokens) else ""
         named = [s for s in left if (prev & s.before) - _WEAK_LEADS or (nxt in s.after and not any(
             (led(later) & s.before) - _WEAK_LEADS - FUNCTION_WORDS for _v, later, _e in found[n + 1:]))  # "make a todo [sign the lease]"
-                 or (s.kind.name == "name" and "name" in tokens[max(0, start - 3):start])]
+                 or (s.kind.name == "name" and a_name(start))]
         if told and not told & bare_words(value):
             # "my migraines, they've been happening": the words of a complaint, not the ones after "been"
             named = [s for s in named if not s.kind.lexicon]
@@ -130,6 +138,16 @@ def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequen
         parsed = main.kind.parse(value, now)
         if parsed is not None:
             assign(args, main.arg, parsed)
+
+
+def _fields_named(free: Sequence[ArgSlot], tokens: Sequence[str]) -> list[ArgSlot]:
+    """The free-text arguments a sentence may fill: when it names some by their own words ("my [last] name ...
+    it is hargreave now"), not the others that words of their own would name ("... it is [aetna] now")."""
+    said = set(tokens)
+    own = {id(s): s.cues - FUNCTION_WORDS - set().union(*(o.cues for o in free if o is not s)) for s in free}
+    if not any(own[id(s)] & said for s in free if not s.primary):
+        return list(free)
+    return [s for s in free if s.primary or not own[id(s)] or own[id(s)] & said]
 
 
 _ASKS = frozenset({"can", "could", "would", "need", "want", "please", "should"})

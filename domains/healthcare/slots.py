@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from core.grammar.dates import WEEKDAYS
-from core.grammar.free_slots import free_text
+from core.grammar.free_slots import free_text, refusing
 from core.grammar.slot_type import SlotType, fixed
 from domains import bookings
 
@@ -75,8 +75,15 @@ def _no_errand(text: str, now: datetime) -> str | None:
 
 _SYMPTOM_TEXT = SYMPTOMS.parse
 SYMPTOMS = replace(SYMPTOMS, parse=_no_errand)
-INSURANCE = free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"], lead=r"now|is now|with|through",
-                      tail=r"and (?:(?:uh|um) )?(?:my|the|also)|(?:last|this) (?:month|week|year)|(?:can|could|would) you|please|so")  # "... to aetna [and my phone to ...]"
+_A_CLAUSE = re.compile(r"\b(?:it|is|was|i|we|you|are|am)\b")
+_KIND_OF_COVER = re.compile(r"(?:(?:new|current|old|private|family) )?(?:health|medical|dental|vision|new|current|old)")
+INSURANCE = refusing(
+    free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"], lead=r"now|is now|with|through",
+              tail=r"and (?:(?:uh|um) )?(?:my|the|also)|(?:last|this) (?:month|week|year)|(?:can|could|would) you|please|so"
+                   r"|as of|starting|effective|from (?:now|today|the first)"),  # "... to aetna [and my phone to ...]"
+    lambda _said, value: bool(_A_CLAUSE.search(value) or _KIND_OF_COVER.fullmatch(value)))
+"""An insurer is named, not told ("over the [summer it is hargreave] now"), nor a kind of cover ("my [health]
+insurance changed to ...")."""  # "... to aetna [and my phone to ...]"
 
 _NOT_A_NAME = (*WEEKDAYS, "today", "tomorrow", "tonight", "this", "next", "on", "at", "for", "about", "in", "and", "or",
                "to", "please", "soon", "asap", "because", "the", "a", "an", "i", "my", "me", "who", "that", "again",

@@ -89,3 +89,36 @@ def test_a_refinance_wanted_with_the_reason_why() -> None:
 def test_the_status_of_an_application_named_by_its_kind() -> None:
     reading = interpret("could you tell me the status of the purchase application", NOW)
     assert reading is not None and (reading.tool, reading.sure) == ("get_mortgage_application_status", True)
+
+
+@pytest.mark.parametrize(("said", "args"), [
+    # the kind of cover is no insurer, and when the change starts is no part of it
+    ("my dental insurance changed to delta dental as of next month so please update my record",
+     {"insurance_provider": "delta dental"}),
+    ("my medical insurance switched to cigna starting this week", {"insurance_provider": "cigna"}),
+    # a name said as it is spelled, when the sentence says which name; the record it is on is no name
+    ("could you correct my last name on my patient record it is spelled p e l l i n g not with a y",
+     {"last_name": "Pelling"}),
+    ("can you fix my first name it's spelled j o n not john", {"first_name": "Jon"}),
+    # guard (passes on 313f1e6 too): a new phone number is no complaint
+    ("i got a new phone number it's two oh six five five five three two one oh", {"phone": "2065553210"}),
+])
+def test_patient_details(said: str, args: dict[str, object]) -> None:
+    assert _read(said) == ("update_patient", args)
+
+
+def test_a_life_event_said_beside_a_new_name_is_no_insurer() -> None:
+    tool, args = _read("my last name changed on my patient record i got married over the summer it is "
+                       "brandt now b r a n d t")
+    assert (tool, args) == ("update_patient", {"last_name": "Brandt"})
+
+
+@pytest.mark.parametrize(("said", "args"), [
+    # a part of the day, then the hour in it; "i'd prefer" and "ideally" are no part of the reason
+    ("i'd like to come in on friday about my shoulder and i'd prefer the afternoon say three",
+     {"date": "2026-11-27", "time": "15:00", "reason": "my shoulder"}),
+    ("can i see the doctor thursday for my ear ideally the morning around ten",
+     {"date": "2026-11-26", "time": "10:00", "reason": "ear"}),
+])
+def test_a_visit_at_an_hour_said_after_the_part_of_the_day(said: str, args: dict[str, object]) -> None:
+    assert _read(said) == ("book_appointment", args)
