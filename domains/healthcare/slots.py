@@ -80,7 +80,8 @@ _KIND_OF_COVER = re.compile(r"(?:(?:new|current|old|private|family) )?(?:health|
 INSURANCE = refusing(
     free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"], lead=r"now|is now|with|through",
               tail=r"and (?:(?:uh|um) )?(?:my|the|also)|(?:last|this) (?:month|week|year)|(?:can|could|would) you|please|so"
-                   r"|as of|starting|effective|from (?:now|today|the first)"),  # "... to aetna [and my phone to ...]"
+                   r"|as of|starting|effective|from (?:now|today|the first)|now"  # "... to aetna [and my phone to ...]"
+                   r"|(?:update|change|put|add|fix) (?:my|it|that|the|this)"),  # "... kaiser [now] [update my record]"
     lambda _said, value: bool(_A_CLAUSE.search(value) or _KIND_OF_COVER.fullmatch(value)))
 """An insurer is named, not told ("over the [summer it is hargreave] now"), nor a kind of cover ("my [health]
 insurance changed to ...")."""  # "... to aetna [and my phone to ...]"

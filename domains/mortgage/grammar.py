@@ -139,6 +139,9 @@ EVERYDAY = (
         "(do you|does the (bank|lender|underwriter)) need anything else from (me|us)"),
     *_t("mark_document_received", "i [just|already] (sent|uploaded|submitted|emailed|mailed|faxed|dropped off|sent over|sent in) [you] [my|the|our] [last|latest|recent] [few|two|three] {document} [this morning|today|yesterday]",
         "(here are|here is|i have got|i have) [my|the] {document:named_document} [for you]",
+        # "i scanned my photo id and emailed it": made ready, then sent
+        "i (scanned|copied|signed|printed|filled out) [my|the|our] {document:named_document} and (emailed|sent|uploaded|faxed|mailed)"
+        " (it|them) [over|in|off] [to you]",
         "[my|the|our] {document:named_document} (are|is|should be|ought to be) [all] (in|there|uploaded|submitted|sent|"
         "in your inbox|on their way|on the way|(in|on|up on) (your|the) (portal|system|inbox|website|site|app|upload page|email)) [now|already]"
         " [(i|we) (sent|emailed|uploaded|faxed|mailed|scanned|dropped off) (them|it) [over|in|off] [this morning|today|yesterday|last night]]",

@@ -77,7 +77,8 @@ DOCUMENT = replace(
                    r"|(?:\w+ )?(?:most )?(?:recent|latest)|(?:last|past) (?:one|two|three|four|five|six|twelve|few|couple of)",
               tail=r"went|was|were|through|via|in|into|by|over|yesterday|today|this|last|just|already|earlier|"
                    r"should|are|is|came|got|arrived|now|at|to"  # "... my license [at the branch]", "[to the underwriter]"
-                   r"|for (?:the|my|our|this|your) (?:\w+ )?(?:mortgage|loan|refinance|refi|application)"),  # "[for the loan]"
+                   r"|for (?:the|my|our|this|your) (?:\w+ )?(?:mortgage|loan|refinance|refi|application)"  # "[for the loan]"
+                   r"|for (?:the )?(?:last|past)"),  # "my bank statements [for the last three months]"
     word_class="<document>", lexicon=DOCUMENT_WORDS,
 )
 

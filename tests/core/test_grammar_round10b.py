@@ -122,3 +122,30 @@ def test_a_life_event_said_beside_a_new_name_is_no_insurer() -> None:
 ])
 def test_a_visit_at_an_hour_said_after_the_part_of_the_day(said: str, args: dict[str, object]) -> None:
     assert _read(said) == ("book_appointment", args)
+
+
+@pytest.mark.parametrize(("said", "args"), [
+    ("my pay stubs for the past two months went out by email this morning", {"document": "pay stubs"}),
+    # made ready, then sent
+    ("i signed the purchase agreement and faxed it over to you", {"document": "purchase agreement"}),
+])
+def test_paper_sent_told_around_it(said: str, args: dict[str, object]) -> None:
+    assert _read(said) == ("mark_document_received", args)
+
+
+@pytest.mark.parametrize(("said", "args"), [
+    # "around" an hour is the time of a visit
+    ("could i come in wednesday around four for my wrist", {"date": "2026-11-25", "time": "16:00", "reason": "my wrist"}),
+    ("is it possible to see someone friday around eleven about a mole on my back",
+     {"date": "2026-11-27", "time": "11:00", "reason": "a mole on my back"}),
+])
+def test_a_visit_around_an_hour(said: str, args: dict[str, object]) -> None:
+    assert _read(said) == ("book_appointment", args)
+
+
+@pytest.mark.parametrize(("said", "insurer"), [
+    ("my insurance is aetna now can you update my file", "aetna"),  # "now" and the request after it are no insurer
+    ("i have medicaid now please change my record", "medicaid"),  # guard (passes on 313f1e6 too)
+])
+def test_an_insurer_then_the_request(said: str, insurer: str) -> None:
+    assert _read(said) == ("update_patient", {"insurance_provider": insurer})
