@@ -27,7 +27,7 @@ from core.grammar.moments import keep_day
 from core.grammar.notes import split_note
 from core.grammar.parser import Match, Parser
 from core.grammar.restarts import resolve_restarts
-from core.grammar.rivals import EVIDENCE, SURE, RivalRules, by_evidence
+from core.grammar.rivals import EVIDENCE, SURE, RivalRules, an_errand, by_evidence
 from core.grammar.templates import Group, Node, Phrasing, Template, Word, parse_pattern
 from core.grammar.text import drop_hesitations, normalize, strip_fillers
 
@@ -117,6 +117,10 @@ def _words(nodes: Iterable[Node], out: set[str]) -> None:
         elif isinstance(node, Group):
             for option in node.options:
                 _words(option, out)
+
+
+_TODO_KIN = {"update_calendar_event": "update_todo", "delete_calendar_event": "delete_todo"}
+"""The todo tool that does what an event tool does."""
 
 
 class Interpreter(RivalRules):
@@ -268,6 +272,14 @@ class Interpreter(RivalRules):
             if r.tool == found.tool:
                 break
             rival = self.parser.parse(text, now, (r.tool,), relaxed=False)
+            if rival is not None and rival.confidence >= found.confidence:
+                found = rival
+                break
+        todo_kin = _TODO_KIN.get(found.tool)
+        if todo_kin is not None and (tools is None or todo_kin in tools) and an_errand(str(found.args.get("event", "")).split()):
+            # "rename [wash the car] to ...": a record worded as a thing to do is a todo, when a todo's template
+            # reads the sentence as well (an event is named by a noun: "the standup", "call with the zephyr folks")
+            rival = self.parser.parse(text, now, (todo_kin,), relaxed=False)
             if rival is not None and rival.confidence >= found.confidence:
                 return rival
         return found

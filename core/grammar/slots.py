@@ -154,7 +154,7 @@ def _iso_value(parse: Callable[[str, datetime], date | datetime | None]) -> Pars
     return parse_iso
 
 
-_NO_TEAM = frozenset({"they", "they'll", "or", "i", "i'll", "will", "would", "if", "when"})
+_NO_TEAM = frozenset({"they", "they'll", "or", "i", "i'll", "will", "would", "if", "when", "here", "there"})
 """Words of a clause, never of a team's name ("this month [or they'll fine] me")."""
 
 _TYPES: tuple[SlotType, ...] = (

@@ -52,6 +52,27 @@ NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
      {"title": "return the rental skis"}),
     ("add a todo to pay the water bill and that has to be done by friday or they'll cut us off", "create_todo",
      {"due_date": "2026-11-27", "title": "pay the water bill"}),
+    # a record's new clock time said bare after "to"; the one it is moved to, not a time said after it
+    ("my gym reminder can you push it back to six thirty", "update_reminder", {"remind_at": "18:30", "reminder": "gym"}),
+    ("the reminder about the car insurance change it to nine fifteen instead i'll be at work by ten", "update_reminder",
+     {"remind_at": "09:15", "reminder": "car insurance"}),
+    ("remind me to call the bank at nine thirty", "create_reminder",  # guard: passed before
+     {"message": "call the bank", "remind_at": "2026-11-24T09:30:00"}),
+    # a team's description said "for the description"; "make one called ..." after a team was named
+    ("create a team named porch painters and for the description put weekend house projects", "create_team",
+     {"name": "porch painters", "description": "weekend house projects"}),
+    ("my son said i could make a team in here so let's make one called the maple street walkers", "create_team",
+     {"name": "maple street walkers"}),
+    # the todo named first, then what to do with it
+    ("on the garage sale todo can you add a note that says price everything by saturday", "update_todo",
+     {"todo": "garage sale", "description": "price everything by saturday"}),
+    ("the oil change that one's done", "complete_todo", {"todo": "oil change"}),
+    ("the task about the tax forms can you bump it up to urgent", "update_todo",  # guard: passed before
+     {"todo": "tax forms", "priority": "urgent"}),
+    # a record worded as a thing to do is a todo; one named by a noun an event
+    ("rename mow the lawn to mow and edge the lawn", "update_todo", {"todo": "mow the lawn", "title": "mow and edge the lawn"}),
+    ("rename the budget review to budget planning", "update_calendar_event",  # guard: passed before
+     {"event": "budget review", "title": "budget planning"}),
 ])
 def test_the_seventh_round(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
