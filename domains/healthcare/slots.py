@@ -9,6 +9,7 @@ from datetime import datetime
 from core.grammar.dates import WEEKDAYS
 from core.grammar.free_slots import free_text, refusing
 from core.grammar.slot_type import SlotType, fixed
+from core.grammar.spans import DURATION_RE
 from domains import bookings
 
 SYMPTOM_WORDS = frozenset({
@@ -40,7 +41,7 @@ SYMPTOMS = replace(
               lead=r"(?:(?:i )?(?:wanted|want|need|needed|would like|have|had) to )?(?:(?:tell|let|warn|inform) )?"
                    r"(?:(?:the|my|a|your) )?(?:nurse|nurses|doctor|doctors|clinic|staff)(?: know)?(?: about| that)?|"
                    r"(?:(?:my|our|his|her) )?(?:son|daughter|kid|child|baby|husband|wife|partner|mom|dad|mother|father)"
-                   r"(?:'s|s)?(?: (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been))?|been|being"
+                   r"(?:'s|s)?(?: (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been))?|been|being|feeling"
                    r"|(?:(?:i )?(?:wanted|want|need|needed|would like) to )?(?:mention|report)"),
     word_class="<symptom>", lexicon=SYMPTOM_WORDS,
 )
@@ -60,6 +61,14 @@ _ALL = re.compile(r"\ball (?=(?:swollen|red|puffy|bruised|itchy|stiff|sore|blotc
 """"my ankle is [all] swollen": the "all" says how much, not what."""
 
 
+_HOW_LONG = re.compile(rf" (?:for|since) (?:{DURATION_RE}) (?=\w)")
+
+
+def _said_inside(value: str) -> bool:
+    """How long, said inside with no further complaint after it ("dizzy [for the past three days] especially when i
+    get up"): the words are a complaint, then how long, then when; not "a cough for three days and a fever"."""
+    m = _HOW_LONG.search(value)
+    return m is not None and not SYMPTOM_WORDS & set(value[m.end():].split())
 _TOLD_TO = re.compile(r"\b(?:to|for|with) (?:the|my|your) (?:clinic|doctor|doctors|nurse|nurses|staff|office|front desk)\b")
 """"report a rash on my arms [to the clinic] it is itchy": whom the caller tells, not what they have."""
 
@@ -68,7 +77,7 @@ def _no_errand(text: str, now: datetime) -> str | None:
     """A symptom, not something the caller has to do ("i have [to return the tile saw] by wednesday") or a
     plan ("i have [a meeting with the landlord] at four")."""
     value = _SYMPTOM_TEXT(text, now)
-    if not isinstance(value, str) or _ERRAND.match(value) or _PLAN.match(value):
+    if not isinstance(value, str) or _ERRAND.match(value) or _PLAN.match(value) or _said_inside(value):
         return None
     return " ".join(_TOLD_TO.sub("", _ALL.sub("", value)).split()) or None
 

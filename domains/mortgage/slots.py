@@ -47,7 +47,8 @@ _BUYING = tuple(
 """The ways a caller says the loan is for buying a home ("finally buying my own condo")."""
 LOAN_PURPOSE = Choice(
     "loan_purpose",
-    {"purchase": ("home purchase", *_BUYING),
+    {"purchase": ("home purchase", *_BUYING, "first time buyer", "first time buyers", "first time home buyer",
+                  "first time home buyers", "first time homebuyers", "first time homebuyer"),
      "refinance": ("refinancing", "refi", "refinance our home", "refinance my home", "refinance my house")},
 )
 

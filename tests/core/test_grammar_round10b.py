@@ -149,3 +149,23 @@ def test_a_visit_around_an_hour(said: str, args: dict[str, object]) -> None:
 ])
 def test_an_insurer_then_the_request(said: str, insurer: str) -> None:
     assert _read(said) == ("update_patient", {"insurance_provider": insurer})
+
+
+@pytest.mark.parametrize(("said", "args"), [
+    # how long, said inside a complaint with no further complaint after it, is the duration
+    ("i've been feeling tired and achy for the past two weeks mostly in the evenings",
+     {"symptoms": "tired and achy", "duration": "2 weeks"}),
+    # guard (passes on 313f1e6 too): a second complaint after it keeps the first one's duration inside
+    ("i've had a sore throat for three days and a cough since yesterday",
+     {"symptoms": "sore throat for three days and a cough", "duration": "since yesterday"}),
+])
+def test_how_long_said_inside_a_complaint(said: str, args: dict[str, object]) -> None:
+    assert _read(said) == ("record_symptoms", args)
+
+
+@pytest.mark.parametrize("said", [
+    "we're first time buyers and we want to get a mortgage",
+    "i am a first time home buyer looking for a home loan",
+])
+def test_first_time_buyers_buy(said: str) -> None:
+    assert _read(said) == ("start_mortgage_application", {"loan_purpose": "purchase"})
