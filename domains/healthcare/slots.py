@@ -41,7 +41,7 @@ SYMPTOMS = replace(
               lead=r"(?:(?:i )?(?:wanted|want|need|needed|would like|have|had) to )?(?:(?:tell|let|warn|inform) )?"
                    r"(?:(?:the|my|a|your) )?(?:nurse|nurses|doctor|doctors|clinic|staff)(?: know)?(?: about| that)?|"
                    r"(?:(?:my|our|his|her) )?(?:son|daughter|kid|child|baby|husband|wife|partner|mom|dad|mother|father)"
-                   r"(?:'s|s)?(?: (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been))?|been|being|feeling"
+                   r"(?:'s|s)?(?: (?:has been|had been|has had|has got|is having|has|have|had|is|keeps|got|been))?|been|being|feeling"
                    r"|(?:(?:i )?(?:wanted|want|need|needed|would like) to )?(?:mention|report)"),
     word_class="<symptom>", lexicon=SYMPTOM_WORDS,
 )

@@ -169,3 +169,18 @@ def test_how_long_said_inside_a_complaint(said: str, args: dict[str, object]) ->
 ])
 def test_first_time_buyers_buy(said: str) -> None:
     assert _read(said) == ("start_mortgage_application", {"loan_purpose": "purchase"})
+
+
+@pytest.mark.parametrize(("said", "tool", "args"), [
+    # when it was sent is no part of the paper, and paper sent is no complaint
+    ("i emailed the signed loan estimate a few minutes ago", "mark_document_received", {"document": "signed loan estimate"}),
+    ("the appraisal was sent a couple of days ago", "mark_document_received", {"document": "appraisal"}),
+    # an insurance declarations page uploaded is the mortgage's paper, not the patient's insurer
+    ("the flood insurance declarations page is uploaded to your portal", "mark_document_received",
+     {"document": "flood insurance declarations page"}),
+    # "my son has had" opens a complaint
+    ("my son has had a sore throat and a fever since yesterday", "record_symptoms",
+     {"symptoms": "sore throat and a fever", "duration": "since yesterday"}),
+])
+def test_said_around_paper_and_complaints(said: str, tool: str, args: dict[str, object]) -> None:
+    assert _read(said) == (tool, args)
