@@ -77,6 +77,16 @@ _SAID_APART = frozenset({"phone", "email", "birth_date", "priority", "importance
 
 _NOT_DONE = re.compile(r"\bnot (?:yet |been |even )?(?:done|finished|completed|complete|checked|crossed|started|ticked)\b")
 """A "not" that says what state the records are in ("the ones not done"), not one of any clause."""
+_CLAUSE_OPENERS = frozenset({"i", "we", "my", "our", "because", "since", "she", "he", "they", "it", "so", "but"})
+"""Words that start a new clause after a request ("... tomorrow [i need to know if i can babysit]")."""
+_BEFORE_A_CLAUSE = frozenset({"that", "which", "who", "if", "when", "and", "or", "to", "for", "can", "could", "would",
+                              "will", "should", "do", "did", "have", "has", "am", "is", "are", "was", "let", "help",
+                              "tell", "remind", "call", "text", "give", "show"})
+"""Words after which "i", "it", "my" ... go on the same clause ("remind [me]", "that [i] booked", "tell [my] wife")."""
+_MIN_CLAUSE = 3
+_MAX_CLAUSE_WORDS = 40  # a monologue is not searched clause by clause
+_AS_FAR_AS = re.compile(r"\bas far as\b")
+_DONE_WORDS = frozenset({"finished", "done", "completed", "complete"})
 
 
 def _flag_cues(templates: Iterable[Template]) -> dict[str, dict[tuple[str, Any], frozenset[str]]]:
@@ -192,6 +202,31 @@ class Interpreter(RivalRules):
         return reading if args == reading.args else replace(reading, args=args)
 
     def _read_noted(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
+        whole = self._read_noted_whole(text, now, tools)
+        if whole is not None and whole.how == "template":
+            return whole
+        first = self._leading_clause(text, now, tools)
+        if first is not None and (whole is None or (not whole.sure and set(first.args) >= set(whole.args))):
+            return first  # only where the whole sentence read as nothing sure, and the clause loses no argument
+        return whole
+
+    def _leading_clause(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
+        """A request read word for word by a template once what the caller goes on to say after it is left
+        out ("what have i got going on tomorrow [i need to know if i can babysit]", "the piano lesson deposit
+        that one is done now [i dropped the check off yesterday]"): only a clause that starts as a new one
+        ("i", "we", "my", "because" ...) is left out, and only for a word-for-word reading."""
+        words = normalize(text).split()
+        if len(words) > _MAX_CLAUSE_WORDS:
+            return None
+        for cut in range(len(words) - 2, _MIN_CLAUSE - 1, -1):
+            if words[cut] not in _CLAUSE_OPENERS or words[cut - 1] in _BEFORE_A_CLAUSE:
+                continue
+            reading = self._read_request(" ".join(words[:cut]), now, tools)
+            if reading is not None and reading.how == "template" and reading.sure:
+                return reading
+        return None
+
+    def _read_noted_whole(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
         if (parts := split_note(normalize(text))) is not None:
             request = self._read_request(parts[0], now, tools)
             if request is None:
@@ -297,12 +332,16 @@ class Interpreter(RivalRules):
         return self._with_flags(top.tool, extract(shape, drop_hesitations(strip_fillers(clean)), now), clean)
 
     def _with_flags(self, tool: str, args: dict[str, Any], clean: str) -> dict[str, Any]:
-        said = set(clean.split())
+        said = set(_AS_FAR_AS.sub(" ", clean).split())  # "as far as todos go" is no "so far"
         if "not" in said and not _NOT_DONE.search(clean):
             said.discard("not")  # "i do not have time for the rest" asks for no open ones
-        for (arg, value), cues in self._flags.get(tool, {}).items():
+        flags = self._flags.get(tool, {})
+        for (arg, value), cues in flags.items():
             if arg not in args and said & cues:
                 args = {**args, arg: value}
+        done, open_ = flags.get(("completed", True)), flags.get(("completed", False))
+        if done and open_ and "completed" not in args and said & _DONE_WORDS and not said & open_:
+            args = {**args, "completed": True}  # "which ones have i actually finished" (and nothing left or not yet)
         return args
 
     def _fuller(self, tool: str, args: dict[str, Any], clean: str, now: datetime) -> dict[str, Any]:

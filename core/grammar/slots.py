@@ -229,7 +229,7 @@ _TYPES: tuple[SlotType, ...] = (
               lambda _said, value: bool(ERRAND.match(value)) or bool(_NO_TEAM & set(value.split()))),
     refusing(free_text("query", ["bob", "alice", "smith", "carol"], strip_articles=False, possessive=False,
                         lead=r"somebody|someone|anybody|anyone|a person|a guy|a woman|a man|named|called|by the name of",
-                        tail=r"(?:in|on|from|among) (?:any of )?(?:my|our|the) (?:teams?|groups?|directory|contacts)"),
+                        tail=r"(?:in|on|from|among) (?:any of )?(?:my|our|the) (?:teams?|groups?|directory|contacts)|for me"),
               lambda said, value: said.split()[0] in ("my", "your", "our", "the", "this", "that")  # "what is [my] email"
               or bool(set(value.split()) & {"email", "address", "phone", "number"})),
     refusing(free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,

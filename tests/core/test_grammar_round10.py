@@ -73,11 +73,25 @@ NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
     ("rename mow the lawn to mow and edge the lawn", "update_todo", {"todo": "mow the lawn", "title": "mow and edge the lawn"}),
     ("rename the budget review to budget planning", "update_calendar_event",  # guard: passed before
      {"event": "budget review", "title": "budget planning"}),
+    # done said without a word only finished ones have; "as far as todos go" is no "so far"
+    ("which of my tasks have i actually finished this week i need some good news", "get_todos", {"completed": True}),
+    ("what's on my plate as far as todos go", "get_todos", {}),
+    ("what's left on my todo list", "get_todos", {"completed": False}),  # guard: passed before
+    # a request read word for word once what the caller goes on to say after it is left out
+    ("what do i have going on friday i need to know if i can take the kids to the zoo", "get_calendar_events",
+     {"start_date": "2026-11-27", "end_date": "2026-11-27"}),
+    # a person asked for at a department, about something (guard: passed before; the dev line did not)
+    ("i need a human at the restaurant about a big birthday dinner", "transfer_to_agent",
+     {"department": "restaurant", "reason": "a big birthday dinner"}),
 ])
 def test_the_seventh_round(said: str, tool: str, args: dict[str, object]) -> None:
     reading = interpret(said, NOW)
     assert reading is not None, said
     assert (reading.tool, reading.args) == (tool, args)
+
+
+def test_a_text_to_someone_is_nothing_the_tools_do() -> None:
+    assert interpret("can you text my sister and tell her i'm running late", NOW) is None  # guard: passed before
 
 
 def test_register_my_name_is_names_nobody_called_name() -> None:
