@@ -26,7 +26,9 @@ _TAIL_CUES = frozenset({"about", "because", "regarding", "concerning", "cause"})
 _WHY_WORDS = frozenset({"because", "cause", "cuz"})
 """Words after which the rest of the sentence is one free-text value (a reason)."""
 _PHRASAL = frozenset((verb, particle) for verb in ("follow", "check", "catch", "work", "clean", "touch", "pick", "drop",
-                                                   "warm", "tune", "fill", "hook", "set", "sign", "weigh", "look", "write")
+                                                   "warm", "tune", "fill", "hook", "set", "sign", "weigh", "look", "write",
+                                                   "acting", "act", "acted", "flaring", "flare", "flared", "swelling",
+                                                   "swelled", "swollen", "breaking", "broke")
                      for particle in ("up", "in", "out", "off", "over"))
 _OWNERS = frozenset({"my", "our", "his", "her", "their", "a", "an", "the"})
 """Lead-ins that stay at the start of a reason ("my app won't let me log in", "a charge i don't know")."""
@@ -77,6 +79,9 @@ def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequen
         spelled [cathryn]": the record is not the name)."""
         return start in spelled if spelled else "name" in tokens[max(0, start - 3):start]
 
+    spelled += [start for _v, start, _e in found if tokens[max(0, start - 2):start] == ["should", "be"]
+                and {"name", "surname"} & set(tokens[:start])]  # "my first name is misspelled ... it should be [alexis]"
+
     for n, (value, start, end) in enumerate(found):
         prev = led(start)
         nxt = tokens[end] if end < len(tokens) else ""
@@ -125,6 +130,9 @@ def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequen
         # a reason no cue leads in is a clause ("my app keeps crashing"), or a word callers give as one
         # ("a checkup"); "this robot isn't helping" or "i'd like to be transferred" states none
         unnamed = [u for u in unnamed if u[1] > 1 or u[0] in carriers]
+    if main is not None and main.kind.name == "name":
+        # "i'd like to get registered ... [i am] maya lindqvist": the words a caller introduces themselves with
+        unnamed = [u for u in unnamed if " ".join(tokens[max(0, u[2] - 2):u[2]]) in _INTRODUCES] or unnamed
     if main is not None and unnamed:
         value = max(unnamed, key=lambda u: u[1])[0]
         if main.kind.lexicon:
@@ -150,6 +158,7 @@ def _fields_named(free: Sequence[ArgSlot], tokens: Sequence[str]) -> list[ArgSlo
     return [s for s in free if s.primary or not own[id(s)] or own[id(s)] & said]
 
 
+_INTRODUCES = frozenset({"i am", "this is", "name is", "names are", "it is", "call me", "am called"})
 _ASKS = frozenset({"can", "could", "would", "need", "want", "please", "should"})
 _TIME_OF_DAY = re.compile(r"(?:at|in the|during the|every|each) (?:night|morning|evening|afternoon|day)")
 

@@ -184,3 +184,18 @@ def test_first_time_buyers_buy(said: str) -> None:
 ])
 def test_said_around_paper_and_complaints(said: str, tool: str, args: dict[str, object]) -> None:
     assert _read(said) == (tool, args)
+
+
+@pytest.mark.parametrize(("said", "tool", "args"), [
+    # a name is what a caller introduces themselves with, not the words before it
+    ("i need to get registered at your clinic i'm tomasz nowak born july first nineteen eighty", "register_patient",
+     {"first_name": "Tomasz", "last_name": "Nowak", "date_of_birth": "1980-07-01"}),
+    # the name it should be
+    ("my first name is misspelled on my file it should be b r y n n", "update_patient", {"first_name": "Brynn"}),
+    ("my last name is spelled wrong on my file it should be o k o n k w o", "update_patient", {"last_name": "Okonkwo"}),
+    # "acting up", "flaring up": the particle is part of the complaint
+    ("could i come in tomorrow at two my back has been flaring up", "book_appointment",
+     {"date": "2026-11-24", "time": "14:00", "reason": "back has been flaring up"}),
+])
+def test_names_and_phrasal_complaints(said: str, tool: str, args: dict[str, object]) -> None:
+    assert _read(said) == (tool, args)
