@@ -18,6 +18,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from core.grammar.apart import clock_said_apart
 from core.grammar.fuzzy import FUNCTION_WORDS
 from core.grammar.numbers import NUMBER_RE
 from core.grammar.slot_type import SlotType
@@ -367,6 +368,10 @@ def extract(shape: ToolShape, text: str, now: datetime) -> dict[str, Any]:
             assign(args, "name_on_booking", m[1])
             filled.add("name_on_booking")
             taken[said_at:] = [True] * (len(tokens) - said_at)
+    for arg, span in by_arg.items():  # "remind me on friday to call bob [at three]"
+        joined = clock_said_apart(span.slot.kind.name, tokens[span.start:span.end], tokens, taken, span.slot.kind.parse, now)
+        if joined is not None:
+            assign(args, arg, joined)
     free = [s for s in shape.args if s.kind.free_text and s.arg not in filled]
     if free:
         inside = frozenset(i for span in by_arg.values() if span.slot.kind.name in _HELD_IN_A_REASON

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from core.grammar import trained
+from core.grammar.apart import AT_A_CLOCK
 from core.grammar.extract import ToolShape, extract, shapes
 from core.grammar.fuzzy import FUNCTION_WORDS
 from core.grammar.intents import IntentModel, Ranked, training_sentences
@@ -388,7 +389,8 @@ class Interpreter(RivalRules):
             # of several words is more than the template's one ("under the name kim lee")
             return found
         moved = [k for k in args if k not in free and k in found and found[k] != args[k]]
-        if moved and any(isinstance(args.get(k), str) and _CLOCKISH.search(args[k]) for k in free):
+        if moved and any(isinstance(args.get(k), str) and (_CLOCKISH.search(args[k]) or AT_A_CLOCK.search(args[k]))
+                         for k in free):
             return found  # the template left the time in free text ("... tomorrow at [three pm guitar lesson]")
         typed = {a.arg for a in shape.args if isinstance(a.arg, str) and a.kind.name in _SAID_APART}
         extra = {k: v for k, v in found.items() if k in typed and k not in args}

@@ -80,6 +80,17 @@ NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
     # a request read word for word once what the caller goes on to say after it is left out
     ("what do i have going on friday i need to know if i can take the kids to the zoo", "get_calendar_events",
      {"start_date": "2026-11-27", "end_date": "2026-11-27"}),
+    # a day and its clock time said apart
+    ("remind me on friday to call bob at three", "create_reminder",
+     {"remind_at": "2026-11-27T15:00:00", "message": "call bob"}),
+    ("remind me tomorrow to call the vet at nine thirty", "create_reminder",
+     {"remind_at": "2026-11-24T09:30:00", "message": "call the vet"}),
+    ("my son's got a piano recital on saturday so can you put that on my calendar at four o'clock",
+     "create_calendar_event", {"start": "2026-11-28T16:00:00", "title": "piano recital"}),
+    ("remind me friday to pick up the cake at the bakery", "create_reminder",  # guard: passed before
+     {"remind_at": "2026-11-27T09:00:00", "message": "pick up the cake at the bakery"}),
+    ("remind me at five to ask about the friday meeting", "create_reminder",  # guard: passed before
+     {"remind_at": "2026-11-23T17:00:00", "message": "ask about the friday meeting"}),
     # a person asked for at a department, about something (guard: passed before; the dev line did not)
     ("i need a human at the restaurant about a big birthday dinner", "transfer_to_agent",
      {"department": "restaurant", "reason": "a big birthday dinner"}),
