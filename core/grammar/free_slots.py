@@ -86,8 +86,12 @@ ASKS_TO_ADD = re.compile(r"\b(?:(?:can|could|would|will) you (?:add|put|jot|writ
 ASKS_TO_REMIND = re.compile(r"\bremind (?:me|us)\b|\bremind$")
 
 
+WHY = r"because|cause|cuz|since (?:i|he|she|they|we|it)|or (?:else|(?:i|he|she|they|we) (?:will|would|might))"
+"""Why a caller wants a thing, said after it: "take the casserole out [because i always forget]"; no part of it."""
+
+
 _AFTER_A_NAME = frozenset({"it", "its", "we", "and", "because", "for", "please", "thanks", "thank", "she", "he", "they",
-                           "our", "my", "this", "that", "so", "at", "on", "with", "is", "are", "but"})
+                           "our", "my", "this", "that", "so", "at", "on", "with", "is", "are", "but", "not", "now"})
 """Words that start what a caller says after a name ("under okonkwo [it is] our office party")."""
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from core.grammar import trained
+from core.grammar.apart import AT_A_CLOCK
 from core.grammar.extract import ToolShape, extract, shapes
 from core.grammar.fuzzy import FUNCTION_WORDS
 from core.grammar.intents import IntentModel, Ranked, training_sentences
@@ -27,7 +28,7 @@ from core.grammar.moments import keep_day
 from core.grammar.notes import split_note
 from core.grammar.parser import Match, Parser
 from core.grammar.restarts import resolve_restarts
-from core.grammar.rivals import EVIDENCE, SURE, RivalRules, by_evidence
+from core.grammar.rivals import EVIDENCE, SURE, RivalRules, an_errand, by_evidence
 from core.grammar.templates import Group, Node, Phrasing, Template, Word, parse_pattern
 from core.grammar.text import drop_hesitations, normalize, strip_fillers
 
@@ -77,6 +78,16 @@ _SAID_APART = frozenset({"phone", "email", "birth_date", "priority", "importance
 
 _NOT_DONE = re.compile(r"\bnot (?:yet |been |even )?(?:done|finished|completed|complete|checked|crossed|started|ticked)\b")
 """A "not" that says what state the records are in ("the ones not done"), not one of any clause."""
+_CLAUSE_OPENERS = frozenset({"i", "we", "my", "our", "because", "since", "she", "he", "they", "it", "so", "but"})
+"""Words that start a new clause after a request ("... tomorrow [i need to know if i can babysit]")."""
+_BEFORE_A_CLAUSE = frozenset({"that", "which", "who", "if", "when", "and", "or", "to", "for", "can", "could", "would",
+                              "will", "should", "do", "did", "have", "has", "am", "is", "are", "was", "let", "help",
+                              "tell", "remind", "call", "text", "give", "show"})
+"""Words after which "i", "it", "my" ... go on the same clause ("remind [me]", "that [i] booked", "tell [my] wife")."""
+_MIN_CLAUSE = 3
+_MAX_CLAUSE_WORDS = 40  # a monologue is not searched clause by clause
+_AS_FAR_AS = re.compile(r"\bas far as\b")
+_DONE_WORDS = frozenset({"finished", "done", "completed", "complete"})
 
 
 def _flag_cues(templates: Iterable[Template]) -> dict[str, dict[tuple[str, Any], frozenset[str]]]:
@@ -117,6 +128,10 @@ def _words(nodes: Iterable[Node], out: set[str]) -> None:
         elif isinstance(node, Group):
             for option in node.options:
                 _words(option, out)
+
+
+_TODO_KIN = {"update_calendar_event": "update_todo", "delete_calendar_event": "delete_todo"}
+"""The todo tool that does what an event tool does."""
 
 
 class Interpreter(RivalRules):
@@ -188,6 +203,31 @@ class Interpreter(RivalRules):
         return reading if args == reading.args else replace(reading, args=args)
 
     def _read_noted(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
+        whole = self._read_noted_whole(text, now, tools)
+        if whole is not None and whole.how == "template":
+            return whole
+        first = self._leading_clause(text, now, tools)
+        if first is not None and (whole is None or (not whole.sure and set(first.args) >= set(whole.args))):
+            return first  # only where the whole sentence read as nothing sure, and the clause loses no argument
+        return whole
+
+    def _leading_clause(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
+        """A request read word for word by a template once what the caller goes on to say after it is left
+        out ("what have i got going on tomorrow [i need to know if i can babysit]", "the piano lesson deposit
+        that one is done now [i dropped the check off yesterday]"): only a clause that starts as a new one
+        ("i", "we", "my", "because" ...) is left out, and only for a word-for-word reading."""
+        words = normalize(text).split()
+        if len(words) > _MAX_CLAUSE_WORDS:
+            return None
+        for cut in range(len(words) - 2, _MIN_CLAUSE - 1, -1):
+            if words[cut] not in _CLAUSE_OPENERS or words[cut - 1] in _BEFORE_A_CLAUSE:
+                continue
+            reading = self._read_request(" ".join(words[:cut]), now, tools)
+            if reading is not None and reading.how == "template" and reading.sure:
+                return reading
+        return None
+
+    def _read_noted_whole(self, text: str, now: datetime, tools: Collection[str] | None) -> Reading | None:
         if (parts := split_note(normalize(text))) is not None:
             request = self._read_request(parts[0], now, tools)
             if request is None:
@@ -269,6 +309,14 @@ class Interpreter(RivalRules):
                 break
             rival = self.parser.parse(text, now, (r.tool,), relaxed=False)
             if rival is not None and rival.confidence >= found.confidence:
+                found = rival
+                break
+        todo_kin = _TODO_KIN.get(found.tool)
+        if todo_kin is not None and (tools is None or todo_kin in tools) and an_errand(str(found.args.get("event", "")).split()):
+            # "rename [wash the car] to ...": a record worded as a thing to do is a todo, when a todo's template
+            # reads the sentence as well (an event is named by a noun: "the standup", "call with the zephyr folks")
+            rival = self.parser.parse(text, now, (todo_kin,), relaxed=False)
+            if rival is not None and rival.confidence >= found.confidence:
                 return rival
         return found
 
@@ -285,12 +333,16 @@ class Interpreter(RivalRules):
         return self._with_flags(top.tool, extract(shape, drop_hesitations(strip_fillers(clean)), now), clean)
 
     def _with_flags(self, tool: str, args: dict[str, Any], clean: str) -> dict[str, Any]:
-        said = set(clean.split())
+        said = set(_AS_FAR_AS.sub(" ", clean).split())  # "as far as todos go" is no "so far"
         if "not" in said and not _NOT_DONE.search(clean):
             said.discard("not")  # "i do not have time for the rest" asks for no open ones
-        for (arg, value), cues in self._flags.get(tool, {}).items():
+        flags = self._flags.get(tool, {})
+        for (arg, value), cues in flags.items():
             if arg not in args and said & cues:
                 args = {**args, arg: value}
+        done, open_ = flags.get(("completed", True)), flags.get(("completed", False))
+        if done and open_ and "completed" not in args and said & _DONE_WORDS and not said & open_:
+            args = {**args, "completed": True}  # "which ones have i actually finished" (and nothing left or not yet)
         return args
 
     def _fuller(self, tool: str, args: dict[str, Any], clean: str, now: datetime) -> dict[str, Any]:
@@ -337,7 +389,8 @@ class Interpreter(RivalRules):
             # of several words is more than the template's one ("under the name kim lee")
             return found
         moved = [k for k in args if k not in free and k in found and found[k] != args[k]]
-        if moved and any(isinstance(args.get(k), str) and _CLOCKISH.search(args[k]) for k in free):
+        if moved and any(isinstance(args.get(k), str) and (_CLOCKISH.search(args[k]) or AT_A_CLOCK.search(args[k]))
+                         for k in free):
             return found  # the template left the time in free text ("... tomorrow at [three pm guitar lesson]")
         typed = {a.arg for a in shape.args if isinstance(a.arg, str) and a.kind.name in _SAID_APART}
         extra = {k: v for k, v in found.items() if k in typed and k not in args}

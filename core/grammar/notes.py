@@ -9,9 +9,9 @@ import re
 _NOTE = re.compile(
     r"^(?P<head>.+?) (?:and |also |plus )?(?:"
     r"(?:(?:please |can you |could you )?(?:put|add|leave|include|write|stick|attach|jot) "
-    r"(?:in |down )?(?:a |the )?)?(?:with a |with the )?(?:note|notes|description|details)(?: (?:that|saying|to say|says|of|on it|in it))?"
+    r"(?:in |down )?(?:a |the )?)?(?:with a |with the )?(?:note|notes|description|details)(?: (?:that|saying|to say|says|of|on it|in it))?(?: says| that says| saying)?"
     # "... and in the details put that ...", "... in the notes say ..."
-    r"|in the (?:details|notes|note|description) (?:(?:just )?(?:put|say|write|add|mention)(?: down)?)?(?: that| saying)?"
+    r"|(?:in|for|as) the (?:details|notes|note|description) (?:(?:just )?(?:put|say|write|add|mention)(?: down)?)?(?: that| saying)?"
     r")(?:,| that)? (?P<note>.+)$"
 )
 _NOT_A_NOTE = re.compile(r"^(?:to|for|about|me|i|you|down) ")

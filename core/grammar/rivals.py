@@ -25,6 +25,16 @@ KIND_ONLY = frozenset({"todo", "task", "reminder", "alert", "appointment", "rese
 "pta meeting" is an event's title)."""
 
 
+_ERRAND_VERBS = frozenset({"wash", "buy", "pick", "pay", "fix", "clean", "send", "email", "renew", "return", "order",
+                           "finish", "mow", "water", "feed", "call", "take", "drop", "mail", "file", "submit", "write"})
+
+
+def an_errand(words: list[str]) -> bool:
+    """Whether a record's name is worded as a thing to do ("call the plumber", "wash the car"), not as a
+    happening ("call with the zephyr folks", "book club")."""
+    return len(words) > 1 and words[0] in _ERRAND_VERBS and words[1] not in ("with", "about", "for")
+
+
 def by_evidence(ranked: list[Ranked]) -> list[Ranked]:
     """An unsure best tool gives way to a close rival the sentence's own words speak for much more ("what
     tables have i got booked": the tables say reservations, whatever the other words lean to)."""

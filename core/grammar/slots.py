@@ -24,6 +24,7 @@ from core.grammar.free_slots import (
     ERRAND,
     FED_UP,
     NO_REASON,
+    WHY,
     event_title,
     free_text,
     person_name,
@@ -153,6 +154,9 @@ def _iso_value(parse: Callable[[str, datetime], date | datetime | None]) -> Pars
     return parse_iso
 
 
+_NO_TEAM = frozenset({"they", "they'll", "or", "i", "i'll", "will", "would", "if", "when", "here", "there"})
+"""Words of a clause, never of a team's name ("this month [or they'll fine] me")."""
+
 _TYPES: tuple[SlotType, ...] = (
     _number_type("integer", [2, 3, 4, 10, 12, 15, 20, 23, 30, 105], 0, 10**9),
     _number_type("years", [10, 15, 20, 25, 30], 1, 50),
@@ -204,28 +208,35 @@ _TYPES: tuple[SlotType, ...] = (
                         lead=r"(?:for )?me to",  # "make a to do for me to renew the boat registration"
                         tail=r"(?:(?:it is|that is|and it is|and make it|make it|mark it) )?(?:very |super |really )?"
                              r"(?:urgent|high priority|low priority|top priority)$"
-                             r"|as an? (?:new )?(?:todo|task|item|reminder)$"),  # "[return the library books] as a todo"
+                             r"|as an? (?:new )?(?:todo|task|item|reminder)$"  # "[return the library books] as a todo"
+                             r"|(?:and )?(?:that|it|this) (?:has|needs|ought|have|has got) to be (?:done|finished|paid|sent|in)"
+                             r"|" + WHY),
               lambda _said, value: bool(ASKS_TO_ADD.search(value))),
     event_title(),
     stated_event(),
     refusing(free_text("message", ["call mom", "take my medicine", "feed the cat", "check the oven", "pick up the kids",
-                                    "submit the report"]),
+                                    "submit the report"],
+                        tail=WHY + r"|and make it (?:very |really )?(?:important|urgent|high priority)"),
               lambda _said, value: bool(ASKS_TO_REMIND.search(value))),
     reference(),
     refusing(free_text("team", ["design", "marketing", "engineering", "sales", "support"], suffix="team|group",
                         tail=r"he|she|they|who|because|since|as of|starting|effective|with me|besides me|apart from me"
-                             r"|and (?:what|their|his|her) roles?|(?:his|her|their)(?: email| e mail)?$",
-                        lead=r"(?:(?:my|our) )?(?:neighbor|neighbour|friend|brother|sister|cousin|wife|husband|partner|son"
-                             r"|daughter|mom|dad|coworker|colleague|boss|roommate|assistant) (?:to|on|in|into) (?:the|my|our)"),
-              lambda _said, value: bool(ERRAND.match(value))),
+                             r"|and (?:what|their|his|her) roles?|(?:his|her|their)(?: email| e mail)?$"
+                             r"|team|group",  # "[the bell choir] team these days", "[hoa committee] team and what ..."
+                        lead=r"(?:(?:my|our) )?(?:(?:neighbor|neighbour|friend|brother|sister|cousin|wife|husband|partner|son"
+                             r"|daughter|mom|dad|coworker|colleague|boss|roommate|assistant)(?: in law)?|[a-z]+)"
+                             r" (?:to|on|onto|in|into) (?:the|my|our)"),  # "put [marguerite on the] bell choir team"
+              lambda _said, value: bool(ERRAND.match(value)) or bool(_NO_TEAM & set(value.split()))),
     refusing(free_text("query", ["bob", "alice", "smith", "carol"], strip_articles=False, possessive=False,
                         lead=r"somebody|someone|anybody|anyone|a person|a guy|a woman|a man|named|called|by the name of",
-                        tail=r"(?:in|on|from|among) (?:any of )?(?:my|our|the) (?:teams?|groups?|directory|contacts)"),
+                        tail=r"(?:in|on|from|among) (?:any of )?(?:my|our|the) (?:teams?|groups?|directory|contacts)|for me"),
               lambda said, value: said.split()[0] in ("my", "your", "our", "the", "this", "that")  # "what is [my] email"
               or bool(set(value.split()) & {"email", "address", "phone", "number"})),
     refusing(free_text("reason", ["a checkup", "a follow up", "my knee", "a flu shot", "a rash"], strip_articles=False,
                         lead=r"around|there|available|free|(?:right )?now|somewhere|(?:who|that) (?:can|could) help (?:me )?(?:with|about)"
-                             r"|i (?:was|got|have been|just got)",  # "[i was] charged twice": what happened is the reason
+                             r"|i (?:was|got|have been|just got|have got|have)"  # "[i was] charged twice": what happened is the reason
+                             # "the mortgage [people i have] questions about closing costs"
+                             r"|(?:people|folks|specialists?|officers?|experts?|guy|lady|person|desk)",
                         tail=r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you)|(?:can|could|may) i (?:talk|speak)"
                         # "[my claim got denied] and i want someone to explain it", "[my last meal] to an actual person"
                         r"|(?:and )?i (?:want|need|would like) (?:someone|somebody|a person|a human|an? (?:actual|real|live) (?:person|human))"

@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 _WEAK_LEADS = frozenset({"the", "a", "an", "is", "are", "my", "our", "it", "that", "this", "i", "me", "we", "us", "and"})
 _SINGLE_SYNONYMS = {k: v for k, v in SYNONYMS.items() if " " not in k and v and " " not in v}
 _TAIL_CUES = frozenset({"about", "because", "regarding", "concerning", "cause"})
+_WHY_WORDS = frozenset({"because", "cause", "cuz"})
 """Words after which the rest of the sentence is one free-text value (a reason)."""
 _PHRASAL = frozenset((verb, particle) for verb in ("follow", "check", "catch", "work", "clean", "touch", "pick", "drop",
-                                                   "warm", "tune", "fill", "hook", "set", "sign", "weigh", "look", "write")
+                                                   "warm", "tune", "fill", "hook", "set", "sign", "weigh", "look", "write",
+                                                   "acting", "act", "acted", "flaring", "flare", "flared", "swelling",
+                                                   "swelled", "swollen", "breaking", "broke")
                      for particle in ("up", "in", "out", "off", "over"))
 _OWNERS = frozenset({"my", "our", "his", "her", "their", "a", "an", "the"})
 """Lead-ins that stay at the start of a reason ("my app won't let me log in", "a charge i don't know")."""
@@ -41,6 +44,7 @@ LEAD_INS = frozenset({
     "as", "by", "from", "or", "but", "since", "before", "after", "because", "while", "already", "still",
     "was", "were", "going", "gonna", "honestly", "frankly", "seriously", "literally", "maybe", "perhaps",
     "rather", "probably", "definitely", "totally", "anyway", "anyways", "though", "down", "instead", "sorry",
+    "prefer", "preferably", "ideally",
 })
 """Words that may stand at the edge of free text without being part of it."""
 
@@ -52,24 +56,38 @@ def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequen
     {team} team", "to say {title}"); the longest stretch nothing names goes to the primary argument.
     A stretch made only of `carriers` (words that ask for the tool as often as they fill it: "make my
     checkup") is free text only where a cue names it ("for a physical")."""
-    left = list(free)
+    left = _fields_named(free, tokens)
     taken = _take_tails(args, left, tokens, taken, now, ends or {}, inside)
     unnamed: list[tuple[str, int, int, int]] = []
     main_leads = set().union(*(s.before for s in free if s.primary))
     splits = frozenset(w for s in free if not s.primary for w in s.before if w in ("at", "in", "about", "because"))
     found = stretches(tokens, taken, tool_words, splits - main_leads)
+    why = next((i for i, w in enumerate(tokens) if i > 2 and w in _WHY_WORDS), None)
+    if why is not None and not any(_WHY_WORDS & s.before for s in free):
+        # "order the costumes ... because the school is breathing down my neck": why is none of the values
+        found = [f for f in found if f[1] < why]
     told = set().union(*(s.kind.lexicon for s in free)) & {w for text, _s, _e in found for w in bare_words(text)}
 
     def led(start: int) -> set[str]:
         """The words just before, back to a typed value: "at noon [brunch with the cousins]": "at" led in the time."""
         return {tokens[i] for i in itertools.takewhile(lambda i: not taken[i], range(start - 1, max(-1, start - 3), -1))}
 
+    spelled = [start for _v, start, _e in found if "spelled" in tokens[max(0, start - 2):start]]
+
+    def a_name(start: int) -> bool:
+        """A name is what follows "spelled", or else "name" ("fix my first name on my [clinic] record it is
+        spelled [cathryn]": the record is not the name)."""
+        return start in spelled if spelled else "name" in tokens[max(0, start - 3):start]
+
+    spelled += [start for _v, start, _e in found if tokens[max(0, start - 2):start] == ["should", "be"]
+                and {"name", "surname"} & set(tokens[:start])]  # "my first name is misspelled ... it should be [alexis]"
+
     for n, (value, start, end) in enumerate(found):
         prev = led(start)
         nxt = tokens[end] if end < len(tokens) else ""
         named = [s for s in left if (prev & s.before) - _WEAK_LEADS or (nxt in s.after and not any(
             (led(later) & s.before) - _WEAK_LEADS - FUNCTION_WORDS for _v, later, _e in found[n + 1:]))  # "make a todo [sign the lease]"
-                 or (s.kind.name == "name" and "name" in tokens[max(0, start - 3):start])]
+                 or (s.kind.name == "name" and a_name(start))]
         if told and not told & bare_words(value):
             # "my migraines, they've been happening": the words of a complaint, not the ones after "been"
             named = [s for s in named if not s.kind.lexicon]
@@ -112,6 +130,9 @@ def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequen
         # a reason no cue leads in is a clause ("my app keeps crashing"), or a word callers give as one
         # ("a checkup"); "this robot isn't helping" or "i'd like to be transferred" states none
         unnamed = [u for u in unnamed if u[1] > 1 or u[0] in carriers]
+    if main is not None and main.kind.name == "name":
+        # "i'd like to get registered ... [i am] maya lindqvist": the words a caller introduces themselves with
+        unnamed = [u for u in unnamed if " ".join(tokens[max(0, u[2] - 2):u[2]]) in _INTRODUCES] or unnamed
     if main is not None and unnamed:
         value = max(unnamed, key=lambda u: u[1])[0]
         if main.kind.lexicon:
@@ -127,6 +148,17 @@ def fill_free_text(args: dict[str, Any], free: Sequence[ArgSlot], tokens: Sequen
             assign(args, main.arg, parsed)
 
 
+def _fields_named(free: Sequence[ArgSlot], tokens: Sequence[str]) -> list[ArgSlot]:
+    """The free-text arguments a sentence may fill: when it names some by their own words ("my [last] name ...
+    it is hargreave now"), not the others that words of their own would name ("... it is [aetna] now")."""
+    said = set(tokens)
+    own = {id(s): s.cues - FUNCTION_WORDS - set().union(*(o.cues for o in free if o is not s)) for s in free}
+    if not any(own[id(s)] & said for s in free if not s.primary):
+        return list(free)
+    return [s for s in free if s.primary or not own[id(s)] or own[id(s)] & said]
+
+
+_INTRODUCES = frozenset({"i am", "this is", "name is", "names are", "it is", "call me", "am called"})
 _ASKS = frozenset({"can", "could", "would", "need", "want", "please", "should"})
 _TIME_OF_DAY = re.compile(r"(?:at|in the|during the|every|each) (?:night|morning|evening|afternoon|day)")
 

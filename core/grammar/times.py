@@ -35,9 +35,12 @@ _RELATIVE = re.compile(
     rf"(?P<dir>past|after|to|before) (?P<h>{_HOUR_RE})(?: (?P<mer>{_MERIDIEM_RE}))?"
 )
 _NAMED_RE = "(?:" + "|".join(sorted(_NAMED, key=len, reverse=True)) + ")"
+_PART_FIRST = re.compile(rf"(?:(?:in )?the |this )?(?P<part>morning|afternoon|evening) (?:say|like|maybe|ideally|preferably"
+                         rf"|around|about) (?P<clock>{_HOUR_RE}(?:(?::| ){_MINUTE_RE})?)")
+"""A part of the day, then the hour in it: "i'd prefer the morning, say nine"."""
 
 
-TIME_RE = rf"(?:{_NAMED_RE}|{unnamed(_RELATIVE.pattern)}|{unnamed(_CLOCK.pattern)})"
+TIME_RE = rf"(?:{_NAMED_RE}|{unnamed(_PART_FIRST.pattern)}|{unnamed(_RELATIVE.pattern)}|{unnamed(_CLOCK.pattern)})"
 """Regex for a clock time phrase (without a leading "at")."""
 
 
@@ -87,6 +90,8 @@ def parse_time(text: str, policy: Policy = "general") -> time | None:
         t = t.removeprefix(prefix)
     if t in _NAMED:
         return _NAMED[t]
+    if m := _PART_FIRST.fullmatch(t):
+        return parse_time(f"{m['clock']} in the {m['part']}", policy)
     if m := _RELATIVE.fullmatch(t):
         hour = _hour(m["h"])
         rel = {"quarter": 15, "half": 30}.get(m["rel"])

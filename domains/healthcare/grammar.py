@@ -107,7 +107,7 @@ EVERYDAY = (
     *_t("record_symptoms", "i keep (getting|having) {symptoms}", "i (have been|am|keep) (having|getting) {symptoms}",
         "(been having|been getting) {symptoms}", "(my|i have) {symptoms} (since|for) {duration}",
         "my {symptoms} {duration}", "i (have|have got|have been having) {symptoms} for {duration} [now]"),
-    *_t("book_appointment", "(can i|could i|may i|is it possible to|would it be possible to) (come in|get in|be seen|see the doctor|see someone) [{when:date}] [at {time}] [(for|about) {reason}]",
+    *_t("book_appointment", "(can i|could i|may i|is it possible to|would it be possible to) (come in|get in|be seen|see the doctor|see someone) [{when:date}] [(at|around) {time}] [(for|about) {reason}]",
         "(book|put|get|pencil) me (in|down) for {reason} [{when:date}] [at {time}]",
         f"(schedule|book) me (with|at) the {_CLINIC} [{{when:date}}] [at {{time}}]",
         "(any chance|is there a chance) i (could|can) (get in|come in|be seen) [{when:date}] [at {time}] [(for|about) {reason}]",

@@ -7,8 +7,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from core.grammar.dates import WEEKDAYS
-from core.grammar.free_slots import free_text
+from core.grammar.free_slots import free_text, refusing
 from core.grammar.slot_type import SlotType, fixed
+from core.grammar.spans import DURATION_RE
 from domains import bookings
 
 SYMPTOM_WORDS = frozenset({
@@ -40,7 +41,7 @@ SYMPTOMS = replace(
               lead=r"(?:(?:i )?(?:wanted|want|need|needed|would like|have|had) to )?(?:(?:tell|let|warn|inform) )?"
                    r"(?:(?:the|my|a|your) )?(?:nurse|nurses|doctor|doctors|clinic|staff)(?: know)?(?: about| that)?|"
                    r"(?:(?:my|our|his|her) )?(?:son|daughter|kid|child|baby|husband|wife|partner|mom|dad|mother|father)"
-                   r"(?:'s|s)?(?: (?:has|have|had|is|has been|had been|keeps|is having|has got|got|been))?|been|being"
+                   r"(?:'s|s)?(?: (?:has been|had been|has had|has got|is having|has|have|had|is|keeps|got|been))?|been|being|feeling"
                    r"|(?:(?:i )?(?:wanted|want|need|needed|would like) to )?(?:mention|report)"),
     word_class="<symptom>", lexicon=SYMPTOM_WORDS,
 )
@@ -60,6 +61,14 @@ _ALL = re.compile(r"\ball (?=(?:swollen|red|puffy|bruised|itchy|stiff|sore|blotc
 """"my ankle is [all] swollen": the "all" says how much, not what."""
 
 
+_HOW_LONG = re.compile(rf" (?:for|since) (?:{DURATION_RE}) (?=\w)")
+
+
+def _said_inside(value: str) -> bool:
+    """How long, said inside with no further complaint after it ("dizzy [for the past three days] especially when i
+    get up"): the words are a complaint, then how long, then when; not "a cough for three days and a fever"."""
+    m = _HOW_LONG.search(value)
+    return m is not None and not SYMPTOM_WORDS & set(value[m.end():].split())
 _TOLD_TO = re.compile(r"\b(?:to|for|with) (?:the|my|your) (?:clinic|doctor|doctors|nurse|nurses|staff|office|front desk)\b")
 """"report a rash on my arms [to the clinic] it is itchy": whom the caller tells, not what they have."""
 
@@ -68,15 +77,23 @@ def _no_errand(text: str, now: datetime) -> str | None:
     """A symptom, not something the caller has to do ("i have [to return the tile saw] by wednesday") or a
     plan ("i have [a meeting with the landlord] at four")."""
     value = _SYMPTOM_TEXT(text, now)
-    if not isinstance(value, str) or _ERRAND.match(value) or _PLAN.match(value):
+    if not isinstance(value, str) or _ERRAND.match(value) or _PLAN.match(value) or _said_inside(value):
         return None
     return " ".join(_TOLD_TO.sub("", _ALL.sub("", value)).split()) or None
 
 
 _SYMPTOM_TEXT = SYMPTOMS.parse
 SYMPTOMS = replace(SYMPTOMS, parse=_no_errand)
-INSURANCE = free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"], lead=r"now|is now|with|through",
-                      tail=r"and (?:(?:uh|um) )?(?:my|the|also)|(?:last|this) (?:month|week|year)|(?:can|could|would) you|please|so")  # "... to aetna [and my phone to ...]"
+_A_CLAUSE = re.compile(r"\b(?:it|is|was|i|we|you|are|am)\b")
+_KIND_OF_COVER = re.compile(r"(?:(?:new|current|old|private|family) )?(?:health|medical|dental|vision|new|current|old)")
+INSURANCE = refusing(
+    free_text("insurance", ["blue cross", "aetna", "kaiser", "united healthcare"], lead=r"now|is now|with|through",
+              tail=r"and (?:(?:uh|um) )?(?:my|the|also)|(?:last|this) (?:month|week|year)|(?:can|could|would) you|please|so"
+                   r"|as of|starting|effective|from (?:now|today|the first)|now"  # "... to aetna [and my phone to ...]"
+                   r"|(?:update|change|put|add|fix) (?:my|it|that|the|this)"),  # "... kaiser [now] [update my record]"
+    lambda _said, value: bool(_A_CLAUSE.search(value) or _KIND_OF_COVER.fullmatch(value)))
+"""An insurer is named, not told ("over the [summer it is hargreave] now"), nor a kind of cover ("my [health]
+insurance changed to ...")."""  # "... to aetna [and my phone to ...]"
 
 _NOT_A_NAME = (*WEEKDAYS, "today", "tomorrow", "tonight", "this", "next", "on", "at", "for", "about", "in", "and", "or",
                "to", "please", "soon", "asap", "because", "the", "a", "an", "i", "my", "me", "who", "that", "again",

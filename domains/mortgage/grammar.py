@@ -139,11 +139,16 @@ EVERYDAY = (
         "(do you|does the (bank|lender|underwriter)) need anything else from (me|us)"),
     *_t("mark_document_received", "i [just|already] (sent|uploaded|submitted|emailed|mailed|faxed|dropped off|sent over|sent in) [you] [my|the|our] [last|latest|recent] [few|two|three] {document} [this morning|today|yesterday]",
         "(here are|here is|i have got|i have) [my|the] {document:named_document} [for you]",
+        # "i scanned my photo id and emailed it": made ready, then sent
+        "i (scanned|copied|signed|printed|filled out) [my|the|our] {document:named_document} and (emailed|sent|uploaded|faxed|mailed)"
+        " (it|them) [over|in|off] [to you]",
         "[my|the|our] {document:named_document} (are|is|should be|ought to be) [all] (in|there|uploaded|submitted|sent|"
-        "in your inbox|on their way|on the way|(in|on|up on) (your|the) (portal|system|inbox|website|site|app|upload page|email)) [now|already]"
+        "in your inbox|on their way|on the way|[uploaded|submitted] (in|on|up on|to|through) (your|the) (portal|system|inbox|website|site|app"
+        "|upload page|email)) [now|already]"
         " [(i|we) (sent|emailed|uploaded|faxed|mailed|scanned|dropped off) (them|it) [over|in|off] [this morning|today|yesterday|last night]]",
-        "[my|the|our] {document:named_document} (went|were sent|got sent|came through|went through|went out|were uploaded) "
-        "[today|yesterday|this morning|last night]",
+        "[my|the|our] {document:named_document} (went|were sent|was sent|got sent|came through|went through|went out|were uploaded"
+        "|was uploaded|was emailed|were emailed|was faxed|were faxed|was mailed|were mailed) "
+        "[today|yesterday|this morning|last night|(a|an|a few|a couple of|two|three) (minutes|hour|hours|days|weeks) ago]",
         # paper sent by post or fax: "my w2 went [out] in the mail to you on friday", "the returns are in the mail"
         "[my|the|our] {document:named_document} (went|were sent|was sent|got sent|went out) (in the mail|by mail|by fax|by email)"
         " [to you] [today|yesterday|this morning|last night|last week]",

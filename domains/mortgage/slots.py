@@ -47,7 +47,8 @@ _BUYING = tuple(
 """The ways a caller says the loan is for buying a home ("finally buying my own condo")."""
 LOAN_PURPOSE = Choice(
     "loan_purpose",
-    {"purchase": ("home purchase", *_BUYING),
+    {"purchase": ("home purchase", *_BUYING, "first time buyer", "first time buyers", "first time home buyer",
+                  "first time home buyers", "first time homebuyers", "first time homebuyer"),
      "refinance": ("refinancing", "refi", "refinance our home", "refinance my home", "refinance my house")},
 )
 
@@ -77,14 +78,17 @@ DOCUMENT = replace(
                    r"|(?:\w+ )?(?:most )?(?:recent|latest)|(?:last|past) (?:one|two|three|four|five|six|twelve|few|couple of)",
               tail=r"went|was|were|through|via|in|into|by|over|yesterday|today|this|last|just|already|earlier|"
                    r"should|are|is|came|got|arrived|now|at|to"  # "... my license [at the branch]", "[to the underwriter]"
-                   r"|for (?:the|my|our|this|your) (?:\w+ )?(?:mortgage|loan|refinance|refi|application)"),  # "[for the loan]"
+                   r"|for (?:the|my|our|this|your) (?:\w+ )?(?:mortgage|loan|refinance|refi|application)"  # "[for the loan]"
+                   r"|for (?:the )?(?:last|past)"  # "my bank statements [for the last three months]"
+                   r"|(?:a|an|a little|one|two|three|a few|a couple of) (?:while|minutes?|hours?|days?|weeks?) ago"),
     word_class="<document>", lexicon=DOCUMENT_WORDS,
 )
 
 _PAPER = re.compile(
     r"\b(?:stubs?|paystubs?|payslips?|slips?|w ?2s?|w twos?|1099s?|statements?|returns?|licen[cs]e|id|passport|letter|"
     r"forms?|paperwork|papers|documents?|records?|appraisal|verification|proof|contract|certificate|report|deed|"
-    r"policy|agreement|decree|bills?|receipts?|lease|checks?|transcripts?|copy|copies|scans?|pdfs?|card)\b")
+    r"policy|agreement|decree|bills?|receipts?|lease|checks?|transcripts?|copy|copies|scans?|pdfs?|card|quote|declarations?"
+    r"|binder|disclosures?)\b")
 
 
 def _named_document() -> SlotType:

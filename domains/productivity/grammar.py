@@ -83,6 +83,12 @@ TODOS = (
 )
 
 TEAMS = (
+    *_t("create_team",
+        # "create a team named den four parents and for the description put cub scout carpools"
+        "(create|make|start|set up|form) a [new] (team|group) (called|named) {name:team} (and|with) [for] [the] description"
+        " [put|say|is|should be|as|of] {description}",
+        # "let's make one called the larkspur lane book club" (a team said before)
+        "[so] [let us] (make|create|start|set up) [a new] one (called|named) {name:team}"),
     *_t("create_team", "(create|make|start|set up|form) a [new] team (called|named) {name:team}",
         "(create|make|start|set up|form) a [new] (team|group) (called|named) {name:team} (it is|that is|which is) {description}",
         "(create|make|start|set up|form) a [new] (team|group) [called|named] {name:team} (it is for|that is for|which is for|for) {description}",
@@ -271,6 +277,15 @@ EVERYDAY = (
         f"[the] {{todo:ref}} [{_ITEM}] (is|should be) [now] {{priority}} [priority]",
         f"(make|mark|flag) [the] {{todo:ref}} [{_ITEM}] [as] {{priority}} [priority]", slots=_REF_TODO),
     *_t("update_todo", f"(add|put|write) a (note|description) (to|on) [the] {{todo:ref}} [{_ITEM}] (that|saying|to say) {{description}}",
+        # "on the school fundraiser todo can you [add a note that says ...]": the note is split off first
+        f"(on|for) [the|my] {{todo:ref}} {_ITEM} [(can|could|would) you] [please]",
+        slots=_REF_TODO),
+    # the todo named first, then what to do with it: "the todo about the gutters can you bump that up to high
+    # priority", "the piano lesson deposit that one is done now"
+    *_t("update_todo", f"[the] {_ITEM} (about|for|called|to) {{todo:ref}} [(can|could|would) you] [please]"
+        " (bump|change|set|make|raise|lower|move|switch|up|mark) (that|it) [up|down] (to|as) {priority} [priority]",
+        slots=_REF_TODO),
+    *_t("complete_todo", f"[oh] [and] [the] {{todo:ref}} [{_ITEM}] (that one is|that is|it is|that one's) [all] (done|finished|taken care of|sorted) [now]",
         slots=_REF_TODO),
     *_t("update_todo", f"(move|push|change|set|make) [the] {{todo:ref}} [{_ITEM}] [due date] to {{due:date}}",
         f"[the] {{todo:ref}} [{_ITEM}] is [actually] [now] due {{due:date}} [now]",

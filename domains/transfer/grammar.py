@@ -53,6 +53,11 @@ EVERYDAY = (
         # "is there a person in billing i can talk to"
         f"(is there|do you have|can i get) {_HUMAN} (in|from|at) [the] {{department}} [department|team] [i (could|can) (talk|speak) to]",
         f"(is there|do you have|can i get) {_HUMAN} (in|from|at) [the] {{department}} [department|team] [i (could|can) (talk|speak) to] (about|because|regarding) {{reason}}",),
+    # "i need a human at the restaurant about a private party", "i want to complain to a manager at the restaurant
+    # about how we were treated"
+    *_t("transfer_to_agent", f"(i need|i want|i would like|can i (have|get|talk to|speak to)) {_HUMAN} (in|from|at) [the] {{department}}"
+        " [department|team] (about|because|regarding) {reason}",
+        f"i (want|need|would like) to complain to {_PERSON} (in|from|at) [the] {{department}} (about|because|regarding) {{reason}}"),
     # "transfer me to somebody who can help me with a refund"
     *_t("transfer_to_agent", f"(transfer|connect|put|get) me (to|with|through to) {_HUMAN} (who|that) (can|could) help [me] (with|about) {{reason}}"),
     # money questions are billing's, said without the word ("i need help with my bill")
