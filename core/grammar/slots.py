@@ -205,11 +205,12 @@ _TYPES: tuple[SlotType, ...] = (
     free_text("text", ["the quarterly report", "new laptop setup", "budget review"]),
     refusing(free_text("title", ["buy milk", "call mom", "pay rent", "renew passport", "water the plants",
                                   "pick up dry cleaning", "book flights to boston", "send the invoice"],
-                        lead=r"(?:for )?me to",  # "make a to do for me to renew the boat registration"
+                        lead=r"(?:for )?(?:me|us|him|her|them|(?:my )?(?:brother|sister|son|daughter|husband|wife|partner|dad|mom|mother|father|kids?)) to",  # "make a to do for me to renew the boat registration", "a task for my brother to book the pavilion"
                         tail=r"(?:(?:it is|that is|and it is|and make it|make it|mark it) )?(?:very |super |really )?"
                              r"(?:urgent|high priority|low priority|top priority)$"
                              r"|as an? (?:new )?(?:todo|task|item|reminder)$"  # "[return the library books] as a todo"
                              r"|(?:and )?(?:that|it|this) (?:has|needs|ought|have|has got) to be (?:done|finished|paid|sent|in)"
+                             r"|(?:his|her|their) (?:email|e mail|email address)(?: is| was)?$"
                              r"|" + WHY),
               lambda _said, value: bool(ASKS_TO_ADD.search(value))),
     event_title(),

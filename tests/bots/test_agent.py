@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -164,12 +165,13 @@ async def test_openai_provider_round_trip_through_the_graph(runtime: Runtime, se
 
 async def test_two_sentences_at_once_on_one_thread_are_answered_in_turn(runtime: Runtime) -> None:
     user = await _user(runtime, "twice@example.com")
+    thread = f"thread-twice-{uuid.uuid4().hex}"  # the PostgreSQL checkpoints outlive a run on the same server
     async with Agent.open(runtime) as agent:
-        first = agent.session(ToolContext.for_user(runtime, user.id), "thread-twice")
-        second = agent.session(ToolContext.for_user(runtime, user.id), "thread-twice")  # a second tab
+        first = agent.session(ToolContext.for_user(runtime, user.id), thread)
+        second = agent.session(ToolContext.for_user(runtime, user.id), thread)  # a second tab
         results = await asyncio.gather(first.turn("add a todo to buy milk"), second.turn("add a todo to call mom"))
         assert not any(r.reset for r in results)
-        state = await agent.graph.aget_state({"configurable": {"thread_id": "thread-twice"}})
+        state = await agent.graph.aget_state({"configurable": {"thread_id": thread}})
     said = [m.content for m in state.values["messages"] if isinstance(m, HumanMessage)]
     assert sorted(said) == ["add a todo to buy milk", "add a todo to call mom"]  # neither overwrote the other
     assert await _titles(runtime) == ["buy milk", "call mom"]

@@ -80,6 +80,13 @@ NOW = REFERENCE_NOW  # Monday 2026-11-23 10:00
     # a request read word for word once what the caller goes on to say after it is left out
     ("what do i have going on friday i need to know if i can take the kids to the zoo", "get_calendar_events",
      {"start_date": "2026-11-27", "end_date": "2026-11-27"}),
+    # whom a todo is for and whose address follows are no part of what to do
+    ("give the chess club team a task for my daughter to order trophies her email is ana at fastmail dot com",  # guard
+     "create_team_todo", {"assignee_email": "ana@fastmail.com", "team": "chess club", "title": "order trophies"}),
+    ("add a todo for my son to clean his room by saturday", "create_todo",
+     {"title": "clean his room", "due_date": "2026-11-28"}),
+    ("add a todo to email her address book to the printer", "create_todo",  # guard: passed before
+     {"title": "email her address book to the printer"}),
     # a day and its clock time said apart
     ("remind me on friday to call bob at three", "create_reminder",
      {"remind_at": "2026-11-27T15:00:00", "message": "call bob"}),
