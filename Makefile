@@ -31,10 +31,11 @@ typecheck: install
 
 # pytest with throwaway PostgreSQL and Redis; every database/store test runs on both backends. Two pytest-xdist
 # workers, each test file whole in one (a worker past the first has a database and a Redis of its own,
-# tests/conftest.py); PYTEST_WORKERS=0 runs the suite in this one process.
+# tests/conftest.py), then the call-center page test on its own (scripts/run-tests.sh); PYTEST_WORKERS=0 runs
+# the suite in this one process.
 PYTEST_WORKERS ?= 2
 pytest: install services
-	CONVONET_REQUIRE_SERVICES=1 bash scripts/with-services.sh $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	CONVONET_REQUIRE_SERVICES=1 bash scripts/with-services.sh bash scripts/run-tests.sh $(BIN)/python $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
