@@ -59,3 +59,15 @@ def _day_said_apart(clock: str, tokens: Sequence[str], taken: list[bool], parse:
                 taken[i:j] = [True] * (j - i)
                 return value
     return None
+
+
+_MOVE_VERBS = frozenset({"change", "move", "push", "bump", "switch", "shift", "reschedule", "set", "make", "moved",
+                         "changed", "pushed"})
+
+
+def moved_to_a_clock(tokens: Sequence[str], start: int, kind: str, text: str) -> bool:
+    """A clock time said bare after "to" where a record is moved ("change it to [eight thirty]", "push the
+    laundry reminder back to [eleven]"): a date-time argument's new moment, though no "at" leads it."""
+    return (kind == "datetime" and start > 1 and tokens[start - 1] == "to"
+            and bool(_MOVE_VERBS & set(tokens[max(0, start - 6):start - 1]))
+            and _A_CLOCK.fullmatch(text) is not None)

@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from core.grammar.apart import clock_said_apart
+from core.grammar.apart import clock_said_apart, moved_to_a_clock
 from core.grammar.fuzzy import FUNCTION_WORDS
 from core.grammar.numbers import NUMBER_RE
 from core.grammar.slot_type import SlotType
@@ -26,7 +26,6 @@ from core.grammar.slots import SLOT_TYPES
 from core.grammar.stretches import LEAD_INS, assign, fill_free_text
 from core.grammar.templates import Group, Node, Phrasing, Slot, Template, Word, flatten, parse_pattern
 from core.grammar.text import normalize
-from core.grammar.times import TIME_RE
 
 _MAX_SPAN = 12
 _BARE_NUMBER = re.compile(NUMBER_RE)
@@ -183,7 +182,7 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
         for end in range(min(len(tokens), start + _MAX_SPAN), start, -1):
             text = " ".join(tokens[start:end])
             if regex.fullmatch(text) is None:
-                if not _moved_to_a_clock(tokens, start, slot, text):
+                if not moved_to_a_clock(tokens, start, slot.kind.name, text):
                     continue
                 text = f"at {text}"  # "push it back to [eleven]": a clock time alone, the new moment
             if end < len(tokens) and tokens[end] in _PLACE_NOUNS:
@@ -216,19 +215,6 @@ def _typed_spans(tokens: Sequence[str], slot: ArgSlot, now: datetime) -> list[_S
             found.append(_Span(start, end, value, slot))
             break
     return found
-
-
-_A_CLOCK = re.compile(TIME_RE)
-_MOVE_VERBS = frozenset({"change", "move", "push", "bump", "switch", "shift", "reschedule", "set", "make", "moved",
-                         "changed", "pushed"})
-
-
-def _moved_to_a_clock(tokens: Sequence[str], start: int, slot: ArgSlot, text: str) -> bool:
-    """A clock time said bare after "to" where a record is moved ("change it to [eight thirty]", "push the
-    laundry reminder back to [eleven]"): a date-time argument's new moment, though no "at" leads it."""
-    return (slot.kind.name == "datetime" and start > 1 and tokens[start - 1] == "to"
-            and bool(_MOVE_VERBS & set(tokens[max(0, start - 6):start - 1]))
-            and _A_CLOCK.fullmatch(text) is not None)
 
 
 def _own_lead(tokens: Sequence[str], span: _Span) -> bool:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from core.grammar import trained
 from core.grammar.apart import AT_A_CLOCK
+from core.grammar.clauses import leading_clauses
 from core.grammar.extract import ToolShape, extract, shapes
 from core.grammar.fuzzy import FUNCTION_WORDS
 from core.grammar.intents import IntentModel, Ranked, training_sentences
@@ -78,14 +79,6 @@ _SAID_APART = frozenset({"phone", "email", "birth_date", "priority", "importance
 
 _NOT_DONE = re.compile(r"\bnot (?:yet |been |even )?(?:done|finished|completed|complete|checked|crossed|started|ticked)\b")
 """A "not" that says what state the records are in ("the ones not done"), not one of any clause."""
-_CLAUSE_OPENERS = frozenset({"i", "we", "my", "our", "because", "since", "she", "he", "they", "it", "so", "but"})
-"""Words that start a new clause after a request ("... tomorrow [i need to know if i can babysit]")."""
-_BEFORE_A_CLAUSE = frozenset({"that", "which", "who", "if", "when", "and", "or", "to", "for", "can", "could", "would",
-                              "will", "should", "do", "did", "have", "has", "am", "is", "are", "was", "let", "help",
-                              "tell", "remind", "call", "text", "give", "show"})
-"""Words after which "i", "it", "my" ... go on the same clause ("remind [me]", "that [i] booked", "tell [my] wife")."""
-_MIN_CLAUSE = 3
-_MAX_CLAUSE_WORDS = 40  # a monologue is not searched clause by clause
 _AS_FAR_AS = re.compile(r"\bas far as\b")
 _DONE_WORDS = frozenset({"finished", "done", "completed", "complete"})
 
@@ -216,13 +209,8 @@ class Interpreter(RivalRules):
         out ("what have i got going on tomorrow [i need to know if i can babysit]", "the piano lesson deposit
         that one is done now [i dropped the check off yesterday]"): only a clause that starts as a new one
         ("i", "we", "my", "because" ...) is left out, and only for a word-for-word reading."""
-        words = normalize(text).split()
-        if len(words) > _MAX_CLAUSE_WORDS:
-            return None
-        for cut in range(len(words) - 2, _MIN_CLAUSE - 1, -1):
-            if words[cut] not in _CLAUSE_OPENERS or words[cut - 1] in _BEFORE_A_CLAUSE:
-                continue
-            reading = self._read_request(" ".join(words[:cut]), now, tools)
+        for head in leading_clauses(normalize(text)):
+            reading = self._read_request(head, now, tools)
             if reading is not None and reading.how == "template" and reading.sure:
                 return reading
         return None
